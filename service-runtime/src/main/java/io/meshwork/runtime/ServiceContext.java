@@ -1,0 +1,142 @@
+package io.meshwork.runtime;
+
+import io.grpc.CallCredentials;
+import io.grpc.ManagedChannel;
+import io.meshwork.identity.Identity;
+import io.meshwork.runtime.auth.BearerCredentials;
+import io.meshwork.runtime.auth.MeshRoles;
+import io.meshwork.runtime.config.Settings;
+import io.meshwork.runtime.grpc.MeshChannels;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Everything a service's wiring needs from its surroundings: settings, its own identity, the
+ * mesh's roles, metrics, a clock, and authenticated channels to the other services.
+ */
+public final class ServiceContext implements AutoCloseable {
+  private static final Logger LOG = Logger.getLogger(ServiceContext.class.getName());
+
+  private final String serviceName;
+  private final Settings settings;
+  private final Identity identity;
+  private final MeshRoles roles;
+  private final ServiceMetrics metrics;
+  private final Clock clock;
+  private final Function<String, ManagedChannel> channelFactory;
+  private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+  private final Deque<AutoCloseable> closeables = new ArrayDeque<>();
+
+  /**
+   * Creates a context.
+   *
+   * @param channelFactory opens a channel to a target; production uses Netty, tests in-process
+   */
+  public ServiceContext(
+      String serviceName,
+      Settings settings,
+      Identity identity,
+      MeshRoles roles,
+      ServiceMetrics metrics,
+      Clock clock,
+      Function<String, ManagedChannel> channelFactory) {
+    this.serviceName = serviceName;
+    this.settings = settings;
+    this.identity = identity;
+    this.roles = roles;
+    this.metrics = metrics;
+    this.clock = clock;
+    this.channelFactory = channelFactory;
+  }
+
+  /** The service's name ("ledger", "orchestrator", ...). */
+  public String serviceName() {
+    return serviceName;
+  }
+
+  /** The service's configuration. */
+  public Settings settings() {
+    return settings;
+  }
+
+  /** The service's own key pair; it signs outgoing calls and whatever the service signs. */
+  public Identity identity() {
+    return identity;
+  }
+
+  /** Which DIDs are services and operators. */
+  public MeshRoles roles() {
+    return roles;
+  }
+
+  /** The service's metrics. */
+  public ServiceMetrics metrics() {
+    return metrics;
+  }
+
+  /** The clock every time-dependent decision reads. */
+  public Clock clock() {
+    return clock;
+  }
+
+  /** Whether the mesh runs in development mode (grants for new identities, relaxed checks). */
+  public boolean devMode() {
+    return settings.flag("mesh.dev-mode", false);
+  }
+
+  /** Largest gRPC message the service sends or accepts. */
+  public int maxMessageBytes() {
+    return settings.integer("grpc.max-message-bytes", 64 * 1024 * 1024);
+  }
+
+  /** The folder of the service's files, created on first use. */
+  public Path dataDir() {
+    Path dir = settings.path("data-dir", Path.of(".meshwork-data"));
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create the data directory " + dir, e);
+    }
+    return dir;
+  }
+
+  /** Credentials that sign calls as this service. */
+  public CallCredentials credentials() {
+    return new BearerCredentials(identity, clock);
+  }
+
+  /** A shared channel to another service at {@code target} ("host:port"), closed with the context. */
+  public ManagedChannel channel(String target) {
+    return channels.computeIfAbsent(target, channelFactory);
+  }
+
+  /** Registers something to close when the service stops (closed last-registered first). */
+  public synchronized <T extends AutoCloseable> T closeOnStop(T resource) {
+    closeables.push(resource);
+    return resource;
+  }
+
+  @Override
+  public synchronized void close() {
+    while (!closeables.isEmpty()) {
+      AutoCloseable c = closeables.pop();
+      try {
+        c.close();
+      } catch (Exception e) {
+        LOG.log(Level.WARNING, "closing " + c + " failed", e);
+      }
+    }
+    channels.values().forEach(MeshChannels::close);
+    channels.clear();
+  }
+}

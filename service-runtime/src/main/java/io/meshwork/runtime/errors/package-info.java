@@ -1,0 +1,2 @@
+/** Domain failures and the single place that turns them into gRPC statuses. */
+package io.meshwork.runtime.errors;
