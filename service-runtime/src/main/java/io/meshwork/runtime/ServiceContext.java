@@ -3,7 +3,7 @@ package io.meshwork.runtime;
 import io.grpc.CallCredentials;
 import io.grpc.ManagedChannel;
 import io.meshwork.identity.Identity;
-import io.meshwork.runtime.auth.BearerCredentials;
+import io.meshwork.identity.BearerCredentials;
 import io.meshwork.runtime.auth.MeshRoles;
 import io.meshwork.runtime.config.Settings;
 import io.meshwork.runtime.grpc.MeshChannels;
@@ -36,6 +36,7 @@ public final class ServiceContext implements AutoCloseable {
   private final Function<String, ManagedChannel> channelFactory;
   private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
   private final Deque<AutoCloseable> closeables = new ArrayDeque<>();
+  private volatile int boundPort = -1;
 
   /**
    * Creates a context.
@@ -108,6 +109,20 @@ public final class ServiceContext implements AutoCloseable {
       throw new UncheckedIOException("cannot create the data directory " + dir, e);
     }
     return dir;
+  }
+
+  /**
+   * The address other services use to reach this one: {@code grpc.advertise} when set, else the
+   * gRPC host and the port it is bound to (known once the server has started).
+   */
+  public String advertisedAddress() {
+    return settings
+        .find("grpc.advertise")
+        .orElseGet(() -> settings.string("grpc.host", "127.0.0.1") + ":" + boundPort);
+  }
+
+  void boundTo(int port) {
+    this.boundPort = port;
   }
 
   /** Credentials that sign calls as this service. */

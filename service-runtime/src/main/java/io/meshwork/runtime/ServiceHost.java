@@ -8,7 +8,7 @@ import io.meshwork.identity.TokenVerifier;
 import io.meshwork.runtime.admin.AdminServer;
 import io.meshwork.runtime.admin.HelidonServiceMetrics;
 import io.meshwork.runtime.auth.AuthInterceptor;
-import io.meshwork.runtime.auth.BearerCredentials;
+import io.meshwork.identity.BearerCredentials;
 import io.meshwork.runtime.auth.MeshRoles;
 import io.meshwork.runtime.config.HelidonSettings;
 import io.meshwork.runtime.config.MapSettings;
@@ -166,6 +166,7 @@ public final class ServiceHost implements AutoCloseable {
       sb.addService(s);
     }
     MeshServer server = sb.build().start();
+    context.boundTo(server.port());
     AdminServer admin = null;
     int adminPort = settings.integer("admin.port", -1);
     if (adminPort >= 0) {

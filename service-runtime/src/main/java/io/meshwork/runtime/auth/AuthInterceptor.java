@@ -8,6 +8,7 @@ import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.StatusRuntimeException;
 import io.meshwork.identity.AuthenticationException;
+import io.meshwork.identity.BearerCredentials;
 import io.meshwork.identity.TokenVerifier;
 import io.meshwork.runtime.errors.ErrorMapping;
 import io.meshwork.runtime.errors.MeshException;
@@ -20,10 +21,6 @@ import io.meshwork.runtime.errors.MeshException;
  * must reach them without a key; every other method requires a valid token.
  */
 public final class AuthInterceptor implements ServerInterceptor {
-  /** The header that carries the token. */
-  public static final Metadata.Key<String> AUTHORIZATION =
-      Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
-
   private final TokenVerifier verifier;
   private final MeshRoles roles;
 
@@ -40,7 +37,7 @@ public final class AuthInterceptor implements ServerInterceptor {
     if (service != null && (service.startsWith("grpc.health.") || service.startsWith("grpc.reflection."))) {
       return next.startCall(call, headers);
     }
-    String header = headers.get(AUTHORIZATION);
+    String header = headers.get(BearerCredentials.AUTHORIZATION);
     String did;
     try {
       if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {

@@ -1,10 +1,8 @@
-package io.meshwork.runtime.auth;
+package io.meshwork.identity;
 
 import io.grpc.CallCredentials;
 import io.grpc.Metadata;
 import io.grpc.Status;
-import io.meshwork.identity.BearerTokens;
-import io.meshwork.identity.Identity;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Executor;
@@ -18,6 +16,10 @@ import java.util.concurrent.Executor;
 public final class BearerCredentials extends CallCredentials {
   /** The audience every Meshwork service expects. */
   public static final String AUDIENCE = "meshwork";
+
+  /** The header that carries the token. */
+  public static final Metadata.Key<String> AUTHORIZATION =
+      Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
   private static final Duration LIFETIME = Duration.ofSeconds(120);
 
@@ -40,7 +42,7 @@ public final class BearerCredentials extends CallCredentials {
     try {
       Metadata headers = new Metadata();
       String token = BearerTokens.mint(identity, AUDIENCE, clock.instant(), LIFETIME);
-      headers.put(AuthInterceptor.AUTHORIZATION, "Bearer " + token);
+      headers.put(AUTHORIZATION, "Bearer " + token);
       applier.apply(headers);
     } catch (RuntimeException e) {
       applier.fail(Status.UNAUTHENTICATED.withDescription("cannot sign the call").withCause(e));

@@ -1,0 +1,277 @@
+package io.meshwork.client;
+
+import io.grpc.Channel;
+import io.grpc.Context;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.meshwork.compute.v1.CancelJobRequest;
+import io.meshwork.compute.v1.ComputeJobStatus;
+import io.meshwork.compute.v1.ComputeServiceGrpc;
+import io.meshwork.compute.v1.GetJobResultRequest;
+import io.meshwork.compute.v1.GetJobResultResponse;
+import io.meshwork.compute.v1.GetJobStatusRequest;
+import io.meshwork.compute.v1.SubmitJobRequest;
+import io.meshwork.compute.v1.SubmitJobResponse;
+import io.meshwork.compute.v1.WatchJobRequest;
+import io.meshwork.compute.v1.WatchJobResponse;
+import io.meshwork.content.Cid;
+import io.meshwork.identity.BearerCredentials;
+import io.meshwork.ledger.v1.Account;
+import io.meshwork.ledger.v1.GetAccountRequest;
+import io.meshwork.ledger.v1.HistoryEntry;
+import io.meshwork.ledger.v1.LedgerServiceGrpc;
+import io.meshwork.ledger.v1.ListHistoryRequest;
+import io.meshwork.ledger.v1.ListHistoryResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/** The {@link MeshClient} over grpc-java blocking stubs. */
+final class GrpcMeshClient implements MeshClient {
+  /** The ledger's largest history page. */
+  private static final int MAX_HISTORY_PAGE = 1000;
+
+  /** The contract's timeout_ms is a uint32; beyond about 24 days the wait is capped. */
+  private static final long MAX_WAIT_MILLIS = Integer.MAX_VALUE;
+
+  private final ComputeServiceGrpc.ComputeServiceBlockingStub compute;
+  private final LedgerServiceGrpc.LedgerServiceBlockingStub ledger;
+  private final MeshClientOptions options;
+  private final List<ManagedChannel> ownedChannels;
+  private final String computeAuthority;
+  private final String ledgerAuthority;
+
+  GrpcMeshClient(
+      Channel computeChannel,
+      Channel ledgerChannel,
+      MeshClientOptions options,
+      List<ManagedChannel> ownedChannels) {
+    this.options = Objects.requireNonNull(options, "options");
+    BearerCredentials credentials = new BearerCredentials(options.identity());
+    int max = options.maxMessageBytes();
+    this.compute =
+        ComputeServiceGrpc.newBlockingStub(Objects.requireNonNull(computeChannel, "compute"))
+            .withCallCredentials(credentials)
+            .withMaxInboundMessageSize(max)
+            .withMaxOutboundMessageSize(max);
+    this.ledger =
+        LedgerServiceGrpc.newBlockingStub(Objects.requireNonNull(ledgerChannel, "ledger"))
+            .withCallCredentials(credentials)
+            .withMaxInboundMessageSize(max)
+            .withMaxOutboundMessageSize(max);
+    this.ownedChannels = List.copyOf(ownedChannels);
+    this.computeAuthority = computeChannel.authority();
+    this.ledgerAuthority = ledgerChannel.authority();
+  }
+
+  static GrpcMeshClient connect(MeshClientOptions options) {
+    ManagedChannel compute = open(options.orchestratorTarget(), options);
+    ManagedChannel ledger = open(options.ledgerTarget(), options);
+    return new GrpcMeshClient(compute, ledger, options, List.of(compute, ledger));
+  }
+
+  private static ManagedChannel open(String target, MeshClientOptions options) {
+    // Plaintext for now: the mesh authenticates callers by their signed tokens, and TLS comes
+    // with the cluster deployment.
+    return NettyChannelBuilder.forTarget(target)
+        .usePlaintext()
+        .maxInboundMessageSize(options.maxMessageBytes())
+        .build();
+  }
+
+  @Override
+  public String did() {
+    return options.identity().did();
+  }
+
+  @Override
+  public String submit(JobRequest job) {
+    Objects.requireNonNull(job, "job");
+    SubmitJobResponse response =
+        callOrchestrator(
+            () ->
+                computeWithDeadline(Duration.ZERO)
+                    .submitJob(
+                        SubmitJobRequest.newBuilder().setManifest(job.toManifest()).build()));
+    if (!response.getSuccess()) {
+      throw new MeshClientException(
+          io.grpc.Status.Code.FAILED_PRECONDITION,
+          MeshClientException.JOB_NOT_ACCEPTED,
+          response.getErrorMsg().isEmpty() ? "the job was not accepted" : response.getErrorMsg());
+    }
+    return response.getJobId();
+  }
+
+  @Override
+  public ComputeJobStatus status(String jobId) {
+    GetJobStatusRequest request = GetJobStatusRequest.newBuilder().setJobId(check(jobId)).build();
+    return callOrchestrator(() -> computeWithDeadline(Duration.ZERO).getJobStatus(request))
+        .getStatus();
+  }
+
+  @Override
+  public JobWatch watch(String jobId) {
+    WatchJobRequest request = WatchJobRequest.newBuilder().setJobId(check(jobId)).build();
+    // The call belongs to its own cancellable context, so closing the watch ends the stream
+    // even when the caller stops reading halfway.
+    Context.CancellableContext context = Context.current().withCancellation();
+    try {
+      Iterator<WatchJobResponse> updates = context.call(() -> compute.watchJob(request));
+      return new JobWatch(context, updates);
+    } catch (StatusRuntimeException e) {
+      context.cancel(e);
+      throw MeshClientException.fromGrpc(e);
+    } catch (Exception e) {
+      context.cancel(e);
+      throw new IllegalStateException("cannot start watching job " + jobId, e);
+    }
+  }
+
+  @Override
+  public JobResult result(String jobId, Duration wait) {
+    Objects.requireNonNull(wait, "wait");
+    if (wait.isNegative()) {
+      throw new IllegalArgumentException("the wait must not be negative, got " + wait);
+    }
+    long waitMillis = Math.min(wait.toMillis(), MAX_WAIT_MILLIS);
+    GetJobResultRequest request =
+        GetJobResultRequest.newBuilder()
+            .setJobId(check(jobId))
+            .setTimeoutMs((int) waitMillis)
+            .build();
+    GetJobResultResponse response =
+        callOrchestrator(
+            () -> computeWithDeadline(Duration.ofMillis(waitMillis)).getJobResult(request));
+    byte[] bytes = response.getResult().toByteArray();
+    String cid = response.getResultCid();
+    // The orchestrator is one node of the mesh; the bytes are checked against their own name
+    // rather than trusted.
+    if (!cid.isEmpty() && !Cid.matches(cid, bytes)) {
+      throw new MeshClientException(
+          io.grpc.Status.Code.DATA_LOSS,
+          MeshClientException.RESULT_CID_MISMATCH,
+          "the result of job "
+              + jobId
+              + " does not match its CID "
+              + cid
+              + " (the bytes hash to "
+              + Cid.of(bytes)
+              + ")");
+    }
+    return new JobResult(
+        jobId,
+        response.getResult(),
+        response.getSuccess(),
+        response.getErrorMsg(),
+        response.getReceiptsList(),
+        cid,
+        response.getStatus());
+  }
+
+  @Override
+  public boolean cancel(String jobId) {
+    CancelJobRequest request = CancelJobRequest.newBuilder().setJobId(check(jobId)).build();
+    return callOrchestrator(() -> computeWithDeadline(Duration.ZERO).cancelJob(request))
+        .getSuccess();
+  }
+
+  @Override
+  public Account balance() {
+    GetAccountRequest request = GetAccountRequest.newBuilder().setDid(did()).build();
+    return callLedger(() -> ledgerWithDeadline().getAccount(request)).getAccount();
+  }
+
+  @Override
+  public List<HistoryEntry> history(Optional<String> jobId, int limit) {
+    Objects.requireNonNull(jobId, "jobId");
+    if (limit < 1) {
+      throw new IllegalArgumentException("the history limit must be at least 1, got " + limit);
+    }
+    List<HistoryEntry> entries = new ArrayList<>();
+    String pageToken = "";
+    do {
+      ListHistoryRequest request =
+          ListHistoryRequest.newBuilder()
+              .setDid(did())
+              .setJobId(jobId.orElse(""))
+              .setPageSize(Math.min(limit - entries.size(), MAX_HISTORY_PAGE))
+              .setPageToken(pageToken)
+              .build();
+      ListHistoryResponse page = callLedger(() -> ledgerWithDeadline().listHistory(request));
+      for (HistoryEntry entry : page.getEntriesList()) {
+        if (entries.size() == limit) {
+          break;
+        }
+        entries.add(entry);
+      }
+      pageToken = page.getNextPageToken();
+    } while (!pageToken.isEmpty() && entries.size() < limit);
+    return List.copyOf(entries);
+  }
+
+  @Override
+  public void close() {
+    for (ManagedChannel channel : ownedChannels) {
+      channel.shutdown();
+    }
+    for (ManagedChannel channel : ownedChannels) {
+      try {
+        if (!channel.awaitTermination(5, TimeUnit.SECONDS)) {
+          channel.shutdownNow();
+        }
+      } catch (InterruptedException e) {
+        channel.shutdownNow();
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private ComputeServiceGrpc.ComputeServiceBlockingStub computeWithDeadline(Duration extra) {
+    // A fresh deadline per call: a stub's deadline is absolute, so it cannot be set once.
+    return compute.withDeadlineAfter(
+        options.callDeadline().plus(extra).toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private LedgerServiceGrpc.LedgerServiceBlockingStub ledgerWithDeadline() {
+    return ledger.withDeadlineAfter(options.callDeadline().toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private <T> T callOrchestrator(Supplier<T> rpc) {
+    return call("orchestrator", computeAuthority, rpc);
+  }
+
+  private <T> T callLedger(Supplier<T> rpc) {
+    return call("ledger", ledgerAuthority, rpc);
+  }
+
+  private static <T> T call(String service, String authority, Supplier<T> rpc) {
+    try {
+      return rpc.get();
+    } catch (StatusRuntimeException e) {
+      io.grpc.Status status = e.getStatus();
+      // A cause means the failure happened on this side (no connection, for instance); the
+      // message then says which of the two targets could not be reached.
+      if (status.getCode() == io.grpc.Status.Code.UNAVAILABLE && status.getCause() != null) {
+        throw MeshClientException.fromGrpc(
+            io.grpc.Status.UNAVAILABLE
+                .withDescription("cannot reach the " + service + " at " + authority)
+                .withCause(status.getCause())
+                .asRuntimeException());
+      }
+      throw MeshClientException.fromGrpc(e);
+    }
+  }
+
+  private static String check(String jobId) {
+    if (jobId == null || jobId.isBlank()) {
+      throw new IllegalArgumentException("a job id must not be empty");
+    }
+    return jobId;
+  }
+}

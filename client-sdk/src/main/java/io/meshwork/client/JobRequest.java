@@ -1,0 +1,289 @@
+package io.meshwork.client;
+
+import com.google.protobuf.ByteString;
+import io.meshwork.compute.v1.ComputeJobManifest;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * A job to submit to the mesh: the WebAssembly module, its input, and how the mesh should split,
+ * run, check and pay for it.
+ *
+ * <p>Immutable and validated when built; it holds the module and input as immutable {@link
+ * ByteString}s, so building copies them once and submitting copies them no more. Zero in a numeric
+ * setting means "the server's default", as in the contract.
+ *
+ * <pre>{@code
+ * JobRequest job = JobRequest.newBuilder()
+ *     .wasmModule(Files.readAllBytes(Path.of("word_count.wasm")))
+ *     .input(Files.readAllBytes(Path.of("book.txt")))
+ *     .splitStrategy(SplitStrategy.LINES)
+ *     .maxChunkSize(256 * 1024)
+ *     .manaBudget(1_000)
+ *     .build();
+ * }</pre>
+ */
+public final class JobRequest {
+  private static final long UINT32_MAX = 0xFFFF_FFFFL;
+
+  private final ByteString wasmModule;
+  private final ByteString input;
+  private final SplitStrategy splitStrategy;
+  private final long minChunkSize;
+  private final long maxChunkSize;
+  private final VerificationMode verificationMode;
+  private final long timeoutSecs;
+  private final long retryCount;
+  private final Priority priority;
+  private final long redundancy;
+  private final long manaBudget;
+  private final String jobId;
+
+  private JobRequest(Builder b) {
+    this.wasmModule = b.wasmModule;
+    this.input = b.input;
+    this.splitStrategy = b.splitStrategy;
+    this.minChunkSize = b.minChunkSize;
+    this.maxChunkSize = b.maxChunkSize;
+    this.verificationMode = b.verificationMode;
+    this.timeoutSecs = b.timeoutSecs;
+    this.retryCount = b.retryCount;
+    this.priority = b.priority;
+    this.redundancy = b.redundancy;
+    this.manaBudget = b.manaBudget;
+    this.jobId = b.jobId;
+  }
+
+  /** Starts a job; the module and the input must be set before {@link Builder#build()}. */
+  public static Builder newBuilder() {
+    return new Builder();
+  }
+
+  /** Returns the job as the {@code ComputeJobManifest} that {@code SubmitJob} carries. */
+  public ComputeJobManifest toManifest() {
+    return ComputeJobManifest.newBuilder()
+        .setJobId(jobId == null ? "" : jobId)
+        .setWasmModule(wasmModule)
+        .setInputData(input)
+        .setSplitStrategy(splitStrategy.wireName())
+        .setMinChunkSize(minChunkSize)
+        .setMaxChunkSize(maxChunkSize)
+        .setVerificationMode(verificationMode.wireName())
+        .setTimeoutSecs((int) timeoutSecs)
+        .setRetryCount((int) retryCount)
+        .setPriority(priority.wireName())
+        .setRedundancy((int) redundancy)
+        .setManaBudget(manaBudget)
+        .build();
+  }
+
+  /** The WebAssembly module (see WASM-ABI.md). */
+  public ByteString wasmModule() {
+    return wasmModule;
+  }
+
+  /** The whole input. */
+  public ByteString input() {
+    return input;
+  }
+
+  /** How the input is cut into chunks. */
+  public SplitStrategy splitStrategy() {
+    return splitStrategy;
+  }
+
+  /** The smallest chunk in bytes; 0 lets the server choose. */
+  public long minChunkSize() {
+    return minChunkSize;
+  }
+
+  /** The largest chunk in bytes; 0 lets the server choose. */
+  public long maxChunkSize() {
+    return maxChunkSize;
+  }
+
+  /** How results are checked. */
+  public VerificationMode verificationMode() {
+    return verificationMode;
+  }
+
+  /** The deadline of the whole job in seconds; 0 lets the server choose. */
+  public long timeoutSecs() {
+    return timeoutSecs;
+  }
+
+  /** How many times a failed task is given to another executor. */
+  public long retryCount() {
+    return retryCount;
+  }
+
+  /** The scheduling priority. */
+  public Priority priority() {
+    return priority;
+  }
+
+  /** How many executors run each chunk; 0 means one. */
+  public long redundancy() {
+    return redundancy;
+  }
+
+  /** The most mana the job may spend; 0 lets the server choose. */
+  public long manaBudget() {
+    return manaBudget;
+  }
+
+  /** The caller's own job id, which makes the submission idempotent; empty for a server id. */
+  public Optional<String> jobId() {
+    return Optional.ofNullable(jobId);
+  }
+
+  static String wireNames(Enum<?>[] values) {
+    return Arrays.stream(values)
+        .map(v -> v.name().toLowerCase(Locale.ROOT))
+        .collect(Collectors.joining(", "));
+  }
+
+  /** Collects the settings of a {@link JobRequest}; not thread-safe. */
+  public static final class Builder {
+    private ByteString wasmModule;
+    private ByteString input;
+    private SplitStrategy splitStrategy = SplitStrategy.NONE;
+    private long minChunkSize;
+    private long maxChunkSize;
+    private VerificationMode verificationMode = VerificationMode.HASH;
+    private long timeoutSecs;
+    private long retryCount;
+    private Priority priority = Priority.MEDIUM;
+    private long redundancy;
+    private long manaBudget;
+    private String jobId;
+
+    private Builder() {}
+
+    /** Sets the WebAssembly module (copied). */
+    public Builder wasmModule(byte[] module) {
+      return wasmModule(ByteString.copyFrom(Objects.requireNonNull(module, "module")));
+    }
+
+    /** Sets the WebAssembly module. */
+    public Builder wasmModule(ByteString module) {
+      this.wasmModule = Objects.requireNonNull(module, "module");
+      return this;
+    }
+
+    /** Sets the input (copied). */
+    public Builder input(byte[] input) {
+      return input(ByteString.copyFrom(Objects.requireNonNull(input, "input")));
+    }
+
+    /** Sets the input. */
+    public Builder input(ByteString input) {
+      this.input = Objects.requireNonNull(input, "input");
+      return this;
+    }
+
+    /** Sets how the input is split; {@link SplitStrategy#NONE} by default. */
+    public Builder splitStrategy(SplitStrategy strategy) {
+      this.splitStrategy = Objects.requireNonNull(strategy, "strategy");
+      return this;
+    }
+
+    /** Sets the smallest chunk in bytes (0 or more). */
+    public Builder minChunkSize(long bytes) {
+      this.minChunkSize = requireNotNegative(bytes, "min chunk size");
+      return this;
+    }
+
+    /** Sets the largest chunk in bytes (0 or more; 0 lets the server choose). */
+    public Builder maxChunkSize(long bytes) {
+      this.maxChunkSize = requireNotNegative(bytes, "max chunk size");
+      return this;
+    }
+
+    /** Sets how results are checked; {@link VerificationMode#HASH} by default. */
+    public Builder verificationMode(VerificationMode mode) {
+      this.verificationMode = Objects.requireNonNull(mode, "mode");
+      return this;
+    }
+
+    /** Sets the deadline of the whole job in seconds (0 lets the server choose). */
+    public Builder timeoutSecs(long seconds) {
+      this.timeoutSecs = requireUint32(seconds, "timeout");
+      return this;
+    }
+
+    /** Sets how many times a failed task is retried on another executor. */
+    public Builder retryCount(long retries) {
+      this.retryCount = requireUint32(retries, "retry count");
+      return this;
+    }
+
+    /** Sets the scheduling priority; {@link Priority#MEDIUM} by default. */
+    public Builder priority(Priority priority) {
+      this.priority = Objects.requireNonNull(priority, "priority");
+      return this;
+    }
+
+    /** Sets how many executors run each chunk (0 or 1 for one). */
+    public Builder redundancy(long executors) {
+      this.redundancy = requireUint32(executors, "redundancy");
+      return this;
+    }
+
+    /** Sets the most mana the job may spend (0 lets the server choose). */
+    public Builder manaBudget(long mana) {
+      this.manaBudget = requireNotNegative(mana, "mana budget");
+      return this;
+    }
+
+    /**
+     * Sets the job's id, so that submitting the same job again returns the same job instead of
+     * starting a second one.
+     */
+    public Builder jobId(String id) {
+      if (id == null || id.isBlank()) {
+        throw new IllegalArgumentException("a job id must not be empty");
+      }
+      this.jobId = id.strip();
+      return this;
+    }
+
+    /**
+     * Builds the request.
+     *
+     * @throws IllegalArgumentException when the module or input is missing, the module is empty, or
+     *     the minimum chunk size exceeds the maximum
+     */
+    public JobRequest build() {
+      if (wasmModule == null || wasmModule.isEmpty()) {
+        throw new IllegalArgumentException("a job needs a WebAssembly module");
+      }
+      if (input == null) {
+        throw new IllegalArgumentException("a job needs an input (it may be empty)");
+      }
+      if (maxChunkSize > 0 && minChunkSize > maxChunkSize) {
+        throw new IllegalArgumentException(
+            "min chunk size " + minChunkSize + " exceeds max chunk size " + maxChunkSize);
+      }
+      return new JobRequest(this);
+    }
+
+    private static long requireNotNegative(long value, String what) {
+      if (value < 0) {
+        throw new IllegalArgumentException(what + " must not be negative, got " + value);
+      }
+      return value;
+    }
+
+    private static long requireUint32(long value, String what) {
+      if (value < 0 || value > UINT32_MAX) {
+        throw new IllegalArgumentException(
+            what + " must be between 0 and " + UINT32_MAX + ", got " + value);
+      }
+      return value;
+    }
+  }
+}

@@ -1,0 +1,82 @@
+package io.meshwork.client;
+
+import com.google.protobuf.ByteString;
+import io.meshwork.compute.v1.ComputeJobStatus;
+import io.meshwork.compute.v1.ReceiptRef;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What a job produced: the merged result bytes when it completed, or why there is no result, and
+ * the signed receipts that make the result checkable without trusting the mesh.
+ *
+ * <p>When the orchestrator names the result by a CID, the SDK has already checked that the bytes
+ * match it; a mismatch never becomes a {@code JobResult} but a {@link MeshClientException} with
+ * reason {@link MeshClientException#RESULT_CID_MISMATCH}.
+ */
+public final class JobResult {
+  private final String jobId;
+  private final ByteString bytes;
+  private final boolean success;
+  private final String error;
+  private final List<ReceiptRef> receipts;
+  private final String resultCid;
+  private final ComputeJobStatus status;
+
+  JobResult(
+      String jobId,
+      ByteString bytes,
+      boolean success,
+      String error,
+      List<ReceiptRef> receipts,
+      String resultCid,
+      ComputeJobStatus status) {
+    this.jobId = jobId;
+    this.bytes = bytes;
+    this.success = success;
+    this.error = error;
+    this.receipts = List.copyOf(receipts);
+    this.resultCid = resultCid;
+    this.status = status;
+  }
+
+  /** The job the result belongs to. */
+  public String jobId() {
+    return jobId;
+  }
+
+  /** The merged result (a copy); empty unless {@link #success()}. */
+  public byte[] bytes() {
+    return bytes.toByteArray();
+  }
+
+  /** The number of result bytes, without copying them. */
+  public int size() {
+    return bytes.size();
+  }
+
+  /** True when the job completed and {@link #bytes()} holds its result. */
+  public boolean success() {
+    return success;
+  }
+
+  /** Why there is no result (still running at the deadline, failed, cancelled); else empty. */
+  public String error() {
+    return error;
+  }
+
+  /** The receipts behind the result in chunk order, each with its CID and log position. */
+  public List<ReceiptRef> receipts() {
+    return receipts;
+  }
+
+  /** The CID of the result bytes, already checked against them, when the orchestrator sent one. */
+  public Optional<String> resultCid() {
+    return resultCid.isEmpty() ? Optional.empty() : Optional.of(resultCid);
+  }
+
+  /** The job's status when the orchestrator answered. */
+  public ComputeJobStatus status() {
+    return status;
+  }
+}

@@ -1,0 +1,98 @@
+package io.meshwork.client;
+
+import io.grpc.Channel;
+import io.meshwork.compute.v1.ComputeJobStatus;
+import io.meshwork.identity.Identity;
+import io.meshwork.ledger.v1.Account;
+import io.meshwork.ledger.v1.HistoryEntry;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Submits jobs to a Meshwork mesh and follows them, as one identity.
+ *
+ * <p>Every call is signed with a fresh bearer token of the client's identity (AUTH.md) and carries
+ * the options' call deadline. Every failed call throws a {@link MeshClientException} that holds the
+ * gRPC status code, the service's reason and its message. Instances are thread-safe; close the
+ * client when done to release its connections.
+ *
+ * <pre>{@code
+ * try (MeshClient mesh = MeshClient.connect(MeshClientOptions.defaults())) {
+ *   String jobId = mesh.submit(job);
+ *   JobResult result = mesh.result(jobId, Duration.ofMinutes(5));
+ * }
+ * }</pre>
+ */
+public interface MeshClient extends AutoCloseable {
+
+  /**
+   * Connects to the orchestrator and ledger the options name, over plaintext HTTP/2 (Netty).
+   * Connections open lazily, on the first call.
+   */
+  static MeshClient connect(MeshClientOptions options) {
+    return GrpcMeshClient.connect(options);
+  }
+
+  /**
+   * Uses channels the caller made and keeps owning: {@link #close()} leaves them open. Meant for
+   * tests over the in-process transport and for code that already holds channels to the mesh.
+   */
+  static MeshClient over(Channel compute, Channel ledger, Identity identity) {
+    return over(compute, ledger, MeshClientOptions.newBuilder().identity(identity).build());
+  }
+
+  /**
+   * Uses channels the caller made and keeps owning, with the identity, message size and deadline of
+   * {@code options} (its targets are not used).
+   */
+  static MeshClient over(Channel compute, Channel ledger, MeshClientOptions options) {
+    return new GrpcMeshClient(compute, ledger, options, List.of());
+  }
+
+  /** The {@code did:key} this client calls as: the owner of its jobs and of its account. */
+  String did();
+
+  /**
+   * Submits a job and returns its id (the request's own id, or one the orchestrator assigned).
+   *
+   * @throws MeshClientException {@code INVALID_ARGUMENT} for a bad manifest or module, {@code
+   *     FAILED_PRECONDITION} when the budget cannot be held, {@code ALREADY_EXISTS} when the job id
+   *     is taken by a different job
+   */
+  String submit(JobRequest job);
+
+  /** Returns the job's current status. */
+  ComputeJobStatus status(String jobId);
+
+  /**
+   * Streams the job's status until it ends; close the returned watch to stop early. The stream has
+   * no deadline: it lasts as long as the job.
+   */
+  JobWatch watch(String jobId);
+
+  /**
+   * Returns the job's result, waiting up to {@code wait} for the job to end. A job still running
+   * after {@code wait} gives a result whose {@link JobResult#success()} is false.
+   *
+   * @throws MeshClientException with reason {@link MeshClientException#RESULT_CID_MISMATCH} when
+   *     the bytes do not match the CID the orchestrator gave for them
+   */
+  JobResult result(String jobId, Duration wait);
+
+  /** Cancels the job; true if it was running and is now cancelled, false if it had ended. */
+  boolean cancel(String jobId);
+
+  /** Returns this client's own mana account. */
+  Account balance();
+
+  /**
+   * Returns up to {@code limit} entries of this client's account history, newest first, only those
+   * of {@code jobId} when it is given.
+   */
+  List<HistoryEntry> history(Optional<String> jobId, int limit);
+
+  /** Releases the connections this client opened; channels given to it stay open. */
+  @Override
+  void close();
+}

@@ -1,0 +1,224 @@
+package io.meshwork.client.cli;
+
+import io.meshwork.client.MeshClient;
+import io.meshwork.client.MeshClientException;
+import io.meshwork.client.MeshClientOptions;
+import java.io.Console;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.function.Function;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
+
+/**
+ * The {@code meshwork} command line: the root command, its global options, and the job and ledger
+ * subcommands.
+ *
+ * <p>A launcher adds its own subcommands to {@link #commandLine()} before executing it; they read
+ * the global options and open a client through {@link #from(CommandSpec)}:
+ *
+ * <pre>{@code
+ * CommandLine cli = MeshCli.commandLine().addSubcommand("dev", new DevCommand());
+ * System.exit(cli.execute(args));
+ *
+ * @Command(name = "demo")
+ * final class DemoCommand implements Callable<Integer> {
+ *   @Spec CommandSpec spec;
+ *   public Integer call() {
+ *     try (MeshClient mesh = MeshCli.from(spec).connect()) { ... }
+ *   }
+ * }
+ * }</pre>
+ *
+ * <p>Exit codes: 0 on success, 1 when a call or the job failed, 2 for bad usage.
+ */
+@Command(
+    name = "meshwork",
+    description = "Submit WebAssembly jobs to a Meshwork mesh and follow them.",
+    synopsisSubcommandLabel = "COMMAND",
+    subcommands = {
+      SubmitCommand.class,
+      StatusCommand.class,
+      ResultCommand.class,
+      CancelCommand.class,
+      BalanceCommand.class,
+      LedgerCommand.class
+    })
+public final class MeshCli {
+  /** Exit code of a call that failed, a job that failed, or a file that could not be written. */
+  public static final int EXIT_FAILURE = CommandLine.ExitCode.SOFTWARE;
+
+  /** Exit code of a command line that could not be understood. */
+  public static final int EXIT_USAGE = CommandLine.ExitCode.USAGE;
+
+  private final Function<MeshClientOptions, MeshClient> connector;
+  private final boolean terminal;
+
+  @Spec private CommandSpec spec;
+
+  @Option(
+      names = "--orchestrator",
+      paramLabel = "HOST:PORT",
+      scope = ScopeType.INHERIT,
+      description = "The orchestrator (default: ${DEFAULT-VALUE}).",
+      defaultValue = MeshClientOptions.DEFAULT_ORCHESTRATOR_TARGET)
+  private String orchestrator;
+
+  @Option(
+      names = "--ledger",
+      paramLabel = "HOST:PORT",
+      scope = ScopeType.INHERIT,
+      description = "The ledger (default: ${DEFAULT-VALUE}).",
+      defaultValue = MeshClientOptions.DEFAULT_LEDGER_TARGET)
+  private String ledger;
+
+  @Option(
+      names = "--home",
+      paramLabel = "DIR",
+      scope = ScopeType.INHERIT,
+      description = "Where identity.key lives (default: $MESHWORK_HOME or ~/.meshwork).")
+  private Path home;
+
+  @Option(
+      names = "--json",
+      scope = ScopeType.INHERIT,
+      description = "Print one JSON object instead of text.")
+  private boolean json;
+
+  @Option(
+      names = {"-h", "--help"},
+      usageHelp = true,
+      scope = ScopeType.INHERIT,
+      description = "Show this help and exit.")
+  private boolean help;
+
+  private MeshCli(Function<MeshClientOptions, MeshClient> connector, boolean terminal) {
+    this.connector = connector;
+    this.terminal = terminal;
+  }
+
+  /** Runs the command line and exits with its exit code. */
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  /** Returns the {@code meshwork} command, connecting to the mesh over the network. */
+  public static CommandLine commandLine() {
+    return commandLine(MeshClient::connect);
+  }
+
+  /**
+   * Returns the {@code meshwork} command with clients made by {@code connector} from the global
+   * options: tests pass one that returns a client over in-process channels.
+   */
+  public static CommandLine commandLine(Function<MeshClientOptions, MeshClient> connector) {
+    Objects.requireNonNull(connector, "connector");
+    CommandLine commandLine = new CommandLine(new MeshCli(connector, stderrIsTerminal()));
+    commandLine.setCaseInsensitiveEnumValuesAllowed(true);
+    commandLine.setParameterExceptionHandler(MeshCli::usageError);
+    commandLine.setExecutionExceptionHandler(MeshCli::failure);
+    return commandLine;
+  }
+
+  /** Returns the root command of the command line that {@code spec} belongs to. */
+  public static MeshCli from(CommandSpec spec) {
+    Object root = spec.root().userObject();
+    if (root instanceof MeshCli cli) {
+      return cli;
+    }
+    throw new IllegalStateException("command " + spec.qualifiedName() + " is not under meshwork");
+  }
+
+  /** Returns the client options the global options describe (loading or creating the identity). */
+  public MeshClientOptions clientOptions() {
+    MeshClientOptions.Builder options =
+        MeshClientOptions.newBuilder().orchestratorTarget(orchestrator).ledgerTarget(ledger);
+    if (home != null) {
+      options.home(home);
+    }
+    return options.build();
+  }
+
+  /** Opens a client to the mesh the global options name; the caller closes it. */
+  public MeshClient connect() {
+    return connector.apply(clientOptions());
+  }
+
+  /** True when {@code --json} was given: print one JSON object instead of text. */
+  public boolean json() {
+    return json;
+  }
+
+  /** Where results go. */
+  public PrintWriter out() {
+    return spec.commandLine().getOut();
+  }
+
+  /** Where progress and errors go. */
+  public PrintWriter err() {
+    return spec.commandLine().getErr();
+  }
+
+  /** True when standard error is a terminal, so progress can redraw one line in place. */
+  boolean terminal() {
+    return terminal;
+  }
+
+  private static int usageError(CommandLine.ParameterException e, String[] args) {
+    CommandLine command = e.getCommandLine();
+    PrintWriter err = command.getErr();
+    err.println("meshwork: " + e.getMessage());
+    err.println("Try '" + command.getCommandSpec().qualifiedName() + " --help'.");
+    err.flush();
+    return EXIT_USAGE;
+  }
+
+  private static int failure(
+      Exception e, CommandLine command, CommandLine.ParseResult parseResult) {
+    PrintWriter err = command.getErr();
+    err.println("meshwork: " + describe(e));
+    err.flush();
+    return EXIT_FAILURE;
+  }
+
+  /** Returns the one-line form of a failure: the message, then the status and reason. */
+  static String describe(Throwable e) {
+    if (e instanceof MeshClientException failure) {
+      return failure.getMessage()
+          + " ("
+          + failure.code()
+          + failure.reason().map(reason -> ", " + reason).orElse("")
+          + ")";
+    }
+    String message = e.getMessage();
+    Throwable cause = e.getCause();
+    // An unchecked wrapper says what was being done, its cause what went wrong: show both.
+    if (cause != null && cause.getMessage() != null) {
+      if (message == null) {
+        message = cause.getMessage();
+      } else if (!message.contains(cause.getMessage())) {
+        message = message + ": " + cause.getMessage();
+      }
+    }
+    return message == null ? e.getClass().getSimpleName() : message;
+  }
+
+  private static boolean stderrIsTerminal() {
+    Console console = System.console();
+    if (console == null) {
+      return false;
+    }
+    // From JDK 22 on, System.console() exists even when the streams are redirected, and
+    // Console.isTerminal() tells the difference; JDK 21 has no such method but returns null then.
+    try {
+      return (Boolean) Console.class.getMethod("isTerminal").invoke(console);
+    } catch (ReflectiveOperationException e) {
+      return true;
+    }
+  }
+}

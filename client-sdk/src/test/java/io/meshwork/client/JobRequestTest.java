@@ -1,0 +1,67 @@
+package io.meshwork.client;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+class JobRequestTest {
+  private static final byte[] MODULE = {0, 'a', 's', 'm'};
+
+  @Test
+  void aJobNeedsAModuleAndAnInput() {
+    assertThrows(
+        IllegalArgumentException.class, () -> JobRequest.newBuilder().input(new byte[1]).build());
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> JobRequest.newBuilder().wasmModule(new byte[0]).input(new byte[1]).build());
+    assertThrows(
+        IllegalArgumentException.class, () -> JobRequest.newBuilder().wasmModule(MODULE).build());
+  }
+
+  @Test
+  void theMinimumChunkMayNotExceedTheMaximum() {
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                JobRequest.newBuilder()
+                    .wasmModule(MODULE)
+                    .input(new byte[0])
+                    .minChunkSize(100)
+                    .maxChunkSize(10)
+                    .build());
+    assertTrue(e.getMessage().contains("min chunk size 100"), e.getMessage());
+  }
+
+  @Test
+  void numbersOutsideTheirWireRangeAreRefused() {
+    JobRequest.Builder job = JobRequest.newBuilder();
+    assertThrows(IllegalArgumentException.class, () -> job.timeoutSecs(-1));
+    assertThrows(IllegalArgumentException.class, () -> job.redundancy(1L << 32));
+    assertThrows(IllegalArgumentException.class, () -> job.manaBudget(-5));
+    assertThrows(IllegalArgumentException.class, () -> job.jobId(" "));
+  }
+
+  @Test
+  void theBuiltRequestDoesNotSeeLaterChangesToTheCallersArrays() {
+    byte[] input = {1, 2, 3};
+    JobRequest job = JobRequest.newBuilder().wasmModule(MODULE).input(input).build();
+    input[0] = 9;
+
+    assertEquals(1, job.toManifest().getInputData().byteAt(0));
+  }
+
+  @Test
+  void wireNamesRoundTrip() {
+    for (SplitStrategy strategy : SplitStrategy.values()) {
+      assertEquals(strategy, SplitStrategy.fromWireName(strategy.wireName()));
+    }
+    assertEquals("row_based", SplitStrategy.ROW_BASED.wireName());
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> Priority.fromWireName("urgent"));
+    assertEquals(
+        "unknown priority 'urgent'; expected one of low, medium, high, critical", e.getMessage());
+  }
+}

@@ -1,0 +1,316 @@
+package io.meshwork.dist;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.grpc.ManagedChannel;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.reflection.v1.ServerReflectionGrpc;
+import io.grpc.reflection.v1.ServerReflectionRequest;
+import io.grpc.reflection.v1.ServerReflectionResponse;
+import io.grpc.stub.StreamObserver;
+import io.meshwork.client.JobRequest;
+import io.meshwork.client.JobResult;
+import io.meshwork.client.MeshClient;
+import io.meshwork.client.MeshClientException;
+import io.meshwork.client.MeshClientOptions;
+import io.meshwork.client.SplitStrategy;
+import io.meshwork.client.VerificationMode;
+import io.meshwork.compute.v1.ComputeJobStatus;
+import io.meshwork.compute.v1.ReceiptRef;
+import io.meshwork.identity.BearerCredentials;
+import io.meshwork.identity.Identity;
+import io.meshwork.mesh.v1.ExecutionReceipt;
+import io.meshwork.receipt.format.ReceiptCodec;
+import io.meshwork.receipt.format.ReceiptVerifier;
+import io.meshwork.receipt.v1.GetReceiptRequest;
+import io.meshwork.receipt.v1.ReceiptServiceGrpc;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole job flow through the production wiring: every service its own gRPC server on a
+ * loopback port (in one JVM), a client identity of its own, real WASM, real signatures, SQLite.
+ */
+class WholeFlowTest {
+  @TempDir static Path dataDir;
+  static DevMesh mesh;
+  static int base;
+
+  @BeforeAll
+  static void startMesh() {
+    base = MeshFixtures.freePortBlock(5);
+    mesh = DevMesh.start(dataDir, base, 2, Map.of("rfc0016.t2-ms", "2000"));
+  }
+
+  @AfterAll
+  static void stopMesh() {
+    if (mesh != null) {
+      mesh.close();
+    }
+  }
+
+  private static MeshClient client(Identity identity) {
+    return MeshClient.connect(
+        MeshClientOptions.newBuilder()
+            .orchestratorTarget("127.0.0.1:" + base)
+            .ledgerTarget("127.0.0.1:" + (base + 1))
+            .identity(identity)
+            .build());
+  }
+
+  @Test
+  void wordCountRunsAcrossExecutorsAndEveryUnitOfManaIsAccountedFor() throws Exception {
+    byte[] text = DemoCorpus.generate(300_000, 7);
+    Identity user = Identity.generate();
+    Identity reader = MeshFixtures.serviceIdentity(dataDir, "orchestrator");
+    String[] executors = {mesh.endpoint("executor-1").did(), mesh.endpoint("executor-2").did()};
+    try (MeshClient client = client(user)) {
+      long before = client.balance().getBalance();
+      long[] executorsBefore = new long[2];
+      for (int i = 0; i < 2; i++) {
+        executorsBefore[i] = MeshFixtures.balance(base + 1, reader, executors[i]);
+      }
+      String jobId =
+          client.submit(
+              JobRequest.newBuilder()
+                  .wasmModule(MeshFixtures.wordCount())
+                  .input(text)
+                  .splitStrategy(SplitStrategy.LINES)
+                  .maxChunkSize(16 * 1024)
+                  .verificationMode(VerificationMode.HASH)
+                  .manaBudget(2_000)
+                  .build());
+      JobResult result = client.result(jobId, Duration.ofSeconds(60));
+      assertTrue(result.success(), result.error());
+      assertEquals(
+          Long.toString(DemoCorpus.countWords(text)),
+          new String(result.bytes(), StandardCharsets.US_ASCII));
+
+      ComputeJobStatus status = result.status();
+      int chunks = status.getTotalChunks();
+      assertTrue(chunks >= 18, "300 kB in 16 KiB chunks makes at least 18 chunks, got " + chunks);
+      assertEquals(chunks, status.getCompletedChunks());
+      // One receipt per chunk plus the merge's.
+      List<ReceiptRef> receipts = result.receipts();
+      assertEquals(chunks + 1, receipts.size());
+
+      long paid = receipts.stream().mapToLong(ReceiptRef::getPrice).sum();
+      assertEquals(paid, status.getManaSpent());
+      assertEquals(2_000 - paid, status.getManaRefunded());
+      long after = client.balance().getBalance();
+      assertEquals(before - paid, after, "the submitter pays exactly what the receipts say");
+      assertEquals(0, client.balance().getHeld(), "nothing stays held after the job");
+
+      Map<String, Long> earned = new HashMap<>();
+      receipts.forEach(r -> earned.merge(r.getExecutorDid(), r.getPrice(), Long::sum));
+      long gained = 0;
+      for (int i = 0; i < 2; i++) {
+        long delta = MeshFixtures.balance(base + 1, reader, executors[i]) - executorsBefore[i];
+        assertEquals(earned.getOrDefault(executors[i], 0L), delta);
+        gained += delta;
+      }
+      assertEquals(before - after, gained, "mana leaves the submitter only to the executors");
+
+      // Every receipt is in the log under its CID, signed by the executor that ran the task.
+      ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", base + 2).usePlaintext().build();
+      try {
+        var log = ReceiptServiceGrpc.newBlockingStub(channel).withCallCredentials(new BearerCredentials(user));
+        for (ReceiptRef ref : receipts) {
+          var got = log.getReceipt(GetReceiptRequest.newBuilder().setCid(ref.getReceiptCid()).build());
+          ExecutionReceipt receipt = got.getReceipt();
+          ReceiptVerifier.verify(receipt);
+          assertEquals(ref.getReceiptCid(), ReceiptCodec.cid(receipt));
+          assertEquals(ref.getLogIndex(), got.getLogIndex());
+          assertEquals(ref.getExecutorDid(), receipt.getExecutorDid());
+        }
+      } finally {
+        channel.shutdownNow();
+      }
+    }
+  }
+
+  @Test
+  void submittingTheSameJobTwiceReturnsTheSameJobAndAnotherManifestIsRefused() {
+    try (MeshClient client = client(Identity.generate())) {
+      JobRequest.Builder job =
+          JobRequest.newBuilder()
+              .jobId("idempotent-" + System.nanoTime())
+              .wasmModule(MeshFixtures.wordCount())
+              .input("one two three\n".getBytes(StandardCharsets.US_ASCII));
+      String first = client.submit(job.build());
+      assertEquals(first, client.submit(job.build()));
+      MeshClientException e =
+          assertThrows(
+              MeshClientException.class,
+              () -> client.submit(job.input("four\n".getBytes(StandardCharsets.US_ASCII)).build()));
+      assertEquals("ALREADY_EXISTS", e.code().name());
+      assertEquals("3", new String(client.result(first, Duration.ofSeconds(30)).bytes(), StandardCharsets.US_ASCII));
+    }
+  }
+
+  @Test
+  void badModulesAndManifestsAreRefusedAtOnceWithTheProblemNamed() {
+    try (MeshClient client = client(Identity.generate())) {
+      MeshClientException wasi =
+          assertThrows(
+              MeshClientException.class,
+              () ->
+                  client.submit(
+                      JobRequest.newBuilder()
+                          .wasmModule(MeshFixtures.abiTestModule("wasi-import.wasm"))
+                          .input(new byte[] {1})
+                          .build()));
+      assertEquals("INVALID_ARGUMENT", wasi.code().name());
+      assertEquals("FORBIDDEN_IMPORT", wasi.reason().orElse(""));
+      assertTrue(wasi.getMessage().contains("wasi_snapshot_preview1"), wasi.getMessage());
+
+      MeshClientException noExecute =
+          assertThrows(
+              MeshClientException.class,
+              () ->
+                  client.submit(
+                      JobRequest.newBuilder()
+                          .wasmModule(MeshFixtures.abiTestModule("missing-execute.wasm"))
+                          .input(new byte[] {1})
+                          .build()));
+      assertEquals("MISSING_EXPORT", noExecute.reason().orElse(""));
+      assertTrue(noExecute.getMessage().contains("execute"), noExecute.getMessage());
+
+      MeshClientException garbage =
+          assertThrows(
+              MeshClientException.class,
+              () ->
+                  client.submit(
+                      JobRequest.newBuilder()
+                          .wasmModule("not a module".getBytes(StandardCharsets.US_ASCII))
+                          .input(new byte[] {1})
+                          .build()));
+      assertEquals("MALFORMED_MODULE", garbage.reason().orElse(""));
+
+      MeshClientException redundant =
+          assertThrows(
+              MeshClientException.class,
+              () ->
+                  client.submit(
+                      JobRequest.newBuilder()
+                          .wasmModule(MeshFixtures.wordCount())
+                          .input(new byte[] {1})
+                          .verificationMode(VerificationMode.REDUNDANT)
+                          .build()));
+      assertEquals("VERIFICATION_MODE_UNAVAILABLE", redundant.reason().orElse(""));
+    }
+  }
+
+  @Test
+  void aJobBeyondTheSubmittersManaIsRefusedAndNothingIsHeld() {
+    try (MeshClient client = client(Identity.generate())) {
+      long available = client.balance().getAvailable();
+      MeshClientException e =
+          assertThrows(
+              MeshClientException.class,
+              () ->
+                  client.submit(
+                      JobRequest.newBuilder()
+                          .wasmModule(MeshFixtures.wordCount())
+                          .input(new byte[] {'a'})
+                          .manaBudget(available + 1)
+                          .build()));
+      assertEquals("FAILED_PRECONDITION", e.code().name());
+      assertEquals("INSUFFICIENT_MANA", e.reason().orElse(""));
+      assertEquals(0, client.balance().getHeld());
+    }
+  }
+
+  @Test
+  void cancelStopsTheJobAndRefundsWhatWasNotSpent() {
+    byte[] text = DemoCorpus.generate(2_000_000, 3);
+    try (MeshClient client = client(Identity.generate())) {
+      long before = client.balance().getBalance();
+      String jobId =
+          client.submit(
+              JobRequest.newBuilder()
+                  .wasmModule(MeshFixtures.wordCount())
+                  .input(text)
+                  .splitStrategy(SplitStrategy.LINES)
+                  .maxChunkSize(4 * 1024)
+                  .manaBudget(5_000)
+                  .build());
+      assertTrue(client.cancel(jobId));
+      ComputeJobStatus status = client.status(jobId);
+      assertEquals("cancelled", status.getStatus());
+      assertTrue(status.getCompletedChunks() < status.getTotalChunks(), "the job stopped early");
+      assertEquals(5_000 - status.getManaSpent(), status.getManaRefunded());
+      assertEquals(before - status.getManaSpent(), client.balance().getBalance());
+      assertEquals(0, client.balance().getHeld());
+      assertFalse(client.cancel(jobId), "a second cancel finds the job already ended");
+    }
+  }
+
+  @Test
+  void everyServiceAnswersReflectionAndHealthWithoutCredentials() throws Exception {
+    for (DevMesh.Endpoint e : mesh.endpoints()) {
+      ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", e.grpcPort()).usePlaintext().build();
+      try {
+        assertEquals(
+            HealthCheckResponse.ServingStatus.SERVING,
+            HealthGrpc.newBlockingStub(channel).check(HealthCheckRequest.getDefaultInstance()).getStatus());
+        List<String> services = listServices(channel);
+        String expected =
+            switch (e.role()) {
+              case "orchestrator" -> "meshwork.compute.v1.ComputeService";
+              case "ledger" -> "meshwork.ledger.v1.LedgerService";
+              case "receipt log" -> "meshwork.receipt.v1.ReceiptService";
+              default -> "meshwork.executor.v1.ExecutorService";
+            };
+        assertTrue(services.contains(expected), e.name() + " lists " + services);
+        assertTrue(services.contains("grpc.health.v1.Health"), e.name() + " lists " + services);
+      } finally {
+        channel.shutdownNow();
+      }
+    }
+  }
+
+  private static List<String> listServices(ManagedChannel channel) throws Exception {
+    CompletableFuture<List<String>> names = new CompletableFuture<>();
+    StreamObserver<ServerReflectionRequest> requests =
+        ServerReflectionGrpc.newStub(channel)
+            .serverReflectionInfo(
+                new StreamObserver<>() {
+                  @Override
+                  public void onNext(ServerReflectionResponse r) {
+                    List<String> found = new ArrayList<>();
+                    r.getListServicesResponse().getServiceList().forEach(s -> found.add(s.getName()));
+                    names.complete(found);
+                  }
+
+                  @Override
+                  public void onError(Throwable t) {
+                    names.completeExceptionally(t);
+                  }
+
+                  @Override
+                  public void onCompleted() {}
+                });
+    requests.onNext(ServerReflectionRequest.newBuilder().setListServices("").build());
+    List<String> result = names.get(10, TimeUnit.SECONDS);
+    requests.onCompleted();
+    return result;
+  }
+}

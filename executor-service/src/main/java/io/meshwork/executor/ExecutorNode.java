@@ -1,0 +1,67 @@
+package io.meshwork.executor;
+
+import io.grpc.BindableService;
+import io.meshwork.executor.grpc.ExecutorGrpcService;
+import io.meshwork.executor.sandbox.ChicoryEngine;
+import io.meshwork.executor.sandbox.ModuleCache;
+import io.meshwork.executor.work.Bidder;
+import io.meshwork.executor.work.GrpcResultSink;
+import io.meshwork.executor.work.PricingRule;
+import io.meshwork.executor.work.TaskRunner;
+import io.meshwork.runtime.MeshService;
+import io.meshwork.runtime.ServiceContext;
+import io.meshwork.runtime.config.Settings;
+import java.util.List;
+
+/**
+ * The executor deployable: a Chicory sandbox behind a bounded task runner, a bidder, and the
+ * ExecutorService adapter.
+ *
+ * <p>Settings: {@code executor.task-slots} (cores), {@code executor.queue-limit} (4 x slots),
+ * {@code executor.max-memory-bytes} (256 MiB), {@code executor.max-module-bytes} (16 MiB),
+ * {@code executor.max-input-bytes} (64 MiB), {@code executor.module-cache-size} (64), and the
+ * pricing keys of {@link PricingRule}.
+ */
+public final class ExecutorNode implements MeshService {
+  private final TaskRunner runner;
+  private final ExecutorGrpcService grpc;
+
+  private ExecutorNode(TaskRunner runner, ExecutorGrpcService grpc) {
+    this.runner = runner;
+    this.grpc = grpc;
+  }
+
+  /** Builds the executor from its context. */
+  public static ExecutorNode create(ServiceContext ctx) {
+    Settings s = ctx.settings();
+    int slots = s.integer("executor.task-slots", Runtime.getRuntime().availableProcessors());
+    long maxMemory = s.longValue("executor.max-memory-bytes", 256L << 20);
+    ChicoryEngine engine =
+        new ChicoryEngine(s.longValue("executor.max-module-bytes", 16L << 20), maxMemory);
+    TaskRunner runner =
+        new TaskRunner(
+            engine,
+            new ModuleCache(s.integer("executor.module-cache-size", 64)),
+            ctx.identity(),
+            new GrpcResultSink(ctx::channel, ctx.credentials()),
+            ctx.clock(),
+            slots,
+            s.integer("executor.queue-limit", 4 * slots),
+            s.longValue("executor.max-input-bytes", 64L << 20),
+            ctx.metrics());
+    Bidder bidder =
+        new Bidder(runner, PricingRule.from(s), ctx.identity().did(), maxMemory, ctx.clock());
+    return new ExecutorNode(
+        runner, new ExecutorGrpcService(bidder, runner, ctx.identity().did(), maxMemory >> 20));
+  }
+
+  @Override
+  public List<BindableService> grpcServices() {
+    return List.of(grpc);
+  }
+
+  @Override
+  public void close() {
+    runner.close();
+  }
+}

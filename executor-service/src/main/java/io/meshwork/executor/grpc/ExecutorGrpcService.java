@@ -1,0 +1,111 @@
+package io.meshwork.executor.grpc;
+
+import io.grpc.stub.StreamObserver;
+import io.meshwork.executor.v1.AnnounceRequest;
+import io.meshwork.executor.v1.AnnounceResponse;
+import io.meshwork.executor.v1.AssignTaskRequest;
+import io.meshwork.executor.v1.AssignTaskResponse;
+import io.meshwork.executor.v1.CancelTaskRequest;
+import io.meshwork.executor.v1.CancelTaskResponse;
+import io.meshwork.executor.v1.ExecutorServiceGrpc;
+import io.meshwork.executor.v1.GetCapacityRequest;
+import io.meshwork.executor.v1.GetCapacityResponse;
+import io.meshwork.executor.work.Bidder;
+import io.meshwork.executor.work.TaskRunner;
+import io.meshwork.runtime.auth.Caller;
+import io.meshwork.runtime.errors.MeshException;
+import io.meshwork.runtime.grpc.Rpc;
+
+/** ExecutorService over gRPC; only the mesh's service identities may call it. */
+public final class ExecutorGrpcService extends ExecutorServiceGrpc.ExecutorServiceImplBase {
+  private final Bidder bidder;
+  private final TaskRunner runner;
+  private final String did;
+  private final long ramMb;
+
+  /** Serves the executor identified by {@code did}. */
+  public ExecutorGrpcService(Bidder bidder, TaskRunner runner, String did, long ramMb) {
+    this.bidder = bidder;
+    this.runner = runner;
+    this.did = did;
+    this.ramMb = ramMb;
+  }
+
+  @Override
+  public void announce(AnnounceRequest request, StreamObserver<AnnounceResponse> observer) {
+    Rpc.unary(
+        observer,
+        () -> {
+          Caller.current().requireService("Announce");
+          if (!request.hasAnnouncement()) {
+            throw MeshException.invalidArgument("MISSING_ANNOUNCEMENT", "announcement is missing")
+                .with("field", "announcement");
+          }
+          return bidder.answer(request.getAnnouncement());
+        });
+  }
+
+  @Override
+  public void assignTask(AssignTaskRequest request, StreamObserver<AssignTaskResponse> observer) {
+    Rpc.unary(
+        observer,
+        () -> {
+          Caller caller = Caller.current().requireService("AssignTask");
+          if (!request.hasAssignment() || request.getAssignment().getAssignmentId().isEmpty()) {
+            throw MeshException.invalidArgument(
+                    "MISSING_ASSIGNMENT_ID", "assignment.assignment_id is missing")
+                .with("field", "assignment.assignment_id");
+          }
+          if (!did.equals(request.getAssignment().getExecutorDid())) {
+            throw MeshException.invalidArgument(
+                    "WRONG_EXECUTOR",
+                    "the assignment names executor "
+                        + request.getAssignment().getExecutorDid()
+                        + ", this is "
+                        + did)
+                .with("field", "assignment.executor_did");
+          }
+          if (request.getResultEndpoint().isEmpty()) {
+            throw MeshException.invalidArgument("MISSING_RESULT_ENDPOINT", "result_endpoint is empty")
+                .with("field", "result_endpoint");
+          }
+          TaskRunner.Acceptance a =
+              runner.assign(
+                  request.getAssignment(), request.getTask(), request.getResultEndpoint(), caller.did());
+          AssignTaskResponse.Builder response = AssignTaskResponse.newBuilder().setAccepted(a.accepted());
+          if (!a.accepted()) {
+            response.setReason(a.message()).setReasonCode(a.refusal().name());
+          }
+          return response.build();
+        });
+  }
+
+  @Override
+  public void cancelTask(CancelTaskRequest request, StreamObserver<CancelTaskResponse> observer) {
+    Rpc.unary(
+        observer,
+        () -> {
+          Caller.current().requireService("CancelTask");
+          return CancelTaskResponse.newBuilder()
+              .setCancelled(runner.cancel(request.getAssignmentId()))
+              .build();
+        });
+  }
+
+  @Override
+  public void getCapacity(GetCapacityRequest request, StreamObserver<GetCapacityResponse> observer) {
+    Rpc.unary(
+        observer,
+        () ->
+            GetCapacityResponse.newBuilder()
+                .setExecutorDid(did)
+                .setCpuCores(Runtime.getRuntime().availableProcessors())
+                .setRamMb(ramMb)
+                .setCurrentLoad((float) runner.load())
+                .setTaskSlots(runner.slots())
+                .setRunningTasks(runner.runningTasks())
+                .setQueuedTasks(runner.queuedTasks())
+                .setCachedModules(runner.cachedModules())
+                .build());
+  }
+}

@@ -1,0 +1,2 @@
+/** The gRPC adapter of ExecutorService. */
+package io.meshwork.executor.grpc;

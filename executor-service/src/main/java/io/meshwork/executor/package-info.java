@@ -1,0 +1,2 @@
+/** The executor deployable: its wiring and main. */
+package io.meshwork.executor;

@@ -1,0 +1,545 @@
+package io.meshwork.executor.sandbox;
+
+import com.dylibso.chicory.compiler.InterpreterFallback;
+import com.dylibso.chicory.compiler.MachineFactoryCompiler;
+import com.dylibso.chicory.runtime.ByteArrayMemory;
+import com.dylibso.chicory.runtime.ChicoryInterruptedException;
+import com.dylibso.chicory.runtime.HostFunction;
+import com.dylibso.chicory.runtime.ImportValues;
+import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.runtime.Machine;
+import com.dylibso.chicory.runtime.Memory;
+import com.dylibso.chicory.wasm.ChicoryException;
+import com.dylibso.chicory.wasm.Parser;
+import com.dylibso.chicory.wasm.WasmModule;
+import com.dylibso.chicory.wasm.types.FunctionType;
+import com.dylibso.chicory.wasm.types.MemoryLimits;
+import com.dylibso.chicory.wasm.types.ValType;
+import io.meshwork.wasm.abi.InvalidModuleException;
+import io.meshwork.wasm.abi.JobAbi;
+import io.meshwork.wasm.abi.ModuleInfo;
+import io.meshwork.wasm.abi.ModuleValidator;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+
+/**
+ * The {@link WasmEngine} built on Chicory's runtime compiler: each module is translated to JVM
+ * bytecode once, and every call gets a fresh instance on a thread of its own.
+ *
+ * <p>How the limits are enforced:
+ *
+ * <ul>
+ *   <li>Wall time: the call runs on a new platform thread, which the caller joins with the deadline
+ *       and then interrupts. Chicory's generated code checks the interrupt flag on every function
+ *       entry, call and backward branch, so even a tight {@code loop} stops promptly. A single bulk
+ *       instruction ({@code memory.fill}/{@code copy}) finishes before the check.
+ *   <li>Call stack: the thread is created with {@link SandboxLimits#stackBytes()} of stack, so the
+ *       JVM's own {@link StackOverflowError} bounds the guest's call depth and fails only that
+ *       call. The depth reached depends on JIT state, so it is a safety net, not a deterministic
+ *       limit.
+ *   <li>Memory: memory 0 is capped through Chicory's memory limits, and a grow past the cap ends
+ *       the call (see {@link CappedMemory}); a module whose declared initial memory is above the
+ *       cap is refused before it is instantiated.
+ *   <li>Fuel: not metered yet; calls report 0 fuel used.
+ * </ul>
+ */
+public final class ChicoryEngine implements WasmEngine {
+
+  private static final System.Logger LOG = System.getLogger(ChicoryEngine.class.getName());
+
+  /** The engine name recorded in receipts. */
+  public static final String ENGINE_NAME = "chicory-compiler";
+
+  private static final String VERSION = readChicoryVersion();
+
+  /** How long to wait for a guest to notice its interrupt before giving up on its thread. */
+  private static final long STOP_GRACE_MILLIS = 2_000;
+
+  /** Longest AssemblyScript string read back for an abort message, in bytes. */
+  private static final int MAX_ABORT_STRING_BYTES = 2048;
+
+  private static final FunctionType LOG_TYPE =
+      FunctionType.of(List.of(ValType.I32, ValType.I32), List.of());
+  private static final FunctionType ABORT_TYPE =
+      FunctionType.of(List.of(ValType.I32, ValType.I32, ValType.I32, ValType.I32), List.of());
+
+  private final long maxModuleBytes;
+  private final long maxMemoryBytes;
+  private final ThreadGroup threads = new ThreadGroup("meshwork-sandbox");
+  private final AtomicLong callIds = new AtomicLong();
+  private final AtomicInteger runningCalls = new AtomicInteger();
+
+  /** Creates an engine that accepts modules within the ABI's default size and memory limits. */
+  public ChicoryEngine() {
+    this(JobAbi.DEFAULT_MAX_MODULE_BYTES, JobAbi.DEFAULT_MAX_MEMORY_BYTES);
+  }
+
+  /**
+   * Creates an engine with the operator's caps on modules.
+   *
+   * @param maxModuleBytes the largest module binary {@link #compile} accepts
+   * @param maxMemoryBytes the largest declared initial memory {@link #compile} accepts
+   */
+  public ChicoryEngine(long maxModuleBytes, long maxMemoryBytes) {
+    this.maxModuleBytes = maxModuleBytes;
+    this.maxMemoryBytes = maxMemoryBytes;
+  }
+
+  /** A module as Chicory holds it: the parsed module and its compiled machine factory. */
+  private record ChicoryModule(
+      ModuleInfo info, WasmModule wasm, Function<Instance, Machine> machines)
+      implements CompiledModule {}
+
+  @Override
+  public CompiledModule compile(byte[] wasm) throws SandboxException {
+    ModuleInfo info;
+    try {
+      info = ModuleValidator.validate(wasm, maxModuleBytes, maxMemoryBytes);
+    } catch (InvalidModuleException e) {
+      throw new SandboxException(FailureKind.INVALID_MODULE, e.getMessage(), e);
+    }
+    try {
+      WasmModule module = Parser.parse(wasm);
+      // FAIL rather than falling back to the interpreter: an interpreted function would run
+      // far slower than its bid assumed, and should be refused up front instead.
+      Function<Instance, Machine> machines =
+          MachineFactoryCompiler.builder(module)
+              .withInterpreterFallback(InterpreterFallback.FAIL)
+              .compile();
+      return new ChicoryModule(info, module, machines);
+    } catch (RuntimeException | StackOverflowError e) {
+      throw new SandboxException(
+          FailureKind.INVALID_MODULE,
+          "module cannot be compiled to JVM bytecode: " + e.getMessage(),
+          e);
+    }
+  }
+
+  @Override
+  public CallOutcome call(CompiledModule module, String export, byte[] input, SandboxLimits limits)
+      throws SandboxException {
+    if (!(module instanceof ChicoryModule chicoryModule)) {
+      throw new IllegalArgumentException("module was not compiled by a ChicoryEngine");
+    }
+    requireExported(chicoryModule.info(), export);
+    if (input.length > limits.maxInputBytes()) {
+      throw failure(
+          FailureKind.INPUT_TOO_LARGE,
+          export,
+          "input of "
+              + input.length
+              + " bytes is larger than the limit of "
+              + limits.maxInputBytes()
+              + " bytes",
+          List.of(),
+          null);
+    }
+    long declared = chicoryModule.info().declaredMinMemoryBytes();
+    if (declared > limits.memoryBytes()) {
+      throw failure(
+          FailureKind.MEMORY_LIMIT,
+          export,
+          "module declares "
+              + declared
+              + " bytes of initial memory; the memory limit is "
+              + limits.memoryBytes()
+              + " bytes",
+          List.of(),
+          null);
+    }
+    Call call = new Call(chicoryModule, export, input, limits);
+    Thread worker =
+        new Thread(
+            threads,
+            call,
+            "sandbox-" + export + "-" + callIds.incrementAndGet(),
+            limits.stackBytes());
+    worker.setDaemon(true);
+    runningCalls.incrementAndGet();
+    try {
+      worker.start();
+    } catch (RuntimeException | OutOfMemoryError e) {
+      runningCalls.decrementAndGet();
+      throw failure(
+          FailureKind.INTERNAL, export, "cannot start a sandbox thread: " + e, List.of(), e);
+    }
+    try {
+      worker.join(limits.wallTimeMillis());
+    } catch (InterruptedException e) {
+      worker.interrupt();
+      Thread.currentThread().interrupt();
+      throw failure(
+          FailureKind.CANCELLED,
+          export,
+          export + " was cancelled by its caller",
+          call.log.lines(),
+          e);
+    }
+    if (worker.isAlive()) {
+      worker.interrupt();
+      awaitStop(worker);
+      throw failure(
+          FailureKind.WALL_TIME,
+          export,
+          export + " ran past its wall-time limit of " + limits.wallTimeMillis() + " ms",
+          call.log.lines(),
+          null);
+    }
+    return call.result();
+  }
+
+  /** How many calls are running right now, counting guests still being stopped. */
+  public int runningCalls() {
+    return runningCalls.get();
+  }
+
+  @Override
+  public String engineName() {
+    return ENGINE_NAME;
+  }
+
+  @Override
+  public String engineVersion() {
+    return VERSION;
+  }
+
+  private static void requireExported(ModuleInfo info, String export) throws SandboxException {
+    boolean present =
+        switch (export) {
+          case JobAbi.EXECUTE -> true;
+          case JobAbi.SPLIT -> info.hasSplit();
+          case JobAbi.MERGE -> info.hasMerge();
+          default ->
+              throw new IllegalArgumentException(
+                  "\"" + export + "\" is not an ABI entry point (execute, split or merge)");
+        };
+    if (!present) {
+      throw failure(
+          FailureKind.INVALID_MODULE,
+          export,
+          "module does not export \"" + export + "\"",
+          List.of(),
+          null);
+    }
+  }
+
+  /** Waits a little for an interrupted guest to unwind, so its memory is released promptly. */
+  private static void awaitStop(Thread worker) {
+    try {
+      worker.join(STOP_GRACE_MILLIS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return;
+    }
+    if (worker.isAlive()) {
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "sandbox thread {0} is still running {1} ms after its interrupt",
+          worker.getName(),
+          STOP_GRACE_MILLIS);
+    }
+  }
+
+  private static SandboxException failure(
+      FailureKind kind, String export, String message, List<String> log, Throwable cause) {
+    return new SandboxException(kind, export, 0, message, log, cause);
+  }
+
+  /** Thrown by a host function to end the call with a trap. */
+  private static final class HostTrap extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    HostTrap(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  /** One call on its own thread: instantiate, place the input, call the export, copy out. */
+  private final class Call implements Runnable {
+    private final ChicoryModule module;
+    private final String export;
+    private final byte[] input;
+    private final SandboxLimits limits;
+    private final GuestLog log = new GuestLog();
+    // Written by the worker thread, read by the caller after join(), which orders the two.
+    private CallOutcome outcome;
+    private SandboxException failure;
+
+    Call(ChicoryModule module, String export, byte[] input, SandboxLimits limits) {
+      this.module = module;
+      this.export = export;
+      this.input = input;
+      this.limits = limits;
+    }
+
+    CallOutcome result() throws SandboxException {
+      if (failure != null) {
+        throw failure;
+      }
+      if (outcome == null) {
+        throw failure(
+            FailureKind.INTERNAL, export, export + " ended without a result", log.lines(), null);
+      }
+      return outcome;
+    }
+
+    @Override
+    public void run() {
+      long started = System.nanoTime();
+      try {
+        byte[] output = invoke();
+        outcome =
+            new CallOutcome(output, log.lines(), 0, Duration.ofNanos(System.nanoTime() - started));
+      } catch (SandboxException e) {
+        failure = e;
+      } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
+        failure = classify(e);
+      } finally {
+        runningCalls.decrementAndGet();
+      }
+    }
+
+    private byte[] invoke() throws SandboxException {
+      long capPages = Math.min(limits.memoryBytes() / JobAbi.PAGE_BYTES, Memory.RUNTIME_MAX_PAGES);
+      long declaredMaxPages =
+          module.info().declaredMaxMemoryBytes().orElse(MemoryLimits.MAX_PAGES * JobAbi.PAGE_BYTES)
+              / JobAbi.PAGE_BYTES;
+      int initialPages = (int) (module.info().declaredMinMemoryBytes() / JobAbi.PAGE_BYTES);
+      Instance instance =
+          Instance.builder(module.wasm())
+              .withImportValues(hostFunctions())
+              .withMemoryLimits(
+                  new MemoryLimits(initialPages, (int) Math.min(declaredMaxPages, capPages)))
+              .withMemoryFactory(
+                  memoryLimits ->
+                      new CappedMemory(
+                          new ByteArrayMemory(memoryLimits), capPages, declaredMaxPages))
+              .withMachineFactory(module.machines())
+              // A "_start" export is not part of the job ABI and must not run on its own.
+              .withStart(false)
+              .build();
+      Memory memory = instance.memory();
+
+      int length = input.length;
+      long inputAddress =
+          Integer.toUnsignedLong((int) instance.export(JobAbi.ALLOC).apply(length)[0]);
+      requireInMemory(JobAbi.ALLOC, "alloc(" + length + ") returned", inputAddress, length, memory);
+      memory.write((int) inputAddress, input);
+
+      long packed = instance.export(export).apply(inputAddress, length)[0];
+      long outputAddress = packed >>> 32;
+      long outputLength = packed & 0xFFFF_FFFFL;
+      requireInMemory(export, export + " returned", outputAddress, outputLength, memory);
+      if (outputLength > limits.maxOutputBytes()) {
+        throw failure(
+            FailureKind.OUTPUT_TOO_LARGE,
+            export,
+            export
+                + " returned "
+                + outputLength
+                + " bytes; the output limit is "
+                + limits.maxOutputBytes()
+                + " bytes",
+            log.lines(),
+            null);
+      }
+      return memory.readBytes((int) outputAddress, (int) outputLength);
+    }
+
+    private void requireInMemory(String name, String what, long address, long length, Memory memory)
+        throws SandboxException {
+      long size = (long) memory.pages() * JobAbi.PAGE_BYTES;
+      if (address + length > size) {
+        throw failure(
+            FailureKind.OUTPUT_OUT_OF_BOUNDS,
+            name,
+            what
+                + " the range ["
+                + address
+                + ", "
+                + (address + length)
+                + ") but memory holds "
+                + size
+                + " bytes",
+            log.lines(),
+            null);
+      }
+    }
+
+    private ImportValues hostFunctions() {
+      HostFunction logLine =
+          new HostFunction(
+              JobAbi.LOG_MODULE,
+              JobAbi.LOG_NAME,
+              LOG_TYPE,
+              (instance, args) -> {
+                logLine(instance.memory(), args[0], args[1]);
+                return null;
+              });
+      HostFunction abort =
+          new HostFunction(
+              JobAbi.ABORT_MODULE,
+              JobAbi.ABORT_NAME,
+              ABORT_TYPE,
+              (instance, args) -> {
+                throw new HostTrap(abortMessage(instance.memory(), args));
+              });
+      return ImportValues.builder().addFunction(logLine, abort).build();
+    }
+
+    private void logLine(Memory memory, long rawAddress, long rawLength) {
+      if (!log.accepting()) {
+        log.drop();
+        return;
+      }
+      long address = rawAddress & 0xFFFF_FFFFL;
+      long length = rawLength & 0xFFFF_FFFFL;
+      long size = (long) memory.pages() * JobAbi.PAGE_BYTES;
+      if (address + length > size) {
+        throw new HostTrap(
+            "meshwork.log was given the range ["
+                + address
+                + ", "
+                + (address + length)
+                + ") but memory holds "
+                + size
+                + " bytes");
+      }
+      int kept = (int) Math.min(length, GuestLog.MAX_LINE_BYTES);
+      log.add(memory.readBytes((int) address, kept), kept < length);
+    }
+
+    private SandboxException classify(Throwable thrown) {
+      List<String> lines = log.lines();
+      for (Throwable t = thrown; t != null; t = t.getCause()) {
+        if (t instanceof CappedMemory.LimitReached limit) {
+          return failure(
+              FailureKind.MEMORY_LIMIT,
+              export,
+              export
+                  + " tried to grow memory to "
+                  + limit.requestedPages * JobAbi.PAGE_BYTES
+                  + " bytes; the memory limit is "
+                  + limits.memoryBytes()
+                  + " bytes",
+              lines,
+              null);
+        }
+        if (t instanceof HostTrap trap) {
+          return failure(
+              FailureKind.TRAP, export, export + " trapped: " + trap.getMessage(), lines, null);
+        }
+        if (t instanceof StackOverflowError) {
+          return failure(
+              FailureKind.STACK_OVERFLOW,
+              export,
+              export + " exhausted its call stack of " + limits.stackBytes() + " bytes",
+              lines,
+              null);
+        }
+        if (t instanceof ChicoryInterruptedException) {
+          return failure(
+              FailureKind.WALL_TIME,
+              export,
+              export
+                  + " was interrupted at its wall-time limit of "
+                  + limits.wallTimeMillis()
+                  + " ms",
+              lines,
+              null);
+        }
+        if (t instanceof OutOfMemoryError) {
+          return failure(
+              FailureKind.MEMORY_LIMIT,
+              export,
+              export + " ran the executor out of heap: " + t.getMessage(),
+              lines,
+              null);
+        }
+      }
+      if (thrown instanceof ChicoryException) {
+        return failure(
+            FailureKind.TRAP, export, export + " trapped: " + thrown.getMessage(), lines, thrown);
+      }
+      return failure(
+          FailureKind.INTERNAL,
+          export,
+          export + " failed in the sandbox: " + thrown,
+          lines,
+          thrown);
+    }
+  }
+
+  /**
+   * Describes an AssemblyScript {@code abort(msg, file, line, col)}. The message and file are
+   * AssemblyScript strings (UTF-16LE, byte length in the four bytes before the pointer); when they
+   * cannot be read the addresses are reported instead.
+   */
+  private static String abortMessage(Memory memory, long[] args) {
+    String message = assemblyScriptString(memory, args[0] & 0xFFFF_FFFFL);
+    String file = assemblyScriptString(memory, args[1] & 0xFFFF_FFFFL);
+    long line = args[2] & 0xFFFF_FFFFL;
+    long column = args[3] & 0xFFFF_FFFFL;
+    if (message != null && file != null) {
+      return "abort: " + message + " at " + file + ":" + line + ":" + column;
+    }
+    return "abort: message at address "
+        + (args[0] & 0xFFFF_FFFFL)
+        + ", file at address "
+        + (args[1] & 0xFFFF_FFFFL)
+        + ", line "
+        + line
+        + ", column "
+        + column;
+  }
+
+  private static String assemblyScriptString(Memory memory, long address) {
+    long size = (long) memory.pages() * JobAbi.PAGE_BYTES;
+    if (address < 4 || address > size) {
+      return null;
+    }
+    long byteLength = Integer.toUnsignedLong(memory.readInt((int) address - 4));
+    if (byteLength % 2 != 0 || byteLength > MAX_ABORT_STRING_BYTES || address + byteLength > size) {
+      return null;
+    }
+    return new String(memory.readBytes((int) address, (int) byteLength), StandardCharsets.UTF_16LE);
+  }
+
+  /**
+   * Reads Chicory's version from the runtime jar's Maven metadata, falling back to the version this
+   * module was built against (filled in by Maven resource filtering).
+   */
+  private static String readChicoryVersion() {
+    String fromJar =
+        readProperty(
+            Instance.class,
+            "/META-INF/maven/com.dylibso.chicory/runtime/pom.properties",
+            "version");
+    if (fromJar != null) {
+      return fromJar;
+    }
+    String fromBuild = readProperty(ChicoryEngine.class, "chicory.properties", "chicory.version");
+    return fromBuild != null ? fromBuild : "unknown";
+  }
+
+  private static String readProperty(Class<?> anchor, String resource, String key) {
+    try (InputStream in = anchor.getResourceAsStream(resource)) {
+      if (in == null) {
+        return null;
+      }
+      Properties properties = new Properties();
+      properties.load(in);
+      String value = properties.getProperty(key);
+      return value == null || value.isBlank() || value.startsWith("${") ? null : value.trim();
+    } catch (IOException e) {
+      return null;
+    }
+  }
+}

@@ -1,0 +1,327 @@
+package io.meshwork.executor.work;
+
+import com.google.protobuf.ByteString;
+import io.meshwork.compute.v1.ComputeTaskPacket;
+import io.meshwork.compute.v1.ComputeTaskResult;
+import io.meshwork.content.Cid;
+import io.meshwork.executor.sandbox.CallOutcome;
+import io.meshwork.executor.sandbox.CompiledModule;
+import io.meshwork.executor.sandbox.FailureKind;
+import io.meshwork.executor.sandbox.ModuleCache;
+import io.meshwork.executor.sandbox.SandboxException;
+import io.meshwork.executor.sandbox.SandboxLimits;
+import io.meshwork.executor.sandbox.WasmEngine;
+import io.meshwork.identity.Identity;
+import io.meshwork.mesh.v1.AssignJobV1;
+import io.meshwork.mesh.v1.ExecutionReceipt;
+import io.meshwork.mesh.v1.JobErrorKind;
+import io.meshwork.mesh.v1.JobErrorV1;
+import io.meshwork.mesh.v1.ResourceLimits;
+import io.meshwork.receipt.format.ReceiptSigner;
+import io.meshwork.runtime.ServiceMetrics;
+import java.time.Clock;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Runs assigned tasks: at most {@code slots} at once, at most {@code queueLimit} waiting, each in
+ * a fresh sandbox instance, and reports every outcome with a signed receipt or a precise error.
+ *
+ * <p>The slot semaphore, not the thread pool, bounds how many modules run at once: a queued task
+ * waits on a cheap virtual thread, and only a task holding a slot starts a sandbox thread.
+ */
+public final class TaskRunner implements AutoCloseable {
+  private static final Logger LOG = Logger.getLogger(TaskRunner.class.getName());
+
+  /** Why an assignment was not taken. */
+  public enum Refusal {
+    MODULE_MISSING,
+    BUSY,
+    MODULE_INVALID
+  }
+
+  /** The answer to an assignment: accepted, or refused with a reason. */
+  public record Acceptance(Refusal refusal, String message) {
+    /** Whether the task was queued. */
+    public boolean accepted() {
+      return refusal == null;
+    }
+  }
+
+  private final WasmEngine engine;
+  private final ModuleCache modules;
+  private final Identity identity;
+  private final ResultSink sink;
+  private final Clock clock;
+  private final int slots;
+  private final int queueLimit;
+  private final long maxInputBytes;
+  private final Semaphore running;
+  private final AtomicInteger admitted = new AtomicInteger();
+  private final AtomicInteger active = new AtomicInteger();
+  private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
+  private final Map<String, Future<?>> assignments = new ConcurrentHashMap<>();
+  private final ServiceMetrics.Counter completed;
+  private final ServiceMetrics.Counter failed;
+
+  /** Creates a runner. */
+  public TaskRunner(
+      WasmEngine engine,
+      ModuleCache modules,
+      Identity identity,
+      ResultSink sink,
+      Clock clock,
+      int slots,
+      int queueLimit,
+      long maxInputBytes,
+      ServiceMetrics metrics) {
+    this.engine = engine;
+    this.modules = modules;
+    this.identity = identity;
+    this.sink = sink;
+    this.clock = clock;
+    this.slots = slots;
+    this.queueLimit = queueLimit;
+    this.maxInputBytes = maxInputBytes;
+    this.running = new Semaphore(slots, true);
+    this.completed = metrics.counter("meshwork.executor.tasks", "tasks run", "outcome", "completed");
+    this.failed = metrics.counter("meshwork.executor.tasks", "tasks run", "outcome", "failed");
+    metrics.gauge("meshwork.executor.tasks.running", "tasks running", active::get);
+    metrics.gauge("meshwork.executor.tasks.admitted", "tasks running or queued", admitted::get);
+  }
+
+  /** Task slots. */
+  public int slots() {
+    return slots;
+  }
+
+  /** Tasks running now. */
+  public int runningTasks() {
+    return active.get();
+  }
+
+  /** Tasks waiting for a slot. */
+  public int queuedTasks() {
+    return Math.max(0, admitted.get() - active.get());
+  }
+
+  /** (running + queued) / slots. */
+  public double load() {
+    return (double) admitted.get() / slots;
+  }
+
+  /** Whether another task can be admitted now. */
+  public boolean hasRoom() {
+    return admitted.get() < slots + queueLimit;
+  }
+
+  /** Whether the module is compiled and cached here. */
+  public boolean hasModule(String moduleCid) {
+    return modules.get(moduleCid).isPresent();
+  }
+
+  /** Compiled modules in the cache. */
+  public int cachedModules() {
+    return modules.size();
+  }
+
+  /**
+   * Admits an assignment. The same assignment id admitted twice runs once (a retried AssignTask).
+   *
+   * @param orchestratorDid the authenticated caller that assigned it
+   */
+  public Acceptance assign(
+      AssignJobV1 assignment, ComputeTaskPacket task, String resultEndpoint, String orchestratorDid) {
+    String id = assignment.getAssignmentId();
+    if (assignments.containsKey(id)) {
+      return new Acceptance(null, "");
+    }
+    CompiledModule module;
+    try {
+      module = module(task);
+    } catch (SandboxException e) {
+      return new Acceptance(Refusal.MODULE_INVALID, e.getMessage());
+    }
+    if (module == null) {
+      return new Acceptance(
+          Refusal.MODULE_MISSING, "module " + task.getWasmModuleHash() + " is not cached here; send it");
+    }
+    if (admitted.incrementAndGet() > slots + queueLimit) {
+      admitted.decrementAndGet();
+      return new Acceptance(Refusal.BUSY, "all " + slots + " slots and " + queueLimit + " queue places are taken");
+    }
+    synchronized (assignments) {
+      if (assignments.containsKey(id)) {
+        admitted.decrementAndGet();
+        return new Acceptance(null, "");
+      }
+      assignments.put(
+          id, threads.submit(() -> run(assignment, task, module, resultEndpoint, orchestratorDid)));
+    }
+    return new Acceptance(null, "");
+  }
+
+  private CompiledModule module(ComputeTaskPacket task) throws SandboxException {
+    String cid = task.getWasmModuleHash();
+    if (task.getWasmModule().isEmpty()) {
+      return modules.get(cid).orElse(null);
+    }
+    byte[] bytes = task.getWasmModule().toByteArray();
+    if (!Cid.matches(cid, bytes)) {
+      throw new SandboxException(
+          FailureKind.INVALID_MODULE, "the module bytes do not match wasm_module_hash " + cid, null);
+    }
+    return modules.getOrCompile(cid, () -> engine.compile(bytes));
+  }
+
+  /** Stops a queued or running assignment; its result is never delivered. */
+  public boolean cancel(String assignmentId) {
+    Future<?> f = assignments.remove(assignmentId);
+    return f != null && f.cancel(true);
+  }
+
+  private void run(
+      AssignJobV1 assignment,
+      ComputeTaskPacket task,
+      CompiledModule module,
+      String endpoint,
+      String orchestratorDid) {
+    String id = assignment.getAssignmentId();
+    boolean holding = false;
+    try {
+      running.acquire();
+      holding = true;
+      active.incrementAndGet();
+      ComputeTaskResult result = execute(assignment, task, module, orchestratorDid);
+      if (assignments.remove(id) != null) {
+        (result.getStatus().equals("completed") ? completed : failed).increment();
+        sink.deliver(endpoint, result);
+      }
+    } catch (InterruptedException e) {
+      // Cancelled while queued or running: nothing is delivered.
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "delivering the result of " + id + " failed", e);
+    } finally {
+      if (holding) {
+        active.decrementAndGet();
+        running.release();
+      }
+      admitted.decrementAndGet();
+      assignments.remove(id);
+    }
+  }
+
+  private ComputeTaskResult execute(
+      AssignJobV1 assignment, ComputeTaskPacket task, CompiledModule module, String orchestratorDid)
+      throws InterruptedException {
+    String export = task.getExportName().isEmpty() ? "execute" : task.getExportName();
+    ResourceLimits limits = task.getLimits();
+    SandboxLimits sandbox =
+        new SandboxLimits(
+            positive(limits.getFuel(), SandboxLimits.defaults().fuel()),
+            positive(limits.getMemoryBytes(), SandboxLimits.defaults().memoryBytes()),
+            positive(limits.getWallTimeMs(), SandboxLimits.defaults().wallTimeMillis()),
+            positive(limits.getStackBytes(), SandboxLimits.defaults().stackBytes()),
+            positive(limits.getMaxOutputBytes(), SandboxLimits.defaults().maxOutputBytes()),
+            maxInputBytes);
+    byte[] input = task.getChunkData().toByteArray();
+    long started = clock.millis();
+    ComputeTaskResult.Builder result =
+        ComputeTaskResult.newBuilder()
+            .setTaskId(task.getTaskId())
+            .setWorkerId(identity.did())
+            .setAssignmentId(assignment.getAssignmentId());
+    try {
+      CallOutcome outcome = engine.call(module, export, input, sandbox);
+      long finished = clock.millis();
+      String outputCid = Cid.of(outcome.output());
+      ExecutionReceipt receipt =
+          ReceiptSigner.sign(
+              ExecutionReceipt.newBuilder()
+                  .setVersion(1)
+                  .setTaskId(task.getTaskId())
+                  .setJobId(task.getParentJobId())
+                  .setExecutorDid(identity.did())
+                  .setModuleCid(task.getWasmModuleHash())
+                  .setInputCid(Cid.of(input))
+                  .setOutputCid(outputCid)
+                  .setFuelUsed(outcome.fuelUsed())
+                  .setLimits(
+                      ResourceLimits.newBuilder()
+                          .setFuel(sandbox.fuel())
+                          .setMemoryBytes(sandbox.memoryBytes())
+                          .setWallTimeMs((int) sandbox.wallTimeMillis())
+                          .setStackBytes(sandbox.stackBytes())
+                          .setMaxOutputBytes(sandbox.maxOutputBytes()))
+                  .setEngine(engine.engineName())
+                  .setEngineVersion(engine.engineVersion())
+                  .setStartedAt(started)
+                  .setFinishedAt(finished)
+                  .setAssignmentId(assignment.getAssignmentId())
+                  .setOrchestratorDid(orchestratorDid)
+                  .setChunkIndex(task.getChunkIndex())
+                  .setExportName(export)
+                  .build(),
+              identity);
+      return result
+          .setStatus("completed")
+          .setResultData(ByteString.copyFrom(outcome.output()))
+          .setResultHash(outputCid)
+          .addReceipts(receipt)
+          .setExecutionTimeMs(finished - started)
+          .setFuelUsed(outcome.fuelUsed())
+          .build();
+    } catch (SandboxException e) {
+      if (e.kind() == FailureKind.CANCELLED) {
+        throw new InterruptedException("cancelled");
+      }
+      return result
+          .setStatus("failed")
+          .setExecutionTimeMs(clock.millis() - started)
+          .setFuelUsed(e.fuelUsed())
+          .setError(
+              JobErrorV1.newBuilder()
+                  .setJobId(task.getTaskId())
+                  .setExecutorDid(identity.did())
+                  .setKind(kind(e.kind()))
+                  .setMessage(e.getMessage())
+                  .setExportName(e.exportName())
+                  .setFuelUsed(e.fuelUsed())
+                  .setTimestamp(clock.millis()))
+          .build();
+    }
+  }
+
+  private static long positive(long value, long fallback) {
+    return value > 0 ? value : fallback;
+  }
+
+  private static JobErrorKind kind(FailureKind k) {
+    return switch (k) {
+      case TRAP -> JobErrorKind.JOB_ERROR_KIND_TRAP;
+      case FUEL_EXHAUSTED -> JobErrorKind.JOB_ERROR_KIND_FUEL_EXHAUSTED;
+      case MEMORY_LIMIT -> JobErrorKind.JOB_ERROR_KIND_MEMORY_LIMIT;
+      case WALL_TIME -> JobErrorKind.JOB_ERROR_KIND_WALL_TIME;
+      case STACK_OVERFLOW -> JobErrorKind.JOB_ERROR_KIND_STACK_OVERFLOW;
+      case OUTPUT_OUT_OF_BOUNDS -> JobErrorKind.JOB_ERROR_KIND_OUTPUT_OUT_OF_BOUNDS;
+      case OUTPUT_TOO_LARGE -> JobErrorKind.JOB_ERROR_KIND_OUTPUT_TOO_LARGE;
+      case INPUT_TOO_LARGE -> JobErrorKind.JOB_ERROR_KIND_INPUT_TOO_LARGE;
+      case INVALID_MODULE -> JobErrorKind.JOB_ERROR_KIND_INVALID_MODULE;
+      case CANCELLED -> JobErrorKind.JOB_ERROR_KIND_CANCELLED;
+      case INTERNAL -> JobErrorKind.JOB_ERROR_KIND_INTERNAL;
+    };
+  }
+
+  @Override
+  public void close() {
+    assignments.values().forEach(f -> f.cancel(true));
+    threads.shutdownNow();
+  }
+}

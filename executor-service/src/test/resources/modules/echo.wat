@@ -1,0 +1,35 @@
+;; execute returns its input unchanged; split returns a frame list of two
+;; copies of the input. Used to check that bytes go in and come out intact.
+(module
+  (memory (export "memory") 1)
+  (global $next (mut i32) (i32.const 1024))
+  (func $alloc (export "alloc") (param $len i32) (result i32)
+    (local $start i32)
+    (local.set $start (global.get $next))
+    (global.set $next (i32.add (local.get $start) (local.get $len)))
+    ;; Grow so [start, next) is inside memory (a page more than needed is fine).
+    (if (i32.gt_u (global.get $next) (i32.shl (memory.size) (i32.const 16)))
+      (then
+        (if (i32.eq (memory.grow
+                      (i32.add (i32.shr_u (i32.sub (global.get $next)
+                                                   (i32.shl (memory.size) (i32.const 16)))
+                                          (i32.const 16))
+                               (i32.const 1)))
+                    (i32.const -1))
+          (then unreachable))))
+    (local.get $start))
+  (func (export "execute") (param $ptr i32) (param $len i32) (result i64)
+    (i64.or (i64.shl (i64.extend_i32_u (local.get $ptr)) (i64.const 32))
+            (i64.extend_i32_u (local.get $len))))
+  (func (export "split") (param $ptr i32) (param $len i32) (result i64)
+    (local $out i32)
+    (local $total i32)
+    (local.set $total (i32.add (i32.const 8) (i32.shl (local.get $len) (i32.const 1))))
+    (local.set $out (call $alloc (local.get $total)))
+    (i32.store (local.get $out) (local.get $len))
+    (memory.copy (i32.add (local.get $out) (i32.const 4)) (local.get $ptr) (local.get $len))
+    (i32.store (i32.add (i32.add (local.get $out) (i32.const 4)) (local.get $len)) (local.get $len))
+    (memory.copy (i32.add (i32.add (local.get $out) (i32.const 8)) (local.get $len))
+                 (local.get $ptr) (local.get $len))
+    (i64.or (i64.shl (i64.extend_i32_u (local.get $out)) (i64.const 32))
+            (i64.extend_i32_u (local.get $total)))))

@@ -1,0 +1,7 @@
+;; execute spins forever in a tight loop: only the wall-time limit stops it.
+(module
+  (memory (export "memory") 1)
+  (func (export "alloc") (param i32) (result i32) (i32.const 1024))
+  (func (export "execute") (param i32 i32) (result i64)
+    (loop $forever (br $forever))
+    (i64.const 0)))

@@ -1,0 +1,193 @@
+package io.meshwork.ledger;
+
+import io.grpc.BindableService;
+import io.meshwork.ledger.core.EntryKind;
+import io.meshwork.ledger.core.HoldState;
+import io.meshwork.ledger.core.LedgerObserver;
+import io.meshwork.ledger.core.LedgerStore;
+import io.meshwork.ledger.core.ManaLedger;
+import io.meshwork.ledger.grpc.LedgerGrpcService;
+import io.meshwork.ledger.store.SqliteLedgerStore;
+import io.meshwork.runtime.MeshService;
+import io.meshwork.runtime.ServiceContext;
+import io.meshwork.runtime.ServiceMetrics;
+import io.meshwork.runtime.config.Settings;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The ledger deployable: the SQLite store in the data directory, the {@link ManaLedger} over it,
+ * its gRPC service, metrics, and a sweeper that expires holds whose timeout has passed.
+ *
+ * <p>Settings: {@code mesh.dev-mode} (new accounts get a grant), {@code ledger.dev-grant} (the
+ * grant, default 10000), {@code ledger.hold-timeout} (a hold's default lifetime, default one hour),
+ * {@code ledger.expiry-sweep-interval} (default 5 seconds), and {@code data-dir}, where the
+ * database file {@value SqliteLedgerStore#FILE_NAME} lives.
+ */
+public final class LedgerService implements MeshService {
+  /** The grant a new account gets in development mode when {@code ledger.dev-grant} is unset. */
+  public static final long DEFAULT_DEV_GRANT = 10_000;
+
+  private static final Logger LOG = Logger.getLogger(LedgerService.class.getName());
+
+  private final LedgerStore store;
+  private final ManaLedger ledger;
+  private final LedgerGrpcService grpc;
+  private final ScheduledExecutorService sweeper;
+
+  private LedgerService(LedgerStore store, ManaLedger ledger, Duration sweepInterval) {
+    this.store = store;
+    this.ledger = ledger;
+    this.grpc = new LedgerGrpcService(ledger);
+    this.sweeper =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "ledger-expiry-sweeper");
+              t.setDaemon(true);
+              return t;
+            });
+    long period = sweepInterval.toMillis();
+    sweeper.scheduleWithFixedDelay(this::sweep, period, period, TimeUnit.MILLISECONDS);
+  }
+
+  /** Builds the ledger from the service's context; the factory that {@link LedgerMain} runs. */
+  public static LedgerService create(ServiceContext ctx) {
+    Settings settings = ctx.settings();
+    long grant = ctx.devMode() ? settings.longValue("ledger.dev-grant", DEFAULT_DEV_GRANT) : 0;
+    ManaLedger.Options options =
+        new ManaLedger.Options(
+            grant, settings.duration("ledger.hold-timeout", Duration.ofHours(1)));
+    Duration sweepInterval =
+        settings.duration("ledger.expiry-sweep-interval", Duration.ofSeconds(5));
+    if (sweepInterval.isNegative() || sweepInterval.isZero()) {
+      throw new IllegalArgumentException(
+          "configuration key 'ledger.expiry-sweep-interval' must be positive, got "
+              + sweepInterval);
+    }
+    SqliteLedgerStore store = SqliteLedgerStore.inDirectory(ctx.dataDir());
+    try {
+      return create(store, ctx.clock(), options, ctx.metrics(), sweepInterval);
+    } catch (RuntimeException e) {
+      store.close();
+      throw e;
+    }
+  }
+
+  /** Builds the ledger over any store; for tests that bring their own store or clock. */
+  static LedgerService create(
+      LedgerStore store,
+      Clock clock,
+      ManaLedger.Options options,
+      ServiceMetrics metrics,
+      Duration sweepInterval) {
+    ManaLedger ledger = new ManaLedger(store, clock, options, new MetricsObserver(metrics));
+    return new LedgerService(store, ledger, sweepInterval);
+  }
+
+  /** The domain core, for in-process callers and tests. */
+  public ManaLedger ledger() {
+    return ledger;
+  }
+
+  @Override
+  public List<BindableService> grpcServices() {
+    return List.of(grpc);
+  }
+
+  @Override
+  public boolean ready() {
+    try {
+      store.read(r -> r.account(ManaLedger.MINT_ACCOUNT));
+      return true;
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
+  @Override
+  public void close() {
+    sweeper.shutdownNow();
+    try {
+      sweeper.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    store.close();
+  }
+
+  private void sweep() {
+    // An exception escaping a scheduled task would cancel every later run, so none may escape.
+    try {
+      int expired = ledger.expireDue();
+      if (expired > 0) {
+        LOG.fine(() -> "expired " + expired + " hold(s)");
+      }
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "hold expiry sweep failed; retrying at the next interval", e);
+    }
+  }
+
+  /** Counts what the ledger commits as the service's Prometheus metrics. */
+  private static final class MetricsObserver implements LedgerObserver {
+    private final Map<EntryKind, ServiceMetrics.Counter> moved = new EnumMap<>(EntryKind.class);
+    private final Map<HoldState, ServiceMetrics.Counter> holds = new EnumMap<>(HoldState.class);
+    private final Map<String, ServiceMetrics.Counter> replays = new ConcurrentHashMap<>();
+    private final ServiceMetrics metrics;
+
+    MetricsObserver(ServiceMetrics metrics) {
+      this.metrics = metrics;
+      for (EntryKind kind : EntryKind.values()) {
+        moved.put(
+            kind,
+            metrics.counter(
+                "meshwork_ledger_mana_moved_total",
+                "Mana moved, by the kind of operation",
+                "kind",
+                kind.name().toLowerCase(Locale.ROOT)));
+      }
+      for (HoldState state : HoldState.values()) {
+        holds.put(
+            state,
+            metrics.counter(
+                "meshwork_ledger_holds_total",
+                "Holds created (pending) and closed (posted, voided, expired)",
+                "state",
+                state.name().toLowerCase(Locale.ROOT)));
+      }
+    }
+
+    @Override
+    public void manaMoved(EntryKind kind, long amount) {
+      moved.get(kind).increment(amount);
+    }
+
+    @Override
+    public void holdChanged(HoldState state) {
+      holds.get(state).increment();
+    }
+
+    @Override
+    public void requestReplayed(String operation) {
+      replays
+          .computeIfAbsent(
+              operation,
+              op ->
+                  metrics.counter(
+                      "meshwork_ledger_request_replays_total",
+                      "Requests answered from their recorded first outcome",
+                      "operation",
+                      op))
+          .increment();
+    }
+  }
+}

@@ -1,0 +1,119 @@
+package io.meshwork.ledger.core;
+
+import io.meshwork.runtime.errors.MeshException;
+
+/**
+ * The ledger's refusals: stable reason codes that callers may branch on, and the exceptions that
+ * carry them with the values that explain them.
+ */
+public final class LedgerErrors {
+  /** A hold asked for more than the payer has available. */
+  public static final String INSUFFICIENT_MANA = "INSUFFICIENT_MANA";
+
+  /** The hold was already closed by a final post (or a post that used it up). */
+  public static final String HOLD_ALREADY_POSTED = "HOLD_ALREADY_POSTED";
+
+  /** The hold was already closed by a void. */
+  public static final String HOLD_ALREADY_VOIDED = "HOLD_ALREADY_VOIDED";
+
+  /** The hold was closed by its timeout. */
+  public static final String HOLD_EXPIRED = "HOLD_EXPIRED";
+
+  /** A post asked for more than the hold has left. */
+  public static final String AMOUNT_EXCEEDS_HOLD = "AMOUNT_EXCEEDS_HOLD";
+
+  /** A request id was used before for a request with different content. */
+  public static final String REQUEST_ID_REUSED = "REQUEST_ID_REUSED";
+
+  /** No account exists for the DID (and development grants are off). */
+  public static final String ACCOUNT_NOT_FOUND = "ACCOUNT_NOT_FOUND";
+
+  /** No hold has that id. */
+  public static final String HOLD_NOT_FOUND = "HOLD_NOT_FOUND";
+
+  /** A balance would leave the range of a 64-bit integer. */
+  public static final String AMOUNT_TOO_LARGE = "AMOUNT_TOO_LARGE";
+
+  /** A field of the request is missing or out of range. */
+  public static final String INVALID_FIELD = "INVALID_FIELD";
+
+  private LedgerErrors() {}
+
+  /** A bad request field, named in the message and in the {@code field} metadata. */
+  public static MeshException invalidField(String field, String problem) {
+    return MeshException.invalidArgument(INVALID_FIELD, field + " " + problem).with("field", field);
+  }
+
+  static MeshException insufficientMana(String did, long available, long requested) {
+    return MeshException.failedPrecondition(
+            INSUFFICIENT_MANA,
+            did + " has " + available + " mana available but " + requested + " was requested")
+        .with("did", did)
+        .with("available", available)
+        .with("requested", requested);
+  }
+
+  static MeshException holdClosed(Hold hold) {
+    String reason =
+        switch (hold.state()) {
+          case POSTED -> HOLD_ALREADY_POSTED;
+          case VOIDED -> HOLD_ALREADY_VOIDED;
+          case EXPIRED -> HOLD_EXPIRED;
+          case PENDING -> throw new IllegalArgumentException("hold " + hold.holdId() + " is open");
+        };
+    String how =
+        switch (hold.state()) {
+          case POSTED -> "was already posted";
+          case VOIDED -> "was already voided";
+          default -> "expired";
+        };
+    return MeshException.failedPrecondition(reason, "hold " + hold.holdId() + " " + how)
+        .with("hold_id", hold.holdId())
+        .with("state", hold.state())
+        .with("closed_at", hold.closedAt());
+  }
+
+  static MeshException amountExceedsHold(Hold hold, long requested) {
+    return MeshException.failedPrecondition(
+            AMOUNT_EXCEEDS_HOLD,
+            "hold "
+                + hold.holdId()
+                + " has "
+                + hold.remaining()
+                + " mana left but "
+                + requested
+                + " was requested")
+        .with("hold_id", hold.holdId())
+        .with("remaining", hold.remaining())
+        .with("requested", requested);
+  }
+
+  static MeshException requestIdReused(String requestId, String firstOperation) {
+    return new MeshException(
+            MeshException.Kind.ALREADY_EXISTS,
+            REQUEST_ID_REUSED,
+            "request_id "
+                + requestId
+                + " was already used by a "
+                + firstOperation
+                + " request with different content")
+        .with("request_id", requestId)
+        .with("first_operation", firstOperation);
+  }
+
+  static MeshException accountNotFound(String did) {
+    return MeshException.notFound(ACCOUNT_NOT_FOUND, "no account exists for " + did)
+        .with("did", did);
+  }
+
+  static MeshException holdNotFound(String holdId) {
+    return MeshException.notFound(HOLD_NOT_FOUND, "no hold has the id " + holdId)
+        .with("hold_id", holdId);
+  }
+
+  static MeshException amountTooLarge(String did) {
+    return MeshException.failedPrecondition(
+            AMOUNT_TOO_LARGE, "the balance of " + did + " would overflow a 64-bit integer")
+        .with("did", did);
+  }
+}

@@ -1,0 +1,613 @@
+package io.meshwork.ledger.core;
+
+import static io.meshwork.ledger.core.LedgerErrors.invalidField;
+
+import io.meshwork.runtime.errors.MeshException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The mana ledger: accounts keyed by DID, two-phase holds that pay a job's executors, and the
+ * history of every change, kept in double entry so that no mana is created or lost except by a
+ * mint.
+ *
+ * <p>A job's budget is one hold. Each verified task is paid by a partial post from that hold to the
+ * task's executor; the job's end returns the rest to the payer, by a final post, a void, or the
+ * hold's expiry. A hold is closed exactly once, and a second attempt to resolve it is refused with
+ * the reason it is already closed.
+ *
+ * <p>Every mutation carries a request id. The first successful outcome is stored with the request's
+ * content digest in the same transaction as its effects; the same id with the same content returns
+ * that outcome without doing anything again, and the same id with different content is refused with
+ * {@code REQUEST_ID_REUSED}. A refused request leaves no trace, so its retry is simply evaluated
+ * again.
+ *
+ * <p>Thread-safe: every operation is one store transaction, and the store serializes writers.
+ */
+public final class ManaLedger {
+  /** The system account that mints draw from: its balance is minus everything ever minted. */
+  public static final String MINT_ACCOUNT = "mesh:mint";
+
+  /** The least a user account may have available (balance less held). */
+  public static final long FLOOR = 0;
+
+  /** The longest timeout a hold may ask for. */
+  public static final Duration MAX_HOLD_TIMEOUT = Duration.ofDays(30);
+
+  /** Entries per history page when the caller does not say. */
+  public static final int DEFAULT_PAGE_SIZE = 100;
+
+  /** The most entries per history page. */
+  public static final int MAX_PAGE_SIZE = 1000;
+
+  private static final Logger LOG = Logger.getLogger(ManaLedger.class.getName());
+
+  // Expiry runs in batches so one sweep over a large backlog does not hold the writer for long.
+  private static final int SWEEP_BATCH = 256;
+
+  /**
+   * How the ledger behaves.
+   *
+   * @param devGrant mana a new account starts with, as a MINT entry; 0 outside development mode
+   * @param defaultHoldTimeout how long a hold lives when the request does not say
+   */
+  public record Options(long devGrant, Duration defaultHoldTimeout) {
+    /** Checks the values. */
+    public Options {
+      if (devGrant < 0) {
+        throw new IllegalArgumentException("the development grant must be >= 0, got " + devGrant);
+      }
+      if (defaultHoldTimeout.isNegative()
+          || defaultHoldTimeout.isZero()
+          || defaultHoldTimeout.compareTo(MAX_HOLD_TIMEOUT) > 0) {
+        throw new IllegalArgumentException(
+            "the default hold timeout must be in (0, " + MAX_HOLD_TIMEOUT + "]");
+      }
+    }
+
+    /** No development grant, holds live one hour. */
+    public static Options defaults() {
+      return new Options(0, Duration.ofHours(1));
+    }
+
+    /** These options with a development grant of {@code amount}. */
+    public Options withDevGrant(long amount) {
+      return new Options(amount, defaultHoldTimeout);
+    }
+  }
+
+  private final LedgerStore store;
+  private final Clock clock;
+  private final Options options;
+  private final LedgerObserver observer;
+
+  /** Creates a ledger over {@code store}, reading time from {@code clock}. */
+  public ManaLedger(LedgerStore store, Clock clock, Options options, LedgerObserver observer) {
+    this.store = store;
+    this.clock = clock;
+    this.options = options;
+    this.observer = observer;
+  }
+
+  /**
+   * Returns the account of {@code did}. An unknown DID is refused with NOT_FOUND, or in development
+   * mode opened with the grant. Holds of the account that are past their expiry are expired first,
+   * so the held amount is current.
+   */
+  public Account account(String did) {
+    requireText("did", did);
+    record Peek(Optional<Account> account, boolean hasDueHolds) {}
+    long now = clock.millis();
+    Peek peek = store.read(r -> new Peek(r.account(did), !r.dueHoldsOf(did, now).isEmpty()));
+    if (peek.account().isPresent() && !peek.hasDueHolds()) {
+      return peek.account().get();
+    }
+    return commit(tx -> Step.done(tx.spender(did)));
+  }
+
+  /** Creates {@code amount} mana in the account of {@code did}, opening it if needed. */
+  public Account mint(String requestId, String did, long amount, String memo) {
+    requireText("request_id", requestId);
+    requireUserDid("did", did);
+    requirePositive("amount", amount);
+    String note = orEmpty(memo);
+    return mutate(
+        "Mint",
+        requestId,
+        List.of(did, amount, note),
+        Outcomes::encode,
+        Outcomes::decodeAccount,
+        tx -> {
+          tx.receiver(did);
+          tx.mintInto(did, amount, note, requestId);
+          return Step.done(tx.existing(did));
+        });
+  }
+
+  /**
+   * Reserves {@code amount} from {@code payerDid} for {@code jobId}.
+   *
+   * @param timeout how long the hold may stay pending; zero (or null) means the default
+   * @throws MeshException FAILED_PRECONDITION {@code INSUFFICIENT_MANA} when the payer has less
+   *     available, NOT_FOUND {@code ACCOUNT_NOT_FOUND} for an unknown payer outside development
+   *     mode
+   */
+  public Hold createHold(
+      String requestId, String payerDid, long amount, String jobId, Duration timeout, String memo) {
+    requireText("request_id", requestId);
+    requireUserDid("payer_did", payerDid);
+    requirePositive("amount", amount);
+    requireText("job_id", jobId);
+    Duration asked = timeout == null ? Duration.ZERO : timeout;
+    if (asked.isNegative() || asked.compareTo(MAX_HOLD_TIMEOUT) > 0) {
+      throw invalidField("timeout_ms", "must be between 0 and " + MAX_HOLD_TIMEOUT.toMillis())
+          .with("max", MAX_HOLD_TIMEOUT.toMillis());
+    }
+    long lifetime = (asked.isZero() ? options.defaultHoldTimeout() : asked).toMillis();
+    String note = orEmpty(memo);
+    return mutate(
+        "CreateHold",
+        requestId,
+        List.of(payerDid, amount, jobId, asked.toMillis(), note),
+        Outcomes::encode,
+        Outcomes::decodeHold,
+        tx -> {
+          Account payer = tx.spender(payerDid);
+          if (payer.available() < amount) {
+            throw LedgerErrors.insufficientMana(payerDid, payer.available(), amount);
+          }
+          Hold hold =
+              new Hold(
+                  newHoldId(),
+                  payerDid,
+                  amount,
+                  0,
+                  HoldState.PENDING,
+                  jobId,
+                  note,
+                  tx.now,
+                  tx.now + lifetime,
+                  0);
+          tx.writer.insertHold(hold);
+          tx.entry(payerDid, EntryKind.HOLD, 0, amount, "", hold, "", note, requestId);
+          tx.moved(EntryKind.HOLD, amount);
+          tx.holdChanged(HoldState.PENDING);
+          return Step.done(hold);
+        });
+  }
+
+  /**
+   * Pays {@code amount} from a pending hold to {@code payeeDid}. With {@code finalPost}, or when
+   * the post uses up the hold, the hold closes as POSTED and whatever is left returns to the payer.
+   *
+   * @throws MeshException FAILED_PRECONDITION {@code HOLD_ALREADY_POSTED}, {@code
+   *     HOLD_ALREADY_VOIDED} or {@code HOLD_EXPIRED} for a closed hold; {@code AMOUNT_EXCEEDS_HOLD}
+   *     when less than {@code amount} remains
+   */
+  public Hold postHold(
+      String requestId,
+      String holdId,
+      String payeeDid,
+      long amount,
+      boolean finalPost,
+      String taskId,
+      String memo) {
+    requireText("request_id", requestId);
+    requireText("hold_id", holdId);
+    requireUserDid("payee_did", payeeDid);
+    requirePositive("amount", amount);
+    String task = orEmpty(taskId);
+    String note = orEmpty(memo);
+    return mutate(
+        "PostHold",
+        requestId,
+        List.of(holdId, payeeDid, amount, finalPost, task, note),
+        Outcomes::encode,
+        Outcomes::decodeHold,
+        tx -> {
+          Hold hold = tx.hold(holdId);
+          if (hold.state() != HoldState.PENDING) {
+            // Returned rather than thrown, so that an expiry found just now is still committed.
+            return Step.refused(LedgerErrors.holdClosed(hold));
+          }
+          if (amount > hold.remaining()) {
+            throw LedgerErrors.amountExceedsHold(hold, amount);
+          }
+          String payer = hold.payerDid();
+          tx.receiver(payeeDid);
+          tx.entry(payer, EntryKind.POST, -amount, -amount, payeeDid, hold, task, note, requestId);
+          tx.entry(payeeDid, EntryKind.POST, amount, 0, payer, hold, task, note, requestId);
+          tx.moved(EntryKind.POST, amount);
+          Hold after = hold.withPosted(hold.posted() + amount);
+          long rest = after.remaining();
+          if (finalPost || rest == 0) {
+            if (rest > 0) {
+              tx.entry(payer, EntryKind.RELEASE, 0, -rest, "", hold, task, note, requestId);
+              tx.moved(EntryKind.RELEASE, rest);
+            }
+            after = after.closed(HoldState.POSTED, tx.now);
+            tx.holdChanged(HoldState.POSTED);
+          }
+          tx.writer.updateHold(after);
+          return Step.done(after);
+        });
+  }
+
+  /**
+   * Returns what is left of a pending hold to its payer and closes it as VOIDED.
+   *
+   * @throws MeshException FAILED_PRECONDITION with the reason the hold is already closed
+   */
+  public VoidedHold voidHold(String requestId, String holdId, String memo) {
+    requireText("request_id", requestId);
+    requireText("hold_id", holdId);
+    String note = orEmpty(memo);
+    return mutate(
+        "VoidHold",
+        requestId,
+        List.of(holdId, note),
+        Outcomes::encode,
+        Outcomes::decodeVoided,
+        tx -> {
+          Hold hold = tx.hold(holdId);
+          if (hold.state() != HoldState.PENDING) {
+            return Step.refused(LedgerErrors.holdClosed(hold));
+          }
+          long rest = hold.remaining();
+          if (rest > 0) {
+            tx.entry(hold.payerDid(), EntryKind.RELEASE, 0, -rest, "", hold, "", note, requestId);
+            tx.moved(EntryKind.RELEASE, rest);
+          }
+          Hold after = hold.closed(HoldState.VOIDED, tx.now);
+          tx.writer.updateHold(after);
+          tx.holdChanged(HoldState.VOIDED);
+          return Step.done(new VoidedHold(after, rest));
+        });
+  }
+
+  /** Returns a hold, expiring it first if it is pending past its expiry. */
+  public Hold hold(String holdId) {
+    requireText("hold_id", holdId);
+    long now = clock.millis();
+    Hold hold =
+        store.read(r -> r.hold(holdId)).orElseThrow(() -> LedgerErrors.holdNotFound(holdId));
+    if (!hold.isDue(now)) {
+      return hold;
+    }
+    return commit(tx -> Step.done(tx.hold(holdId)));
+  }
+
+  /**
+   * Returns a page of the history of {@code did}, newest entry first.
+   *
+   * @param jobId only entries of this job, unless empty or null
+   * @param pageSize entries per page, 1 to {@value #MAX_PAGE_SIZE}; 0 means {@value
+   *     #DEFAULT_PAGE_SIZE}
+   * @param pageToken "" for the first page, else the previous page's {@code nextPageToken}
+   */
+  public HistoryPage history(String did, String jobId, int pageSize, String pageToken) {
+    requireText("did", did);
+    if (pageSize < 0 || pageSize > MAX_PAGE_SIZE) {
+      throw invalidField("page_size", "must be between 0 and " + MAX_PAGE_SIZE)
+          .with("max", MAX_PAGE_SIZE);
+    }
+    int size = pageSize == 0 ? DEFAULT_PAGE_SIZE : pageSize;
+    long before = parsePageToken(orEmpty(pageToken));
+    String job = orEmpty(jobId);
+    // Opens the account in development mode, and refuses an unknown DID otherwise.
+    account(did);
+    List<HistoryEntry> rows = store.read(r -> r.history(did, job, before, size + 1));
+    if (rows.size() <= size) {
+      return new HistoryPage(rows, "");
+    }
+    List<HistoryEntry> page = rows.subList(0, size);
+    return new HistoryPage(page, Long.toString(page.get(size - 1).entryId()));
+  }
+
+  /**
+   * Expires every pending hold whose expiry has passed, returning what each had left to its payer.
+   * The service runs this periodically; holds are also expired whenever they are touched.
+   *
+   * @return how many holds expired
+   */
+  public int expireDue() {
+    int total = 0;
+    while (true) {
+      int expired =
+          commit(
+              tx -> {
+                List<String> ids = tx.writer.dueHolds(tx.now, SWEEP_BATCH);
+                for (String id : ids) {
+                  tx.hold(id);
+                }
+                return Step.done(ids.size());
+              });
+      total += expired;
+      if (expired < SWEEP_BATCH) {
+        return total;
+      }
+    }
+  }
+
+  /** Takes the ledger's totals at one point in time; {@link LedgerAudit#check()} verifies them. */
+  public LedgerAudit audit() {
+    return store.read(r -> r.audit(MINT_ACCOUNT, FLOOR));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  /** What a transaction's work produced: a value, or a refusal to report after committing. */
+  private record Step<T>(T value, MeshException refusal) {
+    static <T> Step<T> done(T value) {
+      return new Step<>(value, null);
+    }
+
+    static <T> Step<T> refused(MeshException refusal) {
+      return new Step<>(null, refusal);
+    }
+  }
+
+  /** What a committed transaction leaves to do: report, notify, and whether it was a replay. */
+  private record Committed<T>(
+      T value, MeshException refusal, List<Consumer<LedgerObserver>> events, String replayOf) {}
+
+  private <T> T mutate(
+      String operation,
+      String requestId,
+      List<Object> content,
+      Function<T, String> encode,
+      Function<String, T> decode,
+      Function<Tx, Step<T>> work) {
+    String fingerprint = fingerprint(operation, content);
+    Committed<T> result =
+        store.write(
+            writer -> {
+              Optional<RecordedRequest> prior = writer.request(requestId);
+              if (prior.isPresent()) {
+                RecordedRequest first = prior.get();
+                if (!first.operation().equals(operation)
+                    || !first.fingerprint().equals(fingerprint)) {
+                  throw LedgerErrors.requestIdReused(requestId, first.operation());
+                }
+                return new Committed<>(decode.apply(first.outcome()), null, List.of(), operation);
+              }
+              Tx tx = new Tx(writer, clock.millis());
+              Step<T> step = work.apply(tx);
+              if (step.refusal() == null) {
+                writer.recordRequest(
+                    new RecordedRequest(
+                        requestId, operation, fingerprint, encode.apply(step.value()), tx.now));
+              }
+              return new Committed<>(step.value(), step.refusal(), tx.events, null);
+            });
+    return finish(result);
+  }
+
+  /** Runs the ledger's own work (account opening, expiry), which no request id covers. */
+  private <T> T commit(Function<Tx, Step<T>> work) {
+    Committed<T> result =
+        store.write(
+            writer -> {
+              Tx tx = new Tx(writer, clock.millis());
+              Step<T> step = work.apply(tx);
+              return new Committed<>(step.value(), step.refusal(), tx.events, null);
+            });
+    return finish(result);
+  }
+
+  private <T> T finish(Committed<T> result) {
+    try {
+      if (result.replayOf() != null) {
+        observer.requestReplayed(result.replayOf());
+      }
+      result.events().forEach(event -> event.accept(observer));
+    } catch (RuntimeException e) {
+      // The transaction is committed; a failing observer must not turn it into an error.
+      LOG.log(Level.WARNING, "ledger observer failed", e);
+    }
+    if (result.refusal() != null) {
+      throw result.refusal();
+    }
+    return result.value();
+  }
+
+  /** The work of one transaction: the store's writer, its time, and what to report after. */
+  private final class Tx {
+    final LedgerStore.Writer writer;
+    final long now;
+    final List<Consumer<LedgerObserver>> events = new ArrayList<>();
+
+    Tx(LedgerStore.Writer writer, long now) {
+      this.writer = writer;
+      this.now = now;
+    }
+
+    Account existing(String did) {
+      return writer
+          .account(did)
+          .orElseThrow(() -> new IllegalStateException("account " + did + " vanished"));
+    }
+
+    /**
+     * The account of someone about to spend or read: opened with the grant in development mode,
+     * refused otherwise; its holds past their expiry are expired first so it is not refused mana it
+     * already has back.
+     */
+    Account spender(String did) {
+      if (writer.account(did).isEmpty()) {
+        if (options.devGrant() == 0 || did.equals(MINT_ACCOUNT)) {
+          throw LedgerErrors.accountNotFound(did);
+        }
+        return open(did);
+      }
+      for (String id : writer.dueHoldsOf(did, now)) {
+        hold(id);
+      }
+      return existing(did);
+    }
+
+    /** The account of someone being paid, opened if new (with the grant in development mode). */
+    Account receiver(String did) {
+      return writer.account(did).orElseGet(() -> open(did));
+    }
+
+    private Account open(String did) {
+      writer.insertAccount(new Account(did, 0, 0, now));
+      if (options.devGrant() > 0) {
+        mintInto(did, options.devGrant(), "development grant", "");
+      }
+      return existing(did);
+    }
+
+    void mintInto(String did, long amount, String memo, String requestId) {
+      if (writer.account(MINT_ACCOUNT).isEmpty()) {
+        writer.insertAccount(new Account(MINT_ACCOUNT, 0, 0, now));
+      }
+      entry(MINT_ACCOUNT, EntryKind.MINT, -amount, 0, did, null, "", memo, requestId);
+      entry(did, EntryKind.MINT, amount, 0, MINT_ACCOUNT, null, "", memo, requestId);
+      moved(EntryKind.MINT, amount);
+    }
+
+    /** A hold by id, expired first when it is pending past its expiry. */
+    Hold hold(String holdId) {
+      Hold hold = writer.hold(holdId).orElseThrow(() -> LedgerErrors.holdNotFound(holdId));
+      if (!hold.isDue(now)) {
+        return hold;
+      }
+      long rest = hold.remaining();
+      if (rest > 0) {
+        entry(hold.payerDid(), EntryKind.EXPIRE, 0, -rest, "", hold, "", "hold expired", "");
+        moved(EntryKind.EXPIRE, rest);
+      }
+      Hold expired = hold.closed(HoldState.EXPIRED, now);
+      writer.updateHold(expired);
+      holdChanged(HoldState.EXPIRED);
+      return expired;
+    }
+
+    /** Applies one change to an account and records it as an entry of its history. */
+    void entry(
+        String did,
+        EntryKind kind,
+        long balanceDelta,
+        long heldDelta,
+        String counterparty,
+        Hold hold,
+        String taskId,
+        String memo,
+        String requestId) {
+      Account account = existing(did);
+      long balance;
+      long held;
+      try {
+        balance = Math.addExact(account.balance(), balanceDelta);
+        held = Math.addExact(account.held(), heldDelta);
+      } catch (ArithmeticException e) {
+        throw LedgerErrors.amountTooLarge(did);
+      }
+      if (!did.equals(MINT_ACCOUNT) && (held < 0 || balance - held < FLOOR)) {
+        // The operations check their preconditions first; reaching this is a bug, and the
+        // transaction rolls back rather than commit a broken account.
+        throw new IllegalStateException(
+            kind + " would leave " + did + " with balance " + balance + " and held " + held);
+      }
+      writer.updateAccount(did, balance, held);
+      writer.appendEntry(
+          new HistoryEntry(
+              0,
+              did,
+              kind,
+              balanceDelta,
+              heldDelta,
+              balance,
+              held,
+              counterparty,
+              hold == null ? "" : hold.jobId(),
+              hold == null ? "" : hold.holdId(),
+              taskId,
+              memo,
+              requestId,
+              now));
+    }
+
+    void moved(EntryKind kind, long amount) {
+      events.add(o -> o.manaMoved(kind, amount));
+    }
+
+    void holdChanged(HoldState state) {
+      events.add(o -> o.holdChanged(state));
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private static String newHoldId() {
+    return "hold_" + UUID.randomUUID().toString().replace("-", "");
+  }
+
+  /** A digest of a request's content; each field is length-prefixed so no two contents collide. */
+  private static String fingerprint(String operation, List<Object> content) {
+    StringBuilder canonical = new StringBuilder(operation);
+    for (Object field : content) {
+      String text = String.valueOf(field);
+      canonical.append('\n').append(text.length()).append(':').append(text);
+    }
+    try {
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      return HexFormat.of()
+          .formatHex(sha.digest(canonical.toString().getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK has SHA-256", e);
+    }
+  }
+
+  private static long parsePageToken(String token) {
+    if (token.isEmpty()) {
+      return Long.MAX_VALUE;
+    }
+    try {
+      long id = Long.parseLong(token);
+      if (id > 0) {
+        return id;
+      }
+    } catch (NumberFormatException e) {
+      // Reported below with the field name.
+    }
+    throw invalidField("page_token", "is not a token this ledger issued");
+  }
+
+  private static void requireText(String field, String value) {
+    if (value == null || value.isBlank()) {
+      throw invalidField(field, "is required");
+    }
+  }
+
+  private static void requireUserDid(String field, String did) {
+    requireText(field, did);
+    if (did.equals(MINT_ACCOUNT)) {
+      throw invalidField(field, "may not name the system account " + MINT_ACCOUNT);
+    }
+  }
+
+  private static void requirePositive(String field, long amount) {
+    if (amount <= 0) {
+      throw invalidField(field, "must be > 0, got " + amount).with("value", amount);
+    }
+  }
+
+  private static String orEmpty(String s) {
+    return s == null ? "" : s;
+  }
+}

@@ -1,0 +1,2 @@
+/** The gRPC face of the ledger: authorization, field validation and proto conversion. */
+package io.meshwork.ledger.grpc;

@@ -1,0 +1,2 @@
+/** The deployable ledger service: its wiring, expiry sweeper and entry point. */
+package io.meshwork.ledger;

@@ -1,0 +1,625 @@
+package io.meshwork.ledger.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.meshwork.ledger.store.SqliteLedgerStore;
+import io.meshwork.runtime.errors.MeshException;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Every transition of the ledger, against the real SQLite store. */
+class ManaLedgerTest {
+  private static final String ALICE = "did:key:alice";
+  private static final String BOB = "did:key:bob";
+  private static final String CAROL = "did:key:carol";
+
+  @TempDir Path dir;
+
+  private final MutableClock clock = new MutableClock(Instant.parse("2025-01-01T00:00:00Z"));
+  private final Map<EntryKind, Long> moved = new EnumMap<>(EntryKind.class);
+  private final List<String> replays = new ArrayList<>();
+  private SqliteLedgerStore store;
+  private ManaLedger ledger;
+
+  @BeforeEach
+  void open() {
+    store = SqliteLedgerStore.inDirectory(dir);
+    ledger = ledgerWith(ManaLedger.Options.defaults());
+  }
+
+  @AfterEach
+  void close() {
+    ledger.audit().check();
+    store.close();
+  }
+
+  private ManaLedger ledgerWith(ManaLedger.Options options) {
+    LedgerObserver observer =
+        new LedgerObserver() {
+          @Override
+          public void manaMoved(EntryKind kind, long amount) {
+            moved.merge(kind, amount, Long::sum);
+          }
+
+          @Override
+          public void holdChanged(HoldState state) {}
+
+          @Override
+          public void requestReplayed(String operation) {
+            replays.add(operation);
+          }
+        };
+    return new ManaLedger(store, clock, options, observer);
+  }
+
+  @Test
+  void mintCreditsTheAccountAndDebitsTheSystemAccount() {
+    Account alice = ledger.mint("m1", ALICE, 1000, "welcome");
+
+    assertEquals(1000, alice.balance());
+    assertEquals(0, alice.held());
+    assertEquals(clock.millis(), alice.createdAt());
+    assertEquals(-1000, ledger.account(ManaLedger.MINT_ACCOUNT).balance());
+    HistoryEntry entry = ledger.history(ALICE, "", 0, "").entries().get(0);
+    assertEquals(EntryKind.MINT, entry.kind());
+    assertEquals(1000, entry.balanceDelta());
+    assertEquals(1000, entry.balanceAfter());
+    assertEquals(ManaLedger.MINT_ACCOUNT, entry.counterpartyDid());
+    assertEquals("welcome", entry.memo());
+    assertEquals("m1", entry.requestId());
+    LedgerAudit audit = ledger.audit();
+    assertEquals(1000, audit.minted());
+    assertEquals(1000, audit.userBalances());
+  }
+
+  @Test
+  void aHoldReservesManaWithoutChangingTheBalance() {
+    ledger.mint("m1", ALICE, 1000, "");
+
+    Hold hold = ledger.createHold("h1", ALICE, 300, "job-1", Duration.ZERO, "budget");
+
+    assertEquals(HoldState.PENDING, hold.state());
+    assertEquals(300, hold.remaining());
+    assertEquals(clock.millis() + Duration.ofHours(1).toMillis(), hold.expiresAt());
+    Account alice = ledger.account(ALICE);
+    assertEquals(1000, alice.balance());
+    assertEquals(300, alice.held());
+    assertEquals(700, alice.available());
+    HistoryEntry entry = ledger.history(ALICE, "", 0, "").entries().get(0);
+    assertEquals(EntryKind.HOLD, entry.kind());
+    assertEquals(0, entry.balanceDelta());
+    assertEquals(300, entry.heldDelta());
+    assertEquals(hold.holdId(), entry.holdId());
+    assertEquals("job-1", entry.jobId());
+    assertEquals(hold, ledger.hold(hold.holdId()));
+  }
+
+  @Test
+  void partialPostsPayTwoPayeesAndTheFinalPostReleasesTheRest() {
+    ledger.mint("m1", ALICE, 1000, "");
+    Hold hold = ledger.createHold("h1", ALICE, 600, "job-1", Duration.ZERO, "");
+
+    Hold afterBob = ledger.postHold("p1", hold.holdId(), BOB, 100, false, "task-1", "chunk 1");
+    Hold afterCarol = ledger.postHold("p2", hold.holdId(), CAROL, 200, false, "task-2", "chunk 2");
+
+    assertEquals(HoldState.PENDING, afterCarol.state());
+    assertEquals(300, afterCarol.posted());
+    assertEquals(300, afterCarol.remaining());
+    assertEquals(100, afterBob.posted());
+    assertEquals(new Account(BOB, 100, 0, clock.millis()), ledger.account(BOB));
+    assertEquals(200, ledger.account(CAROL).balance());
+    assertEquals(700, ledger.account(ALICE).balance());
+    assertEquals(300, ledger.account(ALICE).held());
+
+    Hold closed = ledger.postHold("p3", hold.holdId(), BOB, 50, true, "task-3", "last");
+
+    assertEquals(HoldState.POSTED, closed.state());
+    assertEquals(350, closed.posted());
+    assertEquals(0, closed.remaining());
+    assertEquals(clock.millis(), closed.closedAt());
+    Account alice = ledger.account(ALICE);
+    assertEquals(650, alice.balance());
+    assertEquals(0, alice.held());
+    assertEquals(150, ledger.account(BOB).balance());
+    List<HistoryEntry> aliceHistory = ledger.history(ALICE, "", 0, "").entries();
+    assertEquals(EntryKind.RELEASE, aliceHistory.get(0).kind());
+    assertEquals(-250, aliceHistory.get(0).heldDelta());
+    assertEquals(EntryKind.POST, aliceHistory.get(1).kind());
+    assertEquals(-50, aliceHistory.get(1).balanceDelta());
+    assertEquals(BOB, aliceHistory.get(1).counterpartyDid());
+    assertEquals("task-3", aliceHistory.get(1).taskId());
+    HistoryEntry bobLast = ledger.history(BOB, "", 0, "").entries().get(0);
+    assertEquals(EntryKind.POST, bobLast.kind());
+    assertEquals(50, bobLast.balanceDelta());
+    assertEquals(ALICE, bobLast.counterpartyDid());
+    assertEquals(Long.valueOf(350), moved.get(EntryKind.POST));
+    assertEquals(Long.valueOf(250), moved.get(EntryKind.RELEASE));
+  }
+
+  @Test
+  void aPostThatUsesUpTheHoldClosesIt() {
+    ledger.mint("m1", ALICE, 1000, "");
+    Hold hold = ledger.createHold("h1", ALICE, 400, "job-1", Duration.ZERO, "");
+
+    Hold after = ledger.postHold("p1", hold.holdId(), BOB, 400, false, "task-1", "");
+
+    assertEquals(HoldState.POSTED, after.state());
+    assertFailure(
+        MeshException.Kind.FAILED_PRECONDITION,
+        LedgerErrors.HOLD_ALREADY_POSTED,
+        () -> ledger.voidHold("v1", hold.holdId(), ""));
+  }
+
+  @Test
+  void aVoidReturnsWhatIsLeftAndClosesTheHold() {
+    ledger.mint("m1", ALICE, 1000, "");
+    Hold hold = ledger.createHold("h1", ALICE, 500, "job-1", Duration.ZERO, "");
+    ledger.postHold("p1", hold.holdId(), BOB, 120, false, "task-1", "");
+
+    VoidedHold voided = ledger.voidHold("v1", hold.holdId(), "job cancelled");
+
+    assertEquals(380, voided.refunded());
+    assertEquals(HoldState.VOIDED, voided.hold().state());
+    assertEquals(120, voided.hold().posted());
+    assertEquals(0, voided.hold().remaining());
+    Account alice = ledger.account(ALICE);
+    assertEquals(880, alice.balance());
+    assertEquals(0, alice.held());
+    HistoryEntry release = ledger.history(ALICE, "", 0, "").entries().get(0);
+    assertEquals(EntryKind.RELEASE, release.kind());
+    assertEquals(-380, release.heldDelta());
+    assertEquals("job cancelled", release.memo());
+  }
+
+  @Test
+  void aHoldPastItsExpiryIsExpiredWhenTouched() {
+    ledger.mint("m1", ALICE, 1000, "");
+    Hold hold = ledger.createHold("h1", ALICE, 500, "job-1", Duration.ofMinutes(10), "");
+    ledger.postHold("p1", hold.holdId(), BOB, 100, false, "task-1", "");
+
+    clock.advance(Duration.ofMinutes(10).minusMillis(1));
+    assertEquals(HoldState.PENDING, ledger.hold(hold.holdId()).state());
+    clock.advance(Duration.ofMillis(1));
+
+    assertFailure(
+        MeshException.Kind.FAILED_PRECONDITION,
+        LedgerErrors.HOLD_EXPIRED,
+        () -> ledger.postHold("p2", hold.holdId(), BOB, 100, false, "task-2", ""));
+    // The refused post still committed the expiry it discovered.
+    Hold expired = ledger.hold(hold.holdId());
+    assertEquals(HoldState.EXPIRED, expired.state());
+    assertEquals(100, expired.posted());
+    assertEquals(clock.millis(), expired.closedAt());
+    Account alice = ledger.account(ALICE);
+    assertEquals(900, alice.balance());
+    assertEquals(0, alice.held());
+    HistoryEntry entry = ledger.history(ALICE, "", 0, "").entries().get(0);
+    assertEquals(EntryKind.EXPIRE, entry.kind());
+    assertEquals(-400, entry.heldDelta());
+    assertEquals("", entry.requestId());
+    assertEquals(Long.valueOf(400), moved.get(EntryKind.EXPIRE));
+  }
+
+  @Test
+  void theSweepExpiresOnlyDueHolds() {
+    ledger.mint("m1", ALICE, 1000, "");
+    Hold soon = ledger.createHold("h1", ALICE, 100, "job-1", Duration.ofSeconds(30), "");
+    Hold later = ledger.createHold("h2", ALICE, 200, "job-2", Duration.ofMinutes(5), "");
+
+    assertEquals(0, ledger.expireDue());
+    clock.advance(Duration.ofMinutes(1));
+    assertEquals(1, ledger.expireDue());
+
+    assertEquals(HoldState.EXPIRED, ledger.hold(soon.holdId()).state());
+    assertEquals(HoldState.PENDING, ledger.hold(later.holdId()).state());
+    assertEquals(200, ledger.account(ALICE).held());
+    assertEquals(0, ledger.expireDue());
+  }
+
+  @Test
+  void aDueHoldIsExpiredBeforeItsPayerIsCheckedForANewHold() {
+    ledger.mint("m1", ALICE, 1000, "");
+    ledger.createHold("h1", ALICE, 1000, "job-1", Duration.ofSeconds(30), "");
+    clock.advance(Duration.ofSeconds(31));
+
+    Hold next = ledger.createHold("h2", ALICE, 1000, "job-2", Duration.ZERO, "");
+
+    assertEquals(HoldState.PENDING, next.state());
+    assertEquals(1000, ledger.account(ALICE).held());
+  }
+
+  @Test
+  void theAccountReadExpiresDueHoldsSoHeldIsCurrent() {
+    ledger.mint("m1", ALICE, 1000, "");
+    ledger.createHold("h1", ALICE, 300, "job-1", Duration.ofSeconds(30), "");
+    clock.advance(Duration.ofSeconds(30));
+
+    assertEquals(0, ledger.account(ALICE).held());
+  }
+
+  @Test
+  void aClosedHoldRefusesASecondResolutionWithTheReason() {
+    ledger.mint("m1", ALICE, 1000, "");
+    String posted = ledger.createHold("h1", ALICE, 100, "job-1", Duration.ZERO, "").holdId();
+    String voided = ledger.createHold("h2", ALICE, 100, "job-2", Duration.ZERO, "").holdId();
+    String expired =
+        ledger.createHold("h3", ALICE, 100, "job-3", Duration.ofSeconds(1), "").holdId();
+    ledger.postHold("p1", posted, BOB, 10, true, "t", "");
+    ledger.voidHold("v1", voided, "");
+    clock.advance(Duration.ofSeconds(2));
+    ledger.expireDue();
+
+    assertFailure(
+        MeshException.Kind.FAILED_PRECONDITION,
+        LedgerErrors.HOLD_ALREADY_POSTED,
+        () -> ledger.postHold("p2", posted, BOB, 10, false, "t", ""));
+    assertFailure(
+        MeshException.Kind.FAILED_PRECONDITION,
+        LedgerErrors.HOLD_ALREADY_POSTED,
+        () -> ledger.voidHold("v2", posted, ""));
+    assertFailure(
+        MeshException.Kind.FAILED_PRECONDITION,
+        LedgerErrors.HOLD_ALREADY_VOIDED,
+        () -> ledger.postHold("p3", voided, BOB, 10, false, "t", ""));
+    assertFailure(
+        MeshException.Kind.FAILED_PRECONDITION,
+        LedgerErrors.HOLD_ALREADY_VOIDED,
+        () -> ledger.voidHold("v3", voided, ""));
+    assertFailure(
+        MeshException.Kind.FAILED_PRECONDITION,
+        LedgerErrors.HOLD_EXPIRED,
+        () -> ledger.postHold("p4", expired, BOB, 10, false, "t", ""));
+    assertFailure(
+        MeshException.Kind.FAILED_PRECONDITION,
+        LedgerErrors.HOLD_EXPIRED,
+        () -> ledger.voidHold("v4", expired, ""));
+    assertEquals(990, ledger.account(ALICE).balance());
+    assertEquals(0, ledger.account(ALICE).held());
+  }
+
+  @Test
+  void aHoldBeyondWhatIsAvailableIsRefusedNamingBoth() {
+    ledger.mint("m1", ALICE, 1000, "");
+    ledger.createHold("h1", ALICE, 700, "job-1", Duration.ZERO, "");
+
+    MeshException e =
+        assertFailure(
+            MeshException.Kind.FAILED_PRECONDITION,
+            LedgerErrors.INSUFFICIENT_MANA,
+            () -> ledger.createHold("h2", ALICE, 301, "job-2", Duration.ZERO, ""));
+
+    assertEquals("300", e.metadata().get("available"));
+    assertEquals("301", e.metadata().get("requested"));
+    assertTrue(e.getMessage().contains("300") && e.getMessage().contains("301"), e.getMessage());
+    assertEquals(700, ledger.account(ALICE).held());
+    // Exactly what is available is fine.
+    ledger.createHold("h2", ALICE, 300, "job-2", Duration.ZERO, "");
+    assertEquals(0, ledger.account(ALICE).available());
+  }
+
+  @Test
+  void aPostBeyondWhatTheHoldHasLeftIsRefused() {
+    ledger.mint("m1", ALICE, 1000, "");
+    Hold hold = ledger.createHold("h1", ALICE, 100, "job-1", Duration.ZERO, "");
+    ledger.postHold("p1", hold.holdId(), BOB, 60, false, "t1", "");
+
+    MeshException e =
+        assertFailure(
+            MeshException.Kind.FAILED_PRECONDITION,
+            LedgerErrors.AMOUNT_EXCEEDS_HOLD,
+            () -> ledger.postHold("p2", hold.holdId(), BOB, 41, false, "t2", ""));
+
+    assertEquals("40", e.metadata().get("remaining"));
+  }
+
+  @Test
+  void unknownHoldsAndAccountsAreNotFound() {
+    assertFailure(
+        MeshException.Kind.NOT_FOUND, LedgerErrors.HOLD_NOT_FOUND, () -> ledger.hold("nope"));
+    assertFailure(
+        MeshException.Kind.NOT_FOUND,
+        LedgerErrors.HOLD_NOT_FOUND,
+        () -> ledger.postHold("p1", "nope", BOB, 1, false, "", ""));
+    assertFailure(
+        MeshException.Kind.NOT_FOUND, LedgerErrors.ACCOUNT_NOT_FOUND, () -> ledger.account(ALICE));
+    assertFailure(
+        MeshException.Kind.NOT_FOUND,
+        LedgerErrors.ACCOUNT_NOT_FOUND,
+        () -> ledger.createHold("h1", ALICE, 1, "job-1", Duration.ZERO, ""));
+    assertFailure(
+        MeshException.Kind.NOT_FOUND,
+        LedgerErrors.ACCOUNT_NOT_FOUND,
+        () -> ledger.history(ALICE, "", 0, ""));
+  }
+
+  @Test
+  void badArgumentsAreRefusedNamingTheField() {
+    MeshException e =
+        assertFailure(
+            MeshException.Kind.INVALID_ARGUMENT,
+            LedgerErrors.INVALID_FIELD,
+            () -> ledger.mint("m1", ALICE, 0, ""));
+    assertEquals("amount", e.metadata().get("field"));
+    assertEquals(
+        "request_id",
+        assertFailure(
+                MeshException.Kind.INVALID_ARGUMENT,
+                LedgerErrors.INVALID_FIELD,
+                () -> ledger.createHold(" ", ALICE, 1, "job", Duration.ZERO, ""))
+            .metadata()
+            .get("field"));
+    assertEquals(
+        "payee_did",
+        assertFailure(
+                MeshException.Kind.INVALID_ARGUMENT,
+                LedgerErrors.INVALID_FIELD,
+                () -> ledger.postHold("p", "h", ManaLedger.MINT_ACCOUNT, 1, false, "", ""))
+            .metadata()
+            .get("field"));
+    assertEquals(
+        "timeout_ms",
+        assertFailure(
+                MeshException.Kind.INVALID_ARGUMENT,
+                LedgerErrors.INVALID_FIELD,
+                () -> ledger.createHold("h", ALICE, 1, "job", Duration.ofDays(31), ""))
+            .metadata()
+            .get("field"));
+  }
+
+  @Test
+  void aRepeatedRequestReturnsTheFirstOutcomeWithoutApplyingItAgain() {
+    Account first = ledger.mint("m1", ALICE, 1000, "");
+    clock.advance(Duration.ofSeconds(1));
+    assertEquals(first, ledger.mint("m1", ALICE, 1000, ""));
+    assertEquals(1000, ledger.account(ALICE).balance());
+
+    Hold hold = ledger.createHold("h1", ALICE, 400, "job-1", Duration.ZERO, "");
+    assertEquals(hold, ledger.createHold("h1", ALICE, 400, "job-1", Duration.ZERO, ""));
+    assertEquals(400, ledger.account(ALICE).held());
+
+    Hold posted = ledger.postHold("p1", hold.holdId(), BOB, 100, false, "t1", "");
+    ledger.postHold("p2", hold.holdId(), BOB, 50, false, "t2", "");
+    // The replay returns the hold as the first call left it, not as it is now.
+    assertEquals(posted, ledger.postHold("p1", hold.holdId(), BOB, 100, false, "t1", ""));
+    assertEquals(150, ledger.account(BOB).balance());
+
+    VoidedHold voided = ledger.voidHold("v1", hold.holdId(), "");
+    // After the hold is closed, a retry of the void still gets its outcome, not a refusal.
+    assertEquals(voided, ledger.voidHold("v1", hold.holdId(), ""));
+    assertEquals(250, voided.refunded());
+    assertEquals(850, ledger.account(ALICE).balance());
+    assertEquals(List.of("Mint", "CreateHold", "PostHold", "VoidHold"), replays);
+  }
+
+  @Test
+  void aRequestIdReusedWithOtherContentIsRefused() {
+    ledger.mint("m1", ALICE, 1000, "");
+    Hold hold = ledger.createHold("h1", ALICE, 400, "job-1", Duration.ZERO, "");
+
+    assertFailure(
+        MeshException.Kind.ALREADY_EXISTS,
+        LedgerErrors.REQUEST_ID_REUSED,
+        () -> ledger.mint("m1", ALICE, 1001, ""));
+    assertFailure(
+        MeshException.Kind.ALREADY_EXISTS,
+        LedgerErrors.REQUEST_ID_REUSED,
+        () -> ledger.createHold("h1", ALICE, 400, "job-2", Duration.ZERO, ""));
+    MeshException acrossOperations =
+        assertFailure(
+            MeshException.Kind.ALREADY_EXISTS,
+            LedgerErrors.REQUEST_ID_REUSED,
+            () -> ledger.voidHold("h1", hold.holdId(), ""));
+    assertEquals("CreateHold", acrossOperations.metadata().get("first_operation"));
+    assertEquals(1000, ledger.account(ALICE).balance());
+    assertEquals(400, ledger.account(ALICE).held());
+  }
+
+  @Test
+  void aRefusedRequestLeavesNoTraceSoItsRetryIsEvaluatedAgain() {
+    ledger.mint("m1", ALICE, 100, "");
+    assertFailure(
+        MeshException.Kind.FAILED_PRECONDITION,
+        LedgerErrors.INSUFFICIENT_MANA,
+        () -> ledger.createHold("h1", ALICE, 500, "job-1", Duration.ZERO, ""));
+    ledger.mint("m2", ALICE, 400, "");
+
+    Hold hold = ledger.createHold("h1", ALICE, 500, "job-1", Duration.ZERO, "");
+
+    assertEquals(500, hold.amount());
+  }
+
+  @Test
+  void historyPagesNewestFirstAndFiltersByJob() {
+    ledger.mint("m1", ALICE, 10_000, "");
+    for (int i = 0; i < 12; i++) {
+      String job = i % 3 == 0 ? "job-a" : "job-b";
+      Hold hold = ledger.createHold("h" + i, ALICE, 100, job, Duration.ZERO, "");
+      ledger.postHold("p" + i, hold.holdId(), BOB, 10, true, "t" + i, "");
+    }
+    // 1 mint + 12 x (hold, post, release) = 37 entries.
+    List<HistoryEntry> all = new ArrayList<>();
+    String token = "";
+    int pages = 0;
+    do {
+      HistoryPage page = ledger.history(ALICE, "", 10, token);
+      assertTrue(page.entries().size() <= 10);
+      all.addAll(page.entries());
+      token = page.nextPageToken();
+      pages++;
+    } while (!token.isEmpty());
+
+    assertEquals(4, pages);
+    assertEquals(37, all.size());
+    Set<Long> ids = new HashSet<>();
+    for (int i = 0; i < all.size(); i++) {
+      assertTrue(ids.add(all.get(i).entryId()));
+      if (i > 0) {
+        assertTrue(all.get(i - 1).entryId() > all.get(i).entryId(), "newest first");
+      }
+    }
+    assertEquals(EntryKind.MINT, all.get(all.size() - 1).kind());
+
+    HistoryPage jobA = ledger.history(ALICE, "job-a", 0, "");
+    assertEquals(12, jobA.entries().size());
+    assertTrue(jobA.entries().stream().allMatch(e -> e.jobId().equals("job-a")));
+    assertEquals("", jobA.nextPageToken());
+    assertEquals(4, ledger.history(BOB, "job-a", 0, "").entries().size());
+  }
+
+  @Test
+  void aBadPageTokenOrSizeIsRefused() {
+    ledger.mint("m1", ALICE, 1, "");
+    assertEquals(
+        "page_token",
+        assertFailure(
+                MeshException.Kind.INVALID_ARGUMENT,
+                LedgerErrors.INVALID_FIELD,
+                () -> ledger.history(ALICE, "", 0, "x"))
+            .metadata()
+            .get("field"));
+    assertEquals(
+        "page_size",
+        assertFailure(
+                MeshException.Kind.INVALID_ARGUMENT,
+                LedgerErrors.INVALID_FIELD,
+                () -> ledger.history(ALICE, "", 1001, ""))
+            .metadata()
+            .get("field"));
+  }
+
+  @Test
+  void inDevelopmentModeANewAccountStartsWithTheGrant() {
+    ManaLedger dev = ledgerWith(ManaLedger.Options.defaults().withDevGrant(10_000));
+
+    Account alice = dev.account(ALICE);
+
+    assertEquals(10_000, alice.balance());
+    HistoryEntry grant = dev.history(ALICE, "", 0, "").entries().get(0);
+    assertEquals(EntryKind.MINT, grant.kind());
+    assertEquals("development grant", grant.memo());
+    // A hold against an unknown DID opens it with the grant too.
+    Hold hold = dev.createHold("h1", BOB, 2_500, "job-1", Duration.ZERO, "");
+    assertEquals(7_500, dev.account(BOB).available());
+    // Opening happens once.
+    assertEquals(10_000, dev.account(ALICE).balance());
+    assertEquals(20_000, dev.audit().minted());
+    assertEquals(HoldState.PENDING, hold.state());
+  }
+
+  @Test
+  void theLedgerStaysBalancedThroughARandomSequence() {
+    Random random = new Random(42);
+    List<String> people = List.of(ALICE, BOB, CAROL, "did:key:dave");
+    List<String> open = new ArrayList<>();
+    int request = 0;
+    for (String p : people) {
+      ledger.mint("seed-" + p, p, 5_000, "");
+    }
+    for (int step = 0; step < 400; step++) {
+      String rid = "r" + request++;
+      int action = random.nextInt(10);
+      try {
+        if (action < 3 || open.isEmpty()) {
+          String payer = people.get(random.nextInt(people.size()));
+          Duration timeout = Duration.ofSeconds(1 + random.nextInt(120));
+          open.add(
+              ledger
+                  .createHold(rid, payer, 1 + random.nextInt(800), "job-" + step, timeout, "")
+                  .holdId());
+        } else if (action < 7) {
+          String hold = open.get(random.nextInt(open.size()));
+          String payee = people.get(random.nextInt(people.size()));
+          ledger.postHold(
+              rid, hold, payee, 1 + random.nextInt(200), random.nextInt(4) == 0, "t", "");
+        } else if (action < 8) {
+          ledger.voidHold(rid, open.get(random.nextInt(open.size())), "");
+        } else if (action < 9) {
+          clock.advance(Duration.ofSeconds(random.nextInt(30)));
+          ledger.expireDue();
+        } else {
+          ledger.mint(rid, people.get(random.nextInt(people.size())), 1 + random.nextInt(300), "");
+        }
+      } catch (MeshException e) {
+        // Refusals (closed holds, too little mana) are part of the sequence.
+        assertEquals(MeshException.Kind.FAILED_PRECONDITION, e.kind(), e.getMessage());
+      }
+      if (step % 50 == 0) {
+        ledger.audit().check();
+      }
+    }
+
+    LedgerAudit audit = ledger.audit();
+    audit.check();
+    assertEquals(4, audit.accounts());
+    assertNotEquals(0, audit.minted());
+    for (EntryKind kind : EntryKind.values()) {
+      assertTrue(moved.getOrDefault(kind, 0L) > 0, "the sequence never moved mana by " + kind);
+    }
+  }
+
+  @Test
+  void theAuditNoticesATamperedBalance() throws Exception {
+    ledger.mint("m1", ALICE, 1000, "");
+    ledger.createHold("h1", ALICE, 100, "job-1", Duration.ZERO, "");
+    assertTrue(ledger.audit().isSound());
+
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + store.file());
+        Statement s = c.createStatement()) {
+      s.executeUpdate(
+          "UPDATE accounts SET balance = balance + 5, held = 0 WHERE did = '" + ALICE + "'");
+    }
+
+    LedgerAudit audit = ledger.audit();
+    assertFalse(audit.isSound());
+    assertEquals(3, audit.violations().size(), audit.violations().toString());
+    assertThrows(IllegalStateException.class, audit::check);
+    // Put it back so the after-each audit passes.
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + store.file());
+        Statement s = c.createStatement()) {
+      s.executeUpdate(
+          "UPDATE accounts SET balance = balance - 5, held = 100 WHERE did = '" + ALICE + "'");
+    }
+  }
+
+  @Test
+  void stateSurvivesReopeningTheStore() {
+    ledger.mint("m1", ALICE, 1000, "");
+    Hold hold = ledger.createHold("h1", ALICE, 100, "job-1", Duration.ZERO, "");
+    store.close();
+
+    store = SqliteLedgerStore.inDirectory(dir);
+    ledger = ledgerWith(ManaLedger.Options.defaults());
+
+    assertEquals(hold, ledger.hold(hold.holdId()));
+    assertEquals(hold, ledger.createHold("h1", ALICE, 100, "job-1", Duration.ZERO, ""));
+    assertEquals(100, ledger.account(ALICE).held());
+  }
+
+  private static MeshException assertFailure(
+      MeshException.Kind kind, String reason, Executable call) {
+    MeshException e = assertThrows(MeshException.class, call);
+    assertEquals(kind, e.kind(), e.getMessage());
+    assertEquals(reason, e.reason(), e.getMessage());
+    return e;
+  }
+}

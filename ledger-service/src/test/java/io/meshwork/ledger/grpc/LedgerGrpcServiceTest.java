@@ -1,0 +1,300 @@
+package io.meshwork.ledger.grpc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import com.google.protobuf.Any;
+import com.google.rpc.ErrorInfo;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.protobuf.StatusProto;
+import io.meshwork.identity.BearerCredentials;
+import io.meshwork.identity.Identity;
+import io.meshwork.ledger.LedgerService;
+import io.meshwork.ledger.v1.CreateHoldRequest;
+import io.meshwork.ledger.v1.EntryKind;
+import io.meshwork.ledger.v1.GetAccountRequest;
+import io.meshwork.ledger.v1.GetHoldRequest;
+import io.meshwork.ledger.v1.Hold;
+import io.meshwork.ledger.v1.HoldState;
+import io.meshwork.ledger.v1.LedgerServiceGrpc;
+import io.meshwork.ledger.v1.LedgerServiceGrpc.LedgerServiceBlockingStub;
+import io.meshwork.ledger.v1.ListHistoryRequest;
+import io.meshwork.ledger.v1.ListHistoryResponse;
+import io.meshwork.ledger.v1.MintRequest;
+import io.meshwork.ledger.v1.PostHoldRequest;
+import io.meshwork.ledger.v1.VoidHoldRequest;
+import io.meshwork.ledger.v1.VoidHoldResponse;
+import io.meshwork.runtime.ServiceHost;
+import io.meshwork.runtime.ServiceMetrics;
+import io.meshwork.runtime.config.MapSettings;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The ledger's gRPC service as deployed: {@link ServiceHost} with the production interceptors (real
+ * bearer tokens, real roles) and {@link LedgerService#create}, over the in-process transport.
+ */
+class LedgerGrpcServiceTest {
+  @TempDir Path dataDir;
+
+  private final Identity orchestrator = Identity.generate();
+  private final Identity operator = Identity.generate();
+  private final Identity alice = Identity.generate();
+  private final Identity bob = Identity.generate();
+  private ServiceHost host;
+  private ManagedChannel channel;
+
+  @BeforeEach
+  void start() {
+    String name = InProcessServerBuilder.generateName();
+    MapSettings settings =
+        new MapSettings(
+            Map.of(
+                "data-dir", dataDir.toString(),
+                "mesh.dev-mode", "true",
+                "ledger.dev-grant", "1000",
+                "auth.service-dids", orchestrator.did(),
+                "auth.operator-dids", operator.did()));
+    host =
+        ServiceHost.start(
+            "ledger",
+            settings,
+            LedgerService::create,
+            InProcessServerBuilder.forName(name),
+            target -> InProcessChannelBuilder.forName(target).build(),
+            ServiceMetrics.none(),
+            Clock.systemUTC());
+    channel = InProcessChannelBuilder.forName(name).build();
+  }
+
+  @AfterEach
+  void stop() {
+    channel.shutdownNow();
+    host.close();
+  }
+
+  private LedgerServiceBlockingStub as(Identity identity) {
+    return LedgerServiceGrpc.newBlockingStub(channel)
+        .withCallCredentials(new BearerCredentials(identity));
+  }
+
+  @Test
+  void aServicePaysAJobFromOneHold() {
+    Hold hold =
+        as(orchestrator)
+            .createHold(
+                CreateHoldRequest.newBuilder()
+                    .setRequestId("h1")
+                    .setPayerDid(alice.did())
+                    .setAmount(600)
+                    .setJobId("job-1")
+                    .build())
+            .getHold();
+    assertEquals(HoldState.HOLD_STATE_PENDING, hold.getState());
+    assertEquals(600, hold.getRemaining());
+
+    Hold afterPost =
+        as(orchestrator)
+            .postHold(
+                PostHoldRequest.newBuilder()
+                    .setRequestId("p1")
+                    .setHoldId(hold.getHoldId())
+                    .setPayeeDid(bob.did())
+                    .setAmount(250)
+                    .setTaskId("task-1")
+                    .build())
+            .getHold();
+    assertEquals(350, afterPost.getRemaining());
+
+    VoidHoldResponse voided =
+        as(orchestrator)
+            .voidHold(
+                VoidHoldRequest.newBuilder()
+                    .setRequestId("v1")
+                    .setHoldId(hold.getHoldId())
+                    .build());
+    assertEquals(350, voided.getRefunded());
+    assertEquals(HoldState.HOLD_STATE_VOIDED, voided.getHold().getState());
+
+    // Alice reads her own account (empty did = the caller's own) and history.
+    var account = as(alice).getAccount(GetAccountRequest.getDefaultInstance()).getAccount();
+    assertEquals(alice.did(), account.getDid());
+    assertEquals(750, account.getBalance());
+    assertEquals(750, account.getAvailable());
+    ListHistoryResponse history =
+        as(alice).listHistory(ListHistoryRequest.newBuilder().setJobId("job-1").build());
+    assertEquals(3, history.getEntriesCount());
+    assertEquals(EntryKind.ENTRY_KIND_RELEASE, history.getEntries(0).getKind());
+    assertEquals(EntryKind.ENTRY_KIND_HOLD, history.getEntries(2).getKind());
+    assertEquals(
+        HoldState.HOLD_STATE_VOIDED,
+        as(alice)
+            .getHold(GetHoldRequest.newBuilder().setHoldId(hold.getHoldId()).build())
+            .getHold()
+            .getState());
+  }
+
+  @Test
+  void aHoldFromANonServiceIdentityIsDenied() {
+    StatusRuntimeException e =
+        failure(
+            () ->
+                as(alice)
+                    .createHold(
+                        CreateHoldRequest.newBuilder()
+                            .setRequestId("h1")
+                            .setPayerDid(alice.did())
+                            .setAmount(10)
+                            .setJobId("job-1")
+                            .build()));
+
+    assertEquals(Status.Code.PERMISSION_DENIED, e.getStatus().getCode());
+    assertEquals("SERVICE_IDENTITY_REQUIRED", errorInfo(e).getReason());
+  }
+
+  @Test
+  void aBadAmountIsAnInvalidArgumentNamingTheField() {
+    StatusRuntimeException e =
+        failure(
+            () ->
+                as(orchestrator)
+                    .createHold(
+                        CreateHoldRequest.newBuilder()
+                            .setRequestId("h1")
+                            .setPayerDid(alice.did())
+                            .setAmount(-5)
+                            .setJobId("job-1")
+                            .build()));
+
+    assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+    ErrorInfo info = errorInfo(e);
+    assertEquals("INVALID_FIELD", info.getReason());
+    assertEquals("meshwork.io", info.getDomain());
+    assertEquals("amount", info.getMetadataMap().get("field"));
+  }
+
+  @Test
+  void fieldsAreValidatedBeforeTheLedgerIsTouched() {
+    assertEquals(
+        "payer_did",
+        errorInfo(
+                failure(
+                    () ->
+                        as(orchestrator)
+                            .createHold(
+                                CreateHoldRequest.newBuilder()
+                                    .setRequestId("h1")
+                                    .setPayerDid("not-a-did")
+                                    .setAmount(5)
+                                    .setJobId("job-1")
+                                    .build())))
+            .getMetadataMap()
+            .get("field"));
+    assertEquals(
+        "page_size",
+        errorInfo(
+                failure(
+                    () ->
+                        as(alice)
+                            .listHistory(
+                                ListHistoryRequest.newBuilder().setPageSize(1001).build())))
+            .getMetadataMap()
+            .get("field"));
+    assertEquals(
+        "request_id",
+        errorInfo(
+                failure(
+                    () ->
+                        as(orchestrator)
+                            .voidHold(VoidHoldRequest.newBuilder().setHoldId("h").build())))
+            .getMetadataMap()
+            .get("field"));
+  }
+
+  @Test
+  void mintingIsForOperatorsOnly() {
+    MintRequest mint =
+        MintRequest.newBuilder().setRequestId("m1").setDid(bob.did()).setAmount(500).build();
+
+    StatusRuntimeException e = failure(() -> as(orchestrator).mint(mint));
+    assertEquals(Status.Code.PERMISSION_DENIED, e.getStatus().getCode());
+    assertEquals("OPERATOR_REQUIRED", errorInfo(e).getReason());
+
+    // In development mode the new account gets its grant, then the mint on top.
+    assertEquals(1500, as(operator).mint(mint).getAccount().getBalance());
+  }
+
+  @Test
+  void anAccountIsReadableByItsOwnerServicesAndOperatorsOnly() {
+    GetAccountRequest bobs = GetAccountRequest.newBuilder().setDid(bob.did()).build();
+
+    StatusRuntimeException e = failure(() -> as(alice).getAccount(bobs));
+    assertEquals(Status.Code.PERMISSION_DENIED, e.getStatus().getCode());
+    assertEquals("NOT_OWNER", errorInfo(e).getReason());
+    assertEquals(1000, as(bob).getAccount(bobs).getAccount().getBalance());
+    assertEquals(1000, as(orchestrator).getAccount(bobs).getAccount().getBalance());
+    assertEquals(1000, as(operator).getAccount(bobs).getAccount().getBalance());
+  }
+
+  @Test
+  void ledgerRefusalsCarryTheirReason() {
+    StatusRuntimeException e =
+        failure(
+            () ->
+                as(orchestrator)
+                    .createHold(
+                        CreateHoldRequest.newBuilder()
+                            .setRequestId("h1")
+                            .setPayerDid(alice.did())
+                            .setAmount(1001)
+                            .setJobId("job-1")
+                            .build()));
+
+    assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode());
+    ErrorInfo info = errorInfo(e);
+    assertEquals("INSUFFICIENT_MANA", info.getReason());
+    assertEquals("1000", info.getMetadataMap().get("available"));
+    assertEquals("1001", info.getMetadataMap().get("requested"));
+  }
+
+  @Test
+  void aCallWithoutATokenIsUnauthenticated() {
+    StatusRuntimeException e =
+        failure(
+            () ->
+                LedgerServiceGrpc.newBlockingStub(channel)
+                    .getAccount(GetAccountRequest.getDefaultInstance()));
+
+    assertEquals(Status.Code.UNAUTHENTICATED, e.getStatus().getCode());
+  }
+
+  private static StatusRuntimeException failure(Executable call) {
+    return assertThrows(StatusRuntimeException.class, call);
+  }
+
+  private static ErrorInfo errorInfo(StatusRuntimeException e) {
+    com.google.rpc.Status status = StatusProto.fromThrowable(e);
+    if (status != null) {
+      for (Any detail : status.getDetailsList()) {
+        if (detail.is(ErrorInfo.class)) {
+          try {
+            return detail.unpack(ErrorInfo.class);
+          } catch (com.google.protobuf.InvalidProtocolBufferException ex) {
+            throw new AssertionError(ex);
+          }
+        }
+      }
+    }
+    throw new AssertionError("no ErrorInfo in " + e.getStatus());
+  }
+}

@@ -1,0 +1,2 @@
+/** The gRPC adapter of ComputeService. */
+package io.meshwork.orchestrator.grpc;

@@ -1,0 +1,31 @@
+package io.meshwork.orchestrator.jobs;
+
+import io.meshwork.mesh.v1.ResourceLimits;
+import io.meshwork.wasm.abi.ModuleInfo;
+import io.meshwork.wasm.abi.SplitStrategy;
+
+/**
+ * A validated job: the manifest's values after defaults were applied and every field checked.
+ *
+ * @param moduleCid CIDv1 of the module
+ * @param moduleInfo what validation learned about the module (split and merge exports)
+ */
+public record JobSpec(
+    String jobId,
+    String submitterDid,
+    byte[] module,
+    String moduleCid,
+    ModuleInfo moduleInfo,
+    byte[] input,
+    SplitStrategy splitStrategy,
+    long minChunkSize,
+    long maxChunkSize,
+    VerificationMode verification,
+    int timeoutSecs,
+    int retryCount,
+    Priority priority,
+    int redundancy,
+    long manaBudget,
+    String operationType,
+    ResourceLimits limits,
+    byte[] manifestDigest) {}

@@ -1,0 +1,87 @@
+package io.meshwork.orchestrator.jobs;
+
+import io.meshwork.compute.v1.ComputeJobStatus;
+import io.meshwork.orchestrator.tasks.TaskControl;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+
+/**
+ * A job while the orchestrator works on it: its progress and money, the live assignments a
+ * cancel must reach, and the watchers to tell about every change.
+ */
+final class RunningJob implements TaskControl {
+  final JobSpec spec;
+  final CompletableFuture<Void> done = new CompletableFuture<>();
+  final List<Consumer<ComputeJobStatus>> watchers = new CopyOnWriteArrayList<>();
+  private final Map<String, Runnable> assignments = new ConcurrentHashMap<>();
+
+  volatile boolean stopRequested;
+  JobState state = JobState.PENDING;
+  String holdId;
+  int totalChunks;
+  int completedChunks;
+  long spent;
+  long reserved;
+  long refunded;
+  String errorMessage = "";
+  byte[] result;
+  String resultCid;
+  long submittedAt;
+  long finishedAt;
+
+  RunningJob(JobSpec spec) {
+    this.spec = spec;
+  }
+
+  @Override
+  public boolean stopped() {
+    return stopRequested;
+  }
+
+  @Override
+  public synchronized long budgetLeft() {
+    return spec.manaBudget() - spent - reserved;
+  }
+
+  @Override
+  public synchronized boolean reserve(long price) {
+    if (price > budgetLeft()) {
+      return false;
+    }
+    reserved += price;
+    return true;
+  }
+
+  @Override
+  public synchronized void unreserve(long price) {
+    reserved -= price;
+  }
+
+  /** Turns a reservation into money spent, once the task's pay is posted. */
+  synchronized void paid(long price) {
+    reserved -= price;
+    spent += price;
+  }
+
+  @Override
+  public void assigned(String assignmentId, Runnable cancel) {
+    assignments.put(assignmentId, cancel);
+    if (stopRequested) {
+      cancel.run();
+    }
+  }
+
+  @Override
+  public void unassigned(String assignmentId) {
+    assignments.remove(assignmentId);
+  }
+
+  /** Asks every live assignment to stop. */
+  void cancelAssignments() {
+    assignments.values().forEach(Runnable::run);
+  }
+}

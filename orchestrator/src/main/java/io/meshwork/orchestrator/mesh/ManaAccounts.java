@@ -1,0 +1,19 @@
+package io.meshwork.orchestrator.mesh;
+
+/**
+ * The ledger as the orchestrator uses it: one hold per job, a payment per verified task, and
+ * the release of what is left.
+ *
+ * <p>Every method takes a request id derived from the job and task, so that a retry after a
+ * timeout or a restart can never pay twice.
+ */
+public interface ManaAccounts {
+  /** Holds {@code amount} of {@code payer}'s mana for {@code jobId}; returns the hold id. */
+  String hold(String requestId, String payer, long amount, String jobId, long timeoutMillis);
+
+  /** Pays {@code amount} from the hold to {@code payee} for {@code taskId}. */
+  void pay(String requestId, String holdId, String payee, long amount, String taskId);
+
+  /** Returns the rest of the hold to its payer and closes it; returns the amount returned. */
+  long release(String requestId, String holdId, String memo);
+}

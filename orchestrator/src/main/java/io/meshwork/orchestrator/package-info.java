@@ -1,0 +1,2 @@
+/** The orchestrator deployable: its wiring and main. */
+package io.meshwork.orchestrator;

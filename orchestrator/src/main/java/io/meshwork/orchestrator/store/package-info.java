@@ -1,0 +1,2 @@
+/** The durable job journal. */
+package io.meshwork.orchestrator.store;

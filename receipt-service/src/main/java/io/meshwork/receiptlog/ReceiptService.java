@@ -1,0 +1,82 @@
+package io.meshwork.receiptlog;
+
+import io.grpc.BindableService;
+import io.meshwork.receiptlog.core.ReceiptLog;
+import io.meshwork.receiptlog.grpc.ReceiptGrpcService;
+import io.meshwork.receiptlog.store.LogStore;
+import io.meshwork.receiptlog.store.SqliteLogStore;
+import io.meshwork.runtime.MeshService;
+import io.meshwork.runtime.ServiceContext;
+import java.util.List;
+import java.util.logging.Logger;
+
+/**
+ * The receipt service as a deployable: the receipt log over its SQLite store in the data
+ * directory, served over gRPC.
+ *
+ * <p>Settings: {@code receipts.origin} (the log's origin line and checkpoint key name, default
+ * {@value ReceiptLog#DEFAULT_ORIGIN}) and the runtime's {@code data-dir}, which holds {@code
+ * receipts.db}. The log signs checkpoints with the service's own identity.
+ */
+public final class ReceiptService implements MeshService {
+  private static final Logger LOG = Logger.getLogger(ReceiptService.class.getName());
+
+  private final LogStore store;
+  private final ReceiptLog log;
+  private volatile boolean closed;
+
+  private ReceiptService(LogStore store, ReceiptLog log) {
+    this.store = store;
+    this.log = log;
+  }
+
+  /** Builds the service from its context; the factory that {@code ServiceHost} calls. */
+  public static ReceiptService create(ServiceContext ctx) {
+    String origin = ctx.settings().string("receipts.origin", ReceiptLog.DEFAULT_ORIGIN);
+    LogStore store = SqliteLogStore.open(ctx.dataDir().resolve("receipts.db"));
+    ReceiptLog log;
+    try {
+      log =
+          ReceiptLog.open(
+              store, ctx.identity(), origin, ctx.roles()::isService, ctx.clock(), ctx.metrics());
+    } catch (RuntimeException e) {
+      store.close();
+      throw e;
+    }
+    LOG.info(
+        () ->
+            "receipt log "
+                + origin
+                + " at tree size "
+                + log.treeSize()
+                + "; verifier key "
+                + log.verifierKey());
+    return new ReceiptService(store, log);
+  }
+
+  /** The log this service serves (for the development mesh and tests). */
+  public ReceiptLog log() {
+    return log;
+  }
+
+  @Override
+  public List<BindableService> grpcServices() {
+    return List.of(new ReceiptGrpcService(log));
+  }
+
+  @Override
+  public boolean ready() {
+    return !closed;
+  }
+
+  /** Stops the appender, then closes the store, so no commit is cut short. */
+  @Override
+  public void close() {
+    closed = true;
+    try {
+      log.close();
+    } finally {
+      store.close();
+    }
+  }
+}

@@ -1,0 +1,568 @@
+package io.meshwork.receiptlog.core;
+
+import io.meshwork.content.MerkleHash;
+import io.meshwork.content.MerkleProofs;
+import io.meshwork.identity.Identity;
+import io.meshwork.mesh.v1.ExecutionReceipt;
+import io.meshwork.mesh.v1.ExecutionReceiptAvailableV1;
+import io.meshwork.receipt.format.Checkpoint;
+import io.meshwork.receipt.format.ReceiptCodec;
+import io.meshwork.receipt.format.ReceiptException;
+import io.meshwork.receipt.format.ReceiptVerifier;
+import io.meshwork.receipt.format.SignedNote;
+import io.meshwork.receiptlog.store.CheckpointRecord;
+import io.meshwork.receiptlog.store.LeafRecord;
+import io.meshwork.receiptlog.store.LogStore;
+import io.meshwork.receiptlog.store.LogStoreException;
+import io.meshwork.runtime.ServiceMetrics;
+import io.meshwork.runtime.errors.MeshException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.function.Predicate;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The append-only receipt log: verifies executors' signed receipts, appends them to an RFC 9162
+ * Merkle tree, signs a C2SP checkpoint after every append and proves inclusion and consistency.
+ *
+ * <p>Receipts are verified on the caller's thread, so signature checks run in parallel. Appends
+ * go through one appender thread that drains every waiting call into a single group: one tree
+ * update, one signed checkpoint and one durable commit serve all of them, and each caller then
+ * builds its own inclusion proof against that checkpoint. A single writer is also what makes
+ * the log append-only: it never signs two checkpoints that are not consistent.
+ *
+ * <p>The leaf hashes are held in memory (loaded from the store on open) and proofs are computed
+ * from them; proofs from stored subtree hashes in O(log n) reads are the next step.
+ */
+public final class ReceiptLog implements AutoCloseable {
+  /** The origin used when none is configured. */
+  public static final String DEFAULT_ORIGIN = "meshwork.local/receipts";
+
+  /** Receipts the appender commits together at most, so one commit stays short. */
+  private static final int MAX_GROUP_RECEIPTS = 8192;
+
+  private static final Logger LOG = Logger.getLogger(ReceiptLog.class.getName());
+  private static final String PAGE_TOKEN_PREFIX = "after:";
+
+  private final LogStore store;
+  private final Identity logKey;
+  private final String origin;
+  private final Predicate<String> isKnownExecutor;
+  private final Clock clock;
+  private final ServiceMetrics.Counter anchoredCounter;
+
+  private final LeafHashes leafHashes = new LeafHashes();
+  private final BlockingQueue<AppendRequest> queue = new LinkedBlockingQueue<>();
+  private final Thread appender;
+
+  /** Touched only by the appender thread (and by open, before it starts). */
+  private Frontier frontier;
+
+  private volatile SignedCheckpoint latest;
+  private volatile boolean closed;
+
+  private ReceiptLog(
+      LogStore store,
+      Identity logKey,
+      String origin,
+      Predicate<String> isKnownExecutor,
+      Clock clock,
+      ServiceMetrics metrics) {
+    this.store = store;
+    this.logKey = logKey;
+    this.origin = origin;
+    this.isKnownExecutor = isKnownExecutor;
+    this.clock = clock;
+    this.anchoredCounter =
+        metrics.counter("meshwork_receipts_anchored_total", "Receipts appended to the log.");
+    metrics.gauge(
+        "meshwork_receipts_tree_size",
+        "Leaves in the latest signed checkpoint.",
+        () -> latest == null ? 0 : latest.treeSize());
+    this.appender = Thread.ofPlatform().name("receipt-log-appender").daemon().unstarted(this::run);
+  }
+
+  /**
+   * Opens the log over {@code store}: loads the leaf hashes, checks that they match the latest
+   * checkpoint, publishes the empty checkpoint on first use, and starts the appender.
+   *
+   * @param logKey signs the checkpoints
+   * @param origin the log's origin line, also the name of its signing key
+   * @param isKnownExecutor whether a DID is a member whose receipts the log accepts
+   * @throws IllegalStateException if the stored leaves do not match the latest checkpoint
+   */
+  public static ReceiptLog open(
+      LogStore store,
+      Identity logKey,
+      String origin,
+      Predicate<String> isKnownExecutor,
+      Clock clock,
+      ServiceMetrics metrics) {
+    if (origin == null || origin.isBlank() || origin.contains("\n")) {
+      throw new IllegalArgumentException("the log origin must be one non-empty line");
+    }
+    ReceiptLog log = new ReceiptLog(store, logKey, origin, isKnownExecutor, clock, metrics);
+    log.load();
+    log.appender.start();
+    return log;
+  }
+
+  private void load() {
+    List<byte[]> hashes = store.leafHashes();
+    Frontier f = new Frontier();
+    for (byte[] h : hashes) {
+      f.add(h);
+    }
+    leafHashes.addAll(hashes);
+    Optional<CheckpointRecord> stored = store.latestCheckpoint();
+    if (stored.isEmpty()) {
+      if (f.size() != 0) {
+        throw new IllegalStateException("the log holds leaves but no checkpoint");
+      }
+      CheckpointRecord empty = sign(0, f.root());
+      store.append(List.of(), empty);
+      stored = Optional.of(empty);
+    }
+    CheckpointRecord cp = stored.get();
+    // Leaves and checkpoint are committed together, so they can only disagree if the file was
+    // altered; serving proofs from such a tree would be worse than not starting.
+    if (cp.treeSize() != f.size() || !Arrays.equals(cp.rootHash(), f.root())) {
+      throw new IllegalStateException(
+          "the stored leaves ("
+              + f.size()
+              + ") do not match the latest checkpoint (size "
+              + cp.treeSize()
+              + "); the log store is damaged");
+    }
+    frontier = f;
+    latest = new SignedCheckpoint(origin, cp.treeSize(), cp.rootHash(), cp.note());
+  }
+
+  /** The log's origin line. */
+  public String origin() {
+    return origin;
+  }
+
+  /** The C2SP note verifier key of the log ({@code origin+keyhash+base64}), for clients to pin. */
+  public String verifierKey() {
+    return SignedNote.verifierKey(origin, logKey.publicKey());
+  }
+
+  /** Calls waiting for the appender; lets tests see that callers queued behind a commit. */
+  int waitingCalls() {
+    return queue.size();
+  }
+
+  /** Leaves in the latest checkpoint. */
+  public long treeSize() {
+    return latest.treeSize();
+  }
+
+  /**
+   * Verifies and appends receipts, returning one announcement per receipt in order, each with
+   * the receipt's index, an inclusion proof and the signed checkpoint the proof is for.
+   *
+   * <p>The call is all or nothing: if any receipt fails, none is appended. A receipt already in
+   * the log (same CID) keeps its index and original anchoring time.
+   *
+   * @throws MeshException INVALID_ARGUMENT {@code RECEIPT_INVALID} naming the failed check;
+   *     FAILED_PRECONDITION {@code UNKNOWN_EXECUTOR}; UNAVAILABLE if the store fails
+   */
+  public List<ExecutionReceiptAvailableV1> anchor(List<ExecutionReceipt> receipts) {
+    if (receipts.isEmpty()) {
+      return List.of();
+    }
+    List<Entry> entries = new ArrayList<>(receipts.size());
+    for (int i = 0; i < receipts.size(); i++) {
+      entries.add(check(i, receipts.get(i)));
+    }
+    AppendRequest request = new AppendRequest(entries, new CompletableFuture<>());
+    if (closed) {
+      throw closedFailure();
+    }
+    queue.add(request);
+    if (closed) {
+      // close() may have drained the queue just before this call was added; fail it too.
+      failPending();
+    }
+    Appended appended = await(request.done());
+    List<byte[]> treeLeaves = leafHashes.prefix(appended.checkpoint().treeSize());
+    List<ExecutionReceiptAvailableV1> out = new ArrayList<>(entries.size());
+    for (int i = 0; i < entries.size(); i++) {
+      Entry e = entries.get(i);
+      Placement p = appended.placements().get(i);
+      out.add(
+          ExecutionReceiptAvailableV1.newBuilder()
+              .setJobId(e.receipt().getTaskId())
+              .setExecutorDid(e.receipt().getExecutorDid())
+              .setReceiptCid(e.cid())
+              .setTimestamp(p.anchoredAt())
+              .setLogIndex(p.index())
+              .setTreeSize(appended.checkpoint().treeSize())
+              .addAllInclusionPath(
+                  toByteStrings(
+                      MerkleProofs.inclusionProof(
+                          treeLeaves, p.index(), appended.checkpoint().treeSize())))
+              .setCheckpoint(appended.checkpoint().note())
+              .build());
+    }
+    return out;
+  }
+
+  private Entry check(int position, ExecutionReceipt receipt) {
+    try {
+      ReceiptVerifier.verify(receipt);
+    } catch (ReceiptException e) {
+      throw MeshException.invalidArgument(
+              "RECEIPT_INVALID",
+              "receipts[" + position + "] is not a valid signed receipt: " + e.getMessage())
+          .with("index", position)
+          .with("check", e.check());
+    }
+    String executor = receipt.getExecutorDid();
+    if (!isKnownExecutor.test(executor)) {
+      throw MeshException.failedPrecondition(
+              "UNKNOWN_EXECUTOR",
+              "receipts["
+                  + position
+                  + "] is signed by "
+                  + executor
+                  + ", which is not a member of this mesh")
+          .with("index", position)
+          .with("executor_did", executor);
+    }
+    byte[] leaf = ReceiptCodec.leafBytes(receipt);
+    return new Entry(receipt, ReceiptCodec.cid(receipt), leaf, MerkleHash.leaf(leaf));
+  }
+
+  private static Appended await(CompletableFuture<Appended> done) {
+    try {
+      return done.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw MeshException.unavailable(
+          "INTERRUPTED", "anchoring was interrupted; the receipts may or may not be in the log", e);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException re) {
+        throw re;
+      }
+      throw new IllegalStateException(e.getCause());
+    }
+  }
+
+  /** The appender: drains waiting calls into groups and commits each group once. */
+  private void run() {
+    while (!closed) {
+      List<AppendRequest> group = new ArrayList<>();
+      try {
+        group.add(queue.take());
+      } catch (InterruptedException e) {
+        break;
+      }
+      int receipts = group.get(0).entries().size();
+      AppendRequest next;
+      while (receipts < MAX_GROUP_RECEIPTS && (next = queue.poll()) != null) {
+        group.add(next);
+        receipts += next.entries().size();
+      }
+      try {
+        appendGroup(group);
+      } catch (LogStoreException e) {
+        LOG.log(Level.WARNING, "appending " + receipts + " receipts failed", e);
+        MeshException failure =
+            MeshException.unavailable(
+                "LOG_STORE_UNAVAILABLE", "the receipt log could not commit the append", e);
+        group.forEach(r -> r.done().completeExceptionally(failure));
+      } catch (RuntimeException | Error e) {
+        LOG.log(Level.SEVERE, "appending " + receipts + " receipts failed", e);
+        group.forEach(r -> r.done().completeExceptionally(e));
+      }
+    }
+    failPending();
+  }
+
+  private void appendGroup(List<AppendRequest> group) {
+    Frontier next = frontier.copy();
+    long now = clock.millis();
+    // Receipts this group already placed, so a receipt sent twice at once gets one index.
+    Map<String, Placement> placedNow = new HashMap<>();
+    List<LeafRecord> fresh = new ArrayList<>();
+    List<List<Placement>> placements = new ArrayList<>(group.size());
+    for (AppendRequest request : group) {
+      List<Placement> forRequest = new ArrayList<>(request.entries().size());
+      for (Entry e : request.entries()) {
+        Placement p = placedNow.get(e.cid());
+        if (p == null) {
+          p =
+              store
+                  .findByCid(e.cid())
+                  .map(stored -> new Placement(stored.index(), stored.anchoredAt()))
+                  .orElse(null);
+        }
+        if (p == null) {
+          p = new Placement(next.size(), now);
+          ExecutionReceipt r = e.receipt();
+          fresh.add(
+              new LeafRecord(
+                  p.index(),
+                  e.cid(),
+                  r.getJobId(),
+                  r.getTaskId(),
+                  r.getExecutorDid(),
+                  e.leaf(),
+                  e.leafHash(),
+                  now));
+          next.add(e.leafHash());
+        }
+        placedNow.put(e.cid(), p);
+        forRequest.add(p);
+      }
+      placements.add(forRequest);
+    }
+
+    SignedCheckpoint checkpoint = latest;
+    if (!fresh.isEmpty()) {
+      CheckpointRecord record = sign(next.size(), next.root());
+      store.append(fresh, record);
+      // Only now is the append durable: publish it in memory in the order readers need it,
+      // leaves before the checkpoint that covers them.
+      leafHashes.addAll(fresh.stream().map(LeafRecord::leafHash).toList());
+      frontier = next;
+      checkpoint = new SignedCheckpoint(origin, record.treeSize(), record.rootHash(), record.note());
+      latest = checkpoint;
+      anchoredCounter.increment(fresh.size());
+    }
+    for (int i = 0; i < group.size(); i++) {
+      group.get(i).done().complete(new Appended(placements.get(i), checkpoint));
+    }
+  }
+
+  private CheckpointRecord sign(long treeSize, byte[] root) {
+    String body = new Checkpoint(origin, treeSize, root).body();
+    return new CheckpointRecord(treeSize, root, SignedNote.sign(body, origin, logKey));
+  }
+
+  /**
+   * Returns the receipt with this CID.
+   *
+   * @throws MeshException NOT_FOUND {@code RECEIPT_NOT_FOUND}
+   */
+  public StoredReceipt getReceipt(String cid) {
+    LeafRecord leaf = findLeaf(cid);
+    return stored(leaf);
+  }
+
+  /** The latest signed checkpoint. */
+  public SignedCheckpoint latestCheckpoint() {
+    return latest;
+  }
+
+  /** Every checkpoint the log published, by tree size ascending. */
+  public List<SignedCheckpoint> checkpoints() {
+    return storeCall(
+        () ->
+            store.checkpoints().stream()
+                .map(c -> new SignedCheckpoint(origin, c.treeSize(), c.rootHash(), c.note()))
+                .toList());
+  }
+
+  /**
+   * Proves that the receipt with this CID is in the tree of {@code treeSize} leaves (0 for the
+   * latest checkpoint), which must be a size the log published a checkpoint for.
+   *
+   * @throws MeshException NOT_FOUND for an unknown CID or an unpublished size; INVALID_ARGUMENT
+   *     for a size beyond the log; FAILED_PRECONDITION if the receipt came after that size
+   */
+  public InclusionProof inclusionProof(String cid, long treeSize) {
+    LeafRecord leaf = findLeaf(cid);
+    SignedCheckpoint checkpoint = checkpointAt(treeSize);
+    if (leaf.index() >= checkpoint.treeSize()) {
+      throw MeshException.failedPrecondition(
+              "RECEIPT_NOT_IN_TREE",
+              "receipt "
+                  + cid
+                  + " has index "
+                  + leaf.index()
+                  + ", after the tree of "
+                  + checkpoint.treeSize()
+                  + " leaves")
+          .with("log_index", leaf.index())
+          .with("tree_size", checkpoint.treeSize());
+    }
+    List<byte[]> path =
+        MerkleProofs.inclusionProof(
+            leafHashes.prefix(checkpoint.treeSize()), leaf.index(), checkpoint.treeSize());
+    return new InclusionProof(cid, leaf.index(), List.copyOf(path), checkpoint);
+  }
+
+  private SignedCheckpoint checkpointAt(long treeSize) {
+    SignedCheckpoint current = latest;
+    if (treeSize == 0 || treeSize == current.treeSize()) {
+      return current;
+    }
+    if (treeSize < 0 || treeSize > current.treeSize()) {
+      throw MeshException.invalidArgument(
+              "TREE_SIZE_BEYOND_LOG",
+              "tree_size " + treeSize + " is beyond the log's " + current.treeSize() + " leaves")
+          .with("tree_size", treeSize)
+          .with("latest_tree_size", current.treeSize());
+    }
+    CheckpointRecord c =
+        storeCall(() -> store.checkpoint(treeSize))
+            .orElseThrow(
+                () ->
+                    MeshException.notFound(
+                            "CHECKPOINT_NOT_FOUND",
+                            "the log published no checkpoint for tree size " + treeSize)
+                        .with("tree_size", treeSize));
+    return new SignedCheckpoint(origin, c.treeSize(), c.rootHash(), c.note());
+  }
+
+  /**
+   * Proves that the tree of {@code fromSize} leaves is a prefix of the tree of {@code toSize}
+   * leaves (0 for the latest checkpoint's size).
+   *
+   * @throws MeshException INVALID_ARGUMENT unless {@code 1 <= fromSize <= toSize <= size}
+   */
+  public ConsistencyProof consistencyProof(long fromSize, long toSize) {
+    long size = latest.treeSize();
+    long to = toSize == 0 ? size : toSize;
+    if (fromSize < 1 || fromSize > to || to > size) {
+      throw MeshException.invalidArgument(
+              "TREE_SIZES_INVALID",
+              "a consistency proof needs 1 <= from_size <= to_size <= "
+                  + size
+                  + ", got from_size "
+                  + fromSize
+                  + " and to_size "
+                  + to)
+          .with("from_size", fromSize)
+          .with("to_size", to)
+          .with("latest_tree_size", size);
+    }
+    List<byte[]> path = MerkleProofs.consistencyProof(leafHashes.prefix(to), fromSize, to);
+    return new ConsistencyProof(fromSize, to, List.copyOf(path));
+  }
+
+  /**
+   * Lists the receipts of one job in log order, {@code pageSize} (1 to 1000) at a time.
+   *
+   * @param pageToken empty for the first page, else a previous page's token
+   * @throws MeshException INVALID_ARGUMENT {@code PAGE_TOKEN_INVALID} for a token this log did
+   *     not issue
+   */
+  public ReceiptPage listByJob(String jobId, int pageSize, String pageToken) {
+    if (pageSize < 1 || pageSize > 1000) {
+      throw new IllegalArgumentException("page size " + pageSize + " is outside 1..1000");
+    }
+    long after = pageToken.isEmpty() ? -1 : decodePageToken(pageToken);
+    // One extra row tells whether another page exists without a second query.
+    List<LeafRecord> rows = storeCall(() -> store.listByJob(jobId, after, pageSize + 1));
+    boolean more = rows.size() > pageSize;
+    List<LeafRecord> page = more ? rows.subList(0, pageSize) : rows;
+    List<StoredReceipt> receipts = page.stream().map(ReceiptLog::stored).toList();
+    String token = more ? encodePageToken(page.get(page.size() - 1).index()) : "";
+    return new ReceiptPage(receipts, token);
+  }
+
+  private static String encodePageToken(long lastIndex) {
+    return Base64.getUrlEncoder()
+        .withoutPadding()
+        .encodeToString((PAGE_TOKEN_PREFIX + lastIndex).getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static long decodePageToken(String token) {
+    try {
+      String text = new String(Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8);
+      if (text.startsWith(PAGE_TOKEN_PREFIX)) {
+        long index = Long.parseLong(text.substring(PAGE_TOKEN_PREFIX.length()));
+        if (index >= 0) {
+          return index;
+        }
+      }
+    } catch (IllegalArgumentException e) {
+      // Falls through to the single error below: the cause does not help the caller.
+    }
+    throw MeshException.invalidArgument(
+            "PAGE_TOKEN_INVALID", "page_token was not issued by ListReceiptsByJob")
+        .with("field", "page_token");
+  }
+
+  private LeafRecord findLeaf(String cid) {
+    return storeCall(() -> store.findByCid(cid))
+        .orElseThrow(
+            () ->
+                MeshException.notFound("RECEIPT_NOT_FOUND", "no receipt with CID " + cid + " in the log")
+                    .with("cid", cid));
+  }
+
+  private static StoredReceipt stored(LeafRecord leaf) {
+    ExecutionReceipt receipt = ReceiptCodec.fromLeafBytes(leaf.leaf());
+    return new StoredReceipt(leaf.cid(), leaf.index(), receipt, leaf.leaf(), leaf.anchoredAt());
+  }
+
+  private static <T> T storeCall(java.util.function.Supplier<T> read) {
+    try {
+      return read.get();
+    } catch (LogStoreException e) {
+      LOG.log(Level.WARNING, "reading the receipt log store failed", e);
+      throw MeshException.unavailable(
+          "LOG_STORE_UNAVAILABLE", "the receipt log store cannot be read", e);
+    }
+  }
+
+  private static List<com.google.protobuf.ByteString> toByteStrings(List<byte[]> hashes) {
+    return hashes.stream().map(com.google.protobuf.ByteString::copyFrom).toList();
+  }
+
+  private static MeshException closedFailure() {
+    return MeshException.unavailable("LOG_CLOSED", "the receipt log is shutting down", null);
+  }
+
+  private void failPending() {
+    AppendRequest r;
+    while ((r = queue.poll()) != null) {
+      r.done().completeExceptionally(closedFailure());
+    }
+  }
+
+  /**
+   * Stops the appender after the group it is committing, and fails calls still waiting. Does not
+   * close the store.
+   */
+  @Override
+  public void close() {
+    closed = true;
+    appender.interrupt();
+    try {
+      appender.join(30_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    failPending();
+  }
+
+  /** A checked receipt with what the appender needs. */
+  private record Entry(ExecutionReceipt receipt, String cid, byte[] leaf, byte[] leafHash) {}
+
+  /** Where a receipt landed. */
+  private record Placement(long index, long anchoredAt) {}
+
+  /** One anchor call waiting for the appender. */
+  private record AppendRequest(List<Entry> entries, CompletableFuture<Appended> done) {}
+
+  /** The appender's answer to one call: a placement per entry and the checkpoint covering them. */
+  private record Appended(List<Placement> placements, SignedCheckpoint checkpoint) {}
+}

@@ -1,0 +1,197 @@
+package io.meshwork.receiptlog.grpc;
+
+import com.google.protobuf.ByteString;
+import io.grpc.stub.StreamObserver;
+import io.meshwork.mesh.v1.ExecutionReceipt;
+import io.meshwork.receipt.v1.AnchorReceiptsRequest;
+import io.meshwork.receipt.v1.AnchorReceiptsResponse;
+import io.meshwork.receipt.v1.AnchoredReceipt;
+import io.meshwork.receipt.v1.GetCheckpointRequest;
+import io.meshwork.receipt.v1.GetCheckpointResponse;
+import io.meshwork.receipt.v1.GetConsistencyProofRequest;
+import io.meshwork.receipt.v1.GetConsistencyProofResponse;
+import io.meshwork.receipt.v1.GetInclusionProofRequest;
+import io.meshwork.receipt.v1.GetInclusionProofResponse;
+import io.meshwork.receipt.v1.GetReceiptRequest;
+import io.meshwork.receipt.v1.GetReceiptResponse;
+import io.meshwork.receipt.v1.ListReceiptsByJobRequest;
+import io.meshwork.receipt.v1.ListReceiptsByJobResponse;
+import io.meshwork.receipt.v1.ReceiptServiceGrpc;
+import io.meshwork.receiptlog.core.ConsistencyProof;
+import io.meshwork.receiptlog.core.InclusionProof;
+import io.meshwork.receiptlog.core.ReceiptLog;
+import io.meshwork.receiptlog.core.ReceiptPage;
+import io.meshwork.receiptlog.core.SignedCheckpoint;
+import io.meshwork.receiptlog.core.StoredReceipt;
+import io.meshwork.runtime.auth.Caller;
+import io.meshwork.runtime.errors.MeshException;
+import io.meshwork.runtime.grpc.Rpc;
+import java.util.List;
+
+/**
+ * Serves the receipt log as {@code meshwork.receipt.v1.ReceiptService}: checks the shape of each
+ * request, calls {@link ReceiptLog} and converts the answer.
+ *
+ * <p>Anchoring is for the mesh's service identities only; reading and proving are open to any
+ * authenticated caller, since proofs are meant for third parties. Handlers run on gRPC's
+ * executor and may block while the appender commits; that is what makes the answer durable.
+ */
+public final class ReceiptGrpcService extends ReceiptServiceGrpc.ReceiptServiceImplBase {
+  /** Receipts per AnchorReceipts call at most. */
+  public static final int MAX_RECEIPTS_PER_CALL = 1000;
+
+  /** Largest encoded receipt accepted; real receipts are well under 1 KiB. */
+  public static final int MAX_RECEIPT_BYTES = 16 * 1024;
+
+  private static final int MAX_CID_LENGTH = 128;
+  private static final int MAX_JOB_ID_LENGTH = 256;
+  private static final int MAX_PAGE_TOKEN_LENGTH = 128;
+  private static final int MAX_PAGE_SIZE = 1000;
+  private static final int DEFAULT_PAGE_SIZE = 100;
+
+  private final ReceiptLog log;
+
+  /** Serves {@code log}. */
+  public ReceiptGrpcService(ReceiptLog log) {
+    this.log = log;
+  }
+
+  @Override
+  public void anchorReceipts(
+      AnchorReceiptsRequest request, StreamObserver<AnchorReceiptsResponse> observer) {
+    Rpc.unary(
+        observer,
+        () -> {
+          Caller.current().requireService("anchoring receipts");
+          List<ExecutionReceipt> receipts = request.getReceiptsList();
+          if (receipts.isEmpty() || receipts.size() > MAX_RECEIPTS_PER_CALL) {
+            throw invalidField(
+                "receipts",
+                "receipts must hold 1 to " + MAX_RECEIPTS_PER_CALL + ", got " + receipts.size());
+          }
+          for (int i = 0; i < receipts.size(); i++) {
+            int size = receipts.get(i).getSerializedSize();
+            if (size > MAX_RECEIPT_BYTES) {
+              throw invalidField(
+                  "receipts[" + i + "]",
+                  "receipts[" + i + "] has " + size + " bytes, more than " + MAX_RECEIPT_BYTES);
+            }
+          }
+          return AnchorReceiptsResponse.newBuilder().addAllAnchored(log.anchor(receipts)).build();
+        });
+  }
+
+  @Override
+  public void getReceipt(GetReceiptRequest request, StreamObserver<GetReceiptResponse> observer) {
+    Rpc.unary(
+        observer,
+        () -> {
+          Caller.current();
+          StoredReceipt r = log.getReceipt(requireCid(request.getCid()));
+          return GetReceiptResponse.newBuilder()
+              .setReceipt(r.receipt())
+              .setLogIndex(r.index())
+              .setLeaf(ByteString.copyFrom(r.leaf()))
+              .build();
+        });
+  }
+
+  @Override
+  public void getCheckpoint(
+      GetCheckpointRequest request, StreamObserver<GetCheckpointResponse> observer) {
+    Rpc.unary(
+        observer,
+        () -> {
+          Caller.current();
+          SignedCheckpoint c = log.latestCheckpoint();
+          return GetCheckpointResponse.newBuilder()
+              .setOrigin(c.origin())
+              .setTreeSize(c.treeSize())
+              .setRootHash(ByteString.copyFrom(c.rootHash()))
+              .setSignedNote(c.note())
+              .build();
+        });
+  }
+
+  @Override
+  public void getInclusionProof(
+      GetInclusionProofRequest request, StreamObserver<GetInclusionProofResponse> observer) {
+    Rpc.unary(
+        observer,
+        () -> {
+          Caller.current();
+          InclusionProof p = log.inclusionProof(requireCid(request.getCid()), request.getTreeSize());
+          return GetInclusionProofResponse.newBuilder()
+              .setLogIndex(p.index())
+              .setTreeSize(p.treeSize())
+              .addAllInclusionPath(p.path().stream().map(ByteString::copyFrom).toList())
+              .setCheckpoint(p.checkpoint().note())
+              .setProofBundle(p.bundle())
+              .build();
+        });
+  }
+
+  @Override
+  public void getConsistencyProof(
+      GetConsistencyProofRequest request, StreamObserver<GetConsistencyProofResponse> observer) {
+    Rpc.unary(
+        observer,
+        () -> {
+          Caller.current();
+          if (request.getFromSize() < 1) {
+            throw invalidField("from_size", "from_size must be at least 1");
+          }
+          ConsistencyProof p = log.consistencyProof(request.getFromSize(), request.getToSize());
+          return GetConsistencyProofResponse.newBuilder()
+              .setFromSize(p.fromSize())
+              .setToSize(p.toSize())
+              .addAllPath(p.path().stream().map(ByteString::copyFrom).toList())
+              .build();
+        });
+  }
+
+  @Override
+  public void listReceiptsByJob(
+      ListReceiptsByJobRequest request, StreamObserver<ListReceiptsByJobResponse> observer) {
+    Rpc.unary(
+        observer,
+        () -> {
+          Caller.current();
+          String jobId = request.getJobId();
+          if (jobId.isEmpty() || jobId.length() > MAX_JOB_ID_LENGTH) {
+            throw invalidField(
+                "job_id", "job_id must hold 1 to " + MAX_JOB_ID_LENGTH + " characters");
+          }
+          int pageSize = request.getPageSize() == 0 ? DEFAULT_PAGE_SIZE : request.getPageSize();
+          if (request.getPageSize() < 0 || pageSize > MAX_PAGE_SIZE) {
+            throw invalidField(
+                "page_size", "page_size must be 0 (default " + DEFAULT_PAGE_SIZE + ") to 1000");
+          }
+          if (request.getPageToken().length() > MAX_PAGE_TOKEN_LENGTH) {
+            throw invalidField("page_token", "page_token was not issued by ListReceiptsByJob");
+          }
+          ReceiptPage page = log.listByJob(jobId, pageSize, request.getPageToken());
+          ListReceiptsByJobResponse.Builder out =
+              ListReceiptsByJobResponse.newBuilder().setNextPageToken(page.nextPageToken());
+          for (StoredReceipt r : page.receipts()) {
+            out.addReceipts(
+                AnchoredReceipt.newBuilder()
+                    .setCid(r.cid())
+                    .setLogIndex(r.index())
+                    .setReceipt(r.receipt()));
+          }
+          return out.build();
+        });
+  }
+
+  private static String requireCid(String cid) {
+    if (cid.isEmpty() || cid.length() > MAX_CID_LENGTH) {
+      throw invalidField("cid", "cid must be a CIDv1 of 1 to " + MAX_CID_LENGTH + " characters");
+    }
+    return cid;
+  }
+
+  private static MeshException invalidField(String field, String message) {
+    return MeshException.invalidArgument("INVALID_FIELD", message).with("field", field);
+  }
+}

@@ -1,0 +1,284 @@
+package io.meshwork.wasm.abi;
+
+import com.dylibso.chicory.wasm.Parser;
+import com.dylibso.chicory.wasm.WasmModule;
+import com.dylibso.chicory.wasm.types.Export;
+import com.dylibso.chicory.wasm.types.ExternalType;
+import com.dylibso.chicory.wasm.types.FunctionImport;
+import com.dylibso.chicory.wasm.types.FunctionType;
+import com.dylibso.chicory.wasm.types.Import;
+import com.dylibso.chicory.wasm.types.ImportSection;
+import com.dylibso.chicory.wasm.types.MemoryLimits;
+import com.dylibso.chicory.wasm.types.MemorySection;
+import com.dylibso.chicory.wasm.types.ValType;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Decides whether a binary is an acceptable job module under WASM-ABI version 1, before anyone
+ * compiles or runs it.
+ *
+ * <p>The checks, in order: size, parsing and WebAssembly validation, imports (only {@code
+ * meshwork.log} and {@code env.abort}, with their exact types), one unshared memory whose declared
+ * initial size is within the limit, and the exports {@code memory}, {@code alloc}, {@code execute}
+ * and, when present, {@code split} and {@code merge} with their exact types.
+ */
+public final class ModuleValidator {
+
+  private static final FunctionType ALLOC_TYPE =
+      FunctionType.of(List.of(ValType.I32), List.of(ValType.I32));
+  private static final FunctionType CALL_TYPE =
+      FunctionType.of(List.of(ValType.I32, ValType.I32), List.of(ValType.I64));
+  private static final FunctionType LOG_TYPE =
+      FunctionType.of(List.of(ValType.I32, ValType.I32), List.of());
+  private static final FunctionType ABORT_TYPE =
+      FunctionType.of(List.of(ValType.I32, ValType.I32, ValType.I32, ValType.I32), List.of());
+
+  /** The host functions the sandbox provides, keyed by {@code module.name}. */
+  private static final Map<String, FunctionType> HOST_FUNCTIONS =
+      Map.of(
+          JobAbi.LOG_MODULE + "." + JobAbi.LOG_NAME, LOG_TYPE,
+          JobAbi.ABORT_MODULE + "." + JobAbi.ABORT_NAME, ABORT_TYPE);
+
+  private ModuleValidator() {}
+
+  /**
+   * Checks {@code wasm} against the ABI and the given limits.
+   *
+   * @param maxModuleBytes the largest binary accepted
+   * @param maxMemoryBytes the largest declared initial memory accepted
+   * @return what the module offers, for scheduling and for the sandbox
+   * @throws InvalidModuleException naming the first rule the module breaks
+   */
+  public static ModuleInfo validate(byte[] wasm, long maxModuleBytes, long maxMemoryBytes)
+      throws InvalidModuleException {
+    if (wasm.length > maxModuleBytes) {
+      throw new InvalidModuleException(
+          InvalidModuleException.MODULE_TOO_LARGE,
+          "module is " + wasm.length + " bytes; the limit is " + maxModuleBytes + " bytes");
+    }
+    WasmModule module = parse(wasm);
+    Set<String> hostImports = checkImports(module);
+    MemoryLimits memory = checkMemory(module, maxMemoryBytes);
+    Map<String, Export> exports = exportsByName(module);
+    checkMemoryExport(exports.get(JobAbi.MEMORY));
+    checkFunctionExport(module, exports, JobAbi.ALLOC, ALLOC_TYPE, true);
+    checkFunctionExport(module, exports, JobAbi.EXECUTE, CALL_TYPE, true);
+    boolean hasSplit = checkFunctionExport(module, exports, JobAbi.SPLIT, CALL_TYPE, false);
+    boolean hasMerge = checkFunctionExport(module, exports, JobAbi.MERGE, CALL_TYPE, false);
+    OptionalLong declaredMax =
+        memory.maximumPages() >= MemoryLimits.MAX_PAGES
+            ? OptionalLong.empty()
+            : OptionalLong.of(memory.maximumPages() * JobAbi.PAGE_BYTES);
+    return new ModuleInfo(
+        hasSplit,
+        hasMerge,
+        memory.initialPages() * JobAbi.PAGE_BYTES,
+        declaredMax,
+        wasm.length,
+        hostImports);
+  }
+
+  private static WasmModule parse(byte[] wasm) throws InvalidModuleException {
+    try {
+      return Parser.parse(wasm);
+    } catch (RuntimeException e) {
+      // Chicory reports bad binaries as MalformedException or InvalidException, but hostile
+      // input can also trip plain runtime exceptions inside the parser; all mean "not a module".
+      throw new InvalidModuleException(
+          InvalidModuleException.MALFORMED_MODULE,
+          "not a valid WebAssembly module: " + describe(e),
+          e);
+    }
+  }
+
+  private static String describe(RuntimeException e) {
+    String message = e.getMessage();
+    return message == null || message.isBlank() ? e.getClass().getSimpleName() : message;
+  }
+
+  private static Set<String> checkImports(WasmModule module) throws InvalidModuleException {
+    ImportSection imports = module.importSection();
+    Set<String> used = new LinkedHashSet<>();
+    for (int i = 0; i < imports.importCount(); i++) {
+      Import imported = imports.getImport(i);
+      String key = imported.module() + "." + imported.name();
+      FunctionType provided = HOST_FUNCTIONS.get(key);
+      if (provided == null || imported.importType() != ExternalType.FUNCTION) {
+        throw new InvalidModuleException(
+            InvalidModuleException.FORBIDDEN_IMPORT,
+            "module imports "
+                + kind(imported.importType())
+                + " \""
+                + key
+                + "\"; the sandbox provides only the functions "
+                + HOST_FUNCTIONS.keySet().stream().sorted().collect(Collectors.joining(", ")));
+      }
+      FunctionType declared = module.typeSection().getType(((FunctionImport) imported).typeIndex());
+      if (!provided.equals(declared)) {
+        throw new InvalidModuleException(
+            InvalidModuleException.WRONG_IMPORT_TYPE,
+            "module imports \""
+                + key
+                + "\" as "
+                + signature(declared)
+                + "; the sandbox provides "
+                + signature(provided));
+      }
+      used.add(key);
+    }
+    return used;
+  }
+
+  private static String kind(ExternalType type) {
+    return switch (type) {
+      case FUNCTION -> "function";
+      case TABLE -> "table";
+      case MEMORY -> "memory";
+      case GLOBAL -> "global";
+      case TAG -> "tag";
+    };
+  }
+
+  private static MemoryLimits checkMemory(WasmModule module, long maxMemoryBytes)
+      throws InvalidModuleException {
+    int count = module.memorySection().map(MemorySection::memoryCount).orElse(0);
+    if (count == 0) {
+      throw new InvalidModuleException(
+          InvalidModuleException.MISSING_EXPORT,
+          "module defines no memory; it must define one and export it as \"memory\"");
+    }
+    if (count > 1) {
+      throw new InvalidModuleException(
+          InvalidModuleException.UNSUPPORTED_MEMORY,
+          "module defines " + count + " memories; a job module has exactly one");
+    }
+    MemoryLimits limits = module.memorySection().get().getMemory(0).limits();
+    if (limits.shared()) {
+      throw new InvalidModuleException(
+          InvalidModuleException.UNSUPPORTED_MEMORY,
+          "module declares a shared memory; job modules run single-threaded with unshared memory");
+    }
+    long initialBytes = limits.initialPages() * JobAbi.PAGE_BYTES;
+    if (initialBytes > maxMemoryBytes) {
+      throw new InvalidModuleException(
+          InvalidModuleException.MEMORY_TOO_LARGE,
+          "module declares an initial memory of "
+              + initialBytes
+              + " bytes ("
+              + limits.initialPages()
+              + " pages); the limit is "
+              + maxMemoryBytes
+              + " bytes");
+    }
+    return limits;
+  }
+
+  private static Map<String, Export> exportsByName(WasmModule module) {
+    var section = module.exportSection();
+    Map<String, Export> byName = new HashMap<>();
+    for (int i = 0; i < section.exportCount(); i++) {
+      Export export = section.getExport(i);
+      byName.put(export.name(), export);
+    }
+    return byName;
+  }
+
+  private static void checkMemoryExport(Export export) throws InvalidModuleException {
+    if (export == null) {
+      throw new InvalidModuleException(
+          InvalidModuleException.MISSING_EXPORT,
+          "module does not export its memory as \"" + JobAbi.MEMORY + "\"");
+    }
+    if (export.exportType() != ExternalType.MEMORY) {
+      throw new InvalidModuleException(
+          InvalidModuleException.WRONG_EXPORT_TYPE,
+          "export \""
+              + JobAbi.MEMORY
+              + "\" is a "
+              + kind(export.exportType())
+              + "; it must be the module's memory");
+    }
+  }
+
+  /** Returns whether the export exists, after checking it is a function of the ABI's type. */
+  private static boolean checkFunctionExport(
+      WasmModule module,
+      Map<String, Export> exports,
+      String name,
+      FunctionType expected,
+      boolean required)
+      throws InvalidModuleException {
+    Export export = exports.get(name);
+    if (export == null) {
+      if (required) {
+        throw new InvalidModuleException(
+            InvalidModuleException.MISSING_EXPORT,
+            "module does not export \"" + name + "\" " + signature(expected));
+      }
+      return false;
+    }
+    if (export.exportType() != ExternalType.FUNCTION) {
+      throw new InvalidModuleException(
+          InvalidModuleException.WRONG_EXPORT_TYPE,
+          "export \""
+              + name
+              + "\" is a "
+              + kind(export.exportType())
+              + "; it must be a function "
+              + signature(expected));
+    }
+    FunctionType actual = functionType(module, export.index());
+    if (!expected.equals(actual)) {
+      throw new InvalidModuleException(
+          InvalidModuleException.WRONG_EXPORT_TYPE,
+          "export \""
+              + name
+              + "\" has type "
+              + signature(actual)
+              + "; the ABI requires "
+              + signature(expected));
+    }
+    return true;
+  }
+
+  /** Finds a function's type; imported functions come first in the function index space. */
+  private static FunctionType functionType(WasmModule module, int functionIndex) {
+    ImportSection imports = module.importSection();
+    int imported = imports.count(ExternalType.FUNCTION);
+    if (functionIndex >= imported) {
+      int typeIndex = module.functionSection().getFunctionType(functionIndex - imported);
+      return module.typeSection().getType(typeIndex);
+    }
+    int seen = 0;
+    for (int i = 0; i < imports.importCount(); i++) {
+      Import candidate = imports.getImport(i);
+      if (candidate.importType() == ExternalType.FUNCTION && seen++ == functionIndex) {
+        return module.typeSection().getType(((FunctionImport) candidate).typeIndex());
+      }
+    }
+    return null;
+  }
+
+  /** Spells a value type as the WebAssembly text format does ({@code i32}, not {@code I32}). */
+  private static String typeName(ValType type) {
+    return type.toString().toLowerCase(Locale.ROOT);
+  }
+
+  private static String signature(FunctionType type) {
+    if (type == null) {
+      return "(not a plain function type)";
+    }
+    return "("
+        + type.params().stream().map(ModuleValidator::typeName).collect(Collectors.joining(", "))
+        + ") -> ("
+        + type.returns().stream().map(ModuleValidator::typeName).collect(Collectors.joining(", "))
+        + ")";
+  }
+}

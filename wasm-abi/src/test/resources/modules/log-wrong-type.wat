@@ -1,0 +1,6 @@
+;; Imports meshwork.log with a result it does not have.
+(module
+  (import "meshwork" "log" (func (param i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (func (export "alloc") (param i32) (result i32) (i32.const 1024))
+  (func (export "execute") (param i32 i32) (result i64) (i64.const 0)))

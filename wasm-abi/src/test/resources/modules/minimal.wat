@@ -1,0 +1,5 @@
+;; The smallest module the ABI accepts: memory, alloc and execute, nothing else.
+(module
+  (memory (export "memory") 1)
+  (func (export "alloc") (param i32) (result i32) (i32.const 1024))
+  (func (export "execute") (param i32 i32) (result i64) (i64.const 0)))
