@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Unmatched;
 
 /**
  * {@code meshwork serve SERVICE [--config FILE] [--set key=value ...]}: runs one service as its
@@ -21,8 +22,8 @@ final class ServeCommand implements Callable<Integer> {
   @Parameters(index = "0", description = "orchestrator | executor | ledger | receipts")
   String service;
 
-  @Parameters(index = "1..*", arity = "0..*", description = "--config FILE and --set key=value")
-  List<String> args = new ArrayList<>();
+  // Handed to the service's own main unparsed: it owns --config and --set.
+  @Unmatched List<String> args = new ArrayList<>();
 
   @Override
   public Integer call() {

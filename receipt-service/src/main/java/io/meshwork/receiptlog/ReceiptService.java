@@ -11,8 +11,8 @@ import java.util.List;
 import java.util.logging.Logger;
 
 /**
- * The receipt service as a deployable: the receipt log over its SQLite store in the data
- * directory, served over gRPC.
+ * The receipt service as a deployable: the receipt log over its SQLite store in the data directory,
+ * served over gRPC.
  *
  * <p>Settings: {@code receipts.origin} (the log's origin line and checkpoint key name, default
  * {@value ReceiptLog#DEFAULT_ORIGIN}) and the runtime's {@code data-dir}, which holds {@code

@@ -24,7 +24,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
@@ -67,7 +66,7 @@ public final class TaskRunner implements AutoCloseable {
   private final AtomicInteger admitted = new AtomicInteger();
   private final AtomicInteger active = new AtomicInteger();
   private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
-  private final Map<String, Future<?>> assignments = new ConcurrentHashMap<>();
+  private final Map<String, Admitted> assignments = new ConcurrentHashMap<>();
   private final ServiceMetrics.Counter completed;
   private final ServiceMetrics.Counter failed;
 
@@ -157,14 +156,14 @@ public final class TaskRunner implements AutoCloseable {
       admitted.decrementAndGet();
       return new Acceptance(Refusal.BUSY, "all " + slots + " slots and " + queueLimit + " queue places are taken");
     }
-    synchronized (assignments) {
-      if (assignments.containsKey(id)) {
-        admitted.decrementAndGet();
-        return new Acceptance(null, "");
-      }
-      assignments.put(
-          id, threads.submit(() -> run(assignment, task, module, resultEndpoint, orchestratorDid)));
+    // Registered before the thread starts, so that a task finishing at once still finds itself
+    // and a cancel that arrives first still reaches it.
+    Admitted entry = new Admitted();
+    if (assignments.putIfAbsent(id, entry) != null) {
+      admitted.decrementAndGet();
+      return new Acceptance(null, "");
     }
+    threads.execute(() -> run(entry, assignment, task, module, resultEndpoint, orchestratorDid));
     return new Acceptance(null, "");
   }
 
@@ -183,11 +182,34 @@ public final class TaskRunner implements AutoCloseable {
 
   /** Stops a queued or running assignment; its result is never delivered. */
   public boolean cancel(String assignmentId) {
-    Future<?> f = assignments.remove(assignmentId);
-    return f != null && f.cancel(true);
+    Admitted entry = assignments.remove(assignmentId);
+    if (entry == null) {
+      return false;
+    }
+    entry.cancel();
+    return true;
+  }
+
+  /** An admitted assignment: the thread running it, once there is one, and whether it was cancelled. */
+  private static final class Admitted {
+    private Thread thread;
+    private boolean cancelled;
+
+    synchronized boolean start(Thread t) {
+      thread = t;
+      return !cancelled;
+    }
+
+    synchronized void cancel() {
+      cancelled = true;
+      if (thread != null) {
+        thread.interrupt();
+      }
+    }
   }
 
   private void run(
+      Admitted entry,
       AssignJobV1 assignment,
       ComputeTaskPacket task,
       CompiledModule module,
@@ -196,6 +218,9 @@ public final class TaskRunner implements AutoCloseable {
     String id = assignment.getAssignmentId();
     boolean holding = false;
     try {
+      if (!entry.start(Thread.currentThread())) {
+        return;
+      }
       running.acquire();
       holding = true;
       active.incrementAndGet();
@@ -321,7 +346,7 @@ public final class TaskRunner implements AutoCloseable {
 
   @Override
   public void close() {
-    assignments.values().forEach(f -> f.cancel(true));
+    assignments.values().forEach(Admitted::cancel);
     threads.shutdownNow();
   }
 }

@@ -222,14 +222,14 @@ public final class JobCoordinator implements AutoCloseable {
       }
       finish(job, JobState.COMPLETED, merged, "");
     } catch (TaskFailedException e) {
-      if (job.stopRequested) {
+      if (job.cancelRequested) {
         finish(job, JobState.CANCELLED, null, "cancelled by the submitter");
       } else {
         finish(job, JobState.FAILED, null, e.getMessage());
       }
     } catch (RuntimeException e) {
       LOG.log(Level.WARNING, "job " + spec.jobId() + " failed", e);
-      finish(job, job.stopRequested ? JobState.CANCELLED : JobState.FAILED, null, String.valueOf(e.getMessage()));
+      finish(job, job.cancelRequested ? JobState.CANCELLED : JobState.FAILED, null, String.valueOf(e.getMessage()));
     }
   }
 
@@ -247,8 +247,8 @@ public final class JobCoordinator implements AutoCloseable {
               () -> {
                 slots.acquireUninterruptibly();
                 try {
-                  if (job.stopRequested) {
-                    throw new TaskFailedException("CANCELLED", "job cancelled");
+                  if (job.stopped()) {
+                    throw new TaskFailedException("CANCELLED", "job stopped");
                   }
                   results[index] = settle(job, runTask(job, task));
                 } finally {
@@ -265,7 +265,7 @@ public final class JobCoordinator implements AutoCloseable {
         if (first == null) {
           first = e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
           // One failed chunk fails the job: stop the others rather than pay for wasted work.
-          job.stopRequested = job.stopRequested || !(first instanceof TaskFailedException tfe && "CANCELLED".equals(tfe.reason()));
+          job.abandoned = true;
           job.cancelAssignments();
         }
       } catch (InterruptedException e) {
@@ -538,7 +538,7 @@ public final class JobCoordinator implements AutoCloseable {
       return false;
     }
     caller.requireOwnerOrService(job.spec.submitterDid(), "job " + jobId);
-    job.stopRequested = true;
+    job.cancelRequested = true;
     job.cancelAssignments();
     try {
       job.done.get(30, TimeUnit.SECONDS);

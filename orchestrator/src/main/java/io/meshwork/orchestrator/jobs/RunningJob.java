@@ -19,7 +19,11 @@ final class RunningJob implements TaskControl {
   final List<Consumer<ComputeJobStatus>> watchers = new CopyOnWriteArrayList<>();
   private final Map<String, Runnable> assignments = new ConcurrentHashMap<>();
 
-  volatile boolean stopRequested;
+  /** The submitter cancelled the job. */
+  volatile boolean cancelRequested;
+
+  /** A task failed for good, so the job fails and its other tasks are not worth paying for. */
+  volatile boolean abandoned;
   JobState state = JobState.PENDING;
   String holdId;
   int totalChunks;
@@ -39,7 +43,7 @@ final class RunningJob implements TaskControl {
 
   @Override
   public boolean stopped() {
-    return stopRequested;
+    return cancelRequested || abandoned;
   }
 
   @Override
@@ -70,7 +74,7 @@ final class RunningJob implements TaskControl {
   @Override
   public void assigned(String assignmentId, Runnable cancel) {
     assignments.put(assignmentId, cancel);
-    if (stopRequested) {
+    if (stopped()) {
       cancel.run();
     }
   }

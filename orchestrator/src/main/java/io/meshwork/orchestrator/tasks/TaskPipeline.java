@@ -61,6 +61,7 @@ public final class TaskPipeline {
   private final Duration t2;
   private final int n1;
   private final int n3;
+  private final Duration busyBackoff;
 
   /**
    * Creates the pipeline.
@@ -90,6 +91,7 @@ public final class TaskPipeline {
     this.t2 = settings.duration("rfc0016.t2-ms", Duration.ofMillis(1000));
     this.n1 = settings.integer("rfc0016.n1", 3);
     this.n3 = settings.integer("rfc0016.n3", 2);
+    this.busyBackoff = settings.duration("orchestrator.busy-backoff-ms", Duration.ofMillis(50));
   }
 
   /** Runs {@code task} on this orchestrator's executors. */
@@ -102,6 +104,16 @@ public final class TaskPipeline {
       String assignmentId = UUID.randomUUID().toString();
       try {
         return attempt(task, control, winner, assignmentId);
+      } catch (ExecutorBusy e) {
+        // Several tasks may win the same executor's bids at once; the overflow is refused as
+        // busy. That is no fault of the executor's, so the task goes back to auction after a
+        // short pause without spending an attempt (the job's deadline still bounds it).
+        control.unreserve(winner.offer().getPrice());
+        attempt--;
+        if (clock.millis() >= task.deadlineMillis()) {
+          throw new TaskFailedException("TIMED_OUT", "task " + task.taskId() + " found no free executor before the job's deadline");
+        }
+        sleep(busyBackoff);
       } catch (AttemptFailed e) {
         control.unreserve(winner.offer().getPrice());
         excluded.add(winner.executor().endpoint());
@@ -289,6 +301,9 @@ public final class TaskPipeline {
         if (ack.getAccepted()) {
           return;
         }
+        if ("BUSY".equals(ack.getReasonCode())) {
+          throw new ExecutorBusy(ack.getReason());
+        }
         if ("MODULE_MISSING".equals(ack.getReasonCode())) {
           // The executor evicted the module since it bid; send the bytes this time.
           request.setTask(packet(task, true));
@@ -380,10 +395,19 @@ public final class TaskPipeline {
   }
 
   /** One attempt failed; the task moves on to another executor. */
-  private static final class AttemptFailed extends RuntimeException {
+  private static class AttemptFailed extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
     AttemptFailed(String message) {
+      super(message);
+    }
+  }
+
+  /** The winning executor had no room left by the time the task was assigned. */
+  private static final class ExecutorBusy extends AttemptFailed {
+    private static final long serialVersionUID = 1L;
+
+    ExecutorBusy(String message) {
       super(message);
     }
   }

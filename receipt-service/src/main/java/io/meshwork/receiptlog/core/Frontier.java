@@ -5,8 +5,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The right edge of the RFC 9162 tree: the roots of its perfect subtrees, largest first, which
- * is all that is needed to append a leaf and compute the root in O(log n).
+ * The right edge of the RFC 9162 tree: the roots of its perfect subtrees, largest first, which is
+ * all that is needed to append a leaf and compute the root in O(log n).
  *
  * <p>The appender works on a {@link #copy()} and keeps it only once the append is durable, so a
  * failed commit leaves the published tree untouched.

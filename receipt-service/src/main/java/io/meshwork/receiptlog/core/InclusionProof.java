@@ -10,7 +10,8 @@ import java.util.List;
  * @param path RFC 9162 inclusion path, leaf side first
  * @param checkpoint the signed checkpoint the path leads to
  */
-public record InclusionProof(String cid, long index, List<byte[]> path, SignedCheckpoint checkpoint) {
+public record InclusionProof(
+    String cid, long index, List<byte[]> path, SignedCheckpoint checkpoint) {
   /** The tree size the proof is for. */
   public long treeSize() {
     return checkpoint.treeSize();

@@ -18,8 +18,8 @@ import java.util.List;
  * </pre>
  *
  * <p>The receipt itself is not in the bundle: the verifier recomputes its leaf hash from the
- * receipt it holds. An {@code extra} line, which the format allows for application data, is
- * never written and is skipped when read. docs/RECEIPT-LOG.md specifies the format.
+ * receipt it holds. An {@code extra} line, which the format allows for application data, is never
+ * written and is skipped when read. docs/RECEIPT-LOG.md specifies the format.
  *
  * @param index position of the leaf
  * @param path RFC 9162 inclusion path, leaf side first, 32-byte hashes
@@ -68,7 +68,8 @@ public record ProofBundle(long index, List<byte[]> path, String checkpoint) {
     String[] lines = text.split("\n", -1);
     int i = 0;
     if (lines.length < 4 || !lines[i++].equals(HEADER)) {
-      throw new IllegalArgumentException("not a tlog-proof bundle: the first line must be " + HEADER);
+      throw new IllegalArgumentException(
+          "not a tlog-proof bundle: the first line must be " + HEADER);
     }
     if (lines[i].startsWith("extra ")) {
       i++;
@@ -104,7 +105,8 @@ public record ProofBundle(long index, List<byte[]> path, String checkpoint) {
     if (digits.isEmpty()
         || (digits.length() > 1 && digits.charAt(0) == '0')
         || !digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
-      throw new IllegalArgumentException("line " + line + " has a malformed index '" + digits + "'");
+      throw new IllegalArgumentException(
+          "line " + line + " has a malformed index '" + digits + "'");
     }
     try {
       return Long.parseLong(digits);

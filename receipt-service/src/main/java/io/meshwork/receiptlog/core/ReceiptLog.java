@@ -37,11 +37,11 @@ import java.util.logging.Logger;
  * The append-only receipt log: verifies executors' signed receipts, appends them to an RFC 9162
  * Merkle tree, signs a C2SP checkpoint after every append and proves inclusion and consistency.
  *
- * <p>Receipts are verified on the caller's thread, so signature checks run in parallel. Appends
- * go through one appender thread that drains every waiting call into a single group: one tree
- * update, one signed checkpoint and one durable commit serve all of them, and each caller then
- * builds its own inclusion proof against that checkpoint. A single writer is also what makes
- * the log append-only: it never signs two checkpoints that are not consistent.
+ * <p>Receipts are verified on the caller's thread, so signature checks run in parallel. Appends go
+ * through one appender thread that drains every waiting call into a single group: one tree update,
+ * one signed checkpoint and one durable commit serve all of them, and each caller then builds its
+ * own inclusion proof against that checkpoint. A single writer is also what makes the log
+ * append-only: it never signs two checkpoints that are not consistent.
  *
  * <p>The leaf hashes are held in memory (loaded from the store on open) and proofs are computed
  * from them; proofs from stored subtree hashes in O(log n) reads are the next step.
@@ -171,11 +171,11 @@ public final class ReceiptLog implements AutoCloseable {
   }
 
   /**
-   * Verifies and appends receipts, returning one announcement per receipt in order, each with
-   * the receipt's index, an inclusion proof and the signed checkpoint the proof is for.
+   * Verifies and appends receipts, returning one announcement per receipt in order, each with the
+   * receipt's index, an inclusion proof and the signed checkpoint the proof is for.
    *
-   * <p>The call is all or nothing: if any receipt fails, none is appended. A receipt already in
-   * the log (same CID) keeps its index and original anchoring time.
+   * <p>The call is all or nothing: if any receipt fails, none is appended. A receipt already in the
+   * log (same CID) keeps its index and original anchoring time.
    *
    * @throws MeshException INVALID_ARGUMENT {@code RECEIPT_INVALID} naming the failed check;
    *     FAILED_PRECONDITION {@code UNKNOWN_EXECUTOR}; UNAVAILABLE if the store fails
@@ -340,7 +340,8 @@ public final class ReceiptLog implements AutoCloseable {
       // leaves before the checkpoint that covers them.
       leafHashes.addAll(fresh.stream().map(LeafRecord::leafHash).toList());
       frontier = next;
-      checkpoint = new SignedCheckpoint(origin, record.treeSize(), record.rootHash(), record.note());
+      checkpoint =
+          new SignedCheckpoint(origin, record.treeSize(), record.rootHash(), record.note());
       latest = checkpoint;
       anchoredCounter.increment(fresh.size());
     }
@@ -382,8 +383,8 @@ public final class ReceiptLog implements AutoCloseable {
    * Proves that the receipt with this CID is in the tree of {@code treeSize} leaves (0 for the
    * latest checkpoint), which must be a size the log published a checkpoint for.
    *
-   * @throws MeshException NOT_FOUND for an unknown CID or an unpublished size; INVALID_ARGUMENT
-   *     for a size beyond the log; FAILED_PRECONDITION if the receipt came after that size
+   * @throws MeshException NOT_FOUND for an unknown CID or an unpublished size; INVALID_ARGUMENT for
+   *     a size beyond the log; FAILED_PRECONDITION if the receipt came after that size
    */
   public InclusionProof inclusionProof(String cid, long treeSize) {
     LeafRecord leaf = findLeaf(cid);
@@ -460,8 +461,8 @@ public final class ReceiptLog implements AutoCloseable {
    * Lists the receipts of one job in log order, {@code pageSize} (1 to 1000) at a time.
    *
    * @param pageToken empty for the first page, else a previous page's token
-   * @throws MeshException INVALID_ARGUMENT {@code PAGE_TOKEN_INVALID} for a token this log did
-   *     not issue
+   * @throws MeshException INVALID_ARGUMENT {@code PAGE_TOKEN_INVALID} for a token this log did not
+   *     issue
    */
   public ReceiptPage listByJob(String jobId, int pageSize, String pageToken) {
     if (pageSize < 1 || pageSize > 1000) {
@@ -504,7 +505,8 @@ public final class ReceiptLog implements AutoCloseable {
     return storeCall(() -> store.findByCid(cid))
         .orElseThrow(
             () ->
-                MeshException.notFound("RECEIPT_NOT_FOUND", "no receipt with CID " + cid + " in the log")
+                MeshException.notFound(
+                        "RECEIPT_NOT_FOUND", "no receipt with CID " + cid + " in the log")
                     .with("cid", cid));
   }
 

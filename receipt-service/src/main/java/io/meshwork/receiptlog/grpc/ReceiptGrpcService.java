@@ -33,8 +33,8 @@ import java.util.List;
  * request, calls {@link ReceiptLog} and converts the answer.
  *
  * <p>Anchoring is for the mesh's service identities only; reading and proving are open to any
- * authenticated caller, since proofs are meant for third parties. Handlers run on gRPC's
- * executor and may block while the appender commits; that is what makes the answer durable.
+ * authenticated caller, since proofs are meant for third parties. Handlers run on gRPC's executor
+ * and may block while the appender commits; that is what makes the answer durable.
  */
 public final class ReceiptGrpcService extends ReceiptServiceGrpc.ReceiptServiceImplBase {
   /** Receipts per AnchorReceipts call at most. */
@@ -120,7 +120,8 @@ public final class ReceiptGrpcService extends ReceiptServiceGrpc.ReceiptServiceI
         observer,
         () -> {
           Caller.current();
-          InclusionProof p = log.inclusionProof(requireCid(request.getCid()), request.getTreeSize());
+          InclusionProof p =
+              log.inclusionProof(requireCid(request.getCid()), request.getTreeSize());
           return GetInclusionProofResponse.newBuilder()
               .setLogIndex(p.index())
               .setTreeSize(p.treeSize())

@@ -3,8 +3,8 @@ package io.meshwork.receiptlog.store;
 /**
  * A checkpoint the log published: the tree size, its RFC 9162 root and the signed note.
  *
- * <p>Every published checkpoint is kept so that the log can later prove any two of them
- * consistent. The root array is not copied; callers treat it as immutable.
+ * <p>Every published checkpoint is kept so that the log can later prove any two of them consistent.
+ * The root array is not copied; callers treat it as immutable.
  *
  * @param treeSize leaves in the tree
  * @param rootHash RFC 9162 root hash of those leaves

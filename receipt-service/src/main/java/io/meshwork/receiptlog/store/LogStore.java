@@ -6,10 +6,9 @@ import java.util.Optional;
 /**
  * Where the receipt log keeps its leaves and the checkpoints it published.
  *
- * <p>The store holds no tree logic: it appends leaves with dense indices and returns them. The
- * log has a single writer (its appender), so {@link #append} is called by one thread at a time;
- * the reading methods may be called from any thread. Failures surface as {@link
- * LogStoreException}.
+ * <p>The store holds no tree logic: it appends leaves with dense indices and returns them. The log
+ * has a single writer (its appender), so {@link #append} is called by one thread at a time; the
+ * reading methods may be called from any thread. Failures surface as {@link LogStoreException}.
  */
 public interface LogStore extends AutoCloseable {
   /** The number of leaves in the log. */
@@ -27,11 +26,11 @@ public interface LogStore extends AutoCloseable {
   /**
    * Appends leaves and the checkpoint that covers them in one transaction (one durable commit).
    *
-   * <p>The leaves must continue the log: the first index equals {@link #size()} and the rest
-   * follow densely. {@code leaves} may be empty to publish a checkpoint alone.
+   * <p>The leaves must continue the log: the first index equals {@link #size()} and the rest follow
+   * densely. {@code leaves} may be empty to publish a checkpoint alone.
    *
-   * @throws LogStoreException if the write fails or the leaves do not continue the log; nothing
-   *     is then written
+   * @throws LogStoreException if the write fails or the leaves do not continue the log; nothing is
+   *     then written
    */
   void append(List<LeafRecord> leaves, CheckpointRecord checkpoint);
 

@@ -3,8 +3,8 @@ package io.meshwork.receiptlog.store;
 /**
  * A failure of the storage under the receipt log (a database that cannot be read or written).
  *
- * <p>Unchecked so that the store interface stays free of driver types; the log maps it to
- * {@code UNAVAILABLE}.
+ * <p>Unchecked so that the store interface stays free of driver types; the log maps it to {@code
+ * UNAVAILABLE}.
  */
 public final class LogStoreException extends RuntimeException {
   private static final long serialVersionUID = 1L;

@@ -15,11 +15,11 @@ import java.util.Optional;
 /**
  * The receipt log's store in an embedded SQLite file, the default for one machine.
  *
- * <p>The file runs in WAL mode with {@code synchronous=FULL}, so a commit that returned is on
- * disk and survives a power cut, and readers never wait for the writer. It holds two
- * connections: one for the single appender and one shared by readers; each is used by one thread
- * at a time because a JDBC connection is not safe to share. The schema is created by numbered
- * migrations recorded in {@code schema_migrations}.
+ * <p>The file runs in WAL mode with {@code synchronous=FULL}, so a commit that returned is on disk
+ * and survives a power cut, and readers never wait for the writer. It holds two connections: one
+ * for the single appender and one shared by readers; each is used by one thread at a time because a
+ * JDBC connection is not safe to share. The schema is created by numbered migrations recorded in
+ * {@code schema_migrations}.
  */
 public final class SqliteLogStore implements LogStore {
   /**
@@ -173,7 +173,10 @@ public final class SqliteLogStore implements LogStore {
           if (idx != hashes.size()) {
             // A gap would shift every later leaf's position; refuse rather than serve a wrong tree.
             throw new LogStoreException(
-                "the leaves table is not dense: expected index " + hashes.size() + ", found " + idx);
+                "the leaves table is not dense: expected index "
+                    + hashes.size()
+                    + ", found "
+                    + idx);
           }
           hashes.add(rs.getBytes(2));
         }

@@ -36,8 +36,7 @@ class ProofBundleTest {
 
   @Test
   void anEmptyPathAndAnExtraLineAreAccepted() {
-    ProofBundle b =
-        ProofBundle.parse("c2sp.org/tlog-proof@v1\nextra AAEC\nindex 0\n\n" + NOTE);
+    ProofBundle b = ProofBundle.parse("c2sp.org/tlog-proof@v1\nextra AAEC\nindex 0\n\n" + NOTE);
     assertEquals(0, b.index());
     assertEquals(0, b.path().size());
   }

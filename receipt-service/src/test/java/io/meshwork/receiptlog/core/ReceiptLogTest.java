@@ -157,8 +157,7 @@ class ReceiptLogTest {
     sig[3] ^= 0x01;
     ExecutionReceipt tampered = good.toBuilder().setSignature(ByteString.copyFrom(sig)).build();
 
-    MeshException e =
-        assertThrows(MeshException.class, () -> log.anchor(List.of(good, tampered)));
+    MeshException e = assertThrows(MeshException.class, () -> log.anchor(List.of(good, tampered)));
 
     assertEquals(MeshException.Kind.INVALID_ARGUMENT, e.kind());
     assertEquals("RECEIPT_INVALID", e.reason());
@@ -202,8 +201,7 @@ class ReceiptLogTest {
     assertEquals(3, latest.treeSize());
     for (InclusionProof p : List.of(old, latest)) {
       Checkpoint cp = assertCheckpointVerifies(p.checkpoint().note(), p.treeSize(), null);
-      MerkleProofs.verifyInclusion(
-          p.index(), p.treeSize(), leafHash(r), p.path(), cp.rootHash());
+      MerkleProofs.verifyInclusion(p.index(), p.treeSize(), leafHash(r), p.path(), cp.rootHash());
       ProofBundle bundle = ProofBundle.parse(p.bundle());
       assertEquals(p.index(), bundle.index());
       assertEquals(p.checkpoint().note(), bundle.checkpoint());
@@ -355,8 +353,7 @@ class ReceiptLogTest {
     assertEquals(3, pages);
     assertEquals(
         "PAGE_TOKEN_INVALID",
-        assertThrows(MeshException.class, () -> log.listByJob("job-list", 2, "garbage!"))
-            .reason());
+        assertThrows(MeshException.class, () -> log.listByJob("job-list", 2, "garbage!")).reason());
   }
 
   private static byte[] leafHash(ExecutionReceipt r) {
@@ -368,7 +365,8 @@ class ReceiptLogTest {
       throws Exception {
     Checkpoint cp = assertCheckpointVerifies(a.getCheckpoint(), a.getTreeSize(), null);
     List<byte[]> path = a.getInclusionPathList().stream().map(ByteString::toByteArray).toList();
-    MerkleProofs.verifyInclusion(a.getLogIndex(), a.getTreeSize(), leafHash(r), path, cp.rootHash());
+    MerkleProofs.verifyInclusion(
+        a.getLogIndex(), a.getTreeSize(), leafHash(r), path, cp.rootHash());
   }
 
   private Checkpoint assertCheckpointVerifies(String note, long treeSize, byte[] root)
@@ -396,14 +394,17 @@ class ReceiptLogTest {
   @Test
   void aWrongLeafDoesNotVerify() {
     ExecutionReceipt r = receipt("job-1", "task-1");
-    ExecutionReceiptAvailableV1 a =
-        log.anchor(List.of(r, receipt("job-1", "task-2"))).get(0);
+    ExecutionReceiptAvailableV1 a = log.anchor(List.of(r, receipt("job-1", "task-2"))).get(0);
     List<byte[]> path = a.getInclusionPathList().stream().map(ByteString::toByteArray).toList();
 
     assertThrows(
         ProofException.class,
         () ->
             MerkleProofs.verifyInclusion(
-                0, 2, leafHash(receipt("job-1", "task-2")), path, log.latestCheckpoint().rootHash()));
+                0,
+                2,
+                leafHash(receipt("job-1", "task-2")),
+                path,
+                log.latestCheckpoint().rootHash()));
   }
 }

@@ -15,6 +15,7 @@ import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.protobuf.StatusProto;
 import io.meshwork.content.MerkleHash;
 import io.meshwork.content.MerkleProofs;
+import io.meshwork.identity.BearerCredentials;
 import io.meshwork.identity.Identity;
 import io.meshwork.mesh.v1.ExecutionReceipt;
 import io.meshwork.mesh.v1.ExecutionReceiptAvailableV1;
@@ -39,7 +40,6 @@ import io.meshwork.receiptlog.core.ProofBundle;
 import io.meshwork.receiptlog.testing.TestReceipts;
 import io.meshwork.runtime.ServiceHost;
 import io.meshwork.runtime.ServiceMetrics;
-import io.meshwork.identity.BearerCredentials;
 import io.meshwork.runtime.config.MapSettings;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -52,8 +52,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The receipt service over the in-process transport with the production wiring: {@link
- * ServiceHost} with its authentication interceptor, the SQLite store and the real log.
+ * The receipt service over the in-process transport with the production wiring: {@link ServiceHost}
+ * with its authentication interceptor, the SQLite store and the real log.
  */
 class ReceiptGrpcServiceTest {
   private static final String ORIGIN = "grpc.test/receipts";
@@ -72,9 +72,12 @@ class ReceiptGrpcServiceTest {
     MapSettings settings =
         new MapSettings(
             Map.of(
-                "data-dir", dir.toString(),
-                "receipts.origin", ORIGIN,
-                "auth.service-dids", orchestrator.did() + "," + executor.did()));
+                "data-dir",
+                dir.toString(),
+                "receipts.origin",
+                ORIGIN,
+                "auth.service-dids",
+                orchestrator.did() + "," + executor.did()));
     host =
         ServiceHost.start(
             "receipts",
@@ -124,7 +127,8 @@ class ReceiptGrpcServiceTest {
     assertEquals(receipts.get(1), got.getReceipt());
     assertEquals(1, got.getLogIndex());
 
-    GetCheckpointResponse checkpoint = reader.getCheckpoint(GetCheckpointRequest.getDefaultInstance());
+    GetCheckpointResponse checkpoint =
+        reader.getCheckpoint(GetCheckpointRequest.getDefaultInstance());
     assertEquals(ORIGIN, checkpoint.getOrigin());
     assertEquals(3, checkpoint.getTreeSize());
 
@@ -135,7 +139,8 @@ class ReceiptGrpcServiceTest {
 
     // Offline check from the bundle alone plus the receipt's leaf and the log's key.
     ProofBundle bundle = ProofBundle.parse(proof.getProofBundle());
-    Checkpoint cp = Checkpoint.parse(SignedNote.verify(bundle.checkpoint(), ORIGIN, logPublicKey()));
+    Checkpoint cp =
+        Checkpoint.parse(SignedNote.verify(bundle.checkpoint(), ORIGIN, logPublicKey()));
     MerkleProofs.verifyInclusion(
         bundle.index(),
         cp.treeSize(),
@@ -258,8 +263,7 @@ class ReceiptGrpcServiceTest {
     assertInvalidField(
         "cid", () -> as(outsider).getReceipt(GetReceiptRequest.getDefaultInstance()));
     assertInvalidField(
-        "cid",
-        () -> as(outsider).getInclusionProof(GetInclusionProofRequest.getDefaultInstance()));
+        "cid", () -> as(outsider).getInclusionProof(GetInclusionProofRequest.getDefaultInstance()));
     assertInvalidField(
         "from_size",
         () -> as(outsider).getConsistencyProof(GetConsistencyProofRequest.getDefaultInstance()));

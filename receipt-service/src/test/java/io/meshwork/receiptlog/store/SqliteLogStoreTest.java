@@ -21,7 +21,8 @@ class SqliteLogStoreTest {
   private static LeafRecord leaf(long index, String cid, String job) {
     byte[] hash = new byte[32];
     hash[0] = (byte) index;
-    return new LeafRecord(index, cid, job, "task-" + index, "did:key:z6Mk", new byte[] {1, 2}, hash, 42);
+    return new LeafRecord(
+        index, cid, job, "task-" + index, "did:key:z6Mk", new byte[] {1, 2}, hash, 42);
   }
 
   private static CheckpointRecord checkpoint(long size) {
@@ -43,8 +44,7 @@ class SqliteLogStoreTest {
       assertEquals(1, store.findByCid("c1").orElseThrow().index());
       assertTrue(store.findByCid("nope").isEmpty());
       assertEquals(
-          List.of(0L, 2L),
-          store.listByJob("j", -1, 10).stream().map(LeafRecord::index).toList());
+          List.of(0L, 2L), store.listByJob("j", -1, 10).stream().map(LeafRecord::index).toList());
       assertEquals(
           List.of(2L), store.listByJob("j", 0, 10).stream().map(LeafRecord::index).toList());
       assertEquals(3, store.latestCheckpoint().orElseThrow().treeSize());

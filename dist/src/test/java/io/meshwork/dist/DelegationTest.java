@@ -1,0 +1,121 @@
+package io.meshwork.dist;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.meshwork.client.JobRequest;
+import io.meshwork.client.JobResult;
+import io.meshwork.client.MeshClient;
+import io.meshwork.client.MeshClientOptions;
+import io.meshwork.client.SplitStrategy;
+import io.meshwork.compute.v1.ReceiptRef;
+import io.meshwork.executor.ExecutorNode;
+import io.meshwork.identity.Identity;
+import io.meshwork.orchestrator.OrchestratorService;
+import io.meshwork.runtime.ServiceHost;
+import io.meshwork.runtime.config.MapSettings;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The base case of recursive delegation: orchestrator A delegates every chunk to orchestrator
+ * B, which runs them on its own executor and returns the results through A's ReturnTaskResult;
+ * A verifies, anchors, pays B's executor and merges.
+ */
+class DelegationTest {
+  @TempDir Path dataDir;
+
+  @Test
+  void chunksDelegatedToAnotherOrchestratorComeBackVerifiedAndPaid() throws Exception {
+    int a = MeshFixtures.freePortBlock(4);
+    int b = MeshFixtures.freePortBlock(2);
+    Map<String, Identity> ids = new LinkedHashMap<>();
+    for (String n : List.of("orchestrator", "ledger", "receipts", "executor-1", "orchestrator-b", "executor-b")) {
+      ids.put(n, Identity.loadOrCreate(dataDir.resolve(n).resolve(n + ".key")));
+    }
+    String dids = String.join(",", ids.values().stream().map(Identity::did).toList());
+
+    ServiceHost executorB = ServiceHost.start("executor-b", settings("executor-b", b + 1, dids, Map.of()), ExecutorNode::create);
+    ServiceHost orchestratorB =
+        ServiceHost.start(
+            "orchestrator-b",
+            settings(
+                "orchestrator-b",
+                b,
+                dids,
+                Map.of(
+                    "orchestrator.executors", "127.0.0.1:" + (b + 1),
+                    "orchestrator.ledger", "127.0.0.1:" + (a + 1),
+                    "orchestrator.receipts", "127.0.0.1:" + (a + 2))),
+            OrchestratorService::create);
+    try (DevMesh meshA =
+        DevMesh.start(
+            dataDir,
+            a,
+            1,
+            Map.of(
+                "auth.service-dids", dids,
+                "orchestrator.peers", "127.0.0.1:" + b,
+                "orchestrator.delegation-threshold", "0"))) {
+      byte[] text = DemoCorpus.generate(60_000, 5);
+      Identity reader = ids.get("orchestrator");
+      String execB = ids.get("executor-b").did();
+      String execA = ids.get("executor-1").did();
+      long execBBefore = MeshFixtures.balance(a + 1, reader, execB);
+      try (MeshClient client =
+          MeshClient.connect(
+              MeshClientOptions.newBuilder()
+                  .orchestratorTarget("127.0.0.1:" + a)
+                  .ledgerTarget("127.0.0.1:" + (a + 1))
+                  .identity(Identity.generate())
+                  .build())) {
+        String jobId =
+            client.submit(
+                JobRequest.newBuilder()
+                    .wasmModule(MeshFixtures.wordCount())
+                    .input(text)
+                    .splitStrategy(SplitStrategy.LINES)
+                    .maxChunkSize(10_000)
+                    .manaBudget(1_000)
+                    .build());
+        JobResult result = client.result(jobId, Duration.ofSeconds(60));
+        assertTrue(result.success(), result.error());
+        assertEquals(
+            Long.toString(DemoCorpus.countWords(text)),
+            new String(result.bytes(), StandardCharsets.US_ASCII));
+        long paidToB = 0;
+        for (ReceiptRef r : result.receipts()) {
+          if (r.getTaskId().endsWith(":merge")) {
+            assertEquals(execA, r.getExecutorDid(), "A merges on its own executor");
+          } else {
+            assertEquals(execB, r.getExecutorDid(), "every chunk ran on B's executor");
+            paidToB += r.getPrice();
+          }
+        }
+        assertTrue(paidToB > 0);
+        assertEquals(paidToB, MeshFixtures.balance(a + 1, reader, execB) - execBBefore);
+      }
+    } finally {
+      orchestratorB.close();
+      executorB.close();
+    }
+  }
+
+  private MapSettings settings(String name, int port, String dids, Map<String, String> extra) {
+    Map<String, String> m = new HashMap<>(extra);
+    m.put("grpc.host", "127.0.0.1");
+    m.put("grpc.port", Integer.toString(port));
+    m.put("data-dir", dataDir.resolve(name).toString());
+    m.put("identity.file", dataDir.resolve(name).resolve(name + ".key").toString());
+    m.put("auth.service-dids", dids);
+    m.put("mesh.dev-mode", "true");
+    return new MapSettings(m);
+  }
+}
