@@ -1,9 +1,9 @@
 package io.meshwork.dist;
 
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthGrpc;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.meshwork.client.JobRequest;
 import io.meshwork.client.JobResult;
 import io.meshwork.client.JobWatch;
@@ -29,20 +29,27 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code meshwork demo}: counts the words of a few megabytes of text on the mesh, split into
- * lines, and shows the count, the receipts and the mana that moved.
+ * {@code meshwork demo}: counts the words of a few megabytes of text on the mesh, split into lines,
+ * and shows the count, the receipts and the mana that moved.
  */
 @Command(
     name = "demo",
-    description = "Run the word-count example on the development mesh (started here if none is running).")
+    description =
+        "Run the word-count example on the development mesh (started here if none is running).")
 final class DemoCommand implements Callable<Integer> {
-  @Option(names = "--data-dir", description = "Data folder of the mesh started here (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--data-dir",
+      description = "Data folder of the mesh started here (default: ${DEFAULT-VALUE}).")
   Path dataDir = MeshHome.dir().resolve("dev");
 
-  @Option(names = "--port-base", description = "Orchestrator port of the mesh (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--port-base",
+      description = "Orchestrator port of the mesh (default: ${DEFAULT-VALUE}).")
   int portBase = 50051;
 
-  @Option(names = "--size-mb", description = "Size of the generated text in MiB (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--size-mb",
+      description = "Size of the generated text in MiB (default: ${DEFAULT-VALUE}).")
   int sizeMb = 4;
 
   @Option(names = "--chunk-kib", description = "Largest chunk in KiB (default: ${DEFAULT-VALUE}).")
@@ -116,23 +123,31 @@ final class DemoCommand implements Callable<Integer> {
       }
       String count = new String(result.bytes(), StandardCharsets.US_ASCII);
       System.out.printf("%nWord count from the mesh: %s   (in %.2f s)%n", count, seconds);
-      System.out.printf("Word count computed here: %d   (check with: wc -w %s)%n", DemoCorpus.countWords(text), corpus);
+      System.out.printf(
+          "Word count computed here: %d   (check with: wc -w %s)%n",
+          DemoCorpus.countWords(text), corpus);
       System.out.println("Result CID: " + result.resultCid().orElse("-"));
-      System.out.printf("%nReceipts (%d, anchored in the receipt log):%n", result.receipts().size());
+      System.out.printf(
+          "%nReceipts (%d, anchored in the receipt log):%n", result.receipts().size());
       Map<String, Long> earned = new TreeMap<>();
       int shown = 0;
       for (ReceiptRef r : result.receipts()) {
         earned.merge(r.getExecutorDid(), r.getPrice(), Long::sum);
         if (shown++ < 5 || r.getTaskId().endsWith(":merge")) {
-          System.out.printf("  %-32s log #%-5d %s%n", r.getTaskId(), r.getLogIndex(), r.getReceiptCid());
+          System.out.printf(
+              "  %-32s log #%-5d %s%n", r.getTaskId(), r.getLogIndex(), r.getReceiptCid());
         } else if (shown == 6) {
           System.out.println("  ...");
         }
       }
       Account after = client.balance();
       System.out.printf("%nMana of %s:%n", client.did());
-      System.out.printf("  before %,d   after %,d   (spent %,d, held now %,d)%n",
-          before.getBalance(), after.getBalance(), before.getBalance() - after.getBalance(), after.getHeld());
+      System.out.printf(
+          "  before %,d   after %,d   (spent %,d, held now %,d)%n",
+          before.getBalance(),
+          after.getBalance(),
+          before.getBalance() - after.getBalance(),
+          after.getHeld());
       System.out.println("Paid to executors:");
       earned.forEach((did, mana) -> System.out.printf("  %s  %,d mana%n", did, mana));
       boolean match = count.trim().equals(Long.toString(DemoCorpus.countWords(text)));

@@ -4,14 +4,42 @@ import java.nio.charset.StandardCharsets;
 import java.util.SplittableRandom;
 
 /**
- * The demo's input: a few megabytes of word-like text made from a fixed seed, so every run on
- * every machine counts the same text.
+ * The demo's input: a few megabytes of word-like text made from a fixed seed, so every run on every
+ * machine counts the same text.
  */
 final class DemoCorpus {
   private static final String[] WORDS = {
-    "mesh", "verifiable", "compute", "executor", "receipt", "ledger", "mana", "chunk", "merge",
-    "split", "orchestrator", "signature", "merkle", "proof", "sandbox", "wasm", "job", "task",
-    "bid", "reputation", "the", "a", "of", "and", "to", "in", "is", "that", "for", "on", "with"
+    "mesh",
+    "verifiable",
+    "compute",
+    "executor",
+    "receipt",
+    "ledger",
+    "mana",
+    "chunk",
+    "merge",
+    "split",
+    "orchestrator",
+    "signature",
+    "merkle",
+    "proof",
+    "sandbox",
+    "wasm",
+    "job",
+    "task",
+    "bid",
+    "reputation",
+    "the",
+    "a",
+    "of",
+    "and",
+    "to",
+    "in",
+    "is",
+    "that",
+    "for",
+    "on",
+    "with"
   };
 
   private DemoCorpus() {}

@@ -20,8 +20,8 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * The whole mesh on one machine: ledger, receipt log, executors and orchestrator, each its own
- * gRPC server on its own loopback port, talking to each other over real gRPC.
+ * The whole mesh on one machine: ledger, receipt log, executors and orchestrator, each its own gRPC
+ * server on its own loopback port, talking to each other over real gRPC.
  *
  * <p>Ports from the base (50051 by default): orchestrator = base, ledger = base + 1, receipts =
  * base + 2, executors = base + 3 onwards; each admin port is its gRPC port + 1000. Every service
@@ -37,7 +37,8 @@ public final class DevMesh implements AutoCloseable {
   private DevMesh() {}
 
   /** Starts the mesh; on failure, whatever had started is stopped again. */
-  public static DevMesh start(Path dataDir, int portBase, int executors, Map<String, String> extra) {
+  public static DevMesh start(
+      Path dataDir, int portBase, int executors, Map<String, String> extra) {
     DevMesh mesh = new DevMesh();
     try {
       mesh.boot(dataDir, portBase, executors, extra);
@@ -107,7 +108,8 @@ public final class DevMesh implements AutoCloseable {
     ServiceHost host = ServiceHost.start(name, new MapSettings(s), factory);
     hosts.add(host);
     endpoints.add(
-        new Endpoint(name, role, host.grpcPort(), host.adminPort(), host.context().identity().did()));
+        new Endpoint(
+            name, role, host.grpcPort(), host.adminPort(), host.context().identity().did()));
   }
 
   private static Identity identity(Path file) {

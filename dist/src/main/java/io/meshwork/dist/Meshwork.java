@@ -3,7 +3,10 @@ package io.meshwork.dist;
 import io.meshwork.client.cli.MeshCli;
 import picocli.CommandLine;
 
-/** The {@code meshwork} command: the client commands plus {@code dev}, {@code demo} and {@code serve}. */
+/**
+ * The {@code meshwork} command: the client commands plus {@code dev}, {@code demo} and {@code
+ * serve}.
+ */
 public final class Meshwork {
   private Meshwork() {}
 

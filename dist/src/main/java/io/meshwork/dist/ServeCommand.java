@@ -12,8 +12,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Unmatched;
 
 /**
- * {@code meshwork serve SERVICE [--config FILE] [--set key=value ...]}: runs one service as its
- * own process, the way the Kubernetes manifests run each deployable.
+ * {@code meshwork serve SERVICE [--config FILE] [--set key=value ...]}: runs one service as its own
+ * process, the way the Kubernetes manifests run each deployable.
  */
 @Command(
     name = "serve",
@@ -34,7 +34,10 @@ final class ServeCommand implements Callable<Integer> {
       case "ledger" -> LedgerMain.main(rest);
       case "receipts" -> ReceiptMain.main(rest);
       default -> {
-        System.err.println("meshwork: unknown service '" + service + "'; expected orchestrator, executor, ledger or receipts");
+        System.err.println(
+            "meshwork: unknown service '"
+                + service
+                + "'; expected orchestrator, executor, ledger or receipts");
         return 2;
       }
     }

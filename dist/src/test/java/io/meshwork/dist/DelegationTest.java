@@ -25,9 +25,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The base case of recursive delegation: orchestrator A delegates every chunk to orchestrator
- * B, which runs them on its own executor and returns the results through A's ReturnTaskResult;
- * A verifies, anchors, pays B's executor and merges.
+ * The base case of recursive delegation: orchestrator A delegates every chunk to orchestrator B,
+ * which runs them on its own executor and returns the results through A's ReturnTaskResult; A
+ * verifies, anchors, pays B's executor and merges.
  */
 class DelegationTest {
   @TempDir Path dataDir;
@@ -37,12 +37,16 @@ class DelegationTest {
     int a = MeshFixtures.freePortBlock(4);
     int b = MeshFixtures.freePortBlock(2);
     Map<String, Identity> ids = new LinkedHashMap<>();
-    for (String n : List.of("orchestrator", "ledger", "receipts", "executor-1", "orchestrator-b", "executor-b")) {
+    for (String n :
+        List.of(
+            "orchestrator", "ledger", "receipts", "executor-1", "orchestrator-b", "executor-b")) {
       ids.put(n, Identity.loadOrCreate(dataDir.resolve(n).resolve(n + ".key")));
     }
     String dids = String.join(",", ids.values().stream().map(Identity::did).toList());
 
-    ServiceHost executorB = ServiceHost.start("executor-b", settings("executor-b", b + 1, dids, Map.of()), ExecutorNode::create);
+    ServiceHost executorB =
+        ServiceHost.start(
+            "executor-b", settings("executor-b", b + 1, dids, Map.of()), ExecutorNode::create);
     ServiceHost orchestratorB =
         ServiceHost.start(
             "orchestrator-b",
@@ -61,9 +65,12 @@ class DelegationTest {
             a,
             1,
             Map.of(
-                "auth.service-dids", dids,
-                "orchestrator.peers", "127.0.0.1:" + b,
-                "orchestrator.delegation-threshold", "0"))) {
+                "auth.service-dids",
+                dids,
+                "orchestrator.peers",
+                "127.0.0.1:" + b,
+                "orchestrator.delegation-threshold",
+                "0"))) {
       byte[] text = DemoCorpus.generate(60_000, 5);
       Identity reader = ids.get("orchestrator");
       String execB = ids.get("executor-b").did();

@@ -64,7 +64,8 @@ final class MeshFixtures {
   /** A test module of the wasm-abi module's test resources. */
   static byte[] abiTestModule(String name) {
     try {
-      return Files.readAllBytes(Path.of("..", "wasm-abi", "src", "test", "resources", "modules", name));
+      return Files.readAllBytes(
+          Path.of("..", "wasm-abi", "src", "test", "resources", "modules", name));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -72,7 +73,8 @@ final class MeshFixtures {
 
   /** The posted balance of {@code did}, read as the service identity {@code reader}. */
   static long balance(int ledgerPort, Identity reader, String did) {
-    ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", ledgerPort).usePlaintext().build();
+    ManagedChannel channel =
+        NettyChannelBuilder.forAddress("127.0.0.1", ledgerPort).usePlaintext().build();
     try {
       return LedgerServiceGrpc.newBlockingStub(channel)
           .withCallCredentials(new BearerCredentials(reader))

@@ -100,7 +100,8 @@ class SeparateProcessesTest {
 
   private static void awaitServing(int port) throws InterruptedException {
     long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+    ManagedChannel channel =
+        NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
     try {
       while (true) {
         try {
@@ -173,14 +174,21 @@ class SeparateProcessesTest {
       long e1Gain = MeshFixtures.balance(base + 1, reader, e1) - e1Before;
       long e2Gain = MeshFixtures.balance(base + 1, reader, e2) - e2Before;
       assertEquals(before - paid, after);
-      assertEquals(paid, e1Gain + e2Gain, "total mana is unchanged: the submitter's loss is the executors' gain");
+      assertEquals(
+          paid,
+          e1Gain + e2Gain,
+          "total mana is unchanged: the submitter's loss is the executors' gain");
       assertEquals(0, client.balance().getHeld());
 
-      ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", base + 2).usePlaintext().build();
+      ManagedChannel channel =
+          NettyChannelBuilder.forAddress("127.0.0.1", base + 2).usePlaintext().build();
       try {
-        var log = ReceiptServiceGrpc.newBlockingStub(channel).withCallCredentials(new BearerCredentials(user));
+        var log =
+            ReceiptServiceGrpc.newBlockingStub(channel)
+                .withCallCredentials(new BearerCredentials(user));
         for (ReceiptRef ref : result.receipts()) {
-          var stored = log.getReceipt(GetReceiptRequest.newBuilder().setCid(ref.getReceiptCid()).build());
+          var stored =
+              log.getReceipt(GetReceiptRequest.newBuilder().setCid(ref.getReceiptCid()).build());
           ExecutionReceipt receipt = stored.getReceipt();
           ReceiptVerifier.verify(receipt);
           assertEquals(ref.getReceiptCid(), ReceiptCodec.cid(receipt));

@@ -2,8 +2,8 @@ package io.meshwork.dist;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.ManagedChannel;
 import io.grpc.health.v1.HealthCheckRequest;
@@ -45,8 +45,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The whole job flow through the production wiring: every service its own gRPC server on a
- * loopback port (in one JVM), a client identity of its own, real WASM, real signatures, SQLite.
+ * The whole job flow through the production wiring: every service its own gRPC server on a loopback
+ * port (in one JVM), a client identity of its own, real WASM, real signatures, SQLite.
  */
 class WholeFlowTest {
   @TempDir static Path dataDir;
@@ -129,11 +129,15 @@ class WholeFlowTest {
       assertEquals(before - after, gained, "mana leaves the submitter only to the executors");
 
       // Every receipt is in the log under its CID, signed by the executor that ran the task.
-      ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", base + 2).usePlaintext().build();
+      ManagedChannel channel =
+          NettyChannelBuilder.forAddress("127.0.0.1", base + 2).usePlaintext().build();
       try {
-        var log = ReceiptServiceGrpc.newBlockingStub(channel).withCallCredentials(new BearerCredentials(user));
+        var log =
+            ReceiptServiceGrpc.newBlockingStub(channel)
+                .withCallCredentials(new BearerCredentials(user));
         for (ReceiptRef ref : receipts) {
-          var got = log.getReceipt(GetReceiptRequest.newBuilder().setCid(ref.getReceiptCid()).build());
+          var got =
+              log.getReceipt(GetReceiptRequest.newBuilder().setCid(ref.getReceiptCid()).build());
           ExecutionReceipt receipt = got.getReceipt();
           ReceiptVerifier.verify(receipt);
           assertEquals(ref.getReceiptCid(), ReceiptCodec.cid(receipt));
@@ -161,7 +165,10 @@ class WholeFlowTest {
               MeshClientException.class,
               () -> client.submit(job.input("four\n".getBytes(StandardCharsets.US_ASCII)).build()));
       assertEquals("ALREADY_EXISTS", e.code().name());
-      assertEquals("3", new String(client.result(first, Duration.ofSeconds(30)).bytes(), StandardCharsets.US_ASCII));
+      assertEquals(
+          "3",
+          new String(
+              client.result(first, Duration.ofSeconds(30)).bytes(), StandardCharsets.US_ASCII));
     }
   }
 
@@ -266,11 +273,14 @@ class WholeFlowTest {
   @Test
   void everyServiceAnswersReflectionAndHealthWithoutCredentials() throws Exception {
     for (DevMesh.Endpoint e : mesh.endpoints()) {
-      ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", e.grpcPort()).usePlaintext().build();
+      ManagedChannel channel =
+          NettyChannelBuilder.forAddress("127.0.0.1", e.grpcPort()).usePlaintext().build();
       try {
         assertEquals(
             HealthCheckResponse.ServingStatus.SERVING,
-            HealthGrpc.newBlockingStub(channel).check(HealthCheckRequest.getDefaultInstance()).getStatus());
+            HealthGrpc.newBlockingStub(channel)
+                .check(HealthCheckRequest.getDefaultInstance())
+                .getStatus());
         List<String> services = listServices(channel);
         String expected =
             switch (e.role()) {
@@ -296,7 +306,9 @@ class WholeFlowTest {
                   @Override
                   public void onNext(ServerReflectionResponse r) {
                     List<String> found = new ArrayList<>();
-                    r.getListServicesResponse().getServiceList().forEach(s -> found.add(s.getName()));
+                    r.getListServicesResponse()
+                        .getServiceList()
+                        .forEach(s -> found.add(s.getName()));
                     names.complete(found);
                   }
 

@@ -18,9 +18,9 @@ import java.util.List;
  * ExecutorService adapter.
  *
  * <p>Settings: {@code executor.task-slots} (cores), {@code executor.queue-limit} (4 x slots),
- * {@code executor.max-memory-bytes} (256 MiB), {@code executor.max-module-bytes} (16 MiB),
- * {@code executor.max-input-bytes} (64 MiB), {@code executor.module-cache-size} (64), and the
- * pricing keys of {@link PricingRule}.
+ * {@code executor.max-memory-bytes} (256 MiB), {@code executor.max-module-bytes} (16 MiB), {@code
+ * executor.max-input-bytes} (64 MiB), {@code executor.module-cache-size} (64), and the pricing keys
+ * of {@link PricingRule}.
  */
 public final class ExecutorNode implements MeshService {
   private final TaskRunner runner;

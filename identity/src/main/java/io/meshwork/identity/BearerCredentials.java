@@ -10,8 +10,8 @@ import java.util.concurrent.Executor;
 /**
  * Signs each outgoing call with a fresh single-use bearer token for the given identity.
  *
- * <p>A token per call (rather than one cached token) is what AUTH.md asks for: its {@code jti}
- * may be seen only once, so servers can refuse a replayed token.
+ * <p>A token per call (rather than one cached token) is what AUTH.md asks for: its {@code jti} may
+ * be seen only once, so servers can refuse a replayed token.
  */
 public final class BearerCredentials extends CallCredentials {
   /** The audience every Meshwork service expects. */

@@ -24,9 +24,9 @@ import java.util.concurrent.Executors;
  * The orchestrator deployable: the job coordinator over the journal, the ledger, the receipt log,
  * the executors and peer orchestrators named in its settings.
  *
- * <p>Settings: {@code orchestrator.executors} (host:port list), {@code orchestrator.ledger},
- * {@code orchestrator.receipts}, {@code orchestrator.peers} (host:port list of orchestrators to
- * delegate to), and the scheduling keys documented on {@link TaskPipeline} and in docs/.
+ * <p>Settings: {@code orchestrator.executors} (host:port list), {@code orchestrator.ledger}, {@code
+ * orchestrator.receipts}, {@code orchestrator.peers} (host:port list of orchestrators to delegate
+ * to), and the scheduling keys documented on {@link TaskPipeline} and in docs/.
  */
 public final class OrchestratorService implements MeshService {
   private final JobCoordinator coordinator;
@@ -79,7 +79,10 @@ public final class OrchestratorService implements MeshService {
             ctx.metrics());
     OrchestratorService service =
         new OrchestratorService(
-            coordinator, new ComputeGrpcService(coordinator, pending, new CapacityView(fleet)), store, calls);
+            coordinator,
+            new ComputeGrpcService(coordinator, pending, new CapacityView(fleet)),
+            store,
+            calls);
     coordinator.resumeUnfinished();
     return service;
   }

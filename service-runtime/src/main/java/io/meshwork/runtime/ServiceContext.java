@@ -2,8 +2,8 @@ package io.meshwork.runtime;
 
 import io.grpc.CallCredentials;
 import io.grpc.ManagedChannel;
-import io.meshwork.identity.Identity;
 import io.meshwork.identity.BearerCredentials;
+import io.meshwork.identity.Identity;
 import io.meshwork.runtime.auth.MeshRoles;
 import io.meshwork.runtime.config.Settings;
 import io.meshwork.runtime.grpc.MeshChannels;
@@ -21,8 +21,8 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Everything a service's wiring needs from its surroundings: settings, its own identity, the
- * mesh's roles, metrics, a clock, and authenticated channels to the other services.
+ * Everything a service's wiring needs from its surroundings: settings, its own identity, the mesh's
+ * roles, metrics, a clock, and authenticated channels to the other services.
  */
 public final class ServiceContext implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(ServiceContext.class.getName());
@@ -130,7 +130,9 @@ public final class ServiceContext implements AutoCloseable {
     return new BearerCredentials(identity, clock);
   }
 
-  /** A shared channel to another service at {@code target} ("host:port"), closed with the context. */
+  /**
+   * A shared channel to another service at {@code target} ("host:port"), closed with the context.
+   */
   public ManagedChannel channel(String target) {
     return channels.computeIfAbsent(target, channelFactory);
   }

@@ -3,12 +3,12 @@ package io.meshwork.runtime;
 import io.grpc.BindableService;
 import io.grpc.ManagedChannel;
 import io.grpc.ServerBuilder;
+import io.meshwork.identity.BearerCredentials;
 import io.meshwork.identity.Identity;
 import io.meshwork.identity.TokenVerifier;
 import io.meshwork.runtime.admin.AdminServer;
 import io.meshwork.runtime.admin.HelidonServiceMetrics;
 import io.meshwork.runtime.auth.AuthInterceptor;
-import io.meshwork.identity.BearerCredentials;
 import io.meshwork.runtime.auth.MeshRoles;
 import io.meshwork.runtime.config.HelidonSettings;
 import io.meshwork.runtime.config.MapSettings;
@@ -35,10 +35,10 @@ import java.util.logging.Logger;
  * <p>Every deployable's {@code main} is one call to {@link #main}; the development mesh and the
  * tests call {@link #start} with the same wiring, so what is tested is what is shipped.
  *
- * <p>Settings every service reads: {@code grpc.host} (127.0.0.1), {@code grpc.port},
- * {@code grpc.max-message-bytes}, {@code admin.host}, {@code admin.port} (-1 disables it),
- * {@code data-dir}, {@code identity.file}, {@code auth.service-dids}, {@code
- * auth.operator-dids}, {@code shutdown.grace}, {@code mesh.dev-mode}.
+ * <p>Settings every service reads: {@code grpc.host} (127.0.0.1), {@code grpc.port}, {@code
+ * grpc.max-message-bytes}, {@code admin.host}, {@code admin.port} (-1 disables it), {@code
+ * data-dir}, {@code identity.file}, {@code auth.service-dids}, {@code auth.operator-dids}, {@code
+ * shutdown.grace}, {@code mesh.dev-mode}.
  */
 public final class ServiceHost implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(ServiceHost.class.getName());
@@ -76,11 +76,11 @@ public final class ServiceHost implements AutoCloseable {
           }
           overrides.put(kv.substring(0, eq), kv.substring(eq + 1));
         }
-        default -> fail("unknown argument '" + args[i] + "'; expected --config FILE or --set key=value");
+        default ->
+            fail("unknown argument '" + args[i] + "'; expected --config FILE or --set key=value");
       }
     }
-    Settings settings =
-        new MapSettings(overrides, HelidonSettings.load(config, System.getenv()));
+    Settings settings = new MapSettings(overrides, HelidonSettings.load(config, System.getenv()));
     ServiceHost host = start(serviceName, settings, factory);
     Runtime.getRuntime().addShutdownHook(new Thread(host::close, serviceName + "-shutdown"));
     System.out.printf(
@@ -123,8 +123,8 @@ public final class ServiceHost implements AutoCloseable {
   }
 
   /**
-   * Starts {@code serviceName} on the given server builder (tests pass an in-process one) with
-   * the given channel factory, metrics and clock.
+   * Starts {@code serviceName} on the given server builder (tests pass an in-process one) with the
+   * given channel factory, metrics and clock.
    */
   public static ServiceHost start(
       String serviceName,

@@ -3,8 +3,8 @@ package io.meshwork.runtime;
 /**
  * The counters and timers a service publishes at {@code /observe/metrics}.
  *
- * <p>A small interface so that domain cores count what they do without depending on the
- * metrics library; the admin port backs it with Helidon metrics.
+ * <p>A small interface so that domain cores count what they do without depending on the metrics
+ * library; the admin port backs it with Helidon metrics.
  */
 public interface ServiceMetrics {
   /** A monotonically increasing count. */

@@ -66,13 +66,18 @@ public final class ExecutorGrpcService extends ExecutorServiceGrpc.ExecutorServi
                 .with("field", "assignment.executor_did");
           }
           if (request.getResultEndpoint().isEmpty()) {
-            throw MeshException.invalidArgument("MISSING_RESULT_ENDPOINT", "result_endpoint is empty")
+            throw MeshException.invalidArgument(
+                    "MISSING_RESULT_ENDPOINT", "result_endpoint is empty")
                 .with("field", "result_endpoint");
           }
           TaskRunner.Acceptance a =
               runner.assign(
-                  request.getAssignment(), request.getTask(), request.getResultEndpoint(), caller.did());
-          AssignTaskResponse.Builder response = AssignTaskResponse.newBuilder().setAccepted(a.accepted());
+                  request.getAssignment(),
+                  request.getTask(),
+                  request.getResultEndpoint(),
+                  caller.did());
+          AssignTaskResponse.Builder response =
+              AssignTaskResponse.newBuilder().setAccepted(a.accepted());
           if (!a.accepted()) {
             response.setReason(a.message()).setReasonCode(a.refusal().name());
           }
@@ -93,7 +98,8 @@ public final class ExecutorGrpcService extends ExecutorServiceGrpc.ExecutorServi
   }
 
   @Override
-  public void getCapacity(GetCapacityRequest request, StreamObserver<GetCapacityResponse> observer) {
+  public void getCapacity(
+      GetCapacityRequest request, StreamObserver<GetCapacityResponse> observer) {
     Rpc.unary(
         observer,
         () ->

@@ -9,9 +9,9 @@ import io.meshwork.mesh.v1.ResourceRequirements;
 import java.time.Clock;
 
 /**
- * Answers announcements: a bid priced by the {@link PricingRule}, or a decline that says why
- * (the task needs more memory than this executor gives a module, the executor is full, or its
- * price is above what the originator will pay).
+ * Answers announcements: a bid priced by the {@link PricingRule}, or a decline that says why (the
+ * task needs more memory than this executor gives a module, the executor is full, or its price is
+ * above what the originator will pay).
  */
 public final class Bidder {
   private final TaskRunner runner;
@@ -21,7 +21,8 @@ public final class Bidder {
   private final Clock clock;
 
   /** Bids for {@code runner}'s executor. */
-  public Bidder(TaskRunner runner, PricingRule pricing, String did, long maxMemoryBytes, Clock clock) {
+  public Bidder(
+      TaskRunner runner, PricingRule pricing, String did, long maxMemoryBytes, Clock clock) {
     this.runner = runner;
     this.pricing = pricing;
     this.did = did;
@@ -36,7 +37,10 @@ public final class Bidder {
     if (memory > maxMemoryBytes) {
       return decline(
           "OVER_MEMORY",
-          "the task may use " + memory + " bytes of memory; this executor gives at most " + maxMemoryBytes);
+          "the task may use "
+              + memory
+              + " bytes of memory; this executor gives at most "
+              + maxMemoryBytes);
     }
     if (!runner.hasRoom()) {
       return decline("BUSY", "every task slot and queue place is taken");
@@ -46,7 +50,11 @@ public final class Bidder {
     if (params.getMaxPrice() > 0 && price > params.getMaxPrice()) {
       return decline(
           "PRICE_ABOVE_MAX",
-          "this executor's price is " + price + " mana, above the " + params.getMaxPrice() + " offered");
+          "this executor's price is "
+              + price
+              + " mana, above the "
+              + params.getMaxPrice()
+              + " offered");
     }
     long estimateMs = Math.max(1, params.getInputSize() / (64 * 1024)) * (1 + (long) load);
     return AnnounceResponse.newBuilder()

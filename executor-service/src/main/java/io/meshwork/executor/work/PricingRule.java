@@ -6,8 +6,8 @@ import io.meshwork.runtime.config.Settings;
  * How an executor prices a task: a base price plus a price per MiB of input, scaled up by how
  * loaded the executor is.
  *
- * <p>{@code price = ceil((base + per_mib * input_bytes / 2^20) * (1 + load_factor * load))},
- * from settings {@code executor.price.base} (1), {@code executor.price.per-mib} (16) and {@code
+ * <p>{@code price = ceil((base + per_mib * input_bytes / 2^20) * (1 + load_factor * load))}, from
+ * settings {@code executor.price.base} (1), {@code executor.price.per-mib} (16) and {@code
  * executor.price.load-factor} (0.5). Load is (running + queued) / slots, so a busy executor bids
  * higher and work drifts to idle ones.
  */

@@ -30,8 +30,8 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Runs assigned tasks: at most {@code slots} at once, at most {@code queueLimit} waiting, each in
- * a fresh sandbox instance, and reports every outcome with a signed receipt or a precise error.
+ * Runs assigned tasks: at most {@code slots} at once, at most {@code queueLimit} waiting, each in a
+ * fresh sandbox instance, and reports every outcome with a signed receipt or a precise error.
  *
  * <p>The slot semaphore, not the thread pool, bounds how many modules run at once: a queued task
  * waits on a cheap virtual thread, and only a task holding a slot starts a sandbox thread.
@@ -90,7 +90,8 @@ public final class TaskRunner implements AutoCloseable {
     this.queueLimit = queueLimit;
     this.maxInputBytes = maxInputBytes;
     this.running = new Semaphore(slots, true);
-    this.completed = metrics.counter("meshwork.executor.tasks", "tasks run", "outcome", "completed");
+    this.completed =
+        metrics.counter("meshwork.executor.tasks", "tasks run", "outcome", "completed");
     this.failed = metrics.counter("meshwork.executor.tasks", "tasks run", "outcome", "failed");
     metrics.gauge("meshwork.executor.tasks.running", "tasks running", active::get);
     metrics.gauge("meshwork.executor.tasks.admitted", "tasks running or queued", admitted::get);
@@ -137,7 +138,10 @@ public final class TaskRunner implements AutoCloseable {
    * @param orchestratorDid the authenticated caller that assigned it
    */
   public Acceptance assign(
-      AssignJobV1 assignment, ComputeTaskPacket task, String resultEndpoint, String orchestratorDid) {
+      AssignJobV1 assignment,
+      ComputeTaskPacket task,
+      String resultEndpoint,
+      String orchestratorDid) {
     String id = assignment.getAssignmentId();
     if (assignments.containsKey(id)) {
       return new Acceptance(null, "");
@@ -150,11 +154,13 @@ public final class TaskRunner implements AutoCloseable {
     }
     if (module == null) {
       return new Acceptance(
-          Refusal.MODULE_MISSING, "module " + task.getWasmModuleHash() + " is not cached here; send it");
+          Refusal.MODULE_MISSING,
+          "module " + task.getWasmModuleHash() + " is not cached here; send it");
     }
     if (admitted.incrementAndGet() > slots + queueLimit) {
       admitted.decrementAndGet();
-      return new Acceptance(Refusal.BUSY, "all " + slots + " slots and " + queueLimit + " queue places are taken");
+      return new Acceptance(
+          Refusal.BUSY, "all " + slots + " slots and " + queueLimit + " queue places are taken");
     }
     // Registered before the thread starts, so that a task finishing at once still finds itself
     // and a cancel that arrives first still reaches it.
@@ -175,7 +181,9 @@ public final class TaskRunner implements AutoCloseable {
     byte[] bytes = task.getWasmModule().toByteArray();
     if (!Cid.matches(cid, bytes)) {
       throw new SandboxException(
-          FailureKind.INVALID_MODULE, "the module bytes do not match wasm_module_hash " + cid, null);
+          FailureKind.INVALID_MODULE,
+          "the module bytes do not match wasm_module_hash " + cid,
+          null);
     }
     return modules.getOrCompile(cid, () -> engine.compile(bytes));
   }
@@ -190,7 +198,9 @@ public final class TaskRunner implements AutoCloseable {
     return true;
   }
 
-  /** An admitted assignment: the thread running it, once there is one, and whether it was cancelled. */
+  /**
+   * An admitted assignment: the thread running it, once there is one, and whether it was cancelled.
+   */
   private static final class Admitted {
     private Thread thread;
     private boolean cancelled;

@@ -84,11 +84,15 @@ public final class ComputeGrpcService extends ComputeServiceGrpc.ComputeServiceI
               GetJobResultResponse.newBuilder().setStatus(r.status()).addAllReceipts(r.receipts());
           String state = r.status().getStatus();
           if (state.equals(JobState.COMPLETED.wireName())) {
-            response.setSuccess(true).setResult(ByteString.copyFrom(r.result())).setResultCid(r.resultCid());
+            response
+                .setSuccess(true)
+                .setResult(ByteString.copyFrom(r.result()))
+                .setResultCid(r.resultCid());
           } else if (JobState.fromWire(state).terminal()) {
             response.setErrorMsg("job " + state + ": " + r.status().getErrorMsg());
           } else {
-            response.setErrorMsg("job is still " + state + " after " + request.getTimeoutMs() + " ms");
+            response.setErrorMsg(
+                "job is still " + state + " after " + request.getTimeoutMs() + " ms");
           }
           return response.build();
         });
@@ -122,7 +126,8 @@ public final class ComputeGrpcService extends ComputeServiceGrpc.ComputeServiceI
         observer,
         () -> {
           if (!request.hasTask()) {
-            throw MeshException.invalidArgument("MISSING_TASK", "task is missing").with("field", "task");
+            throw MeshException.invalidArgument("MISSING_TASK", "task is missing")
+                .with("field", "task");
           }
           int estimate = jobs.acceptDelegation(request, Caller.current());
           return DelegateTaskResponse.newBuilder()
@@ -189,7 +194,8 @@ public final class ComputeGrpcService extends ComputeServiceGrpc.ComputeServiceI
 
   private static String requireJobId(String jobId) {
     if (jobId.isEmpty()) {
-      throw MeshException.invalidArgument("MISSING_JOB_ID", "job_id is empty").with("field", "job_id");
+      throw MeshException.invalidArgument("MISSING_JOB_ID", "job_id is empty")
+          .with("field", "job_id");
     }
     return jobId;
   }

@@ -54,13 +54,12 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The orchestrator's domain core: accepts jobs, holds their budgets, cuts them into tasks,
- * places the tasks, settles each verified result (anchor its receipt, pay its executor), merges,
- * returns the unspent mana, and answers questions about jobs.
+ * The orchestrator's domain core: accepts jobs, holds their budgets, cuts them into tasks, places
+ * the tasks, settles each verified result (anchor its receipt, pay its executor), merges, returns
+ * the unspent mana, and answers questions about jobs.
  *
- * <p>Every job runs on its own virtual thread, and its tasks on virtual threads bounded by
- * {@code orchestrator.max-parallel-tasks}: the work here is waiting on other services, never
- * computing.
+ * <p>Every job runs on its own virtual thread, and its tasks on virtual threads bounded by {@code
+ * orchestrator.max-parallel-tasks}: the work here is waiting on other services, never computing.
  */
 public final class JobCoordinator implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(JobCoordinator.class.getName());
@@ -105,14 +104,15 @@ public final class JobCoordinator implements AutoCloseable {
     this.selfDid = selfDid;
     this.clock = clock;
     this.jobsSubmitted = metrics.counter("meshwork.orchestrator.jobs", "jobs accepted");
-    this.tasksSettled = metrics.counter("meshwork.orchestrator.tasks", "tasks verified, paid and anchored");
+    this.tasksSettled =
+        metrics.counter("meshwork.orchestrator.tasks", "tasks verified, paid and anchored");
     this.manaPaid = metrics.counter("meshwork.orchestrator.mana.paid", "mana paid to executors");
     metrics.gauge("meshwork.orchestrator.jobs.running", "jobs in progress", running::size);
   }
 
   /**
-   * Accepts a job: validates it, holds its budget, journals it and starts it. A repeated
-   * submission of the same job id and manifest returns the same job.
+   * Accepts a job: validates it, holds its budget, journals it and starts it. A repeated submission
+   * of the same job id and manifest returns the same job.
    */
   public String submit(ComputeJobManifest manifest, Caller caller) {
     JobSpec spec = validator.validate(manifest, caller.did());
@@ -132,7 +132,8 @@ public final class JobCoordinator implements AutoCloseable {
     job.submittedAt = clock.millis();
     ComputeJobManifest stored = manifest.toBuilder().setJobId(spec.jobId()).build();
     if (!store.insert(record(job, stored.toByteArray()))) {
-      // A concurrent identical submission won the race; its hold is the same hold (same request id).
+      // A concurrent identical submission won the race; its hold is the same hold (same request
+      // id).
       return sameJobOrConflict(store.find(spec.jobId()).orElseThrow(), spec);
     }
     jobsSubmitted.increment();
@@ -178,7 +179,8 @@ public final class JobCoordinator implements AutoCloseable {
     JobSpec spec = job.spec;
     try {
       List<byte[]> chunks =
-          HostSplitter.split(spec.splitStrategy(), spec.input(), spec.minChunkSize(), spec.maxChunkSize());
+          HostSplitter.split(
+              spec.splitStrategy(), spec.input(), spec.minChunkSize(), spec.maxChunkSize());
       Map<Integer, TaskRecord> recorded = new HashMap<>();
       TaskRecord mergeRecord = null;
       for (TaskRecord t : store.tasks(spec.jobId())) {
@@ -210,7 +212,12 @@ public final class JobCoordinator implements AutoCloseable {
           merged = mergeRecord.result();
         } else {
           TaskSpec merge =
-              task(job, spec.jobId() + ":merge", chunks.size(), "merge", FrameList.encode(Arrays.asList(results)));
+              task(
+                  job,
+                  spec.jobId() + ":merge",
+                  chunks.size(),
+                  "merge",
+                  FrameList.encode(Arrays.asList(results)));
           merged = settle(job, runTask(job, merge));
         }
       } else {
@@ -229,7 +236,11 @@ public final class JobCoordinator implements AutoCloseable {
       }
     } catch (RuntimeException e) {
       LOG.log(Level.WARNING, "job " + spec.jobId() + " failed", e);
-      finish(job, job.cancelRequested ? JobState.CANCELLED : JobState.FAILED, null, String.valueOf(e.getMessage()));
+      finish(
+          job,
+          job.cancelRequested ? JobState.CANCELLED : JobState.FAILED,
+          null,
+          String.valueOf(e.getMessage()));
     }
   }
 
@@ -241,7 +252,8 @@ public final class JobCoordinator implements AutoCloseable {
         continue;
       }
       final int index = i;
-      TaskSpec task = task(job, job.spec.jobId() + ":" + index, index, "execute", chunks.get(index));
+      TaskSpec task =
+          task(job, job.spec.jobId() + ":" + index, index, "execute", chunks.get(index));
       futures.add(
           threads.submit(
               () -> {
@@ -263,7 +275,10 @@ public final class JobCoordinator implements AutoCloseable {
         f.get();
       } catch (ExecutionException e) {
         if (first == null) {
-          first = e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+          first =
+              e.getCause() instanceof RuntimeException re
+                  ? re
+                  : new IllegalStateException(e.getCause());
           // One failed chunk fails the job: stop the others rather than pay for wasted work.
           job.abandoned = true;
           job.cancelAssignments();
@@ -299,8 +314,8 @@ public final class JobCoordinator implements AutoCloseable {
 
   /**
    * Delegates to a peer when peers exist and the job is heavy for the local executors: its
-   * complexity score, input bytes times the operation weight over the local task slots, is
-   * above {@code orchestrator.delegation-threshold}.
+   * complexity score, input bytes times the operation weight over the local task slots, is above
+   * {@code orchestrator.delegation-threshold}.
    */
   private TaskOutcome runTask(RunningJob job, TaskSpec task) {
     List<String> peerList = peers.peers();
@@ -336,7 +351,12 @@ public final class JobCoordinator implements AutoCloseable {
             outcome.resultCid(),
             anchored.getReceiptCid(),
             anchored.getLogIndex()));
-    mana.pay("pay:" + task.taskId(), job.holdId, outcome.receipt().getExecutorDid(), outcome.price(), task.taskId());
+    mana.pay(
+        "pay:" + task.taskId(),
+        job.holdId,
+        outcome.receipt().getExecutorDid(),
+        outcome.price(),
+        task.taskId());
     job.paid(outcome.price());
     tasksSettled.increment();
     manaPaid.increment(outcome.price());
@@ -364,7 +384,8 @@ public final class JobCoordinator implements AutoCloseable {
       refunded = mana.release("release:" + job.spec.jobId(), job.holdId, "job " + state.wireName());
     } catch (RuntimeException e) {
       // The hold expires on its own and returns the rest; the job's outcome stands.
-      LOG.log(Level.WARNING, "returning the rest of job " + job.spec.jobId() + "'s budget failed", e);
+      LOG.log(
+          Level.WARNING, "returning the rest of job " + job.spec.jobId() + "'s budget failed", e);
     }
     synchronized (job) {
       job.state = state;
@@ -557,8 +578,8 @@ public final class JobCoordinator implements AutoCloseable {
   }
 
   /**
-   * Sends the job's current status to {@code watcher} at once and then every change. For a job
-   * that has already ended, the one status is all there is.
+   * Sends the job's current status to {@code watcher} at once and then every change. For a job that
+   * has already ended, the one status is all there is.
    */
   public Subscription watch(String jobId, Caller caller, Consumer<ComputeJobStatus> watcher) {
     RunningJob job = running.get(jobId);
@@ -586,14 +607,18 @@ public final class JobCoordinator implements AutoCloseable {
     caller.requireService("DelegateTask");
     ComputeTaskPacket p = request.getTask();
     if (request.getReplyTo().isEmpty()) {
-      throw MeshException.invalidArgument("MISSING_REPLY_TO", "reply_to is empty").with("field", "reply_to");
+      throw MeshException.invalidArgument("MISSING_REPLY_TO", "reply_to is empty")
+          .with("field", "reply_to");
     }
     if (request.getRequestId().isEmpty()) {
-      throw MeshException.invalidArgument("MISSING_REQUEST_ID", "request_id is empty").with("field", "request_id");
+      throw MeshException.invalidArgument("MISSING_REQUEST_ID", "request_id is empty")
+          .with("field", "request_id");
     }
-    if (p.getWasmModule().isEmpty() || !Cid.matches(p.getWasmModuleHash(), p.getWasmModule().toByteArray())) {
+    if (p.getWasmModule().isEmpty()
+        || !Cid.matches(p.getWasmModuleHash(), p.getWasmModule().toByteArray())) {
       throw MeshException.invalidArgument(
-              "MODULE_MISMATCH", "task.wasm_module is missing or does not match task.wasm_module_hash")
+              "MODULE_MISMATCH",
+              "task.wasm_module is missing or does not match task.wasm_module_hash")
           .with("field", "task.wasm_module");
     }
     try {
@@ -602,7 +627,8 @@ public final class JobCoordinator implements AutoCloseable {
           settings.longValue("limits.max-module-bytes", 16L << 20),
           p.getLimits().getMemoryBytes() == 0 ? 256L << 20 : p.getLimits().getMemoryBytes());
     } catch (InvalidModuleException e) {
-      throw MeshException.invalidArgument(e.reason(), "task.wasm_module is refused: " + e.getMessage());
+      throw MeshException.invalidArgument(
+          e.reason(), "task.wasm_module is refused: " + e.getMessage());
     }
     if (delegations.putIfAbsent(request.getRequestId(), Boolean.TRUE) != null) {
       return 0;

@@ -17,8 +17,8 @@ import java.util.regex.Pattern;
  * Checks a submitted manifest and its module, applies defaults and the operator's caps, and
  * produces a {@link JobSpec}, or refuses the job with INVALID_ARGUMENT naming the problem.
  *
- * <p>Everything that can be known at submission is checked here, so that no job is accepted
- * only to fail later as "completed".
+ * <p>Everything that can be known at submission is checked here, so that no job is accepted only to
+ * fail later as "completed".
  */
 public final class ManifestValidator {
   private static final Pattern JOB_ID = Pattern.compile("[A-Za-z0-9._-]{1,128}");
@@ -47,7 +47,10 @@ public final class ManifestValidator {
       throw invalid(
           "INPUT_TOO_LARGE",
           "input_data",
-          "input_data has " + m.getInputData().size() + " bytes; this mesh takes at most " + maxInput);
+          "input_data has "
+              + m.getInputData().size()
+              + " bytes; this mesh takes at most "
+              + maxInput);
     }
     SplitStrategy strategy;
     try {
@@ -89,7 +92,9 @@ public final class ManifestValidator {
       throw invalid(
           "REDUNDANCY_UNAVAILABLE",
           "redundancy",
-          "redundancy " + redundancy + " needs verification_mode 'redundant', which is not available yet");
+          "redundancy "
+              + redundancy
+              + " needs verification_mode 'redundant', which is not available yet");
     }
     int timeoutCap = settings.integer("orchestrator.max-timeout-secs", 3600);
     int timeout =
@@ -137,8 +142,7 @@ public final class ManifestValidator {
           "split_strategy",
           "split_strategy 'wasm' is not available yet; use none, lines, row_based or fixed");
     }
-    byte[] digest =
-        Multihash.sha256Digest(m.toBuilder().setJobId(jobId).build().toByteArray());
+    byte[] digest = Multihash.sha256Digest(m.toBuilder().setJobId(jobId).build().toByteArray());
     return new JobSpec(
         jobId,
         submitterDid,
@@ -192,7 +196,12 @@ public final class ManifestValidator {
       throw invalid(
           "LIMIT_ABOVE_CAP",
           "limits." + name.replace('-', '_'),
-          "limits." + name.replace('-', '_') + " " + asked + " is above this mesh's cap of " + capValue);
+          "limits."
+              + name.replace('-', '_')
+              + " "
+              + asked
+              + " is above this mesh's cap of "
+              + capValue);
     }
     return asked;
   }

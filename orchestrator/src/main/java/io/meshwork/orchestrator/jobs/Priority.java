@@ -19,7 +19,8 @@ public enum Priority {
       return valueOf(value.toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
       throw MeshException.invalidArgument(
-              "UNKNOWN_PRIORITY", "priority '" + value + "' is not one of low, medium, high, critical")
+              "UNKNOWN_PRIORITY",
+              "priority '" + value + "' is not one of low, medium, high, critical")
           .with("field", "priority");
     }
   }

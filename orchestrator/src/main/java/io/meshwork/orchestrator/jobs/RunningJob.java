@@ -10,8 +10,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
 /**
- * A job while the orchestrator works on it: its progress and money, the live assignments a
- * cancel must reach, and the watchers to tell about every change.
+ * A job while the orchestrator works on it: its progress and money, the live assignments a cancel
+ * must reach, and the watchers to tell about every change.
  */
 final class RunningJob implements TaskControl {
   final JobSpec spec;
@@ -24,6 +24,7 @@ final class RunningJob implements TaskControl {
 
   /** A task failed for good, so the job fails and its other tasks are not worth paying for. */
   volatile boolean abandoned;
+
   JobState state = JobState.PENDING;
   String holdId;
   int totalChunks;

@@ -26,7 +26,9 @@ public enum VerificationMode {
     } catch (IllegalArgumentException e) {
       throw MeshException.invalidArgument(
               "UNKNOWN_VERIFICATION_MODE",
-              "verification_mode '" + value + "' is not one of none, hash, redundant, sample, merkle")
+              "verification_mode '"
+                  + value
+                  + "' is not one of none, hash, redundant, sample, merkle")
           .with("field", "verification_mode");
     }
   }

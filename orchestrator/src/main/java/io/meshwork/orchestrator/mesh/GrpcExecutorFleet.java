@@ -18,8 +18,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
- * The executors named in the orchestrator's configuration ({@code orchestrator.executors}),
- * reached over gRPC.
+ * The executors named in the orchestrator's configuration ({@code orchestrator.executors}), reached
+ * over gRPC.
  */
 public final class GrpcExecutorFleet implements ExecutorFleet {
   private final List<ExecutorHandle> executors;

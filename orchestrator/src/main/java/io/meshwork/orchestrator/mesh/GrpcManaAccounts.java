@@ -21,7 +21,8 @@ public final class GrpcManaAccounts implements ManaAccounts {
   }
 
   @Override
-  public String hold(String requestId, String payer, long amount, String jobId, long timeoutMillis) {
+  public String hold(
+      String requestId, String payer, long amount, String jobId, long timeoutMillis) {
     try {
       return ledger
           .withDeadlineAfter(10, TimeUnit.SECONDS)

@@ -1,11 +1,11 @@
 package io.meshwork.orchestrator.mesh;
 
 /**
- * The ledger as the orchestrator uses it: one hold per job, a payment per verified task, and
- * the release of what is left.
+ * The ledger as the orchestrator uses it: one hold per job, a payment per verified task, and the
+ * release of what is left.
  *
- * <p>Every method takes a request id derived from the job and task, so that a retry after a
- * timeout or a restart can never pay twice.
+ * <p>Every method takes a request id derived from the job and task, so that a retry after a timeout
+ * or a restart can never pay twice.
  */
 public interface ManaAccounts {
   /** Holds {@code amount} of {@code payer}'s mana for {@code jobId}; returns the hold id. */

@@ -69,7 +69,8 @@ public final class SqliteJobStore implements JobStore {
       }
       migrate();
     } catch (SQLException e) {
-      throw new IllegalStateException("cannot open the job journal " + file + ": " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "cannot open the job journal " + file + ": " + e.getMessage(), e);
     }
   }
 
@@ -98,8 +99,7 @@ public final class SqliteJobStore implements JobStore {
 
   @Override
   public synchronized boolean insert(JobRecord j) {
-    String sql =
-        "INSERT OR IGNORE INTO jobs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+    String sql = "INSERT OR IGNORE INTO jobs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
     try (PreparedStatement ps = connection.prepareStatement(sql)) {
       bind(ps, j);
       return ps.executeUpdate() == 1;
@@ -214,8 +214,7 @@ public final class SqliteJobStore implements JobStore {
 
   @Override
   public synchronized List<TaskRecord> tasks(String jobId) {
-    String sql =
-        "SELECT * FROM tasks WHERE job_id=? ORDER BY export_name='merge', chunk_index";
+    String sql = "SELECT * FROM tasks WHERE job_id=? ORDER BY export_name='merge', chunk_index";
     try (PreparedStatement ps = connection.prepareStatement(sql)) {
       ps.setString(1, jobId);
       try (ResultSet rs = ps.executeQuery()) {

@@ -9,8 +9,8 @@ public interface BidSelectionPolicy {
   Optional<Bid> select(List<Bid> bids);
 
   /**
-   * The cheapest bid wins; ties go to the less loaded executor, then to the executor that
-   * already has the module compiled, then to the lower DID so the choice is deterministic.
+   * The cheapest bid wins; ties go to the less loaded executor, then to the executor that already
+   * has the module compiled, then to the lower DID so the choice is deterministic.
    */
   static BidSelectionPolicy cheapest() {
     return bids ->

@@ -38,9 +38,11 @@ public final class PendingResults {
   public Verdict accept(ComputeTaskResult result) {
     Pending p = pending.remove(result.getAssignmentId());
     if (p == null) {
-      return new Verdict(false, "no task is waiting for assignment '" + result.getAssignmentId() + "'");
+      return new Verdict(
+          false, "no task is waiting for assignment '" + result.getAssignmentId() + "'");
     }
-    String rejection = ResultCheck.check(p.task(), p.expectedExecutor(), result.getAssignmentId(), result);
+    String rejection =
+        ResultCheck.check(p.task(), p.expectedExecutor(), result.getAssignmentId(), result);
     p.future().complete(new Arrival(result, rejection));
     return rejection == null ? new Verdict(true, "") : new Verdict(false, rejection);
   }

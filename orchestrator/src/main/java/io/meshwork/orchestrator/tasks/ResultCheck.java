@@ -8,8 +8,8 @@ import io.meshwork.receipt.format.ReceiptVerifier;
 
 /**
  * Checks a returned result against its task before it is accepted: the receipt must be signed by
- * the executor that ran it and describe this task, module and input; in hash mode the bytes must
- * be the ones the receipt commits to.
+ * the executor that ran it and describe this task, module and input; in hash mode the bytes must be
+ * the ones the receipt commits to.
  */
 final class ResultCheck {
   private ResultCheck() {}
@@ -17,8 +17,8 @@ final class ResultCheck {
   /**
    * Returns null when the result passes, or the reason it does not.
    *
-   * @param expectedExecutor the executor the task was assigned to, or null when delegated (then
-   *     any executor whose receipt verifies may have run it)
+   * @param expectedExecutor the executor the task was assigned to, or null when delegated (then any
+   *     executor whose receipt verifies may have run it)
    */
   static String check(
       TaskSpec task, String expectedExecutor, String assignmentId, ComputeTaskResult result) {
@@ -36,7 +36,9 @@ final class ResultCheck {
       return "the receipt does not verify (" + e.check() + "): " + e.getMessage();
     }
     if (expectedExecutor != null && !expectedExecutor.equals(receipt.getExecutorDid())) {
-      return "the receipt is signed by " + receipt.getExecutorDid() + ", not by the assigned executor";
+      return "the receipt is signed by "
+          + receipt.getExecutorDid()
+          + ", not by the assigned executor";
     }
     if (expectedExecutor != null && !assignmentId.equals(receipt.getAssignmentId())) {
       return "the receipt answers another assignment";

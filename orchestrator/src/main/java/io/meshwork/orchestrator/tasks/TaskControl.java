@@ -1,8 +1,8 @@
 package io.meshwork.orchestrator.tasks;
 
 /**
- * What a running task needs from its job: whether it was cancelled, how much of the budget is
- * left, and where its live assignment is (so a cancel can reach it).
+ * What a running task needs from its job: whether it was cancelled, how much of the budget is left,
+ * and where its live assignment is (so a cancel can reach it).
  */
 public interface TaskControl {
   /** Whether the job was cancelled or has failed; the task stops as soon as it sees this. */

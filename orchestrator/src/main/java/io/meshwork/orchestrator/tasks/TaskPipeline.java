@@ -37,14 +37,13 @@ import java.util.function.Supplier;
 import java.util.logging.Logger;
 
 /**
- * Places one task on the mesh as RFC 0016 describes: announce to the executors, collect bids
- * until T2 (rebroadcasting every T1, up to N1 times, while none come), select by policy, assign
- * (retrying up to N3 times when the executor does not acknowledge), and wait for the result.
- * A failed, timed-out or rejected attempt goes to a different executor, up to the job's
- * {@code retry_count}.
+ * Places one task on the mesh as RFC 0016 describes: announce to the executors, collect bids until
+ * T2 (rebroadcasting every T1, up to N1 times, while none come), select by policy, assign (retrying
+ * up to N3 times when the executor does not acknowledge), and wait for the result. A failed,
+ * timed-out or rejected attempt goes to a different executor, up to the job's {@code retry_count}.
  *
- * <p>Timings come from settings {@code rfc0016.t1-ms} (500), {@code rfc0016.t2-ms} (1000),
- * {@code rfc0016.n1} (3) and {@code rfc0016.n3} (2).
+ * <p>Timings come from settings {@code rfc0016.t1-ms} (500), {@code rfc0016.t2-ms} (1000), {@code
+ * rfc0016.n1} (3) and {@code rfc0016.n3} (2).
  */
 public final class TaskPipeline {
   private static final Logger LOG = Logger.getLogger(TaskPipeline.class.getName());
@@ -111,14 +110,23 @@ public final class TaskPipeline {
         control.unreserve(winner.offer().getPrice());
         attempt--;
         if (clock.millis() >= task.deadlineMillis()) {
-          throw new TaskFailedException("TIMED_OUT", "task " + task.taskId() + " found no free executor before the job's deadline");
+          throw new TaskFailedException(
+              "TIMED_OUT",
+              "task " + task.taskId() + " found no free executor before the job's deadline");
         }
         sleep(busyBackoff);
       } catch (AttemptFailed e) {
         control.unreserve(winner.offer().getPrice());
         excluded.add(winner.executor().endpoint());
         failures.add(winner.offer().getExecutorDid() + ": " + e.getMessage());
-        LOG.info(() -> "task " + task.taskId() + " attempt failed on " + winner.executor().endpoint() + ": " + e.getMessage());
+        LOG.info(
+            () ->
+                "task "
+                    + task.taskId()
+                    + " attempt failed on "
+                    + winner.executor().endpoint()
+                    + ": "
+                    + e.getMessage());
       }
     }
     throw new TaskFailedException(
@@ -132,8 +140,8 @@ public final class TaskPipeline {
   }
 
   /**
-   * Runs {@code task} on the peer orchestrator {@code peer} (which runs it on its own
-   * executors); falls back to this orchestrator's executors when the peer refuses or fails.
+   * Runs {@code task} on the peer orchestrator {@code peer} (which runs it on its own executors);
+   * falls back to this orchestrator's executors when the peer refuses or fails.
    */
   public TaskOutcome runDelegated(TaskSpec task, String peer, TaskControl control) {
     checkStopped(task, control);
@@ -162,7 +170,15 @@ public final class TaskPipeline {
       return outcome(task, result, charged);
     } catch (AttemptFailed | StatusRuntimeException e) {
       pending.forget(delegationId);
-      LOG.info(() -> "delegation of " + task.taskId() + " to " + peer + " failed (" + e.getMessage() + "); running it here");
+      LOG.info(
+          () ->
+              "delegation of "
+                  + task.taskId()
+                  + " to "
+                  + peer
+                  + " failed ("
+                  + e.getMessage()
+                  + "); running it here");
       return runOnExecutors(task, control);
     } finally {
       control.unassigned(delegationId);
@@ -209,7 +225,11 @@ public final class TaskPipeline {
         } else {
           reasons.put(
               b.offer().getExecutorDid(),
-              "bid " + b.offer().getPrice() + " mana, above the " + budget + " the budget has left");
+              "bid "
+                  + b.offer().getPrice()
+                  + " mana, above the "
+                  + budget
+                  + " the budget has left");
         }
       }
       while (!affordable.isEmpty()) {
@@ -315,7 +335,10 @@ public final class TaskPipeline {
       }
     }
     throw new AttemptFailed(
-        "no acknowledgement after " + (n3 + 1) + " tries: " + (last == null ? "" : last.getStatus()));
+        "no acknowledgement after "
+            + (n3 + 1)
+            + " tries: "
+            + (last == null ? "" : last.getStatus()));
   }
 
   private ComputeTaskPacket packet(TaskSpec task, boolean withModule) {
@@ -327,7 +350,10 @@ public final class TaskPipeline {
             .setChunkData(ByteString.copyFrom(task.chunk()))
             .setWasmModuleHash(task.moduleCid())
             .setDelegationDepth(task.delegationDepth())
-            .setTimeoutMs((int) Math.min(Integer.MAX_VALUE, Math.max(0, task.deadlineMillis() - clock.millis())))
+            .setTimeoutMs(
+                (int)
+                    Math.min(
+                        Integer.MAX_VALUE, Math.max(0, task.deadlineMillis() - clock.millis())))
             .setLimits(task.limits())
             .setMaxPrice(task.maxPrice())
             .setVerificationMode(task.verification())

@@ -11,8 +11,8 @@ import io.helidon.webserver.observe.metrics.MetricsObserver;
 import java.util.function.BooleanSupplier;
 
 /**
- * The admin port of a service: {@code /observe/health} (live and ready) and Prometheus metrics
- * at {@code /observe/metrics}.
+ * The admin port of a service: {@code /observe/health} (live and ready) and Prometheus metrics at
+ * {@code /observe/metrics}.
  *
  * <p>It is a separate HTTP server so that probes and scrapes never queue behind gRPC calls.
  */
@@ -31,7 +31,8 @@ public final class AdminServer implements AutoCloseable {
    * @param live whether the process works at all
    * @param ready whether the service can take calls
    */
-  public static AdminServer start(String host, int port, BooleanSupplier live, BooleanSupplier ready) {
+  public static AdminServer start(
+      String host, int port, BooleanSupplier live, BooleanSupplier ready) {
     MeterRegistry registry = Services.get(MeterRegistry.class);
     HealthObserver health =
         HealthObserver.builder()

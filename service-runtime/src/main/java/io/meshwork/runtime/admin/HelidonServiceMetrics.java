@@ -13,8 +13,8 @@ import java.util.function.DoubleSupplier;
 /**
  * {@link ServiceMetrics} on Helidon's meter registry, every meter tagged with the service name.
  *
- * <p>The registry is JVM-wide, and the development mesh runs several services in one JVM, so
- * the {@code service} tag is what keeps their figures apart on a shared scrape.
+ * <p>The registry is JVM-wide, and the development mesh runs several services in one JVM, so the
+ * {@code service} tag is what keeps their figures apart on a shared scrape.
  */
 public final class HelidonServiceMetrics implements ServiceMetrics {
   private final MeterRegistry registry;
@@ -33,14 +33,16 @@ public final class HelidonServiceMetrics implements ServiceMetrics {
   @Override
   public ServiceMetrics.Counter counter(String name, String description, String... tags) {
     io.helidon.metrics.api.Counter c =
-        registry.getOrCreate(io.helidon.metrics.api.Counter.builder(name).description(description).tags(tags(tags)));
+        registry.getOrCreate(
+            io.helidon.metrics.api.Counter.builder(name).description(description).tags(tags(tags)));
     return c::increment;
   }
 
   @Override
   public ServiceMetrics.Timer timer(String name, String description, String... tags) {
     io.helidon.metrics.api.Timer t =
-        registry.getOrCreate(io.helidon.metrics.api.Timer.builder(name).description(description).tags(tags(tags)));
+        registry.getOrCreate(
+            io.helidon.metrics.api.Timer.builder(name).description(description).tags(tags(tags)));
     return nanos -> t.record(nanos, TimeUnit.NANOSECONDS);
   }
 

@@ -17,8 +17,8 @@ import io.meshwork.runtime.errors.MeshException;
  * Authenticates every call with the bearer token of AUTH.md and makes the caller available to
  * handlers through {@link Caller#current()}.
  *
- * <p>The health and reflection services are open, because probes and tools such as grpcurl
- * must reach them without a key; every other method requires a valid token.
+ * <p>The health and reflection services are open, because probes and tools such as grpcurl must
+ * reach them without a key; every other method requires a valid token.
  */
 public final class AuthInterceptor implements ServerInterceptor {
   private final TokenVerifier verifier;
@@ -34,7 +34,8 @@ public final class AuthInterceptor implements ServerInterceptor {
   public <Q, R> ServerCall.Listener<Q> interceptCall(
       ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
     String service = call.getMethodDescriptor().getServiceName();
-    if (service != null && (service.startsWith("grpc.health.") || service.startsWith("grpc.reflection."))) {
+    if (service != null
+        && (service.startsWith("grpc.health.") || service.startsWith("grpc.reflection."))) {
       return next.startCall(call, headers);
     }
     String header = headers.get(BearerCredentials.AUTHORIZATION);

@@ -55,7 +55,9 @@ public record Caller(String did, boolean service, boolean operator) {
     return this;
   }
 
-  /** Runs {@code body} as if this caller had made the current call (for tests and internal work). */
+  /**
+   * Runs {@code body} as if this caller had made the current call (for tests and internal work).
+   */
   public <T> T callAs(java.util.concurrent.Callable<T> body) throws Exception {
     return Context.current().withValue(KEY, this).call(body);
   }

@@ -12,9 +12,9 @@ import java.util.Optional;
  * Settings read from a YAML file through Helidon Config, overridden by environment variables.
  *
  * <p>A key such as {@code auth.service-dids} is overridden by {@code MESHWORK_AUTH_SERVICE_DIDS}:
- * the key upper-cased with dots and dashes turned into underscores. Lookups go from key to
- * variable name, so the mapping never has to be guessed backwards. YAML lists read as
- * comma-separated values.
+ * the key upper-cased with dots and dashes turned into underscores. Lookups go from key to variable
+ * name, so the mapping never has to be guessed backwards. YAML lists read as comma-separated
+ * values.
  */
 public final class HelidonSettings implements Settings {
   private final Config config;

@@ -61,7 +61,10 @@ public interface Settings {
                 parse(
                     key,
                     v,
-                    s -> s.startsWith("P") ? Duration.parse(s) : Duration.ofMillis(Long.parseLong(s))))
+                    s ->
+                        s.startsWith("P")
+                            ? Duration.parse(s)
+                            : Duration.ofMillis(Long.parseLong(s))))
         .orElse(fallback);
   }
 

@@ -15,8 +15,8 @@ import java.util.logging.Logger;
 /**
  * Turns any failure raised while serving a call into the status the caller sees.
  *
- * <p>This is the only place in a service that decides status codes. A {@link MeshException}
- * keeps its kind, reason and metadata; a status that came from a downstream call passes through
+ * <p>This is the only place in a service that decides status codes. A {@link MeshException} keeps
+ * its kind, reason and metadata; a status that came from a downstream call passes through
  * unchanged; anything else is an {@code INTERNAL} error, logged here with its stack trace and
  * reported to the caller without one.
  */

@@ -4,8 +4,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * A failure a domain core reports to its caller, carrying the status kind, a stable reason code
- * and a message for people.
+ * A failure a domain core reports to its caller, carrying the status kind, a stable reason code and
+ * a message for people.
  *
  * <p>Domain code throws this and never touches gRPC types; {@link ErrorMapping} turns it into a
  * status with a {@code google.rpc.ErrorInfo} detail at the edge.

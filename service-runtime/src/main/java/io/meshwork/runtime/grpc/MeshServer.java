@@ -19,11 +19,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
 /**
- * The gRPC server of one Meshwork service: its own services plus reflection and health, behind
- * the authentication and metrics interceptors, with a bounded message size and a graceful stop.
+ * The gRPC server of one Meshwork service: its own services plus reflection and health, behind the
+ * authentication and metrics interceptors, with a bounded message size and a graceful stop.
  *
- * <p>It takes a {@link ServerBuilder} so that production hands it a Netty builder bound to a
- * port and tests hand it an in-process one: both run the same wiring.
+ * <p>It takes a {@link ServerBuilder} so that production hands it a Netty builder bound to a port
+ * and tests hand it an in-process one: both run the same wiring.
  */
 public final class MeshServer {
   private static final Logger LOG = Logger.getLogger(MeshServer.class.getName());
@@ -91,8 +91,8 @@ public final class MeshServer {
   }
 
   /**
-   * Stops taking calls, lets in-flight calls finish within the grace period, then cancels what
-   * is left.
+   * Stops taking calls, lets in-flight calls finish within the grace period, then cancels what is
+   * left.
    */
   public void stop() {
     health.enterTerminalState();

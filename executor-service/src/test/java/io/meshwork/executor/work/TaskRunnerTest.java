@@ -1,0 +1,318 @@
+package io.meshwork.executor.work;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.google.protobuf.ByteString;
+import io.meshwork.compute.v1.ComputeTaskPacket;
+import io.meshwork.compute.v1.ComputeTaskResult;
+import io.meshwork.content.Cid;
+import io.meshwork.executor.sandbox.ChicoryEngine;
+import io.meshwork.executor.sandbox.ModuleCache;
+import io.meshwork.identity.Identity;
+import io.meshwork.mesh.v1.AssignJobV1;
+import io.meshwork.mesh.v1.ExecutionReceipt;
+import io.meshwork.mesh.v1.JobErrorKind;
+import io.meshwork.mesh.v1.ResourceLimits;
+import io.meshwork.receipt.format.ReceiptVerifier;
+import io.meshwork.runtime.ServiceMetrics;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class TaskRunnerTest {
+  private static final ChicoryEngine ENGINE = new ChicoryEngine();
+  private static final String ORCHESTRATOR = "did:key:zOrchestratorForTests";
+  private static final String ENDPOINT = "orchestrator.test:7000";
+  private static final byte[] WORD_COUNT = wordCount();
+  private static final byte[] UNREACHABLE = resource("unreachable");
+  private static final byte[] ENDLESS_LOOP = resource("endless-loop");
+
+  /** A sink that keeps what it is given. */
+  private static final class RecordingSink implements ResultSink {
+    final BlockingQueue<ComputeTaskResult> delivered = new LinkedBlockingQueue<>();
+    final BlockingQueue<String> endpoints = new LinkedBlockingQueue<>();
+
+    @Override
+    public boolean deliver(String endpoint, ComputeTaskResult result) {
+      endpoints.add(endpoint);
+      delivered.add(result);
+      return true;
+    }
+  }
+
+  private final Identity identity = Identity.generate();
+  private final RecordingSink sink = new RecordingSink();
+  private TaskRunner runner;
+
+  @AfterEach
+  void closeRunner() {
+    if (runner != null) {
+      runner.close();
+    }
+  }
+
+  private static byte[] wordCount() {
+    try {
+      return Files.readAllBytes(Path.of("..", "examples", "wordcount", "wordcount.wasm"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static byte[] resource(String name) {
+    try (InputStream in = TaskRunnerTest.class.getResourceAsStream("/modules/" + name + ".wasm")) {
+      if (in == null) {
+        throw new IllegalStateException("no test module " + name);
+      }
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private TaskRunner runner(int slots, int queueLimit) {
+    runner =
+        new TaskRunner(
+            ENGINE,
+            new ModuleCache(8),
+            identity,
+            sink,
+            Clock.systemUTC(),
+            slots,
+            queueLimit,
+            1L << 20,
+            ServiceMetrics.none());
+    return runner;
+  }
+
+  private AssignJobV1 assignment(String assignmentId) {
+    return AssignJobV1.newBuilder()
+        .setJobId("job-1:0")
+        .setExecutorDid(identity.did())
+        .setAssignmentId(assignmentId)
+        .setPrice(5)
+        .build();
+  }
+
+  private static ComputeTaskPacket.Builder task(byte[] module, String chunk) {
+    return ComputeTaskPacket.newBuilder()
+        .setTaskId("job-1:0")
+        .setParentJobId("job-1")
+        .setChunkIndex(0)
+        .setChunkData(ByteString.copyFromUtf8(chunk))
+        .setWasmModuleHash(Cid.of(module))
+        .setWasmModule(ByteString.copyFrom(module));
+  }
+
+  /** A task that spins until its wall-time limit, or until cancelled. */
+  private static ComputeTaskPacket endless(int wallTimeMs) {
+    return task(ENDLESS_LOOP, "spin")
+        .setLimits(ResourceLimits.newBuilder().setWallTimeMs(wallTimeMs))
+        .build();
+  }
+
+  private ComputeTaskResult nextResult() throws InterruptedException {
+    ComputeTaskResult result = sink.delivered.poll(30, TimeUnit.SECONDS);
+    assertNotNull(result, "no result was delivered");
+    return result;
+  }
+
+  /** Waits (bounded) until {@code condition} holds. */
+  private static void eventually(String what, BooleanSupplier condition)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        fail("gave up waiting until " + what);
+      }
+      Thread.sleep(20);
+    }
+  }
+
+  @Test
+  void wordCountTaskCompletesWithAVerifiableReceipt() throws Exception {
+    TaskRunner runner = runner(2, 2);
+    ComputeTaskPacket packet = task(WORD_COUNT, "the quick brown fox\n").build();
+
+    TaskRunner.Acceptance acceptance =
+        runner.assign(assignment("a-1"), packet, ENDPOINT, ORCHESTRATOR);
+
+    assertTrue(acceptance.accepted(), acceptance.message());
+    ComputeTaskResult result = nextResult();
+    assertEquals(ENDPOINT, sink.endpoints.take());
+    assertEquals("completed", result.getStatus());
+    assertEquals("4", result.getResultData().toString(StandardCharsets.US_ASCII));
+    assertEquals("a-1", result.getAssignmentId());
+    assertEquals("job-1:0", result.getTaskId());
+    assertEquals(identity.did(), result.getWorkerId());
+    assertEquals(Cid.of(result.getResultData().toByteArray()), result.getResultHash());
+
+    assertEquals(1, result.getReceiptsCount());
+    ExecutionReceipt receipt = result.getReceipts(0);
+    ReceiptVerifier.verify(receipt);
+    assertEquals(identity.did(), receipt.getExecutorDid());
+    assertEquals(ORCHESTRATOR, receipt.getOrchestratorDid());
+    assertEquals("a-1", receipt.getAssignmentId());
+    assertEquals(Cid.of(WORD_COUNT), receipt.getModuleCid());
+    assertEquals(Cid.of(packet.getChunkData().toByteArray()), receipt.getInputCid());
+    assertTrue(Cid.matches(receipt.getOutputCid(), result.getResultData().toByteArray()));
+    assertEquals("execute", receipt.getExportName());
+    assertEquals("chicory-compiler", receipt.getEngine());
+    // Zero limits in the packet become the sandbox defaults, recorded in the receipt.
+    assertEquals(30_000, receipt.getLimits().getWallTimeMs());
+    assertTrue(runner.hasModule(Cid.of(WORD_COUNT)));
+  }
+
+  @Test
+  void cachedModuleRunsWithoutItsBytes() throws Exception {
+    TaskRunner runner = runner(1, 1);
+    assertTrue(
+        runner
+            .assign(assignment("a-1"), task(WORD_COUNT, "a b\n").build(), ENDPOINT, ORCHESTRATOR)
+            .accepted());
+    assertEquals("completed", nextResult().getStatus());
+
+    ComputeTaskPacket withoutBytes = task(WORD_COUNT, "a b c\n").clearWasmModule().build();
+    assertTrue(runner.assign(assignment("a-2"), withoutBytes, ENDPOINT, ORCHESTRATOR).accepted());
+    assertEquals("3", nextResult().getResultData().toString(StandardCharsets.US_ASCII));
+  }
+
+  @Test
+  void unknownModuleWithoutBytesIsRefusedAsMissing() {
+    TaskRunner runner = runner(1, 1);
+    ComputeTaskPacket packet =
+        task(WORD_COUNT, "words\n")
+            .clearWasmModule()
+            .setWasmModuleHash(Cid.of("a module nobody sent".getBytes(StandardCharsets.UTF_8)))
+            .build();
+
+    TaskRunner.Acceptance acceptance =
+        runner.assign(assignment("a-1"), packet, ENDPOINT, ORCHESTRATOR);
+
+    assertFalse(acceptance.accepted());
+    assertEquals(TaskRunner.Refusal.MODULE_MISSING, acceptance.refusal());
+    assertTrue(runner.hasRoom());
+  }
+
+  @Test
+  void moduleBytesThatDoNotMatchTheirHashAreRefusedAsInvalid() {
+    TaskRunner runner = runner(1, 1);
+    ComputeTaskPacket packet =
+        task(WORD_COUNT, "words\n").setWasmModuleHash(Cid.of(UNREACHABLE)).build();
+
+    TaskRunner.Acceptance acceptance =
+        runner.assign(assignment("a-1"), packet, ENDPOINT, ORCHESTRATOR);
+
+    assertEquals(TaskRunner.Refusal.MODULE_INVALID, acceptance.refusal());
+    assertFalse(runner.hasModule(Cid.of(UNREACHABLE)));
+  }
+
+  @Test
+  void sameAssignmentAssignedTwiceRunsOnce() throws Exception {
+    TaskRunner runner = runner(2, 2);
+    // Long enough that the first run is certainly still going when the retry arrives.
+    ComputeTaskPacket packet = endless(1_000);
+
+    assertTrue(runner.assign(assignment("a-1"), packet, ENDPOINT, ORCHESTRATOR).accepted());
+    assertTrue(runner.assign(assignment("a-1"), packet, ENDPOINT, ORCHESTRATOR).accepted());
+    assertEquals(0.5, runner.load());
+
+    ComputeTaskResult result = nextResult();
+    assertEquals("a-1", result.getAssignmentId());
+    // A run delivers before it leaves the admitted count, so once that count is zero every run
+    // that was ever started has delivered.
+    eventually("no task is admitted", () -> runner.load() == 0);
+    assertTrue(sink.delivered.isEmpty(), "the assignment ran more than once");
+  }
+
+  @Test
+  void trappingModuleGivesAFailedResultOfKindTrap() throws Exception {
+    TaskRunner runner = runner(1, 1);
+
+    assertTrue(
+        runner
+            .assign(assignment("a-1"), task(UNREACHABLE, "input").build(), ENDPOINT, ORCHESTRATOR)
+            .accepted());
+
+    ComputeTaskResult result = nextResult();
+    assertEquals("failed", result.getStatus());
+    assertEquals(0, result.getReceiptsCount());
+    assertEquals(JobErrorKind.JOB_ERROR_KIND_TRAP, result.getError().getKind());
+    assertEquals("execute", result.getError().getExportName());
+    assertEquals(identity.did(), result.getError().getExecutorDid());
+    assertEquals("job-1:0", result.getError().getJobId());
+    assertFalse(result.getError().getMessage().isEmpty());
+  }
+
+  @Test
+  void wallTimeLimitFromThePacketIsApplied() throws Exception {
+    TaskRunner runner = runner(1, 0);
+
+    assertTrue(runner.assign(assignment("a-1"), endless(300), ENDPOINT, ORCHESTRATOR).accepted());
+
+    ComputeTaskResult result = nextResult();
+    assertEquals("failed", result.getStatus());
+    assertEquals(JobErrorKind.JOB_ERROR_KIND_WALL_TIME, result.getError().getKind());
+  }
+
+  @Test
+  void fullRunnerRefusesAnotherAssignmentAsBusy() throws Exception {
+    TaskRunner runner = runner(1, 0);
+
+    assertTrue(runner.assign(assignment("a-1"), endless(2_000), ENDPOINT, ORCHESTRATOR).accepted());
+    assertFalse(runner.hasRoom());
+
+    TaskRunner.Acceptance second =
+        runner.assign(assignment("a-2"), endless(2_000), ENDPOINT, ORCHESTRATOR);
+
+    assertFalse(second.accepted());
+    assertEquals(TaskRunner.Refusal.BUSY, second.refusal());
+    // The refusal must not leak an admission: once the first task ends there is room again.
+    assertEquals(JobErrorKind.JOB_ERROR_KIND_WALL_TIME, nextResult().getError().getKind());
+    eventually("the runner has room", runner::hasRoom);
+    assertEquals(0.0, runner.load());
+  }
+
+  @Test
+  void cancellingARunningTaskDeliversNothingAndFreesTheSlot() throws Exception {
+    TaskRunner runner = runner(1, 0);
+    // The wall time is far beyond the test, so only the cancel can end the run.
+    assertTrue(
+        runner.assign(assignment("a-1"), endless(600_000), ENDPOINT, ORCHESTRATOR).accepted());
+    eventually("the task is running", () -> runner.runningTasks() == 1);
+
+    assertTrue(runner.cancel("a-1"));
+
+    eventually("the runner has room", runner::hasRoom);
+    assertEquals(0, runner.runningTasks());
+    assertNull(sink.delivered.peek(), "a cancelled task delivered a result");
+    assertFalse(runner.cancel("a-1"));
+
+    // The freed slot takes new work.
+    assertTrue(
+        runner
+            .assign(assignment("a-2"), task(WORD_COUNT, "x y\n").build(), ENDPOINT, ORCHESTRATOR)
+            .accepted());
+    assertEquals("a-2", nextResult().getAssignmentId());
+  }
+
+  @Test
+  void cancellingAnUnknownAssignmentReturnsFalse() {
+    assertFalse(runner(1, 0).cancel("never-assigned"));
+  }
+}

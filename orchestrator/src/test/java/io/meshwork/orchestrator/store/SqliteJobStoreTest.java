@@ -1,0 +1,207 @@
+package io.meshwork.orchestrator.store;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SqliteJobStoreTest {
+  @TempDir Path dir;
+
+  private Path journal() {
+    return dir.resolve("jobs.db");
+  }
+
+  private static JobRecord job(String id, String state, long submittedAt) {
+    return new JobRecord(
+        id,
+        "did:key:zSubmitter",
+        state,
+        ("manifest of " + id).getBytes(StandardCharsets.UTF_8),
+        new byte[] {1, 2, 3},
+        "hold-" + id,
+        1000,
+        0,
+        0,
+        0,
+        0,
+        null,
+        null,
+        null,
+        submittedAt,
+        0);
+  }
+
+  private static TaskRecord task(String jobId, int chunk, String export) {
+    String taskId = jobId + ":" + (export.equals("merge") ? "merge" : chunk);
+    return new TaskRecord(
+        taskId,
+        jobId,
+        chunk,
+        export,
+        "did:key:zExecutor",
+        7,
+        ("result " + taskId).getBytes(StandardCharsets.UTF_8),
+        "bresult" + chunk,
+        "breceipt" + chunk,
+        chunk);
+  }
+
+  private static void assertSameJob(JobRecord expected, JobRecord actual) {
+    assertEquals(expected.jobId(), actual.jobId());
+    assertEquals(expected.submitterDid(), actual.submitterDid());
+    assertEquals(expected.state(), actual.state());
+    assertArrayEquals(expected.manifest(), actual.manifest());
+    assertArrayEquals(expected.manifestDigest(), actual.manifestDigest());
+    assertEquals(expected.holdId(), actual.holdId());
+    assertEquals(expected.budget(), actual.budget());
+    assertEquals(expected.spent(), actual.spent());
+    assertEquals(expected.refunded(), actual.refunded());
+    assertEquals(expected.totalChunks(), actual.totalChunks());
+    assertEquals(expected.completedChunks(), actual.completedChunks());
+    assertEquals(expected.errorMessage(), actual.errorMessage());
+    assertArrayEquals(expected.result(), actual.result());
+    assertEquals(expected.resultCid(), actual.resultCid());
+    assertEquals(expected.submittedAt(), actual.submittedAt());
+    assertEquals(expected.finishedAt(), actual.finishedAt());
+  }
+
+  @Test
+  void insertFindAndUpdateRoundTrip() {
+    try (SqliteJobStore store = new SqliteJobStore(journal())) {
+      JobRecord pending = job("job-1", "pending", 100);
+      assertTrue(store.insert(pending));
+      JobRecord found = store.find("job-1").orElseThrow();
+      assertSameJob(pending, found);
+      assertNull(found.result());
+
+      JobRecord done =
+          new JobRecord(
+              "job-1",
+              pending.submitterDid(),
+              "completed",
+              pending.manifest(),
+              pending.manifestDigest(),
+              pending.holdId(),
+              1000,
+              60,
+              940,
+              3,
+              3,
+              null,
+              "merged".getBytes(StandardCharsets.UTF_8),
+              "bmerged",
+              100,
+              200);
+      store.update(done);
+      assertSameJob(done, store.find("job-1").orElseThrow());
+    }
+  }
+
+  @Test
+  void unknownJobIsNotFound() {
+    try (SqliteJobStore store = new SqliteJobStore(journal())) {
+      assertTrue(store.find("nope").isEmpty());
+    }
+  }
+
+  @Test
+  void insertingAnExistingIdReturnsFalseAndKeepsTheFirst() {
+    try (SqliteJobStore store = new SqliteJobStore(journal())) {
+      assertTrue(store.insert(job("job-1", "pending", 100)));
+      assertFalse(store.insert(job("job-1", "failed", 999)));
+
+      JobRecord kept = store.find("job-1").orElseThrow();
+      assertEquals("pending", kept.state());
+      assertEquals(100, kept.submittedAt());
+    }
+  }
+
+  @Test
+  void unfinishedListsOnlyJobsThatHaveNotEndedOldestFirst() {
+    try (SqliteJobStore store = new SqliteJobStore(journal())) {
+      store.insert(job("computing", "computing", 300));
+      store.insert(job("completed", "completed", 50));
+      store.insert(job("pending", "pending", 100));
+      store.insert(job("failed", "failed", 60));
+      store.insert(job("assigned", "assigned", 200));
+      store.insert(job("cancelled", "cancelled", 70));
+      store.insert(job("verifying", "verifying", 400));
+
+      List<String> ids = store.unfinished().stream().map(JobRecord::jobId).toList();
+
+      assertEquals(List.of("pending", "assigned", "computing", "verifying"), ids);
+    }
+  }
+
+  @Test
+  void savingATaskTwiceKeepsOneRow() {
+    try (SqliteJobStore store = new SqliteJobStore(journal())) {
+      store.saveTask(task("job-1", 0, "execute"));
+      store.saveTask(task("job-1", 0, "execute"));
+
+      List<TaskRecord> tasks = store.tasks("job-1");
+      assertEquals(1, tasks.size());
+      assertEquals("job-1:0", tasks.get(0).taskId());
+    }
+  }
+
+  @Test
+  void tasksComeInChunkOrderWithTheMergeLast() {
+    try (SqliteJobStore store = new SqliteJobStore(journal())) {
+      store.saveTask(task("job-1", 2, "execute"));
+      // The merge task's chunk index is below the others' so ordering by index alone would fail.
+      store.saveTask(task("job-1", 0, "merge"));
+      store.saveTask(task("job-1", 1, "execute"));
+      store.saveTask(task("job-1", 0, "execute"));
+      store.saveTask(task("other-job", 0, "execute"));
+
+      List<String> ids = store.tasks("job-1").stream().map(TaskRecord::taskId).toList();
+
+      assertEquals(List.of("job-1:0", "job-1:1", "job-1:2", "job-1:merge"), ids);
+    }
+  }
+
+  @Test
+  void taskFieldsRoundTrip() {
+    try (SqliteJobStore store = new SqliteJobStore(journal())) {
+      TaskRecord saved = task("job-1", 4, "execute");
+      store.saveTask(saved);
+
+      TaskRecord read = store.tasks("job-1").get(0);
+      assertEquals(saved.taskId(), read.taskId());
+      assertEquals(saved.jobId(), read.jobId());
+      assertEquals(saved.chunkIndex(), read.chunkIndex());
+      assertEquals(saved.exportName(), read.exportName());
+      assertEquals(saved.executorDid(), read.executorDid());
+      assertEquals(saved.price(), read.price());
+      assertArrayEquals(saved.result(), read.result());
+      assertEquals(saved.resultCid(), read.resultCid());
+      assertEquals(saved.receiptCid(), read.receiptCid());
+      assertEquals(saved.logIndex(), read.logIndex());
+    }
+  }
+
+  @Test
+  void reopeningKeepsJobsAndTasks() {
+    JobRecord pending = job("job-1", "computing", 100);
+    try (SqliteJobStore store = new SqliteJobStore(journal())) {
+      store.insert(pending);
+      store.saveTask(task("job-1", 0, "execute"));
+    }
+    try (SqliteJobStore reopened = new SqliteJobStore(journal())) {
+      assertSameJob(pending, reopened.find("job-1").orElseThrow());
+      assertEquals(1, reopened.unfinished().size());
+      assertEquals(1, reopened.tasks("job-1").size());
+      // Migrations must not run again on an existing journal.
+      assertTrue(reopened.insert(job("job-2", "pending", 200)));
+    }
+  }
+}

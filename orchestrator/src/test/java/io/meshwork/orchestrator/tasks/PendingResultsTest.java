@@ -1,0 +1,210 @@
+package io.meshwork.orchestrator.tasks;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import io.meshwork.compute.v1.ComputeTaskResult;
+import io.meshwork.content.Cid;
+import io.meshwork.identity.Identity;
+import io.meshwork.mesh.v1.ExecutionReceipt;
+import io.meshwork.mesh.v1.JobErrorKind;
+import io.meshwork.mesh.v1.JobErrorV1;
+import io.meshwork.mesh.v1.ResourceLimits;
+import io.meshwork.receipt.format.ReceiptSigner;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+
+class PendingResultsTest {
+  private static final String ASSIGNMENT = "assignment-1";
+  private static final byte[] MODULE =
+      "not really wasm, only hashed".getBytes(StandardCharsets.UTF_8);
+  private static final byte[] CHUNK = "one two three\n".getBytes(StandardCharsets.UTF_8);
+  private static final byte[] OUTPUT = "3".getBytes(StandardCharsets.UTF_8);
+
+  private final Identity executor = Identity.generate();
+  private final PendingResults pending = new PendingResults();
+
+  private static TaskSpec task() {
+    return new TaskSpec(
+        "job-1:0",
+        "job-1",
+        0,
+        "execute",
+        CHUNK,
+        Cid.of(MODULE),
+        MODULE,
+        ResourceLimits.getDefaultInstance(),
+        100,
+        "word_count",
+        0,
+        "hash",
+        0,
+        Long.MAX_VALUE);
+  }
+
+  private static ExecutionReceipt receipt(Identity signer, byte[] output) {
+    return ReceiptSigner.sign(
+        ExecutionReceipt.newBuilder()
+            .setVersion(1)
+            .setTaskId("job-1:0")
+            .setJobId("job-1")
+            .setExecutorDid(signer.did())
+            .setModuleCid(Cid.of(MODULE))
+            .setInputCid(Cid.of(CHUNK))
+            .setOutputCid(Cid.of(output))
+            .setFuelUsed(10)
+            .setLimits(
+                ResourceLimits.newBuilder()
+                    .setFuel(1_000)
+                    .setMemoryBytes(65_536)
+                    .setWallTimeMs(1_000)
+                    .setStackBytes(1 << 20)
+                    .setMaxOutputBytes(1 << 20))
+            .setEngine("test-engine")
+            .setEngineVersion("1")
+            .setStartedAt(1)
+            .setFinishedAt(2)
+            .setAssignmentId(ASSIGNMENT)
+            .setOrchestratorDid("did:key:zOrchestrator")
+            .setChunkIndex(0)
+            .setExportName("execute")
+            .build(),
+        signer);
+  }
+
+  private static ComputeTaskResult.Builder completed(ExecutionReceipt receipt, byte[] data) {
+    return ComputeTaskResult.newBuilder()
+        .setTaskId("job-1:0")
+        .setAssignmentId(ASSIGNMENT)
+        .setStatus("completed")
+        .setResultData(ByteString.copyFrom(data))
+        .setResultHash(Cid.of(data))
+        .setWorkerId(receipt.getExecutorDid())
+        .addReceipts(receipt);
+  }
+
+  @Test
+  void resultForAnUnknownAssignmentIsNotVerified() {
+    PendingResults.Verdict verdict =
+        pending.accept(completed(receipt(executor, OUTPUT), OUTPUT).build());
+
+    assertFalse(verdict.verified());
+    assertTrue(verdict.reason().contains(ASSIGNMENT), verdict.reason());
+  }
+
+  @Test
+  void correctResultIsVerifiedAndReachesTheWaitingTask() throws Exception {
+    CompletableFuture<PendingResults.Arrival> waiting =
+        pending.expect(ASSIGNMENT, task(), executor.did());
+    ComputeTaskResult result = completed(receipt(executor, OUTPUT), OUTPUT).build();
+
+    PendingResults.Verdict verdict = pending.accept(result);
+
+    assertTrue(verdict.verified(), verdict.reason());
+    assertEquals("", verdict.reason());
+    assertTrue(waiting.isDone());
+    PendingResults.Arrival arrival = waiting.get();
+    assertSame(result, arrival.result());
+    assertNull(arrival.rejection());
+  }
+
+  @Test
+  void resultIsTakenOnlyOnce() {
+    pending.expect(ASSIGNMENT, task(), executor.did());
+    ComputeTaskResult result = completed(receipt(executor, OUTPUT), OUTPUT).build();
+
+    assertTrue(pending.accept(result).verified());
+    assertFalse(pending.accept(result).verified());
+  }
+
+  @Test
+  void receiptSignedByAnotherExecutorIsRejected() throws Exception {
+    CompletableFuture<PendingResults.Arrival> waiting =
+        pending.expect(ASSIGNMENT, task(), executor.did());
+    Identity stranger = Identity.generate();
+
+    PendingResults.Verdict verdict =
+        pending.accept(completed(receipt(stranger, OUTPUT), OUTPUT).build());
+
+    assertFalse(verdict.verified());
+    assertTrue(verdict.reason().contains(stranger.did()), verdict.reason());
+    assertTrue(verdict.reason().contains("assigned executor"), verdict.reason());
+    assertEquals(verdict.reason(), waiting.get().rejection());
+  }
+
+  @Test
+  void bytesThatDoNotMatchResultHashAreRejected() throws Exception {
+    CompletableFuture<PendingResults.Arrival> waiting =
+        pending.expect(ASSIGNMENT, task(), executor.did());
+    ComputeTaskResult tampered =
+        completed(receipt(executor, OUTPUT), OUTPUT)
+            .setResultData(ByteString.copyFromUtf8("4"))
+            .build();
+
+    PendingResults.Verdict verdict = pending.accept(tampered);
+
+    assertFalse(verdict.verified());
+    assertTrue(verdict.reason().contains("result_hash"), verdict.reason());
+    assertNotNull(waiting.get().rejection());
+  }
+
+  @Test
+  void bytesOtherThanTheReceiptCommitsToAreRejected() {
+    pending.expect(ASSIGNMENT, task(), executor.did());
+    byte[] other = "4".getBytes(StandardCharsets.UTF_8);
+    // result_hash matches the returned bytes, but the signed receipt names other output.
+    ComputeTaskResult swapped = completed(receipt(executor, OUTPUT), other).build();
+
+    PendingResults.Verdict verdict = pending.accept(swapped);
+
+    assertFalse(verdict.verified());
+    assertTrue(verdict.reason().contains("receipt commits to"), verdict.reason());
+  }
+
+  @Test
+  void receiptWithATamperedFieldIsRejected() {
+    pending.expect(ASSIGNMENT, task(), executor.did());
+    ExecutionReceipt forged = receipt(executor, OUTPUT).toBuilder().setFuelUsed(1).build();
+
+    PendingResults.Verdict verdict = pending.accept(completed(forged, OUTPUT).build());
+
+    assertFalse(verdict.verified());
+    assertTrue(verdict.reason().contains("does not verify"), verdict.reason());
+  }
+
+  @Test
+  void failedResultIsNotVerifiedButStillWakesTheTask() throws Exception {
+    CompletableFuture<PendingResults.Arrival> waiting =
+        pending.expect(ASSIGNMENT, task(), executor.did());
+    ComputeTaskResult failed =
+        ComputeTaskResult.newBuilder()
+            .setTaskId("job-1:0")
+            .setAssignmentId(ASSIGNMENT)
+            .setStatus("failed")
+            .setError(
+                JobErrorV1.newBuilder()
+                    .setKind(JobErrorKind.JOB_ERROR_KIND_TRAP)
+                    .setMessage("execute trapped: unreachable"))
+            .build();
+
+    PendingResults.Verdict verdict = pending.accept(failed);
+
+    assertFalse(verdict.verified());
+    assertTrue(verdict.reason().contains("unreachable"), verdict.reason());
+    assertSame(failed, waiting.get().result());
+  }
+
+  @Test
+  void forgottenAssignmentNoLongerTakesResults() {
+    pending.expect(ASSIGNMENT, task(), executor.did());
+    pending.forget(ASSIGNMENT);
+
+    assertFalse(pending.accept(completed(receipt(executor, OUTPUT), OUTPUT).build()).verified());
+  }
+}
