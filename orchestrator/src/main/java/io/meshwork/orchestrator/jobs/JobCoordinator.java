@@ -591,9 +591,9 @@ public final class JobCoordinator implements AutoCloseable {
     job.watchers.add(watcher);
     ComputeJobStatus now = status(job);
     watcher.accept(now);
-    if (!running.containsKey(jobId) && !now.getStatus().equals(JobState.COMPLETED.wireName())) {
+    if (job.done.isDone() && !JobState.fromWire(now.getStatus()).terminal()) {
       // The job ended between the lookup and the registration; send its final state.
-      watcher.accept(status(jobId, caller));
+      watcher.accept(status(job));
     }
     return () -> job.watchers.remove(watcher);
   }
@@ -633,7 +633,6 @@ public final class JobCoordinator implements AutoCloseable {
     if (delegations.putIfAbsent(request.getRequestId(), Boolean.TRUE) != null) {
       return 0;
     }
-    ManifestValidator limitsCheck = validator;
     TaskSpec task =
         new TaskSpec(
             p.getTaskId(),
@@ -643,7 +642,7 @@ public final class JobCoordinator implements AutoCloseable {
             p.getChunkData().toByteArray(),
             p.getWasmModuleHash(),
             p.getWasmModule().toByteArray(),
-            limitsCheck.limits(p.getLimits()),
+            validator.limits(p.getLimits()),
             p.getMaxPrice(),
             "",
             settings.integer("orchestrator.delegated-retry-count", 2),

@@ -190,7 +190,8 @@ public final class ManifestValidator {
     long value = settings.longValue("limits." + name, defaultValue);
     long capValue = settings.longValue("limits.cap." + name, value);
     if (asked == 0) {
-      return value;
+      // The operator's cap bounds the default too, not only what a job asks for.
+      return Math.min(value, capValue);
     }
     if (asked > capValue) {
       throw invalid(

@@ -193,6 +193,14 @@ class ManifestValidatorTest {
   }
 
   @Test
+  void theOperatorsCapAlsoBoundsTheDefaultLimit() {
+    ManifestValidator capped =
+        new ManifestValidator(new MapSettings(Map.of("limits.cap.fuel", "1000")));
+
+    assertEquals(1000, capped.validate(wordCountJob().build(), SUBMITTER).limits().getFuel());
+  }
+
+  @Test
   void memoryLimitMustBeWholePages() {
     assertRefused(
         wordCountJob().setLimits(ResourceLimits.newBuilder().setMemoryBytes(65_536 + 1)).build(),
