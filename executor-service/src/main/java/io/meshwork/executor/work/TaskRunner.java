@@ -20,7 +20,10 @@ import io.meshwork.mesh.v1.ResourceLimits;
 import io.meshwork.receipt.format.ReceiptSigner;
 import io.meshwork.runtime.ServiceMetrics;
 import java.time.Clock;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -67,6 +70,19 @@ public final class TaskRunner implements AutoCloseable {
   private final AtomicInteger active = new AtomicInteger();
   private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
   private final Map<String, Admitted> assignments = new ConcurrentHashMap<>();
+  // Assignments that already ran, so that an AssignTask retried after the task finished is
+  // acknowledged instead of run again. Bounded: a retry comes within seconds, not thousands of
+  // tasks.
+  private final Set<String> finished =
+      Collections.newSetFromMap(
+          new LinkedHashMap<>() {
+            private static final long serialVersionUID = 1L;
+
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+              return size() > 10_000;
+            }
+          });
   private final ServiceMetrics.Counter completed;
   private final ServiceMetrics.Counter failed;
 
@@ -143,7 +159,7 @@ public final class TaskRunner implements AutoCloseable {
       String resultEndpoint,
       String orchestratorDid) {
     String id = assignment.getAssignmentId();
-    if (assignments.containsKey(id)) {
+    if (assignments.containsKey(id) || ranAlready(id)) {
       return new Acceptance(null, "");
     }
     CompiledModule module;
@@ -186,6 +202,12 @@ public final class TaskRunner implements AutoCloseable {
           null);
     }
     return modules.getOrCompile(cid, () -> engine.compile(bytes));
+  }
+
+  private boolean ranAlready(String assignmentId) {
+    synchronized (finished) {
+      return finished.contains(assignmentId);
+    }
   }
 
   /** Stops a queued or running assignment; its result is never delivered. */
@@ -247,6 +269,9 @@ public final class TaskRunner implements AutoCloseable {
       if (holding) {
         active.decrementAndGet();
         running.release();
+      }
+      synchronized (finished) {
+        finished.add(id);
       }
       admitted.decrementAndGet();
       assignments.remove(id);

@@ -241,6 +241,20 @@ class TaskRunnerTest {
   }
 
   @Test
+  void anAssignmentRetriedAfterItFinishedIsAcknowledgedButNotRunAgain() throws Exception {
+    TaskRunner runner = runner(2, 2);
+    ComputeTaskPacket packet = task(WORD_COUNT, "one two three").build();
+
+    assertTrue(runner.assign(assignment("a-1"), packet, ENDPOINT, ORCHESTRATOR).accepted());
+    assertEquals("a-1", nextResult().getAssignmentId());
+    eventually("no task is admitted", () -> runner.load() == 0);
+
+    assertTrue(runner.assign(assignment("a-1"), packet, ENDPOINT, ORCHESTRATOR).accepted());
+    assertEquals(0, runner.load(), "the retry was not admitted to run");
+    assertTrue(sink.delivered.isEmpty(), "the assignment ran again");
+  }
+
+  @Test
   void trappingModuleGivesAFailedResultOfKindTrap() throws Exception {
     TaskRunner runner = runner(1, 1);
 
