@@ -1,4 +1,4 @@
-;; execute spins forever in a tight loop: only the wall-time limit stops it.
+;; execute spins forever in a tight loop: fuel or the wall-time limit stops it.
 (module
   (memory (export "memory") 1)
   (func (export "alloc") (param i32) (result i32) (i32.const 1024))

@@ -1,4 +1,4 @@
-;; execute calls itself without end: only the call-stack limit stops it.
+;; execute calls itself without end: the call-stack limit (or a small fuel budget) stops it.
 (module
   (memory (export "memory") 1)
   (func (export "alloc") (param i32) (result i32) (i32.const 1024))

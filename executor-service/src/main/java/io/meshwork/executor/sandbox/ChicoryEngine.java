@@ -47,7 +47,9 @@ import java.util.function.Function;
  *   <li>Memory: memory 0 is capped through Chicory's memory limits, and a grow past the cap ends
  *       the call (see {@link CappedMemory}); a module whose declared initial memory is above the
  *       cap is refused before it is instantiated.
- *   <li>Fuel: not metered yet; calls report 0 fuel used.
+ *   <li>Fuel: the module is rewritten by {@link FuelInstrumenter} before it is compiled, so it
+ *       counts the instructions it executes in a global that the sandbox sets to the budget before
+ *       each call and reads afterwards. One fuel is one WebAssembly instruction.
  * </ul>
  */
 public final class ChicoryEngine implements WasmEngine {
@@ -94,7 +96,7 @@ public final class ChicoryEngine implements WasmEngine {
 
   /** A module as Chicory holds it: the parsed module and its compiled machine factory. */
   private record ChicoryModule(
-      ModuleInfo info, WasmModule wasm, Function<Instance, Machine> machines)
+      ModuleInfo info, WasmModule wasm, int fuelGlobal, Function<Instance, Machine> machines)
       implements CompiledModule {}
 
   @Override
@@ -106,14 +108,15 @@ public final class ChicoryEngine implements WasmEngine {
       throw new SandboxException(FailureKind.INVALID_MODULE, e.getMessage(), e);
     }
     try {
-      WasmModule module = Parser.parse(wasm);
+      FuelInstrumenter.Metered metered = FuelInstrumenter.instrument(wasm, Parser.parse(wasm));
+      WasmModule module = Parser.parse(metered.wasm());
       // FAIL rather than falling back to the interpreter: an interpreted function would run
       // far slower than its bid assumed, and should be refused up front instead.
       Function<Instance, Machine> machines =
           MachineFactoryCompiler.builder(module)
               .withInterpreterFallback(InterpreterFallback.FAIL)
               .compile();
-      return new ChicoryModule(info, module, machines);
+      return new ChicoryModule(info, module, metered.fuelGlobal(), machines);
     } catch (RuntimeException | StackOverflowError e) {
       throw new SandboxException(
           FailureKind.INVALID_MODULE,
@@ -175,9 +178,10 @@ public final class ChicoryEngine implements WasmEngine {
     } catch (InterruptedException e) {
       worker.interrupt();
       Thread.currentThread().interrupt();
-      throw failure(
+      throw new SandboxException(
           FailureKind.CANCELLED,
           export,
+          call.fuelUsed(),
           export + " was cancelled by its caller",
           call.log.lines(),
           e);
@@ -185,10 +189,16 @@ public final class ChicoryEngine implements WasmEngine {
     if (worker.isAlive()) {
       worker.interrupt();
       awaitStop(worker);
-      throw failure(
+      throw new SandboxException(
           FailureKind.WALL_TIME,
           export,
-          export + " ran past its wall-time limit of " + limits.wallTimeMillis() + " ms",
+          call.fuelUsed(),
+          export
+              + " ran past its wall-time limit of "
+              + limits.wallTimeMillis()
+              + " ms after using "
+              + call.fuelUsed()
+              + " fuel",
           call.log.lines(),
           null);
     }
@@ -271,6 +281,8 @@ public final class ChicoryEngine implements WasmEngine {
     // Written by the worker thread, read by the caller after join(), which orders the two.
     private CallOutcome outcome;
     private SandboxException failure;
+    // Set by the worker once the instance exists; read for the fuel figures.
+    private volatile Instance instance;
 
     Call(ChicoryModule module, String export, byte[] input, SandboxLimits limits) {
       this.module = module;
@@ -284,7 +296,7 @@ public final class ChicoryEngine implements WasmEngine {
         throw failure;
       }
       if (outcome == null) {
-        throw failure(
+        throw failed(
             FailureKind.INTERNAL, export, export + " ended without a result", log.lines(), null);
       }
       return outcome;
@@ -295,8 +307,12 @@ public final class ChicoryEngine implements WasmEngine {
       long started = System.nanoTime();
       try {
         byte[] output = invoke();
+        if (fuelLeft() < 0) {
+          throw fuelExhausted();
+        }
         outcome =
-            new CallOutcome(output, log.lines(), 0, Duration.ofNanos(System.nanoTime() - started));
+            new CallOutcome(
+                output, log.lines(), fuelUsed(), Duration.ofNanos(System.nanoTime() - started));
       } catch (SandboxException e) {
         failure = e;
       } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
@@ -325,6 +341,9 @@ public final class ChicoryEngine implements WasmEngine {
               // A "_start" export is not part of the job ABI and must not run on its own.
               .withStart(false)
               .build();
+      // The fuel global starts at 0; alloc and the export both draw on this one budget.
+      instance.global(module.fuelGlobal()).setValue(limits.fuel());
+      this.instance = instance;
       Memory memory = instance.memory();
 
       int length = input.length;
@@ -338,7 +357,7 @@ public final class ChicoryEngine implements WasmEngine {
       long outputLength = packed & 0xFFFF_FFFFL;
       requireInMemory(export, export + " returned", outputAddress, outputLength, memory);
       if (outputLength > limits.maxOutputBytes()) {
-        throw failure(
+        throw failed(
             FailureKind.OUTPUT_TOO_LARGE,
             export,
             export
@@ -357,7 +376,7 @@ public final class ChicoryEngine implements WasmEngine {
         throws SandboxException {
       long size = (long) memory.pages() * JobAbi.PAGE_BYTES;
       if (address + length > size) {
-        throw failure(
+        throw failed(
             FailureKind.OUTPUT_OUT_OF_BOUNDS,
             name,
             what
@@ -416,11 +435,46 @@ public final class ChicoryEngine implements WasmEngine {
       log.add(memory.readBytes((int) address, kept), kept < length);
     }
 
+    /** Fuel left in the budget; below zero once the guest has run out. */
+    long fuelLeft() {
+      Instance current = instance;
+      return current == null ? limits.fuel() : current.global(module.fuelGlobal()).getValue();
+    }
+
+    /** Fuel used so far (more than the budget when the guest ran out). */
+    long fuelUsed() {
+      return limits.fuel() - fuelLeft();
+    }
+
+    private SandboxException fuelExhausted() {
+      return failed(
+          FailureKind.FUEL_EXHAUSTED,
+          export,
+          export
+              + " ran out of fuel: it needed more than its limit of "
+              + limits.fuel()
+              + " (stopped after "
+              + fuelUsed()
+              + " instructions)",
+          log.lines(),
+          null);
+    }
+
+    private SandboxException failed(
+        FailureKind kind, String export, String message, List<String> lines, Throwable cause) {
+      return new SandboxException(kind, export, fuelUsed(), message, lines, cause);
+    }
+
     private SandboxException classify(Throwable thrown) {
       List<String> lines = log.lines();
+      // The metering code traps only once the budget is gone; whatever else the guest did after
+      // that point is a consequence, so running out is what gets reported.
+      if (fuelLeft() < 0) {
+        return fuelExhausted();
+      }
       for (Throwable t = thrown; t != null; t = t.getCause()) {
         if (t instanceof CappedMemory.LimitReached limit) {
-          return failure(
+          return failed(
               FailureKind.MEMORY_LIMIT,
               export,
               export
@@ -433,11 +487,11 @@ public final class ChicoryEngine implements WasmEngine {
               null);
         }
         if (t instanceof HostTrap trap) {
-          return failure(
+          return failed(
               FailureKind.TRAP, export, export + " trapped: " + trap.getMessage(), lines, null);
         }
         if (t instanceof StackOverflowError) {
-          return failure(
+          return failed(
               FailureKind.STACK_OVERFLOW,
               export,
               export + " exhausted its call stack of " + limits.stackBytes() + " bytes",
@@ -445,7 +499,7 @@ public final class ChicoryEngine implements WasmEngine {
               null);
         }
         if (t instanceof ChicoryInterruptedException) {
-          return failure(
+          return failed(
               FailureKind.WALL_TIME,
               export,
               export
@@ -456,7 +510,7 @@ public final class ChicoryEngine implements WasmEngine {
               null);
         }
         if (t instanceof OutOfMemoryError) {
-          return failure(
+          return failed(
               FailureKind.MEMORY_LIMIT,
               export,
               export + " ran the executor out of heap: " + t.getMessage(),
@@ -465,10 +519,10 @@ public final class ChicoryEngine implements WasmEngine {
         }
       }
       if (thrown instanceof ChicoryException) {
-        return failure(
+        return failed(
             FailureKind.TRAP, export, export + " trapped: " + thrown.getMessage(), lines, thrown);
       }
-      return failure(
+      return failed(
           FailureKind.INTERNAL,
           export,
           export + " failed in the sandbox: " + thrown,

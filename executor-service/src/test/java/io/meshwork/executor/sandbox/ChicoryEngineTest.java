@@ -75,7 +75,7 @@ class ChicoryEngineTest {
     new Random(3).nextBytes(input);
     CallOutcome outcome = ENGINE.call(echo, "execute", input, SandboxLimits.defaults());
     assertArrayEquals(input, outcome.output());
-    assertEquals(0, outcome.fuelUsed());
+    assertTrue(outcome.fuelUsed() > 0, "fuel " + outcome.fuelUsed());
 
     List<byte[]> frames =
         FrameList.decode(ENGINE.call(echo, "split", input, SandboxLimits.defaults()).output());

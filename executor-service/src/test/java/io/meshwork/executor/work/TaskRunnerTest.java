@@ -120,10 +120,30 @@ class TaskRunnerTest {
   }
 
   /** A task that spins until its wall-time limit, or until cancelled. */
+  /** A task that only its wall time (or a cancel) ends: its fuel would last for hours. */
   private static ComputeTaskPacket endless(int wallTimeMs) {
     return task(ENDLESS_LOOP, "spin")
-        .setLimits(ResourceLimits.newBuilder().setWallTimeMs(wallTimeMs))
+        .setLimits(
+            ResourceLimits.newBuilder().setWallTimeMs(wallTimeMs).setFuel(1_000_000_000_000_000L))
         .build();
+  }
+
+  @Test
+  void fuelLimitFromThePacketIsAppliedAndReported() throws Exception {
+    TaskRunner runner = runner(1, 0);
+    ComputeTaskPacket packet =
+        task(ENDLESS_LOOP, "spin")
+            .setLimits(ResourceLimits.newBuilder().setWallTimeMs(30_000).setFuel(100_000))
+            .build();
+
+    assertTrue(runner.assign(assignment("a-1"), packet, ENDPOINT, ORCHESTRATOR).accepted());
+
+    ComputeTaskResult result = nextResult();
+    assertEquals("failed", result.getStatus());
+    assertEquals(JobErrorKind.JOB_ERROR_KIND_FUEL_EXHAUSTED, result.getError().getKind());
+    assertTrue(result.getError().getFuelUsed() > 100_000, result.getError().toString());
+    assertTrue(
+        result.getError().getMessage().contains("limit of 100000"), result.getError().toString());
   }
 
   private ComputeTaskResult nextResult() throws InterruptedException {
