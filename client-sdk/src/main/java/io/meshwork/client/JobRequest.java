@@ -2,6 +2,7 @@ package io.meshwork.client;
 
 import com.google.protobuf.ByteString;
 import io.meshwork.compute.v1.ComputeJobManifest;
+import io.meshwork.mesh.v1.ResourceLimits;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Objects;
@@ -41,6 +42,7 @@ public final class JobRequest {
   private final long redundancy;
   private final long manaBudget;
   private final String jobId;
+  private final ResourceLimits limits;
 
   private JobRequest(Builder b) {
     this.wasmModule = b.wasmModule;
@@ -55,6 +57,7 @@ public final class JobRequest {
     this.redundancy = b.redundancy;
     this.manaBudget = b.manaBudget;
     this.jobId = b.jobId;
+    this.limits = b.limits;
   }
 
   /** Starts a job; the module and the input must be set before {@link Builder#build()}. */
@@ -77,7 +80,13 @@ public final class JobRequest {
         .setPriority(priority.wireName())
         .setRedundancy((int) redundancy)
         .setManaBudget(manaBudget)
+        .setLimits(limits)
         .build();
+  }
+
+  /** Per-call limits asked for; zero fields take the mesh's defaults. */
+  public ResourceLimits limits() {
+    return limits;
   }
 
   /** The WebAssembly module (see WASM-ABI.md). */
@@ -160,8 +169,19 @@ public final class JobRequest {
     private long redundancy;
     private long manaBudget;
     private String jobId;
+    private ResourceLimits limits = ResourceLimits.getDefaultInstance();
 
     private Builder() {}
+
+    /**
+     * Sets the limits each call of the job runs under: fuel (one unit per WebAssembly instruction),
+     * memory, wall time, stack and output size. Zero fields take the mesh's defaults, and the
+     * operator's caps still apply.
+     */
+    public Builder limits(ResourceLimits limits) {
+      this.limits = Objects.requireNonNull(limits, "limits");
+      return this;
+    }
 
     /** Sets the WebAssembly module (copied). */
     public Builder wasmModule(byte[] module) {

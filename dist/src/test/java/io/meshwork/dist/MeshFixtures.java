@@ -71,6 +71,16 @@ final class MeshFixtures {
     }
   }
 
+  /** A test module of the executor-service module's test resources, by name without .wasm. */
+  static byte[] executorTestModule(String name) {
+    try {
+      return Files.readAllBytes(
+          Path.of("..", "executor-service", "src", "test", "resources", "modules", name + ".wasm"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /** The posted balance of {@code did}, read as the service identity {@code reader}. */
   static long balance(int ledgerPort, Identity reader, String did) {
     ManagedChannel channel =

@@ -1,11 +1,14 @@
 package io.meshwork.dist;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
@@ -22,10 +25,14 @@ import io.meshwork.client.MeshClientOptions;
 import io.meshwork.client.SplitStrategy;
 import io.meshwork.client.VerificationMode;
 import io.meshwork.compute.v1.ComputeJobStatus;
+import io.meshwork.compute.v1.ComputeServiceGrpc;
+import io.meshwork.compute.v1.GetModuleRequest;
 import io.meshwork.compute.v1.ReceiptRef;
+import io.meshwork.content.Cid;
 import io.meshwork.identity.BearerCredentials;
 import io.meshwork.identity.Identity;
 import io.meshwork.mesh.v1.ExecutionReceipt;
+import io.meshwork.mesh.v1.ResourceLimits;
 import io.meshwork.receipt.format.ReceiptCodec;
 import io.meshwork.receipt.format.ReceiptVerifier;
 import io.meshwork.receipt.v1.GetReceiptRequest;
@@ -222,6 +229,47 @@ class WholeFlowTest {
                           .verificationMode(VerificationMode.REDUNDANT)
                           .build()));
       assertEquals("VERIFICATION_MODE_UNAVAILABLE", redundant.reason().orElse(""));
+    }
+  }
+
+  @Test
+  void executorsFetchAModuleInUseByItsCidAndNobodyElseCan() {
+    byte[] module = MeshFixtures.executorTestModule("endless-loop");
+    String cid = Cid.of(module);
+    Identity executor = MeshFixtures.serviceIdentity(dataDir, "executor-1");
+    ManagedChannel channel =
+        NettyChannelBuilder.forAddress("127.0.0.1", base).usePlaintext().build();
+    try (MeshClient client = client(Identity.generate())) {
+      var asExecutor =
+          ComputeServiceGrpc.newBlockingStub(channel)
+              .withCallCredentials(new BearerCredentials(executor));
+      GetModuleRequest request = GetModuleRequest.newBuilder().setModuleCid(cid).build();
+      StatusRuntimeException unused =
+          assertThrows(StatusRuntimeException.class, () -> asExecutor.getModule(request));
+      assertEquals(Status.Code.NOT_FOUND, unused.getStatus().getCode());
+
+      String jobId =
+          client.submit(
+              JobRequest.newBuilder()
+                  .wasmModule(module)
+                  .input(new byte[] {1})
+                  .limits(ResourceLimits.newBuilder().setWallTimeMs(20_000).build())
+                  .build());
+      try {
+        assertArrayEquals(module, asExecutor.getModule(request).getWasmModule().toByteArray());
+        StatusRuntimeException user =
+            assertThrows(
+                StatusRuntimeException.class,
+                () ->
+                    ComputeServiceGrpc.newBlockingStub(channel)
+                        .withCallCredentials(new BearerCredentials(Identity.generate()))
+                        .getModule(request));
+        assertEquals(Status.Code.PERMISSION_DENIED, user.getStatus().getCode());
+      } finally {
+        assertTrue(client.cancel(jobId));
+      }
+    } finally {
+      channel.shutdownNow();
     }
   }
 

@@ -5,7 +5,7 @@ import io.meshwork.executor.grpc.ExecutorGrpcService;
 import io.meshwork.executor.sandbox.ChicoryEngine;
 import io.meshwork.executor.sandbox.ModuleCache;
 import io.meshwork.executor.work.Bidder;
-import io.meshwork.executor.work.GrpcResultSink;
+import io.meshwork.executor.work.GrpcOrchestratorLink;
 import io.meshwork.executor.work.PricingRule;
 import io.meshwork.executor.work.TaskRunner;
 import io.meshwork.runtime.MeshService;
@@ -43,7 +43,7 @@ public final class ExecutorNode implements MeshService {
             engine,
             new ModuleCache(s.integer("executor.module-cache-size", 64)),
             ctx.identity(),
-            new GrpcResultSink(ctx::channel, ctx.credentials()),
+            new GrpcOrchestratorLink(ctx::channel, ctx.credentials()),
             ctx.clock(),
             slots,
             s.integer("executor.queue-limit", 4 * slots),

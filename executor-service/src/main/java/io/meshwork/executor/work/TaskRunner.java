@@ -60,7 +60,7 @@ public final class TaskRunner implements AutoCloseable {
   private final WasmEngine engine;
   private final ModuleCache modules;
   private final Identity identity;
-  private final ResultSink sink;
+  private final OrchestratorLink orchestrators;
   private final Clock clock;
   private final int slots;
   private final int queueLimit;
@@ -91,7 +91,7 @@ public final class TaskRunner implements AutoCloseable {
       WasmEngine engine,
       ModuleCache modules,
       Identity identity,
-      ResultSink sink,
+      OrchestratorLink orchestrators,
       Clock clock,
       int slots,
       int queueLimit,
@@ -100,7 +100,7 @@ public final class TaskRunner implements AutoCloseable {
     this.engine = engine;
     this.modules = modules;
     this.identity = identity;
-    this.sink = sink;
+    this.orchestrators = orchestrators;
     this.clock = clock;
     this.slots = slots;
     this.queueLimit = queueLimit;
@@ -164,14 +164,18 @@ public final class TaskRunner implements AutoCloseable {
     }
     CompiledModule module;
     try {
-      module = module(task);
+      module = module(task, resultEndpoint);
     } catch (SandboxException e) {
       return new Acceptance(Refusal.MODULE_INVALID, e.getMessage());
-    }
-    if (module == null) {
+    } catch (RuntimeException e) {
       return new Acceptance(
           Refusal.MODULE_MISSING,
-          "module " + task.getWasmModuleHash() + " is not cached here; send it");
+          "module "
+              + task.getWasmModuleHash()
+              + " is not cached here and fetching it from "
+              + resultEndpoint
+              + " failed: "
+              + e.getMessage());
     }
     if (admitted.incrementAndGet() > slots + queueLimit) {
       admitted.decrementAndGet();
@@ -189,12 +193,23 @@ public final class TaskRunner implements AutoCloseable {
     return new Acceptance(null, "");
   }
 
-  private CompiledModule module(ComputeTaskPacket task) throws SandboxException {
+  /**
+   * The task's compiled module: from the cache, else compiled from the packet's bytes, else fetched
+   * by its CID from the assigning orchestrator (the bid said it was cached, and it has been evicted
+   * since, or the orchestrator chose to send only the hash).
+   */
+  private CompiledModule module(ComputeTaskPacket task, String endpoint) throws SandboxException {
     String cid = task.getWasmModuleHash();
     if (task.getWasmModule().isEmpty()) {
-      return modules.get(cid).orElse(null);
+      var cached = modules.get(cid);
+      if (cached.isPresent()) {
+        return cached.get();
+      }
     }
-    byte[] bytes = task.getWasmModule().toByteArray();
+    byte[] bytes =
+        task.getWasmModule().isEmpty()
+            ? orchestrators.fetchModule(endpoint, cid)
+            : task.getWasmModule().toByteArray();
     if (!Cid.matches(cid, bytes)) {
       throw new SandboxException(
           FailureKind.INVALID_MODULE,
@@ -259,7 +274,7 @@ public final class TaskRunner implements AutoCloseable {
       ComputeTaskResult result = execute(assignment, task, module, orchestratorDid);
       if (assignments.remove(id) != null) {
         (result.getStatus().equals("completed") ? completed : failed).increment();
-        sink.deliver(endpoint, result);
+        orchestrators.deliver(endpoint, result);
       }
     } catch (InterruptedException e) {
       // Cancelled while queued or running: nothing is delivered.

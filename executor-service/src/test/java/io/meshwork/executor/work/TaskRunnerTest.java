@@ -27,7 +27,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -42,10 +46,25 @@ class TaskRunnerTest {
   private static final byte[] UNREACHABLE = resource("unreachable");
   private static final byte[] ENDLESS_LOOP = resource("endless-loop");
 
-  /** A sink that keeps what it is given. */
-  private static final class RecordingSink implements ResultSink {
+  /**
+   * An orchestrator that keeps the results it is given and serves the modules it was given (or, for
+   * a test, lies about them).
+   */
+  private static final class RecordingSink implements OrchestratorLink {
     final BlockingQueue<ComputeTaskResult> delivered = new LinkedBlockingQueue<>();
     final BlockingQueue<String> endpoints = new LinkedBlockingQueue<>();
+    final Map<String, byte[]> modules = new ConcurrentHashMap<>();
+    final List<String> fetched = new CopyOnWriteArrayList<>();
+
+    @Override
+    public byte[] fetchModule(String endpoint, String moduleCid) {
+      fetched.add(endpoint + " " + moduleCid);
+      byte[] module = modules.get(moduleCid);
+      if (module == null) {
+        throw new IllegalStateException("NOT_FOUND: no job in progress uses " + moduleCid);
+      }
+      return module;
+    }
 
     @Override
     public boolean deliver(String endpoint, ComputeTaskResult result) {
@@ -213,6 +232,34 @@ class TaskRunnerTest {
   }
 
   @Test
+  void uncachedModuleIsFetchedByItsCidFromTheAssigningOrchestrator() throws Exception {
+    TaskRunner runner = runner(1, 1);
+    sink.modules.put(Cid.of(WORD_COUNT), WORD_COUNT);
+    ComputeTaskPacket withoutBytes = task(WORD_COUNT, "a b c d\n").clearWasmModule().build();
+
+    assertTrue(runner.assign(assignment("a-1"), withoutBytes, ENDPOINT, ORCHESTRATOR).accepted());
+
+    assertEquals("4", nextResult().getResultData().toString(StandardCharsets.US_ASCII));
+    assertEquals(List.of(ENDPOINT + " " + Cid.of(WORD_COUNT)), sink.fetched);
+    assertTrue(runner.hasModule(Cid.of(WORD_COUNT)));
+  }
+
+  @Test
+  void fetchedBytesThatDoNotMatchTheCidAreRefused() {
+    TaskRunner runner = runner(1, 1);
+    // The orchestrator answers with some other module under the requested CID.
+    sink.modules.put(Cid.of(WORD_COUNT), UNREACHABLE);
+    ComputeTaskPacket withoutBytes = task(WORD_COUNT, "a\n").clearWasmModule().build();
+
+    TaskRunner.Acceptance acceptance =
+        runner.assign(assignment("a-1"), withoutBytes, ENDPOINT, ORCHESTRATOR);
+
+    assertEquals(TaskRunner.Refusal.MODULE_INVALID, acceptance.refusal());
+    assertTrue(acceptance.message().contains("do not match"), acceptance.message());
+    assertFalse(runner.hasModule(Cid.of(WORD_COUNT)));
+  }
+
+  @Test
   void unknownModuleWithoutBytesIsRefusedAsMissing() {
     TaskRunner runner = runner(1, 1);
     ComputeTaskPacket packet =
@@ -226,6 +273,9 @@ class TaskRunnerTest {
 
     assertFalse(acceptance.accepted());
     assertEquals(TaskRunner.Refusal.MODULE_MISSING, acceptance.refusal());
+    assertTrue(
+        acceptance.message().contains("fetching it from " + ENDPOINT + " failed: NOT_FOUND"),
+        acceptance.message());
     assertTrue(runner.hasRoom());
   }
 

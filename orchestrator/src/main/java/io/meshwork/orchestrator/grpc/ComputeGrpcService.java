@@ -15,6 +15,8 @@ import io.meshwork.compute.v1.GetJobResultRequest;
 import io.meshwork.compute.v1.GetJobResultResponse;
 import io.meshwork.compute.v1.GetJobStatusRequest;
 import io.meshwork.compute.v1.GetJobStatusResponse;
+import io.meshwork.compute.v1.GetModuleRequest;
+import io.meshwork.compute.v1.GetModuleResponse;
 import io.meshwork.compute.v1.ReturnTaskResultRequest;
 import io.meshwork.compute.v1.ReturnTaskResultResponse;
 import io.meshwork.compute.v1.SubmitJobRequest;
@@ -154,6 +156,20 @@ public final class ComputeGrpcService extends ComputeServiceGrpc.ComputeServiceI
               .setVerified(verdict.verified())
               .setReason(verdict.reason())
               .build();
+        });
+  }
+
+  @Override
+  public void getModule(GetModuleRequest request, StreamObserver<GetModuleResponse> observer) {
+    Rpc.unary(
+        observer,
+        () -> {
+          if (request.getModuleCid().isEmpty()) {
+            throw MeshException.invalidArgument("MISSING_MODULE_CID", "module_cid is empty")
+                .with("field", "module_cid");
+          }
+          byte[] module = jobs.module(request.getModuleCid(), Caller.current());
+          return GetModuleResponse.newBuilder().setWasmModule(ByteString.copyFrom(module)).build();
         });
   }
 

@@ -76,7 +76,8 @@ public final class JobCoordinator implements AutoCloseable {
   private final String selfDid;
   private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
   private final Map<String, RunningJob> running = new ConcurrentHashMap<>();
-  private final Map<String, Boolean> delegations = new ConcurrentHashMap<>();
+  // Delegated tasks in progress, by the delegator's request id.
+  private final Map<String, TaskSpec> delegations = new ConcurrentHashMap<>();
   private final ServiceMetrics.Counter jobsSubmitted;
   private final ServiceMetrics.Counter tasksSettled;
   private final ServiceMetrics.Counter manaPaid;
@@ -599,6 +600,27 @@ public final class JobCoordinator implements AutoCloseable {
   }
 
   /**
+   * The bytes of a module that a job or delegated task in progress here uses, for an executor that
+   * was assigned one of its tasks without holding the module.
+   */
+  public byte[] module(String moduleCid, Caller caller) {
+    caller.requireService("GetModule");
+    for (RunningJob job : running.values()) {
+      if (job.spec.moduleCid().equals(moduleCid)) {
+        return job.spec.module();
+      }
+    }
+    for (TaskSpec task : delegations.values()) {
+      if (task.moduleCid().equals(moduleCid)) {
+        return task.module();
+      }
+    }
+    throw MeshException.notFound(
+            "MODULE_NOT_FOUND", "no job in progress here uses module " + moduleCid)
+        .with("module_cid", moduleCid);
+  }
+
+  /**
    * Takes a task another orchestrator delegates: runs it on this orchestrator's executors and
    * returns the result to the delegator's ReturnTaskResult. Pay and anchoring stay with the
    * delegator, which holds the submitter's budget.
@@ -630,9 +652,6 @@ public final class JobCoordinator implements AutoCloseable {
       throw MeshException.invalidArgument(
           e.reason(), "task.wasm_module is refused: " + e.getMessage());
     }
-    if (delegations.putIfAbsent(request.getRequestId(), Boolean.TRUE) != null) {
-      return 0;
-    }
     TaskSpec task =
         new TaskSpec(
             p.getTaskId(),
@@ -649,6 +668,9 @@ public final class JobCoordinator implements AutoCloseable {
             p.getVerificationMode().isEmpty() ? "hash" : p.getVerificationMode(),
             Math.max(0, p.getDelegationDepth() - 1),
             clock.millis() + (p.getTimeoutMs() == 0 ? 300_000 : p.getTimeoutMs()));
+    if (delegations.putIfAbsent(request.getRequestId(), task) != null) {
+      return 0;
+    }
     threads.submit(() -> runDelegation(request, task));
     return task.limits().getWallTimeMs();
   }

@@ -23,8 +23,12 @@ final class ResultCheck {
   static String check(
       TaskSpec task, String expectedExecutor, String assignmentId, ComputeTaskResult result) {
     if (!"completed".equals(result.getStatus())) {
-      return "the task failed: "
-          + (result.hasError() ? result.getError().getMessage() : result.getStatus());
+      if (!result.hasError()) {
+        return "the task failed: " + result.getStatus();
+      }
+      // The kind without its enum prefix, e.g. FUEL_EXHAUSTED, so people and scripts can match it.
+      String kind = result.getError().getKind().name().replaceFirst("^JOB_ERROR_KIND_", "");
+      return "the task failed (" + kind + "): " + result.getError().getMessage();
     }
     if (result.getReceiptsCount() != 1) {
       return "a result must carry exactly one receipt, it has " + result.getReceiptsCount();

@@ -1,0 +1,236 @@
+package io.meshwork.dist;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.ManagedChannel;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.meshwork.client.JobRequest;
+import io.meshwork.client.JobResult;
+import io.meshwork.client.MeshClient;
+import io.meshwork.client.MeshClientException;
+import io.meshwork.client.MeshClientOptions;
+import io.meshwork.identity.Identity;
+import io.meshwork.mesh.v1.ResourceLimits;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Hostile modules submitted through the whole mesh: each is refused at submission, or fails its
+ * task with the limit or trap named; afterwards both executors still serve, the heap is back where
+ * it was, and an honest job succeeds.
+ */
+class HostileModulesTest {
+  @TempDir static Path dataDir;
+  static DevMesh mesh;
+  static int base;
+  static MeshClient client;
+  long heapBefore;
+
+  @BeforeAll
+  static void startMesh() {
+    base = MeshFixtures.freePortBlock(5);
+    // The fuel cap is raised so that one test can show the wall-time limit on its own.
+    mesh =
+        DevMesh.start(
+            dataDir,
+            base,
+            2,
+            Map.of("rfc0016.t2-ms", "500", "limits.cap.fuel", "1000000000000000"));
+    client =
+        MeshClient.connect(
+            MeshClientOptions.newBuilder()
+                .orchestratorTarget("127.0.0.1:" + base)
+                .ledgerTarget("127.0.0.1:" + (base + 1))
+                .identity(Identity.generate())
+                .build());
+    // Warm up, so that the heap measured before each test already holds the mesh's caches.
+    honestJobSucceeds();
+  }
+
+  @AfterAll
+  static void stopMesh() {
+    if (client != null) {
+      client.close();
+    }
+    if (mesh != null) {
+      mesh.close();
+    }
+  }
+
+  @BeforeEach
+  void measureHeap() {
+    heapBefore = settledHeap();
+  }
+
+  @AfterEach
+  void meshIsUnharmed() {
+    for (int port = base + 3; port <= base + 4; port++) {
+      assertEquals(HealthCheckResponse.ServingStatus.SERVING, health(port), "executor " + port);
+    }
+    honestJobSucceeds();
+    long after = settledHeap();
+    // Allow for ordinary churn (journal rows, metrics); a leaked 16 MiB memory or instance would
+    // show far above this.
+    assertTrue(
+        after - heapBefore < 12L << 20,
+        "heap grew from " + (heapBefore >> 20) + " MiB to " + (after >> 20) + " MiB");
+    assertEquals(0, client.balance().getHeld(), "a failed job left mana held");
+  }
+
+  @Test
+  void endlessBranchLoopRunsOutOfFuel() {
+    String error = failsAtRun("endless-br-if", limits().setFuel(20_000_000));
+    assertContains(error, "FUEL_EXHAUSTED", "ran out of fuel", "limit of 20000000");
+  }
+
+  @Test
+  void endlessLoopWithAHugeBudgetIsStoppedAtItsWallTime() {
+    String error =
+        failsAtRun("endless-loop", limits().setFuel(1_000_000_000_000_000L).setWallTimeMs(400));
+    assertContains(error, "WALL_TIME", "wall-time limit of 400 ms");
+  }
+
+  @Test
+  void endlessRecursionExhaustsTheCallStack() {
+    String error = failsAtRun("endless-recursion", limits());
+    assertContains(error, "STACK_OVERFLOW", "call stack");
+  }
+
+  @Test
+  void memoryBombHitsTheMemoryLimit() {
+    String error = failsAtRun("memory-bomb", limits().setMemoryBytes(4L << 20));
+    assertContains(error, "MEMORY_LIMIT", "memory limit is 4194304 bytes");
+  }
+
+  @Test
+  void outputPointerOutsideMemoryIsRefused() {
+    String error = failsAtRun("output-out-of-bounds", limits());
+    assertContains(error, "OUTPUT_OUT_OF_BOUNDS", "memory holds 65536 bytes");
+  }
+
+  @Test
+  void trapIsReportedWithItsMessage() {
+    String error = failsAtRun("unreachable", limits());
+    assertContains(error, "TRAP", "unreachable");
+  }
+
+  @Test
+  void moduleImportingWasiIsRefusedAtSubmission() {
+    MeshClientException e = refused(MeshFixtures.abiTestModule("wasi-import.wasm"));
+    assertEquals("FORBIDDEN_IMPORT", e.reason().orElse(""));
+    assertTrue(e.getMessage().contains("wasi_snapshot_preview1"), e.getMessage());
+  }
+
+  @Test
+  void moduleWithoutExecuteIsRefusedAtSubmission() {
+    MeshClientException e = refused(MeshFixtures.abiTestModule("missing-execute.wasm"));
+    assertEquals("MISSING_EXPORT", e.reason().orElse(""));
+    assertTrue(e.getMessage().contains("execute"), e.getMessage());
+  }
+
+  @Test
+  void garbageBytesAreRefusedAtSubmission() {
+    MeshClientException e = refused("\0asm but not really".getBytes(StandardCharsets.US_ASCII));
+    assertEquals("MALFORMED_MODULE", e.reason().orElse(""));
+  }
+
+  @Test
+  void truncatedBinaryIsRefusedAtSubmission() {
+    byte[] whole = MeshFixtures.wordCount();
+    MeshClientException e = refused(Arrays.copyOf(whole, whole.length / 2));
+    assertEquals("MALFORMED_MODULE", e.reason().orElse(""));
+  }
+
+  private static ResourceLimits.Builder limits() {
+    return ResourceLimits.newBuilder().setWallTimeMs(10_000);
+  }
+
+  /** Submits the executor test module {@code name}; the job must fail, and its error is kept. */
+  private static String failsAtRun(String name, ResourceLimits.Builder limits) {
+    long before = client.balance().getBalance();
+    String jobId =
+        client.submit(
+            JobRequest.newBuilder()
+                .wasmModule(MeshFixtures.executorTestModule(name))
+                .input("hostile".getBytes(StandardCharsets.US_ASCII))
+                .retryCount(1)
+                .limits(limits.build())
+                .manaBudget(100)
+                .build());
+    JobResult result = client.result(jobId, Duration.ofSeconds(60));
+    assertFalse(result.success(), name + " succeeded");
+    assertEquals("failed", result.status().getStatus());
+    assertEquals(before, client.balance().getBalance(), "a failed task is not paid");
+    return result.error();
+  }
+
+  private static MeshClientException refused(byte[] module) {
+    MeshClientException e =
+        assertThrows(
+            MeshClientException.class,
+            () ->
+                client.submit(
+                    JobRequest.newBuilder().wasmModule(module).input(new byte[] {1}).build()));
+    assertEquals("INVALID_ARGUMENT", e.code().name());
+    return e;
+  }
+
+  private static void honestJobSucceeds() {
+    byte[] text = "an honest job after a hostile one\n".getBytes(StandardCharsets.US_ASCII);
+    JobResult result =
+        client.result(
+            client.submit(
+                JobRequest.newBuilder()
+                    .wasmModule(MeshFixtures.wordCount())
+                    .input(text)
+                    .manaBudget(100)
+                    .build()),
+            Duration.ofSeconds(60));
+    assertTrue(result.success(), result.error());
+    assertEquals("7", new String(result.bytes(), StandardCharsets.US_ASCII));
+  }
+
+  private static void assertContains(String text, String... parts) {
+    for (String part : parts) {
+      assertTrue(text.contains(part), "\"" + text + "\" lacks \"" + part + "\"");
+    }
+  }
+
+  private static HealthCheckResponse.ServingStatus health(int port) {
+    ManagedChannel channel =
+        NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+    try {
+      return HealthGrpc.newBlockingStub(channel)
+          .check(HealthCheckRequest.getDefaultInstance())
+          .getStatus();
+    } finally {
+      channel.shutdownNow();
+    }
+  }
+
+  /** Heap in use after collections have had a chance to run, so that garbage is not counted. */
+  private static long settledHeap() {
+    long used = Long.MAX_VALUE;
+    for (int i = 0; i < 3; i++) {
+      System.gc();
+      used = Math.min(used, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
+    }
+    return used;
+  }
+}
