@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Rebuilds every committed .wasm from the .wat text beside it: the example job
-# modules under examples/ and the test modules under */src/test/resources/modules/.
+# Rebuilds every committed .wasm from its source: the .wat text beside it (the
+# example job modules under examples/ and the test modules under
+# */src/test/resources/modules/), or, for the C examples, examples/NAME/NAME.c.
 #
 # Needs wat2wasm from WABT (Debian/Ubuntu: apt-get install -y wabt; macOS: brew
-# install wabt). The output depends only on the .wat and the WABT version, and
-# carries no names section, so rebuilding with the same WABT gives the same bytes;
-# the committed binaries were built with WABT 1.0.32.
+# install wabt), and for C, clang and wasm-ld (Debian/Ubuntu: apt-get install -y
+# clang lld). The output depends only on the source and the tool versions, and
+# carries no names section, so rebuilding with the same tools gives the same
+# bytes; the committed binaries were built with WABT 1.0.32 and Debian's clang
+# 14.0.6.
 #
 # A .wat that needs extra wat2wasm options names them on a line of its own:
 #   ;; wat2wasm-flags: --no-check
@@ -49,4 +52,28 @@ while IFS= read -r -d '' wat; do
     echo "built $rel ($(wc -c <"$wasm") bytes)"
   fi
 done < <(find "$repo/examples" "$repo"/*/src/test/resources/modules -name '*.wat' -print0 2>/dev/null | sort -z)
+
+# C examples: one .c per example directory, no C library (examples/c/meshwork.h
+# supplies alloc, memcpy and memset).
+if ! command -v clang >/dev/null 2>&1 || ! command -v wasm-ld >/dev/null 2>&1; then
+  echo "clang or wasm-ld not found: install them (Debian/Ubuntu: apt-get install -y clang lld)" >&2
+  exit 1
+fi
+echo "using $(command -v clang) $(clang --version | head -n 1)"
+while IFS= read -r -d '' c; do
+  wasm="${c%.c}.wasm"
+  out="$scratch/out.wasm"
+  clang --target=wasm32 -O2 -nostdlib -Wall -Wextra -Werror \
+    -Wl,--no-entry -Wl,--strip-all -o "$out" "$c"
+  rel="${wasm#"$repo"/}"
+  if $check; then
+    if ! cmp -s "$out" "$wasm"; then
+      echo "DIFFERS: $rel" >&2
+      status=1
+    fi
+  else
+    cp "$out" "$wasm"
+    echo "built $rel ($(wc -c <"$wasm") bytes)"
+  fi
+done < <(find "$repo/examples" -mindepth 2 -maxdepth 2 -name '*.c' -print0 | sort -z)
 exit $status

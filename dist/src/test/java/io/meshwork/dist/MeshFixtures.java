@@ -54,7 +54,15 @@ final class MeshFixtures {
 
   /** The bundled word-count module. */
   static byte[] wordCount() {
-    try (InputStream in = MeshFixtures.class.getResourceAsStream("/examples/wordcount.wasm")) {
+    return example("wordcount");
+  }
+
+  /** A bundled example module (examples/NAME/NAME.wasm), as the launcher ships it. */
+  static byte[] example(String name) {
+    try (InputStream in = MeshFixtures.class.getResourceAsStream("/examples/" + name + ".wasm")) {
+      if (in == null) {
+        throw new IllegalStateException("no bundled example " + name);
+      }
       return in.readAllBytes();
     } catch (IOException e) {
       throw new UncheckedIOException(e);

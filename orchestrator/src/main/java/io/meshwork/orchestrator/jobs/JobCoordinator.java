@@ -33,6 +33,7 @@ import io.meshwork.wasm.abi.FrameList;
 import io.meshwork.wasm.abi.HostSplitter;
 import io.meshwork.wasm.abi.InvalidModuleException;
 import io.meshwork.wasm.abi.ModuleValidator;
+import io.meshwork.wasm.abi.SplitStrategy;
 import java.io.ByteArrayOutputStream;
 import java.time.Clock;
 import java.time.Duration;
@@ -179,11 +180,9 @@ public final class JobCoordinator implements AutoCloseable {
   private void run(RunningJob job) {
     JobSpec spec = job.spec;
     try {
-      List<byte[]> chunks =
-          HostSplitter.split(
-              spec.splitStrategy(), spec.input(), spec.minChunkSize(), spec.maxChunkSize());
       Map<Integer, TaskRecord> recorded = new HashMap<>();
       TaskRecord mergeRecord = null;
+      TaskRecord splitRecord = null;
       for (TaskRecord t : store.tasks(spec.jobId())) {
         // Tasks journaled before a restart are paid again with the same request id: the ledger
         // answers with the first outcome, so this settles a crash between journal and payment.
@@ -193,10 +192,17 @@ public final class JobCoordinator implements AutoCloseable {
         }
         if ("merge".equals(t.exportName())) {
           mergeRecord = t;
+        } else if ("split".equals(t.exportName())) {
+          splitRecord = t;
         } else {
           recorded.put(t.chunkIndex(), t);
         }
       }
+      List<byte[]> chunks =
+          spec.splitStrategy() == SplitStrategy.WASM
+              ? moduleSplit(job, splitRecord)
+              : HostSplitter.split(
+                  spec.splitStrategy(), spec.input(), spec.minChunkSize(), spec.maxChunkSize());
       synchronized (job) {
         job.totalChunks = chunks.size();
         job.completedChunks = recorded.size();
@@ -243,6 +249,31 @@ public final class JobCoordinator implements AutoCloseable {
           null,
           String.valueOf(e.getMessage()));
     }
+  }
+
+  /**
+   * Chunks from the module's own {@code split}, run as a task of its own on an executor, with a
+   * receipt and pay like any other. A journaled split (before a restart) is not run again: its
+   * result is in the journal.
+   */
+  private List<byte[]> moduleSplit(RunningJob job, TaskRecord journaled) {
+    byte[] frames =
+        journaled != null
+            ? journaled.result()
+            : settle(
+                job,
+                runTask(job, task(job, job.spec.jobId() + ":split", 0, "split", job.spec.input())));
+    List<byte[]> chunks;
+    try {
+      chunks = FrameList.decode(frames);
+    } catch (IllegalArgumentException e) {
+      throw new TaskFailedException(
+          "BAD_SPLIT", "split returned something that is not a frame list: " + e.getMessage());
+    }
+    if (chunks.isEmpty()) {
+      throw new TaskFailedException("BAD_SPLIT", "split returned no chunks");
+    }
+    return chunks;
   }
 
   private void runChunks(RunningJob job, List<byte[]> chunks, byte[][] results) {

@@ -136,12 +136,6 @@ public final class ManifestValidator {
           "split_strategy",
           "split_strategy 'wasm' needs the module to export 'split', and it does not");
     }
-    if (strategy == SplitStrategy.WASM) {
-      throw invalid(
-          "SPLIT_STRATEGY_UNAVAILABLE",
-          "split_strategy",
-          "split_strategy 'wasm' is not available yet; use none, lines, row_based or fixed");
-    }
     byte[] digest = Multihash.sha256Digest(m.toBuilder().setJobId(jobId).build().toByteArray());
     return new JobSpec(
         jobId,
