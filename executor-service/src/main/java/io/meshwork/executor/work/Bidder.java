@@ -46,7 +46,7 @@ public final class Bidder {
       return decline("BUSY", "every task slot and queue place is taken");
     }
     double load = runner.load();
-    long price = pricing.price(params.getInputSize(), load);
+    long price = pricing.price(params.getInputSize(), params.getOperationType(), load);
     if (params.getMaxPrice() > 0 && price > params.getMaxPrice()) {
       return decline(
           "PRICE_ABOVE_MAX",
@@ -56,7 +56,15 @@ public final class Bidder {
               + params.getMaxPrice()
               + " offered");
     }
-    long estimateMs = Math.max(1, params.getInputSize() / (64 * 1024)) * (1 + (long) load);
+    String module = params.getModuleCid();
+    long input = params.getInputSize();
+    // Fuel and time from this module's earlier chunks here when there are any; otherwise the
+    // whole fuel limit, and a guess of 64 KiB per millisecond.
+    long fuel = runner.fuelEstimate(module, input).orElse(params.getLimits().getFuel());
+    long oneSlotMs =
+        runner.timeEstimateMillis(module, input).orElse(Math.max(1, input / (64 * 1024)));
+    // Queued work ahead of this task stretches the estimate by the load.
+    long estimateMs = (long) Math.ceil(oneSlotMs * (1 + load));
     return AnnounceResponse.newBuilder()
         .setBid(
             JobBidV1.newBuilder()
@@ -67,7 +75,7 @@ public final class Bidder {
                     ResourceRequirements.newBuilder()
                         .setCpuCores(1)
                         .setMemoryBytes(memory)
-                        .setFuel(params.getLimits().getFuel()))
+                        .setFuel(fuel))
                 .setTimestamp(clock.millis())
                 .setEstimatedTimeMs((int) Math.min(Integer.MAX_VALUE, estimateMs))
                 .setCurrentLoad((float) load)

@@ -83,6 +83,7 @@ public final class TaskRunner implements AutoCloseable {
               return size() > 10_000;
             }
           });
+  private final ExecutionHistory history = new ExecutionHistory();
   private final ServiceMetrics.Counter completed;
   private final ServiceMetrics.Counter failed;
 
@@ -141,6 +142,19 @@ public final class TaskRunner implements AutoCloseable {
   /** Whether the module is compiled and cached here. */
   public boolean hasModule(String moduleCid) {
     return modules.get(moduleCid).isPresent();
+  }
+
+  /**
+   * Fuel a task of {@code inputBytes} for {@code moduleCid} should need, from what this module's
+   * earlier chunks used per byte here; empty when it has not run here yet.
+   */
+  public java.util.OptionalLong fuelEstimate(String moduleCid, long inputBytes) {
+    return history.fuelEstimate(moduleCid, inputBytes);
+  }
+
+  /** Milliseconds a task should take on one slot here, from the same history; empty if unknown. */
+  public java.util.OptionalLong timeEstimateMillis(String moduleCid, long inputBytes) {
+    return history.timeEstimateMillis(moduleCid, inputBytes);
   }
 
   /** Compiled modules in the cache. */
@@ -316,6 +330,9 @@ public final class TaskRunner implements AutoCloseable {
     try {
       CallOutcome outcome = engine.call(module, export, input, sandbox);
       long finished = clock.millis();
+      if (export.equals("execute") && input.length > 0) {
+        history.record(task.getWasmModuleHash(), input.length, outcome);
+      }
       String outputCid = Cid.of(outcome.output());
       ExecutionReceipt receipt =
           ReceiptSigner.sign(
