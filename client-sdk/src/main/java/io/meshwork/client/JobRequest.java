@@ -67,21 +67,25 @@ public final class JobRequest {
 
   /** Returns the job as the {@code ComputeJobManifest} that {@code SubmitJob} carries. */
   public ComputeJobManifest toManifest() {
-    return ComputeJobManifest.newBuilder()
-        .setJobId(jobId == null ? "" : jobId)
-        .setWasmModule(wasmModule)
-        .setInputData(input)
-        .setSplitStrategy(splitStrategy.wireName())
-        .setMinChunkSize(minChunkSize)
-        .setMaxChunkSize(maxChunkSize)
-        .setVerificationMode(verificationMode.wireName())
-        .setTimeoutSecs((int) timeoutSecs)
-        .setRetryCount((int) retryCount)
-        .setPriority(priority.wireName())
-        .setRedundancy((int) redundancy)
-        .setManaBudget(manaBudget)
-        .setLimits(limits)
-        .build();
+    ComputeJobManifest.Builder manifest =
+        ComputeJobManifest.newBuilder()
+            .setJobId(jobId == null ? "" : jobId)
+            .setWasmModule(wasmModule)
+            .setInputData(input)
+            .setSplitStrategy(splitStrategy.wireName())
+            .setMinChunkSize(minChunkSize)
+            .setMaxChunkSize(maxChunkSize)
+            .setVerificationMode(verificationMode.wireName())
+            .setTimeoutSecs((int) timeoutSecs)
+            .setRetryCount((int) retryCount)
+            .setPriority(priority.wireName())
+            .setRedundancy((int) redundancy)
+            .setManaBudget(manaBudget);
+    // Unset limits stay absent on the wire, so the mesh applies its defaults.
+    if (!limits.equals(ResourceLimits.getDefaultInstance())) {
+      manifest.setLimits(limits);
+    }
+    return manifest.build();
   }
 
   /** Per-call limits asked for; zero fields take the mesh's defaults. */

@@ -17,6 +17,7 @@ import io.meshwork.identity.Identity;
 import io.meshwork.ledger.v1.Account;
 import io.meshwork.ledger.v1.EntryKind;
 import io.meshwork.ledger.v1.HistoryEntry;
+import io.meshwork.mesh.v1.ResourceLimits;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -62,6 +63,7 @@ class MeshClientTest {
             .priority(Priority.CRITICAL)
             .redundancy(2)
             .manaBudget(750)
+            .limits(ResourceLimits.newBuilder().setFuel(5_000).setWallTimeMs(900).build())
             .jobId("my-job")
             .build();
 
@@ -83,6 +85,7 @@ class MeshClientTest {
             .setPriority("critical")
             .setRedundancy(2)
             .setManaBudget(750)
+            .setLimits(ResourceLimits.newBuilder().setFuel(5_000).setWallTimeMs(900))
             .build();
     assertEquals(expected, sent);
   }
