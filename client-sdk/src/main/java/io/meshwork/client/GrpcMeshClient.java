@@ -23,6 +23,15 @@ import io.meshwork.ledger.v1.HistoryEntry;
 import io.meshwork.ledger.v1.LedgerServiceGrpc;
 import io.meshwork.ledger.v1.ListHistoryRequest;
 import io.meshwork.ledger.v1.ListHistoryResponse;
+import io.meshwork.receipt.v1.GetCheckpointRequest;
+import io.meshwork.receipt.v1.GetCheckpointResponse;
+import io.meshwork.receipt.v1.GetInclusionProofRequest;
+import io.meshwork.receipt.v1.GetInclusionProofResponse;
+import io.meshwork.receipt.v1.GetLeavesRequest;
+import io.meshwork.receipt.v1.GetLeavesResponse;
+import io.meshwork.receipt.v1.GetReceiptRequest;
+import io.meshwork.receipt.v1.GetReceiptResponse;
+import io.meshwork.receipt.v1.ReceiptServiceGrpc;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -42,6 +51,8 @@ final class GrpcMeshClient implements MeshClient {
 
   private final ComputeServiceGrpc.ComputeServiceBlockingStub compute;
   private final LedgerServiceGrpc.LedgerServiceBlockingStub ledger;
+  private final ReceiptServiceGrpc.ReceiptServiceBlockingStub receipts;
+  private final String receiptAuthority;
   private final MeshClientOptions options;
   private final List<ManagedChannel> ownedChannels;
   private final String computeAuthority;
@@ -50,6 +61,7 @@ final class GrpcMeshClient implements MeshClient {
   GrpcMeshClient(
       Channel computeChannel,
       Channel ledgerChannel,
+      Channel receiptChannel,
       MeshClientOptions options,
       List<ManagedChannel> ownedChannels) {
     this.options = Objects.requireNonNull(options, "options");
@@ -65,6 +77,15 @@ final class GrpcMeshClient implements MeshClient {
             .withCallCredentials(credentials)
             .withMaxInboundMessageSize(max)
             .withMaxOutboundMessageSize(max);
+    // Absent when the caller handed over only compute and ledger channels; receipt calls then fail.
+    this.receipts =
+        receiptChannel == null
+            ? null
+            : ReceiptServiceGrpc.newBlockingStub(receiptChannel)
+                .withCallCredentials(credentials)
+                .withMaxInboundMessageSize(max)
+                .withMaxOutboundMessageSize(max);
+    this.receiptAuthority = receiptChannel == null ? "" : receiptChannel.authority();
     this.ownedChannels = List.copyOf(ownedChannels);
     this.computeAuthority = computeChannel.authority();
     this.ledgerAuthority = ledgerChannel.authority();
@@ -73,7 +94,9 @@ final class GrpcMeshClient implements MeshClient {
   static GrpcMeshClient connect(MeshClientOptions options) {
     ManagedChannel compute = open(options.orchestratorTarget(), options);
     ManagedChannel ledger = open(options.ledgerTarget(), options);
-    return new GrpcMeshClient(compute, ledger, options, List.of(compute, ledger));
+    ManagedChannel receipts = open(options.receiptTarget(), options);
+    return new GrpcMeshClient(
+        compute, ledger, receipts, options, List.of(compute, ledger, receipts));
   }
 
   private static ManagedChannel open(String target, MeshClientOptions options) {
@@ -213,6 +236,59 @@ final class GrpcMeshClient implements MeshClient {
       pageToken = page.getNextPageToken();
     } while (!pageToken.isEmpty() && entries.size() < limit);
     return List.copyOf(entries);
+  }
+
+  @Override
+  public GetReceiptResponse receipt(String cid) {
+    GetReceiptRequest request = GetReceiptRequest.newBuilder().setCid(checkCid(cid)).build();
+    return callReceipts(() -> receiptsWithDeadline().getReceipt(request));
+  }
+
+  @Override
+  public GetInclusionProofResponse inclusionProof(String cid) {
+    GetInclusionProofRequest request =
+        GetInclusionProofRequest.newBuilder().setCid(checkCid(cid)).build();
+    return callReceipts(() -> receiptsWithDeadline().getInclusionProof(request));
+  }
+
+  @Override
+  public GetCheckpointResponse checkpoint() {
+    return callReceipts(
+        () -> receiptsWithDeadline().getCheckpoint(GetCheckpointRequest.getDefaultInstance()));
+  }
+
+  @Override
+  public GetLeavesResponse leaves(long startIndex, int count) {
+    if (startIndex < 0 || count < 1 || count > 1000) {
+      throw new IllegalArgumentException(
+          "leaves need a start index >= 0 and a count of 1 to 1000, got "
+              + startIndex
+              + " and "
+              + count);
+    }
+    GetLeavesRequest request =
+        GetLeavesRequest.newBuilder().setStartIndex(startIndex).setCount(count).build();
+    return callReceipts(() -> receiptsWithDeadline().getLeaves(request));
+  }
+
+  private ReceiptServiceGrpc.ReceiptServiceBlockingStub receiptsWithDeadline() {
+    if (receipts == null) {
+      throw new IllegalStateException(
+          "this client was made without a receipt log channel; use MeshClient.over with four"
+              + " arguments");
+    }
+    return receipts.withDeadlineAfter(options.callDeadline().toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private <T> T callReceipts(Supplier<T> rpc) {
+    return call("receipt log", receiptAuthority, rpc);
+  }
+
+  private static String checkCid(String cid) {
+    if (cid == null || cid.isBlank()) {
+      throw new IllegalArgumentException("a receipt CID must not be empty");
+    }
+    return cid.strip();
   }
 
   @Override

@@ -5,6 +5,10 @@ import io.meshwork.compute.v1.ComputeJobStatus;
 import io.meshwork.identity.Identity;
 import io.meshwork.ledger.v1.Account;
 import io.meshwork.ledger.v1.HistoryEntry;
+import io.meshwork.receipt.v1.GetCheckpointResponse;
+import io.meshwork.receipt.v1.GetInclusionProofResponse;
+import io.meshwork.receipt.v1.GetLeavesResponse;
+import io.meshwork.receipt.v1.GetReceiptResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -27,8 +31,8 @@ import java.util.Optional;
 public interface MeshClient extends AutoCloseable {
 
   /**
-   * Connects to the orchestrator and ledger the options name, over plaintext HTTP/2 (Netty).
-   * Connections open lazily, on the first call.
+   * Connects to the orchestrator, ledger and receipt log the options name, over plaintext HTTP/2
+   * (Netty). Connections open lazily, on the first call.
    */
   static MeshClient connect(MeshClientOptions options) {
     return GrpcMeshClient.connect(options);
@@ -47,7 +51,21 @@ public interface MeshClient extends AutoCloseable {
    * {@code options} (its targets are not used).
    */
   static MeshClient over(Channel compute, Channel ledger, MeshClientOptions options) {
-    return new GrpcMeshClient(compute, ledger, options, List.of());
+    return new GrpcMeshClient(compute, ledger, null, options, List.of());
+  }
+
+  /**
+   * Uses channels the caller made and keeps owning, including one to the receipt log, with the
+   * identity, message size and deadline of {@code options}.
+   */
+  static MeshClient over(
+      Channel compute, Channel ledger, Channel receipts, MeshClientOptions options) {
+    return new GrpcMeshClient(
+        compute,
+        ledger,
+        java.util.Objects.requireNonNull(receipts, "receipts"),
+        options,
+        List.of());
   }
 
   /** The {@code did:key} this client calls as: the owner of its jobs and of its account. */
@@ -91,6 +109,26 @@ public interface MeshClient extends AutoCloseable {
    * of {@code jobId} when it is given.
    */
   List<HistoryEntry> history(Optional<String> jobId, int limit);
+
+  /**
+   * Returns the receipt with this CID from the receipt log, with its index and leaf bytes.
+   *
+   * @throws MeshClientException {@code NOT_FOUND} when the log holds no such receipt
+   */
+  GetReceiptResponse receipt(String cid);
+
+  /**
+   * Returns the inclusion proof of the receipt with this CID in the log's latest tree, with its
+   * C2SP tlog-proof bundle; check the bundle offline with {@code
+   * io.meshwork.receipt.format.OfflineVerifier}.
+   */
+  GetInclusionProofResponse inclusionProof(String cid);
+
+  /** Returns the receipt log's latest signed checkpoint and the verifier key it reports. */
+  GetCheckpointResponse checkpoint();
+
+  /** Returns up to {@code count} (1 to 1000) leaves of the receipt log from {@code startIndex}. */
+  GetLeavesResponse leaves(long startIndex, int count);
 
   /** Releases the connections this client opened; channels given to it stay open. */
   @Override

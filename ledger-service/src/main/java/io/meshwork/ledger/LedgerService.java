@@ -6,7 +6,10 @@ import io.meshwork.ledger.core.HoldState;
 import io.meshwork.ledger.core.LedgerObserver;
 import io.meshwork.ledger.core.LedgerStore;
 import io.meshwork.ledger.core.ManaLedger;
+import io.meshwork.ledger.core.Regeneration;
 import io.meshwork.ledger.grpc.LedgerGrpcService;
+import io.meshwork.ledger.store.JdbcLedgerStore;
+import io.meshwork.ledger.store.PostgresLedgerStore;
 import io.meshwork.ledger.store.SqliteLedgerStore;
 import io.meshwork.runtime.MeshService;
 import io.meshwork.runtime.ServiceContext;
@@ -26,13 +29,17 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The ledger deployable: the SQLite store in the data directory, the {@link ManaLedger} over it,
- * its gRPC service, metrics, and a sweeper that expires holds whose timeout has passed.
+ * The ledger deployable: its store (SQLite in the data directory, or PostgreSQL), the {@link
+ * ManaLedger} over it, its gRPC service, metrics, and a sweeper that expires holds whose timeout
+ * has passed.
  *
  * <p>Settings: {@code mesh.dev-mode} (new accounts get a grant), {@code ledger.dev-grant} (the
  * grant, default 10000), {@code ledger.hold-timeout} (a hold's default lifetime, default one hour),
- * {@code ledger.expiry-sweep-interval} (default 5 seconds), and {@code data-dir}, where the
- * database file {@value SqliteLedgerStore#FILE_NAME} lives.
+ * {@code ledger.expiry-sweep-interval} (default 5 seconds), {@code ledger.floor} (default 0),
+ * {@code ledger.regeneration.amount}, {@code .interval} and {@code .cap} (off by default), {@code
+ * ledger.store} ({@code sqlite} or {@code postgres}), {@code ledger.postgres.url}, {@code .user},
+ * {@code .password}, {@code ledger.max-ops-per-commit} (default 512), and {@code data-dir}, where
+ * the SQLite file {@value SqliteLedgerStore#FILE_NAME} lives.
  */
 public final class LedgerService implements MeshService {
   /** The grant a new account gets in development mode when {@code ledger.dev-grant} is unset. */
@@ -63,10 +70,7 @@ public final class LedgerService implements MeshService {
   /** Builds the ledger from the service's context; the factory that {@link LedgerMain} runs. */
   public static LedgerService create(ServiceContext ctx) {
     Settings settings = ctx.settings();
-    long grant = ctx.devMode() ? settings.longValue("ledger.dev-grant", DEFAULT_DEV_GRANT) : 0;
-    ManaLedger.Options options =
-        new ManaLedger.Options(
-            grant, settings.duration("ledger.hold-timeout", Duration.ofHours(1)));
+    ManaLedger.Options options = options(ctx);
     Duration sweepInterval =
         settings.duration("ledger.expiry-sweep-interval", Duration.ofSeconds(5));
     if (sweepInterval.isNegative() || sweepInterval.isZero()) {
@@ -74,13 +78,62 @@ public final class LedgerService implements MeshService {
           "configuration key 'ledger.expiry-sweep-interval' must be positive, got "
               + sweepInterval);
     }
-    SqliteLedgerStore store = SqliteLedgerStore.inDirectory(ctx.dataDir());
+    LedgerStore store = openStore(ctx);
     try {
       return create(store, ctx.clock(), options, ctx.metrics(), sweepInterval);
     } catch (RuntimeException e) {
       store.close();
       throw e;
     }
+  }
+
+  /**
+   * The store that {@code ledger.store} names: {@code sqlite} (the default, {@value
+   * SqliteLedgerStore#FILE_NAME} in the data directory) or {@code postgres} ({@code
+   * ledger.postgres.url}, {@code .user}, {@code .password}).
+   */
+  static LedgerStore openStore(ServiceContext ctx) {
+    Settings settings = ctx.settings();
+    int maxOps =
+        settings.integer("ledger.max-ops-per-commit", JdbcLedgerStore.DEFAULT_MAX_OPS_PER_COMMIT);
+    if (maxOps < 1) {
+      throw new IllegalArgumentException(
+          "configuration key 'ledger.max-ops-per-commit' must be >= 1, got " + maxOps);
+    }
+    String kind = settings.string("ledger.store", "sqlite");
+    return switch (kind) {
+      case "sqlite" -> SqliteLedgerStore.inDirectory(ctx.dataDir(), maxOps);
+      case "postgres" ->
+          PostgresLedgerStore.open(
+              settings
+                  .find("ledger.postgres.url")
+                  .orElseThrow(
+                      () ->
+                          new IllegalArgumentException(
+                              "ledger.store=postgres needs ledger.postgres.url")),
+              settings.string("ledger.postgres.user", "meshwork"),
+              settings.string("ledger.postgres.password", ""),
+              maxOps);
+      default ->
+          throw new IllegalArgumentException(
+              "configuration key 'ledger.store' must be sqlite or postgres, got '" + kind + "'");
+    };
+  }
+
+  /** The ledger's rules from the settings. */
+  static ManaLedger.Options options(ServiceContext ctx) {
+    Settings settings = ctx.settings();
+    long grant = ctx.devMode() ? settings.longValue("ledger.dev-grant", DEFAULT_DEV_GRANT) : 0;
+    Regeneration regeneration =
+        new Regeneration(
+            settings.longValue("ledger.regeneration.amount", 0),
+            settings.duration("ledger.regeneration.interval", Duration.ofHours(1)),
+            settings.longValue("ledger.regeneration.cap", 0));
+    return new ManaLedger.Options(
+        grant,
+        settings.duration("ledger.hold-timeout", Duration.ofHours(1)),
+        settings.longValue("ledger.floor", ManaLedger.DEFAULT_FLOOR),
+        regeneration);
   }
 
   /** Builds the ledger over any store; for tests that bring their own store or clock. */

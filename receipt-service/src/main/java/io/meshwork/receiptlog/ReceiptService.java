@@ -4,19 +4,22 @@ import io.grpc.BindableService;
 import io.meshwork.receiptlog.core.ReceiptLog;
 import io.meshwork.receiptlog.grpc.ReceiptGrpcService;
 import io.meshwork.receiptlog.store.LogStore;
+import io.meshwork.receiptlog.store.PostgresLogStore;
 import io.meshwork.receiptlog.store.SqliteLogStore;
 import io.meshwork.runtime.MeshService;
 import io.meshwork.runtime.ServiceContext;
+import io.meshwork.runtime.config.Settings;
 import java.util.List;
 import java.util.logging.Logger;
 
 /**
- * The receipt service as a deployable: the receipt log over its SQLite store in the data directory,
- * served over gRPC.
+ * The receipt service as a deployable: the receipt log over its store, served over gRPC.
  *
  * <p>Settings: {@code receipts.origin} (the log's origin line and checkpoint key name, default
- * {@value ReceiptLog#DEFAULT_ORIGIN}) and the runtime's {@code data-dir}, which holds {@code
- * receipts.db}. The log signs checkpoints with the service's own identity.
+ * {@value ReceiptLog#DEFAULT_ORIGIN}); {@code receipts.store}, {@code sqlite} (the default: {@code
+ * receipts.db} in the runtime's {@code data-dir}) or {@code postgres} (with {@code
+ * receipts.postgres.url}, {@code receipts.postgres.user} and {@code receipts.postgres.password}).
+ * The log signs checkpoints with the service's own identity.
  */
 public final class ReceiptService implements MeshService {
   private static final Logger LOG = Logger.getLogger(ReceiptService.class.getName());
@@ -33,7 +36,7 @@ public final class ReceiptService implements MeshService {
   /** Builds the service from its context; the factory that {@code ServiceHost} calls. */
   public static ReceiptService create(ServiceContext ctx) {
     String origin = ctx.settings().string("receipts.origin", ReceiptLog.DEFAULT_ORIGIN);
-    LogStore store = SqliteLogStore.open(ctx.dataDir().resolve("receipts.db"));
+    LogStore store = openStore(ctx);
     ReceiptLog log;
     try {
       log =
@@ -52,6 +55,33 @@ public final class ReceiptService implements MeshService {
                 + "; verifier key "
                 + log.verifierKey());
     return new ReceiptService(store, log);
+  }
+
+  /**
+   * Opens the store that {@code receipts.store} names.
+   *
+   * @throws IllegalArgumentException for an unknown store or a PostgreSQL store without a URL
+   */
+  static LogStore openStore(ServiceContext ctx) {
+    Settings settings = ctx.settings();
+    String kind = settings.string("receipts.store", "sqlite");
+    return switch (kind) {
+      case "sqlite" -> SqliteLogStore.open(ctx.dataDir().resolve("receipts.db"));
+      case "postgres" ->
+          PostgresLogStore.open(
+              settings
+                  .find("receipts.postgres.url")
+                  .orElseThrow(
+                      () ->
+                          new IllegalArgumentException(
+                              "receipts.store=postgres needs receipts.postgres.url"
+                                  + " (jdbc:postgresql://HOST:PORT/DATABASE)")),
+              settings.string("receipts.postgres.user", ""),
+              settings.string("receipts.postgres.password", ""));
+      default ->
+          throw new IllegalArgumentException(
+              "receipts.store is '" + kind + "'; it must be sqlite or postgres");
+    };
   }
 
   /** The log this service serves (for the development mesh and tests). */

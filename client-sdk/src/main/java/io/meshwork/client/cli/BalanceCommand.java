@@ -24,12 +24,21 @@ final class BalanceCommand implements Callable<Integer> {
         json.put("balance", account.getBalance());
         json.put("held", account.getHeld());
         json.put("available", account.getAvailable());
+        json.put("floor", account.getFloor());
         cli.out().println(Json.write(json));
       } else {
         cli.out().printf("did        %s%n", account.getDid());
         cli.out().printf("balance    %d mana%n", account.getBalance());
         cli.out().printf("held       %d mana%n", account.getHeld());
         cli.out().printf("available  %d mana%n", account.getAvailable());
+        if (account.getFloor() != 0) {
+          // Only shown when the operator set one: the default floor of 0 goes without saying.
+          cli.out()
+              .printf("floor      %d mana (available may go down to this)%n", account.getFloor());
+        }
+        if (account.getHeld() > 0) {
+          cli.out().println("(held mana is reserved for running jobs: meshwork ledger history)");
+        }
       }
       cli.out().flush();
       return 0;

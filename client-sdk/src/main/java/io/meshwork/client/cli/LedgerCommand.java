@@ -114,11 +114,13 @@ final class LedgerCommand {
       json.put("balance_delta", entry.getBalanceDelta());
       json.put("held_delta", entry.getHeldDelta());
       json.put("balance_after", entry.getBalanceAfter());
+      json.put("held_after", entry.getHeldAfter());
       json.put("counterparty_did", entry.getCounterpartyDid());
       json.put("job_id", entry.getJobId());
       json.put("hold_id", entry.getHoldId());
       json.put("task_id", entry.getTaskId());
       json.put("memo", entry.getMemo());
+      json.put("request_id", entry.getRequestId());
       return json;
     }
 
@@ -129,6 +131,8 @@ final class LedgerCommand {
         case ENTRY_KIND_POST -> "post";
         case ENTRY_KIND_RELEASE -> "release";
         case ENTRY_KIND_EXPIRE -> "expire";
+        case ENTRY_KIND_TRANSFER -> "transfer";
+        case ENTRY_KIND_REGENERATE -> "regenerate";
         default -> kind.name().toLowerCase(Locale.ROOT);
       };
     }

@@ -16,8 +16,8 @@ import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
 /**
- * The {@code meshwork} command line: the root command, its global options, and the job and ledger
- * subcommands.
+ * The {@code meshwork} command line: the root command, its global options, and the job, ledger and
+ * receipt subcommands.
  *
  * <p>A launcher adds its own subcommands to {@link #commandLine()} before executing it; they read
  * the global options and open a client through {@link #from(CommandSpec)}:
@@ -47,7 +47,8 @@ import picocli.CommandLine.Spec;
       ResultCommand.class,
       CancelCommand.class,
       BalanceCommand.class,
-      LedgerCommand.class
+      LedgerCommand.class,
+      ReceiptCommand.class
     })
 public final class MeshCli {
   /** Exit code of a call that failed, a job that failed, or a file that could not be written. */
@@ -76,6 +77,14 @@ public final class MeshCli {
       description = "The ledger (default: ${DEFAULT-VALUE}).",
       defaultValue = MeshClientOptions.DEFAULT_LEDGER_TARGET)
   private String ledger;
+
+  @Option(
+      names = "--receipts",
+      paramLabel = "HOST:PORT",
+      scope = ScopeType.INHERIT,
+      description = "The receipt log (default: ${DEFAULT-VALUE}).",
+      defaultValue = MeshClientOptions.DEFAULT_RECEIPT_TARGET)
+  private String receipts;
 
   @Option(
       names = "--home",
@@ -137,7 +146,10 @@ public final class MeshCli {
   /** Returns the client options the global options describe (loading or creating the identity). */
   public MeshClientOptions clientOptions() {
     MeshClientOptions.Builder options =
-        MeshClientOptions.newBuilder().orchestratorTarget(orchestrator).ledgerTarget(ledger);
+        MeshClientOptions.newBuilder()
+            .orchestratorTarget(orchestrator)
+            .ledgerTarget(ledger)
+            .receiptTarget(receipts);
     if (home != null) {
       options.home(home);
     }

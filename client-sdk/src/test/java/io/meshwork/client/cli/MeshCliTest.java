@@ -320,10 +320,12 @@ class MeshCliTest {
             + "\n"
             + "balance    1000 mana\n"
             + "held       200 mana\n"
-            + "available  800 mana\n",
+            + "available  800 mana\n"
+            + "(held mana is reserved for running jobs: meshwork ledger history)\n",
         text.out());
     assertEquals(
-        "{\"did\":\"" + did + "\",\"balance\":1000,\"held\":200,\"available\":800}\n", json.out());
+        "{\"did\":\"" + did + "\",\"balance\":1000,\"held\":200,\"available\":800,\"floor\":0}\n",
+        json.out());
   }
 
   @Test

@@ -11,5 +11,9 @@ public enum EntryKind {
   /** What a hold had left, returned to its payer by a void or a final post. */
   RELEASE,
   /** What a hold had left, returned to its payer because its timeout passed. */
-  EXPIRE
+  EXPIRE,
+  /** Mana moved at once from one account to another, without a hold. */
+  TRANSFER,
+  /** Mana regained over time (see {@link Regeneration}): created like a mint. */
+  REGENERATE
 }

@@ -1,7 +1,10 @@
 package io.meshwork.ledger.core;
 
+import io.meshwork.runtime.errors.MeshException;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Function;
 
 /**
@@ -11,11 +14,11 @@ import java.util.function.Function;
  * mutation does runs inside one {@link #write} call, which must be a single atomic and durable
  * transaction: either all of it is committed, or (when the work throws) none of it.
  *
- * <p>Writes must behave as if they ran one at a time. An implementation that lets writers run
- * concurrently (PostgreSQL) must lock what a writer reads ({@code SELECT ... FOR UPDATE}) or run at
- * serializable isolation, and retry the whole work on a serialization failure or on a duplicate
- * request id inserted by a concurrent writer; the work is safe to rerun because it only touches the
- * store through the {@link Writer} it is given.
+ * <p>Writes must behave as if they ran one at a time, and a write is acknowledged (its future
+ * completes) only once it is durably committed. A store may commit many concurrent writes in one
+ * transaction (group commit) as long as each write stays atomic on its own: if one write's work
+ * throws, only that write is undone. The JDBC stores do both by running every write on one
+ * connection, each in a savepoint of a shared transaction.
  */
 public interface LedgerStore extends AutoCloseable {
 
@@ -23,10 +26,31 @@ public interface LedgerStore extends AutoCloseable {
   <T> T read(Function<Reader, T> work);
 
   /**
-   * Runs {@code work} in one transaction and commits it; if {@code work} throws, rolls back and
-   * rethrows. Storage failures surface as a {@link io.meshwork.runtime.errors.MeshException}.
+   * Queues {@code work} to run atomically, and returns a future that completes with its result once
+   * it is durably committed, or with what it threw (having been rolled back), or with a storage
+   * failure ({@link MeshException}). Writes queued by one thread run in the order queued.
    */
-  <T> T write(Function<Writer, T> work);
+  <T> CompletableFuture<T> writeAsync(Function<Writer, T> work);
+
+  /** {@link #writeAsync} and wait for the outcome, rethrowing what the work threw. */
+  default <T> T write(Function<Writer, T> work) {
+    return await(writeAsync(work));
+  }
+
+  /** Waits for {@code future} and rethrows its failure as it was thrown. */
+  static <T> T await(CompletableFuture<T> future) {
+    try {
+      return future.join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof RuntimeException re) {
+        throw re;
+      }
+      if (e.getCause() instanceof Error err) {
+        throw err;
+      }
+      throw e;
+    }
+  }
 
   /** Releases connections and files. */
   @Override
@@ -45,6 +69,12 @@ public interface LedgerStore extends AutoCloseable {
 
     /** Ids of {@code payerDid}'s pending holds whose expiry is at or before {@code nowMillis}. */
     List<String> dueHoldsOf(String payerDid, long nowMillis);
+
+    /** {@code payerDid}'s pending holds, oldest first, at most {@code limit}. */
+    List<Hold> pendingHoldsOf(String payerDid, int limit);
+
+    /** Where regeneration of {@code did} stands, if it was ever counted. */
+    Optional<Regeneration.State> regeneration(String did);
 
     /**
      * Entries of {@code did}, newest first, with ids below {@code beforeEntryId}; only those of
@@ -78,5 +108,8 @@ public interface LedgerStore extends AutoCloseable {
 
     /** Records a request's outcome; fails if the request id is already recorded. */
     void recordRequest(RecordedRequest request);
+
+    /** Stores where regeneration of an existing account stands. */
+    void putRegeneration(String did, Regeneration.State state);
   }
 }

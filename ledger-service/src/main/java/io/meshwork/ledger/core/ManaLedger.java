@@ -13,6 +13,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.logging.Level;
@@ -40,8 +41,11 @@ public final class ManaLedger {
   /** The system account that mints draw from: its balance is minus everything ever minted. */
   public static final String MINT_ACCOUNT = "mesh:mint";
 
-  /** The least a user account may have available (balance less held). */
-  public static final long FLOOR = 0;
+  /** The least a user account may have available (balance less held), unless configured. */
+  public static final long DEFAULT_FLOOR = 0;
+
+  /** The most pending holds {@link #pendingHolds} returns. */
+  public static final int MAX_PENDING_HOLDS = 100;
 
   /** The longest timeout a hold may ask for. */
   public static final Duration MAX_HOLD_TIMEOUT = Duration.ofDays(30);
@@ -62,8 +66,16 @@ public final class ManaLedger {
    *
    * @param devGrant mana a new account starts with, as a MINT entry; 0 outside development mode
    * @param defaultHoldTimeout how long a hold lives when the request does not say
+   * @param floor the least a user account may have available; negative allows credit
+   * @param regeneration how accounts regain mana over time
    */
-  public record Options(long devGrant, Duration defaultHoldTimeout) {
+  public record Options(
+      long devGrant, Duration defaultHoldTimeout, long floor, Regeneration regeneration) {
+    /** No floor other than 0, no regeneration. */
+    public Options(long devGrant, Duration defaultHoldTimeout) {
+      this(devGrant, defaultHoldTimeout, DEFAULT_FLOOR, Regeneration.off());
+    }
+
     /** Checks the values. */
     public Options {
       if (devGrant < 0) {
@@ -84,7 +96,17 @@ public final class ManaLedger {
 
     /** These options with a development grant of {@code amount}. */
     public Options withDevGrant(long amount) {
-      return new Options(amount, defaultHoldTimeout);
+      return new Options(amount, defaultHoldTimeout, floor, regeneration);
+    }
+
+    /** These options with the floor {@code least}. */
+    public Options withFloor(long least) {
+      return new Options(devGrant, defaultHoldTimeout, least, regeneration);
+    }
+
+    /** These options with regeneration {@code rule}. */
+    public Options withRegeneration(Regeneration rule) {
+      return new Options(devGrant, defaultHoldTimeout, floor, rule);
     }
   }
 
@@ -108,13 +130,36 @@ public final class ManaLedger {
    */
   public Account account(String did) {
     requireText("did", did);
-    record Peek(Optional<Account> account, boolean hasDueHolds) {}
+    record Peek(Optional<Account> account, boolean stale) {}
     long now = clock.millis();
-    Peek peek = store.read(r -> new Peek(r.account(did), !r.dueHoldsOf(did, now).isEmpty()));
-    if (peek.account().isPresent() && !peek.hasDueHolds()) {
+    Peek peek =
+        store.read(
+            r -> {
+              Optional<Account> account = r.account(did);
+              boolean stale =
+                  account.isPresent()
+                      && (!r.dueHoldsOf(did, now).isEmpty()
+                          || regenerationDue(account.get(), r.regeneration(did), now) > 0);
+              return new Peek(account, stale);
+            });
+    if (peek.account().isPresent() && !peek.stale()) {
       return peek.account().get();
     }
     return commit(tx -> Step.done(tx.spender(did)));
+  }
+
+  /**
+   * The pending holds of {@code did}, oldest first, at most {@value #MAX_PENDING_HOLDS}: what its
+   * {@code held} consists of.
+   */
+  public List<Hold> pendingHolds(String did) {
+    requireText("did", did);
+    return store.read(r -> r.pendingHoldsOf(did, MAX_PENDING_HOLDS));
+  }
+
+  /** How this ledger behaves: its floor, regeneration and grants. */
+  public Options options() {
+    return options;
   }
 
   /** Creates {@code amount} mana in the account of {@code did}, opening it if needed. */
@@ -123,6 +168,11 @@ public final class ManaLedger {
     requireUserDid("did", did);
     requirePositive("amount", amount);
     String note = orEmpty(memo);
+    return LedgerStore.await(mutateMint(requestId, did, amount, note));
+  }
+
+  private CompletableFuture<Account> mutateMint(
+      String requestId, String did, long amount, String note) {
     return mutate(
         "Mint",
         requestId,
@@ -146,6 +196,15 @@ public final class ManaLedger {
    */
   public Hold createHold(
       String requestId, String payerDid, long amount, String jobId, Duration timeout, String memo) {
+    return LedgerStore.await(createHoldAsync(requestId, payerDid, amount, jobId, timeout, memo));
+  }
+
+  /**
+   * {@link #createHold}, returning once the hold is queued for commit: the future completes when it
+   * is durable. Fields are checked at once (an invalid one throws here).
+   */
+  public CompletableFuture<Hold> createHoldAsync(
+      String requestId, String payerDid, long amount, String jobId, Duration timeout, String memo) {
     requireText("request_id", requestId);
     requireUserDid("payer_did", payerDid);
     requirePositive("amount", amount);
@@ -165,7 +224,7 @@ public final class ManaLedger {
         Outcomes::decodeHold,
         tx -> {
           Account payer = tx.spender(payerDid);
-          if (payer.available() < amount) {
+          if (payer.available() - amount < options.floor()) {
             throw LedgerErrors.insufficientMana(payerDid, payer.available(), amount);
           }
           Hold hold =
@@ -197,6 +256,19 @@ public final class ManaLedger {
    *     when less than {@code amount} remains
    */
   public Hold postHold(
+      String requestId,
+      String holdId,
+      String payeeDid,
+      long amount,
+      boolean finalPost,
+      String taskId,
+      String memo) {
+    return LedgerStore.await(
+        postHoldAsync(requestId, holdId, payeeDid, amount, finalPost, taskId, memo));
+  }
+
+  /** {@link #postHold}, returning a future that completes when the post is durable. */
+  public CompletableFuture<Hold> postHoldAsync(
       String requestId,
       String holdId,
       String payeeDid,
@@ -251,6 +323,11 @@ public final class ManaLedger {
    * @throws MeshException FAILED_PRECONDITION with the reason the hold is already closed
    */
   public VoidedHold voidHold(String requestId, String holdId, String memo) {
+    return LedgerStore.await(voidHoldAsync(requestId, holdId, memo));
+  }
+
+  /** {@link #voidHold}, returning a future that completes when the void is durable. */
+  public CompletableFuture<VoidedHold> voidHoldAsync(String requestId, String holdId, String memo) {
     requireText("request_id", requestId);
     requireText("hold_id", holdId);
     String note = orEmpty(memo);
@@ -274,6 +351,50 @@ public final class ManaLedger {
           tx.writer.updateHold(after);
           tx.holdChanged(HoldState.VOIDED);
           return Step.done(new VoidedHold(after, rest));
+        });
+  }
+
+  /**
+   * Moves {@code amount} from {@code fromDid} to {@code toDid} at once, as one pair of TRANSFER
+   * entries.
+   *
+   * @param jobId the job it concerns, for history filtering; may be empty
+   * @throws MeshException FAILED_PRECONDITION {@code INSUFFICIENT_MANA} when the payer would go
+   *     below its floor
+   */
+  public Transferred transfer(
+      String requestId, String fromDid, String toDid, long amount, String jobId, String memo) {
+    return LedgerStore.await(transferAsync(requestId, fromDid, toDid, amount, jobId, memo));
+  }
+
+  /** {@link #transfer}, returning a future that completes when the transfer is durable. */
+  public CompletableFuture<Transferred> transferAsync(
+      String requestId, String fromDid, String toDid, long amount, String jobId, String memo) {
+    requireText("request_id", requestId);
+    requireUserDid("from_did", fromDid);
+    requireUserDid("to_did", toDid);
+    if (fromDid.equals(toDid)) {
+      throw invalidField("to_did", "must differ from from_did");
+    }
+    requirePositive("amount", amount);
+    String job = orEmpty(jobId);
+    String note = orEmpty(memo);
+    return mutate(
+        "Transfer",
+        requestId,
+        List.of(fromDid, toDid, amount, job, note),
+        Outcomes::encode,
+        Outcomes::decodeTransferred,
+        tx -> {
+          Account from = tx.spender(fromDid);
+          if (from.available() - amount < options.floor()) {
+            throw LedgerErrors.insufficientMana(fromDid, from.available(), amount);
+          }
+          tx.receiver(toDid);
+          tx.entry(fromDid, EntryKind.TRANSFER, -amount, 0, toDid, job, "", "", note, requestId);
+          tx.entry(toDid, EntryKind.TRANSFER, amount, 0, fromDid, job, "", "", note, requestId);
+          tx.moved(EntryKind.TRANSFER, amount);
+          return Step.done(new Transferred(tx.existing(fromDid), tx.existing(toDid)));
         });
   }
 
@@ -343,7 +464,7 @@ public final class ManaLedger {
 
   /** Takes the ledger's totals at one point in time; {@link LedgerAudit#check()} verifies them. */
   public LedgerAudit audit() {
-    return store.read(r -> r.audit(MINT_ACCOUNT, FLOOR));
+    return store.read(r -> r.audit(MINT_ACCOUNT, options.floor()));
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -363,7 +484,7 @@ public final class ManaLedger {
   private record Committed<T>(
       T value, MeshException refusal, List<Consumer<LedgerObserver>> events, String replayOf) {}
 
-  private <T> T mutate(
+  private <T> CompletableFuture<T> mutate(
       String operation,
       String requestId,
       List<Object> content,
@@ -371,9 +492,9 @@ public final class ManaLedger {
       Function<String, T> decode,
       Function<Tx, Step<T>> work) {
     String fingerprint = fingerprint(operation, content);
-    Committed<T> result =
-        store.write(
-            writer -> {
+    return store
+        .writeAsync(
+            (LedgerStore.Writer writer) -> {
               Optional<RecordedRequest> prior = writer.request(requestId);
               if (prior.isPresent()) {
                 RecordedRequest first = prior.get();
@@ -391,8 +512,8 @@ public final class ManaLedger {
                         requestId, operation, fingerprint, encode.apply(step.value()), tx.now));
               }
               return new Committed<>(step.value(), step.refusal(), tx.events, null);
-            });
-    return finish(result);
+            })
+        .thenApply(this::finish);
   }
 
   /** Runs the ledger's own work (account opening, expiry), which no request id covers. */
@@ -428,16 +549,27 @@ public final class ManaLedger {
     final LedgerStore.Writer writer;
     final long now;
     final List<Consumer<LedgerObserver>> events = new ArrayList<>();
+    // Accounts as this transaction last read or wrote them. A transaction is one operation, and
+    // if it fails it is discarded with its cache, so the cache never outlives what it describes.
+    private final java.util.Map<String, Account> accounts = new java.util.HashMap<>();
 
     Tx(LedgerStore.Writer writer, long now) {
       this.writer = writer;
       this.now = now;
     }
 
+    Optional<Account> find(String did) {
+      Account cached = accounts.get(did);
+      if (cached != null) {
+        return Optional.of(cached);
+      }
+      Optional<Account> stored = writer.account(did);
+      stored.ifPresent(a -> accounts.put(did, a));
+      return stored;
+    }
+
     Account existing(String did) {
-      return writer
-          .account(did)
-          .orElseThrow(() -> new IllegalStateException("account " + did + " vanished"));
+      return find(did).orElseThrow(() -> new IllegalStateException("account " + did + " vanished"));
     }
 
     /**
@@ -446,7 +578,7 @@ public final class ManaLedger {
      * already has back.
      */
     Account spender(String did) {
-      if (writer.account(did).isEmpty()) {
+      if (find(did).isEmpty()) {
         if (options.devGrant() == 0 || did.equals(MINT_ACCOUNT)) {
           throw LedgerErrors.accountNotFound(did);
         }
@@ -455,12 +587,46 @@ public final class ManaLedger {
       for (String id : writer.dueHoldsOf(did, now)) {
         hold(id);
       }
+      regenerate(did);
       return existing(did);
+    }
+
+    /**
+     * Credits what {@code did} regenerated since it was last counted, before anything changes its
+     * balance, so that each stretch of time is counted at the balance it had then.
+     */
+    void regenerate(String did) {
+      Regeneration rule = options.regeneration();
+      if (!rule.enabled() || did.equals(MINT_ACCOUNT)) {
+        return;
+      }
+      Account account = existing(did);
+      Optional<Regeneration.State> state = writer.regeneration(did);
+      if (state.isEmpty() || account.balance() >= rule.cap()) {
+        // Not counted yet, or at the cap where nothing accrues: count from now.
+        if (state.isEmpty() || state.get().anchor() != now || state.get().paid() != 0) {
+          writer.putRegeneration(did, new Regeneration.State(now, 0));
+        }
+        return;
+      }
+      long due = rule.earned(state.get().anchor(), now) - state.get().paid();
+      if (due <= 0) {
+        return;
+      }
+      long room = rule.cap() - account.balance();
+      long credit = Math.min(due, room);
+      long since = state.get().anchor();
+      String memo = "regenerated since " + java.time.Instant.ofEpochMilli(since);
+      entry(MINT_ACCOUNT, EntryKind.REGENERATE, -credit, 0, did, "", "", "", memo, "");
+      entry(did, EntryKind.REGENERATE, credit, 0, MINT_ACCOUNT, "", "", "", memo, "");
+      moved(EntryKind.REGENERATE, credit);
+      writer.putRegeneration(
+          did, credit < due ? new Regeneration.State(now, 0) : rule.paid(state.get(), credit));
     }
 
     /** The account of someone being paid, opened if new (with the grant in development mode). */
     Account receiver(String did) {
-      return writer.account(did).orElseGet(() -> open(did));
+      return find(did).orElseGet(() -> open(did));
     }
 
     private Account open(String did) {
@@ -472,7 +638,7 @@ public final class ManaLedger {
     }
 
     void mintInto(String did, long amount, String memo, String requestId) {
-      if (writer.account(MINT_ACCOUNT).isEmpty()) {
+      if (find(MINT_ACCOUNT).isEmpty()) {
         writer.insertAccount(new Account(MINT_ACCOUNT, 0, 0, now));
       }
       entry(MINT_ACCOUNT, EntryKind.MINT, -amount, 0, did, null, "", memo, requestId);
@@ -497,7 +663,7 @@ public final class ManaLedger {
       return expired;
     }
 
-    /** Applies one change to an account and records it as an entry of its history. */
+    /** Applies one change to an account concerning {@code hold} (or none) as an entry. */
     void entry(
         String did,
         EntryKind kind,
@@ -508,6 +674,34 @@ public final class ManaLedger {
         String taskId,
         String memo,
         String requestId) {
+      entry(
+          did,
+          kind,
+          balanceDelta,
+          heldDelta,
+          counterparty,
+          hold == null ? "" : hold.jobId(),
+          hold == null ? "" : hold.holdId(),
+          taskId,
+          memo,
+          requestId);
+    }
+
+    /** Applies one change to an account and records it as an entry of its history. */
+    void entry(
+        String did,
+        EntryKind kind,
+        long balanceDelta,
+        long heldDelta,
+        String counterparty,
+        String jobId,
+        String holdId,
+        String taskId,
+        String memo,
+        String requestId) {
+      if (kind != EntryKind.REGENERATE && balanceDelta != 0) {
+        regenerate(did);
+      }
       Account account = existing(did);
       long balance;
       long held;
@@ -517,13 +711,17 @@ public final class ManaLedger {
       } catch (ArithmeticException e) {
         throw LedgerErrors.amountTooLarge(did);
       }
-      if (!did.equals(MINT_ACCOUNT) && (held < 0 || balance - held < FLOOR)) {
+      // Only mana leaving an account is held to the floor: a credit, or a hold whose payer's floor
+      // was lowered since, must still go through.
+      boolean spends = balanceDelta < 0 || heldDelta > 0;
+      if (!did.equals(MINT_ACCOUNT) && (held < 0 || (spends && balance - held < options.floor()))) {
         // The operations check their preconditions first; reaching this is a bug, and the
         // transaction rolls back rather than commit a broken account.
         throw new IllegalStateException(
             kind + " would leave " + did + " with balance " + balance + " and held " + held);
       }
       writer.updateAccount(did, balance, held);
+      accounts.put(did, new Account(did, balance, held, account.createdAt()));
       writer.appendEntry(
           new HistoryEntry(
               0,
@@ -534,8 +732,8 @@ public final class ManaLedger {
               balance,
               held,
               counterparty,
-              hold == null ? "" : hold.jobId(),
-              hold == null ? "" : hold.holdId(),
+              jobId,
+              holdId,
               taskId,
               memo,
               requestId,
@@ -552,6 +750,16 @@ public final class ManaLedger {
   }
 
   // ---------------------------------------------------------------------------------------------
+
+  /** Mana {@code account} has regenerated and not yet been credited, capped at the room left. */
+  private long regenerationDue(Account account, Optional<Regeneration.State> state, long now) {
+    Regeneration rule = options.regeneration();
+    if (!rule.enabled() || state.isEmpty() || account.balance() >= rule.cap()) {
+      return 0;
+    }
+    long due = rule.earned(state.get().anchor(), now) - state.get().paid();
+    return Math.min(due, rule.cap() - account.balance());
+  }
 
   private static String newHoldId() {
     return "hold_" + UUID.randomUUID().toString().replace("-", "");

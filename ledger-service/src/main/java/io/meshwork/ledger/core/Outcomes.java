@@ -48,6 +48,33 @@ final class Outcomes {
     return new VoidedHold(hold(m), number(m, "refunded"));
   }
 
+  static String encode(Transferred t) {
+    Map<String, String> m = new LinkedHashMap<>();
+    Map<String, String> from = new LinkedHashMap<>();
+    Map<String, String> to = new LinkedHashMap<>();
+    putAccount(from, t.from());
+    putAccount(to, t.to());
+    from.forEach((k, v) -> m.put("from." + k, v));
+    to.forEach((k, v) -> m.put("to." + k, v));
+    return join(m);
+  }
+
+  static Transferred decodeTransferred(String text) {
+    Map<String, String> m = split(text);
+    return new Transferred(account(prefixed(m, "from.")), account(prefixed(m, "to.")));
+  }
+
+  private static Map<String, String> prefixed(Map<String, String> m, String prefix) {
+    Map<String, String> out = new LinkedHashMap<>();
+    m.forEach(
+        (k, v) -> {
+          if (k.startsWith(prefix)) {
+            out.put(k.substring(prefix.length()), v);
+          }
+        });
+    return out;
+  }
+
   private static void putAccount(Map<String, String> m, Account a) {
     m.put("did", a.did());
     m.put("balance", Long.toString(a.balance()));

@@ -5,18 +5,31 @@ import io.meshwork.ledger.core.EntryKind;
 import io.meshwork.ledger.core.HistoryEntry;
 import io.meshwork.ledger.core.Hold;
 import io.meshwork.ledger.core.HoldState;
+import io.meshwork.ledger.core.Regeneration;
 
 /** Converts the ledger's domain values to their protobuf messages. */
 final class LedgerProtos {
   private LedgerProtos() {}
 
-  static io.meshwork.ledger.v1.Account toProto(Account a) {
+  static io.meshwork.ledger.v1.Account toProto(Account a, long floor) {
     return io.meshwork.ledger.v1.Account.newBuilder()
         .setDid(a.did())
         .setBalance(a.balance())
         .setHeld(a.held())
         .setAvailable(a.available())
         .setCreatedAt(a.createdAt())
+        .setFloor(floor)
+        .build();
+  }
+
+  static io.meshwork.ledger.v1.Regeneration toProto(Regeneration r) {
+    if (!r.enabled()) {
+      return io.meshwork.ledger.v1.Regeneration.getDefaultInstance();
+    }
+    return io.meshwork.ledger.v1.Regeneration.newBuilder()
+        .setAmount(r.amount())
+        .setIntervalMs(r.interval().toMillis())
+        .setCap(r.cap())
         .build();
   }
 
@@ -41,6 +54,8 @@ final class LedgerProtos {
         .setBalanceDelta(e.balanceDelta())
         .setHeldDelta(e.heldDelta())
         .setBalanceAfter(e.balanceAfter())
+        .setHeldAfter(e.heldAfter())
+        .setRequestId(e.requestId())
         .setCounterpartyDid(e.counterpartyDid())
         .setJobId(e.jobId())
         .setHoldId(e.holdId())
@@ -66,6 +81,8 @@ final class LedgerProtos {
       case POST -> io.meshwork.ledger.v1.EntryKind.ENTRY_KIND_POST;
       case RELEASE -> io.meshwork.ledger.v1.EntryKind.ENTRY_KIND_RELEASE;
       case EXPIRE -> io.meshwork.ledger.v1.EntryKind.ENTRY_KIND_EXPIRE;
+      case TRANSFER -> io.meshwork.ledger.v1.EntryKind.ENTRY_KIND_TRANSFER;
+      case REGENERATE -> io.meshwork.ledger.v1.EntryKind.ENTRY_KIND_REGENERATE;
     };
   }
 }

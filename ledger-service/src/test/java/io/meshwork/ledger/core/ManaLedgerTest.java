@@ -6,12 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.meshwork.ledger.store.SqliteLedgerStore;
 import io.meshwork.runtime.errors.MeshException;
-import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -25,25 +20,31 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
-import org.junit.jupiter.api.io.TempDir;
 
-/** Every transition of the ledger, against the real SQLite store. */
-class ManaLedgerTest {
+/**
+ * Every transition of the ledger, and its invariants under concurrent load: one suite that each
+ * store must pass ({@code SqliteManaLedgerTest}, {@code PostgresManaLedgerTest}).
+ */
+abstract class ManaLedgerTest {
   private static final String ALICE = "did:key:alice";
   private static final String BOB = "did:key:bob";
   private static final String CAROL = "did:key:carol";
 
-  @TempDir Path dir;
-
   private final MutableClock clock = new MutableClock(Instant.parse("2025-01-01T00:00:00Z"));
   private final Map<EntryKind, Long> moved = new EnumMap<>(EntryKind.class);
   private final List<String> replays = new ArrayList<>();
-  private SqliteLedgerStore store;
+  private LedgerStore store;
   private ManaLedger ledger;
+
+  /** Opens the store under test; called again after {@code close()} it reopens the same data. */
+  abstract LedgerStore openStore();
+
+  /** Runs SQL on the store's database behind its back, to break it on purpose. */
+  abstract void tamper(String sql) throws Exception;
 
   @BeforeEach
   void open() {
-    store = SqliteLedgerStore.inDirectory(dir);
+    store = openStore();
     ledger = ledgerWith(ManaLedger.Options.defaults());
   }
 
@@ -529,6 +530,11 @@ class ManaLedgerTest {
   @Test
   void theLedgerStaysBalancedThroughARandomSequence() {
     Random random = new Random(42);
+    // Regeneration on, so its entries take part in the balance too.
+    ledger =
+        ledgerWith(
+            ManaLedger.Options.defaults()
+                .withRegeneration(new Regeneration(10, Duration.ofSeconds(10), 6_000)));
     List<String> people = List.of(ALICE, BOB, CAROL, "did:key:dave");
     List<String> open = new ArrayList<>();
     int request = 0;
@@ -556,6 +562,10 @@ class ManaLedgerTest {
         } else if (action < 9) {
           clock.advance(Duration.ofSeconds(random.nextInt(30)));
           ledger.expireDue();
+        } else if (random.nextBoolean()) {
+          String from = people.get(random.nextInt(people.size()));
+          String to = people.get((people.indexOf(from) + 1) % people.size());
+          ledger.transfer(rid, from, to, 1 + random.nextInt(300), "", "");
         } else {
           ledger.mint(rid, people.get(random.nextInt(people.size())), 1 + random.nextInt(300), "");
         }
@@ -583,22 +593,14 @@ class ManaLedgerTest {
     ledger.createHold("h1", ALICE, 100, "job-1", Duration.ZERO, "");
     assertTrue(ledger.audit().isSound());
 
-    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + store.file());
-        Statement s = c.createStatement()) {
-      s.executeUpdate(
-          "UPDATE accounts SET balance = balance + 5, held = 0 WHERE did = '" + ALICE + "'");
-    }
+    tamper("UPDATE accounts SET balance = balance + 5, held = 0 WHERE did = '" + ALICE + "'");
 
     LedgerAudit audit = ledger.audit();
     assertFalse(audit.isSound());
     assertEquals(3, audit.violations().size(), audit.violations().toString());
     assertThrows(IllegalStateException.class, audit::check);
     // Put it back so the after-each audit passes.
-    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + store.file());
-        Statement s = c.createStatement()) {
-      s.executeUpdate(
-          "UPDATE accounts SET balance = balance - 5, held = 100 WHERE did = '" + ALICE + "'");
-    }
+    tamper("UPDATE accounts SET balance = balance - 5, held = 100 WHERE did = '" + ALICE + "'");
   }
 
   @Test
@@ -607,12 +609,307 @@ class ManaLedgerTest {
     Hold hold = ledger.createHold("h1", ALICE, 100, "job-1", Duration.ZERO, "");
     store.close();
 
-    store = SqliteLedgerStore.inDirectory(dir);
+    store = openStore();
     ledger = ledgerWith(ManaLedger.Options.defaults());
 
     assertEquals(hold, ledger.hold(hold.holdId()));
     assertEquals(hold, ledger.createHold("h1", ALICE, 100, "job-1", Duration.ZERO, ""));
     assertEquals(100, ledger.account(ALICE).held());
+  }
+
+  @Test
+  void aTransferMovesManaAtOnceAndNeverBelowTheFloor() {
+    ledger.mint("m1", ALICE, 1000, "");
+    ledger.createHold("h1", ALICE, 300, "job-1", Duration.ZERO, "");
+
+    Transferred t = ledger.transfer("t1", ALICE, BOB, 600, "job-9", "thanks");
+
+    assertEquals(400, t.from().balance());
+    assertEquals(300, t.from().held());
+    assertEquals(600, t.to().balance());
+    HistoryEntry debit = ledger.history(ALICE, "job-9", 0, "").entries().get(0);
+    assertEquals(EntryKind.TRANSFER, debit.kind());
+    assertEquals(-600, debit.balanceDelta());
+    assertEquals(BOB, debit.counterpartyDid());
+    assertEquals("t1", debit.requestId());
+    // Only 100 is available above the floor now: the held 300 is not spendable.
+    MeshException e =
+        assertFailure(
+            MeshException.Kind.FAILED_PRECONDITION,
+            LedgerErrors.INSUFFICIENT_MANA,
+            () -> ledger.transfer("t2", ALICE, BOB, 101, "", ""));
+    assertEquals("100", e.metadata().get("available"));
+    // A retry gets the first outcome; the same id for another amount is refused.
+    assertEquals(t, ledger.transfer("t1", ALICE, BOB, 600, "job-9", "thanks"));
+    assertFailure(
+        MeshException.Kind.ALREADY_EXISTS,
+        LedgerErrors.REQUEST_ID_REUSED,
+        () -> ledger.transfer("t1", ALICE, BOB, 60, "job-9", "thanks"));
+    assertFailure(
+        MeshException.Kind.INVALID_ARGUMENT,
+        LedgerErrors.INVALID_FIELD,
+        () -> ledger.transfer("t3", ALICE, ALICE, 1, "", ""));
+    assertEquals(400, ledger.account(ALICE).balance());
+  }
+
+  @Test
+  void aConfiguredFloorDecidesHowFarAnAccountMayGo() {
+    ManaLedger credit = ledgerWith(ManaLedger.Options.defaults().withFloor(-500));
+    credit.mint("m1", ALICE, 100, "");
+
+    // 100 owned plus 500 of credit: a hold of 600 fits, one more unit does not.
+    credit.createHold("h1", ALICE, 450, "job-1", Duration.ZERO, "");
+    credit.transfer("t1", ALICE, BOB, 150, "", "");
+    assertEquals(-500, credit.account(ALICE).available());
+    assertFailure(
+        MeshException.Kind.FAILED_PRECONDITION,
+        LedgerErrors.INSUFFICIENT_MANA,
+        () -> credit.createHold("h2", ALICE, 1, "job-2", Duration.ZERO, ""));
+    credit.audit().check();
+
+    ManaLedger reserve = ledgerWith(ManaLedger.Options.defaults().withFloor(50));
+    reserve.mint("m2", CAROL, 100, "");
+    assertFailure(
+        MeshException.Kind.FAILED_PRECONDITION,
+        LedgerErrors.INSUFFICIENT_MANA,
+        () -> reserve.createHold("h3", CAROL, 51, "job-3", Duration.ZERO, ""));
+    reserve.createHold("h4", CAROL, 50, "job-3", Duration.ZERO, "");
+    // The after-each audit uses the default floor of 0; put the ledger back above it.
+    credit.voidHold("v1", ledger.pendingHolds(ALICE).get(0).holdId(), "");
+    credit.transfer("t2", BOB, ALICE, 150, "", "");
+  }
+
+  @Test
+  void regenerationIsComputedExactlyFromTheClockAndShowsInHistory() {
+    // 7 mana every 3 seconds, up to 100: not a whole number per millisecond, on purpose.
+    Regeneration rule = new Regeneration(7, Duration.ofSeconds(3), 100);
+    ManaLedger regen = ledgerWith(ManaLedger.Options.defaults().withRegeneration(rule));
+    regen.mint("m1", ALICE, 10, "");
+
+    // Touch the account at uneven moments; what it regains depends only on the total time.
+    long[] stepsMillis = {1, 999, 1_000, 1_001, 2_999, 4_000, 1};
+    long elapsed = 0;
+    for (long step : stepsMillis) {
+      clock.advance(Duration.ofMillis(step));
+      elapsed += step;
+      assertEquals(10 + elapsed * 7 / 3_000, regen.account(ALICE).balance(), "after " + elapsed);
+    }
+    assertEquals(10_001, elapsed);
+    assertEquals(10 + 7 * 10_001 / 3_000, regen.account(ALICE).balance());
+
+    List<HistoryEntry> entries = regen.history(ALICE, "", 0, "").entries();
+    long regained =
+        entries.stream()
+            .filter(e -> e.kind() == EntryKind.REGENERATE)
+            .mapToLong(HistoryEntry::balanceDelta)
+            .sum();
+    assertEquals(7 * 10_001 / 3_000, regained);
+    HistoryEntry last = entries.get(0);
+    assertEquals(EntryKind.REGENERATE, last.kind());
+    assertEquals(ManaLedger.MINT_ACCOUNT, last.counterpartyDid());
+    assertEquals("", last.requestId());
+    // Regeneration is created mana, so it counts as minted.
+    assertEquals(10 + regained, regen.audit().minted());
+  }
+
+  @Test
+  void regenerationStopsAtTheCapAndCountsOnlyTimeBelowIt() {
+    Regeneration rule = new Regeneration(1, Duration.ofSeconds(1), 100);
+    ManaLedger regen = ledgerWith(ManaLedger.Options.defaults().withRegeneration(rule));
+    regen.mint("m1", ALICE, 90, "");
+
+    clock.advance(Duration.ofSeconds(60));
+    assertEquals(100, regen.account(ALICE).balance(), "capped at 100, not 150");
+
+    // An hour at the cap earns nothing; spending 30 starts the count again from that moment.
+    clock.advance(Duration.ofHours(1));
+    Hold hold = regen.createHold("h1", ALICE, 30, "job-1", Duration.ZERO, "");
+    regen.postHold("p1", hold.holdId(), BOB, 30, true, "task-1", "");
+    assertEquals(70, regen.account(ALICE).balance());
+    clock.advance(Duration.ofSeconds(12));
+    assertEquals(82, regen.account(ALICE).balance());
+    // The payee started at 30, below the cap, when it was paid.
+    assertEquals(30 + 12, regen.account(BOB).balance());
+    // Minting above the cap is allowed; regeneration simply stays off while it lasts.
+    regen.mint("m2", ALICE, 500, "");
+    clock.advance(Duration.ofSeconds(100));
+    assertEquals(582, regen.account(ALICE).balance());
+  }
+
+  @Test
+  void writesQueuedTogetherCommitOnTheirOwnAndAFailingOneIsUndoneAlone() {
+    ledger.mint("m1", ALICE, 1000, "");
+
+    // Queued back to back, these are likely to share one commit; each must still stand alone.
+    var first = ledger.createHoldAsync("h1", ALICE, 600, "job-1", Duration.ZERO, "");
+    var second = ledger.createHoldAsync("h2", ALICE, 600, "job-2", Duration.ZERO, "");
+    var third = ledger.createHoldAsync("h3", ALICE, 400, "job-3", Duration.ZERO, "");
+    var retry = ledger.createHoldAsync("h1", ALICE, 600, "job-1", Duration.ZERO, "");
+
+    Hold one = LedgerStore.await(first);
+    MeshException refused = assertThrows(MeshException.class, () -> LedgerStore.await(second));
+    assertEquals(LedgerErrors.INSUFFICIENT_MANA, refused.reason());
+    Hold three = LedgerStore.await(third);
+    assertEquals(one, LedgerStore.await(retry));
+    assertEquals(1000, ledger.account(ALICE).held());
+    assertEquals(Set.of(one, three), Set.copyOf(ledger.pendingHolds(ALICE)));
+    assertEquals(
+        3, ledger.history(ALICE, "", 0, "").entries().size(), "a mint and two holds, no more");
+  }
+
+  /**
+   * Must-show 2: many threads hold, post, void and transfer at random, retry acknowledged requests
+   * and send some twice at once, while the clock runs and holds expire. Afterwards the ledger
+   * balances, no account is below the floor, every acknowledged operation is in the history exactly
+   * once, and nothing refused left a trace.
+   */
+  @Test
+  void concurrentOperationsWithRandomRetriesKeepEveryInvariant() throws Exception {
+    List<String> people = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      String did = "did:key:user" + i;
+      people.add(did);
+      ledger.mint("seed-" + i, did, 5_000, "");
+    }
+    int threads = 8;
+    int opsPerThread = 150;
+    Map<String, EntryKind> acknowledged = new java.util.concurrent.ConcurrentHashMap<>();
+    java.util.concurrent.atomic.AtomicBoolean running =
+        new java.util.concurrent.atomic.AtomicBoolean(true);
+    Thread ticker =
+        Thread.ofPlatform()
+            .start(
+                () -> {
+                  while (running.get()) {
+                    clock.advance(Duration.ofSeconds(1));
+                    ledger.expireDue();
+                    try {
+                      Thread.sleep(5);
+                    } catch (InterruptedException e) {
+                      return;
+                    }
+                  }
+                });
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(threads);
+    List<java.util.concurrent.Future<?>> workers = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      int thread = t;
+      workers.add(
+          pool.submit(
+              () -> {
+                Random random = new Random(1000 + thread);
+                List<String> myHolds = new ArrayList<>();
+                for (int i = 0; i < opsPerThread; i++) {
+                  String rid = "w" + thread + "-" + i;
+                  int action = random.nextInt(10);
+                  String payer = people.get(random.nextInt(people.size()));
+                  String other = people.get((people.indexOf(payer) + 1) % people.size());
+                  java.util.function.Supplier<Object> call;
+                  EntryKind kind;
+                  if (action < 4 || myHolds.isEmpty()) {
+                    long amount = 1 + random.nextInt(1_500);
+                    Duration timeout = Duration.ofSeconds(5 + random.nextInt(60));
+                    call = () -> ledger.createHold(rid, payer, amount, "job-" + rid, timeout, "");
+                    kind = EntryKind.HOLD;
+                  } else if (action < 7) {
+                    String hold = myHolds.get(random.nextInt(myHolds.size()));
+                    long amount = 1 + random.nextInt(300);
+                    boolean last = random.nextInt(3) == 0;
+                    call = () -> ledger.postHold(rid, hold, other, amount, last, "task", "");
+                    kind = EntryKind.POST;
+                  } else if (action < 8) {
+                    String hold = myHolds.remove(random.nextInt(myHolds.size()));
+                    call = () -> ledger.voidHold(rid, hold, "");
+                    kind = EntryKind.RELEASE;
+                  } else {
+                    long amount = 1 + random.nextInt(700);
+                    call = () -> ledger.transfer(rid, payer, other, amount, "", "");
+                    kind = EntryKind.TRANSFER;
+                  }
+                  // Now and then the same request twice at once, as a caller's timeout and retry
+                  // might send it.
+                  var racer =
+                      random.nextInt(5) == 0
+                          ? java.util.concurrent.CompletableFuture.supplyAsync(call::get)
+                          : null;
+                  Object first = null;
+                  try {
+                    first = call.get();
+                  } catch (MeshException refused) {
+                    // Refusals are part of the load; a refused request leaves nothing.
+                  }
+                  if (racer != null) {
+                    try {
+                      Object second = racer.join();
+                      if (first == null) {
+                        first = second;
+                      } else {
+                        assertEquals(first, second, "both copies get the same outcome");
+                      }
+                    } catch (java.util.concurrent.CompletionException refused) {
+                      // As above.
+                    }
+                  }
+                  if (first == null) {
+                    continue;
+                  }
+                  acknowledged.put(rid, kind);
+                  if (first instanceof Hold h && kind == EntryKind.HOLD) {
+                    myHolds.add(h.holdId());
+                  }
+                  if (random.nextInt(3) == 0) {
+                    assertEquals(first, call.get(), "a retry returns the first outcome");
+                  }
+                }
+                return null;
+              }));
+    }
+    try {
+      for (var w : workers) {
+        w.get(3, java.util.concurrent.TimeUnit.MINUTES);
+      }
+    } finally {
+      running.set(false);
+      ticker.join();
+      pool.shutdownNow();
+    }
+
+    LedgerAudit audit = ledger.audit();
+    audit.check();
+    assertEquals(0, audit.accountsBelowFloor());
+    Map<String, Map<EntryKind, Integer>> seen = new java.util.HashMap<>();
+    for (String did : people) {
+      String token = "";
+      do {
+        HistoryPage page = ledger.history(did, "", ManaLedger.MAX_PAGE_SIZE, token);
+        for (HistoryEntry e : page.entries()) {
+          if (!e.requestId().isEmpty()) {
+            seen.computeIfAbsent(e.requestId(), r -> new EnumMap<>(EntryKind.class))
+                .merge(e.kind(), 1, Integer::sum);
+          }
+        }
+        token = page.nextPageToken();
+      } while (!token.isEmpty());
+    }
+    assertTrue(acknowledged.size() > threads * opsPerThread / 2, "most operations went through");
+    for (var ack : acknowledged.entrySet()) {
+      Map<EntryKind, Integer> kinds = seen.getOrDefault(ack.getKey(), Map.of());
+      switch (ack.getValue()) {
+        case HOLD -> assertEquals(Map.of(EntryKind.HOLD, 1), kinds, ack.getKey());
+        case POST -> {
+          assertEquals(2, kinds.get(EntryKind.POST), ack.getKey());
+          assertTrue(kinds.getOrDefault(EntryKind.RELEASE, 0) <= 1, ack.getKey());
+        }
+        case TRANSFER -> assertEquals(Map.of(EntryKind.TRANSFER, 2), kinds, ack.getKey());
+        default -> assertTrue(kinds.getOrDefault(EntryKind.RELEASE, 0) <= 1, ack.getKey());
+      }
+    }
+    for (String rid : seen.keySet()) {
+      assertTrue(
+          rid.startsWith("seed-") || acknowledged.containsKey(rid),
+          rid + " left entries but was never acknowledged");
+    }
   }
 
   private static MeshException assertFailure(

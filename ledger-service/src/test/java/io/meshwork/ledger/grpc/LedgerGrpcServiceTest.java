@@ -17,6 +17,7 @@ import io.meshwork.ledger.LedgerService;
 import io.meshwork.ledger.v1.CreateHoldRequest;
 import io.meshwork.ledger.v1.EntryKind;
 import io.meshwork.ledger.v1.GetAccountRequest;
+import io.meshwork.ledger.v1.GetAccountResponse;
 import io.meshwork.ledger.v1.GetHoldRequest;
 import io.meshwork.ledger.v1.Hold;
 import io.meshwork.ledger.v1.HoldState;
@@ -25,7 +26,11 @@ import io.meshwork.ledger.v1.LedgerServiceGrpc.LedgerServiceBlockingStub;
 import io.meshwork.ledger.v1.ListHistoryRequest;
 import io.meshwork.ledger.v1.ListHistoryResponse;
 import io.meshwork.ledger.v1.MintRequest;
+import io.meshwork.ledger.v1.Operation;
 import io.meshwork.ledger.v1.PostHoldRequest;
+import io.meshwork.ledger.v1.SubmitOperationsRequest;
+import io.meshwork.ledger.v1.SubmitOperationsResponse;
+import io.meshwork.ledger.v1.TransferRequest;
 import io.meshwork.ledger.v1.VoidHoldRequest;
 import io.meshwork.ledger.v1.VoidHoldResponse;
 import io.meshwork.runtime.ServiceHost;
@@ -33,6 +38,7 @@ import io.meshwork.runtime.ServiceMetrics;
 import io.meshwork.runtime.config.MapSettings;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -276,6 +282,113 @@ class LedgerGrpcServiceTest {
                     .getAccount(GetAccountRequest.getDefaultInstance()));
 
     assertEquals(Status.Code.UNAUTHENTICATED, e.getStatus().getCode());
+  }
+
+  @Test
+  void aBatchAppliesEachOperationOnItsOwnAndAnswersEachInOrder() {
+    Operation bigHold =
+        Operation.newBuilder()
+            .setCreateHold(
+                CreateHoldRequest.newBuilder()
+                    .setRequestId("b-h2")
+                    .setPayerDid(alice.did())
+                    .setAmount(900)
+                    .setJobId("job-b"))
+            .build();
+    SubmitOperationsRequest batch =
+        SubmitOperationsRequest.newBuilder()
+            .addOperations(
+                Operation.newBuilder()
+                    .setCreateHold(
+                        CreateHoldRequest.newBuilder()
+                            .setRequestId("b-h1")
+                            .setPayerDid(alice.did())
+                            .setAmount(400)
+                            .setJobId("job-b")))
+            .addOperations(bigHold)
+            .addOperations(
+                Operation.newBuilder()
+                    .setTransfer(
+                        TransferRequest.newBuilder()
+                            .setRequestId("b-t1")
+                            .setFromDid(alice.did())
+                            .setToDid(bob.did())
+                            .setAmount(250)
+                            .setJobId("job-b")))
+            .addOperations(
+                Operation.newBuilder()
+                    .setVoidHold(VoidHoldRequest.newBuilder().setRequestId("b-v1")))
+            .addOperations(Operation.getDefaultInstance())
+            .build();
+
+    SubmitOperationsResponse response = as(orchestrator).submit(batch);
+
+    assertEquals(5, response.getResultsCount());
+    Hold hold = response.getResults(0).getCreateHold().getHold();
+    assertEquals(400, hold.getAmount());
+    assertEquals("INSUFFICIENT_MANA", response.getResults(1).getError().getReason());
+    assertEquals("FAILED_PRECONDITION", response.getResults(1).getError().getCode());
+    assertEquals("600", response.getResults(1).getError().getMetadataMap().get("available"));
+    assertEquals(750, response.getResults(2).getTransfer().getFrom().getBalance());
+    assertEquals(1250, response.getResults(2).getTransfer().getTo().getBalance());
+    assertEquals("INVALID_ARGUMENT", response.getResults(3).getError().getCode());
+    assertEquals("hold_id", response.getResults(3).getError().getMetadataMap().get("field"));
+    assertEquals("INVALID_FIELD", response.getResults(4).getError().getReason());
+
+    // Resent whole, the batch gets the same answers and changes nothing more.
+    SubmitOperationsResponse again = as(orchestrator).submit(batch);
+    assertEquals(response.getResults(0), again.getResults(0));
+    assertEquals(response.getResults(2), again.getResults(2));
+    GetAccountResponse account =
+        as(alice).getAccount(GetAccountRequest.newBuilder().setDid(alice.did()).build());
+    assertEquals(750, account.getAccount().getBalance());
+    assertEquals(400, account.getAccount().getHeld());
+    assertEquals(List.of(hold), account.getPendingHoldsList());
+    ListHistoryResponse history =
+        as(alice).listHistory(ListHistoryRequest.newBuilder().setJobId("job-b").build());
+    assertEquals(
+        List.of(EntryKind.ENTRY_KIND_TRANSFER, EntryKind.ENTRY_KIND_HOLD),
+        history.getEntriesList().stream().map(e -> e.getKind()).toList());
+    assertEquals("b-t1", history.getEntries(0).getRequestId());
+    assertEquals(400, history.getEntries(0).getHeldAfter());
+  }
+
+  @Test
+  void batchesAndTransfersAreForServicesOnly() {
+    StatusRuntimeException submit =
+        failure(
+            () ->
+                as(alice)
+                    .submit(
+                        SubmitOperationsRequest.newBuilder()
+                            .addOperations(
+                                Operation.newBuilder()
+                                    .setTransfer(
+                                        TransferRequest.newBuilder()
+                                            .setRequestId("x")
+                                            .setFromDid(alice.did())
+                                            .setToDid(bob.did())
+                                            .setAmount(1)))
+                            .build()));
+    assertEquals(Status.Code.PERMISSION_DENIED, submit.getStatus().getCode());
+    assertEquals("SERVICE_IDENTITY_REQUIRED", errorInfo(submit).getReason());
+
+    StatusRuntimeException transfer =
+        failure(
+            () ->
+                as(operator)
+                    .transfer(
+                        TransferRequest.newBuilder()
+                            .setRequestId("y")
+                            .setFromDid(alice.did())
+                            .setToDid(bob.did())
+                            .setAmount(1)
+                            .build()));
+    assertEquals(Status.Code.PERMISSION_DENIED, transfer.getStatus().getCode());
+
+    StatusRuntimeException empty =
+        failure(() -> as(orchestrator).submit(SubmitOperationsRequest.getDefaultInstance()));
+    assertEquals(Status.Code.INVALID_ARGUMENT, empty.getStatus().getCode());
   }
 
   private static StatusRuntimeException failure(Executable call) {

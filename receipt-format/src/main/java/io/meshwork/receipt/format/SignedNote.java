@@ -90,11 +90,17 @@ public final class SignedNote {
         throw new NoteException("a signature line is not '— <name> <base64>'");
       }
       String name = rest.substring(0, space);
+      String encoded = rest.substring(space + 1);
       byte[] blob;
       try {
-        blob = Base64.getDecoder().decode(rest.substring(space + 1));
+        blob = Base64.getDecoder().decode(encoded);
       } catch (IllegalArgumentException e) {
         throw new NoteException("the signature by '" + name + "' is not base64");
+      }
+      // The decoder ignores the unused low bits of the last character, so two spellings would
+      // carry one signature; only the canonical one is accepted, and any changed byte fails.
+      if (!Base64.getEncoder().encodeToString(blob).equals(encoded)) {
+        throw new NoteException("the signature by '" + name + "' is not canonical base64");
       }
       if (blob.length < 5) {
         throw new NoteException("the signature by '" + name + "' is too short");

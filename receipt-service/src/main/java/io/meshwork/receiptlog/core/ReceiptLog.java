@@ -2,6 +2,7 @@ package io.meshwork.receiptlog.core;
 
 import io.meshwork.content.MerkleHash;
 import io.meshwork.content.MerkleProofs;
+import io.meshwork.content.ProofException;
 import io.meshwork.identity.Identity;
 import io.meshwork.mesh.v1.ExecutionReceipt;
 import io.meshwork.mesh.v1.ExecutionReceiptAvailableV1;
@@ -14,6 +15,7 @@ import io.meshwork.receiptlog.store.CheckpointRecord;
 import io.meshwork.receiptlog.store.LeafRecord;
 import io.meshwork.receiptlog.store.LogStore;
 import io.meshwork.receiptlog.store.LogStoreException;
+import io.meshwork.receiptlog.store.NodeId;
 import io.meshwork.runtime.ServiceMetrics;
 import io.meshwork.runtime.errors.MeshException;
 import java.nio.charset.StandardCharsets;
@@ -43,8 +45,10 @@ import java.util.logging.Logger;
  * own inclusion proof against that checkpoint. A single writer is also what makes the log
  * append-only: it never signs two checkpoints that are not consistent.
  *
- * <p>The leaf hashes are held in memory (loaded from the store on open) and proofs are computed
- * from them; proofs from stored subtree hashes in O(log n) reads are the next step.
+ * <p>The hashes of the tree's complete subtrees are stored with the leaves they complete, in the
+ * same transaction, so a proof reads O(log n) hashes ({@link StoredTree}) and opening the log reads
+ * only the O(log n) subtrees of its right edge. Proofs handed back by {@link #anchor} are built
+ * from the hashes the append just computed, without reading the store.
  */
 public final class ReceiptLog implements AutoCloseable {
   /** The origin used when none is configured. */
@@ -63,7 +67,6 @@ public final class ReceiptLog implements AutoCloseable {
   private final Clock clock;
   private final ServiceMetrics.Counter anchoredCounter;
 
-  private final LeafHashes leafHashes = new LeafHashes();
   private final BlockingQueue<AppendRequest> queue = new LinkedBlockingQueue<>();
   private final Thread appender;
 
@@ -120,20 +123,21 @@ public final class ReceiptLog implements AutoCloseable {
   }
 
   private void load() {
-    List<byte[]> hashes = store.leafHashes();
-    Frontier f = new Frontier();
-    for (byte[] h : hashes) {
-      f.add(h);
-    }
-    leafHashes.addAll(hashes);
+    long size = store.size();
     Optional<CheckpointRecord> stored = store.latestCheckpoint();
     if (stored.isEmpty()) {
-      if (f.size() != 0) {
+      if (size != 0) {
         throw new IllegalStateException("the log holds leaves but no checkpoint");
       }
-      CheckpointRecord empty = sign(0, f.root());
-      store.append(List.of(), empty);
+      CheckpointRecord empty = sign(0, new Frontier().root());
+      store.append(List.of(), Map.of(), empty);
       stored = Optional.of(empty);
+    }
+    Frontier f;
+    try {
+      f = Frontier.load(size, store::nodes);
+    } catch (StoredTree.MissingNodeException e) {
+      f = fillInNodes();
     }
     CheckpointRecord cp = stored.get();
     // Leaves and checkpoint are committed together, so they can only disagree if the file was
@@ -148,6 +152,32 @@ public final class ReceiptLog implements AutoCloseable {
     }
     frontier = f;
     latest = new SignedCheckpoint(origin, cp.treeSize(), cp.rootHash(), cp.note());
+  }
+
+  /**
+   * Computes and stores every subtree hash from the leaves, for a store written before subtree
+   * hashes were kept (schema version 1). Runs once; later opens read the stored hashes.
+   */
+  private Frontier fillInNodes() {
+    LOG.info("computing the stored subtree hashes of the receipt log from its leaves");
+    Frontier f = new Frontier();
+    Map<NodeId, byte[]> created = new HashMap<>();
+    for (byte[] h : store.leafHashes()) {
+      f.add(h, created);
+      if (created.size() >= 50_000) {
+        store.putNodes(innerNodes(created));
+        created.clear();
+      }
+    }
+    store.putNodes(innerNodes(created));
+    return f;
+  }
+
+  /** The nodes above the leaves: level 0 is stored as the leaves' own hash. */
+  private static Map<NodeId, byte[]> innerNodes(Map<NodeId, byte[]> nodes) {
+    Map<NodeId, byte[]> inner = new HashMap<>(nodes);
+    inner.keySet().removeIf(id -> id.level() == 0);
+    return inner;
   }
 
   /** The log's origin line. */
@@ -198,7 +228,7 @@ public final class ReceiptLog implements AutoCloseable {
       failPending();
     }
     Appended appended = await(request.done());
-    List<byte[]> treeLeaves = leafHashes.prefix(appended.checkpoint().treeSize());
+    long treeSize = appended.checkpoint().treeSize();
     List<ExecutionReceiptAvailableV1> out = new ArrayList<>(entries.size());
     for (int i = 0; i < entries.size(); i++) {
       Entry e = entries.get(i);
@@ -210,11 +240,11 @@ public final class ReceiptLog implements AutoCloseable {
               .setReceiptCid(e.cid())
               .setTimestamp(p.anchoredAt())
               .setLogIndex(p.index())
-              .setTreeSize(appended.checkpoint().treeSize())
+              .setTreeSize(treeSize)
               .addAllInclusionPath(
                   toByteStrings(
-                      MerkleProofs.inclusionProof(
-                          treeLeaves, p.index(), appended.checkpoint().treeSize())))
+                      readTree(
+                          () -> StoredTree.inclusionProof(p.index(), treeSize, appended.nodes()))))
               .setCheckpoint(appended.checkpoint().note())
               .build());
     }
@@ -295,6 +325,7 @@ public final class ReceiptLog implements AutoCloseable {
 
   private void appendGroup(List<AppendRequest> group) {
     Frontier next = frontier.copy();
+    Map<NodeId, byte[]> created = new HashMap<>();
     long now = clock.millis();
     // Receipts this group already placed, so a receipt sent twice at once gets one index.
     Map<String, Placement> placedNow = new HashMap<>();
@@ -324,7 +355,7 @@ public final class ReceiptLog implements AutoCloseable {
                   e.leaf(),
                   e.leafHash(),
                   now));
-          next.add(e.leafHash());
+          next.add(e.leafHash(), created);
         }
         placedNow.put(e.cid(), p);
         forRequest.add(p);
@@ -332,13 +363,18 @@ public final class ReceiptLog implements AutoCloseable {
       placements.add(forRequest);
     }
 
+    // Every node a proof against the new tree needs is on the old right edge or was just made;
+    // the store is only read for receipts anchored earlier that were sent again.
+    Map<NodeId, byte[]> inMemory = frontier.nodes();
+    inMemory.putAll(created);
+    TreeNodes groupNodes = TreeNodes.layered(inMemory, store::nodes);
     SignedCheckpoint checkpoint = latest;
     if (!fresh.isEmpty()) {
-      CheckpointRecord record = sign(next.size(), next.root());
-      store.append(fresh, record);
-      // Only now is the append durable: publish it in memory in the order readers need it,
-      // leaves before the checkpoint that covers them.
-      leafHashes.addAll(fresh.stream().map(LeafRecord::leafHash).toList());
+      byte[] root = next.root();
+      requireExtends(checkpoint, next.size(), root, groupNodes);
+      CheckpointRecord record = sign(next.size(), root);
+      store.append(fresh, innerNodes(created), record);
+      // Only now is the append durable: publish the new tree.
       frontier = next;
       checkpoint =
           new SignedCheckpoint(origin, record.treeSize(), record.rootHash(), record.note());
@@ -346,7 +382,34 @@ public final class ReceiptLog implements AutoCloseable {
       anchoredCounter.increment(fresh.size());
     }
     for (int i = 0; i < group.size(); i++) {
-      group.get(i).done().complete(new Appended(placements.get(i), checkpoint));
+      group.get(i).done().complete(new Appended(placements.get(i), checkpoint, groupNodes));
+    }
+  }
+
+  /**
+   * Proves, before signing, that the new tree extends the last published one. The single appender
+   * makes this true by construction; checking it anyway means no bug and no damaged store can ever
+   * make the log sign two checkpoints that are not consistent.
+   */
+  private static void requireExtends(
+      SignedCheckpoint previous, long size, byte[] root, TreeNodes nodes) {
+    if (previous.treeSize() == 0) {
+      return;
+    }
+    try {
+      MerkleProofs.verifyConsistency(
+          previous.treeSize(),
+          size,
+          previous.rootHash(),
+          root,
+          StoredTree.consistencyProof(previous.treeSize(), size, nodes));
+    } catch (ProofException | RuntimeException e) {
+      throw new IllegalStateException(
+          "refusing to sign tree size "
+              + size
+              + ": it is not provably consistent with the published size "
+              + previous.treeSize(),
+          e);
     }
   }
 
@@ -403,9 +466,9 @@ public final class ReceiptLog implements AutoCloseable {
           .with("tree_size", checkpoint.treeSize());
     }
     List<byte[]> path =
-        MerkleProofs.inclusionProof(
-            leafHashes.prefix(checkpoint.treeSize()), leaf.index(), checkpoint.treeSize());
-    return new InclusionProof(cid, leaf.index(), List.copyOf(path), checkpoint);
+        readTree(
+            () -> StoredTree.inclusionProof(leaf.index(), checkpoint.treeSize(), store::nodes));
+    return new InclusionProof(cid, leaf.index(), leaf.leaf(), List.copyOf(path), checkpoint);
   }
 
   private SignedCheckpoint checkpointAt(long treeSize) {
@@ -453,8 +516,35 @@ public final class ReceiptLog implements AutoCloseable {
           .with("to_size", to)
           .with("latest_tree_size", size);
     }
-    List<byte[]> path = MerkleProofs.consistencyProof(leafHashes.prefix(to), fromSize, to);
+    List<byte[]> path = readTree(() -> StoredTree.consistencyProof(fromSize, to, store::nodes));
     return new ConsistencyProof(fromSize, to, List.copyOf(path));
+  }
+
+  /**
+   * Returns the leaf bytes of up to {@code count} leaves (1 to 1000) from {@code fromIndex} on,
+   * within the tree of {@code treeSize} leaves, for auditors that recompute the tree from every
+   * leaf.
+   *
+   * @throws MeshException INVALID_ARGUMENT {@code TREE_SIZE_BEYOND_LOG} if {@code treeSize} is
+   *     beyond the latest checkpoint or {@code fromIndex} beyond {@code treeSize}
+   */
+  public List<byte[]> leaves(long fromIndex, int count, long treeSize) {
+    if (count < 1 || count > 1000) {
+      throw new IllegalArgumentException("count " + count + " is outside 1..1000");
+    }
+    long size = latest.treeSize();
+    if (treeSize > size || fromIndex < 0 || fromIndex > treeSize) {
+      throw MeshException.invalidArgument(
+              "TREE_SIZE_BEYOND_LOG",
+              "start_index " + fromIndex + " is beyond the log's " + treeSize + " leaves")
+          .with("start_index", fromIndex)
+          .with("latest_tree_size", size);
+    }
+    int limit = (int) Math.min(count, treeSize - fromIndex);
+    if (limit == 0) {
+      return List.of();
+    }
+    return storeCall(() -> store.leaves(fromIndex, limit)).stream().map(LeafRecord::leaf).toList();
   }
 
   /**
@@ -515,6 +605,17 @@ public final class ReceiptLog implements AutoCloseable {
     return new StoredReceipt(leaf.cid(), leaf.index(), receipt, leaf.leaf(), leaf.anchoredAt());
   }
 
+  /** Runs a proof over stored subtrees, mapping a failed read or a missing subtree. */
+  private static <T> T readTree(java.util.function.Supplier<T> proof) {
+    try {
+      return storeCall(proof);
+    } catch (StoredTree.MissingNodeException e) {
+      LOG.log(Level.SEVERE, "the receipt log store is damaged", e);
+      throw MeshException.unavailable(
+          "LOG_STORE_DAMAGED", "the receipt log store lacks a tree node; run fsck", e);
+    }
+  }
+
   private static <T> T storeCall(java.util.function.Supplier<T> read) {
     try {
       return read.get();
@@ -566,5 +667,6 @@ public final class ReceiptLog implements AutoCloseable {
   private record AppendRequest(List<Entry> entries, CompletableFuture<Appended> done) {}
 
   /** The appender's answer to one call: a placement per entry and the checkpoint covering them. */
-  private record Appended(List<Placement> placements, SignedCheckpoint checkpoint) {}
+  private record Appended(
+      List<Placement> placements, SignedCheckpoint checkpoint, TreeNodes nodes) {}
 }

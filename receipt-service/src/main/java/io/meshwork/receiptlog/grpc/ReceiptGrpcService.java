@@ -12,6 +12,8 @@ import io.meshwork.receipt.v1.GetConsistencyProofRequest;
 import io.meshwork.receipt.v1.GetConsistencyProofResponse;
 import io.meshwork.receipt.v1.GetInclusionProofRequest;
 import io.meshwork.receipt.v1.GetInclusionProofResponse;
+import io.meshwork.receipt.v1.GetLeavesRequest;
+import io.meshwork.receipt.v1.GetLeavesResponse;
 import io.meshwork.receipt.v1.GetReceiptRequest;
 import io.meshwork.receipt.v1.GetReceiptResponse;
 import io.meshwork.receipt.v1.ListReceiptsByJobRequest;
@@ -48,6 +50,7 @@ public final class ReceiptGrpcService extends ReceiptServiceGrpc.ReceiptServiceI
   private static final int MAX_PAGE_TOKEN_LENGTH = 128;
   private static final int MAX_PAGE_SIZE = 1000;
   private static final int DEFAULT_PAGE_SIZE = 100;
+  private static final int MAX_LEAVES_PER_PAGE = 1000;
 
   private final ReceiptLog log;
 
@@ -109,6 +112,7 @@ public final class ReceiptGrpcService extends ReceiptServiceGrpc.ReceiptServiceI
               .setTreeSize(c.treeSize())
               .setRootHash(ByteString.copyFrom(c.rootHash()))
               .setSignedNote(c.note())
+              .setVerifierKey(log.verifierKey())
               .build();
         });
   }
@@ -180,6 +184,29 @@ public final class ReceiptGrpcService extends ReceiptServiceGrpc.ReceiptServiceI
                     .setCid(r.cid())
                     .setLogIndex(r.index())
                     .setReceipt(r.receipt()));
+          }
+          return out.build();
+        });
+  }
+
+  @Override
+  public void getLeaves(GetLeavesRequest request, StreamObserver<GetLeavesResponse> observer) {
+    Rpc.unary(
+        observer,
+        () -> {
+          Caller.current();
+          int count = request.getCount() == 0 ? MAX_LEAVES_PER_PAGE : request.getCount();
+          if (request.getCount() < 0 || count > MAX_LEAVES_PER_PAGE) {
+            throw invalidField(
+                "count", "count must be 0 (default " + MAX_LEAVES_PER_PAGE + ") to 1000");
+          }
+          if (request.getStartIndex() < 0) {
+            throw invalidField("start_index", "start_index is beyond the log");
+          }
+          long treeSize = log.treeSize();
+          GetLeavesResponse.Builder out = GetLeavesResponse.newBuilder().setTreeSize(treeSize);
+          for (byte[] leaf : log.leaves(request.getStartIndex(), count, treeSize)) {
+            out.addLeaves(ByteString.copyFrom(leaf));
           }
           return out.build();
         });

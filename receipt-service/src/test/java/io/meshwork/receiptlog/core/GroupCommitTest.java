@@ -112,7 +112,10 @@ class GroupCommitTest {
     }
 
     @Override
-    public void append(List<LeafRecord> leaves, CheckpointRecord checkpoint) {
+    public void append(
+        List<LeafRecord> leaves,
+        java.util.Map<io.meshwork.receiptlog.store.NodeId, byte[]> nodes,
+        CheckpointRecord checkpoint) {
       if (failNext.getAndSet(false)) {
         throw new io.meshwork.receiptlog.store.LogStoreException("injected failure");
       }
@@ -126,7 +129,7 @@ class GroupCommitTest {
         }
         gate = null;
       }
-      inner.append(leaves, checkpoint);
+      inner.append(leaves, nodes, checkpoint);
       appends++;
     }
 
@@ -138,6 +141,22 @@ class GroupCommitTest {
     @Override
     public List<byte[]> leafHashes() {
       return inner.leafHashes();
+    }
+
+    @Override
+    public List<LeafRecord> leaves(long fromIndex, int limit) {
+      return inner.leaves(fromIndex, limit);
+    }
+
+    @Override
+    public java.util.Map<io.meshwork.receiptlog.store.NodeId, byte[]> nodes(
+        java.util.Collection<io.meshwork.receiptlog.store.NodeId> ids) {
+      return inner.nodes(ids);
+    }
+
+    @Override
+    public void putNodes(java.util.Map<io.meshwork.receiptlog.store.NodeId, byte[]> nodes) {
+      inner.putNodes(nodes);
     }
 
     @Override

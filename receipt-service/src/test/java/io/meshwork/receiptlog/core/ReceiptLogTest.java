@@ -14,6 +14,7 @@ import io.meshwork.identity.Identity;
 import io.meshwork.mesh.v1.ExecutionReceipt;
 import io.meshwork.mesh.v1.ExecutionReceiptAvailableV1;
 import io.meshwork.receipt.format.Checkpoint;
+import io.meshwork.receipt.format.ProofBundle;
 import io.meshwork.receipt.format.ReceiptCodec;
 import io.meshwork.receipt.format.SignedNote;
 import io.meshwork.receiptlog.store.SqliteLogStore;

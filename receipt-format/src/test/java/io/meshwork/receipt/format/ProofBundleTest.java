@@ -1,4 +1,4 @@
-package io.meshwork.receiptlog.core;
+package io.meshwork.receipt.format;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -39,6 +39,8 @@ class ProofBundleTest {
     ProofBundle b = ProofBundle.parse("c2sp.org/tlog-proof@v1\nextra AAEC\nindex 0\n\n" + NOTE);
     assertEquals(0, b.index());
     assertEquals(0, b.path().size());
+    assertArrayEquals(new byte[] {0, 1, 2}, b.extra().orElseThrow());
+    assertEquals("c2sp.org/tlog-proof@v1\nextra AAEC\nindex 0\n\n" + NOTE, b.text());
   }
 
   @Test
@@ -53,6 +55,8 @@ class ProofBundleTest {
             ok.replace("index 1", "idx 1"),
             ok.replace("index 1\n", "index 1\nAAAA\n"),
             ok.replace("index 1\n", "index 1\n!!!!\n"),
+            ok.replace("index 1\n", "index 1\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB=\n"),
+            "c2sp.org/tlog-proof@v1\nextra AB==\nindex 1\n\n" + NOTE,
             "c2sp.org/tlog-proof@v1\nindex 1\n\n")) {
       assertThrows(IllegalArgumentException.class, () -> ProofBundle.parse(bad), bad);
     }

@@ -1,0 +1,858 @@
+package io.meshwork.ledger.store;
+
+import io.meshwork.ledger.core.Account;
+import io.meshwork.ledger.core.EntryKind;
+import io.meshwork.ledger.core.HistoryEntry;
+import io.meshwork.ledger.core.Hold;
+import io.meshwork.ledger.core.HoldState;
+import io.meshwork.ledger.core.LedgerAudit;
+import io.meshwork.ledger.core.LedgerStore;
+import io.meshwork.ledger.core.RecordedRequest;
+import io.meshwork.ledger.core.Regeneration;
+import io.meshwork.runtime.errors.MeshException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * What the SQLite and PostgreSQL stores share: the SQL over accounts, holds, entries and request
+ * outcomes, and the group commit that makes many concurrent writes share one durable transaction.
+ *
+ * <p><b>Group commit.</b> Every write goes to one committer thread, which owns the writing
+ * connection. It takes whatever writes are waiting (up to {@code maxOpsPerCommit}), runs each in
+ * its own savepoint inside one transaction, and commits once; only then does any of their futures
+ * complete. A write whose work throws is rolled back to its savepoint and fails alone; the others
+ * commit. So each caller still sees its own write as one atomic transaction, while the fsync (the
+ * cost that dominates a durable commit) is paid once per group rather than once per write. Under
+ * light load a group is a single write and nothing waits for company: the next group forms while
+ * the current one is being synced.
+ *
+ * <p>One writing connection also means writes never conflict with each other, on either database,
+ * so no work is ever retried. With {@code maxOpsPerCommit = 1} there is no committer thread: each
+ * write runs on its caller's thread as its own transaction, which is the reference the benchmark
+ * compares group commit against.
+ */
+public abstract class JdbcLedgerStore implements LedgerStore {
+  private static final Logger LOG = Logger.getLogger(JdbcLedgerStore.class.getName());
+
+  /** How many writes one commit may carry unless configured otherwise. */
+  public static final int DEFAULT_MAX_OPS_PER_COMMIT = 512;
+
+  static final String ACCOUNT_COLUMNS = "did, balance, held, created_at";
+  static final String HOLD_COLUMNS =
+      "hold_id, payer_did, amount, posted, state, job_id, memo, created_at, expires_at, closed_at";
+  static final String ENTRY_COLUMNS =
+      "entry_id, did, kind, balance_delta, held_delta, balance_after, held_after,"
+          + " counterparty_did, job_id, hold_id, task_id, memo, request_id, at";
+
+  /**
+   * The schema, as numbered migrations; {@code entryIdColumn} is the one column whose SQL differs
+   * between the databases (an increasing id that is never reused, which page tokens rely on).
+   */
+  static List<Migrations.Migration> migrations(String entryIdColumn) {
+    return List.of(
+        new Migrations.Migration(
+            1,
+            "accounts, holds, entries and request outcomes",
+            List.of(
+                "CREATE TABLE accounts ("
+                    + " did TEXT PRIMARY KEY,"
+                    + " balance BIGINT NOT NULL,"
+                    + " held BIGINT NOT NULL,"
+                    + " created_at BIGINT NOT NULL)",
+                "CREATE TABLE holds ("
+                    + " hold_id TEXT PRIMARY KEY,"
+                    + " payer_did TEXT NOT NULL REFERENCES accounts (did),"
+                    + " amount BIGINT NOT NULL CHECK (amount > 0),"
+                    + " posted BIGINT NOT NULL,"
+                    + " state TEXT NOT NULL,"
+                    + " job_id TEXT NOT NULL,"
+                    + " memo TEXT NOT NULL,"
+                    + " created_at BIGINT NOT NULL,"
+                    + " expires_at BIGINT NOT NULL,"
+                    + " closed_at BIGINT NOT NULL)",
+                // The sweeper looks for pending holds by expiry, and a spender for its own.
+                "CREATE INDEX holds_due ON holds (state, expires_at)",
+                "CREATE INDEX holds_by_payer ON holds (payer_did, state, expires_at)",
+                "CREATE TABLE entries ("
+                    + " entry_id "
+                    + entryIdColumn
+                    + ","
+                    + " did TEXT NOT NULL REFERENCES accounts (did),"
+                    + " kind TEXT NOT NULL,"
+                    + " balance_delta BIGINT NOT NULL,"
+                    + " held_delta BIGINT NOT NULL,"
+                    + " balance_after BIGINT NOT NULL,"
+                    + " held_after BIGINT NOT NULL,"
+                    + " counterparty_did TEXT NOT NULL,"
+                    + " job_id TEXT NOT NULL,"
+                    + " hold_id TEXT NOT NULL,"
+                    + " task_id TEXT NOT NULL,"
+                    + " memo TEXT NOT NULL,"
+                    + " request_id TEXT NOT NULL,"
+                    + " at BIGINT NOT NULL)",
+                "CREATE INDEX entries_by_account ON entries (did, entry_id)",
+                "CREATE INDEX entries_by_job ON entries (did, job_id, entry_id)",
+                "CREATE TABLE requests ("
+                    + " request_id TEXT PRIMARY KEY,"
+                    + " operation TEXT NOT NULL,"
+                    + " fingerprint TEXT NOT NULL,"
+                    + " outcome TEXT NOT NULL,"
+                    + " at BIGINT NOT NULL)")),
+        new Migrations.Migration(
+            2,
+            "regeneration: from when each account's regeneration is counted",
+            List.of(
+                "CREATE TABLE regeneration ("
+                    + " did TEXT PRIMARY KEY REFERENCES accounts (did),"
+                    + " anchor BIGINT NOT NULL,"
+                    + " paid BIGINT NOT NULL)")));
+  }
+
+  private final String description;
+  private final int maxOpsPerCommit;
+  private final BlockingQueue<PendingWrite<?>> queue = new LinkedBlockingQueue<>();
+  private final ReentrantLock writeLock = new ReentrantLock();
+  private final ReentrantLock readLock = new ReentrantLock();
+  private final Thread committer;
+  private Connection writeConnection;
+  private Statements writeStatements;
+  private Connection readConnection;
+  private Statements readStatements;
+  private volatile boolean closed;
+
+  /**
+   * Takes over two open connections: one that writes, one that reads.
+   *
+   * @param description names the database in messages
+   */
+  protected JdbcLedgerStore(
+      String description, Connection writeConnection, Connection readConnection, int maxOps) {
+    if (maxOps < 1) {
+      throw new IllegalArgumentException("maxOpsPerCommit must be >= 1, got " + maxOps);
+    }
+    this.description = description;
+    this.maxOpsPerCommit = maxOps;
+    this.writeConnection = writeConnection;
+    this.writeStatements = new Statements(writeConnection);
+    this.readConnection = readConnection;
+    this.readStatements = new Statements(readConnection);
+    if (maxOps > 1) {
+      committer = new Thread(this::commitLoop, "ledger-committer");
+      committer.setDaemon(true);
+      committer.start();
+    } else {
+      committer = null;
+    }
+  }
+
+  // -- what each database does its own way -------------------------------------------------------
+
+  /** Starts a write transaction on the writing connection. */
+  protected abstract void begin(Connection c) throws SQLException;
+
+  /** Commits the write transaction durably. */
+  protected abstract void commit(Connection c) throws SQLException;
+
+  /** Rolls the write transaction back. */
+  protected abstract void rollback(Connection c) throws SQLException;
+
+  /** Starts a read-only transaction that sees one snapshot. */
+  protected abstract void beginRead(Connection c) throws SQLException;
+
+  /** Ends the read transaction. */
+  protected abstract void endRead(Connection c) throws SQLException;
+
+  /** Inserts an entry and returns its id. */
+  protected abstract long insertEntry(Statements s, HistoryEntry e) throws SQLException;
+
+  /** Maps a JDBC failure to a MeshException: retryable ones to UNAVAILABLE. */
+  protected abstract MeshException failure(SQLException e);
+
+  /**
+   * Opens a new writing connection after the old one broke, or throws; the default cannot.
+   * PostgreSQL reconnects, since its server may restart under a running ledger.
+   */
+  protected Connection reopenWriter() throws SQLException {
+    throw new SQLException("the ledger's writing connection is broken");
+  }
+
+  /** Whether {@code e} means the connection itself is gone. */
+  protected boolean connectionLost(SQLException e) {
+    return false;
+  }
+
+  // -- LedgerStore --------------------------------------------------------------------------------
+
+  @Override
+  public <T> T read(Function<Reader, T> work) {
+    readLock.lock();
+    try {
+      ensureOpen();
+      try {
+        beginRead(readConnection);
+      } catch (SQLException e) {
+        throw failure(e);
+      }
+      try {
+        return work.apply(new Access(readStatements));
+      } finally {
+        try {
+          endRead(readConnection);
+        } catch (SQLException e) {
+          LOG.log(Level.FINE, "ending a read transaction failed", e);
+        }
+      }
+    } finally {
+      readLock.unlock();
+    }
+  }
+
+  @Override
+  public <T> CompletableFuture<T> writeAsync(Function<Writer, T> work) {
+    PendingWrite<T> write = new PendingWrite<>(work);
+    if (committer == null) {
+      writeLock.lock();
+      try {
+        ensureOpen();
+        runGroup(List.of(write));
+      } finally {
+        writeLock.unlock();
+      }
+    } else {
+      ensureOpen();
+      queue.add(write);
+      if (closed) {
+        // close() may have drained the queue just before the add; never leave a caller waiting.
+        failAll(List.copyOf(queue), closedFailure());
+        queue.clear();
+      }
+    }
+    return write.future;
+  }
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    if (committer != null) {
+      // Not interrupted: the committer finishes the group it is running, sees closed, and stops.
+      try {
+        committer.join(TimeUnit.SECONDS.toMillis(30));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      List<PendingWrite<?>> left = new ArrayList<>();
+      queue.drainTo(left);
+      failAll(left, closedFailure());
+    }
+    writeLock.lock();
+    readLock.lock();
+    try {
+      closeQuietly(readConnection);
+      closeQuietly(writeConnection);
+    } finally {
+      readLock.unlock();
+      writeLock.unlock();
+    }
+  }
+
+  /** Work on the writing connection itself. */
+  protected interface ConnectionWork<T> {
+    T apply(Connection c) throws SQLException;
+  }
+
+  /** Runs {@code work} on the writing connection, inside a write transaction. */
+  protected <T> T onWriterConnection(ConnectionWork<T> work) {
+    return write(
+        w -> {
+          try {
+            return work.apply(writeConnection);
+          } catch (SQLException e) {
+            throw failure(e);
+          }
+        });
+  }
+
+  /** The most writes one commit carries. */
+  public int maxOpsPerCommit() {
+    return maxOpsPerCommit;
+  }
+
+  // -- group commit -------------------------------------------------------------------------------
+
+  /** One caller's write, waiting for the commit that makes it durable. */
+  private static final class PendingWrite<T> {
+    final Function<Writer, T> work;
+    final CompletableFuture<T> future = new CompletableFuture<>();
+    T value;
+    Throwable failure;
+
+    PendingWrite(Function<Writer, T> work) {
+      this.work = work;
+    }
+
+    void run(Writer writer) {
+      value = work.apply(writer);
+    }
+
+    void complete() {
+      if (failure != null) {
+        future.completeExceptionally(failure);
+      } else {
+        future.complete(value);
+      }
+    }
+  }
+
+  private void commitLoop() {
+    List<PendingWrite<?>> group = new ArrayList<>();
+    while (!closed) {
+      try {
+        PendingWrite<?> first = queue.poll(200, TimeUnit.MILLISECONDS);
+        if (first == null) {
+          continue;
+        }
+        group.add(first);
+        queue.drainTo(group, maxOpsPerCommit - 1);
+        runGroup(group);
+      } catch (InterruptedException e) {
+        // Only close() stops the loop.
+      } catch (Throwable t) {
+        // runGroup completes every future itself; this is a last resort so no caller hangs.
+        LOG.log(Level.SEVERE, "the ledger's committer failed", t);
+        failAll(group, t);
+      } finally {
+        group.clear();
+      }
+    }
+    // Whatever is still running finishes inside runGroup; what is queued is failed by close().
+  }
+
+  /** Runs the writes of one group in one transaction, then completes their futures. */
+  private void runGroup(List<PendingWrite<?>> group) {
+    Connection c;
+    try {
+      c = writer();
+      begin(c);
+    } catch (SQLException e) {
+      failAll(group, storageFailure(e));
+      return;
+    }
+    Access access = new Access(writeStatements);
+    boolean single = group.size() == 1;
+    int applied = 0;
+    for (PendingWrite<?> write : group) {
+      if (single) {
+        // Alone in its transaction, a write needs no savepoint: a failure rolls back everything.
+        try {
+          write.run(access);
+          applied++;
+        } catch (RuntimeException | Error e) {
+          write.failure = e;
+        }
+        continue;
+      }
+      try {
+        writeStatements.execute("SAVEPOINT ledger_op");
+      } catch (SQLException e) {
+        abort(c, group, e);
+        return;
+      }
+      try {
+        write.run(access);
+        writeStatements.execute("RELEASE SAVEPOINT ledger_op");
+        applied++;
+      } catch (RuntimeException | Error e) {
+        write.failure = e;
+        try {
+          writeStatements.execute("ROLLBACK TO SAVEPOINT ledger_op");
+          writeStatements.execute("RELEASE SAVEPOINT ledger_op");
+        } catch (SQLException rollbackFailed) {
+          e.addSuppressed(rollbackFailed);
+          abort(c, group, rollbackFailed);
+          return;
+        }
+      } catch (SQLException e) {
+        abort(c, group, e);
+        return;
+      }
+    }
+    try {
+      if (applied == 0) {
+        rollback(c);
+      } else {
+        commit(c);
+      }
+    } catch (SQLException e) {
+      // The outcome of a failed COMMIT is unknown to us: report every write as failed. Their
+      // callers retry with the same request ids, and the request_id rule makes that safe.
+      abort(c, group, e);
+      return;
+    }
+    for (PendingWrite<?> write : group) {
+      write.complete();
+    }
+  }
+
+  private void abort(Connection c, List<PendingWrite<?>> group, SQLException cause) {
+    MeshException failure = storageFailure(cause);
+    try {
+      rollback(c);
+    } catch (SQLException e) {
+      failure.addSuppressed(e);
+    }
+    failAll(group, failure);
+  }
+
+  private MeshException storageFailure(SQLException e) {
+    if (connectionLost(e)) {
+      writerBroken = true;
+    }
+    return failure(e);
+  }
+
+  private boolean writerBroken;
+
+  private Connection writer() throws SQLException {
+    if (writerBroken) {
+      closeQuietly(writeConnection);
+      writeConnection = reopenWriter();
+      writeStatements = new Statements(writeConnection);
+      writerBroken = false;
+    }
+    return writeConnection;
+  }
+
+  private static void failAll(List<? extends PendingWrite<?>> writes, Throwable failure) {
+    for (PendingWrite<?> w : writes) {
+      w.future.completeExceptionally(failure);
+    }
+  }
+
+  private MeshException closedFailure() {
+    return MeshException.unavailable(
+        "STORAGE_UNAVAILABLE", "the ledger database " + description + " is closed", null);
+  }
+
+  private void ensureOpen() {
+    if (closed) {
+      throw closedFailure();
+    }
+  }
+
+  static void closeQuietly(Connection connection) {
+    if (connection == null) {
+      return;
+    }
+    try {
+      connection.close();
+    } catch (SQLException e) {
+      // Nothing useful to do while closing.
+    }
+  }
+
+  // -- SQL ----------------------------------------------------------------------------------------
+
+  /** The prepared statements of one connection, prepared once and reused. */
+  protected static final class Statements {
+    private final Connection connection;
+    private final Map<String, PreparedStatement> prepared = new HashMap<>();
+
+    Statements(Connection connection) {
+      this.connection = connection;
+    }
+
+    /** The statement for {@code sql}, prepared on first use. */
+    public PreparedStatement prepare(String sql) throws SQLException {
+      PreparedStatement ps = prepared.get(sql);
+      if (ps == null) {
+        ps = connection.prepareStatement(sql);
+        prepared.put(sql, ps);
+      }
+      return ps;
+    }
+
+    /** Runs a statement without parameters. */
+    public void execute(String sql) throws SQLException {
+      prepare(sql).execute();
+    }
+  }
+
+  /** Row access inside one transaction; a read transaction simply never calls the writes. */
+  private final class Access implements Writer {
+    private final Statements s;
+
+    Access(Statements s) {
+      this.s = s;
+    }
+
+    @Override
+    public Optional<Account> account(String did) {
+      return one(
+          "SELECT " + ACCOUNT_COLUMNS + " FROM accounts WHERE did = ?",
+          ps -> ps.setString(1, did),
+          rs -> new Account(rs.getString(1), rs.getLong(2), rs.getLong(3), rs.getLong(4)));
+    }
+
+    @Override
+    public Optional<Hold> hold(String holdId) {
+      return one(
+          "SELECT " + HOLD_COLUMNS + " FROM holds WHERE hold_id = ?",
+          ps -> ps.setString(1, holdId),
+          Access::toHold);
+    }
+
+    @Override
+    public List<String> dueHolds(long nowMillis, int limit) {
+      return all(
+          "SELECT hold_id FROM holds WHERE state = 'PENDING' AND expires_at <= ?"
+              + " ORDER BY expires_at, hold_id LIMIT ?",
+          ps -> {
+            ps.setLong(1, nowMillis);
+            ps.setInt(2, limit);
+          },
+          rs -> rs.getString(1));
+    }
+
+    @Override
+    public List<String> dueHoldsOf(String payerDid, long nowMillis) {
+      return all(
+          "SELECT hold_id FROM holds WHERE payer_did = ? AND state = 'PENDING'"
+              + " AND expires_at <= ? ORDER BY expires_at, hold_id",
+          ps -> {
+            ps.setString(1, payerDid);
+            ps.setLong(2, nowMillis);
+          },
+          rs -> rs.getString(1));
+    }
+
+    @Override
+    public List<Hold> pendingHoldsOf(String payerDid, int limit) {
+      return all(
+          "SELECT "
+              + HOLD_COLUMNS
+              + " FROM holds WHERE payer_did = ? AND state = 'PENDING'"
+              + " ORDER BY created_at, hold_id LIMIT ?",
+          ps -> {
+            ps.setString(1, payerDid);
+            ps.setInt(2, limit);
+          },
+          Access::toHold);
+    }
+
+    @Override
+    public List<HistoryEntry> history(String did, String jobId, long beforeEntryId, int limit) {
+      boolean byJob = !jobId.isEmpty();
+      String sql =
+          "SELECT "
+              + ENTRY_COLUMNS
+              + " FROM entries WHERE did = ? AND entry_id < ?"
+              + (byJob ? " AND job_id = ?" : "")
+              + " ORDER BY entry_id DESC LIMIT ?";
+      return all(
+          sql,
+          ps -> {
+            int i = 1;
+            ps.setString(i++, did);
+            ps.setLong(i++, beforeEntryId);
+            if (byJob) {
+              ps.setString(i++, jobId);
+            }
+            ps.setInt(i, limit);
+          },
+          Access::toEntry);
+    }
+
+    @Override
+    public Optional<RecordedRequest> request(String requestId) {
+      return one(
+          "SELECT request_id, operation, fingerprint, outcome, at FROM requests"
+              + " WHERE request_id = ?",
+          ps -> ps.setString(1, requestId),
+          rs ->
+              new RecordedRequest(
+                  rs.getString(1),
+                  rs.getString(2),
+                  rs.getString(3),
+                  rs.getString(4),
+                  rs.getLong(5)));
+    }
+
+    @Override
+    public Optional<Regeneration.State> regeneration(String did) {
+      return one(
+          "SELECT anchor, paid FROM regeneration WHERE did = ?",
+          ps -> ps.setString(1, did),
+          rs -> new Regeneration.State(rs.getLong(1), rs.getLong(2)));
+    }
+
+    @Override
+    public LedgerAudit audit(String systemAccount, long floor) {
+      long systemBalance =
+          number("SELECT COALESCE(SUM(balance), 0) FROM accounts WHERE did = ?", systemAccount);
+      long userBalances =
+          number("SELECT COALESCE(SUM(balance), 0) FROM accounts WHERE did <> ?", systemAccount);
+      long held =
+          number("SELECT COALESCE(SUM(held), 0) FROM accounts WHERE did <> ?", systemAccount);
+      long accounts = number("SELECT COUNT(*) FROM accounts WHERE did <> ?", systemAccount);
+      long belowFloor =
+          one(
+                  "SELECT COUNT(*) FROM accounts"
+                      + " WHERE did <> ? AND (held < 0 OR balance - held < ?)",
+                  ps -> {
+                    ps.setString(1, systemAccount);
+                    ps.setLong(2, floor);
+                  },
+                  rs -> rs.getLong(1))
+              .orElse(0L);
+      long pendingRemaining =
+          one(
+                  "SELECT COALESCE(SUM(amount - posted), 0) FROM holds WHERE state = ?",
+                  ps -> ps.setString(1, HoldState.PENDING.name()),
+                  rs -> rs.getLong(1))
+              .orElse(0L);
+      long offEntries =
+          number(
+              "SELECT COUNT(*) FROM accounts a LEFT JOIN ("
+                  + "SELECT did, SUM(balance_delta) AS b, SUM(held_delta) AS h"
+                  + " FROM entries GROUP BY did) e ON e.did = a.did"
+                  + " WHERE COALESCE(e.b, 0) <> a.balance OR COALESCE(e.h, 0) <> a.held");
+      long badHolds = number("SELECT COUNT(*) FROM holds WHERE posted < 0 OR posted > amount");
+      return new LedgerAudit(
+          -systemBalance,
+          userBalances,
+          held,
+          pendingRemaining,
+          accounts,
+          belowFloor,
+          offEntries,
+          badHolds);
+    }
+
+    @Override
+    public void insertAccount(Account a) {
+      update(
+          "INSERT INTO accounts (" + ACCOUNT_COLUMNS + ") VALUES (?, ?, ?, ?)",
+          ps -> {
+            ps.setString(1, a.did());
+            ps.setLong(2, a.balance());
+            ps.setLong(3, a.held());
+            ps.setLong(4, a.createdAt());
+          });
+    }
+
+    @Override
+    public void updateAccount(String did, long balance, long held) {
+      int rows =
+          update(
+              "UPDATE accounts SET balance = ?, held = ? WHERE did = ?",
+              ps -> {
+                ps.setLong(1, balance);
+                ps.setLong(2, held);
+                ps.setString(3, did);
+              });
+      if (rows != 1) {
+        throw new IllegalStateException("no account " + did + " to update");
+      }
+    }
+
+    @Override
+    public void insertHold(Hold h) {
+      update(
+          "INSERT INTO holds (" + HOLD_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+          ps -> {
+            ps.setString(1, h.holdId());
+            ps.setString(2, h.payerDid());
+            ps.setLong(3, h.amount());
+            ps.setLong(4, h.posted());
+            ps.setString(5, h.state().name());
+            ps.setString(6, h.jobId());
+            ps.setString(7, h.memo());
+            ps.setLong(8, h.createdAt());
+            ps.setLong(9, h.expiresAt());
+            ps.setLong(10, h.closedAt());
+          });
+    }
+
+    @Override
+    public void updateHold(Hold h) {
+      int rows =
+          update(
+              "UPDATE holds SET posted = ?, state = ?, closed_at = ? WHERE hold_id = ?",
+              ps -> {
+                ps.setLong(1, h.posted());
+                ps.setString(2, h.state().name());
+                ps.setLong(3, h.closedAt());
+                ps.setString(4, h.holdId());
+              });
+      if (rows != 1) {
+        throw new IllegalStateException("no hold " + h.holdId() + " to update");
+      }
+    }
+
+    @Override
+    public long appendEntry(HistoryEntry e) {
+      try {
+        return insertEntry(s, e);
+      } catch (SQLException ex) {
+        throw failure(ex);
+      }
+    }
+
+    @Override
+    public void recordRequest(RecordedRequest r) {
+      update(
+          "INSERT INTO requests (request_id, operation, fingerprint, outcome, at)"
+              + " VALUES (?, ?, ?, ?, ?)",
+          ps -> {
+            ps.setString(1, r.requestId());
+            ps.setString(2, r.operation());
+            ps.setString(3, r.fingerprint());
+            ps.setString(4, r.outcome());
+            ps.setLong(5, r.at());
+          });
+    }
+
+    @Override
+    public void putRegeneration(String did, Regeneration.State state) {
+      int rows =
+          update(
+              "UPDATE regeneration SET anchor = ?, paid = ? WHERE did = ?",
+              ps -> {
+                ps.setLong(1, state.anchor());
+                ps.setLong(2, state.paid());
+                ps.setString(3, did);
+              });
+      if (rows == 0) {
+        update(
+            "INSERT INTO regeneration (did, anchor, paid) VALUES (?, ?, ?)",
+            ps -> {
+              ps.setString(1, did);
+              ps.setLong(2, state.anchor());
+              ps.setLong(3, state.paid());
+            });
+      }
+    }
+
+    // -- JDBC plumbing ----------------------------------------------------------------------
+
+    private <T> Optional<T> one(String sql, Binder binder, RowMapper<T> mapper) {
+      List<T> rows = all(sql, binder, mapper);
+      return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0));
+    }
+
+    private <T> List<T> all(String sql, Binder binder, RowMapper<T> mapper) {
+      try {
+        PreparedStatement ps = s.prepare(sql);
+        binder.bind(ps);
+        try (ResultSet rs = ps.executeQuery()) {
+          List<T> rows = new ArrayList<>();
+          while (rs.next()) {
+            rows.add(mapper.map(rs));
+          }
+          return rows;
+        }
+      } catch (SQLException e) {
+        throw failure(e);
+      }
+    }
+
+    private long number(String sql, String parameter) {
+      return one(sql, ps -> ps.setString(1, parameter), rs -> rs.getLong(1)).orElse(0L);
+    }
+
+    private long number(String sql) {
+      return one(sql, ps -> {}, rs -> rs.getLong(1)).orElse(0L);
+    }
+
+    private int update(String sql, Binder binder) {
+      try {
+        PreparedStatement ps = s.prepare(sql);
+        binder.bind(ps);
+        return ps.executeUpdate();
+      } catch (SQLException e) {
+        throw failure(e);
+      }
+    }
+
+    private static Hold toHold(ResultSet rs) throws SQLException {
+      return new Hold(
+          rs.getString(1),
+          rs.getString(2),
+          rs.getLong(3),
+          rs.getLong(4),
+          HoldState.valueOf(rs.getString(5)),
+          rs.getString(6),
+          rs.getString(7),
+          rs.getLong(8),
+          rs.getLong(9),
+          rs.getLong(10));
+    }
+
+    private static HistoryEntry toEntry(ResultSet rs) throws SQLException {
+      return new HistoryEntry(
+          rs.getLong(1),
+          rs.getString(2),
+          EntryKind.valueOf(rs.getString(3)),
+          rs.getLong(4),
+          rs.getLong(5),
+          rs.getLong(6),
+          rs.getLong(7),
+          rs.getString(8),
+          rs.getString(9),
+          rs.getString(10),
+          rs.getString(11),
+          rs.getString(12),
+          rs.getString(13),
+          rs.getLong(14));
+    }
+  }
+
+  private interface Binder {
+    void bind(PreparedStatement ps) throws SQLException;
+  }
+
+  private interface RowMapper<T> {
+    T map(ResultSet rs) throws SQLException;
+  }
+
+  /** Binds the columns of an entry, in the order of {@link #ENTRY_INSERT}, from index 1. */
+  static void bindEntry(PreparedStatement ps, HistoryEntry e) throws SQLException {
+    ps.setString(1, e.did());
+    ps.setString(2, e.kind().name());
+    ps.setLong(3, e.balanceDelta());
+    ps.setLong(4, e.heldDelta());
+    ps.setLong(5, e.balanceAfter());
+    ps.setLong(6, e.heldAfter());
+    ps.setString(7, e.counterpartyDid());
+    ps.setString(8, e.jobId());
+    ps.setString(9, e.holdId());
+    ps.setString(10, e.taskId());
+    ps.setString(11, e.memo());
+    ps.setString(12, e.requestId());
+    ps.setLong(13, e.at());
+  }
+
+  /** The INSERT of an entry, without its id, which the database assigns. */
+  static final String ENTRY_INSERT =
+      "INSERT INTO entries (did, kind, balance_delta, held_delta, balance_after, held_after,"
+          + " counterparty_did, job_id, hold_id, task_id, memo, request_id, at)"
+          + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+}

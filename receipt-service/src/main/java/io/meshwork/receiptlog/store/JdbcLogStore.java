@@ -1,0 +1,413 @@
+package io.meshwork.receiptlog.store;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The log store's queries, shared by SQLite and PostgreSQL: both speak the SQL used here, so the
+ * subclasses only open connections and bring the schema up to date.
+ *
+ * <p>The store holds two connections, one for the single appender and one shared by readers; each
+ * is used by one thread at a time because a JDBC connection is not safe to share.
+ */
+abstract class JdbcLogStore implements LogStore {
+  static final String LEAF_COLUMNS =
+      "idx, cid, job_id, task_id, executor_did, leaf, leaf_hash, anchored_at";
+
+  private final Connection writer;
+  private final Connection reader;
+
+  JdbcLogStore(Connection writer, Connection reader) {
+    this.writer = writer;
+    this.reader = reader;
+  }
+
+  /**
+   * Applies the migrations newer than the database's schema version, each in its own transaction
+   * with its record in {@code schema_migrations}. A migration is one or more statements separated
+   * by semicolons.
+   */
+  static void migrate(Connection c, List<String> migrations) throws SQLException {
+    try (Statement s = c.createStatement()) {
+      s.execute(
+          "CREATE TABLE IF NOT EXISTS schema_migrations ("
+              + "version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)");
+    }
+    int applied;
+    try (Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")) {
+      rs.next();
+      applied = rs.getInt(1);
+    }
+    if (applied > migrations.size()) {
+      throw new SQLException(
+          "the database has schema version "
+              + applied
+              + " but this build knows only up to "
+              + migrations.size()
+              + "; run a newer receipt service");
+    }
+    for (int version = applied + 1; version <= migrations.size(); version++) {
+      c.setAutoCommit(false);
+      try (Statement s = c.createStatement()) {
+        for (String sql : migrations.get(version - 1).split(";")) {
+          if (!sql.isBlank()) {
+            s.execute(sql);
+          }
+        }
+        try (PreparedStatement p =
+            c.prepareStatement(
+                "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)")) {
+          p.setInt(1, version);
+          p.setLong(2, System.currentTimeMillis());
+          p.executeUpdate();
+        }
+        c.commit();
+      } catch (SQLException e) {
+        c.rollback();
+        throw e;
+      } finally {
+        c.setAutoCommit(true);
+      }
+    }
+  }
+
+  @Override
+  public long size() {
+    synchronized (reader) {
+      return nextIndex(reader);
+    }
+  }
+
+  private static long nextIndex(Connection c) {
+    try (Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT COALESCE(MAX(idx) + 1, 0) FROM leaves")) {
+      rs.next();
+      return rs.getLong(1);
+    } catch (SQLException e) {
+      throw new LogStoreException("cannot read the log size", e);
+    }
+  }
+
+  @Override
+  public List<byte[]> leafHashes() {
+    synchronized (reader) {
+      List<byte[]> hashes = new ArrayList<>();
+      try (Statement s = reader.createStatement();
+          ResultSet rs = s.executeQuery("SELECT idx, leaf_hash FROM leaves ORDER BY idx")) {
+        while (rs.next()) {
+          long idx = rs.getLong(1);
+          if (idx != hashes.size()) {
+            // A gap would shift every later leaf's position; refuse rather than serve a wrong tree.
+            throw new LogStoreException(
+                "the leaves table is not dense: expected index "
+                    + hashes.size()
+                    + ", found "
+                    + idx);
+          }
+          hashes.add(rs.getBytes(2));
+        }
+        return hashes;
+      } catch (SQLException e) {
+        throw new LogStoreException("cannot read the leaf hashes", e);
+      }
+    }
+  }
+
+  @Override
+  public List<LeafRecord> leaves(long fromIndex, int limit) {
+    return leafQuery(
+        "SELECT " + LEAF_COLUMNS + " FROM leaves WHERE idx >= ? ORDER BY idx LIMIT ?",
+        "cannot read leaves",
+        p -> {
+          p.setLong(1, fromIndex);
+          p.setInt(2, limit);
+        });
+  }
+
+  @Override
+  public Optional<LeafRecord> findByCid(String cid) {
+    List<LeafRecord> found =
+        leafQuery(
+            "SELECT " + LEAF_COLUMNS + " FROM leaves WHERE cid = ?",
+            "cannot look up a receipt by CID",
+            p -> p.setString(1, cid));
+    return found.stream().findFirst();
+  }
+
+  @Override
+  public List<LeafRecord> listByJob(String jobId, long afterIndex, int limit) {
+    return leafQuery(
+        "SELECT " + LEAF_COLUMNS + " FROM leaves WHERE job_id = ? AND idx > ? ORDER BY idx LIMIT ?",
+        "cannot list the receipts of a job",
+        p -> {
+          p.setString(1, jobId);
+          p.setLong(2, afterIndex);
+          p.setInt(3, limit);
+        });
+  }
+
+  private interface Binder {
+    void bind(PreparedStatement p) throws SQLException;
+  }
+
+  private List<LeafRecord> leafQuery(String sql, String failure, Binder binder) {
+    synchronized (reader) {
+      try (PreparedStatement p = reader.prepareStatement(sql)) {
+        binder.bind(p);
+        List<LeafRecord> out = new ArrayList<>();
+        try (ResultSet rs = p.executeQuery()) {
+          while (rs.next()) {
+            out.add(leafOf(rs));
+          }
+        }
+        return out;
+      } catch (SQLException e) {
+        throw new LogStoreException(failure, e);
+      }
+    }
+  }
+
+  @Override
+  public Map<NodeId, byte[]> nodes(Collection<NodeId> ids) {
+    List<NodeId> leaves = new ArrayList<>();
+    List<NodeId> inner = new ArrayList<>();
+    for (NodeId id : ids) {
+      (id.level() == 0 ? leaves : inner).add(id);
+    }
+    Map<NodeId, byte[]> out = new HashMap<>();
+    synchronized (reader) {
+      try {
+        // One statement per kind, so a proof costs at most two round trips however long it is.
+        if (!leaves.isEmpty()) {
+          String sql =
+              "SELECT idx, leaf_hash FROM leaves WHERE idx IN ("
+                  + String.join(", ", java.util.Collections.nCopies(leaves.size(), "?"))
+                  + ")";
+          try (PreparedStatement p = reader.prepareStatement(sql)) {
+            for (int i = 0; i < leaves.size(); i++) {
+              p.setLong(i + 1, leaves.get(i).index());
+            }
+            try (ResultSet rs = p.executeQuery()) {
+              while (rs.next()) {
+                out.put(new NodeId(0, rs.getLong(1)), rs.getBytes(2));
+              }
+            }
+          }
+        }
+        if (!inner.isEmpty()) {
+          String sql =
+              "SELECT level, idx, hash FROM tree_nodes WHERE "
+                  + String.join(
+                      " OR ",
+                      java.util.Collections.nCopies(inner.size(), "(level = ? AND idx = ?)"));
+          try (PreparedStatement p = reader.prepareStatement(sql)) {
+            for (int i = 0; i < inner.size(); i++) {
+              p.setInt(2 * i + 1, inner.get(i).level());
+              p.setLong(2 * i + 2, inner.get(i).index());
+            }
+            try (ResultSet rs = p.executeQuery()) {
+              while (rs.next()) {
+                out.put(new NodeId(rs.getInt(1), rs.getLong(2)), rs.getBytes(3));
+              }
+            }
+          }
+        }
+        return out;
+      } catch (SQLException e) {
+        throw new LogStoreException("cannot read tree nodes", e);
+      }
+    }
+  }
+
+  @Override
+  public void append(
+      List<LeafRecord> leaves, Map<NodeId, byte[]> nodes, CheckpointRecord checkpoint) {
+    write(
+        c -> {
+          long next = nextIndex(c);
+          long expectedSize = next + leaves.size();
+          if (checkpoint.treeSize() != expectedSize) {
+            throw new LogStoreException(
+                "the checkpoint covers "
+                    + checkpoint.treeSize()
+                    + " leaves but the log would hold "
+                    + expectedSize);
+          }
+          if (!leaves.isEmpty()) {
+            try (PreparedStatement p =
+                c.prepareStatement(
+                    "INSERT INTO leaves (" + LEAF_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+              for (LeafRecord leaf : leaves) {
+                if (leaf.index() != next) {
+                  // Another writer, or a bug in the caller: either way the tree would be wrong.
+                  throw new LogStoreException(
+                      "leaf index " + leaf.index() + " does not continue the log at " + next);
+                }
+                p.setLong(1, leaf.index());
+                p.setString(2, leaf.cid());
+                p.setString(3, leaf.jobId());
+                p.setString(4, leaf.taskId());
+                p.setString(5, leaf.executorDid());
+                p.setBytes(6, leaf.leaf());
+                p.setBytes(7, leaf.leafHash());
+                p.setLong(8, leaf.anchoredAt());
+                p.addBatch();
+                next++;
+              }
+              p.executeBatch();
+            }
+          }
+          insertNodes(c, nodes, false);
+          try (PreparedStatement p =
+              c.prepareStatement(
+                  "INSERT INTO checkpoints (tree_size, root_hash, note) VALUES (?, ?, ?)")) {
+            p.setLong(1, checkpoint.treeSize());
+            p.setBytes(2, checkpoint.rootHash());
+            p.setString(3, checkpoint.note());
+            p.executeUpdate();
+          }
+        },
+        "cannot append to the receipt log");
+  }
+
+  @Override
+  public void putNodes(Map<NodeId, byte[]> nodes) {
+    write(c -> insertNodes(c, nodes, true), "cannot store tree nodes");
+  }
+
+  private static void insertNodes(Connection c, Map<NodeId, byte[]> nodes, boolean keepExisting)
+      throws SQLException {
+    if (nodes.isEmpty()) {
+      return;
+    }
+    String sql =
+        "INSERT INTO tree_nodes (level, idx, hash) VALUES (?, ?, ?)"
+            + (keepExisting ? " ON CONFLICT DO NOTHING" : "");
+    try (PreparedStatement p = c.prepareStatement(sql)) {
+      for (Map.Entry<NodeId, byte[]> node : nodes.entrySet()) {
+        if (node.getKey().level() == 0) {
+          throw new LogStoreException("level 0 hashes are the leaves' own, not tree nodes");
+        }
+        p.setInt(1, node.getKey().level());
+        p.setLong(2, node.getKey().index());
+        p.setBytes(3, node.getValue());
+        p.addBatch();
+      }
+      p.executeBatch();
+    }
+  }
+
+  private interface Transaction {
+    void run(Connection c) throws SQLException;
+  }
+
+  private void write(Transaction work, String failure) {
+    synchronized (writer) {
+      try {
+        writer.setAutoCommit(false);
+        try {
+          work.run(writer);
+          writer.commit();
+        } catch (SQLException | RuntimeException e) {
+          writer.rollback();
+          throw e;
+        } finally {
+          writer.setAutoCommit(true);
+        }
+      } catch (SQLException e) {
+        throw new LogStoreException(failure + ": " + e.getMessage(), e);
+      }
+    }
+  }
+
+  @Override
+  public Optional<CheckpointRecord> checkpoint(long treeSize) {
+    return oneCheckpoint(
+        "SELECT tree_size, root_hash, note FROM checkpoints WHERE tree_size = ?", treeSize);
+  }
+
+  @Override
+  public Optional<CheckpointRecord> latestCheckpoint() {
+    return oneCheckpoint(
+        "SELECT tree_size, root_hash, note FROM checkpoints WHERE tree_size >= ?"
+            + " ORDER BY tree_size DESC LIMIT 1",
+        0);
+  }
+
+  private Optional<CheckpointRecord> oneCheckpoint(String sql, long param) {
+    synchronized (reader) {
+      try (PreparedStatement p = reader.prepareStatement(sql)) {
+        p.setLong(1, param);
+        try (ResultSet rs = p.executeQuery()) {
+          return rs.next() ? Optional.of(checkpointOf(rs)) : Optional.empty();
+        }
+      } catch (SQLException e) {
+        throw new LogStoreException("cannot read a checkpoint", e);
+      }
+    }
+  }
+
+  @Override
+  public List<CheckpointRecord> checkpoints() {
+    synchronized (reader) {
+      List<CheckpointRecord> out = new ArrayList<>();
+      try (Statement s = reader.createStatement();
+          ResultSet rs =
+              s.executeQuery(
+                  "SELECT tree_size, root_hash, note FROM checkpoints ORDER BY tree_size")) {
+        while (rs.next()) {
+          out.add(checkpointOf(rs));
+        }
+        return out;
+      } catch (SQLException e) {
+        throw new LogStoreException("cannot list the checkpoints", e);
+      }
+    }
+  }
+
+  private static LeafRecord leafOf(ResultSet rs) throws SQLException {
+    return new LeafRecord(
+        rs.getLong(1),
+        rs.getString(2),
+        rs.getString(3),
+        rs.getString(4),
+        rs.getString(5),
+        rs.getBytes(6),
+        rs.getBytes(7),
+        rs.getLong(8));
+  }
+
+  private static CheckpointRecord checkpointOf(ResultSet rs) throws SQLException {
+    return new CheckpointRecord(rs.getLong(1), rs.getBytes(2), rs.getString(3));
+  }
+
+  @Override
+  public void close() {
+    synchronized (reader) {
+      closeQuietly(reader);
+    }
+    synchronized (writer) {
+      closeQuietly(writer);
+    }
+  }
+
+  static void closeQuietly(Connection c) {
+    if (c != null) {
+      try {
+        c.close();
+      } catch (SQLException ignored) {
+        // Closing is best effort: a commit that returned is already durable.
+      }
+    }
+  }
+}

@@ -1,0 +1,78 @@
+package io.meshwork.receiptlog.store;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.util.List;
+
+/**
+ * The receipt log's store in PostgreSQL, for a cluster: the same tables as {@link SqliteLogStore}
+ * with {@code BIGINT} and {@code BYTEA} columns, created by numbered migrations recorded in {@code
+ * schema_migrations}.
+ *
+ * <p>A commit is durable when it returns under PostgreSQL's default {@code synchronous_commit=on}.
+ * The log assumes one sequencer: should a second one write to the same database, the primary keys
+ * on the leaf index and the checkpoint size make its append fail rather than fork the tree.
+ */
+public final class PostgresLogStore extends JdbcLogStore {
+  /** The schema, one entry per version. Append new versions; never edit an applied one. */
+  private static final List<String> MIGRATIONS =
+      List.of(
+          """
+          CREATE TABLE leaves (
+            idx BIGINT PRIMARY KEY,
+            cid TEXT NOT NULL UNIQUE,
+            job_id TEXT NOT NULL,
+            task_id TEXT NOT NULL,
+            executor_did TEXT NOT NULL,
+            leaf BYTEA NOT NULL,
+            leaf_hash BYTEA NOT NULL,
+            anchored_at BIGINT NOT NULL
+          );
+          CREATE INDEX leaves_by_job ON leaves (job_id, idx);
+          CREATE TABLE checkpoints (
+            tree_size BIGINT PRIMARY KEY,
+            root_hash BYTEA NOT NULL,
+            note TEXT NOT NULL
+          );
+          """,
+          """
+          CREATE TABLE tree_nodes (
+            level INTEGER NOT NULL,
+            idx BIGINT NOT NULL,
+            hash BYTEA NOT NULL,
+            PRIMARY KEY (level, idx)
+          );
+          """);
+
+  private final String url;
+
+  private PostgresLogStore(String url, Connection writer, Connection reader) {
+    super(writer, reader);
+    this.url = url;
+  }
+
+  /**
+   * Connects to the database at {@code jdbcUrl} and brings its schema up to date.
+   *
+   * @throws LogStoreException if the database cannot be reached or migrated
+   */
+  public static PostgresLogStore open(String jdbcUrl, String user, String password) {
+    Connection writer = null;
+    Connection reader = null;
+    try {
+      writer = DriverManager.getConnection(jdbcUrl, user, password);
+      migrate(writer, MIGRATIONS);
+      reader = DriverManager.getConnection(jdbcUrl, user, password);
+      return new PostgresLogStore(jdbcUrl, writer, reader);
+    } catch (Exception e) {
+      closeQuietly(reader);
+      closeQuietly(writer);
+      throw new LogStoreException("cannot open the receipt log store " + jdbcUrl + ": " + e, e);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "PostgresLogStore[" + url + "]";
+  }
+}

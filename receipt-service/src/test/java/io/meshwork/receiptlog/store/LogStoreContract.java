@@ -1,0 +1,134 @@
+package io.meshwork.receiptlog.store;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What every {@link LogStore} must do, run against each implementation: SQLite in a temporary file
+ * and PostgreSQL for real.
+ */
+abstract class LogStoreContract {
+  /** Opens the store under test; a second call opens the same data again. */
+  abstract LogStore open();
+
+  static LeafRecord leaf(long index, String cid, String job) {
+    byte[] hash = new byte[32];
+    hash[0] = (byte) index;
+    return new LeafRecord(
+        index, cid, job, "task-" + index, "did:key:z6Mk", new byte[] {1, 2}, hash, 42);
+  }
+
+  static CheckpointRecord checkpoint(long size) {
+    return new CheckpointRecord(size, new byte[32], "note " + size);
+  }
+
+  static byte[] hash(int marker) {
+    byte[] h = new byte[32];
+    h[31] = (byte) marker;
+    return h;
+  }
+
+  @Test
+  void appendsReadsAndSurvivesReopening() {
+    try (LogStore store = open()) {
+      store.append(List.of(), Map.of(), checkpoint(0));
+      store.append(
+          List.of(leaf(0, "c0", "j"), leaf(1, "c1", "k")),
+          Map.of(new NodeId(1, 0), hash(10)),
+          checkpoint(2));
+      store.append(List.of(leaf(2, "c2", "j")), Map.of(), checkpoint(3));
+    }
+    try (LogStore store = open()) {
+      assertEquals(3, store.size());
+      assertEquals(3, store.leafHashes().size());
+      assertArrayEquals(leaf(1, "c1", "k").leafHash(), store.leafHashes().get(1));
+      assertEquals(1, store.findByCid("c1").orElseThrow().index());
+      assertTrue(store.findByCid("nope").isEmpty());
+      assertEquals(
+          List.of(0L, 2L), store.listByJob("j", -1, 10).stream().map(LeafRecord::index).toList());
+      assertEquals(
+          List.of(2L), store.listByJob("j", 0, 10).stream().map(LeafRecord::index).toList());
+      assertEquals(List.of(1L, 2L), store.leaves(1, 10).stream().map(LeafRecord::index).toList());
+      assertEquals(List.of(0L), store.leaves(0, 1).stream().map(LeafRecord::index).toList());
+      assertArrayEquals(new byte[] {1, 2}, store.leaves(2, 1).get(0).leaf());
+      assertEquals(3, store.latestCheckpoint().orElseThrow().treeSize());
+      assertEquals("note 2", store.checkpoint(2).orElseThrow().note());
+      assertTrue(store.checkpoint(1).isEmpty());
+      assertEquals(3, store.checkpoints().size());
+    }
+  }
+
+  @Test
+  void readsLeafHashesAndTreeNodesInOneBatch() {
+    try (LogStore store = open()) {
+      store.append(
+          List.of(leaf(0, "c0", "j"), leaf(1, "c1", "j"), leaf(2, "c2", "j"), leaf(3, "c3", "j")),
+          Map.of(
+              new NodeId(1, 0), hash(10), new NodeId(1, 1), hash(11), new NodeId(2, 0), hash(20)),
+          checkpoint(4));
+      Map<NodeId, byte[]> got =
+          store.nodes(
+              List.of(
+                  new NodeId(0, 3),
+                  new NodeId(1, 1),
+                  new NodeId(2, 0),
+                  new NodeId(0, 9),
+                  new NodeId(3, 0)));
+      assertEquals(3, got.size(), "absent nodes are left out");
+      assertArrayEquals(leaf(3, "c3", "j").leafHash(), got.get(new NodeId(0, 3)));
+      assertArrayEquals(hash(11), got.get(new NodeId(1, 1)));
+      assertArrayEquals(hash(20), got.get(new NodeId(2, 0)));
+
+      // Filling in keeps what is stored and adds what is missing.
+      Map<NodeId, byte[]> more = new HashMap<>();
+      more.put(new NodeId(1, 0), hash(99));
+      more.put(new NodeId(1, 5), hash(15));
+      store.putNodes(more);
+      got = store.nodes(List.of(new NodeId(1, 0), new NodeId(1, 5)));
+      assertArrayEquals(hash(10), got.get(new NodeId(1, 0)));
+      assertArrayEquals(hash(15), got.get(new NodeId(1, 5)));
+    }
+  }
+
+  @Test
+  void aFailedAppendWritesNothing() {
+    try (LogStore store = open()) {
+      store.append(List.of(leaf(0, "c0", "j")), Map.of(), checkpoint(1));
+
+      // Duplicate CID: the second row violates the unique constraint after the first went in.
+      assertThrows(
+          LogStoreException.class,
+          () ->
+              store.append(
+                  List.of(leaf(1, "c1", "j"), leaf(2, "c0", "j")),
+                  Map.of(new NodeId(1, 0), hash(1)),
+                  checkpoint(3)));
+      // A gap in the indices, and a checkpoint that does not cover the leaves.
+      assertThrows(
+          LogStoreException.class,
+          () -> store.append(List.of(leaf(2, "c2", "j")), Map.of(), checkpoint(2)));
+      assertThrows(
+          LogStoreException.class,
+          () -> store.append(List.of(leaf(1, "c1", "j")), Map.of(), checkpoint(5)));
+      // A node that is already stored: a second writer's tree would differ from the first's.
+      store.append(List.of(leaf(1, "c1", "j")), Map.of(new NodeId(1, 0), hash(1)), checkpoint(2));
+      assertThrows(
+          LogStoreException.class,
+          () ->
+              store.append(
+                  List.of(leaf(2, "c2", "j")), Map.of(new NodeId(1, 0), hash(2)), checkpoint(3)));
+
+      assertEquals(2, store.size());
+      assertTrue(store.findByCid("c2").isEmpty());
+      assertEquals(2, store.latestCheckpoint().orElseThrow().treeSize());
+      assertArrayEquals(hash(1), store.nodes(List.of(new NodeId(1, 0))).get(new NodeId(1, 0)));
+    }
+  }
+}
