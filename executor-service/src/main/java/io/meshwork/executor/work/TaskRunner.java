@@ -23,6 +23,7 @@ import java.time.Clock;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -148,12 +149,12 @@ public final class TaskRunner implements AutoCloseable {
    * Fuel a task of {@code inputBytes} for {@code moduleCid} should need, from what this module's
    * earlier chunks used per byte here; empty when it has not run here yet.
    */
-  public java.util.OptionalLong fuelEstimate(String moduleCid, long inputBytes) {
+  public OptionalLong fuelEstimate(String moduleCid, long inputBytes) {
     return history.fuelEstimate(moduleCid, inputBytes);
   }
 
   /** Milliseconds a task should take on one slot here, from the same history; empty if unknown. */
-  public java.util.OptionalLong timeEstimateMillis(String moduleCid, long inputBytes) {
+  public OptionalLong timeEstimateMillis(String moduleCid, long inputBytes) {
     return history.timeEstimateMillis(moduleCid, inputBytes);
   }
 
