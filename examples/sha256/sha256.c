@@ -39,38 +39,76 @@ static const uint32_t K[64] = {
 
 static inline uint32_t rotr(uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
 
-static void compress(uint32_t h[8], const uint8_t *p) {
-  uint32_t w[64];
-  for (int i = 0; i < 16; i++) {
-    w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 | (uint32_t)p[4 * i + 2] << 8 |
-           (uint32_t)p[4 * i + 3];
+static inline uint32_t load_be32(const uint8_t *p) {
+  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
+}
+
+#define BSIG0(x) (rotr(x, 2) ^ rotr(x, 13) ^ rotr(x, 22))
+#define BSIG1(x) (rotr(x, 6) ^ rotr(x, 11) ^ rotr(x, 25))
+#define SSIG0(x) (rotr(x, 7) ^ rotr(x, 18) ^ ((x) >> 3))
+#define SSIG1(x) (rotr(x, 17) ^ rotr(x, 19) ^ ((x) >> 10))
+
+/*
+ * Round i + j of 64, with the working variables renamed instead of moved: where the textbook
+ * round shifts a..h down by one, the next round names them one place further on. After eight
+ * rounds the names are back where they started.
+ */
+#define ROUND(a, b, c, d, e, f, g, h, i, j, wj)                                        \
+  do {                                                                                 \
+    uint32_t t1 = (h) + BSIG1(e) + (((e) & (f)) ^ (~(e) & (g))) + K[(i) + (j)] + (wj); \
+    uint32_t t2 = BSIG0(a) + (((a) & (b)) ^ ((a) & (c)) ^ ((b) & (c)));               \
+    (d) += t1;                                                                         \
+    (h) = t1 + t2;                                                                     \
+  } while (0)
+
+/*
+ * Eight rounds per pass. The message schedule is a window of 16 words in locals, w0..w15 being
+ * w[i..i+15]: a pass uses w0..w7, computes the eight words after the window and slides it on by
+ * eight. The block is read once and nothing but the round constants is loaded after that, where
+ * a schedule array in memory costs about five loads and stores per round.
+ *
+ * Not unrolled further: all 64 rounds written out (the round constants then inline) run faster
+ * in V8, but make one function so large that the JVM stops inlining Chicory's helpers into it,
+ * and there it runs at a fraction of this speed.
+ */
+static void compress(uint32_t state[8], const uint8_t *p) {
+  uint32_t w0 = load_be32(p), w1 = load_be32(p + 4), w2 = load_be32(p + 8),
+           w3 = load_be32(p + 12), w4 = load_be32(p + 16), w5 = load_be32(p + 20),
+           w6 = load_be32(p + 24), w7 = load_be32(p + 28), w8 = load_be32(p + 32),
+           w9 = load_be32(p + 36), w10 = load_be32(p + 40), w11 = load_be32(p + 44),
+           w12 = load_be32(p + 48), w13 = load_be32(p + 52), w14 = load_be32(p + 56),
+           w15 = load_be32(p + 60);
+  uint32_t a = state[0], b = state[1], c = state[2], d = state[3];
+  uint32_t e = state[4], f = state[5], g = state[6], h = state[7];
+  for (int i = 0; i < 64; i += 8) {
+    ROUND(a, b, c, d, e, f, g, h, i, 0, w0);
+    ROUND(h, a, b, c, d, e, f, g, i, 1, w1);
+    ROUND(g, h, a, b, c, d, e, f, i, 2, w2);
+    ROUND(f, g, h, a, b, c, d, e, i, 3, w3);
+    ROUND(e, f, g, h, a, b, c, d, i, 4, w4);
+    ROUND(d, e, f, g, h, a, b, c, i, 5, w5);
+    ROUND(c, d, e, f, g, h, a, b, i, 6, w6);
+    ROUND(b, c, d, e, f, g, h, a, i, 7, w7);
+    /* w[i+16..i+23]; the last two passes need none. */
+    uint32_t n0 = SSIG1(w14) + w9 + SSIG0(w1) + w0;
+    uint32_t n1 = SSIG1(w15) + w10 + SSIG0(w2) + w1;
+    uint32_t n2 = SSIG1(n0) + w11 + SSIG0(w3) + w2;
+    uint32_t n3 = SSIG1(n1) + w12 + SSIG0(w4) + w3;
+    uint32_t n4 = SSIG1(n2) + w13 + SSIG0(w5) + w4;
+    uint32_t n5 = SSIG1(n3) + w14 + SSIG0(w6) + w5;
+    uint32_t n6 = SSIG1(n4) + w15 + SSIG0(w7) + w6;
+    uint32_t n7 = SSIG1(n5) + n0 + SSIG0(w8) + w7;
+    w0 = w8, w1 = w9, w2 = w10, w3 = w11, w4 = w12, w5 = w13, w6 = w14, w7 = w15;
+    w8 = n0, w9 = n1, w10 = n2, w11 = n3, w12 = n4, w13 = n5, w14 = n6, w15 = n7;
   }
-  for (int i = 16; i < 64; i++) {
-    uint32_t s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3);
-    uint32_t s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10);
-    w[i] = w[i - 16] + s0 + w[i - 7] + s1;
-  }
-  uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], hh = h[7];
-  for (int i = 0; i < 64; i++) {
-    uint32_t t1 = hh + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) + K[i] + w[i];
-    uint32_t t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
-    hh = g;
-    g = f;
-    f = e;
-    e = d + t1;
-    d = c;
-    c = b;
-    b = a;
-    a = t1 + t2;
-  }
-  h[0] += a;
-  h[1] += b;
-  h[2] += c;
-  h[3] += d;
-  h[4] += e;
-  h[5] += f;
-  h[6] += g;
-  h[7] += hh;
+  state[0] += a;
+  state[1] += b;
+  state[2] += c;
+  state[3] += d;
+  state[4] += e;
+  state[5] += f;
+  state[6] += g;
+  state[7] += h;
 }
 
 static void sha256_init(sha256_state *s) {

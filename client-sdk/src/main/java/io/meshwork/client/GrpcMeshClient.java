@@ -17,8 +17,8 @@ import io.meshwork.compute.v1.WatchJobRequest;
 import io.meshwork.compute.v1.WatchJobResponse;
 import io.meshwork.content.Cid;
 import io.meshwork.identity.BearerCredentials;
-import io.meshwork.ledger.v1.Account;
 import io.meshwork.ledger.v1.GetAccountRequest;
+import io.meshwork.ledger.v1.GetAccountResponse;
 import io.meshwork.ledger.v1.HistoryEntry;
 import io.meshwork.ledger.v1.LedgerServiceGrpc;
 import io.meshwork.ledger.v1.ListHistoryRequest;
@@ -187,6 +187,7 @@ final class GrpcMeshClient implements MeshClient {
               + Cid.of(bytes)
               + ")");
     }
+    checkChunkProofs(jobId, response);
     return new JobResult(
         jobId,
         response.getResult(),
@@ -194,7 +195,59 @@ final class GrpcMeshClient implements MeshClient {
         response.getErrorMsg(),
         response.getReceiptsList(),
         cid,
-        response.getStatus());
+        response.getStatus(),
+        response.getMerkleRoot(),
+        response.getChunkProofsList());
+  }
+
+  /** With merkle verification, every chunk result must lead to the root through its proof. */
+  private static void checkChunkProofs(String jobId, GetJobResultResponse response) {
+    if (response.getMerkleRoot().isEmpty()) {
+      return;
+    }
+    byte[] root;
+    try {
+      root = java.util.HexFormat.of().parseHex(response.getMerkleRoot());
+    } catch (IllegalArgumentException e) {
+      throw new MeshClientException(
+          io.grpc.Status.Code.DATA_LOSS,
+          MeshClientException.RESULT_CID_MISMATCH,
+          "the Merkle root of job " + jobId + " is not hex: " + response.getMerkleRoot());
+    }
+    for (io.meshwork.compute.v1.ChunkProof p : response.getChunkProofsList()) {
+      byte[] chunk = p.getResult().toByteArray();
+      try {
+        if (!Cid.matches(p.getResultCid(), chunk)) {
+          throw new io.meshwork.content.ProofException("the chunk bytes do not match its CID");
+        }
+        io.meshwork.content.MerkleProofs.verifyInclusion(
+            p.getChunkIndex(),
+            p.getTreeSize(),
+            io.meshwork.content.MerkleHash.leaf(chunk),
+            p.getInclusionPathList().stream()
+                .map(com.google.protobuf.ByteString::toByteArray)
+                .toList(),
+            root);
+      } catch (io.meshwork.content.ProofException e) {
+        throw new MeshClientException(
+            io.grpc.Status.Code.DATA_LOSS,
+            MeshClientException.RESULT_CID_MISMATCH,
+            "chunk "
+                + p.getChunkIndex()
+                + " of job "
+                + jobId
+                + " does not prove into the Merkle root: "
+                + e.getMessage());
+      }
+    }
+  }
+
+  @Override
+  public List<io.meshwork.compute.v1.TaskPlacement> placements(String jobId) {
+    GetJobStatusRequest request =
+        GetJobStatusRequest.newBuilder().setJobId(check(jobId)).setExplain(true).build();
+    return callOrchestrator(() -> computeWithDeadline(Duration.ZERO).getJobStatus(request))
+        .getPlacementsList();
   }
 
   @Override
@@ -205,9 +258,11 @@ final class GrpcMeshClient implements MeshClient {
   }
 
   @Override
-  public Account balance() {
+  public Balance balance() {
     GetAccountRequest request = GetAccountRequest.newBuilder().setDid(did()).build();
-    return callLedger(() -> ledgerWithDeadline().getAccount(request)).getAccount();
+    GetAccountResponse response = callLedger(() -> ledgerWithDeadline().getAccount(request));
+    return new Balance(
+        response.getAccount(), response.getPendingHoldsList(), response.getRegeneration());
   }
 
   @Override

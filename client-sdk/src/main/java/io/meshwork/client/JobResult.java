@@ -1,6 +1,7 @@
 package io.meshwork.client;
 
 import com.google.protobuf.ByteString;
+import io.meshwork.compute.v1.ChunkProof;
 import io.meshwork.compute.v1.ComputeJobStatus;
 import io.meshwork.compute.v1.ReceiptRef;
 import java.util.List;
@@ -22,6 +23,8 @@ public final class JobResult {
   private final List<ReceiptRef> receipts;
   private final String resultCid;
   private final ComputeJobStatus status;
+  private final String merkleRoot;
+  private final List<ChunkProof> chunkProofs;
 
   JobResult(
       String jobId,
@@ -31,6 +34,21 @@ public final class JobResult {
       List<ReceiptRef> receipts,
       String resultCid,
       ComputeJobStatus status) {
+    this(jobId, bytes, success, error, receipts, resultCid, status, "", List.of());
+  }
+
+  JobResult(
+      String jobId,
+      ByteString bytes,
+      boolean success,
+      String error,
+      List<ReceiptRef> receipts,
+      String resultCid,
+      ComputeJobStatus status,
+      String merkleRoot,
+      List<ChunkProof> chunkProofs) {
+    this.merkleRoot = merkleRoot;
+    this.chunkProofs = List.copyOf(chunkProofs);
     this.jobId = jobId;
     this.bytes = bytes;
     this.success = success;
@@ -38,6 +56,19 @@ public final class JobResult {
     this.receipts = List.copyOf(receipts);
     this.resultCid = resultCid;
     this.status = status;
+  }
+
+  /**
+   * With merkle verification, the hex RFC 9162 root over the chunk results (each proof below was
+   * checked against it when the result arrived); empty otherwise.
+   */
+  public Optional<String> merkleRoot() {
+    return merkleRoot.isEmpty() ? Optional.empty() : Optional.of(merkleRoot);
+  }
+
+  /** With merkle verification, each chunk's result and inclusion proof; empty otherwise. */
+  public List<ChunkProof> chunkProofs() {
+    return chunkProofs;
   }
 
   /** The job the result belongs to. */

@@ -3,7 +3,6 @@ package io.meshwork.client;
 import io.grpc.Channel;
 import io.meshwork.compute.v1.ComputeJobStatus;
 import io.meshwork.identity.Identity;
-import io.meshwork.ledger.v1.Account;
 import io.meshwork.ledger.v1.HistoryEntry;
 import io.meshwork.receipt.v1.GetCheckpointResponse;
 import io.meshwork.receipt.v1.GetInclusionProofResponse;
@@ -84,6 +83,12 @@ public interface MeshClient extends AutoCloseable {
   ComputeJobStatus status(String jobId);
 
   /**
+   * How each task of the job was placed: every bid with its score, the winner and why, why each
+   * other bid lost, which executors could not take it and why, and how each attempt ended.
+   */
+  List<io.meshwork.compute.v1.TaskPlacement> placements(String jobId);
+
+  /**
    * Streams the job's status until it ends; close the returned watch to stop early. The stream has
    * no deadline: it lasts as long as the job.
    */
@@ -101,8 +106,11 @@ public interface MeshClient extends AutoCloseable {
   /** Cancels the job; true if it was running and is now cancelled, false if it had ended. */
   boolean cancel(String jobId);
 
-  /** Returns this client's own mana account. */
-  Account balance();
+  /**
+   * Returns this client's own mana account: its balances, the pending holds behind what is held,
+   * and the ledger's regeneration rule.
+   */
+  Balance balance();
 
   /**
    * Returns up to {@code limit} entries of this client's account history, newest first, only those

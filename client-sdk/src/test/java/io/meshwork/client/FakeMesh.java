@@ -35,9 +35,11 @@ import io.meshwork.ledger.v1.Account;
 import io.meshwork.ledger.v1.GetAccountRequest;
 import io.meshwork.ledger.v1.GetAccountResponse;
 import io.meshwork.ledger.v1.HistoryEntry;
+import io.meshwork.ledger.v1.Hold;
 import io.meshwork.ledger.v1.LedgerServiceGrpc;
 import io.meshwork.ledger.v1.ListHistoryRequest;
 import io.meshwork.ledger.v1.ListHistoryResponse;
+import io.meshwork.ledger.v1.Regeneration;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -86,6 +88,12 @@ public final class FakeMesh implements AutoCloseable {
 
   /** The did asked for by each GetAccount, in order. */
   public final List<String> accountRequests = new CopyOnWriteArrayList<>();
+
+  /** The pending holds GetAccount lists with the account. */
+  public final List<Hold> pendingHolds = new CopyOnWriteArrayList<>();
+
+  /** The regeneration rule GetAccount returns; off unless a test sets one. */
+  public volatile Regeneration regeneration = Regeneration.getDefaultInstance();
 
   /** Counted down when the client cancels the stream of the job "open". */
   public final CountDownLatch openWatchCancelled = new CountDownLatch(1);
@@ -276,7 +284,12 @@ public final class FakeMesh implements AutoCloseable {
               .setHeld(200)
               .setAvailable(800)
               .build();
-      response.onNext(GetAccountResponse.newBuilder().setAccount(account).build());
+      response.onNext(
+          GetAccountResponse.newBuilder()
+              .setAccount(account)
+              .addAllPendingHolds(pendingHolds)
+              .setRegeneration(regeneration)
+              .build());
       response.onCompleted();
     }
 

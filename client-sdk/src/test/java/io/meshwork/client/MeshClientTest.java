@@ -17,6 +17,8 @@ import io.meshwork.identity.Identity;
 import io.meshwork.ledger.v1.Account;
 import io.meshwork.ledger.v1.EntryKind;
 import io.meshwork.ledger.v1.HistoryEntry;
+import io.meshwork.ledger.v1.Hold;
+import io.meshwork.ledger.v1.Regeneration;
 import io.meshwork.mesh.v1.ResourceLimits;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -303,12 +305,42 @@ class MeshClientTest {
   }
 
   @Test
-  void balanceReadsTheClientsOwnAccount() {
-    Account account = client.balance();
+  void balanceReadsTheClientsOwnAccountWithItsHoldsAndRegeneration() {
+    Hold hold =
+        Hold.newBuilder().setHoldId("hold_1").setJobId("job-7").setAmount(200).setRemaining(200)
+            .build();
+    mesh.pendingHolds.add(hold);
+    mesh.regeneration =
+        Regeneration.newBuilder().setAmount(7).setIntervalMs(3_000).setCap(2_000).build();
 
-    assertEquals(identity.did(), account.getDid());
-    assertEquals(800, account.getAvailable());
+    Balance balance = client.balance();
+
+    assertEquals(identity.did(), balance.getDid());
+    assertEquals(1_000, balance.getBalance());
+    assertEquals(200, balance.getHeld());
+    assertEquals(800, balance.getAvailable());
+    assertEquals(List.of(hold), balance.pendingHolds());
+    assertTrue(balance.regenerating());
+    // One unit every 3000/7 ms, and 1000 units to go: 428,571.4 ms.
+    assertEquals(Optional.of(Duration.ofMillis(429)), balance.nextUnitWithin());
+    assertEquals(Optional.of(Duration.ofMillis(428_572)), balance.fullIn());
     assertEquals(List.of(identity.did()), mesh.accountRequests);
+  }
+
+  @Test
+  void aBalanceAtTheCapOrWithoutARuleDoesNotRegenerate() {
+    Account account = Account.newBuilder().setBalance(2_000).build();
+    Regeneration rule =
+        Regeneration.newBuilder().setAmount(7).setIntervalMs(3_000).setCap(2_000).build();
+
+    Balance atCap = new Balance(account, List.of(), rule);
+    Balance off = new Balance(account, List.of(), Regeneration.getDefaultInstance());
+
+    assertTrue(atCap.regenerationEnabled());
+    assertFalse(atCap.regenerating());
+    assertEquals(Optional.empty(), atCap.nextUnitWithin());
+    assertFalse(off.regenerationEnabled());
+    assertEquals(Optional.empty(), off.fullIn());
   }
 
   @Test

@@ -4,8 +4,8 @@ import io.meshwork.client.cli.MeshCli;
 import picocli.CommandLine;
 
 /**
- * The {@code meshwork} command: the client commands plus {@code dev}, {@code demo} and {@code
- * serve}.
+ * The {@code meshwork} command: the client commands plus {@code dev}, {@code demo}, {@code serve}
+ * and {@code bench}.
  */
 public final class Meshwork {
   private Meshwork() {}
@@ -16,6 +16,7 @@ public final class Meshwork {
     cli.addSubcommand("dev", new DevCommand());
     cli.addSubcommand("demo", new DemoCommand());
     cli.addSubcommand("serve", new ServeCommand());
+    cli.addSubcommand("bench", new BenchCommand());
     return cli;
   }
 

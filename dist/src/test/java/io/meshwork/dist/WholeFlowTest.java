@@ -226,9 +226,10 @@ class WholeFlowTest {
                       JobRequest.newBuilder()
                           .wasmModule(MeshFixtures.wordCount())
                           .input(new byte[] {1})
-                          .verificationMode(VerificationMode.REDUNDANT)
+                          .verificationMode(VerificationMode.HASH)
+                          .redundancy(3)
                           .build()));
-      assertEquals("VERIFICATION_MODE_UNAVAILABLE", redundant.reason().orElse(""));
+      assertEquals("REDUNDANCY_NEEDS_REDUNDANT_MODE", redundant.reason().orElse(""));
     }
   }
 

@@ -4,14 +4,18 @@ import io.grpc.BindableService;
 import io.meshwork.executor.grpc.ExecutorGrpcService;
 import io.meshwork.executor.sandbox.ChicoryEngine;
 import io.meshwork.executor.sandbox.ModuleCache;
+import io.meshwork.executor.sandbox.WasmEngine;
+import io.meshwork.executor.v1.AnnounceResponse;
 import io.meshwork.executor.work.Bidder;
 import io.meshwork.executor.work.GrpcOrchestratorLink;
+import io.meshwork.executor.work.OrchestratorLink;
 import io.meshwork.executor.work.PricingRule;
 import io.meshwork.executor.work.TaskRunner;
 import io.meshwork.runtime.MeshService;
 import io.meshwork.runtime.ServiceContext;
 import io.meshwork.runtime.config.Settings;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /**
  * The executor deployable: a Chicory sandbox behind a bounded task runner, a bidder, and the
@@ -31,19 +35,43 @@ public final class ExecutorNode implements MeshService {
     this.grpc = grpc;
   }
 
+  /**
+   * Decorators over the executor's engine, its link to orchestrators and its answers to
+   * announcements. The product uses {@link #NONE}; integration tests build misbehaving executors
+   * (liars, stallers, crashers, overchargers) by wrapping the real parts, so that what they test is
+   * the real executor and the real protocol with one thing altered.
+   */
+  public record Alterations(
+      UnaryOperator<WasmEngine> engine,
+      UnaryOperator<OrchestratorLink> link,
+      UnaryOperator<AnnounceResponse> answers) {
+    /** The shipped executor: nothing altered. */
+    public static final Alterations NONE =
+        new Alterations(
+            UnaryOperator.identity(), UnaryOperator.identity(), UnaryOperator.identity());
+  }
+
   /** Builds the executor from its context. */
   public static ExecutorNode create(ServiceContext ctx) {
+    return create(ctx, Alterations.NONE);
+  }
+
+  /** Builds the executor from its context with its parts passed through {@code alterations}. */
+  public static ExecutorNode create(ServiceContext ctx, Alterations alterations) {
     Settings s = ctx.settings();
     int slots = s.integer("executor.task-slots", Runtime.getRuntime().availableProcessors());
     long maxMemory = s.longValue("executor.max-memory-bytes", 256L << 20);
-    ChicoryEngine engine =
-        new ChicoryEngine(s.longValue("executor.max-module-bytes", 16L << 20), maxMemory);
+    WasmEngine engine =
+        alterations
+            .engine()
+            .apply(
+                new ChicoryEngine(s.longValue("executor.max-module-bytes", 16L << 20), maxMemory));
     TaskRunner runner =
         new TaskRunner(
             engine,
             new ModuleCache(s.integer("executor.module-cache-size", 64)),
             ctx.identity(),
-            new GrpcOrchestratorLink(ctx::channel, ctx.credentials()),
+            alterations.link().apply(new GrpcOrchestratorLink(ctx::channel, ctx.credentials())),
             ctx.clock(),
             slots,
             s.integer("executor.queue-limit", 4 * slots),
@@ -52,7 +80,9 @@ public final class ExecutorNode implements MeshService {
     Bidder bidder =
         new Bidder(runner, PricingRule.from(s), ctx.identity().did(), maxMemory, ctx.clock());
     return new ExecutorNode(
-        runner, new ExecutorGrpcService(bidder, runner, ctx.identity().did(), maxMemory >> 20));
+        runner,
+        new ExecutorGrpcService(
+            bidder, runner, ctx.identity().did(), maxMemory >> 20, alterations.answers()));
   }
 
   @Override

@@ -1,6 +1,7 @@
 package io.meshwork.ledger;
 
 import io.grpc.BindableService;
+import io.meshwork.identity.DidKey;
 import io.meshwork.ledger.core.EntryKind;
 import io.meshwork.ledger.core.HoldState;
 import io.meshwork.ledger.core.LedgerObserver;
@@ -18,6 +19,7 @@ import io.meshwork.runtime.config.Settings;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -36,9 +38,10 @@ import java.util.logging.Logger;
  * <p>Settings: {@code mesh.dev-mode} (new accounts get a grant), {@code ledger.dev-grant} (the
  * grant, default 10000), {@code ledger.hold-timeout} (a hold's default lifetime, default one hour),
  * {@code ledger.expiry-sweep-interval} (default 5 seconds), {@code ledger.floor} (default 0),
- * {@code ledger.regeneration.amount}, {@code .interval} and {@code .cap} (off by default), {@code
+ * {@code ledger.account-floors} ({@code did=floor,...}: accounts with a floor of their own), {@code
+ * ledger.regeneration.amount}, {@code .interval} and {@code .cap} (off by default), {@code
  * ledger.store} ({@code sqlite} or {@code postgres}), {@code ledger.postgres.url}, {@code .user},
- * {@code .password}, {@code ledger.max-ops-per-commit} (default 512), and {@code data-dir}, where
+ * {@code .password}, {@code ledger.max-ops-per-commit} (default 1024), and {@code data-dir}, where
  * the SQLite file {@value SqliteLedgerStore#FILE_NAME} lives.
  */
 public final class LedgerService implements MeshService {
@@ -133,7 +136,39 @@ public final class LedgerService implements MeshService {
         grant,
         settings.duration("ledger.hold-timeout", Duration.ofHours(1)),
         settings.longValue("ledger.floor", ManaLedger.DEFAULT_FLOOR),
-        regeneration);
+        regeneration,
+        accountFloors(settings.string("ledger.account-floors", "")));
+  }
+
+  /**
+   * Parses {@code ledger.account-floors}: {@code did=floor} pairs separated by commas, each giving
+   * one account a floor of its own in place of {@code ledger.floor}.
+   */
+  static Map<String, Long> accountFloors(String text) {
+    Map<String, Long> floors = new HashMap<>();
+    for (String pair : text.split(",")) {
+      String item = pair.strip();
+      if (item.isEmpty()) {
+        continue;
+      }
+      int eq = item.lastIndexOf('=');
+      String did = eq < 0 ? item : item.substring(0, eq).strip();
+      if (eq < 0 || !DidKey.isDidKey(did)) {
+        throw new IllegalArgumentException(
+            "configuration key 'ledger.account-floors' takes did:key=floor pairs separated by"
+                + " commas; '"
+                + item
+                + "' is not one");
+      }
+      try {
+        floors.put(did, Long.parseLong(item.substring(eq + 1).strip()));
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException(
+            "configuration key 'ledger.account-floors': the floor of " + did + " is not a number",
+            e);
+      }
+    }
+    return floors;
   }
 
   /** Builds the ledger over any store; for tests that bring their own store or clock. */

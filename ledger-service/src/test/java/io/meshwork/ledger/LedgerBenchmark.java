@@ -21,6 +21,7 @@ import io.meshwork.runtime.ServiceHost;
 import io.meshwork.runtime.config.MapSettings;
 import io.meshwork.testing.postgres.TestPostgres;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -70,17 +71,36 @@ public final class LedgerBenchmark {
     }
   }
 
-  /** What one store measured: operations per second each way. */
-  record Result(String store, double grpcOpsPerSecond, double directOpsPerSecond) {
+  /**
+   * What one measurement counted: operations per second, and the process's CPU time per operation
+   * (server and clients together), which does not depend on what else the machine is running.
+   */
+  record Rate(double opsPerSecond, double cpuMicrosPerOp) {}
+
+  /** What one store measured, each way. */
+  record Result(String store, Rate grpc, Rate direct) {
+    double grpcOpsPerSecond() {
+      return grpc.opsPerSecond();
+    }
+
+    double directOpsPerSecond() {
+      return direct.opsPerSecond();
+    }
+
     double ratio() {
-      return grpcOpsPerSecond / directOpsPerSecond;
+      return grpcOpsPerSecond() / directOpsPerSecond();
     }
 
     String line() {
       return String.format(
-          "%-9s gRPC batched, grouped commits: %,10.0f ops/s   direct, one transaction per op:"
-              + " %,8.0f ops/s   ratio %5.1fx",
-          store, grpcOpsPerSecond, directOpsPerSecond, ratio());
+          "%-9s gRPC batched, grouped commits: %,10.0f ops/s (%,.0f us CPU/op)   direct, one"
+              + " transaction per op: %,8.0f ops/s (%,.0f us CPU/op)   ratio %5.1fx",
+          store,
+          grpc.opsPerSecond(),
+          grpc.cpuMicrosPerOp(),
+          direct.opsPerSecond(),
+          direct.cpuMicrosPerOp(),
+          ratio());
     }
   }
 
@@ -115,8 +135,8 @@ public final class LedgerBenchmark {
     Path grpcDir = Files.createTempDirectory("ledger-bench-grpc");
     Path directDir = Files.createTempDirectory("ledger-bench-direct");
     try {
-      double grpc = throughGrpc(config, grpcDir, Map.of("ledger.store", "sqlite"));
-      double direct = direct(config, () -> SqliteLedgerStore.inDirectory(directDir, 1));
+      Rate grpc = throughGrpc(config, grpcDir, Map.of("ledger.store", "sqlite"));
+      Rate direct = direct(config, () -> SqliteLedgerStore.inDirectory(directDir, 1));
       return new Result("SQLite", grpc, direct);
     } finally {
       delete(grpcDir);
@@ -129,7 +149,7 @@ public final class LedgerBenchmark {
     try (TestPostgres pg = TestPostgres.start()) {
       String grpcUrl = pg.createDatabase("bench_grpc");
       String directUrl = pg.createDatabase("bench_direct");
-      double grpc =
+      Rate grpc =
           throughGrpc(
               config,
               dir,
@@ -142,7 +162,7 @@ public final class LedgerBenchmark {
                   pg.user(),
                   "ledger.postgres.password",
                   pg.password()));
-      double direct =
+      Rate direct =
           direct(config, () -> PostgresLedgerStore.open(directUrl, pg.user(), pg.password(), 1));
       return new Result("PostgreSQL", grpc, direct);
     } finally {
@@ -151,7 +171,7 @@ public final class LedgerBenchmark {
   }
 
   /** Holds and posts per second through a real gRPC server on loopback. */
-  private static double throughGrpc(Config config, Path dir, Map<String, String> store)
+  private static Rate throughGrpc(Config config, Path dir, Map<String, String> store)
       throws Exception {
     Identity client = Identity.generate();
     Map<String, String> settings = new HashMap<>(store);
@@ -221,7 +241,7 @@ public final class LedgerBenchmark {
   }
 
   /** The same holds and posts, in-process, each operation its own transaction. */
-  private static double direct(Config config, Supplier<LedgerStore> open) throws Exception {
+  private static Rate direct(Config config, Supplier<LedgerStore> open) throws Exception {
     try (LedgerStore store = open.get()) {
       ManaLedger ledger =
           new ManaLedger(
@@ -252,10 +272,10 @@ public final class LedgerBenchmark {
   }
 
   /**
-   * Runs {@code config.clients()} workers for a warm-up of a fifth of the time, then counts what
-   * they complete during {@code config.seconds()}.
+   * Runs {@code config.clients()} workers for a warm-up (half the measured time, at most 5 s), then
+   * counts what they complete during {@code config.seconds()}.
    */
-  private static double measure(Config config, Round round) throws Exception {
+  private static Rate measure(Config config, Round round) throws Exception {
     AtomicBoolean running = new AtomicBoolean(true);
     AtomicBoolean counting = new AtomicBoolean(false);
     AtomicLong ops = new AtomicLong();
@@ -280,12 +300,17 @@ public final class LedgerBenchmark {
                     }
                   }));
     }
-    Thread.sleep(Math.max(200, config.seconds() * 200L));
+    // Warm up for half the measured time, at most 5 s, so the JIT has compiled the hot paths.
+    Thread.sleep(Math.max(200, Math.min(5_000, config.seconds() * 500L)));
+    var os =
+        (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+    long cpuStart = os.getProcessCpuTime();
     long start = System.nanoTime();
     counting.set(true);
     Thread.sleep(config.seconds() * 1000L);
     counting.set(false);
     long elapsed = System.nanoTime() - start;
+    long cpu = os.getProcessCpuTime() - cpuStart;
     running.set(false);
     for (Thread t : workers) {
       t.join(TimeUnit.MINUTES.toMillis(1));
@@ -293,7 +318,8 @@ public final class LedgerBenchmark {
     if (!failures.isEmpty()) {
       throw failures.get(0);
     }
-    return ops.get() / (elapsed / 1e9);
+    long done = Math.max(1, ops.get());
+    return new Rate(ops.get() / (elapsed / 1e9), cpu / 1e3 / done);
   }
 
   private static void delete(Path dir) throws IOException {

@@ -2,6 +2,7 @@ package io.meshwork.ledger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.inprocess.InProcessChannelBuilder;
@@ -79,6 +80,32 @@ class LedgerServiceTest {
       service.ledger().mint("m1", "did:key:alice", 5, "");
       assertEquals(5, service.ledger().account("did:key:alice").balance());
     }
+  }
+
+  @Test
+  void accountFloorsGiveSomeAccountsTheirOwnFloor() {
+    String lender = Identity.generate().did();
+    String saver = Identity.generate().did();
+    ServiceContext ctx =
+        context(
+            Map.of(
+                "data-dir",
+                dataDir.toString(),
+                "ledger.floor",
+                "10",
+                "ledger.account-floors",
+                " " + lender + "=-500 , " + saver + "=100"));
+    ManaLedger.Options options = LedgerService.options(ctx);
+
+    assertEquals(-500, options.floorOf(lender));
+    assertEquals(100, options.floorOf(saver));
+    assertEquals(10, options.floorOf(Identity.generate().did()));
+    IllegalArgumentException bad =
+        assertThrows(
+            IllegalArgumentException.class, () -> LedgerService.accountFloors("did:key:x=5"));
+    assertTrue(bad.getMessage().contains("ledger.account-floors"), bad.getMessage());
+    assertThrows(
+        IllegalArgumentException.class, () -> LedgerService.accountFloors(lender + "=lots"));
   }
 
   @Test

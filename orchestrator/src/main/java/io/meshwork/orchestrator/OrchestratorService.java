@@ -10,9 +10,10 @@ import io.meshwork.orchestrator.mesh.GrpcPeerOrchestrators;
 import io.meshwork.orchestrator.mesh.GrpcReceiptAnchor;
 import io.meshwork.orchestrator.store.JobStore;
 import io.meshwork.orchestrator.store.SqliteJobStore;
-import io.meshwork.orchestrator.tasks.BidSelectionPolicy;
 import io.meshwork.orchestrator.tasks.PendingResults;
+import io.meshwork.orchestrator.tasks.SelectionPolicy;
 import io.meshwork.orchestrator.tasks.TaskPipeline;
+import io.meshwork.orchestrator.trust.Reputation;
 import io.meshwork.runtime.MeshService;
 import io.meshwork.runtime.ServiceContext;
 import io.meshwork.runtime.config.Settings;
@@ -56,7 +57,8 @@ public final class OrchestratorService implements MeshService {
         new TaskPipeline(
             fleet,
             peers,
-            BidSelectionPolicy.cheapest(),
+            SelectionPolicy.from(s),
+            new Reputation(store, s, ctx.clock()),
             pending,
             s,
             ctx.identity().did(),

@@ -1,7 +1,10 @@
 package io.meshwork.client.cli;
 
+import io.meshwork.compute.v1.BidVerdict;
 import io.meshwork.compute.v1.ComputeJobStatus;
+import io.meshwork.compute.v1.ExecutorRefusal;
 import io.meshwork.compute.v1.ReceiptRef;
+import io.meshwork.compute.v1.TaskPlacement;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -76,10 +79,96 @@ final class JobViews {
     if (status.getFinishedAt() > 0) {
       row(text, "finished", time(status.getFinishedAt()));
     }
+    if (!status.getPriority().isEmpty()) {
+      row(text, "priority", status.getPriority());
+    }
+    if (!status.getVerificationMode().isEmpty()) {
+      row(text, "verification", status.getVerificationMode());
+    }
     if (!status.getErrorMsg().isEmpty()) {
       row(text, "error", status.getErrorMsg());
     }
     return text.toString();
+  }
+
+  /** How each task was placed, for people: one block per placement. */
+  static String placementsText(List<TaskPlacement> placements) {
+    StringBuilder text = new StringBuilder();
+    if (placements.isEmpty()) {
+      text.append("no task has been placed yet\n");
+    }
+    for (TaskPlacement p : placements) {
+      text.append("\ntask ")
+          .append(p.getTaskId())
+          .append(" (")
+          .append(p.getExportName())
+          .append(", chunk ")
+          .append(p.getChunkIndex())
+          .append(p.getRole().isEmpty() ? "" : ", " + p.getRole())
+          .append(p.getAttempt() > 0 ? ", placement " + (p.getAttempt() + 1) : "")
+          .append(")\n");
+      for (BidVerdict b : p.getBidsList()) {
+        text.append(b.getWon() ? "  won   " : "  lost  ")
+            .append(shortDid(b.getExecutorDid()))
+            .append("  ")
+            .append(b.getPrice())
+            .append(" mana  ")
+            .append(b.getReason())
+            .append('\n');
+      }
+      for (ExecutorRefusal r : p.getRefusalsList()) {
+        text.append("  none  ")
+            .append(shortDid(r.getExecutor()))
+            .append("  ")
+            .append(r.getReason())
+            .append('\n');
+      }
+      if (!p.getOutcome().isEmpty()) {
+        text.append("  then  ").append(p.getOutcome()).append('\n');
+      }
+    }
+    return text.toString();
+  }
+
+  /** How each task was placed, as JSON. */
+  static List<Map<String, Object>> placementsJson(List<TaskPlacement> placements) {
+    List<Map<String, Object>> out = new java.util.ArrayList<>();
+    for (TaskPlacement p : placements) {
+      Map<String, Object> json = Json.object();
+      json.put("task_id", p.getTaskId());
+      json.put("chunk_index", p.getChunkIndex());
+      json.put("export", p.getExportName());
+      json.put("attempt", p.getAttempt());
+      json.put("role", p.getRole());
+      json.put("winner_did", p.getWinnerDid());
+      json.put("price", p.getPrice());
+      json.put("reason", p.getReason());
+      json.put("decided_at", p.getDecidedAt());
+      json.put("outcome", p.getOutcome());
+      List<Map<String, Object>> bids = new java.util.ArrayList<>();
+      for (BidVerdict b : p.getBidsList()) {
+        Map<String, Object> bid = Json.object();
+        bid.put("executor_did", b.getExecutorDid());
+        bid.put("price", b.getPrice());
+        bid.put("reputation", b.getReputation());
+        bid.put("load", b.getLoad());
+        bid.put("score", b.getScore());
+        bid.put("won", b.getWon());
+        bid.put("reason", b.getReason());
+        bids.add(bid);
+      }
+      json.put("bids", bids);
+      List<Map<String, Object>> refusals = new java.util.ArrayList<>();
+      for (ExecutorRefusal r : p.getRefusalsList()) {
+        Map<String, Object> refusal = Json.object();
+        refusal.put("executor", r.getExecutor());
+        refusal.put("reason", r.getReason());
+        refusals.add(refusal);
+      }
+      json.put("refusals", refusals);
+      out.add(json);
+    }
+    return out;
   }
 
   /** The status as a JSON object. */
@@ -98,6 +187,8 @@ final class JobViews {
     json.put("submitter_did", status.getSubmitterDid());
     json.put("submitted_at", status.getSubmittedAt());
     json.put("finished_at", status.getFinishedAt());
+    json.put("priority", status.getPriority());
+    json.put("verification_mode", status.getVerificationMode());
     return json;
   }
 

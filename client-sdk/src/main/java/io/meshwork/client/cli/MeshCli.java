@@ -79,7 +79,7 @@ public final class MeshCli {
   private String ledger;
 
   @Option(
-      names = "--receipts",
+      names = "--receipt-log",
       paramLabel = "HOST:PORT",
       scope = ScopeType.INHERIT,
       description = "The receipt log (default: ${DEFAULT-VALUE}).",

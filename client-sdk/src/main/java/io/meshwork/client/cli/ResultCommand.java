@@ -8,7 +8,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -37,6 +39,15 @@ final class ResultCommand implements Callable<Integer> {
       description = "Wait up to SECS for the job to end (default: answer at once).")
   private long waitSecs;
 
+  @Option(
+      names = "--receipts",
+      paramLabel = "DIR",
+      description =
+          "Save the offline proof bundle (C2SP tlog-proof) of every receipt behind the result"
+              + " into DIR, one <receipt CID>.tlog-proof each, with an index.json; check one with"
+              + " 'meshwork receipt verify FILE --log-key KEY'.")
+  private Path receiptsDir;
+
   @Override
   public Integer call() throws IOException {
     MeshCli cli = MeshCli.from(spec);
@@ -45,7 +56,50 @@ final class ResultCommand implements Callable<Integer> {
           spec.commandLine(), "--wait must not be negative");
     }
     try (MeshClient mesh = cli.connect()) {
-      return print(cli, mesh.result(jobId, Duration.ofSeconds(waitSecs)), output);
+      JobResult result = mesh.result(jobId, Duration.ofSeconds(waitSecs));
+      if (receiptsDir != null && result.success()) {
+        saveProofs(cli, mesh, result, receiptsDir);
+      }
+      return print(cli, result, output);
+    }
+  }
+
+  /**
+   * Writes each receipt's proof bundle from the receipt log into {@code dir}, and an index of which
+   * task and executor each one is for. Progress goes to standard error so that the result on
+   * standard output stays clean.
+   */
+  private static void saveProofs(MeshCli cli, MeshClient mesh, JobResult result, Path dir)
+      throws IOException {
+    Files.createDirectories(dir);
+    List<Map<String, Object>> index = new ArrayList<>();
+    int n = 0;
+    for (ReceiptRef ref : result.receipts()) {
+      String bundle = mesh.inclusionProof(ref.getReceiptCid()).getProofBundle();
+      String file = ref.getReceiptCid() + ".tlog-proof";
+      Files.writeString(dir.resolve(file), bundle, StandardCharsets.UTF_8);
+      Map<String, Object> entry = Json.object();
+      entry.put("task_id", ref.getTaskId());
+      entry.put("receipt_cid", ref.getReceiptCid());
+      entry.put("log_index", ref.getLogIndex());
+      entry.put("executor_did", ref.getExecutorDid());
+      entry.put("price", ref.getPrice());
+      entry.put("file", file);
+      index.add(entry);
+      n++;
+      if (!cli.json()) {
+        cli.err().printf("\rsaving proof bundles: %d/%d", n, result.receipts().size());
+        cli.err().flush();
+      }
+    }
+    Map<String, Object> json = Json.object();
+    json.put("job_id", result.jobId());
+    json.put("result_cid", result.resultCid().orElse(""));
+    json.put("receipts", index);
+    Files.writeString(dir.resolve("index.json"), Json.write(json) + "\n", StandardCharsets.UTF_8);
+    if (!cli.json()) {
+      cli.err().println("\rsaved " + n + " proof bundles to " + dir);
+      cli.err().flush();
     }
   }
 
@@ -70,6 +124,7 @@ final class ResultCommand implements Callable<Integer> {
         json.put("result_base64", Base64.getEncoder().encodeToString(result.bytes()));
       }
       json.put("receipts", JobViews.receiptsJson(result.receipts()));
+      result.merkleRoot().ifPresent(root -> json.put("merkle_root", root));
       cli.out().println(Json.write(json));
       cli.out().flush();
       return result.success() ? 0 : MeshCli.EXIT_FAILURE;
@@ -96,6 +151,17 @@ final class ResultCommand implements Callable<Integer> {
     } else {
       cli.out().println("wrote " + result.size() + " bytes to " + output);
       result.resultCid().ifPresent(cid -> cli.out().println("result cid " + cid + " (checked)"));
+      result
+          .merkleRoot()
+          .ifPresent(
+              root ->
+                  cli.out()
+                      .println(
+                          "merkle root "
+                              + root
+                              + " ("
+                              + result.chunkProofs().size()
+                              + " chunk proofs checked)"));
       cli.out().println(result.receipts().size() + " receipts:");
       for (ReceiptRef receipt : result.receipts()) {
         cli.out()

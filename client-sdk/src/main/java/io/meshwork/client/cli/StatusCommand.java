@@ -2,9 +2,13 @@ package io.meshwork.client.cli;
 
 import io.meshwork.client.MeshClient;
 import io.meshwork.compute.v1.ComputeJobStatus;
+import io.meshwork.compute.v1.TaskPlacement;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -16,15 +20,31 @@ final class StatusCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "JOB", description = "The job id.")
   private String jobId;
 
+  @Option(
+      names = "--explain",
+      description =
+          "Also show how each task was placed: every bid and its score, why the winner won and"
+              + " each other bid lost, which executors could not take it and why, and what"
+              + " became of each attempt.")
+  private boolean explain;
+
   @Override
   public Integer call() {
     MeshCli cli = MeshCli.from(spec);
     try (MeshClient mesh = cli.connect()) {
       ComputeJobStatus status = mesh.status(jobId);
+      List<TaskPlacement> placements = explain ? mesh.placements(jobId) : List.of();
       if (cli.json()) {
-        cli.out().println(Json.write(JobViews.statusJson(status)));
+        Map<String, Object> json = JobViews.statusJson(status);
+        if (explain) {
+          json.put("placements", JobViews.placementsJson(placements));
+        }
+        cli.out().println(Json.write(json));
       } else {
         cli.out().print(JobViews.statusText(status));
+        if (explain) {
+          cli.out().print(JobViews.placementsText(placements));
+        }
       }
       cli.out().flush();
       return 0;

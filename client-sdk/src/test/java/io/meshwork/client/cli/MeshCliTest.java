@@ -15,11 +15,15 @@ import io.meshwork.content.Cid;
 import io.meshwork.identity.Identity;
 import io.meshwork.ledger.v1.EntryKind;
 import io.meshwork.ledger.v1.HistoryEntry;
+import io.meshwork.ledger.v1.Hold;
+import io.meshwork.ledger.v1.Regeneration;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
@@ -309,23 +313,79 @@ class MeshCliTest {
   }
 
   @Test
-  void balancePrintsTheAccountAsTextOrJson() {
+  void balancePrintsTheAccountItsHoldsAndRegenerationAsTextOrJson() {
+    long created = Instant.parse("2026-11-21T09:04:19Z").toEpochMilli();
+    long expires = Instant.parse("2026-11-21T10:04:19Z").toEpochMilli();
+    mesh.pendingHolds.add(
+        Hold.newBuilder()
+            .setHoldId("hold_1")
+            .setJobId("job-7")
+            .setAmount(300)
+            .setPosted(100)
+            .setRemaining(200)
+            .setCreatedAt(created)
+            .setExpiresAt(expires)
+            .build());
+    mesh.regeneration =
+        Regeneration.newBuilder().setAmount(7).setIntervalMs(3_000).setCap(2_000).build();
+
     Run text = run("balance");
     Run json = run("balance", "--json");
 
     assertEquals(0, text.exit(), text.err());
     assertEquals(
-        "did        "
+        "did           "
             + did
             + "\n"
-            + "balance    1000 mana\n"
-            + "held       200 mana\n"
-            + "available  800 mana\n"
-            + "(held mana is reserved for running jobs: meshwork ledger history)\n",
+            + "balance       1000 mana\n"
+            + "held          200 mana, in 1 pending hold\n"
+            + "available     800 mana\n"
+            + "floor         0 mana (available may not go below it)\n"
+            + "regeneration  7 mana every 3 s, up to 2000 mana;"
+            + " next unit within 429 ms, full in about 7 min 9 s\n"
+            + "\n"
+            + "pending holds (mana reserved for running jobs)\n"
+            + "HOLD    JOB    HELD  POSTED  EXPIRES\n"
+            + "hold_1  job-7   200     100  2026-11-21 10:04:19Z\n",
         text.out());
     assertEquals(
-        "{\"did\":\"" + did + "\",\"balance\":1000,\"held\":200,\"available\":800,\"floor\":0}\n",
+        "{\"did\":\""
+            + did
+            + "\",\"balance\":1000,\"held\":200,\"available\":800,\"floor\":0,"
+            + "\"pending_holds\":[{\"hold_id\":\"hold_1\",\"job_id\":\"job-7\",\"amount\":300,"
+            + "\"posted\":100,\"held\":200,\"created_at\":"
+            + created
+            + ",\"expires_at\":"
+            + expires
+            + "}],\"regeneration\":{\"amount\":7,\"interval_ms\":3000,\"cap\":2000,"
+            + "\"regenerating\":true,\"next_unit_within_ms\":429,\"full_in_ms\":428572}}\n",
         json.out());
+  }
+
+  @Test
+  void balanceSaysWhenRegenerationIsOffOrPaused() {
+    String off = run("balance").out();
+    mesh.regeneration =
+        Regeneration.newBuilder().setAmount(1).setIntervalMs(60_000).setCap(1_000).build();
+    String paused = run("balance").out();
+
+    assertTrue(off.contains("regeneration  off\n"), off);
+    assertTrue(
+        paused.contains(
+            "regeneration  1 mana every 1 min, up to 1000 mana;"
+                + " paused: the balance is at or above the cap\n"),
+        paused);
+    assertTrue(
+        run("balance", "--json").out().contains("\"regenerating\":false}"), "no times when paused");
+  }
+
+  @Test
+  void durationsReadAsAPersonSaysThem() {
+    assertEquals("429 ms", BalanceCommand.duration(Duration.ofMillis(429)));
+    assertEquals("3 s", BalanceCommand.duration(Duration.ofSeconds(3)));
+    assertEquals("2 min 5 s", BalanceCommand.duration(Duration.ofSeconds(125)));
+    assertEquals("1 h 30 min", BalanceCommand.duration(Duration.ofMinutes(90)));
+    assertEquals("2 d 4 h", BalanceCommand.duration(Duration.ofHours(52)));
   }
 
   @Test

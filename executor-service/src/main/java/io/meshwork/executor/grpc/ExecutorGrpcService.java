@@ -10,11 +10,14 @@ import io.meshwork.executor.v1.CancelTaskResponse;
 import io.meshwork.executor.v1.ExecutorServiceGrpc;
 import io.meshwork.executor.v1.GetCapacityRequest;
 import io.meshwork.executor.v1.GetCapacityResponse;
+import io.meshwork.executor.v1.RevealResultRequest;
+import io.meshwork.executor.v1.RevealResultResponse;
 import io.meshwork.executor.work.Bidder;
 import io.meshwork.executor.work.TaskRunner;
 import io.meshwork.runtime.auth.Caller;
 import io.meshwork.runtime.errors.MeshException;
 import io.meshwork.runtime.grpc.Rpc;
+import java.util.function.UnaryOperator;
 
 /** ExecutorService over gRPC; only the mesh's service identities may call it. */
 public final class ExecutorGrpcService extends ExecutorServiceGrpc.ExecutorServiceImplBase {
@@ -22,9 +25,24 @@ public final class ExecutorGrpcService extends ExecutorServiceGrpc.ExecutorServi
   private final TaskRunner runner;
   private final String did;
   private final long ramMb;
+  private final UnaryOperator<AnnounceResponse> answers;
 
   /** Serves the executor identified by {@code did}. */
   public ExecutorGrpcService(Bidder bidder, TaskRunner runner, String did, long ramMb) {
+    this(bidder, runner, did, ramMb, UnaryOperator.identity());
+  }
+
+  /**
+   * Serves the executor identified by {@code did}, passing every answer to an announcement through
+   * {@code answers} (identity in the product; tests that play a misbehaving executor alter it).
+   */
+  public ExecutorGrpcService(
+      Bidder bidder,
+      TaskRunner runner,
+      String did,
+      long ramMb,
+      UnaryOperator<AnnounceResponse> answers) {
+    this.answers = answers;
     this.bidder = bidder;
     this.runner = runner;
     this.did = did;
@@ -41,7 +59,7 @@ public final class ExecutorGrpcService extends ExecutorServiceGrpc.ExecutorServi
             throw MeshException.invalidArgument("MISSING_ANNOUNCEMENT", "announcement is missing")
                 .with("field", "announcement");
           }
-          return bidder.answer(request.getAnnouncement());
+          return answers.apply(bidder.answer(request.getAnnouncement()));
         });
   }
 
@@ -75,9 +93,10 @@ public final class ExecutorGrpcService extends ExecutorServiceGrpc.ExecutorServi
                   request.getAssignment(),
                   request.getTask(),
                   request.getResultEndpoint(),
-                  caller.did());
+                  caller.did(),
+                  request.getCommitFirst());
           AssignTaskResponse.Builder response =
-              AssignTaskResponse.newBuilder().setAccepted(a.accepted());
+              AssignTaskResponse.newBuilder().setAccepted(a.accepted()).setQueued(a.waiting());
           if (!a.accepted()) {
             response.setReason(a.message()).setReasonCode(a.refusal().name());
           }
@@ -92,7 +111,22 @@ public final class ExecutorGrpcService extends ExecutorServiceGrpc.ExecutorServi
         () -> {
           Caller.current().requireService("CancelTask");
           return CancelTaskResponse.newBuilder()
-              .setCancelled(runner.cancel(request.getAssignmentId()))
+              .setCancelled(runner.cancel(request.getAssignmentId(), request.getOnlyIfQueued()))
+              .build();
+        });
+  }
+
+  @Override
+  public void revealResult(
+      RevealResultRequest request, StreamObserver<RevealResultResponse> observer) {
+    Rpc.unary(
+        observer,
+        () -> {
+          Caller caller = Caller.current().requireService("RevealResult");
+          return RevealResultResponse.newBuilder()
+              .setResultData(
+                  com.google.protobuf.ByteString.copyFrom(
+                      runner.reveal(request.getAssignmentId(), caller.did())))
               .build();
         });
   }

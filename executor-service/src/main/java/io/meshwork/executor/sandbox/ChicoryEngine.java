@@ -2,7 +2,6 @@ package io.meshwork.executor.sandbox;
 
 import com.dylibso.chicory.compiler.InterpreterFallback;
 import com.dylibso.chicory.compiler.MachineFactoryCompiler;
-import com.dylibso.chicory.runtime.ByteArrayMemory;
 import com.dylibso.chicory.runtime.ChicoryInterruptedException;
 import com.dylibso.chicory.runtime.HostFunction;
 import com.dylibso.chicory.runtime.ImportValues;
@@ -44,9 +43,9 @@ import java.util.function.Function;
  *       JVM's own {@link StackOverflowError} bounds the guest's call depth and fails only that
  *       call. The depth reached depends on JIT state, so it is a safety net, not a deterministic
  *       limit.
- *   <li>Memory: memory 0 is capped through Chicory's memory limits, and a grow past the cap ends
- *       the call (see {@link CappedMemory}); a module whose declared initial memory is above the
- *       cap is refused before it is instantiated.
+ *   <li>Memory: memory 0 is a {@link SandboxMemory}, one array under the cap, where a grow past the
+ *       cap ends the call; a module whose declared initial memory is above the cap is refused
+ *       before it is instantiated.
  *   <li>Fuel: the module is rewritten by {@link FuelInstrumenter} before it is compiled, so it
  *       counts the instructions it executes in a global that the sandbox sets to the budget before
  *       each call and reads afterwards. One fuel is one WebAssembly instruction.
@@ -333,10 +332,10 @@ public final class ChicoryEngine implements WasmEngine {
               .withImportValues(hostFunctions())
               .withMemoryLimits(
                   new MemoryLimits(initialPages, (int) Math.min(declaredMaxPages, capPages)))
+              // Chicory's memory limits decide only which factory call happens; the sandbox's
+              // memory enforces the cap and the declared maximum itself.
               .withMemoryFactory(
-                  memoryLimits ->
-                      new CappedMemory(
-                          new ByteArrayMemory(memoryLimits), capPages, declaredMaxPages))
+                  memoryLimits -> new SandboxMemory(initialPages, declaredMaxPages, capPages))
               .withMachineFactory(module.machines())
               // A "_start" export is not part of the job ABI and must not run on its own.
               .withStart(false)
@@ -473,7 +472,7 @@ public final class ChicoryEngine implements WasmEngine {
         return fuelExhausted();
       }
       for (Throwable t = thrown; t != null; t = t.getCause()) {
-        if (t instanceof CappedMemory.LimitReached limit) {
+        if (t instanceof SandboxMemory.LimitReached limit) {
           return failed(
               FailureKind.MEMORY_LIMIT,
               export,

@@ -2,6 +2,7 @@ package io.meshwork.executor.sandbox;
 
 import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.ExternalType;
+import com.dylibso.chicory.wasm.types.FunctionBody;
 import com.dylibso.chicory.wasm.types.Instruction;
 import com.dylibso.chicory.wasm.types.OpCode;
 import java.io.ByteArrayOutputStream;
@@ -23,15 +24,28 @@ import java.util.Set;
  * the number of original instructions executed, except when a call traps or throws half-way through
  * a segment, which is charged in full (still the same on every run).
  *
- * <p><b>Running out.</b> The global is checked on entry to each function and at the top of each
+ * <p><b>Running out.</b> The fuel left is checked on entry to each function and at the top of each
  * loop iteration (the only ways a computation can go on without bound), where a negative value
- * traps with {@code unreachable}. Between two checks the global may go below zero by at most one
- * function's straight-line code; the sandbox therefore also treats a negative global after the call
- * ends as exhaustion. Both the trap and that check depend only on the instructions executed, so a
- * module on an input runs out at the same point on every run and on every executor.
+ * traps with {@code unreachable}. Between two checks it may go below zero by at most one function's
+ * straight-line code; the sandbox therefore also treats a negative global after the call ends as
+ * exhaustion. Both the trap and that check depend only on the instructions executed, so a module on
+ * an input runs out at the same point on every run and on every executor.
  *
- * <p>The rewrite adds one global, one export and the charging code; it adds no function or import,
- * so every function, table and element index of the original stays valid.
+ * <p><b>Where the count lives.</b> A global is slow to update in compiled code (in Chicory it is a
+ * field reached through the instance, and a loop that reads and writes it on every iteration waits
+ * on memory each time), so each function counts in an {@code i64} local of its own and the global
+ * only receives copies: the local is loaded from the global on entry and after every call (the
+ * callee charged the global), and stored to it at the start of every segment that contains an
+ * instruction that may trap, call out or leave the function, and before the fuel trap. The global
+ * therefore holds exactly what it would hold if every charge went straight to it whenever anyone
+ * can look at it: after the call, at any trap, and inside every callee. A segment of plain
+ * arithmetic on locals, such as a tight inner loop's, touches no global at all. Functions that
+ * catch exceptions ({@code try_table}) charge the global directly, since a caught throw would skip
+ * the reload.
+ *
+ * <p>The rewrite adds one global, one export, one local per function and the charging code; it adds
+ * no function or import, so every function, table and element index of the original stays valid
+ * (the new local comes after every existing one).
  */
 public final class FuelInstrumenter {
 
@@ -82,6 +96,19 @@ public final class FuelInstrumenter {
           OpCode.RETURN_CALL_INDIRECT,
           OpCode.RETURN_CALL_REF);
 
+  /**
+   * Instructions that can neither trap, call out nor leave the function, so a segment made only of
+   * them (and of branches that stay within the function) need not store the count to the global.
+   */
+  private static final Set<OpCode> CONTAINED = containedInstructions();
+
+  /** Calls that return to the caller: the callee charged the global, so the local is reloaded. */
+  private static final Set<OpCode> CALLS =
+      EnumSet.of(OpCode.CALL, OpCode.CALL_INDIRECT, OpCode.CALL_REF);
+
+  private static final int LOCAL_GET = 0x20;
+  private static final int LOCAL_SET = 0x21;
+  private static final int LOCAL_TEE = 0x22;
   private static final int GLOBAL_GET = 0x23;
   private static final int GLOBAL_SET = 0x24;
   private static final int I64_CONST = 0x42;
@@ -205,8 +232,21 @@ public final class FuelInstrumenter {
       int bodySize = (int) section.readUnsigned();
       int bodyStart = section.position;
       int bodyEnd = bodyStart + bodySize;
-      List<? extends Instruction> code = module.codeSection().getFunctionBody(f).instructions();
-      byte[] body = meterBody(section.bytes, bodyStart, bodyEnd, code, fuelGlobal);
+      FunctionBody function = module.codeSection().getFunctionBody(f);
+      List<? extends Instruction> code = function.instructions();
+      byte[] body;
+      if (code.stream().anyMatch(i -> i.opcode() == OpCode.TRY_TABLE)) {
+        body = meterBodyInGlobal(section.bytes, bodyStart, bodyEnd, code, fuelGlobal);
+      } else {
+        int params =
+            module
+                .typeSection()
+                .getType(module.functionSection().getFunctionType(f))
+                .params()
+                .size();
+        int counter = params + function.localTypes().size();
+        body = meterBodyInLocal(section.bytes, bodyStart, bodyEnd, code, fuelGlobal, counter);
+      }
       writeUnsigned(content, body.length);
       content.write(body, 0, body.length);
       section.position = bodyEnd;
@@ -214,8 +254,11 @@ public final class FuelInstrumenter {
     return content.toByteArray();
   }
 
-  /** One function body: its local declarations unchanged, its code with charges inserted. */
-  private static byte[] meterBody(
+  /**
+   * One function body charging the global directly: its local declarations unchanged, its code with
+   * charges inserted.
+   */
+  private static byte[] meterBodyInGlobal(
       byte[] wasm, int bodyStart, int bodyEnd, List<? extends Instruction> code, int fuelGlobal) {
     int codeStart = code.get(0).address();
     if (codeStart <= bodyStart || codeStart >= bodyEnd) {
@@ -246,6 +289,197 @@ public final class FuelInstrumenter {
       }
     }
     return body.toByteArray();
+  }
+
+  /**
+   * One function body counting in a new {@code i64} local, {@code counter}, which is declared after
+   * the existing locals; see the class comment for when the global is loaded and stored.
+   */
+  private static byte[] meterBodyInLocal(
+      byte[] wasm,
+      int bodyStart,
+      int bodyEnd,
+      List<? extends Instruction> code,
+      int fuelGlobal,
+      int counter) {
+    int codeStart = code.get(0).address();
+    if (codeStart <= bodyStart || codeStart >= bodyEnd) {
+      throw new IllegalArgumentException("instruction addresses do not match the binary");
+    }
+    ByteArrayOutputStream body = new ByteArrayOutputStream((bodyEnd - bodyStart) * 2);
+    // The local declarations: one more group, a single i64, after the existing ones.
+    Reader locals = new Reader(wasm, bodyStart, codeStart);
+    long groups = locals.readUnsigned();
+    writeUnsigned(body, groups + 1);
+    body.write(wasm, locals.position, codeStart - locals.position);
+    writeUnsigned(body, 1);
+    body.write(I64_TYPE);
+
+    // counter = fuel left, on entry.
+    body.write(GLOBAL_GET);
+    writeUnsigned(body, fuelGlobal);
+    body.write(LOCAL_SET);
+    writeUnsigned(body, counter);
+
+    int last = code.size() - 1;
+    int segmentStart = 0;
+    int depth = 0; // blocks open inside the function body
+    boolean reachable = true;
+    boolean check = true; // function entry
+    for (int i = 0; i <= last; i++) {
+      Instruction instruction = code.get(i);
+      OpCode op = instruction.opcode();
+      if (i == segmentStart && reachable) {
+        int end = segmentEnd(code, i);
+        boolean store = !staysInside(code, i, end, depth);
+        writeLocalCharge(body, fuelGlobal, counter, end - i + 1L, store, check);
+      }
+      int from = instruction.address();
+      int to = i < last ? code.get(i + 1).address() : bodyEnd;
+      body.write(wasm, from, to - from);
+      if (CALLS.contains(op)) {
+        body.write(GLOBAL_GET);
+        writeUnsigned(body, fuelGlobal);
+        body.write(LOCAL_SET);
+        writeUnsigned(body, counter);
+      }
+      switch (op) {
+        case BLOCK, LOOP, IF -> depth++;
+        case END -> depth--;
+        default -> {}
+      }
+      if (SEGMENT_ENDS.contains(op)) {
+        segmentStart = i + 1;
+        // After a branch that always jumps, code is dead until the next else or end.
+        reachable = !NO_FALL_THROUGH.contains(op);
+        check = op == OpCode.LOOP;
+        if (op == OpCode.END || op == OpCode.ELSE) {
+          reachable = true;
+        }
+      }
+    }
+    return body.toByteArray();
+  }
+
+  /** The index of the last instruction of the segment that starts at {@code from}. */
+  private static int segmentEnd(List<? extends Instruction> code, int from) {
+    int i = from;
+    while (i < code.size() - 1 && !SEGMENT_ENDS.contains(code.get(i).opcode())) {
+      i++;
+    }
+    return i;
+  }
+
+  /**
+   * Whether instructions {@code from..to}, entered with {@code depth} blocks open, can neither
+   * trap, call out nor leave the function (the function's final {@code end}, a {@code return}, or a
+   * branch to the function's own label).
+   */
+  private static boolean staysInside(
+      List<? extends Instruction> code, int from, int to, int depth) {
+    for (int i = from; i <= to; i++) {
+      Instruction instruction = code.get(i);
+      OpCode op = instruction.opcode();
+      if (op == OpCode.BR || op == OpCode.BR_IF) {
+        if (instruction.operand(0) >= depth) {
+          return false;
+        }
+      } else if (op == OpCode.END) {
+        if (i == code.size() - 1) {
+          return false;
+        }
+        depth--;
+      } else if (op == OpCode.BLOCK || op == OpCode.LOOP || op == OpCode.IF) {
+        depth++;
+      } else if (!CONTAINED.contains(op)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * {@code counter -= cost}; when {@code store}, {@code fuel = counter}; when {@code check}: {@code
+   * if (counter < 0) { fuel = counter; unreachable }}. Leaves the operand stack as it found it.
+   */
+  private static void writeLocalCharge(
+      ByteArrayOutputStream out,
+      int fuelGlobal,
+      int counter,
+      long cost,
+      boolean store,
+      boolean check) {
+    out.write(LOCAL_GET);
+    writeUnsigned(out, counter);
+    out.write(I64_CONST);
+    writeSigned(out, cost);
+    out.write(I64_SUB);
+    if (store) {
+      out.write(LOCAL_TEE);
+      writeUnsigned(out, counter);
+      out.write(GLOBAL_SET);
+      writeUnsigned(out, fuelGlobal);
+    } else {
+      out.write(LOCAL_SET);
+      writeUnsigned(out, counter);
+    }
+    if (check) {
+      out.write(LOCAL_GET);
+      writeUnsigned(out, counter);
+      out.write(I64_CONST);
+      writeSigned(out, 0);
+      out.write(I64_LT_S);
+      out.write(IF);
+      out.write(EMPTY_BLOCK_TYPE);
+      if (!store) {
+        out.write(LOCAL_GET);
+        writeUnsigned(out, counter);
+        out.write(GLOBAL_SET);
+        writeUnsigned(out, fuelGlobal);
+      }
+      out.write(UNREACHABLE);
+      out.write(END);
+    }
+  }
+
+  private static Set<OpCode> containedInstructions() {
+    Set<OpCode> contained =
+        EnumSet.of(
+            OpCode.NOP,
+            OpCode.DROP,
+            OpCode.SELECT,
+            OpCode.SELECT_T,
+            OpCode.LOCAL_GET,
+            OpCode.LOCAL_SET,
+            OpCode.LOCAL_TEE,
+            OpCode.GLOBAL_GET,
+            OpCode.GLOBAL_SET,
+            OpCode.MEMORY_SIZE,
+            OpCode.REF_NULL,
+            OpCode.REF_IS_NULL,
+            OpCode.REF_FUNC,
+            OpCode.ELSE);
+    // Scalar arithmetic, comparisons and conversions, less those that trap: integer division and
+    // remainder and the float-to-integer truncations that are not saturating.
+    for (OpCode op : OpCode.values()) {
+      String name = op.name();
+      boolean scalar =
+          name.startsWith("I32_")
+              || name.startsWith("I64_")
+              || name.startsWith("F32_")
+              || name.startsWith("F64_");
+      boolean traps =
+          name.contains("LOAD")
+              || name.contains("STORE")
+              || name.contains("ATOMIC")
+              || name.contains("_DIV_")
+              || name.contains("_REM_")
+              || (name.contains("_TRUNC_F") && !name.contains("_TRUNC_SAT_"));
+      if (scalar && !traps) {
+        contained.add(op);
+      }
+    }
+    return contained;
   }
 
   /** Instructions from {@code from} up to and including the next segment end. */

@@ -79,6 +79,7 @@ public final class Bidder {
                 .setTimestamp(clock.millis())
                 .setEstimatedTimeMs((int) Math.min(Integer.MAX_VALUE, estimateMs))
                 .setCurrentLoad((float) load)
+                .setTaskSlots(runner.slots())
                 .setModuleCached(runner.hasModule(params.getModuleCid())))
         .build();
   }

@@ -50,8 +50,16 @@ public final class TaskRunner implements AutoCloseable {
     MODULE_INVALID
   }
 
-  /** The answer to an assignment: accepted, or refused with a reason. */
-  public record Acceptance(Refusal refusal, String message) {
+  /**
+   * The answer to an assignment: accepted, or refused with a reason.
+   *
+   * @param waiting accepted, but every slot is taken, so the task waits in the queue
+   */
+  public record Acceptance(Refusal refusal, String message, boolean waiting) {
+    Acceptance(Refusal refusal, String message) {
+      this(refusal, message, false);
+    }
+
     /** Whether the task was queued. */
     public boolean accepted() {
       return refusal == null;
@@ -85,6 +93,7 @@ public final class TaskRunner implements AutoCloseable {
             }
           });
   private final ExecutionHistory history = new ExecutionHistory();
+  private final Commitments commitments = new Commitments(4096, 256L << 20);
   private final ServiceMetrics.Counter completed;
   private final ServiceMetrics.Counter failed;
 
@@ -173,6 +182,20 @@ public final class TaskRunner implements AutoCloseable {
       ComputeTaskPacket task,
       String resultEndpoint,
       String orchestratorDid) {
+    return assign(assignment, task, resultEndpoint, orchestratorDid, false);
+  }
+
+  /**
+   * Admits an assignment; with {@code commitFirst}, the result is delivered as a commitment only
+   * (the signed receipt, which names the output CID, without the bytes) and the bytes wait here for
+   * {@link #reveal}.
+   */
+  public Acceptance assign(
+      AssignJobV1 assignment,
+      ComputeTaskPacket task,
+      String resultEndpoint,
+      String orchestratorDid,
+      boolean commitFirst) {
     String id = assignment.getAssignmentId();
     if (assignments.containsKey(id) || ranAlready(id)) {
       return new Acceptance(null, "");
@@ -192,7 +215,8 @@ public final class TaskRunner implements AutoCloseable {
               + " failed: "
               + e.getMessage());
     }
-    if (admitted.incrementAndGet() > slots + queueLimit) {
+    int now = admitted.incrementAndGet();
+    if (now > slots + queueLimit) {
       admitted.decrementAndGet();
       return new Acceptance(
           Refusal.BUSY, "all " + slots + " slots and " + queueLimit + " queue places are taken");
@@ -204,8 +228,9 @@ public final class TaskRunner implements AutoCloseable {
       admitted.decrementAndGet();
       return new Acceptance(null, "");
     }
-    threads.execute(() -> run(entry, assignment, task, module, resultEndpoint, orchestratorDid));
-    return new Acceptance(null, "");
+    threads.execute(
+        () -> run(entry, assignment, task, module, resultEndpoint, orchestratorDid, commitFirst));
+    return new Acceptance(null, "", now > slots);
   }
 
   /**
@@ -242,31 +267,65 @@ public final class TaskRunner implements AutoCloseable {
 
   /** Stops a queued or running assignment; its result is never delivered. */
   public boolean cancel(String assignmentId) {
-    Admitted entry = assignments.remove(assignmentId);
-    if (entry == null) {
+    return cancel(assignmentId, false);
+  }
+
+  /**
+   * Stops an assignment; with {@code onlyIfQueued}, only one that has not started (so that an idle
+   * executor can take it over), and a running one goes on. Returns whether it was stopped.
+   */
+  public boolean cancel(String assignmentId, boolean onlyIfQueued) {
+    Admitted entry = assignments.get(assignmentId);
+    if (entry == null || !entry.cancel(onlyIfQueued)) {
       return false;
     }
-    entry.cancel();
+    assignments.remove(assignmentId, entry);
     return true;
   }
 
   /**
-   * An admitted assignment: the thread running it, once there is one, and whether it was cancelled.
+   * The bytes of a result delivered as a commitment, for the orchestrator that assigned it.
+   *
+   * @throws io.meshwork.runtime.errors.MeshException NOT_FOUND when nothing is committed under that
+   *     id (never run here, or forgotten), PERMISSION_DENIED for another orchestrator
+   */
+  public byte[] reveal(String assignmentId, String callerDid) {
+    return commitments.reveal(assignmentId, callerDid);
+  }
+
+  /**
+   * An admitted assignment: the thread running it, once there is one, whether it holds a slot, and
+   * whether it was cancelled.
    */
   private static final class Admitted {
     private Thread thread;
     private boolean cancelled;
+    private boolean started;
 
     synchronized boolean start(Thread t) {
       thread = t;
       return !cancelled;
     }
 
-    synchronized void cancel() {
+    /** Marks the task as running (it holds a slot); false when it was cancelled meanwhile. */
+    synchronized boolean begin() {
+      started = !cancelled;
+      return started;
+    }
+
+    synchronized boolean cancel(boolean onlyIfQueued) {
+      if (onlyIfQueued && started) {
+        return false;
+      }
       cancelled = true;
       if (thread != null) {
         thread.interrupt();
       }
+      return true;
+    }
+
+    void cancel() {
+      cancel(false);
     }
   }
 
@@ -276,7 +335,8 @@ public final class TaskRunner implements AutoCloseable {
       ComputeTaskPacket task,
       CompiledModule module,
       String endpoint,
-      String orchestratorDid) {
+      String orchestratorDid,
+      boolean commitFirst) {
     String id = assignment.getAssignmentId();
     boolean holding = false;
     try {
@@ -285,8 +345,16 @@ public final class TaskRunner implements AutoCloseable {
       }
       running.acquire();
       holding = true;
+      if (!entry.begin()) {
+        return;
+      }
       active.incrementAndGet();
       ComputeTaskResult result = execute(assignment, task, module, orchestratorDid);
+      if (commitFirst && result.getStatus().equals("completed")) {
+        // The receipt already commits to the output CID; the bytes stay here until revealed.
+        commitments.keep(id, orchestratorDid, result.getResultData().toByteArray());
+        result = result.toBuilder().setStatus("committed").clearResultData().build();
+      }
       if (assignments.remove(id) != null) {
         (result.getStatus().equals("completed") ? completed : failed).increment();
         orchestrators.deliver(endpoint, result);
@@ -297,7 +365,9 @@ public final class TaskRunner implements AutoCloseable {
       LOG.log(Level.WARNING, "delivering the result of " + id + " failed", e);
     } finally {
       if (holding) {
-        active.decrementAndGet();
+        if (entry.started) {
+          active.decrementAndGet();
+        }
         running.release();
       }
       synchronized (finished) {

@@ -48,6 +48,22 @@ class FuelMeteringTest {
   }
 
   @Test
+  void aTrapReportsEveryInstructionBeforeIt() throws Exception {
+    // The count lives in a function-local counter between stores to the global; whatever traps
+    // must still see the global hold every charge so far, the trapping segment's included.
+    ChicoryEngine engine = new ChicoryEngine();
+    CompiledModule module = engine.compile(TestModules.resource("counted-then-trap"));
+    for (int length : new int[] {0, 1, 100}) {
+      SandboxException e =
+          assertThrows(
+              SandboxException.class, () -> engine.call(module, "execute", new byte[length], LONG));
+      assertEquals(FailureKind.TRAP, e.kind(), e.getMessage());
+      // See counted-then-trap.wat for the count.
+      assertEquals(12L * length + 13, e.fuelUsed(), "input of " + length + " bytes");
+    }
+  }
+
+  @Test
   void endlessBranchLoopRunsOutOfFuelLongBeforeItsWallTime() throws Exception {
     ChicoryEngine engine = new ChicoryEngine();
     for (String module : new String[] {"endless-br-if", "endless-loop"}) {

@@ -2,6 +2,7 @@ package io.meshwork.ledger.core;
 
 import io.meshwork.runtime.errors.MeshException;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -11,14 +12,15 @@ import java.util.function.Function;
  * Where the ledger keeps accounts, holds, entries and request outcomes.
  *
  * <p>The store knows no rules: {@link ManaLedger} decides, the store persists. Everything one
- * mutation does runs inside one {@link #write} call, which must be a single atomic and durable
- * transaction: either all of it is committed, or (when the work throws) none of it.
+ * mutation does runs inside one {@link Write}, which must be atomic and durable: either all of it
+ * is committed, or (when the work throws) none of it.
  *
  * <p>Writes must behave as if they ran one at a time, and a write is acknowledged (its future
- * completes) only once it is durably committed. A store may commit many concurrent writes in one
- * transaction (group commit) as long as each write stays atomic on its own: if one write's work
- * throws, only that write is undone. The JDBC stores do both by running every write on one
- * connection, each in a savepoint of a shared transaction.
+ * completes) only once it is durably committed. A store may commit many writes in one transaction
+ * (group commit) as long as each write stays atomic on its own: if one write's work throws, only
+ * that write is undone. The JDBC stores do both by running every write on one thread against an
+ * in-memory working copy, keeping each write's changes apart until it returns, and writing a whole
+ * group's changes in one transaction.
  */
 public interface LedgerStore extends AutoCloseable {
 
@@ -26,15 +28,42 @@ public interface LedgerStore extends AutoCloseable {
   <T> T read(Function<Reader, T> work);
 
   /**
+   * Queues {@code writes} together: they run in the order given, each atomically on its own, and
+   * usually share one commit. Each write's {@link Write#outcome()} completes with its work's result
+   * once it is durably committed, or with what the work threw (its changes undone), or with a
+   * storage failure ({@link MeshException}). Writes queued by one thread run in the order queued.
+   */
+  void writeAll(List<? extends Write<?>> writes);
+
+  /**
    * Queues {@code work} to run atomically, and returns a future that completes with its result once
    * it is durably committed, or with what it threw (having been rolled back), or with a storage
-   * failure ({@link MeshException}). Writes queued by one thread run in the order queued.
+   * failure ({@link MeshException}).
    */
-  <T> CompletableFuture<T> writeAsync(Function<Writer, T> work);
+  default <T> CompletableFuture<T> writeAsync(Function<Writer, T> work) {
+    Write<T> write = new Write<>(work, null);
+    writeAll(List.of(write));
+    return write.outcome();
+  }
 
   /** {@link #writeAsync} and wait for the outcome, rethrowing what the work threw. */
   default <T> T write(Function<Writer, T> work) {
     return await(writeAsync(work));
+  }
+
+  /**
+   * One unit of work for {@link #writeAll}, and the future that hears its outcome.
+   *
+   * @param work what to do, atomically
+   * @param requestId the request id whose recorded outcome {@code work} looks up first, or null; a
+   *     store may fetch those of a whole group at once
+   * @param outcome completes once the work is durable, or failed
+   */
+  record Write<T>(Function<Writer, T> work, String requestId, CompletableFuture<T> outcome) {
+    /** A write with a new future. */
+    public Write(Function<Writer, T> work, String requestId) {
+      this(work, requestId, new CompletableFuture<>());
+    }
   }
 
   /** Waits for {@code future} and rethrows its failure as it was thrown. */
@@ -56,8 +85,8 @@ public interface LedgerStore extends AutoCloseable {
   @Override
   void close();
 
-  /** Reads available inside both read and write transactions. */
-  interface Reader {
+  /** Look-ups by key, which both reads and writes make. */
+  interface Lookups {
     /** The account of {@code did}, if it was ever opened. */
     Optional<Account> account(String did);
 
@@ -70,11 +99,17 @@ public interface LedgerStore extends AutoCloseable {
     /** Ids of {@code payerDid}'s pending holds whose expiry is at or before {@code nowMillis}. */
     List<String> dueHoldsOf(String payerDid, long nowMillis);
 
-    /** {@code payerDid}'s pending holds, oldest first, at most {@code limit}. */
-    List<Hold> pendingHoldsOf(String payerDid, int limit);
-
     /** Where regeneration of {@code did} stands, if it was ever counted. */
     Optional<Regeneration.State> regeneration(String did);
+
+    /** The recorded outcome of {@code requestId}, if that request was applied. */
+    Optional<RecordedRequest> request(String requestId);
+  }
+
+  /** Reads of the committed state: look-ups, listings and totals. */
+  interface Reader extends Lookups {
+    /** {@code payerDid}'s pending holds, oldest first, at most {@code limit}. */
+    List<Hold> pendingHoldsOf(String payerDid, int limit);
 
     /**
      * Entries of {@code did}, newest first, with ids below {@code beforeEntryId}; only those of
@@ -82,15 +117,23 @@ public interface LedgerStore extends AutoCloseable {
      */
     List<HistoryEntry> history(String did, String jobId, long beforeEntryId, int limit);
 
-    /** The recorded outcome of {@code requestId}, if that request was applied. */
-    Optional<RecordedRequest> request(String requestId);
+    /**
+     * The totals behind the conservation audit, holding each account to {@code floors}' value for
+     * it, or else to {@code floor}.
+     */
+    LedgerAudit audit(String systemAccount, long floor, Map<String, Long> floors);
 
-    /** The totals behind the conservation audit. */
-    LedgerAudit audit(String systemAccount, long floor);
+    /** The totals behind the conservation audit, with one floor for every account. */
+    default LedgerAudit audit(String systemAccount, long floor) {
+      return audit(systemAccount, floor, Map.of());
+    }
   }
 
-  /** Changes available inside a write transaction. */
-  interface Writer extends Reader {
+  /**
+   * What a write can do: look rows up (seeing its own changes and those of the writes before it)
+   * and change them.
+   */
+  interface Writer extends Lookups {
     /** Opens an account; fails if it exists. */
     void insertAccount(Account account);
 

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -66,14 +67,26 @@ public final class ManaLedger {
    *
    * @param devGrant mana a new account starts with, as a MINT entry; 0 outside development mode
    * @param defaultHoldTimeout how long a hold lives when the request does not say
-   * @param floor the least a user account may have available; negative allows credit
+   * @param floor the least a user account may have available, unless {@code floors} names it;
+   *     negative allows credit
    * @param regeneration how accounts regain mana over time
+   * @param floors floors of particular accounts, by DID, in place of {@code floor}
    */
   public record Options(
-      long devGrant, Duration defaultHoldTimeout, long floor, Regeneration regeneration) {
+      long devGrant,
+      Duration defaultHoldTimeout,
+      long floor,
+      Regeneration regeneration,
+      Map<String, Long> floors) {
     /** No floor other than 0, no regeneration. */
     public Options(long devGrant, Duration defaultHoldTimeout) {
       this(devGrant, defaultHoldTimeout, DEFAULT_FLOOR, Regeneration.off());
+    }
+
+    /** One floor for every account. */
+    public Options(
+        long devGrant, Duration defaultHoldTimeout, long floor, Regeneration regeneration) {
+      this(devGrant, defaultHoldTimeout, floor, regeneration, Map.of());
     }
 
     /** Checks the values. */
@@ -87,6 +100,16 @@ public final class ManaLedger {
         throw new IllegalArgumentException(
             "the default hold timeout must be in (0, " + MAX_HOLD_TIMEOUT + "]");
       }
+      floors = Map.copyOf(floors);
+      if (floors.containsKey(MINT_ACCOUNT)) {
+        throw new IllegalArgumentException("the system account " + MINT_ACCOUNT + " has no floor");
+      }
+    }
+
+    /** The least the account of {@code did} may have available. */
+    public long floorOf(String did) {
+      Long own = floors.get(did);
+      return own == null ? floor : own;
     }
 
     /** No development grant, holds live one hour. */
@@ -96,17 +119,26 @@ public final class ManaLedger {
 
     /** These options with a development grant of {@code amount}. */
     public Options withDevGrant(long amount) {
-      return new Options(amount, defaultHoldTimeout, floor, regeneration);
+      return new Options(amount, defaultHoldTimeout, floor, regeneration, floors);
     }
 
-    /** These options with the floor {@code least}. */
+    /**
+     * These options with the floor {@code least} for every account not named in {@link #floors}.
+     */
     public Options withFloor(long least) {
-      return new Options(devGrant, defaultHoldTimeout, least, regeneration);
+      return new Options(devGrant, defaultHoldTimeout, least, regeneration, floors);
+    }
+
+    /** These options with the floor {@code least} for the account of {@code did} alone. */
+    public Options withFloorOf(String did, long least) {
+      Map<String, Long> own = new java.util.HashMap<>(floors);
+      own.put(did, least);
+      return new Options(devGrant, defaultHoldTimeout, floor, regeneration, own);
     }
 
     /** These options with regeneration {@code rule}. */
     public Options withRegeneration(Regeneration rule) {
-      return new Options(devGrant, defaultHoldTimeout, floor, rule);
+      return new Options(devGrant, defaultHoldTimeout, floor, rule, floors);
     }
   }
 
@@ -168,22 +200,7 @@ public final class ManaLedger {
     requireUserDid("did", did);
     requirePositive("amount", amount);
     String note = orEmpty(memo);
-    return LedgerStore.await(mutateMint(requestId, did, amount, note));
-  }
-
-  private CompletableFuture<Account> mutateMint(
-      String requestId, String did, long amount, String note) {
-    return mutate(
-        "Mint",
-        requestId,
-        List.of(did, amount, note),
-        Outcomes::encode,
-        Outcomes::decodeAccount,
-        tx -> {
-          tx.receiver(did);
-          tx.mintInto(did, amount, note, requestId);
-          return Step.done(tx.existing(did));
-        });
+    return LedgerStore.await(alone(batch -> batch.mint(requestId, did, amount, note)));
   }
 
   /**
@@ -205,46 +222,7 @@ public final class ManaLedger {
    */
   public CompletableFuture<Hold> createHoldAsync(
       String requestId, String payerDid, long amount, String jobId, Duration timeout, String memo) {
-    requireText("request_id", requestId);
-    requireUserDid("payer_did", payerDid);
-    requirePositive("amount", amount);
-    requireText("job_id", jobId);
-    Duration asked = timeout == null ? Duration.ZERO : timeout;
-    if (asked.isNegative() || asked.compareTo(MAX_HOLD_TIMEOUT) > 0) {
-      throw invalidField("timeout_ms", "must be between 0 and " + MAX_HOLD_TIMEOUT.toMillis())
-          .with("max", MAX_HOLD_TIMEOUT.toMillis());
-    }
-    long lifetime = (asked.isZero() ? options.defaultHoldTimeout() : asked).toMillis();
-    String note = orEmpty(memo);
-    return mutate(
-        "CreateHold",
-        requestId,
-        List.of(payerDid, amount, jobId, asked.toMillis(), note),
-        Outcomes::encode,
-        Outcomes::decodeHold,
-        tx -> {
-          Account payer = tx.spender(payerDid);
-          if (payer.available() - amount < options.floor()) {
-            throw LedgerErrors.insufficientMana(payerDid, payer.available(), amount);
-          }
-          Hold hold =
-              new Hold(
-                  newHoldId(),
-                  payerDid,
-                  amount,
-                  0,
-                  HoldState.PENDING,
-                  jobId,
-                  note,
-                  tx.now,
-                  tx.now + lifetime,
-                  0);
-          tx.writer.insertHold(hold);
-          tx.entry(payerDid, EntryKind.HOLD, 0, amount, "", hold, "", note, requestId);
-          tx.moved(EntryKind.HOLD, amount);
-          tx.holdChanged(HoldState.PENDING);
-          return Step.done(hold);
-        });
+    return alone(batch -> batch.createHold(requestId, payerDid, amount, jobId, timeout, memo));
   }
 
   /**
@@ -276,45 +254,8 @@ public final class ManaLedger {
       boolean finalPost,
       String taskId,
       String memo) {
-    requireText("request_id", requestId);
-    requireText("hold_id", holdId);
-    requireUserDid("payee_did", payeeDid);
-    requirePositive("amount", amount);
-    String task = orEmpty(taskId);
-    String note = orEmpty(memo);
-    return mutate(
-        "PostHold",
-        requestId,
-        List.of(holdId, payeeDid, amount, finalPost, task, note),
-        Outcomes::encode,
-        Outcomes::decodeHold,
-        tx -> {
-          Hold hold = tx.hold(holdId);
-          if (hold.state() != HoldState.PENDING) {
-            // Returned rather than thrown, so that an expiry found just now is still committed.
-            return Step.refused(LedgerErrors.holdClosed(hold));
-          }
-          if (amount > hold.remaining()) {
-            throw LedgerErrors.amountExceedsHold(hold, amount);
-          }
-          String payer = hold.payerDid();
-          tx.receiver(payeeDid);
-          tx.entry(payer, EntryKind.POST, -amount, -amount, payeeDid, hold, task, note, requestId);
-          tx.entry(payeeDid, EntryKind.POST, amount, 0, payer, hold, task, note, requestId);
-          tx.moved(EntryKind.POST, amount);
-          Hold after = hold.withPosted(hold.posted() + amount);
-          long rest = after.remaining();
-          if (finalPost || rest == 0) {
-            if (rest > 0) {
-              tx.entry(payer, EntryKind.RELEASE, 0, -rest, "", hold, task, note, requestId);
-              tx.moved(EntryKind.RELEASE, rest);
-            }
-            after = after.closed(HoldState.POSTED, tx.now);
-            tx.holdChanged(HoldState.POSTED);
-          }
-          tx.writer.updateHold(after);
-          return Step.done(after);
-        });
+    return alone(
+        batch -> batch.postHold(requestId, holdId, payeeDid, amount, finalPost, taskId, memo));
   }
 
   /**
@@ -328,30 +269,7 @@ public final class ManaLedger {
 
   /** {@link #voidHold}, returning a future that completes when the void is durable. */
   public CompletableFuture<VoidedHold> voidHoldAsync(String requestId, String holdId, String memo) {
-    requireText("request_id", requestId);
-    requireText("hold_id", holdId);
-    String note = orEmpty(memo);
-    return mutate(
-        "VoidHold",
-        requestId,
-        List.of(holdId, note),
-        Outcomes::encode,
-        Outcomes::decodeVoided,
-        tx -> {
-          Hold hold = tx.hold(holdId);
-          if (hold.state() != HoldState.PENDING) {
-            return Step.refused(LedgerErrors.holdClosed(hold));
-          }
-          long rest = hold.remaining();
-          if (rest > 0) {
-            tx.entry(hold.payerDid(), EntryKind.RELEASE, 0, -rest, "", hold, "", note, requestId);
-            tx.moved(EntryKind.RELEASE, rest);
-          }
-          Hold after = hold.closed(HoldState.VOIDED, tx.now);
-          tx.writer.updateHold(after);
-          tx.holdChanged(HoldState.VOIDED);
-          return Step.done(new VoidedHold(after, rest));
-        });
+    return alone(batch -> batch.voidHold(requestId, holdId, memo));
   }
 
   /**
@@ -370,32 +288,232 @@ public final class ManaLedger {
   /** {@link #transfer}, returning a future that completes when the transfer is durable. */
   public CompletableFuture<Transferred> transferAsync(
       String requestId, String fromDid, String toDid, long amount, String jobId, String memo) {
-    requireText("request_id", requestId);
-    requireUserDid("from_did", fromDid);
-    requireUserDid("to_did", toDid);
-    if (fromDid.equals(toDid)) {
-      throw invalidField("to_did", "must differ from from_did");
+    return alone(batch -> batch.transfer(requestId, fromDid, toDid, amount, jobId, memo));
+  }
+
+  /**
+   * Operations to queue together: each is checked as it is added (a bad field throws from the
+   * adding method and adds nothing), and {@link #submit} hands them all to the store at once, so
+   * they are applied in the order added and usually share one commit. Each operation stays atomic
+   * on its own and follows the request_id rule; each future completes once its operation is
+   * durable, or with its refusal. Not thread-safe.
+   */
+  public final class Batch {
+    private final List<LedgerStore.Write<?>> writes = new ArrayList<>();
+
+    private Batch() {}
+
+    /** Adds {@link ManaLedger#createHold}; throws at once for a bad field. */
+    public CompletableFuture<Hold> createHold(
+        String requestId,
+        String payerDid,
+        long amount,
+        String jobId,
+        Duration timeout,
+        String memo) {
+      requireText("request_id", requestId);
+      requireUserDid("payer_did", payerDid);
+      requirePositive("amount", amount);
+      requireText("job_id", jobId);
+      Duration asked = timeout == null ? Duration.ZERO : timeout;
+      if (asked.isNegative() || asked.compareTo(MAX_HOLD_TIMEOUT) > 0) {
+        throw invalidField("timeout_ms", "must be between 0 and " + MAX_HOLD_TIMEOUT.toMillis())
+            .with("max", MAX_HOLD_TIMEOUT.toMillis());
+      }
+      long lifetime = (asked.isZero() ? options.defaultHoldTimeout() : asked).toMillis();
+      String note = orEmpty(memo);
+      // Drawn here, on the caller's thread, rather than by the committer inside the write.
+      String holdId = newHoldId();
+      return mutate(
+          "CreateHold",
+          requestId,
+          List.of(payerDid, amount, jobId, asked.toMillis(), note),
+          Outcomes::encode,
+          Outcomes::decodeHold,
+          tx -> {
+            Account payer = tx.spender(payerDid);
+            if (payer.available() - amount < options.floorOf(payerDid)) {
+              throw LedgerErrors.insufficientMana(payerDid, payer.available(), amount);
+            }
+            Hold hold =
+                new Hold(
+                    holdId,
+                    payerDid,
+                    amount,
+                    0,
+                    HoldState.PENDING,
+                    jobId,
+                    note,
+                    tx.now,
+                    tx.now + lifetime,
+                    0);
+            tx.writer.insertHold(hold);
+            tx.entry(payerDid, EntryKind.HOLD, 0, amount, "", hold, "", note, requestId);
+            tx.moved(EntryKind.HOLD, amount);
+            tx.holdChanged(HoldState.PENDING);
+            return Step.done(hold);
+          });
     }
-    requirePositive("amount", amount);
-    String job = orEmpty(jobId);
-    String note = orEmpty(memo);
-    return mutate(
-        "Transfer",
-        requestId,
-        List.of(fromDid, toDid, amount, job, note),
-        Outcomes::encode,
-        Outcomes::decodeTransferred,
-        tx -> {
-          Account from = tx.spender(fromDid);
-          if (from.available() - amount < options.floor()) {
-            throw LedgerErrors.insufficientMana(fromDid, from.available(), amount);
-          }
-          tx.receiver(toDid);
-          tx.entry(fromDid, EntryKind.TRANSFER, -amount, 0, toDid, job, "", "", note, requestId);
-          tx.entry(toDid, EntryKind.TRANSFER, amount, 0, fromDid, job, "", "", note, requestId);
-          tx.moved(EntryKind.TRANSFER, amount);
-          return Step.done(new Transferred(tx.existing(fromDid), tx.existing(toDid)));
-        });
+
+    /** Adds {@link ManaLedger#postHold}; throws at once for a bad field. */
+    public CompletableFuture<Hold> postHold(
+        String requestId,
+        String holdId,
+        String payeeDid,
+        long amount,
+        boolean finalPost,
+        String taskId,
+        String memo) {
+      requireText("request_id", requestId);
+      requireText("hold_id", holdId);
+      requireUserDid("payee_did", payeeDid);
+      requirePositive("amount", amount);
+      String task = orEmpty(taskId);
+      String note = orEmpty(memo);
+      return mutate(
+          "PostHold",
+          requestId,
+          List.of(holdId, payeeDid, amount, finalPost, task, note),
+          Outcomes::encode,
+          Outcomes::decodeHold,
+          tx -> {
+            Hold hold = tx.hold(holdId);
+            if (hold.state() != HoldState.PENDING) {
+              // Returned rather than thrown, so that an expiry found just now is still committed.
+              return Step.refused(LedgerErrors.holdClosed(hold));
+            }
+            if (amount > hold.remaining()) {
+              throw LedgerErrors.amountExceedsHold(hold, amount);
+            }
+            String payer = hold.payerDid();
+            tx.receiver(payeeDid);
+            tx.entry(
+                payer, EntryKind.POST, -amount, -amount, payeeDid, hold, task, note, requestId);
+            tx.entry(payeeDid, EntryKind.POST, amount, 0, payer, hold, task, note, requestId);
+            tx.moved(EntryKind.POST, amount);
+            Hold after = hold.withPosted(hold.posted() + amount);
+            long rest = after.remaining();
+            if (finalPost || rest == 0) {
+              if (rest > 0) {
+                tx.entry(payer, EntryKind.RELEASE, 0, -rest, "", hold, task, note, requestId);
+                tx.moved(EntryKind.RELEASE, rest);
+              }
+              after = after.closed(HoldState.POSTED, tx.now);
+              tx.holdChanged(HoldState.POSTED);
+            }
+            tx.writer.updateHold(after);
+            return Step.done(after);
+          });
+    }
+
+    /** Adds {@link ManaLedger#voidHold}; throws at once for a bad field. */
+    public CompletableFuture<VoidedHold> voidHold(String requestId, String holdId, String memo) {
+      requireText("request_id", requestId);
+      requireText("hold_id", holdId);
+      String note = orEmpty(memo);
+      return mutate(
+          "VoidHold",
+          requestId,
+          List.of(holdId, note),
+          Outcomes::encode,
+          Outcomes::decodeVoided,
+          tx -> {
+            Hold hold = tx.hold(holdId);
+            if (hold.state() != HoldState.PENDING) {
+              return Step.refused(LedgerErrors.holdClosed(hold));
+            }
+            long rest = hold.remaining();
+            if (rest > 0) {
+              tx.entry(hold.payerDid(), EntryKind.RELEASE, 0, -rest, "", hold, "", note, requestId);
+              tx.moved(EntryKind.RELEASE, rest);
+            }
+            Hold after = hold.closed(HoldState.VOIDED, tx.now);
+            tx.writer.updateHold(after);
+            tx.holdChanged(HoldState.VOIDED);
+            return Step.done(new VoidedHold(after, rest));
+          });
+    }
+
+    /** Adds {@link ManaLedger#transfer}; throws at once for a bad field. */
+    public CompletableFuture<Transferred> transfer(
+        String requestId, String fromDid, String toDid, long amount, String jobId, String memo) {
+      requireText("request_id", requestId);
+      requireUserDid("from_did", fromDid);
+      requireUserDid("to_did", toDid);
+      if (fromDid.equals(toDid)) {
+        throw invalidField("to_did", "must differ from from_did");
+      }
+      requirePositive("amount", amount);
+      String job = orEmpty(jobId);
+      String note = orEmpty(memo);
+      return mutate(
+          "Transfer",
+          requestId,
+          List.of(fromDid, toDid, amount, job, note),
+          Outcomes::encode,
+          Outcomes::decodeTransferred,
+          tx -> {
+            Account from = tx.spender(fromDid);
+            if (from.available() - amount < options.floorOf(fromDid)) {
+              throw LedgerErrors.insufficientMana(fromDid, from.available(), amount);
+            }
+            tx.receiver(toDid);
+            tx.entry(fromDid, EntryKind.TRANSFER, -amount, 0, toDid, job, "", "", note, requestId);
+            tx.entry(toDid, EntryKind.TRANSFER, amount, 0, fromDid, job, "", "", note, requestId);
+            tx.moved(EntryKind.TRANSFER, amount);
+            return Step.done(new Transferred(tx.existing(fromDid), tx.existing(toDid)));
+          });
+    }
+
+    CompletableFuture<Account> mint(String requestId, String did, long amount, String note) {
+      return mutate(
+          "Mint",
+          requestId,
+          List.of(did, amount, note),
+          Outcomes::encode,
+          Outcomes::decodeAccount,
+          tx -> {
+            tx.receiver(did);
+            tx.mintInto(did, amount, note, requestId);
+            return Step.done(tx.existing(did));
+          });
+    }
+
+    /** Queues every operation added since the last submit, in order. */
+    public void submit() {
+      if (!writes.isEmpty()) {
+        store.writeAll(List.copyOf(writes));
+        writes.clear();
+      }
+    }
+
+    private <T> CompletableFuture<T> mutate(
+        String operation,
+        String requestId,
+        List<Object> content,
+        Function<T, String> encode,
+        Function<String, T> decode,
+        Function<Tx, Step<T>> work) {
+      LedgerStore.Write<Committed<T>> write =
+          ManaLedger.this.mutate(operation, requestId, content, encode, decode, work);
+      writes.add(write);
+      return write.outcome().thenApply(ManaLedger.this::finish);
+    }
+  }
+
+  /**
+   * Starts a {@link Batch}: operations checked one by one and queued together, as a gRPC {@code
+   * Submit} carries them.
+   */
+  public Batch batch() {
+    return new Batch();
+  }
+
+  private <T> CompletableFuture<T> alone(Function<Batch, CompletableFuture<T>> add) {
+    Batch batch = new Batch();
+    CompletableFuture<T> outcome = add.apply(batch);
+    batch.submit();
+    return outcome;
   }
 
   /** Returns a hold, expiring it first if it is pending past its expiry. */
@@ -464,7 +582,7 @@ public final class ManaLedger {
 
   /** Takes the ledger's totals at one point in time; {@link LedgerAudit#check()} verifies them. */
   public LedgerAudit audit() {
-    return store.read(r -> r.audit(MINT_ACCOUNT, options.floor()));
+    return store.read(r -> r.audit(MINT_ACCOUNT, options.floor(), options.floors()));
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -484,7 +602,8 @@ public final class ManaLedger {
   private record Committed<T>(
       T value, MeshException refusal, List<Consumer<LedgerObserver>> events, String replayOf) {}
 
-  private <T> CompletableFuture<T> mutate(
+  /** The write that applies one request under the request_id rule. */
+  private <T> LedgerStore.Write<Committed<T>> mutate(
       String operation,
       String requestId,
       List<Object> content,
@@ -492,28 +611,26 @@ public final class ManaLedger {
       Function<String, T> decode,
       Function<Tx, Step<T>> work) {
     String fingerprint = fingerprint(operation, content);
-    return store
-        .writeAsync(
-            (LedgerStore.Writer writer) -> {
-              Optional<RecordedRequest> prior = writer.request(requestId);
-              if (prior.isPresent()) {
-                RecordedRequest first = prior.get();
-                if (!first.operation().equals(operation)
-                    || !first.fingerprint().equals(fingerprint)) {
-                  throw LedgerErrors.requestIdReused(requestId, first.operation());
-                }
-                return new Committed<>(decode.apply(first.outcome()), null, List.of(), operation);
-              }
-              Tx tx = new Tx(writer, clock.millis());
-              Step<T> step = work.apply(tx);
-              if (step.refusal() == null) {
-                writer.recordRequest(
-                    new RecordedRequest(
-                        requestId, operation, fingerprint, encode.apply(step.value()), tx.now));
-              }
-              return new Committed<>(step.value(), step.refusal(), tx.events, null);
-            })
-        .thenApply(this::finish);
+    return new LedgerStore.Write<>(
+        (LedgerStore.Writer writer) -> {
+          Optional<RecordedRequest> prior = writer.request(requestId);
+          if (prior.isPresent()) {
+            RecordedRequest first = prior.get();
+            if (!first.operation().equals(operation) || !first.fingerprint().equals(fingerprint)) {
+              throw LedgerErrors.requestIdReused(requestId, first.operation());
+            }
+            return new Committed<>(decode.apply(first.outcome()), null, List.of(), operation);
+          }
+          Tx tx = new Tx(writer, clock.millis());
+          Step<T> step = work.apply(tx);
+          if (step.refusal() == null) {
+            writer.recordRequest(
+                new RecordedRequest(
+                    requestId, operation, fingerprint, encode.apply(step.value()), tx.now));
+          }
+          return new Committed<>(step.value(), step.refusal(), tx.events, null);
+        },
+        requestId);
   }
 
   /** Runs the ledger's own work (account opening, expiry), which no request id covers. */
@@ -714,7 +831,8 @@ public final class ManaLedger {
       // Only mana leaving an account is held to the floor: a credit, or a hold whose payer's floor
       // was lowered since, must still go through.
       boolean spends = balanceDelta < 0 || heldDelta > 0;
-      if (!did.equals(MINT_ACCOUNT) && (held < 0 || (spends && balance - held < options.floor()))) {
+      if (!did.equals(MINT_ACCOUNT)
+          && (held < 0 || (spends && balance - held < options.floorOf(did)))) {
         // The operations check their preconditions first; reaching this is a bug, and the
         // transaction rolls back rather than commit a broken account.
         throw new IllegalStateException(
@@ -772,14 +890,21 @@ public final class ManaLedger {
       String text = String.valueOf(field);
       canonical.append('\n').append(text.length()).append(':').append(text);
     }
-    try {
-      MessageDigest sha = MessageDigest.getInstance("SHA-256");
-      return HexFormat.of()
-          .formatHex(sha.digest(canonical.toString().getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every JDK has SHA-256", e);
-    }
+    return HexFormat.of()
+        .formatHex(SHA_256.get().digest(canonical.toString().getBytes(StandardCharsets.UTF_8)));
   }
+
+  // One digest per thread: every operation takes a fingerprint, and getInstance searches the
+  // security providers each time.
+  private static final ThreadLocal<MessageDigest> SHA_256 =
+      ThreadLocal.withInitial(
+          () -> {
+            try {
+              return MessageDigest.getInstance("SHA-256");
+            } catch (NoSuchAlgorithmException e) {
+              throw new IllegalStateException("every JDK has SHA-256", e);
+            }
+          });
 
   private static long parsePageToken(String token) {
     if (token.isEmpty()) {

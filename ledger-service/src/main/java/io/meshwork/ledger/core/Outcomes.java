@@ -1,7 +1,6 @@
 package io.meshwork.ledger.core;
 
 import java.net.URLDecoder;
-import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -17,9 +16,9 @@ final class Outcomes {
   private Outcomes() {}
 
   static String encode(Account a) {
-    Map<String, String> m = new LinkedHashMap<>();
-    putAccount(m, a);
-    return join(m);
+    Text t = new Text();
+    putAccount(t, "", a);
+    return t.toString();
   }
 
   static Account decodeAccount(String text) {
@@ -27,9 +26,9 @@ final class Outcomes {
   }
 
   static String encode(Hold h) {
-    Map<String, String> m = new LinkedHashMap<>();
-    putHold(m, h);
-    return join(m);
+    Text t = new Text();
+    putHold(t, h);
+    return t.toString();
   }
 
   static Hold decodeHold(String text) {
@@ -37,10 +36,10 @@ final class Outcomes {
   }
 
   static String encode(VoidedHold v) {
-    Map<String, String> m = new LinkedHashMap<>();
-    putHold(m, v.hold());
-    m.put("refunded", Long.toString(v.refunded()));
-    return join(m);
+    Text t = new Text();
+    putHold(t, v.hold());
+    t.put("refunded", v.refunded());
+    return t.toString();
   }
 
   static VoidedHold decodeVoided(String text) {
@@ -49,14 +48,10 @@ final class Outcomes {
   }
 
   static String encode(Transferred t) {
-    Map<String, String> m = new LinkedHashMap<>();
-    Map<String, String> from = new LinkedHashMap<>();
-    Map<String, String> to = new LinkedHashMap<>();
-    putAccount(from, t.from());
-    putAccount(to, t.to());
-    from.forEach((k, v) -> m.put("from." + k, v));
-    to.forEach((k, v) -> m.put("to." + k, v));
-    return join(m);
+    Text text = new Text();
+    putAccount(text, "from.", t.from());
+    putAccount(text, "to.", t.to());
+    return text.toString();
   }
 
   static Transferred decodeTransferred(String text) {
@@ -75,11 +70,11 @@ final class Outcomes {
     return out;
   }
 
-  private static void putAccount(Map<String, String> m, Account a) {
-    m.put("did", a.did());
-    m.put("balance", Long.toString(a.balance()));
-    m.put("held", Long.toString(a.held()));
-    m.put("created_at", Long.toString(a.createdAt()));
+  private static void putAccount(Text t, String prefix, Account a) {
+    t.put(prefix + "did", a.did());
+    t.put(prefix + "balance", a.balance());
+    t.put(prefix + "held", a.held());
+    t.put(prefix + "created_at", a.createdAt());
   }
 
   private static Account account(Map<String, String> m) {
@@ -87,17 +82,17 @@ final class Outcomes {
         text(m, "did"), number(m, "balance"), number(m, "held"), number(m, "created_at"));
   }
 
-  private static void putHold(Map<String, String> m, Hold h) {
-    m.put("hold_id", h.holdId());
-    m.put("payer_did", h.payerDid());
-    m.put("amount", Long.toString(h.amount()));
-    m.put("posted", Long.toString(h.posted()));
-    m.put("state", h.state().name());
-    m.put("job_id", h.jobId());
-    m.put("memo", h.memo());
-    m.put("created_at", Long.toString(h.createdAt()));
-    m.put("expires_at", Long.toString(h.expiresAt()));
-    m.put("closed_at", Long.toString(h.closedAt()));
+  private static void putHold(Text t, Hold h) {
+    t.put("hold_id", h.holdId());
+    t.put("payer_did", h.payerDid());
+    t.put("amount", h.amount());
+    t.put("posted", h.posted());
+    t.put("state", h.state().name());
+    t.put("job_id", h.jobId());
+    t.put("memo", h.memo());
+    t.put("created_at", h.createdAt());
+    t.put("expires_at", h.expiresAt());
+    t.put("closed_at", h.closedAt());
   }
 
   private static Hold hold(Map<String, String> m) {
@@ -114,17 +109,66 @@ final class Outcomes {
         number(m, "closed_at"));
   }
 
-  private static String join(Map<String, String> m) {
-    StringBuilder sb = new StringBuilder();
-    for (Map.Entry<String, String> e : m.entrySet()) {
+  /**
+   * Builds the text form directly: the committer encodes every outcome it records, so this avoids
+   * maps and the general URL encoder. Values are percent-encoded byte by byte outside the URL
+   * unreserved set, which {@link URLDecoder} reads back.
+   */
+  private static final class Text {
+    private static final char[] HEX = "0123456789ABCDEF".toCharArray();
+    private final StringBuilder sb = new StringBuilder(256);
+
+    void put(String key, long value) {
+      start(key);
+      sb.append(value);
+    }
+
+    void put(String key, String value) {
+      start(key);
+      for (int i = 0; i < value.length(); i++) {
+        char c = value.charAt(i);
+        if (unreserved(c)) {
+          sb.append(c);
+        } else {
+          escape(value, i);
+          return;
+        }
+      }
+    }
+
+    /** Appends {@code value} from {@code from} on, percent-encoding its UTF-8 bytes as needed. */
+    private void escape(String value, int from) {
+      for (byte b : value.substring(from).getBytes(StandardCharsets.UTF_8)) {
+        char c = (char) (b & 0xff);
+        if (c < 0x80 && unreserved(c)) {
+          sb.append(c);
+        } else {
+          sb.append('%').append(HEX[(b >> 4) & 0xf]).append(HEX[b & 0xf]);
+        }
+      }
+    }
+
+    private void start(String key) {
       if (!sb.isEmpty()) {
         sb.append('&');
       }
-      sb.append(e.getKey())
-          .append('=')
-          .append(URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8));
+      sb.append(key).append('=');
     }
-    return sb.toString();
+
+    private static boolean unreserved(char c) {
+      return (c >= 'a' && c <= 'z')
+          || (c >= 'A' && c <= 'Z')
+          || (c >= '0' && c <= '9')
+          || c == '-'
+          || c == '_'
+          || c == '.'
+          || c == '*';
+    }
+
+    @Override
+    public String toString() {
+      return sb.toString();
+    }
   }
 
   private static Map<String, String> split(String text) {

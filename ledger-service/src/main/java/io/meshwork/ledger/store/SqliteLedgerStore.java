@@ -1,10 +1,8 @@
 package io.meshwork.ledger.store;
 
-import io.meshwork.ledger.core.HistoryEntry;
 import io.meshwork.runtime.errors.MeshException;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -141,15 +139,9 @@ public final class SqliteLedgerStore extends JdbcLedgerStore {
   }
 
   @Override
-  protected long insertEntry(Statements s, HistoryEntry e) throws SQLException {
-    PreparedStatement ps = s.prepare(ENTRY_INSERT);
-    bindEntry(ps, e);
-    ps.executeUpdate();
-    // last_insert_rowid() is per connection, and this connection is the only writer.
-    try (ResultSet rs = s.prepare("SELECT last_insert_rowid()").executeQuery()) {
-      rs.next();
-      return rs.getLong(1);
-    }
+  protected String entryInsert() {
+    // An explicit id in an AUTOINCREMENT column also moves its sequence, so ids stay unique.
+    return "INSERT INTO entries (" + ENTRY_INSERT_COLUMNS + ") " + ENTRY_INSERT_VALUES;
   }
 
   private static void execute(Connection c, String sql) throws SQLException {

@@ -680,6 +680,36 @@ abstract class ManaLedgerTest {
   }
 
   @Test
+  void anAccountsOwnFloorTakesThePlaceOfTheCommonOne() {
+    // Alice may go 200 into credit; everyone else keeps a reserve of 50.
+    ManaLedger.Options options =
+        ManaLedger.Options.defaults().withFloor(50).withFloorOf(ALICE, -200);
+    ManaLedger floors = ledgerWith(options);
+    floors.mint("m1", ALICE, 100, "");
+    floors.mint("m2", BOB, 100, "");
+
+    Hold credit = floors.createHold("h1", ALICE, 300, "job-1", Duration.ZERO, "");
+    assertFailure(
+        MeshException.Kind.FAILED_PRECONDITION,
+        LedgerErrors.INSUFFICIENT_MANA,
+        () -> floors.createHold("h2", ALICE, 1, "job-2", Duration.ZERO, ""));
+    assertFailure(
+        MeshException.Kind.FAILED_PRECONDITION,
+        LedgerErrors.INSUFFICIENT_MANA,
+        () -> floors.transfer("t1", BOB, CAROL, 51, "", ""));
+    floors.transfer("t2", BOB, CAROL, 50, "", "");
+
+    assertEquals(-200, floors.account(ALICE).available());
+    // The audit holds each account to its own floor: sound for these options, while without
+    // Alice's own floor she (at -200) is the one account below the common floor of 50.
+    floors.audit().check();
+    assertEquals(
+        1, ledgerWith(ManaLedger.Options.defaults().withFloor(50)).audit().accountsBelowFloor());
+    // The after-each audit uses the floor of 0 for everyone; put Alice back above it.
+    floors.voidHold("v1", credit.holdId(), "");
+  }
+
+  @Test
   void regenerationIsComputedExactlyFromTheClockAndShowsInHistory() {
     // 7 mana every 3 seconds, up to 100: not a whole number per millisecond, on purpose.
     Regeneration rule = new Regeneration(7, Duration.ofSeconds(3), 100);

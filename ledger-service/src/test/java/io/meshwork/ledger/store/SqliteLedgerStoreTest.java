@@ -7,6 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.meshwork.ledger.core.Account;
 import io.meshwork.ledger.core.EntryKind;
 import io.meshwork.ledger.core.HistoryEntry;
+import io.meshwork.ledger.core.Hold;
+import io.meshwork.ledger.core.LedgerObserver;
+import io.meshwork.ledger.core.LedgerStore;
+import io.meshwork.ledger.core.ManaLedger;
 import io.meshwork.ledger.core.RecordedRequest;
 import io.meshwork.runtime.errors.MeshException;
 import java.nio.file.Path;
@@ -14,6 +18,8 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -108,6 +114,47 @@ class SqliteLedgerStoreTest {
 
     MeshException e = assertThrows(MeshException.class, () -> store.read(r -> r.account("x")));
     assertEquals(MeshException.Kind.UNAVAILABLE, e.kind());
+  }
+
+  @Test
+  void aFailedCommitFailsItsWholeGroupAndTheNextStartsAgainFromTheDatabase() throws Exception {
+    String alice = "did:key:alice";
+    try (SqliteLedgerStore store = SqliteLedgerStore.inDirectory(dir)) {
+      ManaLedger ledger =
+          new ManaLedger(
+              store, Clock.systemUTC(), ManaLedger.Options.defaults(), LedgerObserver.none());
+      ledger.mint("m1", alice, 1_000, "");
+      // The database refuses one entry when the group is written, after the ledger accepted the
+      // operation in memory: the commit fails for the whole group.
+      sql(
+          "CREATE TRIGGER refuse_boom BEFORE INSERT ON entries WHEN NEW.memo = 'boom'"
+              + " BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
+      ManaLedger.Batch batch = ledger.batch();
+      var fine = batch.createHold("h1", alice, 300, "job-1", Duration.ZERO, "");
+      var boom = batch.createHold("h2", alice, 400, "job-2", Duration.ZERO, "boom");
+      batch.submit();
+
+      MeshException first = assertThrows(MeshException.class, () -> LedgerStore.await(fine));
+      MeshException second = assertThrows(MeshException.class, () -> LedgerStore.await(boom));
+      assertEquals(first.reason(), second.reason());
+
+      // Nothing of the group is anywhere, in memory or on disk: the next writes see 1000 free.
+      sql("DROP TRIGGER refuse_boom");
+      assertEquals(0, ledger.account(alice).held());
+      assertTrue(store.read(r -> r.request("h1")).isEmpty());
+      Hold retried = ledger.createHold("h1", alice, 300, "job-1", Duration.ZERO, "");
+      ledger.createHold("h2", alice, 700, "job-2", Duration.ZERO, "");
+      assertEquals(1_000, ledger.account(alice).held());
+      assertEquals(retried, ledger.createHold("h1", alice, 300, "job-1", Duration.ZERO, ""));
+      ledger.audit().check();
+    }
+  }
+
+  private void sql(String statement) throws Exception {
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("ledger.db"));
+        Statement s = c.createStatement()) {
+      s.execute(statement);
+    }
   }
 
   private static HistoryEntry entry(String jobId) {

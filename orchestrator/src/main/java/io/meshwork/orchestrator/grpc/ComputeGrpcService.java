@@ -65,10 +65,15 @@ public final class ComputeGrpcService extends ComputeServiceGrpc.ComputeServiceI
       GetJobStatusRequest request, StreamObserver<GetJobStatusResponse> observer) {
     Rpc.unary(
         observer,
-        () ->
-            GetJobStatusResponse.newBuilder()
-                .setStatus(jobs.status(requireJobId(request.getJobId()), Caller.current()))
-                .build());
+        () -> {
+          String jobId = requireJobId(request.getJobId());
+          GetJobStatusResponse.Builder response =
+              GetJobStatusResponse.newBuilder().setStatus(jobs.status(jobId, Caller.current()));
+          if (request.getExplain()) {
+            response.addAllPlacements(jobs.placements(jobId, Caller.current()));
+          }
+          return response.build();
+        });
   }
 
   @Override
@@ -89,7 +94,9 @@ public final class ComputeGrpcService extends ComputeServiceGrpc.ComputeServiceI
             response
                 .setSuccess(true)
                 .setResult(ByteString.copyFrom(r.result()))
-                .setResultCid(r.resultCid());
+                .setResultCid(r.resultCid())
+                .setMerkleRoot(r.merkleRoot())
+                .addAllChunkProofs(r.chunkProofs());
           } else if (JobState.fromWire(state).terminal()) {
             response.setErrorMsg("job " + state + ": " + r.status().getErrorMsg());
           } else {

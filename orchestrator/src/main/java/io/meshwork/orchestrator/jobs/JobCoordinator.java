@@ -2,6 +2,7 @@ package io.meshwork.orchestrator.jobs;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.meshwork.compute.v1.ChunkProof;
 import io.meshwork.compute.v1.ComputeJobManifest;
 import io.meshwork.compute.v1.ComputeJobStatus;
 import io.meshwork.compute.v1.ComputeTaskPacket;
@@ -9,7 +10,11 @@ import io.meshwork.compute.v1.ComputeTaskResult;
 import io.meshwork.compute.v1.DelegateTaskRequest;
 import io.meshwork.compute.v1.ReceiptRef;
 import io.meshwork.compute.v1.ReturnTaskResultRequest;
+import io.meshwork.compute.v1.TaskPlacement;
 import io.meshwork.content.Cid;
+import io.meshwork.content.MerkleHash;
+import io.meshwork.content.MerkleProofs;
+import io.meshwork.mesh.v1.ExecutionReceipt;
 import io.meshwork.mesh.v1.ExecutionReceiptAvailableV1;
 import io.meshwork.mesh.v1.JobErrorKind;
 import io.meshwork.mesh.v1.JobErrorV1;
@@ -40,6 +45,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -47,7 +53,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
@@ -79,6 +84,10 @@ public final class JobCoordinator implements AutoCloseable {
   private final Map<String, RunningJob> running = new ConcurrentHashMap<>();
   // Delegated tasks in progress, by the delegator's request id.
   private final Map<String, TaskSpec> delegations = new ConcurrentHashMap<>();
+  private final TaskScheduler scheduler;
+  private final CapacityView capacity;
+  // Fuel used and input bytes seen per module, from the receipts of settled chunks.
+  private final Map<String, double[]> fuelPerByte = new ConcurrentHashMap<>();
   private final ServiceMetrics.Counter jobsSubmitted;
   private final ServiceMetrics.Counter tasksSettled;
   private final ServiceMetrics.Counter manaPaid;
@@ -105,6 +114,12 @@ public final class JobCoordinator implements AutoCloseable {
     this.fleet = fleet;
     this.selfDid = selfDid;
     this.clock = clock;
+    this.capacity = new CapacityView(fleet);
+    this.scheduler =
+        new TaskScheduler(
+            settings.integer("orchestrator.max-parallel-tasks", 64),
+            settings.longValue("orchestrator.priority-aging-ms", 5_000),
+            clock);
     this.jobsSubmitted = metrics.counter("meshwork.orchestrator.jobs", "jobs accepted");
     this.tasksSettled =
         metrics.counter("meshwork.orchestrator.tasks", "tasks verified, paid and anchored");
@@ -173,6 +188,7 @@ public final class JobCoordinator implements AutoCloseable {
   }
 
   private void start(RunningJob job) {
+    job.recorder = p -> store.savePlacement(job.spec.jobId(), p.toByteArray());
     running.put(job.spec.jobId(), job);
     threads.submit(() -> run(job));
   }
@@ -184,11 +200,20 @@ public final class JobCoordinator implements AutoCloseable {
       TaskRecord mergeRecord = null;
       TaskRecord splitRecord = null;
       for (TaskRecord t : store.tasks(spec.jobId())) {
-        // Tasks journaled before a restart are paid again with the same request id: the ledger
+        // Tasks journaled before a restart are paid again with the same request ids: the ledger
         // answers with the first outcome, so this settles a crash between journal and payment.
-        mana.pay("pay:" + t.taskId(), job.holdId, t.executorDid(), t.price(), t.taskId());
-        synchronized (job) {
-          job.spent += t.price();
+        List<TaskRecord.Payment> payments = t.payments();
+        for (int i = 0; i < payments.size(); i++) {
+          TaskRecord.Payment p = payments.get(i);
+          mana.pay(
+              payRequestId(t.taskId(), p.executorDid(), i),
+              job.holdId,
+              p.executorDid(),
+              p.price(),
+              t.taskId());
+          synchronized (job) {
+            job.spent += p.price();
+          }
         }
         if ("merge".equals(t.exportName())) {
           mergeRecord = t;
@@ -202,7 +227,7 @@ public final class JobCoordinator implements AutoCloseable {
           spec.splitStrategy() == SplitStrategy.WASM
               ? moduleSplit(job, splitRecord)
               : HostSplitter.split(
-                  spec.splitStrategy(), spec.input(), spec.minChunkSize(), spec.maxChunkSize());
+                  spec.splitStrategy(), spec.input(), spec.minChunkSize(), chunkBytes(job));
       synchronized (job) {
         job.totalChunks = chunks.size();
         job.completedChunks = recorded.size();
@@ -252,6 +277,35 @@ public final class JobCoordinator implements AutoCloseable {
   }
 
   /**
+   * The largest chunk to cut for this job, from its complexity score ({@link ChunkPlan}); fixed in
+   * the journal the first time, so that a resumed job cuts the same chunks.
+   */
+  private long chunkBytes(RunningJob job) {
+    JobSpec spec = job.spec;
+    if (spec.splitStrategy() == SplitStrategy.NONE) {
+      return spec.maxChunkSize();
+    }
+    var live = capacity.current();
+    int free =
+        Math.max(0, live.getTaskSlots() - Math.round(live.getCurrentLoad() * live.getTaskSlots()));
+    double[] measured = fuelPerByte.get(spec.moduleCid());
+    ChunkPlan.Plan plan =
+        ChunkPlan.plan(
+            spec.input().length,
+            spec.operationWeight(),
+            measured == null || measured[1] == 0
+                ? java.util.OptionalDouble.empty()
+                : java.util.OptionalDouble.of(measured[0] / measured[1]),
+            free,
+            spec.minChunkSize(),
+            spec.maxChunkSize(),
+            settings);
+    long fixed = store.fixChunkSize(spec.jobId(), plan.targetChunkBytes());
+    LOG.info(() -> "job " + spec.jobId() + ": " + plan.describe(spec.input().length));
+    return fixed;
+  }
+
+  /**
    * Chunks from the module's own {@code split}, run as a task of its own on an executor, with a
    * receipt and pay like any other. A journaled split (before a restart) is not run again: its
    * result is in the journal.
@@ -277,7 +331,6 @@ public final class JobCoordinator implements AutoCloseable {
   }
 
   private void runChunks(RunningJob job, List<byte[]> chunks, byte[][] results) {
-    Semaphore slots = new Semaphore(settings.integer("orchestrator.max-parallel-tasks", 16));
     List<Future<?>> futures = new ArrayList<>();
     for (int i = 0; i < chunks.size(); i++) {
       if (results[i] != null) {
@@ -289,14 +342,18 @@ public final class JobCoordinator implements AutoCloseable {
       futures.add(
           threads.submit(
               () -> {
-                slots.acquireUninterruptibly();
+                try {
+                  scheduler.acquire(job.spec.priority());
+                } catch (InterruptedException e) {
+                  throw new TaskFailedException("CANCELLED", "interrupted while queued");
+                }
                 try {
                   if (job.stopped()) {
                     throw new TaskFailedException("CANCELLED", "job stopped");
                   }
                   results[index] = settle(job, runTask(job, task));
                 } finally {
-                  slots.release();
+                  scheduler.release();
                 }
                 return null;
               }));
@@ -341,7 +398,8 @@ public final class JobCoordinator implements AutoCloseable {
         spec.retryCount(),
         spec.verification().wireName(),
         settings.integer("orchestrator.max-delegation-depth", 2),
-        job.submittedAt + TimeUnit.SECONDS.toMillis(spec.timeoutSecs()));
+        job.submittedAt + TimeUnit.SECONDS.toMillis(spec.timeoutSecs()),
+        spec.redundancy());
   }
 
   /**
@@ -367,10 +425,27 @@ public final class JobCoordinator implements AutoCloseable {
     return spec.input().length * weight / slots;
   }
 
-  /** Anchors the result's receipt, journals the task, pays its executor; returns the bytes. */
+  /**
+   * Anchors the receipts behind the accepted result, journals the task, pays each executor whose
+   * run the verification confirmed; returns the bytes.
+   */
   private byte[] settle(RunningJob job, TaskOutcome outcome) {
     TaskSpec task = outcome.task();
-    ExecutionReceiptAvailableV1 anchored = receipts.anchor(List.of(outcome.receipt())).get(0);
+    List<ExecutionReceipt> toAnchor = new ArrayList<>();
+    toAnchor.add(outcome.receipt());
+    outcome.alsoPaid().forEach(p -> toAnchor.add(p.receipt()));
+    List<ExecutionReceiptAvailableV1> anchoredAll = receipts.anchor(toAnchor);
+    ExecutionReceiptAvailableV1 anchored = anchoredAll.get(0);
+    List<TaskRecord.Payment> others = new ArrayList<>();
+    for (int i = 0; i < outcome.alsoPaid().size(); i++) {
+      TaskOutcome.Paid p = outcome.alsoPaid().get(i);
+      others.add(
+          new TaskRecord.Payment(
+              p.receipt().getExecutorDid(),
+              p.price(),
+              anchoredAll.get(i + 1).getReceiptCid(),
+              anchoredAll.get(i + 1).getLogIndex()));
+    }
     store.saveTask(
         new TaskRecord(
             task.taskId(),
@@ -382,16 +457,34 @@ public final class JobCoordinator implements AutoCloseable {
             outcome.result(),
             outcome.resultCid(),
             anchored.getReceiptCid(),
-            anchored.getLogIndex()));
+            anchored.getLogIndex(),
+            others));
     mana.pay(
-        "pay:" + task.taskId(),
+        payRequestId(task.taskId(), outcome.receipt().getExecutorDid(), 0),
         job.holdId,
         outcome.receipt().getExecutorDid(),
         outcome.price(),
         task.taskId());
     job.paid(outcome.price());
-    tasksSettled.increment();
     manaPaid.increment(outcome.price());
+    for (int i = 0; i < others.size(); i++) {
+      TaskRecord.Payment p = others.get(i);
+      mana.pay(
+          payRequestId(task.taskId(), p.executorDid(), i + 1),
+          job.holdId,
+          p.executorDid(),
+          p.price(),
+          task.taskId());
+      job.paid(p.price());
+      manaPaid.increment(p.price());
+    }
+    tasksSettled.increment();
+    if ("execute".equals(task.exportName()) && task.chunk().length > 0) {
+      fuelPerByte.merge(
+          task.moduleCid(),
+          new double[] {outcome.receipt().getFuelUsed(), task.chunk().length},
+          (a, b) -> new double[] {a[0] + b[0], a[1] + b[1]});
+    }
     if ("execute".equals(task.exportName())) {
       synchronized (job) {
         job.completedChunks++;
@@ -400,6 +493,14 @@ public final class JobCoordinator implements AutoCloseable {
       notifyWatchers(job);
     }
     return outcome.result();
+  }
+
+  /**
+   * The ledger request id of a task's payment: the accepted result's executor first, then the
+   * others that agreed with it, each its own id, so that a replay after a restart pays each once.
+   */
+  private static String payRequestId(String taskId, String executorDid, int position) {
+    return position == 0 ? "pay:" + taskId : "pay:" + taskId + ":" + executorDid;
   }
 
   private void transition(RunningJob job, JobState state) {
@@ -516,13 +617,24 @@ public final class JobCoordinator implements AutoCloseable {
           .setSubmitterDid(job.spec.submitterDid())
           .setSubmittedAt(job.submittedAt)
           .setFinishedAt(job.finishedAt)
+          .setPriority(job.spec.priority().name().toLowerCase(java.util.Locale.ROOT))
+          .setVerificationMode(job.spec.verification().wireName())
           .build();
     }
   }
 
   private static ComputeJobStatus status(JobRecord r) {
     JobState state = JobState.fromWire(r.state());
+    ComputeJobManifest manifest;
+    try {
+      manifest = ComputeJobManifest.parseFrom(r.manifest());
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("the journal holds an unreadable manifest for " + r.jobId());
+    }
     return ComputeJobStatus.newBuilder()
+        .setPriority(
+            Priority.parse(manifest.getPriority()).name().toLowerCase(java.util.Locale.ROOT))
+        .setVerificationMode(VerificationMode.parse(manifest.getVerificationMode()).wireName())
         .setJobId(r.jobId())
         .setStatus(r.state())
         .setProgress(progress(state, r.completedChunks(), r.totalChunks()))
@@ -545,9 +657,45 @@ public final class JobCoordinator implements AutoCloseable {
     return total == 0 ? 0.0f : (float) completed / total;
   }
 
-  /** A job's result once it has ended, or its state when {@code wait} runs out first. */
+  /**
+   * How each task of a job was placed: bids, winner, why the others lost, who could not take it,
+   * and how each attempt ended.
+   */
+  public List<TaskPlacement> placements(String jobId, Caller caller) {
+    RunningJob job = running.get(jobId);
+    if (job != null) {
+      caller.requireOwnerOrService(job.spec.submitterDid(), "job " + jobId);
+    } else {
+      find(jobId, caller);
+    }
+    List<TaskPlacement> out = new ArrayList<>();
+    for (byte[] p : store.placements(jobId)) {
+      try {
+        out.add(TaskPlacement.parseFrom(p));
+      } catch (InvalidProtocolBufferException e) {
+        throw new IllegalStateException("the journal holds an unreadable placement of " + jobId);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * A job's result once it has ended, or its state when {@code wait} runs out first.
+   *
+   * @param merkleRoot with merkle verification, the hex RFC 9162 root over the chunk results
+   * @param chunkProofs with merkle verification, each chunk result with its inclusion proof
+   */
   public record JobResult(
-      ComputeJobStatus status, byte[] result, String resultCid, List<ReceiptRef> receipts) {}
+      ComputeJobStatus status,
+      byte[] result,
+      String resultCid,
+      List<ReceiptRef> receipts,
+      String merkleRoot,
+      List<ChunkProof> chunkProofs) {
+    JobResult(ComputeJobStatus status, byte[] result, String resultCid, List<ReceiptRef> receipts) {
+      this(status, result, resultCid, receipts, "", List.of());
+    }
+  }
 
   /** Waits up to {@code wait} for the job to end and returns what it produced. */
   public JobResult result(String jobId, Duration wait, Caller caller) {
@@ -567,17 +715,50 @@ public final class JobCoordinator implements AutoCloseable {
     }
     JobRecord r = find(jobId, caller);
     List<ReceiptRef> refs = new ArrayList<>();
-    for (TaskRecord t : store.tasks(jobId)) {
-      refs.add(
-          ReceiptRef.newBuilder()
-              .setTaskId(t.taskId())
-              .setReceiptCid(t.receiptCid())
-              .setLogIndex(t.logIndex())
-              .setExecutorDid(t.executorDid())
-              .setPrice(t.price())
-              .build());
+    List<TaskRecord> tasks = store.tasks(jobId);
+    for (TaskRecord t : tasks) {
+      for (TaskRecord.Payment p : t.payments()) {
+        refs.add(
+            ReceiptRef.newBuilder()
+                .setTaskId(t.taskId())
+                .setReceiptCid(p.receiptCid())
+                .setLogIndex(p.logIndex())
+                .setExecutorDid(p.executorDid())
+                .setPrice(p.price())
+                .build());
+      }
     }
-    return new JobResult(status(r), r.result(), r.resultCid(), refs);
+    ComputeJobStatus status = status(r);
+    if (!"merkle".equals(status.getVerificationMode()) || r.result() == null) {
+      return new JobResult(status, r.result(), r.resultCid(), refs);
+    }
+    // The chunk results as leaves, in chunk order: a client can check any one chunk's result
+    // against the root without the others.
+    List<TaskRecord> chunks = tasks.stream().filter(t -> "execute".equals(t.exportName())).toList();
+    List<byte[]> leaves = new ArrayList<>();
+    for (TaskRecord t : chunks) {
+      leaves.add(MerkleHash.leaf(t.result()));
+    }
+    List<ChunkProof> proofs = new ArrayList<>();
+    for (int i = 0; i < chunks.size(); i++) {
+      ChunkProof.Builder proof =
+          ChunkProof.newBuilder()
+              .setChunkIndex(chunks.get(i).chunkIndex())
+              .setResultCid(chunks.get(i).resultCid())
+              .setTreeSize(chunks.size())
+              .setResult(ByteString.copyFrom(chunks.get(i).result()));
+      for (byte[] step : MerkleProofs.inclusionProof(leaves, i, chunks.size())) {
+        proof.addInclusionPath(ByteString.copyFrom(step));
+      }
+      proofs.add(proof.build());
+    }
+    return new JobResult(
+        status,
+        r.result(),
+        r.resultCid(),
+        refs,
+        HexFormat.of().formatHex(MerkleHash.root(leaves)),
+        proofs);
   }
 
   /**
@@ -698,7 +879,8 @@ public final class JobCoordinator implements AutoCloseable {
             settings.integer("orchestrator.delegated-retry-count", 2),
             p.getVerificationMode().isEmpty() ? "hash" : p.getVerificationMode(),
             Math.max(0, p.getDelegationDepth() - 1),
-            clock.millis() + (p.getTimeoutMs() == 0 ? 300_000 : p.getTimeoutMs()));
+            clock.millis() + (p.getTimeoutMs() == 0 ? 300_000 : p.getTimeoutMs()),
+            1);
     if (delegations.putIfAbsent(request.getRequestId(), task) != null) {
       return 0;
     }

@@ -9,6 +9,8 @@ import io.meshwork.wasm.abi.SplitStrategy;
  *
  * @param moduleCid CIDv1 of the module
  * @param moduleInfo what validation learned about the module (split and merge exports)
+ * @param operationWeight the manifest's hint of cost per input byte (1.0 = a plain scan); 0 when
+ *     the client gave none
  */
 public record JobSpec(
     String jobId,
@@ -28,4 +30,5 @@ public record JobSpec(
     long manaBudget,
     String operationType,
     ResourceLimits limits,
-    byte[] manifestDigest) {}
+    byte[] manifestDigest,
+    double operationWeight) {}

@@ -78,23 +78,34 @@ public final class ManifestValidator {
     }
 
     VerificationMode verification = VerificationMode.parse(m.getVerificationMode());
-    if (verification != VerificationMode.NONE && verification != VerificationMode.HASH) {
-      throw invalid(
-          "VERIFICATION_MODE_UNAVAILABLE",
-          "verification_mode",
-          "verification_mode '"
-              + verification.wireName()
-              + "' is not available yet; use 'none' or 'hash'");
-    }
     Priority priority = Priority.parse(m.getPriority());
-    int redundancy = m.getRedundancy() == 0 ? 1 : m.getRedundancy();
-    if (redundancy > 1) {
-      throw invalid(
-          "REDUNDANCY_UNAVAILABLE",
-          "redundancy",
-          "redundancy "
-              + redundancy
-              + " needs verification_mode 'redundant', which is not available yet");
+    int maxRedundancy = settings.integer("orchestrator.max-redundancy", 7);
+    int redundancy;
+    if (verification == VerificationMode.REDUNDANT) {
+      // A strict majority needs at least two runs; three is the least that outvotes one liar.
+      redundancy = m.getRedundancy() == 0 ? 3 : m.getRedundancy();
+      if (redundancy < 2 || redundancy > maxRedundancy) {
+        throw invalid(
+            "REDUNDANCY_OUT_OF_RANGE",
+            "redundancy",
+            "redundancy "
+                + redundancy
+                + " is outside 2.."
+                + maxRedundancy
+                + " for verification_mode 'redundant'");
+      }
+    } else {
+      redundancy = m.getRedundancy() == 0 ? 1 : m.getRedundancy();
+      if (redundancy > 1) {
+        throw invalid(
+            "REDUNDANCY_NEEDS_REDUNDANT_MODE",
+            "redundancy",
+            "redundancy "
+                + redundancy
+                + " only applies to verification_mode 'redundant', not '"
+                + verification.wireName()
+                + "'");
+      }
     }
     int timeoutCap = settings.integer("orchestrator.max-timeout-secs", 3600);
     int timeout =
@@ -155,7 +166,8 @@ public final class ManifestValidator {
         budget,
         m.hasComplexity() ? m.getComplexity().getOperationType() : "",
         limits,
-        digest);
+        digest,
+        m.hasComplexity() ? Math.max(0, m.getComplexity().getOperationWeight()) : 0);
   }
 
   /** Applies defaults to zero fields and refuses values above the operator's caps. */

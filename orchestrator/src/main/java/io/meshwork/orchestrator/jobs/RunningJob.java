@@ -1,6 +1,7 @@
 package io.meshwork.orchestrator.jobs;
 
 import io.meshwork.compute.v1.ComputeJobStatus;
+import io.meshwork.compute.v1.TaskPlacement;
 import io.meshwork.orchestrator.tasks.TaskControl;
 import java.util.List;
 import java.util.Map;
@@ -18,6 +19,9 @@ final class RunningJob implements TaskControl {
   final CompletableFuture<Void> done = new CompletableFuture<>();
   final List<Consumer<ComputeJobStatus>> watchers = new CopyOnWriteArrayList<>();
   private final Map<String, Runnable> assignments = new ConcurrentHashMap<>();
+
+  /** Where placements go (the journal). */
+  volatile Consumer<TaskPlacement> recorder = p -> {};
 
   /** The submitter cancelled the job. */
   volatile boolean cancelRequested;
@@ -83,6 +87,11 @@ final class RunningJob implements TaskControl {
   @Override
   public void unassigned(String assignmentId) {
     assignments.remove(assignmentId);
+  }
+
+  @Override
+  public void placed(TaskPlacement placement) {
+    recorder.accept(placement);
   }
 
   /** Asks every live assignment to stop. */

@@ -21,6 +21,15 @@ public interface ExecutorHandle {
   /** Asks the executor to stop an assignment; failures are ignored (the result is discarded). */
   void cancel(String assignmentId);
 
+  /**
+   * Takes back an assignment that has not started yet (work stealing); returns false when it is
+   * already running, finished or unknown, or the executor cannot be reached.
+   */
+  boolean withdraw(String assignmentId);
+
+  /** The bytes of a result the executor returned as a commitment only. */
+  byte[] reveal(String assignmentId, Duration wait);
+
   /** Reads the executor's capacity. */
   GetCapacityResponse capacity(Duration wait);
 }

@@ -10,6 +10,7 @@ import io.meshwork.executor.v1.CancelTaskRequest;
 import io.meshwork.executor.v1.ExecutorServiceGrpc;
 import io.meshwork.executor.v1.GetCapacityRequest;
 import io.meshwork.executor.v1.GetCapacityResponse;
+import io.meshwork.executor.v1.RevealResultRequest;
 import io.meshwork.mesh.v1.JobAnnouncementV1;
 import java.time.Duration;
 import java.util.List;
@@ -79,6 +80,30 @@ public final class GrpcExecutorFleet implements ExecutorFleet {
       } catch (RuntimeException ignored) {
         // A result that arrives for a cancelled assignment is discarded anyway.
       }
+    }
+
+    @Override
+    public boolean withdraw(String assignmentId) {
+      try {
+        return stub.withDeadlineAfter(2, TimeUnit.SECONDS)
+            .cancelTask(
+                CancelTaskRequest.newBuilder()
+                    .setAssignmentId(assignmentId)
+                    .setRequestId(UUID.randomUUID().toString())
+                    .setOnlyIfQueued(true)
+                    .build())
+            .getCancelled();
+      } catch (RuntimeException e) {
+        return false;
+      }
+    }
+
+    @Override
+    public byte[] reveal(String assignmentId, Duration wait) {
+      return stub.withDeadlineAfter(wait.toMillis(), TimeUnit.MILLISECONDS)
+          .revealResult(RevealResultRequest.newBuilder().setAssignmentId(assignmentId).build())
+          .getResultData()
+          .toByteArray();
     }
 
     @Override

@@ -2,34 +2,111 @@ package io.meshwork.orchestrator.mesh;
 
 import io.grpc.CallCredentials;
 import io.grpc.Channel;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.meshwork.mesh.v1.ExecutionReceipt;
 import io.meshwork.mesh.v1.ExecutionReceiptAvailableV1;
 import io.meshwork.receipt.v1.AnchorReceiptsRequest;
 import io.meshwork.receipt.v1.ReceiptServiceGrpc;
 import io.meshwork.runtime.errors.MeshException;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 
-/** {@link ReceiptAnchor} over the receipt service's gRPC API. */
+/**
+ * {@link ReceiptAnchor} over the receipt service's gRPC API.
+ *
+ * <p>Receipts that several tasks anchor at the same time travel together in one {@code
+ * AnchorReceipts} call (see {@link MicroBatcher}). The log takes a call all or nothing, so when it
+ * refuses a batch of several, each receipt is sent again on its own: a bad receipt fails only the
+ * task it belongs to, and anchoring is idempotent, so the good ones simply keep their place.
+ */
 public final class GrpcReceiptAnchor implements ReceiptAnchor {
+  /** Receipts per call; the log accepts up to 1000. */
+  static final int MAX_BATCH = 256;
+
+  /** Calls out at once before further receipts wait to go in one batch. */
+  static final int MAX_IN_FLIGHT = 2;
+
   private final ReceiptServiceGrpc.ReceiptServiceBlockingStub receipts;
+  private final MicroBatcher<ExecutionReceipt, ExecutionReceiptAvailableV1> batches;
 
   /** Calls the receipt service on {@code channel}, signing as the orchestrator. */
   public GrpcReceiptAnchor(Channel channel, CallCredentials credentials) {
+    this(channel, credentials, MAX_BATCH, MAX_IN_FLIGHT);
+  }
+
+  /** As above, with the largest batch and the number of calls out at once. */
+  GrpcReceiptAnchor(Channel channel, CallCredentials credentials, int maxBatch, int maxInFlight) {
     this.receipts = ReceiptServiceGrpc.newBlockingStub(channel).withCallCredentials(credentials);
+    this.batches = new MicroBatcher<>(this::anchorBatch, maxBatch, maxInFlight);
   }
 
   @Override
   public List<ExecutionReceiptAvailableV1> anchor(List<ExecutionReceipt> batch) {
-    try {
-      return receipts
-          .withDeadlineAfter(10, TimeUnit.SECONDS)
-          .anchorReceipts(AnchorReceiptsRequest.newBuilder().addAllReceipts(batch).build())
-          .getAnchoredList();
-    } catch (StatusRuntimeException e) {
-      throw MeshException.unavailable(
-          "RECEIPT_LOG_UNAVAILABLE", "anchoring receipts failed: " + e.getStatus(), e);
+    List<CompletableFuture<ExecutionReceiptAvailableV1>> pending = new ArrayList<>(batch.size());
+    for (ExecutionReceipt r : batch) {
+      pending.add(batches.submit(r));
     }
+    List<ExecutionReceiptAvailableV1> anchored = new ArrayList<>(batch.size());
+    try {
+      for (CompletableFuture<ExecutionReceiptAvailableV1> p : pending) {
+        anchored.add(p.join());
+      }
+    } catch (CompletionException e) {
+      Throwable cause = e.getCause();
+      String status =
+          cause instanceof StatusRuntimeException s
+              ? s.getStatus().toString()
+              : String.valueOf(cause.getMessage());
+      throw MeshException.unavailable(
+          "RECEIPT_LOG_UNAVAILABLE", "anchoring receipts failed: " + status, cause);
+    }
+    return anchored;
+  }
+
+  private void anchorBatch(
+      List<ExecutionReceipt> batch, List<CompletableFuture<ExecutionReceiptAvailableV1>> out) {
+    List<ExecutionReceiptAvailableV1> anchored;
+    try {
+      anchored = call(batch);
+    } catch (StatusRuntimeException e) {
+      if (batch.size() == 1 || !refusal(e.getStatus().getCode())) {
+        throw e;
+      }
+      for (int i = 0; i < batch.size(); i++) {
+        try {
+          out.get(i).complete(call(List.of(batch.get(i))).get(0));
+        } catch (StatusRuntimeException single) {
+          out.get(i).completeExceptionally(single);
+        }
+      }
+      return;
+    }
+    for (int i = 0; i < batch.size(); i++) {
+      out.get(i).complete(anchored.get(i));
+    }
+  }
+
+  private List<ExecutionReceiptAvailableV1> call(List<ExecutionReceipt> batch) {
+    List<ExecutionReceiptAvailableV1> anchored =
+        receipts
+            .withDeadlineAfter(10, TimeUnit.SECONDS)
+            .anchorReceipts(AnchorReceiptsRequest.newBuilder().addAllReceipts(batch).build())
+            .getAnchoredList();
+    if (anchored.size() != batch.size()) {
+      throw Status.INTERNAL
+          .withDescription(
+              "the receipt log answered " + anchored.size() + " for " + batch.size() + " receipts")
+          .asRuntimeException();
+    }
+    return anchored;
+  }
+
+  /** A verdict on the receipts themselves, which may concern only one of the batch. */
+  private static boolean refusal(Status.Code code) {
+    return code == Status.Code.INVALID_ARGUMENT || code == Status.Code.FAILED_PRECONDITION;
   }
 }

@@ -23,6 +23,24 @@ public interface JobStore extends AutoCloseable {
   /** The recorded tasks of a job in chunk order (merge tasks last). */
   List<TaskRecord> tasks(String jobId);
 
+  /**
+   * Records the chunk size chosen for a job, once: a resumed job must cut its input exactly as
+   * before, whatever the capacity is after the restart. Returns the size recorded first.
+   */
+  long fixChunkSize(String jobId, long chunkBytes);
+
+  /** Appends how a task attempt was placed (an encoded TaskPlacement) to the job's record. */
+  void savePlacement(String jobId, byte[] placement);
+
+  /** The placements recorded for a job, in the order they were made. */
+  List<byte[]> placements(String jobId);
+
+  /** What the orchestrator has verified about an executor so far; zeros for one never seen. */
+  ExecutorRecord executor(String did);
+
+  /** Replaces an executor's record. */
+  void saveExecutor(ExecutorRecord record);
+
   @Override
   void close();
 }

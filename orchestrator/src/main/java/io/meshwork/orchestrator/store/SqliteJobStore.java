@@ -52,7 +52,32 @@ public final class SqliteJobStore implements JobStore {
       receipt_cid TEXT NOT NULL,
       log_index INTEGER NOT NULL)
     """,
-    "CREATE INDEX tasks_by_job ON tasks(job_id, chunk_index)"
+    "CREATE INDEX tasks_by_job ON tasks(job_id, chunk_index)",
+    """
+    CREATE TABLE task_payments (
+      task_id TEXT NOT NULL,
+      executor_did TEXT NOT NULL,
+      price INTEGER NOT NULL,
+      receipt_cid TEXT NOT NULL,
+      log_index INTEGER NOT NULL,
+      PRIMARY KEY (task_id, executor_did))
+    """,
+    """
+    CREATE TABLE placements (
+      job_id TEXT NOT NULL,
+      seq INTEGER PRIMARY KEY AUTOINCREMENT,
+      placement BLOB NOT NULL)
+    """,
+    "CREATE INDEX placements_by_job ON placements(job_id, seq)",
+    "CREATE TABLE job_chunking (job_id TEXT PRIMARY KEY, chunk_bytes INTEGER NOT NULL)",
+    """
+    CREATE TABLE executors (
+      did TEXT PRIMARY KEY,
+      verified INTEGER NOT NULL,
+      caught INTEGER NOT NULL,
+      failed INTEGER NOT NULL,
+      updated_at INTEGER NOT NULL)
+    """
   };
 
   private final Connection connection;
@@ -195,7 +220,18 @@ public final class SqliteJobStore implements JobStore {
   @Override
   public synchronized void saveTask(TaskRecord t) {
     String sql = "INSERT OR IGNORE INTO tasks VALUES (?,?,?,?,?,?,?,?,?,?)";
-    try (PreparedStatement ps = connection.prepareStatement(sql)) {
+    String paymentSql = "INSERT OR IGNORE INTO task_payments VALUES (?,?,?,?,?)";
+    try (PreparedStatement ps = connection.prepareStatement(sql);
+        PreparedStatement pay = connection.prepareStatement(paymentSql)) {
+      connection.setAutoCommit(false);
+      for (TaskRecord.Payment p : t.alsoPaid()) {
+        pay.setString(1, t.taskId());
+        pay.setString(2, p.executorDid());
+        pay.setLong(3, p.price());
+        pay.setString(4, p.receiptCid());
+        pay.setLong(5, p.logIndex());
+        pay.executeUpdate();
+      }
       ps.setString(1, t.taskId());
       ps.setString(2, t.jobId());
       ps.setInt(3, t.chunkIndex());
@@ -207,8 +243,126 @@ public final class SqliteJobStore implements JobStore {
       ps.setString(9, t.receiptCid());
       ps.setLong(10, t.logIndex());
       ps.executeUpdate();
+      connection.commit();
     } catch (SQLException e) {
+      rollback();
       throw new IllegalStateException("cannot record task " + t.taskId(), e);
+    } finally {
+      autoCommit();
+    }
+  }
+
+  private void rollback() {
+    try {
+      connection.rollback();
+    } catch (SQLException ignored) {
+      // The connection is broken; the next statement reports it.
+    }
+  }
+
+  private void autoCommit() {
+    try {
+      connection.setAutoCommit(true);
+    } catch (SQLException ignored) {
+      // As above.
+    }
+  }
+
+  private List<TaskRecord.Payment> alsoPaid(String taskId) throws SQLException {
+    String sql =
+        "SELECT executor_did, price, receipt_cid, log_index FROM task_payments WHERE task_id=?"
+            + " ORDER BY log_index";
+    try (PreparedStatement ps = connection.prepareStatement(sql)) {
+      ps.setString(1, taskId);
+      try (ResultSet rs = ps.executeQuery()) {
+        List<TaskRecord.Payment> payments = new ArrayList<>();
+        while (rs.next()) {
+          payments.add(
+              new TaskRecord.Payment(
+                  rs.getString(1), rs.getLong(2), rs.getString(3), rs.getLong(4)));
+        }
+        return payments;
+      }
+    }
+  }
+
+  @Override
+  public synchronized long fixChunkSize(String jobId, long chunkBytes) {
+    try (PreparedStatement insert =
+            connection.prepareStatement("INSERT OR IGNORE INTO job_chunking VALUES (?,?)");
+        PreparedStatement read =
+            connection.prepareStatement("SELECT chunk_bytes FROM job_chunking WHERE job_id=?")) {
+      insert.setString(1, jobId);
+      insert.setLong(2, chunkBytes);
+      insert.executeUpdate();
+      read.setString(1, jobId);
+      try (ResultSet rs = read.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot record the chunking of job " + jobId, e);
+    }
+  }
+
+  @Override
+  public synchronized void savePlacement(String jobId, byte[] placement) {
+    try (PreparedStatement ps =
+        connection.prepareStatement("INSERT INTO placements (job_id, placement) VALUES (?,?)")) {
+      ps.setString(1, jobId);
+      ps.setBytes(2, placement);
+      ps.executeUpdate();
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot record a placement of job " + jobId, e);
+    }
+  }
+
+  @Override
+  public synchronized List<byte[]> placements(String jobId) {
+    try (PreparedStatement ps =
+        connection.prepareStatement(
+            "SELECT placement FROM placements WHERE job_id=? ORDER BY seq")) {
+      ps.setString(1, jobId);
+      try (ResultSet rs = ps.executeQuery()) {
+        List<byte[]> all = new ArrayList<>();
+        while (rs.next()) {
+          all.add(rs.getBytes(1));
+        }
+        return all;
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot read the placements of job " + jobId, e);
+    }
+  }
+
+  @Override
+  public synchronized ExecutorRecord executor(String did) {
+    try (PreparedStatement ps =
+        connection.prepareStatement(
+            "SELECT verified, caught, failed, updated_at FROM executors WHERE did=?")) {
+      ps.setString(1, did);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next()
+            ? new ExecutorRecord(did, rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4))
+            : ExecutorRecord.unknown(did);
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot read the record of executor " + did, e);
+    }
+  }
+
+  @Override
+  public synchronized void saveExecutor(ExecutorRecord r) {
+    try (PreparedStatement ps =
+        connection.prepareStatement("INSERT OR REPLACE INTO executors VALUES (?,?,?,?,?)")) {
+      ps.setString(1, r.did());
+      ps.setLong(2, r.verified());
+      ps.setLong(3, r.caught());
+      ps.setLong(4, r.failed());
+      ps.setLong(5, r.updatedAt());
+      ps.executeUpdate();
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot record executor " + r.did(), e);
     }
   }
 
@@ -231,7 +385,8 @@ public final class SqliteJobStore implements JobStore {
                   rs.getBytes("result"),
                   rs.getString("result_cid"),
                   rs.getString("receipt_cid"),
-                  rs.getLong("log_index")));
+                  rs.getLong("log_index"),
+                  alsoPaid(rs.getString("task_id"))));
         }
         return tasks;
       }

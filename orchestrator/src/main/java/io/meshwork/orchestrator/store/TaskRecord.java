@@ -1,9 +1,15 @@
 package io.meshwork.orchestrator.store;
 
+import java.util.List;
+
 /**
  * A task whose result was verified, paid and anchored, as the journal keeps it.
  *
  * <p>A job that resumes after a restart skips every task it finds here, so no task is paid twice.
+ *
+ * @param executorDid the executor whose result was accepted (and its price, receipt and log index)
+ * @param alsoPaid other executors paid for the same task: the replicas that agreed with the
+ *     accepted result (redundant verification) or the auditor that confirmed it (sample)
  */
 public record TaskRecord(
     String taskId,
@@ -15,4 +21,43 @@ public record TaskRecord(
     byte[] result,
     String resultCid,
     String receiptCid,
-    long logIndex) {}
+    long logIndex,
+    List<Payment> alsoPaid) {
+
+  /** A task record with one executor paid. */
+  public TaskRecord(
+      String taskId,
+      String jobId,
+      int chunkIndex,
+      String exportName,
+      String executorDid,
+      long price,
+      byte[] result,
+      String resultCid,
+      String receiptCid,
+      long logIndex) {
+    this(
+        taskId,
+        jobId,
+        chunkIndex,
+        exportName,
+        executorDid,
+        price,
+        result,
+        resultCid,
+        receiptCid,
+        logIndex,
+        List.of());
+  }
+
+  /** One executor paid for a task, with its anchored receipt. */
+  public record Payment(String executorDid, long price, String receiptCid, long logIndex) {}
+
+  /** Every payment of the task, the accepted result's first. */
+  public List<Payment> payments() {
+    List<Payment> all = new java.util.ArrayList<>();
+    all.add(new Payment(executorDid, price, receiptCid, logIndex));
+    all.addAll(alsoPaid);
+    return all;
+  }
+}

@@ -22,7 +22,8 @@ final class ResultCheck {
    */
   static String check(
       TaskSpec task, String expectedExecutor, String assignmentId, ComputeTaskResult result) {
-    if (!"completed".equals(result.getStatus())) {
+    boolean committed = "committed".equals(result.getStatus());
+    if (!"completed".equals(result.getStatus()) && !committed) {
       if (!result.hasError()) {
         return "the task failed: " + result.getStatus();
       }
@@ -58,6 +59,13 @@ final class ResultCheck {
     }
     if (!task.exportName().equals(receipt.getExportName())) {
       return "the receipt is for export " + receipt.getExportName();
+    }
+    if (committed) {
+      // Only the hash is here; the bytes come later and are checked against the receipt then.
+      if (!receipt.getOutputCid().equals(result.getResultHash())) {
+        return "the committed result_hash is not the output the receipt commits to";
+      }
+      return null;
     }
     if (!"none".equals(task.verification())) {
       String actual = Cid.of(result.getResultData().toByteArray());

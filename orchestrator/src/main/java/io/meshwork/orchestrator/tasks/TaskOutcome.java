@@ -1,6 +1,7 @@
 package io.meshwork.orchestrator.tasks;
 
 import io.meshwork.mesh.v1.ExecutionReceipt;
+import java.util.List;
 
 /**
  * A task's verified result and what it costs.
@@ -8,6 +9,8 @@ import io.meshwork.mesh.v1.ExecutionReceipt;
  * @param receipt the signed receipt of the executor run behind the result
  * @param price the mana owed to the receipt's executor
  * @param workerDid who returned the result (the executor, or the orchestrator it was delegated to)
+ * @param alsoPaid other executors whose independent runs agreed with the result and are paid too
+ *     (redundant replicas, sample auditors)
  */
 public record TaskOutcome(
     TaskSpec task,
@@ -15,4 +18,20 @@ public record TaskOutcome(
     String resultCid,
     ExecutionReceipt receipt,
     long price,
-    String workerDid) {}
+    String workerDid,
+    List<Paid> alsoPaid) {
+
+  /** An outcome with one executor to pay. */
+  public TaskOutcome(
+      TaskSpec task,
+      byte[] result,
+      String resultCid,
+      ExecutionReceipt receipt,
+      long price,
+      String workerDid) {
+    this(task, result, resultCid, receipt, price, workerDid, List.of());
+  }
+
+  /** Another executor paid for the same task, with the receipt of its run. */
+  public record Paid(ExecutionReceipt receipt, long price) {}
+}

@@ -9,6 +9,7 @@ import io.meshwork.mesh.v1.ResourceLimits;
  * @param maxPrice the most the job can still pay for this task
  * @param verification the job's verification mode, wire name
  * @param delegationDepth how many more times the task may be delegated onward
+ * @param redundancy how many executors run the task under redundant verification
  */
 public record TaskSpec(
     String taskId,
@@ -24,4 +25,5 @@ public record TaskSpec(
     int retryCount,
     String verification,
     int delegationDepth,
-    long deadlineMillis) {}
+    long deadlineMillis,
+    int redundancy) {}

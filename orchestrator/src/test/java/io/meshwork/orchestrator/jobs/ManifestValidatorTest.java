@@ -131,11 +131,19 @@ class ManifestValidatorTest {
   }
 
   @Test
-  void redundantVerificationIsNotAvailable() {
+  void redundancyOfOneCannotFormAMajority() {
     assertRefused(
-        wordCountJob().setVerificationMode("redundant").build(),
-        "VERIFICATION_MODE_UNAVAILABLE",
-        "verification_mode");
+        wordCountJob().setVerificationMode("redundant").setRedundancy(1).build(),
+        "REDUNDANCY_OUT_OF_RANGE",
+        "redundancy");
+  }
+
+  @Test
+  void redundancyWithoutRedundantModeIsRefused() {
+    assertRefused(
+        wordCountJob().setVerificationMode("hash").setRedundancy(3).build(),
+        "REDUNDANCY_NEEDS_REDUNDANT_MODE",
+        "redundancy");
   }
 
   @Test

@@ -45,7 +45,8 @@ class PendingResultsTest {
         0,
         "hash",
         0,
-        Long.MAX_VALUE);
+        Long.MAX_VALUE,
+        1);
   }
 
   private static ExecutionReceipt receipt(Identity signer, byte[] output) {

@@ -4,13 +4,13 @@ import com.google.protobuf.ByteString;
 import io.meshwork.content.Cid;
 import io.meshwork.mesh.v1.ExecutionReceipt;
 import io.meshwork.mesh.v1.ResourceLimits;
-import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.CharBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * The one canonical byte encoding of an execution receipt (specified in docs/RECEIPTS.md), which is
@@ -28,6 +28,9 @@ public final class ReceiptCodec {
   private static final int INTEGER_LENGTH = 8;
   private static final int SIGNATURE_LENGTH = 64;
 
+  /** A field's tag byte and its u32 length. */
+  private static final int FIELD_HEADER_LENGTH = 5;
+
   private ReceiptCodec() {}
 
   /**
@@ -37,17 +40,7 @@ public final class ReceiptCodec {
    *     surrogate), which has no UTF-8 encoding
    */
   public static byte[] signedBytes(ExecutionReceipt r) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(512);
-    out.writeBytes(MAGIC);
-    for (ReceiptField field : ReceiptField.SIGNED) {
-      Object value = field.read(r);
-      byte[] bytes =
-          field.kind == ReceiptField.Kind.STRING
-              ? utf8((String) value, field)
-              : littleEndian((Long) value);
-      writeField(out, field.tag, bytes);
-    }
-    return out.toByteArray();
+    return encode(r, 0);
   }
 
   /**
@@ -61,10 +54,44 @@ public final class ReceiptCodec {
       throw new IllegalArgumentException(
           "receipt signature has " + r.getSignature().size() + " bytes; a log entry needs 64");
     }
-    byte[] signed = signedBytes(r);
-    byte[] leaf = Arrays.copyOf(signed, signed.length + SIGNATURE_LENGTH);
-    r.getSignature().copyTo(leaf, signed.length);
+    // Encoded straight into an array with room for the signature, so the signed bytes are
+    // neither copied nor encoded a second time.
+    byte[] leaf = encode(r, SIGNATURE_LENGTH);
+    r.getSignature().copyTo(leaf, leaf.length - SIGNATURE_LENGTH);
     return leaf;
+  }
+
+  /**
+   * Encodes the signed fields into a new array of their exact length plus {@code spare} bytes at
+   * the end, left zero for the caller.
+   */
+  private static byte[] encode(ExecutionReceipt r, int spare) {
+    List<ReceiptField> fields = ReceiptField.SIGNED;
+    // Strings are converted first because their lengths decide the array's size.
+    byte[][] strings = new byte[fields.size()][];
+    int length = MAGIC.length;
+    for (int i = 0; i < fields.size(); i++) {
+      ReceiptField field = fields.get(i);
+      if (field.kind == ReceiptField.Kind.STRING) {
+        strings[i] = utf8((String) field.read(r), field);
+        length += FIELD_HEADER_LENGTH + strings[i].length;
+      } else {
+        length += FIELD_HEADER_LENGTH + INTEGER_LENGTH;
+      }
+    }
+    byte[] out = new byte[length + spare];
+    ByteBuffer buffer = ByteBuffer.wrap(out).order(ByteOrder.LITTLE_ENDIAN);
+    buffer.put(MAGIC);
+    for (int i = 0; i < fields.size(); i++) {
+      ReceiptField field = fields.get(i);
+      buffer.put((byte) field.tag);
+      if (strings[i] != null) {
+        buffer.putInt(strings[i].length).put(strings[i]);
+      } else {
+        buffer.putInt(INTEGER_LENGTH).putLong((Long) field.read(r));
+      }
+    }
+    return out;
   }
 
   /**
@@ -120,16 +147,6 @@ public final class ReceiptCodec {
     return Cid.of(leafBytes(r));
   }
 
-  private static void writeField(ByteArrayOutputStream out, int tag, byte[] value) {
-    out.write(tag);
-    int length = value.length;
-    out.write(length);
-    out.write(length >>> 8);
-    out.write(length >>> 16);
-    out.write(length >>> 24);
-    out.writeBytes(value);
-  }
-
   private static byte[] readField(ByteBuffer in, int tag, String name) {
     if (in.remaining() < 5) {
       throw new IllegalArgumentException("receipt ends before field " + name);
@@ -156,14 +173,18 @@ public final class ReceiptCodec {
     return value;
   }
 
-  private static byte[] littleEndian(long value) {
-    return ByteBuffer.allocate(INTEGER_LENGTH)
-        .order(ByteOrder.LITTLE_ENDIAN)
-        .putLong(value)
-        .array();
+  private static byte[] utf8(String value, ReceiptField field) {
+    // String.getBytes would silently replace an unpaired surrogate, so only a string without
+    // surrogates takes that fast path; the rest go through the strict encoder.
+    for (int i = 0; i < value.length(); i++) {
+      if (Character.isSurrogate(value.charAt(i))) {
+        return strictUtf8(value, field);
+      }
+    }
+    return value.getBytes(StandardCharsets.UTF_8);
   }
 
-  private static byte[] utf8(String value, ReceiptField field) {
+  private static byte[] strictUtf8(String value, ReceiptField field) {
     try {
       ByteBuffer encoded = StandardCharsets.UTF_8.newEncoder().encode(CharBuffer.wrap(value));
       byte[] bytes = new byte[encoded.remaining()];

@@ -1,16 +1,46 @@
 package io.meshwork.receipt.format;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
+import io.meshwork.identity.DidKey;
 import io.meshwork.identity.Identity;
 import io.meshwork.mesh.v1.ExecutionReceipt;
+import java.math.BigInteger;
+import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 
 class ReceiptVerifierTest {
+  /** The order of the Ed25519 base point, 2^252 + 27742317777372353535851937790883648493. */
+  private static final BigInteger GROUP_ORDER =
+      BigInteger.ONE.shiftLeft(252).add(new BigInteger("27742317777372353535851937790883648493"));
+
+  /**
+   * A verifier that remembers keys, used beside the one-off {@link ReceiptVerifier#verify} in every
+   * check below; it has already validated the keys of the executors the tests use, so a refusal
+   * cannot come from validating the key afresh.
+   */
+  private static final ReceiptVerifier REMEMBERING = ReceiptVerifier.rememberingKeys(16);
+
+  static {
+    try {
+      REMEMBERING.verifiedLeaf(Receipts.signed());
+    } catch (ReceiptException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  @Test
+  void acceptsTheVectorAndReturnsItsLeafBytes() throws ReceiptException {
+    ReceiptVerifier.verify(Receipts.signed());
+    assertArrayEquals(
+        ReceiptCodec.leafBytes(Receipts.signed()), REMEMBERING.verifiedLeaf(Receipts.signed()));
+  }
 
   @Test
   void refusesOtherVersions() {
@@ -61,6 +91,56 @@ class ReceiptVerifierTest {
   }
 
   @Test
+  void refusesANonCanonicalSignature() {
+    // S + L satisfies the verification equation just as S does; RFC 8032 demands S < L, so that
+    // a receipt has one signature and one CID per signer.
+    byte[] signature = Receipts.signed().getSignature().toByteArray();
+    BigInteger s = new BigInteger(1, reversed(Arrays.copyOfRange(signature, 32, 64)));
+    // S + L is below 2^253, so it still fits the 32 bytes of the encoding.
+    byte[] bigEndian = s.add(GROUP_ORDER).toByteArray();
+    byte[] malleated = Arrays.copyOf(signature, 64);
+    Arrays.fill(malleated, 32, 64, (byte) 0);
+    for (int i = 0; i < bigEndian.length; i++) {
+      malleated[32 + i] = bigEndian[bigEndian.length - 1 - i];
+    }
+    assertCheck(
+        "signature",
+        Receipts.signed().toBuilder().setSignature(ByteString.copyFrom(malleated)).build());
+  }
+
+  @Test
+  void refusesSmallOrderKeys() {
+    // The eight points of order 1, 2, 4 and 8. With one of them as key A, a signature with S = 0
+    // and R = -[k]A (itself one of them) satisfies [S]B = R + [k]A, for any message once k mod 8
+    // fits: one signature for many messages, which strict verification must refuse.
+    HexFormat hex = HexFormat.of();
+    String[] smallOrder = {
+      "0100000000000000000000000000000000000000000000000000000000000000",
+      "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+      "0000000000000000000000000000000000000000000000000000000000000000",
+      "0000000000000000000000000000000000000000000000000000000000000080",
+      "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+      "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85",
+      "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+      "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa"
+    };
+    for (String key : smallOrder) {
+      for (String r : smallOrder) {
+        byte[] signature = new byte[64];
+        System.arraycopy(hex.parseHex(r), 0, signature, 0, 32);
+        ExecutionReceipt receipt =
+            Receipts.unsigned().toBuilder()
+                .setExecutorDid(DidKey.fromPublicKey(hex.parseHex(key)))
+                .setSignature(ByteString.copyFrom(signature))
+                .build();
+        // Twice: a refused key must not be remembered as valid either.
+        assertCheck("signature", receipt);
+        assertCheck("signature", receipt);
+      }
+    }
+  }
+
+  @Test
   void signerRefusesReceiptsItCannotVouchFor() {
     var e =
         assertThrows(
@@ -89,5 +169,17 @@ class ReceiptVerifierTest {
         assertThrows(ReceiptException.class, () -> ReceiptVerifier.verify(receipt));
     assertEquals(check, e.check(), e.getMessage());
     assertTrue(e.getMessage().contains(fragment), e.getMessage());
+    ReceiptException remembering =
+        assertThrows(ReceiptException.class, () -> REMEMBERING.verifiedLeaf(receipt));
+    assertEquals(check, remembering.check(), remembering.getMessage());
+    assertEquals(e.getMessage(), remembering.getMessage());
+  }
+
+  private static byte[] reversed(byte[] bytes) {
+    byte[] out = new byte[bytes.length];
+    for (int i = 0; i < bytes.length; i++) {
+      out[i] = bytes[bytes.length - 1 - i];
+    }
+    return out;
   }
 }

@@ -1,5 +1,6 @@
 package io.meshwork.receiptlog.core;
 
+import io.meshwork.content.Cid;
 import io.meshwork.content.MerkleHash;
 import io.meshwork.content.MerkleProofs;
 import io.meshwork.content.ProofException;
@@ -34,12 +35,15 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.function.Predicate;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import java.util.stream.IntStream;
 
 /**
  * The append-only receipt log: verifies executors' signed receipts, appends them to an RFC 9162
  * Merkle tree, signs a C2SP checkpoint after every append and proves inclusion and consistency.
  *
- * <p>Receipts are verified on the caller's thread, so signature checks run in parallel. Appends go
+ * <p>Receipts are verified before they reach the appender, on the caller's thread (a large call
+ * also on the common fork-join pool), so signature checks run in parallel on every core; each
+ * executor's key is validated once, not per receipt, and each receipt is encoded once. Appends go
  * through one appender thread that drains every waiting call into a single group: one tree update,
  * one signed checkpoint and one durable commit serve all of them, and each caller then builds its
  * own inclusion proof against that checkpoint. A single writer is also what makes the log
@@ -57,6 +61,15 @@ public final class ReceiptLog implements AutoCloseable {
   /** Receipts the appender commits together at most, so one commit stays short. */
   private static final int MAX_GROUP_RECEIPTS = 8192;
 
+  /**
+   * Executors whose validated keys the log remembers; a mesh has far fewer, so in practice every
+   * key is validated once.
+   */
+  private static final int REMEMBERED_EXECUTOR_KEYS = 4096;
+
+  /** Calls with at least this many receipts have their signatures checked on several threads. */
+  private static final int PARALLEL_CHECK_MIN_RECEIPTS = 64;
+
   private static final Logger LOG = Logger.getLogger(ReceiptLog.class.getName());
   private static final String PAGE_TOKEN_PREFIX = "after:";
 
@@ -66,6 +79,8 @@ public final class ReceiptLog implements AutoCloseable {
   private final Predicate<String> isKnownExecutor;
   private final Clock clock;
   private final ServiceMetrics.Counter anchoredCounter;
+  private final ReceiptVerifier verifier =
+      ReceiptVerifier.rememberingKeys(REMEMBERED_EXECUTOR_KEYS);
 
   private final BlockingQueue<AppendRequest> queue = new LinkedBlockingQueue<>();
   private final Thread appender;
@@ -214,10 +229,7 @@ public final class ReceiptLog implements AutoCloseable {
     if (receipts.isEmpty()) {
       return List.of();
     }
-    List<Entry> entries = new ArrayList<>(receipts.size());
-    for (int i = 0; i < receipts.size(); i++) {
-      entries.add(check(i, receipts.get(i)));
-    }
+    List<Entry> entries = checkAll(receipts);
     AppendRequest request = new AppendRequest(entries, new CompletableFuture<>());
     if (closed) {
       throw closedFailure();
@@ -251,9 +263,52 @@ public final class ReceiptLog implements AutoCloseable {
     return out;
   }
 
+  /**
+   * Verifies every receipt of a call; the first refused one, in the call's order, fails the call.
+   *
+   * <p>Concurrent calls already verify on as many threads as there are calls. A large call is also
+   * split across the common fork-join pool, with the caller's thread taking part, so that a single
+   * client sending big batches still has every core checking its signatures.
+   */
+  private List<Entry> checkAll(List<ExecutionReceipt> receipts) {
+    int n = receipts.size();
+    if (n < PARALLEL_CHECK_MIN_RECEIPTS) {
+      List<Entry> entries = new ArrayList<>(n);
+      for (int i = 0; i < n; i++) {
+        entries.add(check(i, receipts.get(i)));
+      }
+      return entries;
+    }
+    Object[] results = new Object[n];
+    IntStream.range(0, n)
+        .parallel()
+        .forEach(
+            i -> {
+              try {
+                results[i] = check(i, receipts.get(i));
+              } catch (MeshException e) {
+                results[i] = e;
+              }
+            });
+    List<Entry> entries = new ArrayList<>(n);
+    for (Object result : results) {
+      if (result instanceof MeshException refused) {
+        throw refused;
+      }
+      entries.add((Entry) result);
+    }
+    return entries;
+  }
+
+  /**
+   * Verifies one receipt on the caller's thread, so that the signature checks of concurrent calls
+   * run on every core while the appender only appends. The receipt is encoded once: its leaf bytes
+   * carry the signed bytes the signature was checked against, and name its CID and leaf hash.
+   */
   private Entry check(int position, ExecutionReceipt receipt) {
+    byte[] leaf;
     try {
-      ReceiptVerifier.verify(receipt);
+      leaf = verifier.verifiedLeaf(receipt);
     } catch (ReceiptException e) {
       throw MeshException.invalidArgument(
               "RECEIPT_INVALID",
@@ -273,8 +328,7 @@ public final class ReceiptLog implements AutoCloseable {
           .with("index", position)
           .with("executor_did", executor);
     }
-    byte[] leaf = ReceiptCodec.leafBytes(receipt);
-    return new Entry(receipt, ReceiptCodec.cid(receipt), leaf, MerkleHash.leaf(leaf));
+    return new Entry(receipt, Cid.of(leaf), leaf, MerkleHash.leaf(leaf));
   }
 
   private static Appended await(CompletableFuture<Appended> done) {
@@ -327,21 +381,15 @@ public final class ReceiptLog implements AutoCloseable {
     Frontier next = frontier.copy();
     Map<NodeId, byte[]> created = new HashMap<>();
     long now = clock.millis();
-    // Receipts this group already placed, so a receipt sent twice at once gets one index.
-    Map<String, Placement> placedNow = new HashMap<>();
+    // One query finds the receipts of the group that were anchored before (a retried call).
+    Map<String, Placement> placedNow = anchoredBefore(group);
     List<LeafRecord> fresh = new ArrayList<>();
     List<List<Placement>> placements = new ArrayList<>(group.size());
     for (AppendRequest request : group) {
       List<Placement> forRequest = new ArrayList<>(request.entries().size());
       for (Entry e : request.entries()) {
+        // Also finds a receipt this group already placed, so one sent twice at once gets one index.
         Placement p = placedNow.get(e.cid());
-        if (p == null) {
-          p =
-              store
-                  .findByCid(e.cid())
-                  .map(stored -> new Placement(stored.index(), stored.anchoredAt()))
-                  .orElse(null);
-        }
         if (p == null) {
           p = new Placement(next.size(), now);
           ExecutionReceipt r = e.receipt();
@@ -356,8 +404,8 @@ public final class ReceiptLog implements AutoCloseable {
                   e.leafHash(),
                   now));
           next.add(e.leafHash(), created);
+          placedNow.put(e.cid(), p);
         }
-        placedNow.put(e.cid(), p);
         forRequest.add(p);
       }
       placements.add(forRequest);
@@ -384,6 +432,21 @@ public final class ReceiptLog implements AutoCloseable {
     for (int i = 0; i < group.size(); i++) {
       group.get(i).done().complete(new Appended(placements.get(i), checkpoint, groupNodes));
     }
+  }
+
+  /** Where the group's receipts that are already in the log sit, by CID. */
+  private Map<String, Placement> anchoredBefore(List<AppendRequest> group) {
+    List<String> cids = new ArrayList<>();
+    for (AppendRequest request : group) {
+      for (Entry e : request.entries()) {
+        cids.add(e.cid());
+      }
+    }
+    Map<String, Placement> found = new HashMap<>();
+    store
+        .findByCids(cids)
+        .forEach((cid, leaf) -> found.put(cid, new Placement(leaf.index(), leaf.anchoredAt())));
+    return found;
   }
 
   /**

@@ -7,6 +7,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +23,9 @@ import java.util.Optional;
 abstract class JdbcLogStore implements LogStore {
   static final String LEAF_COLUMNS =
       "idx, cid, job_id, task_id, executor_did, leaf, leaf_hash, anchored_at";
+
+  /** CIDs bound in one lookup statement at most. */
+  private static final int CIDS_PER_QUERY = 500;
 
   private final Connection writer;
   private final Connection reader;
@@ -142,6 +146,31 @@ abstract class JdbcLogStore implements LogStore {
             "cannot look up a receipt by CID",
             p -> p.setString(1, cid));
     return found.stream().findFirst();
+  }
+
+  @Override
+  public Map<String, LeafRecord> findByCids(Collection<String> cids) {
+    List<String> all = List.copyOf(cids);
+    Map<String, LeafRecord> found = new HashMap<>();
+    // In slices, so a statement stays within every database's limit on bound parameters.
+    for (int from = 0; from < all.size(); from += CIDS_PER_QUERY) {
+      List<String> slice = all.subList(from, Math.min(all.size(), from + CIDS_PER_QUERY));
+      List<LeafRecord> rows =
+          leafQuery(
+              "SELECT "
+                  + LEAF_COLUMNS
+                  + " FROM leaves WHERE cid IN ("
+                  + String.join(", ", Collections.nCopies(slice.size(), "?"))
+                  + ")",
+              "cannot look up receipts by CID",
+              p -> {
+                for (int i = 0; i < slice.size(); i++) {
+                  p.setString(i + 1, slice.get(i));
+                }
+              });
+      rows.forEach(leaf -> found.put(leaf.cid(), leaf));
+    }
+    return found;
   }
 
   @Override

@@ -27,6 +27,12 @@ public interface LogStore extends AutoCloseable {
   /** The leaf of the receipt with this CID, if it was anchored. */
   Optional<LeafRecord> findByCid(String cid);
 
+  /**
+   * The leaves of those receipts among {@code cids} that were anchored, by CID, in as few reads as
+   * the database allows: the appender looks a whole group up at once.
+   */
+  Map<String, LeafRecord> findByCids(Collection<String> cids);
+
   /** Up to {@code limit} leaves of one job with an index above {@code afterIndex}, in log order. */
   List<LeafRecord> listByJob(String jobId, long afterIndex, int limit);
 

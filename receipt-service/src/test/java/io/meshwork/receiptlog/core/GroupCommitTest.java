@@ -165,6 +165,11 @@ class GroupCommitTest {
     }
 
     @Override
+    public java.util.Map<String, LeafRecord> findByCids(java.util.Collection<String> cids) {
+      return inner.findByCids(cids);
+    }
+
+    @Override
     public List<LeafRecord> listByJob(String jobId, long afterIndex, int limit) {
       return inner.listByJob(jobId, afterIndex, limit);
     }

@@ -10,6 +10,7 @@ import com.google.protobuf.ByteString;
 import io.meshwork.content.MerkleHash;
 import io.meshwork.content.MerkleProofs;
 import io.meshwork.content.ProofException;
+import io.meshwork.identity.DidKey;
 import io.meshwork.identity.Identity;
 import io.meshwork.mesh.v1.ExecutionReceipt;
 import io.meshwork.mesh.v1.ExecutionReceiptAvailableV1;
@@ -21,9 +22,11 @@ import io.meshwork.receiptlog.store.SqliteLogStore;
 import io.meshwork.receiptlog.testing.TestReceipts;
 import io.meshwork.runtime.ServiceMetrics;
 import io.meshwork.runtime.errors.MeshException;
+import java.math.BigInteger;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -166,6 +169,68 @@ class ReceiptLogTest {
     assertFalse(e.metadata().get("check").isEmpty());
     // All or nothing: the good receipt of the refused call was not appended either.
     assertEquals(0, log.treeSize());
+  }
+
+  @Test
+  void aLargeCallIsCheckedInParallelAndRefusesItsFirstBadReceipt() throws Exception {
+    // Enough receipts that the call's signatures are checked on several threads.
+    List<ExecutionReceipt> batch =
+        new ArrayList<>(
+            IntStream.range(0, 300).mapToObj(i -> receipt("job-p", "task-" + i)).toList());
+    List<ExecutionReceipt> refused = new ArrayList<>(batch);
+    refused.set(250, batch.get(250).toBuilder().setFuelUsed(1).build());
+    // An unknown executor's receipt, before a tampered field and a missing signature.
+    refused.set(170, TestReceipts.signed(stranger, "job-p", "task-170"));
+    refused.set(190, batch.get(190).toBuilder().setSignature(ByteString.EMPTY).build());
+
+    MeshException e = assertThrows(MeshException.class, () -> log.anchor(refused));
+
+    assertEquals("UNKNOWN_EXECUTOR", e.reason());
+    assertEquals("170", e.metadata().get("index"));
+    assertEquals(0, log.treeSize());
+
+    List<ExecutionReceiptAvailableV1> out = log.anchor(batch);
+    for (int i = 0; i < batch.size(); i += 37) {
+      assertEquals(i, out.get(i).getLogIndex());
+      assertAnnouncementVerifies(batch.get(i), out.get(i));
+    }
+  }
+
+  @Test
+  void refusesNonCanonicalSignaturesAndSmallOrderKeysEvenForAKnownKey() {
+    ExecutionReceipt good = receipt("job-1", "task-1");
+    log.anchor(List.of(good)); // the executor's key is now validated and remembered
+    // S + L, the group order added to the signature's scalar, verifies for a lax verifier.
+    byte[] sig = good.getSignature().toByteArray();
+    BigInteger order =
+        BigInteger.ONE.shiftLeft(252).add(new BigInteger("27742317777372353535851937790883648493"));
+    byte[] s = new byte[32];
+    for (int i = 0; i < 32; i++) {
+      s[i] = sig[63 - i];
+    }
+    byte[] sPlusL = new BigInteger(1, s).add(order).toByteArray();
+    Arrays.fill(sig, 32, 64, (byte) 0);
+    for (int i = 0; i < sPlusL.length; i++) {
+      sig[32 + i] = sPlusL[sPlusL.length - 1 - i];
+    }
+    ExecutionReceipt malleated = good.toBuilder().setSignature(ByteString.copyFrom(sig)).build();
+    MeshException e = assertThrows(MeshException.class, () -> log.anchor(List.of(malleated)));
+    assertEquals("signature", e.metadata().get("check"));
+
+    // The neutral point as key, R = the neutral point and S = 0: [S]B = R + [k]A for any message.
+    byte[] neutral = new byte[32];
+    neutral[0] = 1;
+    byte[] forgedSignature = new byte[64];
+    forgedSignature[0] = 1;
+    String smallOrderDid = DidKey.fromPublicKey(neutral);
+    ExecutionReceipt forged =
+        receipt("job-1", "task-3").toBuilder()
+            .setExecutorDid(smallOrderDid)
+            .setSignature(ByteString.copyFrom(forgedSignature))
+            .build();
+    e = assertThrows(MeshException.class, () -> log.anchor(List.of(forged)));
+    assertEquals("signature", e.metadata().get("check"));
+    assertEquals(1, log.treeSize());
   }
 
   @Test

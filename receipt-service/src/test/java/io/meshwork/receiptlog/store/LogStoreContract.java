@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -62,6 +63,30 @@ abstract class LogStoreContract {
       assertEquals("note 2", store.checkpoint(2).orElseThrow().note());
       assertTrue(store.checkpoint(1).isEmpty());
       assertEquals(3, store.checkpoints().size());
+    }
+  }
+
+  @Test
+  void findsManyReceiptsByCidAtOnce() {
+    try (LogStore store = open()) {
+      List<LeafRecord> leaves = new ArrayList<>();
+      for (int i = 0; i < 1_200; i++) {
+        leaves.add(leaf(i, "c" + i, "j"));
+      }
+      store.append(leaves, Map.of(), checkpoint(leaves.size()));
+      // More CIDs than one statement binds, a CID twice, and CIDs the log does not hold.
+      List<String> wanted = new ArrayList<>();
+      for (int i = 0; i < 1_300; i += 2) {
+        wanted.add("c" + i);
+      }
+      wanted.add("c4");
+      wanted.add("nope");
+      Map<String, LeafRecord> found = store.findByCids(wanted);
+      assertEquals(600, found.size());
+      assertEquals(1_198, found.get("c1198").index());
+      assertEquals(42, found.get("c4").anchoredAt());
+      assertTrue(!found.containsKey("c1") && !found.containsKey("c1200"));
+      assertEquals(Map.of(), store.findByCids(List.of()));
     }
   }
 

@@ -1,0 +1,367 @@
+package io.meshwork.dist;
+
+import io.meshwork.client.cli.MeshCli;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code meshwork bench}: a load generator for the whole mesh. It starts the development mesh in a
+ * temporary folder (or drives one already running), then runs many small word-count jobs from
+ * concurrent clients and reports jobs and verified, paid and anchored tasks per second and the
+ * latency from submit to result, beside references measured in the same run.
+ */
+@Command(
+    name = "bench",
+    description =
+        "Load the whole mesh with many small jobs; report jobs/s, tasks/s and latency"
+            + " percentiles against references measured in the same run.")
+final class BenchCommand implements Callable<Integer> {
+  /** The chunks per job of the default multi-chunk scenario. */
+  static final int DEFAULT_MULTI_CHUNKS = 16;
+
+  @Option(
+      names = "--target",
+      description =
+          "Orchestrator (host:port) of a running mesh to drive; by default a development mesh"
+              + " is started here in a temporary folder.")
+  String target;
+
+  @Option(
+      names = "--ledger-target",
+      description = "Ledger of the running mesh (default: the --target port + 1).")
+  String ledgerTarget;
+
+  @Option(
+      names = "--executors",
+      description = "Executors of the mesh started here (default: ${DEFAULT-VALUE}).")
+  int executors = 2;
+
+  @Option(
+      names = "--port-base",
+      description = "Orchestrator port of the mesh started here (default: free ports).")
+  int portBase = 0;
+
+  @Option(
+      names = "--seconds",
+      description = "Measured seconds per scenario (default: ${DEFAULT-VALUE}).")
+  double seconds = 10;
+
+  @Option(
+      names = "--warmup-seconds",
+      description = "Warm-up seconds per scenario, not measured (default: ${DEFAULT-VALUE}).")
+  double warmupSeconds = 3;
+
+  @Option(
+      names = "--clients",
+      description = "Concurrent clients, each with one job in flight (default: ${DEFAULT-VALUE}).")
+  int clients = 8;
+
+  @Option(
+      names = "--chunks",
+      description =
+          "Chunks (tasks before the merge) per job; by default two scenarios run: 1 and "
+              + DEFAULT_MULTI_CHUNKS
+              + ".")
+  Integer chunks;
+
+  // The global --json of the meshwork command prints the figures as one JSON object on stdout;
+  // progress then goes to stderr.
+  @Spec CommandSpec spec;
+
+  /** Figures of the last run, for the smoke test. */
+  MeshBench.Reference lastReference;
+
+  List<MeshBench.Figures> lastFigures = List.of();
+
+  private PrintWriter out;
+  private PrintWriter err;
+
+  @Override
+  public Integer call() throws Exception {
+    out = spec.commandLine().getOut();
+    err = spec.commandLine().getErr();
+    boolean json = MeshCli.from(spec).json();
+    if (seconds <= 0 || warmupSeconds < 0 || clients < 1 || executors < 1) {
+      err.println("bench: --seconds and --clients and --executors must be positive");
+      return 2;
+    }
+    if (chunks != null && chunks < 1) {
+      err.println("bench: --chunks must be at least 1");
+      return 2;
+    }
+    PrintWriter progress = json ? err : out;
+    DevMesh mesh = null;
+    Path dataDir = null;
+    MeshBench.Target where;
+    try {
+      if (target == null) {
+        dataDir = Files.createTempDirectory("meshwork-bench");
+        int base = portBase != 0 ? portBase : freePortBlock(3 + executors);
+        // A large grant so that no run is cut short by the clients' mana.
+        mesh = DevMesh.start(dataDir, base, executors, Map.of("ledger.dev-grant", "1000000000000"));
+        where = new MeshBench.Target("127.0.0.1:" + base, "127.0.0.1:" + (base + 1));
+        progress.printf(
+            "Started the development mesh in %s: orchestrator 127.0.0.1:%d, %d executors%n",
+            dataDir, base, executors);
+      } else {
+        where = new MeshBench.Target(target, ledgerTarget != null ? ledgerTarget : next(target));
+        progress.println("Driving the mesh at " + target);
+      }
+      MeshBench bench = new MeshBench(where, wordCountModule());
+      // A quarter of the measured time, at most a second, is plenty for the references.
+      MeshBench.Reference reference =
+          bench.reference(Duration.ofMillis((long) Math.min(1000, seconds * 250)));
+      progress.printf(
+          Locale.ROOT,
+          "Reference: gRPC health check round trip p50 %.3f ms; direct execute of one line"
+              + " (ChicoryEngine, one thread) p50 %.3f ms, %,.0f calls/s%n",
+          reference.healthP50Millis(),
+          reference.engineP50Millis(),
+          reference.engineCallsPerSecond());
+      List<MeshBench.Load> loads = new ArrayList<>();
+      Duration warmup = Duration.ofMillis((long) (warmupSeconds * 1000));
+      Duration measured = Duration.ofMillis((long) (seconds * 1000));
+      if (chunks == null) {
+        loads.add(new MeshBench.Load("one-chunk", 1, clients, warmup, measured));
+        loads.add(
+            new MeshBench.Load("multi-chunk", DEFAULT_MULTI_CHUNKS, clients, warmup, measured));
+      } else {
+        String name = chunks == 1 ? "one-chunk" : "multi-chunk";
+        loads.add(new MeshBench.Load(name, chunks, clients, warmup, measured));
+      }
+      List<MeshBench.Figures> figures = new ArrayList<>();
+      for (MeshBench.Load load : loads) {
+        progress.printf(
+            "%s: jobs of %d chunk(s) + merge, %d clients, %.1f s warm-up, %.1f s measured%n",
+            load.name(), load.chunks(), load.clients(), warmupSeconds, seconds);
+        figures.add(
+            bench.run(
+                load,
+                line -> {
+                  progress.println(line);
+                  progress.flush();
+                }));
+      }
+      lastReference = reference;
+      lastFigures = List.copyOf(figures);
+      if (json) {
+        out.println(json(reference, figures, target == null, where));
+      } else {
+        printTable(reference, figures);
+      }
+      long failed = figures.stream().mapToLong(MeshBench.Figures::jobsFailed).sum();
+      out.flush();
+      return failed == 0 ? 0 : 1;
+    } finally {
+      if (mesh != null) {
+        mesh.close();
+      }
+      if (dataDir != null) {
+        deleteTree(dataDir);
+      }
+    }
+  }
+
+  private void printTable(MeshBench.Reference ref, List<MeshBench.Figures> figures) {
+    out.println();
+    out.printf(
+        "%-12s %6s %8s %8s %9s %8s %8s %8s %8s %7s %11s %9s %6s %12s%n",
+        "scenario",
+        "chunks",
+        "jobs",
+        "jobs/s",
+        "tasks/s",
+        "p50 ms",
+        "p90 ms",
+        "p99 ms",
+        "max ms",
+        "failed",
+        "p50/health",
+        "cpu/task",
+        "cores",
+        "tasks/direct");
+    for (MeshBench.Figures f : figures) {
+      out.printf(
+          Locale.ROOT,
+          "%-12s %6d %8d %8.1f %9.1f %8.2f %8.2f %8.2f %8.2f %7d %10.1fx %6.2f ms %6.2f %11.3fx%n",
+          f.name(),
+          f.chunks(),
+          f.jobs(),
+          f.jobsPerSecond(),
+          f.tasksPerSecond(),
+          f.p50Millis(),
+          f.p90Millis(),
+          f.p99Millis(),
+          f.maxMillis(),
+          f.jobsFailed(),
+          ratio(f.p50Millis(), ref.healthP50Millis()),
+          f.cpuMillisPerTask(),
+          f.cpuCores(),
+          ratio(f.tasksPerSecond(), ref.engineCallsPerSecond()));
+    }
+    out.println(
+        "tasks are verified, paid and anchored (one receipt per chunk plus the merge's);"
+            + " p50/health: the job's median latency over a gRPC health check's;"
+            + " cpu/task and cores: this process's CPU time per task and in use (the whole mesh"
+            + " when it runs here); tasks/direct: tasks/s over direct execute calls/s on one"
+            + " thread.");
+    for (MeshBench.Figures f : figures) {
+      if (f.jobsFailed() > 0) {
+        out.printf(
+            "%s: %d of %d jobs failed; the first: %s%n",
+            f.name(), f.jobsFailed(), f.jobsRun(), f.firstFailure());
+      }
+    }
+  }
+
+  private static String json(
+      MeshBench.Reference ref,
+      List<MeshBench.Figures> figures,
+      boolean startedHere,
+      MeshBench.Target where) {
+    StringBuilder s = new StringBuilder();
+    s.append("{\"mesh\":{\"orchestrator\":\"")
+        .append(where.orchestrator())
+        .append("\",\"started_here\":")
+        .append(startedHere)
+        .append("},\"reference\":{")
+        .append(field("health_rtt_p50_ms", ref.healthP50Millis()))
+        .append(',')
+        .append(field("health_rtt_mean_ms", ref.healthMeanMillis()))
+        .append(',')
+        .append(field("direct_execute_p50_ms", ref.engineP50Millis()))
+        .append(',')
+        .append(field("direct_execute_calls_per_s", ref.engineCallsPerSecond()))
+        .append("},\"scenarios\":[");
+    for (int i = 0; i < figures.size(); i++) {
+      MeshBench.Figures f = figures.get(i);
+      if (i > 0) {
+        s.append(',');
+      }
+      s.append("{\"name\":\"")
+          .append(f.name())
+          .append("\",\"chunks\":")
+          .append(f.chunks())
+          .append(",\"clients\":")
+          .append(f.clients())
+          .append(',')
+          .append(field("seconds", f.seconds()))
+          .append(",\"jobs\":")
+          .append(f.jobs())
+          .append(",\"tasks\":")
+          .append(f.tasks())
+          .append(',')
+          .append(field("jobs_per_s", f.jobsPerSecond()))
+          .append(',')
+          .append(field("tasks_per_s", f.tasksPerSecond()))
+          .append(",\"latency_ms\":{")
+          .append(field("p50", f.p50Millis()))
+          .append(',')
+          .append(field("p90", f.p90Millis()))
+          .append(',')
+          .append(field("p99", f.p99Millis()))
+          .append(',')
+          .append(field("max", f.maxMillis()))
+          .append("},")
+          .append(field("process_cpu_cores", f.cpuCores()))
+          .append(',')
+          .append(field("process_cpu_ms_per_task", f.cpuMillisPerTask()))
+          .append(',')
+          .append(field("p50_over_health_rtt", ratio(f.p50Millis(), ref.healthP50Millis())))
+          .append(',')
+          .append(
+              field(
+                  "tasks_per_s_over_direct_calls_per_s",
+                  ratio(f.tasksPerSecond(), ref.engineCallsPerSecond())))
+          .append(",\"jobs_run\":")
+          .append(f.jobsRun())
+          .append(",\"jobs_failed\":")
+          .append(f.jobsFailed())
+          .append(",\"first_failure\":\"")
+          .append(f.firstFailure().replace("\\", "\\\\").replace("\"", "\\\"").replace('\n', ' '))
+          .append("\"}");
+    }
+    return s.append("]}").toString();
+  }
+
+  private static String field(String name, double value) {
+    return "\"" + name + "\":" + String.format(Locale.ROOT, "%.4f", value);
+  }
+
+  private static double ratio(double a, double b) {
+    return b == 0 ? 0 : a / b;
+  }
+
+  /** host:port+1, where the development mesh puts the ledger beside the orchestrator. */
+  private static String next(String hostPort) {
+    int colon = hostPort.lastIndexOf(':');
+    if (colon < 0) {
+      throw new IllegalArgumentException("--target takes host:port, got " + hostPort);
+    }
+    int port = Integer.parseInt(hostPort.substring(colon + 1));
+    return hostPort.substring(0, colon + 1) + (port + 1);
+  }
+
+  private static byte[] wordCountModule() throws IOException {
+    try (InputStream in = BenchCommand.class.getResourceAsStream("/examples/wordcount.wasm")) {
+      if (in == null) {
+        throw new IOException("the word-count module is missing from the launcher's resources");
+      }
+      return in.readAllBytes();
+    }
+  }
+
+  /** A base port with {@code count} free consecutive ports, and their admin ports 1000 above. */
+  private static int freePortBlock(int count) {
+    for (int attempt = 0; attempt < 50; attempt++) {
+      int base;
+      try (ServerSocket s = new ServerSocket(0)) {
+        base = s.getLocalPort();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      if (base + 1000 + count < 65_000 && free(base, count) && free(base + 1000, count)) {
+        return base;
+      }
+    }
+    throw new IllegalStateException("no block of " + count + " free ports found");
+  }
+
+  private static boolean free(int from, int count) {
+    for (int p = from; p < from + count; p++) {
+      try (ServerSocket s = new ServerSocket(p)) {
+        s.setReuseAddress(true);
+      } catch (IOException taken) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static void deleteTree(Path dir) {
+    try (Stream<Path> files = Files.walk(dir)) {
+      for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException e) {
+      System.err.println("bench: could not delete " + dir + ": " + e.getMessage());
+    }
+  }
+}

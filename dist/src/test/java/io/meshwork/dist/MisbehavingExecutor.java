@@ -1,0 +1,200 @@
+package io.meshwork.dist;
+
+import io.meshwork.compute.v1.ComputeTaskResult;
+import io.meshwork.executor.ExecutorNode;
+import io.meshwork.executor.sandbox.CallOutcome;
+import io.meshwork.executor.sandbox.CompiledModule;
+import io.meshwork.executor.sandbox.FailureKind;
+import io.meshwork.executor.sandbox.SandboxException;
+import io.meshwork.executor.sandbox.SandboxLimits;
+import io.meshwork.executor.sandbox.WasmEngine;
+import io.meshwork.executor.v1.AnnounceResponse;
+import io.meshwork.executor.work.OrchestratorLink;
+import io.meshwork.runtime.ServiceHost;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.function.UnaryOperator;
+
+/**
+ * The real executor with one thing altered, for integration tests of how the orchestrator copes
+ * with executors that misbehave. Run as its own process: {@code MisbehavingExecutor BEHAVIOURS
+ * [--set key=value ...]}, BEHAVIOURS a comma-separated list of:
+ *
+ * <ul>
+ *   <li>{@code honest}: nothing altered;
+ *   <li>{@code liar}: every {@code execute} result is wrong, and the receipt is honestly signed
+ *       over the wrong bytes, so only comparison with another executor's run can catch it;
+ *   <li>{@code cheap}: bids 1 mana, so that a price-driven policy picks it;
+ *   <li>{@code overcharger}: bids 100 times its price and claims a million mana in its results;
+ *   <li>{@code staller}: accepts tasks and never finishes them;
+ *   <li>{@code crasher}: the process dies (halt, as {@code kill -9} would) when it starts a task;
+ *   <li>{@code slow}: waits 1.5 s before each call (a machine much slower than its peers).
+ * </ul>
+ *
+ * <p>Everything else is the shipped executor: its sandbox, receipts, signatures and protocol.
+ */
+public final class MisbehavingExecutor {
+  private MisbehavingExecutor() {}
+
+  /** Starts the altered executor and serves until the process is stopped. */
+  public static void main(String[] args) {
+    Set<String> behaviours = Set.copyOf(Arrays.asList(args[0].split(",")));
+    String[] rest = Arrays.copyOfRange(args, 1, args.length);
+    ServiceHost.main("executor", rest, ctx -> ExecutorNode.create(ctx, alterations(behaviours)));
+  }
+
+  static ExecutorNode.Alterations alterations(Set<String> behaviours) {
+    UnaryOperator<WasmEngine> engine = e -> e;
+    if (behaviours.contains("liar")) {
+      engine = engine.andThen(Liar::new)::apply;
+    }
+    if (behaviours.contains("staller")) {
+      engine = engine.andThen(Staller::new)::apply;
+    }
+    if (behaviours.contains("crasher")) {
+      engine = engine.andThen(Crasher::new)::apply;
+    }
+    if (behaviours.contains("slow")) {
+      engine = engine.andThen(Slow::new)::apply;
+    }
+    UnaryOperator<AnnounceResponse> answers = a -> a;
+    if (behaviours.contains("cheap")) {
+      answers = withPrice(answers, p -> 1);
+    }
+    if (behaviours.contains("overcharger")) {
+      answers = withPrice(answers, p -> p * 100);
+    }
+    UnaryOperator<OrchestratorLink> link = l -> l;
+    if (behaviours.contains("overcharger")) {
+      link = Overcharging::new;
+    }
+    return new ExecutorNode.Alterations(engine, link, answers);
+  }
+
+  private static UnaryOperator<AnnounceResponse> withPrice(
+      UnaryOperator<AnnounceResponse> before, java.util.function.LongUnaryOperator price) {
+    return a -> {
+      AnnounceResponse r = before.apply(a);
+      if (!r.hasBid()) {
+        return r;
+      }
+      return r.toBuilder()
+          .setBid(r.getBid().toBuilder().setPrice(price.applyAsLong(r.getBid().getPrice())))
+          .build();
+    };
+  }
+
+  /** Delegates everything to the real engine. */
+  private abstract static class Altered implements WasmEngine {
+    final WasmEngine real;
+
+    Altered(WasmEngine real) {
+      this.real = real;
+    }
+
+    @Override
+    public CompiledModule compile(byte[] wasm) throws SandboxException {
+      return real.compile(wasm);
+    }
+
+    @Override
+    public CallOutcome call(CompiledModule module, String export, byte[] input, SandboxLimits l)
+        throws SandboxException {
+      return real.call(module, export, input, l);
+    }
+
+    @Override
+    public String engineName() {
+      return real.engineName();
+    }
+
+    @Override
+    public String engineVersion() {
+      return real.engineVersion();
+    }
+  }
+
+  private static final class Liar extends Altered {
+    Liar(WasmEngine real) {
+      super(real);
+    }
+
+    @Override
+    public CallOutcome call(CompiledModule module, String export, byte[] input, SandboxLimits l)
+        throws SandboxException {
+      CallOutcome honest = real.call(module, export, input, l);
+      if (!export.equals("execute")) {
+        return honest;
+      }
+      byte[] lie =
+          (new String(honest.output(), StandardCharsets.UTF_8) + "7")
+              .getBytes(StandardCharsets.UTF_8);
+      return new CallOutcome(lie, honest.log(), honest.fuelUsed(), honest.elapsed());
+    }
+  }
+
+  private static final class Staller extends Altered {
+    Staller(WasmEngine real) {
+      super(real);
+    }
+
+    @Override
+    public CallOutcome call(CompiledModule module, String export, byte[] input, SandboxLimits l)
+        throws SandboxException {
+      try {
+        Thread.sleep(Long.MAX_VALUE);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      throw new SandboxException(FailureKind.CANCELLED, "stalled until cancelled", null);
+    }
+  }
+
+  private static final class Crasher extends Altered {
+    Crasher(WasmEngine real) {
+      super(real);
+    }
+
+    @Override
+    public CallOutcome call(CompiledModule module, String export, byte[] input, SandboxLimits l) {
+      Runtime.getRuntime().halt(137);
+      throw new IllegalStateException("unreachable");
+    }
+  }
+
+  private static final class Slow extends Altered {
+    Slow(WasmEngine real) {
+      super(real);
+    }
+
+    @Override
+    public CallOutcome call(CompiledModule module, String export, byte[] input, SandboxLimits l)
+        throws SandboxException {
+      try {
+        Thread.sleep(1_500);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new SandboxException(FailureKind.CANCELLED, "cancelled", null);
+      }
+      return real.call(module, export, input, l);
+    }
+  }
+
+  private record Overcharging(OrchestratorLink real) implements OrchestratorLink {
+    @Override
+    public boolean deliver(String endpoint, ComputeTaskResult result) {
+      return real.deliver(endpoint, result.toBuilder().setPrice(1_000_000).build());
+    }
+
+    @Override
+    public byte[] fetchModule(String endpoint, String moduleCid) {
+      return real.fetchModule(endpoint, moduleCid);
+    }
+  }
+
+  /** The behaviours known here. */
+  static final List<String> BEHAVIOURS =
+      List.of("honest", "liar", "cheap", "overcharger", "staller", "crasher", "slow");
+}

@@ -1,0 +1,159 @@
+package io.meshwork.dist;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.meshwork.client.JobRequest;
+import io.meshwork.client.JobResult;
+import io.meshwork.client.MeshClient;
+import io.meshwork.client.SplitStrategy;
+import io.meshwork.compute.v1.ComputeJobStatus;
+import io.meshwork.compute.v1.ReceiptRef;
+import io.meshwork.identity.Identity;
+import io.meshwork.ledger.v1.EntryKind;
+import io.meshwork.ledger.v1.HistoryEntry;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 6, must-show 4: the orchestrator killed with SIGKILL in the middle of a multi-chunk job and
+ * started again on its data resumes the job from its journal and completes it with the right
+ * result, and the ledger shows every task paid exactly once.
+ */
+class OrchestratorCrashTest {
+  private static final int EXECUTORS = 3;
+  private static final long BUDGET = 1_000;
+
+  @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+  Path dataDir;
+
+  @Test
+  void aKilledOrchestratorResumesTheJobAndPaysEachTaskOnce() throws Exception {
+    try (MeshProcesses mesh =
+        new MeshProcesses(
+            dataDir, List.of("slow", "slow", "slow"), MeshProcesses.tolerantTimings())) {
+      Identity user = Identity.generate();
+      Identity reader = mesh.identity("orchestrator");
+      byte[] text = DemoCorpus.generate(36_000, 17);
+      long before;
+      long[] executorsBefore = new long[EXECUTORS + 1];
+      String jobId;
+      int settledAtKill;
+      try (MeshClient client = mesh.client(user)) {
+        before = client.balance().getBalance();
+        for (int n = 1; n <= EXECUTORS; n++) {
+          executorsBefore[n] = MeshFixtures.balance(mesh.ledgerPort(), reader, mesh.executorDid(n));
+        }
+        jobId =
+            client.submit(
+                JobRequest.newBuilder()
+                    .wasmModule(MeshFixtures.wordCount())
+                    .input(text)
+                    .splitStrategy(SplitStrategy.LINES)
+                    .maxChunkSize(1_000)
+                    .manaBudget(BUDGET)
+                    .timeoutSecs(300)
+                    .build());
+        ComputeJobStatus running = CancelMidJobTest.awaitChunks(client, jobId, 6);
+        assertTrue(running.getTotalChunks() >= 30, "a multi-chunk job: " + running);
+        mesh.killOrchestrator();
+        settledAtKill = running.getCompletedChunks();
+      }
+
+      mesh.startOrchestrator();
+      mesh.awaitOrchestrator();
+      try (MeshClient client = mesh.client(user)) {
+        JobResult result = client.result(jobId, Duration.ofSeconds(120));
+        ComputeJobStatus status = result.status();
+        assertTrue(result.success(), result.error() + " (logs in " + dataDir + ")");
+        assertEquals(
+            Long.toString(DemoCorpus.countWords(text)),
+            new String(result.bytes(), StandardCharsets.US_ASCII));
+        assertTrue(
+            settledAtKill < status.getTotalChunks(),
+            "killed mid-job: " + settledAtKill + "/" + status.getTotalChunks());
+        assertTrue(
+            Files.readString(mesh.log("orchestrator")).contains("resuming job " + jobId),
+            "the restarted orchestrator resumed the job from its journal");
+
+        // Every chunk (and the merge) has one receipt and one payment.
+        List<ReceiptRef> receipts = result.receipts();
+        Map<String, Long> receiptsPerTask =
+            receipts.stream()
+                .collect(Collectors.groupingBy(ReceiptRef::getTaskId, Collectors.counting()));
+        receiptsPerTask.forEach((task, n) -> assertEquals(1L, n, task + " has one receipt"));
+        long chunkTasks =
+            receiptsPerTask.keySet().stream().filter(t -> !t.endsWith(":merge")).count();
+        assertEquals(status.getTotalChunks(), chunkTasks, "every chunk settled");
+        long paid = receipts.stream().mapToLong(ReceiptRef::getPrice).sum();
+        Map<String, Long> priceByTask =
+            receipts.stream()
+                .collect(Collectors.toMap(ReceiptRef::getTaskId, ReceiptRef::getPrice));
+
+        // The ledger's own record: one post per task, for the receipt's price, under the pay
+        // request id the orchestrator replays after a restart.
+        List<HistoryEntry> history = client.history(Optional.of(jobId), 1_000);
+        List<HistoryEntry> posts =
+            history.stream().filter(e -> e.getKind() == EntryKind.ENTRY_KIND_POST).toList();
+        Map<String, Long> postsPerTask =
+            posts.stream()
+                .collect(Collectors.groupingBy(HistoryEntry::getTaskId, Collectors.counting()));
+        assertEquals(
+            receiptsPerTask.keySet(), postsPerTask.keySet(), "the ledger paid the settled tasks");
+        postsPerTask.forEach(
+            (task, n) -> assertEquals(1L, n, task + " was paid " + n + " times: " + history));
+        for (HistoryEntry post : posts) {
+          assertEquals(-priceByTask.get(post.getTaskId()), post.getBalanceDelta(), post.toString());
+          assertEquals("pay:" + post.getTaskId(), post.getRequestId(), post.toString());
+        }
+        Map<EntryKind, Long> kinds =
+            history.stream()
+                .collect(Collectors.groupingBy(HistoryEntry::getKind, Collectors.counting()));
+        assertEquals(
+            Set.of(
+                EntryKind.ENTRY_KIND_HOLD, EntryKind.ENTRY_KIND_POST, EntryKind.ENTRY_KIND_RELEASE),
+            kinds.keySet(),
+            "one hold, the posts, one release: " + kinds);
+        assertEquals(1L, kinds.get(EntryKind.ENTRY_KIND_HOLD));
+        assertEquals(1L, kinds.get(EntryKind.ENTRY_KIND_RELEASE));
+
+        // And the balances agree: the submitter's loss is the executors' gain.
+        assertEquals(paid, status.getManaSpent());
+        assertEquals(BUDGET, status.getManaSpent() + status.getManaRefunded());
+        assertEquals(before - paid, client.balance().getBalance());
+        assertEquals(0, client.balance().getHeld(), "nothing stays held");
+        long gained = 0;
+        for (int n = 1; n <= EXECUTORS; n++) {
+          gained +=
+              MeshFixtures.balance(mesh.ledgerPort(), reader, mesh.executorDid(n))
+                  - executorsBefore[n];
+        }
+        assertEquals(paid, gained, "the executors gained exactly what the submitter paid");
+        System.out.println(
+            "orchestrator crash: killed with "
+                + settledAtKill
+                + " of "
+                + status.getTotalChunks()
+                + " chunks settled; resumed and completed; "
+                + posts.size()
+                + " posts for "
+                + receiptsPerTask.size()
+                + " tasks, "
+                + paid
+                + " mana paid, "
+                + status.getManaRefunded()
+                + " returned");
+      }
+    }
+  }
+}

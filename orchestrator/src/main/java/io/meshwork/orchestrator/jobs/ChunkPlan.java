@@ -1,0 +1,94 @@
+package io.meshwork.orchestrator.jobs;
+
+import io.meshwork.runtime.config.Settings;
+import java.util.Locale;
+import java.util.OptionalDouble;
+
+/**
+ * How big a job's chunks should be, from its complexity score:
+ *
+ * <pre>
+ *   score = data_size x operation_weight / available_capacity
+ * </pre>
+ *
+ * <p>{@code data_size} is the input in bytes. {@code operation_weight} is the manifest's hint
+ * ({@code complexity.operation_weight}) when given, else what this module was measured to need: its
+ * fuel per input byte in earlier chunks here, over {@code orchestrator.scan-fuel-per-byte} (the
+ * fuel per byte of a plain scan, 10), else 1. {@code available_capacity} is the free task slots of
+ * the executors that answer now (at least 1). The score is thus weighted bytes per free slot.
+ *
+ * <p>At or below {@code orchestrator.split-threshold} (1 MiB) the job is small: it runs as one
+ * task, unless its input is larger than its {@code max_chunk_size}. Above it, the work is cut so
+ * that every free slot gets a share and no share weighs more than the threshold: {@code chunks =
+ * max(available_capacity, ceil(data_size x weight / threshold))}, and the chunk size is {@code
+ * data_size / chunks}, kept within {@code min_chunk_size} and {@code max_chunk_size}.
+ */
+final class ChunkPlan {
+  /**
+   * The plan.
+   *
+   * @param targetChunkBytes the largest chunk to cut
+   */
+  record Plan(
+      double weight,
+      String weightSource,
+      int freeSlots,
+      double score,
+      double threshold,
+      long targetChunkBytes) {
+    String describe(long dataSize) {
+      return String.format(
+          Locale.ROOT,
+          "score %.0f = %d bytes x weight %.2f (%s) / %d free slots; threshold %.0f; chunks of"
+              + " at most %d bytes",
+          score,
+          dataSize,
+          weight,
+          weightSource,
+          freeSlots,
+          threshold,
+          targetChunkBytes);
+    }
+  }
+
+  private ChunkPlan() {}
+
+  static Plan plan(
+      long dataSize,
+      double hintedWeight,
+      OptionalDouble measuredFuelPerByte,
+      int freeSlots,
+      long minChunk,
+      long maxChunk,
+      Settings settings) {
+    double weight;
+    String source;
+    if (hintedWeight > 0) {
+      weight = hintedWeight;
+      source = "the manifest's hint";
+    } else if (measuredFuelPerByte.isPresent()) {
+      weight =
+          Math.max(
+              1e-3,
+              measuredFuelPerByte.getAsDouble()
+                  / settings.decimal("orchestrator.scan-fuel-per-byte", 10.0));
+      source = "measured fuel per byte";
+    } else {
+      weight = 1.0;
+      source = "default";
+    }
+    int slots = Math.max(1, freeSlots);
+    double threshold = settings.decimal("orchestrator.split-threshold", 1 << 20);
+    double weighted = dataSize * weight;
+    double score = weighted / slots;
+    long target;
+    if (score <= threshold) {
+      target = maxChunk;
+    } else {
+      long chunks = Math.max(slots, (long) Math.ceil(weighted / threshold));
+      target = Math.max(1, (long) Math.ceil((double) dataSize / chunks));
+      target = Math.min(maxChunk, Math.max(Math.max(1, minChunk), target));
+    }
+    return new Plan(weight, source, slots, score, threshold, target);
+  }
+}

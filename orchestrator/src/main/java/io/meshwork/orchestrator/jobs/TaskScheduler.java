@@ -1,0 +1,103 @@
+package io.meshwork.orchestrator.jobs;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Admits tasks to run, at most {@code slots} at once across every job, in priority order.
+ *
+ * <p>A waiting task's rank is its job's priority plus one level for every {@code agingMillis} it
+ * has waited, so a {@code critical} task submitted behind a queue of {@code low} ones starts first,
+ * and a {@code low} task still starts after at most three aging periods behind a stream of {@code
+ * critical} work. Among equal ranks the task that came first goes first.
+ */
+public final class TaskScheduler {
+  private final int slots;
+  private final long agingMillis;
+  private final Clock clock;
+  private final List<Waiter> waiting = new ArrayList<>();
+  private int running;
+  private long sequence;
+
+  private static final class Waiter {
+    final Priority priority;
+    final long since;
+    final long seq;
+    boolean admitted;
+
+    Waiter(Priority priority, long since, long seq) {
+      this.priority = priority;
+      this.since = since;
+      this.seq = seq;
+    }
+  }
+
+  /** A scheduler with {@code slots} places. */
+  public TaskScheduler(int slots, long agingMillis, Clock clock) {
+    if (slots < 1) {
+      throw new IllegalArgumentException("slots must be at least 1, got " + slots);
+    }
+    this.slots = slots;
+    this.agingMillis = Math.max(1, agingMillis);
+    this.clock = clock;
+  }
+
+  /** Blocks until a task of {@code priority} may run; pair with {@link #release()}. */
+  public synchronized void acquire(Priority priority) throws InterruptedException {
+    Waiter me = new Waiter(priority, clock.millis(), sequence++);
+    waiting.add(me);
+    try {
+      admitWhatFits();
+      while (!me.admitted) {
+        // Aging changes ranks over time, so re-rank at least once per aging period.
+        wait(agingMillis);
+        admitWhatFits();
+      }
+    } catch (InterruptedException e) {
+      if (me.admitted) {
+        release();
+      } else {
+        waiting.remove(me);
+      }
+      throw e;
+    }
+  }
+
+  /** Frees the place of a task that has ended. */
+  public synchronized void release() {
+    running--;
+    admitWhatFits();
+  }
+
+  /** Tasks waiting for a place. */
+  public synchronized int waitingCount() {
+    return waiting.size();
+  }
+
+  private void admitWhatFits() {
+    boolean admittedAny = false;
+    while (running < slots && !waiting.isEmpty()) {
+      Waiter best = null;
+      long now = clock.millis();
+      for (Waiter w : waiting) {
+        if (best == null
+            || rank(w, now) > rank(best, now)
+            || (rank(w, now) == rank(best, now) && w.seq < best.seq)) {
+          best = w;
+        }
+      }
+      waiting.remove(best);
+      best.admitted = true;
+      running++;
+      admittedAny = true;
+    }
+    if (admittedAny) {
+      notifyAll();
+    }
+  }
+
+  private long rank(Waiter w, long now) {
+    return w.priority.ordinal() + (now - w.since) / agingMillis;
+  }
+}

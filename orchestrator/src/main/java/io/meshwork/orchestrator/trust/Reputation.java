@@ -1,0 +1,119 @@
+package io.meshwork.orchestrator.trust;
+
+import io.meshwork.orchestrator.store.ExecutorRecord;
+import io.meshwork.orchestrator.store.JobStore;
+import io.meshwork.runtime.config.Settings;
+import java.time.Clock;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.logging.Logger;
+
+/**
+ * Executors' reputations, from what this orchestrator verified and nothing else: a result confirmed
+ * by another executor's independent run raises it, a result shown wrong lowers it hard, a lost
+ * assignment (crash, stall, error) lowers it a little. Kept in the job journal, so it survives
+ * restarts.
+ *
+ * <p>The score is a smoothed success ratio, {@code (verified + 1) / (verified + 2 + caught_weight x
+ * caught + failure_weight x failed)}: a newcomer starts at 0.5, every confirmed result moves it
+ * toward 1, and with the default weights two wrong results take a newcomer from 0.5 to 0.17, below
+ * the default exclusion threshold of 0.2. Settings: {@code orchestrator.reputation.exclude-below}
+ * (0.2), {@code orchestrator.reputation.caught-weight} (2), {@code
+ * orchestrator.reputation.failure-weight} (0.5), and for sampling {@code orchestrator.sample.rate}
+ * (0.1) and {@code orchestrator.sample.record-halving} (20).
+ */
+public final class Reputation {
+  private static final Logger LOG = Logger.getLogger(Reputation.class.getName());
+
+  private final JobStore store;
+  private final Clock clock;
+  private final double excludeBelow;
+  private final double caughtWeight;
+  private final double failureWeight;
+  private final double sampleRate;
+  private final double recordHalving;
+  private final Map<String, ExecutorRecord> records = new ConcurrentHashMap<>();
+
+  /** Reputations kept in {@code store}. */
+  public Reputation(JobStore store, Settings settings, Clock clock) {
+    this.store = store;
+    this.clock = clock;
+    this.excludeBelow = settings.decimal("orchestrator.reputation.exclude-below", 0.2);
+    this.caughtWeight = settings.decimal("orchestrator.reputation.caught-weight", 2.0);
+    this.failureWeight = settings.decimal("orchestrator.reputation.failure-weight", 0.5);
+    this.sampleRate = settings.decimal("orchestrator.sample.rate", 0.1);
+    this.recordHalving = settings.decimal("orchestrator.sample.record-halving", 20.0);
+  }
+
+  /** The executor's record. */
+  public ExecutorRecord record(String did) {
+    return records.computeIfAbsent(did, store::executor);
+  }
+
+  /** The executor's reputation, 0 to 1. */
+  public double score(String did) {
+    ExecutorRecord r = record(did);
+    return (r.verified() + 1.0)
+        / (r.verified() + 2.0 + caughtWeight * r.caught() + failureWeight * r.failed());
+  }
+
+  /** Whether the executor may be given work: its reputation is at least the threshold. */
+  public boolean trusted(String did) {
+    return score(did) >= excludeBelow;
+  }
+
+  /** The exclusion threshold. */
+  public double threshold() {
+    return excludeBelow;
+  }
+
+  /**
+   * The fraction of this executor's results to re-run elsewhere (sample verification): the
+   * configured rate, halved once its verified record reaches {@code record-halving} results, halved
+   * again at twice that, and so on smoothly.
+   */
+  public double sampleRate(String did) {
+    return sampleRate / (1.0 + record(did).verified() / recordHalving);
+  }
+
+  /** Another executor's independent run confirmed this executor's result. */
+  public void verified(String did) {
+    update(did, 1, 0, 0);
+  }
+
+  /** This executor returned a result shown wrong. */
+  public void caught(String did, String why) {
+    update(did, 0, 1, 0);
+    LOG.warning(
+        () ->
+            "executor "
+                + did
+                + " returned a wrong result ("
+                + why
+                + "); reputation now "
+                + String.format("%.2f", score(did)));
+  }
+
+  /** An assignment to this executor ended without a result. */
+  public void failed(String did) {
+    update(did, 0, 0, 1);
+  }
+
+  private void update(String did, long verified, long caught, long failed) {
+    // Saved inside the map's update so that concurrent updates reach the journal in order.
+    records.compute(
+        did,
+        (k, r) -> {
+          ExecutorRecord base = r == null ? store.executor(k) : r;
+          ExecutorRecord next =
+              new ExecutorRecord(
+                  k,
+                  base.verified() + verified,
+                  base.caught() + caught,
+                  base.failed() + failed,
+                  clock.millis());
+          store.saveExecutor(next);
+          return next;
+        });
+  }
+}

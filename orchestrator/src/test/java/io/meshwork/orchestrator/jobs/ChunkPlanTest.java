@@ -1,0 +1,54 @@
+package io.meshwork.orchestrator.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.meshwork.runtime.config.MapSettings;
+import java.util.Map;
+import java.util.OptionalDouble;
+import org.junit.jupiter.api.Test;
+
+/** The worked examples of docs/ORCHESTRATOR.md, "How big the chunks are". */
+class ChunkPlanTest {
+  private static final MapSettings DEFAULTS = new MapSettings(Map.of());
+
+  @Test
+  void aSmallJobRunsAsOneTask() {
+    // 200 KB of plain scanning on 4 free slots: score 51,200, far below 1 MiB.
+    ChunkPlan.Plan plan =
+        ChunkPlan.plan(204_800, 0, OptionalDouble.empty(), 4, 0, 1 << 20, DEFAULTS);
+    assertEquals(51_200, plan.score(), 1e-9);
+    assertEquals(1 << 20, plan.targetChunkBytes());
+  }
+
+  @Test
+  void aHeavyJobIsCutSoThatEveryShareWeighsAtMostTheThreshold() {
+    // 8 MiB of matrix work hinted at weight 8 on 4 free slots: 64 MiB weighted, score 16 MiB per
+    // slot; 64 chunks of 128 KiB each weigh 1 MiB.
+    ChunkPlan.Plan plan =
+        ChunkPlan.plan(8L << 20, 8, OptionalDouble.empty(), 4, 0, 1 << 20, DEFAULTS);
+    assertEquals(16L << 20, plan.score(), 1e-9);
+    assertEquals(128 << 10, plan.targetChunkBytes());
+  }
+
+  @Test
+  void aJobJustAboveTheThresholdIsSpreadOverEveryFreeSlot() {
+    // 6 MiB at weight 1 on 4 slots: score 1.5 MiB; 6 weighted MiB would be 6 chunks, and 6 >= 4.
+    ChunkPlan.Plan plan =
+        ChunkPlan.plan(6L << 20, 1, OptionalDouble.empty(), 4, 0, 4L << 20, DEFAULTS);
+    assertEquals(1L << 20, plan.targetChunkBytes());
+    // With 16 free slots its score is 384 KiB: small for this mesh, so it is not split beyond
+    // its max_chunk_size.
+    ChunkPlan.Plan wide =
+        ChunkPlan.plan(6L << 20, 1, OptionalDouble.empty(), 16, 0, 4L << 20, DEFAULTS);
+    assertEquals(4L << 20, wide.targetChunkBytes());
+  }
+
+  @Test
+  void measuredFuelStandsInForAMissingHintAndChunkBoundsHold() {
+    // 80 fuel per byte measured = weight 8 against a plain scan's 10.
+    ChunkPlan.Plan plan =
+        ChunkPlan.plan(8L << 20, 0, OptionalDouble.of(80), 4, 256 << 10, 1 << 20, DEFAULTS);
+    assertEquals(8.0, plan.weight(), 1e-9);
+    assertEquals(256 << 10, plan.targetChunkBytes(), "never below min_chunk_size");
+  }
+}
