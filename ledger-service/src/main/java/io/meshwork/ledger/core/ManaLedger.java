@@ -13,8 +13,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.logging.Level;
@@ -879,8 +879,19 @@ public final class ManaLedger {
     return Math.min(due, rule.cap() - account.balance());
   }
 
+  /**
+   * A new hold id: "hold_" and 32 hex digits, the first 12 the current time in milliseconds and the
+   * rest 80 random bits (the layout of a version 7 UUID). Ids made close in time sort close
+   * together, so the holds table's key takes new rows at one end rather than all over its B-tree,
+   * and a group commit touches a few pages instead of one per hold.
+   */
   private static String newHoldId() {
-    return "hold_" + UUID.randomUUID().toString().replace("-", "");
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    long time = System.currentTimeMillis() & 0xFFFF_FFFF_FFFFL;
+    return "hold_"
+        + HexFormat.of().toHexDigits(time).substring(4)
+        + HexFormat.of().toHexDigits((short) random.nextInt())
+        + HexFormat.of().toHexDigits(random.nextLong());
   }
 
   /** A digest of a request's content; each field is length-prefixed so no two contents collide. */

@@ -27,6 +27,9 @@ public final class SqliteLedgerStore extends JdbcLedgerStore {
   static final List<Migrations.Migration> MIGRATIONS =
       migrations("INTEGER PRIMARY KEY AUTOINCREMENT");
 
+  private static final int CACHE_KIB = 64 * 1024;
+  private static final int CHECKPOINT_PAGES = 10_000;
+
   private final Path file;
 
   private SqliteLedgerStore(Path file, Connection writer, Connection reader, int maxOps) {
@@ -78,7 +81,20 @@ public final class SqliteLedgerStore extends JdbcLedgerStore {
     config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
     config.enforceForeignKeys(true);
     config.setBusyTimeout(10_000);
-    return config.createConnection(url);
+    // 64 MiB of page cache (negative means KiB), so the B-tree pages a group commit changes are
+    // rarely read back from the file.
+    config.setCacheSize(-CACHE_KIB);
+    Connection c = config.createConnection(url);
+    try (Statement s = c.createStatement()) {
+      // Copy the WAL back into the database every ~40 MiB rather than every 4 MiB: a page changed
+      // by several commits is copied (and synced) once. Durability is unchanged: each commit still
+      // syncs the WAL.
+      s.execute("PRAGMA wal_autocheckpoint = " + CHECKPOINT_PAGES);
+    } catch (SQLException | RuntimeException e) {
+      closeQuietly(c);
+      throw e;
+    }
+    return c;
   }
 
   /** The database file. */
