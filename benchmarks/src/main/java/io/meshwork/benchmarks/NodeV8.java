@@ -101,7 +101,9 @@ final class NodeV8 {
                       "--iterations",
                       Integer.toString(plan.measuredIterations()),
                       "--iteration-ms",
-                      Long.toString(plan.iteration().toMillis())))
+                      Long.toString(plan.iteration().toMillis()),
+                      "--clock",
+                      plan.clock()))
               .redirectOutput(output.toFile())
               .redirectError(ProcessBuilder.Redirect.INHERIT)
               .start();

@@ -54,11 +54,12 @@ final class Report {
     out.append(
         String.format(
             Locale.ROOT,
-            "Plan: %d warm-up + %d measured iterations of %d ms per engine and workload; figures are"
-                + " the median iteration.%n",
+            "Plan: %d warm-up + %d measured iterations of %d ms (%s) per engine and workload;"
+                + " figures are the median iteration.%n",
             plan.warmupIterations(),
             plan.measuredIterations(),
-            plan.iteration().toMillis()));
+            plan.iteration().toMillis(),
+            plan.cpuTime() ? "of process CPU time" : "wall clock"));
     out.append("\nThroughput (same input bytes for every engine; MB = 10^6 bytes of input)\n");
     out.append(
         String.format(
@@ -186,6 +187,7 @@ final class Report {
     planJson.put("warmupIterations", plan.warmupIterations());
     planJson.put("measuredIterations", plan.measuredIterations());
     planJson.put("iterationMillis", plan.iteration().toMillis());
+    planJson.put("clock", plan.clock());
     planJson.put("coldCompileRuns", plan.coldCompileRuns());
     document.put("plan", planJson);
     List<Object> workloads = new ArrayList<>();

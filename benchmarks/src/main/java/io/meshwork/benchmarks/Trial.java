@@ -48,7 +48,7 @@ final class Trial {
 
   /**
    * Runs one trial in this JVM and prints its throughput as JSON on standard output: {@code --root
-   * DIR --workload NAME --size N --trial LABEL --warmup N --iterations N --iteration-ms N}.
+   * DIR --workload NAME --size N --trial LABEL --warmup N --iterations N --iteration-ms N --clock wall|cpu}.
    */
   public static void main(String[] args) throws Exception {
     Map<String, String> options = new LinkedHashMap<>();
@@ -65,7 +65,8 @@ final class Trial {
             Integer.parseInt(options.get("--warmup")),
             Integer.parseInt(options.get("--iterations")),
             Duration.ofMillis(Long.parseLong(options.get("--iteration-ms"))),
-            0);
+            0,
+            "cpu".equals(options.get("--clock")));
     Throughput measured = measure(options.get("--trial"), workload, plan);
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("samples", measured.sampleList());
@@ -90,7 +91,9 @@ final class Trial {
       "--iterations",
       Integer.toString(plan.measuredIterations()),
       "--iteration-ms",
-      Long.toString(plan.iteration().toMillis())
+      Long.toString(plan.iteration().toMillis()),
+      "--clock",
+      plan.clock()
     };
   }
 

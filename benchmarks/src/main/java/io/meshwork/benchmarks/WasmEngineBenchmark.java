@@ -21,11 +21,13 @@ public final class WasmEngineBenchmark {
 
   private static final String USAGE =
       """
-      usage: bench-wasm [--quick] [--json] [--only wordcount,matmul,sha256] [--node PATH] [--root DIR]
+      usage: bench-wasm [--quick] [--json] [--cpu-time] [--only wordcount,matmul,sha256] [--node PATH] [--root DIR]
         --quick  a short run (1 x 0.2 s warm-up, 3 x 0.2 s measured); rough figures
                  (the default: 5 x 1 s warm-up, 5 x 1 s measured, 3 fresh-JVM compiles)
         --json   print the report as JSON (every sample included) instead of tables
         --only   run only the named workloads
+        --cpu-time  time iterations by the CPU time of the measuring process (JVM or node, all
+                 its threads) instead of the wall clock: steadier on a machine others are using
         --node   the node binary for the V8 figures (default: node on the PATH)
         --root   the Meshwork checkout holding examples/ (default: the current directory)
       """;
@@ -37,12 +39,14 @@ public final class WasmEngineBenchmark {
     Path root = Path.of("");
     RunPlan plan = RunPlan.FULL;
     boolean json = false;
+    boolean cpuTime = false;
     List<String> only = List.of();
     String node = null;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--quick" -> plan = RunPlan.QUICK;
         case "--json" -> json = true;
+        case "--cpu-time" -> cpuTime = true;
         case "--only" -> only = Arrays.asList(value(args, ++i).split(","));
         case "--node" -> node = value(args, ++i);
         case "--root" -> root = Path.of(value(args, ++i));
@@ -52,6 +56,9 @@ public final class WasmEngineBenchmark {
         }
         default -> usageError("unknown option " + args[i]);
       }
+    }
+    if (cpuTime) {
+      plan = plan.withCpuTime();
     }
     Consumer<String> progress = line -> System.err.println("bench-wasm: " + line);
     List<Workload> workloads = new ArrayList<>();

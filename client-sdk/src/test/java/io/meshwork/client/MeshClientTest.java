@@ -307,7 +307,11 @@ class MeshClientTest {
   @Test
   void balanceReadsTheClientsOwnAccountWithItsHoldsAndRegeneration() {
     Hold hold =
-        Hold.newBuilder().setHoldId("hold_1").setJobId("job-7").setAmount(200).setRemaining(200)
+        Hold.newBuilder()
+            .setHoldId("hold_1")
+            .setJobId("job-7")
+            .setAmount(200)
+            .setRemaining(200)
             .build();
     mesh.pendingHolds.add(hold);
     mesh.regeneration =

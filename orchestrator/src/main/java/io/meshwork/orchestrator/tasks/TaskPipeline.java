@@ -409,9 +409,11 @@ public final class TaskPipeline {
       TaskSpec task, TaskControl control, Set<String> claimed, String role, boolean commitFirst) {
     List<String> failures = new ArrayList<>();
     int placement = 0;
+    String stolenFrom = null;
     for (int attempt = 0; attempt <= task.retryCount(); attempt++) {
       checkStopped(task, control);
-      Selected winner = auction(task, control, claimed, role, placement++);
+      Selected winner = auction(task, control, claimed, role, placement++, stolenFrom);
+      stolenFrom = null;
       String assignmentId = UUID.randomUUID().toString();
       String did = winner.bid().offer().getExecutorDid();
       inFlight.computeIfAbsent(did, k -> new AtomicInteger()).incrementAndGet();
@@ -433,9 +435,12 @@ public final class TaskPipeline {
         }
         sleep(busyBackoff);
       } catch (Withdrawn e) {
-        // Taken back from a queue while another executor sits idle: not a failure either, and
-        // the busy executor stays claimed so that the next auction goes elsewhere.
+        // Taken back from a queue while another executor sits idle: not a failure either. The
+        // busy executor is passed over in the next auction if anyone else bids, and stays
+        // eligible otherwise (it may be the only one left).
         control.unreserve(winner.bid().offer().getPrice());
+        claimed.remove(did);
+        stolenFrom = did;
         winner.placement().setOutcome(e.getMessage());
         control.placed(winner.placement().build());
         attempt--;
@@ -479,7 +484,9 @@ public final class TaskPipeline {
       ComputeTaskResult result = await(task, control, arrival, bid, assignmentId, ack.getQueued());
       byte[] bytes = commitFirst ? null : result.getResultData().toByteArray();
       return new Run(winner, assignmentId, result, bytes);
-    } catch (AttemptFailed e) {
+    } catch (AttemptFailed | TaskFailedException e) {
+      // Whatever ended the attempt without a result (a failure, or the job's cancel seen by the
+      // wait loop first), the executor is told to stop: nobody will take its result.
       pending.forget(assignmentId);
       bid.executor().cancel(assignmentId);
       throw e;
@@ -493,7 +500,12 @@ public final class TaskPipeline {
    * Every executor that cannot take the task is named with its reason in the failure.
    */
   private Selected auction(
-      TaskSpec task, TaskControl control, Set<String> claimed, String role, int placementNo) {
+      TaskSpec task,
+      TaskControl control,
+      Set<String> claimed,
+      String role,
+      int placementNo,
+      String passOver) {
     Map<String, String> refusals = new LinkedHashMap<>();
     for (int round = 0; round <= n1; round++) {
       checkStopped(task, control);
@@ -526,6 +538,12 @@ public final class TaskPipeline {
                   + " the job's budget has left)");
         } else {
           eligible.add(b);
+        }
+      }
+      if (passOver != null && eligible.size() > 1) {
+        eligible.removeIf(b -> b.offer().getExecutorDid().equals(passOver));
+        if (eligible.size() < bids.size()) {
+          refusals.put(passOver, "PASSED_OVER (the task was just withdrawn from its queue)");
         }
       }
       List<SelectionPolicy.Judged> ranked =

@@ -141,6 +141,38 @@ class ReceiptVerifierTest {
   }
 
   @Test
+  void refusesAKeyOutsideThePrimeOrderSubgroup() {
+    // A' = A + (0, -1), the executor's key plus the point of order 2, is the point (-x, -y): on
+    // the curve and not of small order, so decoding accepts it, but its order is twice the
+    // group's. The executor can sign so that a verifier that only decodes the key accepts.
+    byte[] mixed = plusPointOfOrderTwo(Receipts.EXECUTOR.publicKey());
+    var decodedOnly =
+        org.bouncycastle.math.ec.rfc8032.Ed25519.validatePublicKeyPartialExport(mixed, 0);
+    assertTrue(decodedOnly != null);
+    for (int chunk = 0; ; chunk++) {
+      ExecutionReceipt unsigned =
+          Receipts.unsigned().toBuilder()
+              .setExecutorDid(DidKey.fromPublicKey(mixed))
+              .setChunkIndex(chunk)
+              .build();
+      byte[] message = ReceiptCodec.signedBytes(unsigned);
+      byte[] signature = new byte[64];
+      org.bouncycastle.math.ec.rfc8032.Ed25519.sign(
+          Receipts.sequence(0), 0, mixed, 0, message, 0, message.length, signature, 0);
+      // [S]B = R + [k]A' holds when k is even, for about every second message.
+      if (org.bouncycastle.math.ec.rfc8032.Ed25519.verify(
+          signature, 0, decodedOnly, message, 0, message.length)) {
+        ExecutionReceipt receipt =
+            unsigned.toBuilder().setSignature(ByteString.copyFrom(signature)).build();
+        assertCheck("signature", receipt);
+        assertCheck("signature", receipt);
+        return;
+      }
+      assertTrue(chunk < 64, "no message with an even k among 64");
+    }
+  }
+
+  @Test
   void signerRefusesReceiptsItCannotVouchFor() {
     var e =
         assertThrows(
@@ -173,6 +205,24 @@ class ReceiptVerifierTest {
         assertThrows(ReceiptException.class, () -> REMEMBERING.verifiedLeaf(receipt));
     assertEquals(check, remembering.check(), remembering.getMessage());
     assertEquals(e.getMessage(), remembering.getMessage());
+  }
+
+  /** The encoding of (-x, -y) for the key (x, y): y becomes p - y and the sign of x flips. */
+  private static byte[] plusPointOfOrderTwo(byte[] key) {
+    BigInteger p = BigInteger.ONE.shiftLeft(255).subtract(BigInteger.valueOf(19));
+    byte[] yBytes = reversed(key);
+    boolean xOdd = (yBytes[0] & 0x80) != 0;
+    yBytes[0] &= 0x7f;
+    BigInteger negatedY = p.subtract(new BigInteger(1, yBytes));
+    byte[] out = new byte[32];
+    byte[] bigEndian = negatedY.toByteArray();
+    for (int i = 0; i < Math.min(32, bigEndian.length); i++) {
+      out[i] = bigEndian[bigEndian.length - 1 - i];
+    }
+    if (!xOdd) {
+      out[31] |= (byte) 0x80;
+    }
+    return out;
   }
 
   private static byte[] reversed(byte[] bytes) {
