@@ -48,7 +48,8 @@ final class Trial {
 
   /**
    * Runs one trial in this JVM and prints its throughput as JSON on standard output: {@code --root
-   * DIR --workload NAME --size N --trial LABEL --warmup N --iterations N --iteration-ms N --clock wall|cpu}.
+   * DIR --workload NAME --size N --trial LABEL --warmup N --iterations N --iteration-ms N --clock
+   * wall|cpu}.
    */
   public static void main(String[] args) throws Exception {
     Map<String, String> options = new LinkedHashMap<>();

@@ -51,11 +51,19 @@ class WasmEngineBenchmarkTest {
   }
 
   @Test
-  void eachTrialCanRunInAJvmOfItsOwn() throws Exception {
+  void eachTrialCanRunInAJvmOfItsOwnTimedByCpuTime() throws Exception {
+    // The child JVMs and node are told the clock; a plan timed by CPU time says so.
     Report report =
         WasmEngineBenchmark.run(
-            List.of(Workload.wordCount(ROOT, 4096)), TINY, ROOT, null, true, line -> {});
+            List.of(Workload.wordCount(ROOT, 4096)),
+            TINY.withCpuTime(),
+            ROOT,
+            null,
+            true,
+            line -> {});
 
+    assertEquals("cpu", ((Map<?, ?>) report.json().get("plan")).get("clock"));
+    assertTrue(report.table().contains("of process CPU time"), report.table());
     Map<?, ?> costs = (Map<?, ?>) ((Map<?, ?>) checkedWorkloads(report, 1).get(0)).get("costs");
     assertTrue((Double) costs.get("firstCompileMicrosFreshJvm") > 0, costs.toString());
     assertTrue((Double) costs.get("executorTinyCallMicros") > 0, costs.toString());

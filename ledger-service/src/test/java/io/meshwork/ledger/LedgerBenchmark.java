@@ -8,6 +8,7 @@ import io.meshwork.ledger.core.Hold;
 import io.meshwork.ledger.core.LedgerObserver;
 import io.meshwork.ledger.core.LedgerStore;
 import io.meshwork.ledger.core.ManaLedger;
+import io.meshwork.ledger.store.JdbcLedgerStore;
 import io.meshwork.ledger.store.PostgresLedgerStore;
 import io.meshwork.ledger.store.SqliteLedgerStore;
 import io.meshwork.ledger.v1.CreateHoldRequest;
@@ -30,6 +31,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -47,7 +49,9 @@ import java.util.function.Supplier;
  * holds, and the server groups concurrent work into shared commits. The reference runs the same
  * holds and posts through {@link ManaLedger} in-process on a store that commits each operation on
  * its own, from the same number of threads. The figure that matters is the ratio, measured in the
- * same run on the same machine.
+ * same run on the same machine. Each figure also shows the process's CPU time per operation (server
+ * and clients together), and a third measurement hands the same batches to the ledger in-process,
+ * without gRPC, which tells the store's cost from the transport's.
  *
  * <p>Run: {@code ./mvnw -q -pl ledger-service test-compile exec:java -Dexec.classpathScope=test
  * -Dexec.mainClass=io.meshwork.ledger.LedgerBenchmark -Dexec.args="--seconds 10"} (options: {@code
@@ -77,8 +81,12 @@ public final class LedgerBenchmark {
    */
   record Rate(double opsPerSecond, double cpuMicrosPerOp) {}
 
-  /** What one store measured, each way. */
-  record Result(String store, Rate grpc, Rate direct) {
+  /**
+   * What one store measured, each way: through gRPC, directly with one transaction per operation
+   * (the reference), and, to tell the store's share from the transport's, the same batches handed
+   * to the ledger in-process.
+   */
+  record Result(String store, Rate grpc, Rate direct, Rate inProcess) {
     double grpcOpsPerSecond() {
       return grpc.opsPerSecond();
     }
@@ -94,13 +102,16 @@ public final class LedgerBenchmark {
     String line() {
       return String.format(
           "%-9s gRPC batched, grouped commits: %,10.0f ops/s (%,.0f us CPU/op)   direct, one"
-              + " transaction per op: %,8.0f ops/s (%,.0f us CPU/op)   ratio %5.1fx",
+              + " transaction per op: %,8.0f ops/s (%,.0f us CPU/op)   ratio %5.1fx"
+              + "   (same batches in-process, no gRPC: %,.0f ops/s, %,.0f us CPU/op)",
           store,
           grpc.opsPerSecond(),
           grpc.cpuMicrosPerOp(),
           direct.opsPerSecond(),
           direct.cpuMicrosPerOp(),
-          ratio());
+          ratio(),
+          inProcess.opsPerSecond(),
+          inProcess.cpuMicrosPerOp());
     }
   }
 
@@ -134,13 +145,16 @@ public final class LedgerBenchmark {
   private static Result sqlite(Config config) throws Exception {
     Path grpcDir = Files.createTempDirectory("ledger-bench-grpc");
     Path directDir = Files.createTempDirectory("ledger-bench-direct");
+    Path batchDir = Files.createTempDirectory("ledger-bench-batches");
     try {
       Rate grpc = throughGrpc(config, grpcDir, Map.of("ledger.store", "sqlite"));
       Rate direct = direct(config, () -> SqliteLedgerStore.inDirectory(directDir, 1));
-      return new Result("SQLite", grpc, direct);
+      Rate inProcess = inProcess(config, () -> SqliteLedgerStore.inDirectory(batchDir));
+      return new Result("SQLite", grpc, direct, inProcess);
     } finally {
       delete(grpcDir);
       delete(directDir);
+      delete(batchDir);
     }
   }
 
@@ -149,6 +163,7 @@ public final class LedgerBenchmark {
     try (TestPostgres pg = TestPostgres.start()) {
       String grpcUrl = pg.createDatabase("bench_grpc");
       String directUrl = pg.createDatabase("bench_direct");
+      String batchUrl = pg.createDatabase("bench_batches");
       Rate grpc =
           throughGrpc(
               config,
@@ -164,7 +179,16 @@ public final class LedgerBenchmark {
                   pg.password()));
       Rate direct =
           direct(config, () -> PostgresLedgerStore.open(directUrl, pg.user(), pg.password(), 1));
-      return new Result("PostgreSQL", grpc, direct);
+      Rate inProcess =
+          inProcess(
+              config,
+              () ->
+                  PostgresLedgerStore.open(
+                      batchUrl,
+                      pg.user(),
+                      pg.password(),
+                      JdbcLedgerStore.DEFAULT_MAX_OPS_PER_COMMIT));
+      return new Result("PostgreSQL", grpc, direct, inProcess);
     } finally {
       delete(dir);
     }
@@ -262,6 +286,48 @@ public final class LedgerBenchmark {
                 ledger.createHold(prefix + "h", payers.get(worker), 10, prefix, Duration.ZERO, "");
             ledger.postHold(prefix + "p", hold.holdId(), payee, 7, true, "", "");
             return 2L;
+          });
+    }
+  }
+
+  /**
+   * The gRPC workload without gRPC: each worker hands {@link ManaLedger#batch()} the same batches
+   * of holds, then of their final posts, on a store that groups commits as the service's does.
+   */
+  private static Rate inProcess(Config config, Supplier<LedgerStore> open) throws Exception {
+    try (LedgerStore store = open.get()) {
+      ManaLedger ledger =
+          new ManaLedger(
+              store,
+              Clock.systemUTC(),
+              ManaLedger.Options.defaults().withDevGrant(Long.MAX_VALUE / 1024),
+              LedgerObserver.none());
+      List<String> payers = new ArrayList<>();
+      for (int i = 0; i < config.clients(); i++) {
+        payers.add(Identity.generate().did());
+      }
+      String payee = Identity.generate().did();
+      return measure(
+          config,
+          (worker, round) -> {
+            String prefix = "b" + worker + "-" + round + "-";
+            ManaLedger.Batch holds = ledger.batch();
+            List<CompletableFuture<Hold>> held = new ArrayList<>();
+            for (int i = 0; i < config.batch(); i++) {
+              held.add(
+                  holds.createHold(
+                      prefix + "h" + i, payers.get(worker), 10, prefix + i, Duration.ZERO, ""));
+            }
+            holds.submit();
+            ManaLedger.Batch posts = ledger.batch();
+            List<CompletableFuture<Hold>> posted = new ArrayList<>();
+            for (int i = 0; i < config.batch(); i++) {
+              String holdId = LedgerStore.await(held.get(i)).holdId();
+              posted.add(posts.postHold(prefix + "p" + i, holdId, payee, 7, true, "", ""));
+            }
+            posts.submit();
+            posted.forEach(LedgerStore::await);
+            return 2L * config.batch();
           });
     }
   }
