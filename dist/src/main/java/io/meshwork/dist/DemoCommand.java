@@ -90,7 +90,7 @@ final class DemoCommand implements Callable<Integer> {
             .identity(Identity.loadOrCreate(MeshHome.dir().resolve("identity.key")))
             .build();
     try (MeshClient client = MeshClient.connect(options)) {
-      Account before = client.balance();
+      Account before = client.balance().account();
       System.out.printf(
           "%nSubmitting word count over %s (%,d bytes) as %s%n", corpus, text.length, client.did());
       long started = System.nanoTime();
@@ -140,7 +140,7 @@ final class DemoCommand implements Callable<Integer> {
           System.out.println("  ...");
         }
       }
-      Account after = client.balance();
+      Account after = client.balance().account();
       System.out.printf("%nMana of %s:%n", client.did());
       System.out.printf(
           "  before %,d   after %,d   (spent %,d, held now %,d)%n",

@@ -55,13 +55,19 @@ import java.util.function.Supplier;
  *
  * <p>Run: {@code ./mvnw -q -pl ledger-service test-compile exec:java -Dexec.classpathScope=test
  * -Dexec.mainClass=io.meshwork.ledger.LedgerBenchmark -Dexec.args="--seconds 10"} (options: {@code
- * --seconds N --clients N --batch N --stores sqlite,postgres}).
+ * --seconds N --clients N --batch N --stores sqlite,postgres --max-ops N}, the last the group
+ * commit's {@code ledger.max-ops-per-commit}).
  */
 public final class LedgerBenchmark {
   private LedgerBenchmark() {}
 
   /** Settings of one run. */
-  record Config(int seconds, int clients, int batch, List<String> stores) {
+  record Config(int seconds, int clients, int batch, List<String> stores, int maxOpsPerCommit) {
+    /** A run with the store's default group size. */
+    Config(int seconds, int clients, int batch, List<String> stores) {
+      this(seconds, clients, batch, stores, JdbcLedgerStore.DEFAULT_MAX_OPS_PER_COMMIT);
+    }
+
     static Config parse(String[] args) {
       Map<String, String> m = new HashMap<>();
       for (int i = 0; i + 1 < args.length; i += 2) {
@@ -71,7 +77,10 @@ public final class LedgerBenchmark {
           Integer.parseInt(m.getOrDefault("seconds", "10")),
           Integer.parseInt(m.getOrDefault("clients", "8")),
           Integer.parseInt(m.getOrDefault("batch", "100")),
-          List.of(m.getOrDefault("stores", "sqlite,postgres").split(",")));
+          List.of(m.getOrDefault("stores", "sqlite,postgres").split(",")),
+          Integer.parseInt(
+              m.getOrDefault(
+                  "max-ops", Integer.toString(JdbcLedgerStore.DEFAULT_MAX_OPS_PER_COMMIT))));
     }
   }
 
@@ -119,10 +128,12 @@ public final class LedgerBenchmark {
   public static void main(String[] args) throws Exception {
     Config config = Config.parse(args);
     System.out.printf(
-        "ledger benchmark: %d s per measurement, %d clients, %d operations per Submit, %d cores%n",
+        "ledger benchmark: %d s per measurement, %d clients, %d operations per Submit, at most %d"
+            + " per commit, %d cores%n",
         config.seconds(),
         config.clients(),
         config.batch(),
+        config.maxOpsPerCommit(),
         Runtime.getRuntime().availableProcessors());
     for (Result r : run(config)) {
       System.out.println(r.line());
@@ -149,7 +160,9 @@ public final class LedgerBenchmark {
     try {
       Rate grpc = throughGrpc(config, grpcDir, Map.of("ledger.store", "sqlite"));
       Rate direct = direct(config, () -> SqliteLedgerStore.inDirectory(directDir, 1));
-      Rate inProcess = inProcess(config, () -> SqliteLedgerStore.inDirectory(batchDir));
+      Rate inProcess =
+          inProcess(
+              config, () -> SqliteLedgerStore.inDirectory(batchDir, config.maxOpsPerCommit()));
       return new Result("SQLite", grpc, direct, inProcess);
     } finally {
       delete(grpcDir);
@@ -184,10 +197,7 @@ public final class LedgerBenchmark {
               config,
               () ->
                   PostgresLedgerStore.open(
-                      batchUrl,
-                      pg.user(),
-                      pg.password(),
-                      JdbcLedgerStore.DEFAULT_MAX_OPS_PER_COMMIT));
+                      batchUrl, pg.user(), pg.password(), config.maxOpsPerCommit()));
       return new Result("PostgreSQL", grpc, direct, inProcess);
     } finally {
       delete(dir);
@@ -203,6 +213,7 @@ public final class LedgerBenchmark {
     settings.put("grpc.port", "0");
     settings.put("auth.service-dids", client.did());
     settings.put("mesh.dev-mode", "true");
+    settings.put("ledger.max-ops-per-commit", Integer.toString(config.maxOpsPerCommit()));
     settings.put("ledger.dev-grant", Long.toString(Long.MAX_VALUE / 1024));
     try (ServiceHost host =
         ServiceHost.start("ledger", new MapSettings(settings), LedgerService::create)) {
