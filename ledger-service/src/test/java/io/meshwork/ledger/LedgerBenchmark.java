@@ -349,8 +349,8 @@ public final class LedgerBenchmark {
   }
 
   /**
-   * Runs {@code config.clients()} workers for a warm-up (half the measured time, at most 5 s), then
-   * counts what they complete during {@code config.seconds()}.
+   * Runs {@code config.clients()} workers for a warm-up (as long as the measurement, at most 10 s),
+   * then counts what they complete during {@code config.seconds()}.
    */
   private static Rate measure(Config config, Round round) throws Exception {
     AtomicBoolean running = new AtomicBoolean(true);
@@ -377,8 +377,9 @@ public final class LedgerBenchmark {
                     }
                   }));
     }
-    // Warm up for half the measured time, at most 5 s, so the JIT has compiled the hot paths.
-    Thread.sleep(Math.max(200, Math.min(5_000, config.seconds() * 500L)));
+    // Warm up as long as the measurement, at most 10 s: on two cores the JIT is still compiling
+    // the gRPC, protobuf and JDBC paths several seconds in, and that is not what is measured.
+    Thread.sleep(Math.max(200, Math.min(10_000, config.seconds() * 1_000L)));
     var os =
         (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     long cpuStart = os.getProcessCpuTime();

@@ -47,8 +47,10 @@ import java.util.function.Function;
  *       cap ends the call; a module whose declared initial memory is above the cap is refused
  *       before it is instantiated.
  *   <li>Fuel: the module is rewritten by {@link FuelInstrumenter} before it is compiled, so it
- *       counts the instructions it executes in a global that the sandbox sets to the budget before
- *       each call and reads afterwards. One fuel is one WebAssembly instruction.
+ *       counts the instructions it executes: each function counts in a local of its own and copies
+ *       it to a global whenever the count can be observed, and the sandbox sets that global to
+ *       the budget before each call and reads it afterwards. One fuel is one WebAssembly
+ *       instruction.
  * </ul>
  */
 public final class ChicoryEngine implements WasmEngine {
@@ -332,8 +334,8 @@ public final class ChicoryEngine implements WasmEngine {
               .withImportValues(hostFunctions())
               .withMemoryLimits(
                   new MemoryLimits(initialPages, (int) Math.min(declaredMaxPages, capPages)))
-              // Chicory's memory limits decide only which factory call happens; the sandbox's
-              // memory enforces the cap and the declared maximum itself.
+              // SandboxMemory takes the cap and the declared maximum itself rather than these
+              // limits, so that a grow between the two ends the call instead of returning -1.
               .withMemoryFactory(
                   memoryLimits -> new SandboxMemory(initialPages, declaredMaxPages, capPages))
               .withMachineFactory(module.machines())

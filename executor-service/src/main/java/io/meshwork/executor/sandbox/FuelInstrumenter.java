@@ -20,7 +20,7 @@ import java.util.Set;
  * function body is cut into straight-line segments, each ending at a control instruction ({@code
  * block}, {@code loop}, {@code if}, {@code else}, {@code end}, a branch, {@code return}, {@code
  * unreachable}, a throw or a tail call); every segment subtracts its instruction count from the
- * global when control enters it. Since branches only land at segment starts, the total is exactly
+ * fuel left when control enters it. Since branches only land at segment starts, the total is exactly
  * the number of original instructions executed, except when a call traps or throws half-way through
  * a segment, which is charged in full (still the same on every run).
  *

@@ -192,8 +192,13 @@ public final class LedgerGrpcService extends LedgerServiceGrpc.LedgerServiceImpl
             started.add(start(batch, req.getOperations(i), i));
           }
           batch.submit();
-          // The results are built here, on the handler's thread, rather than by the committer
-          // that completes the futures.
+          // Wait once for all of them: joining one by one would wake this thread for each
+          // operation as the committer completes them in turn. The results are then built here,
+          // on the handler's thread, rather than by the committer.
+          CompletableFuture.allOf(
+                  started.stream().map(Started::outcome).toArray(CompletableFuture<?>[]::new))
+              .exceptionally(e -> null)
+              .join();
           SubmitOperationsResponse.Builder response = SubmitOperationsResponse.newBuilder();
           for (Started<?> operation : started) {
             response.addResults(operation.result());
