@@ -48,9 +48,8 @@ import java.util.function.Function;
  *       before it is instantiated.
  *   <li>Fuel: the module is rewritten by {@link FuelInstrumenter} before it is compiled, so it
  *       counts the instructions it executes: each function counts in a local of its own and copies
- *       it to a global whenever the count can be observed, and the sandbox sets that global to
- *       the budget before each call and reads it afterwards. One fuel is one WebAssembly
- *       instruction.
+ *       it to a global whenever the count can be observed, and the sandbox sets that global to the
+ *       budget before each call and reads it afterwards. One fuel is one WebAssembly instruction.
  * </ul>
  */
 public final class ChicoryEngine implements WasmEngine {

@@ -20,9 +20,9 @@ import java.util.Set;
  * function body is cut into straight-line segments, each ending at a control instruction ({@code
  * block}, {@code loop}, {@code if}, {@code else}, {@code end}, a branch, {@code return}, {@code
  * unreachable}, a throw or a tail call); every segment subtracts its instruction count from the
- * fuel left when control enters it. Since branches only land at segment starts, the total is exactly
- * the number of original instructions executed, except when a call traps or throws half-way through
- * a segment, which is charged in full (still the same on every run).
+ * fuel left when control enters it. Since branches only land at segment starts, the total is
+ * exactly the number of original instructions executed, except when a call traps or throws half-way
+ * through a segment, which is charged in full (still the same on every run).
  *
  * <p><b>Running out.</b> The fuel left is checked on entry to each function and at the top of each
  * loop iteration (the only ways a computation can go on without bound), where a negative value
