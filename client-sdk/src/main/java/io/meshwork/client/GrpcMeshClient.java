@@ -211,7 +211,7 @@ final class GrpcMeshClient implements MeshClient {
     } catch (IllegalArgumentException e) {
       throw new MeshClientException(
           io.grpc.Status.Code.DATA_LOSS,
-          MeshClientException.RESULT_CID_MISMATCH,
+          MeshClientException.CHUNK_PROOF_MISMATCH,
           "the Merkle root of job " + jobId + " is not hex: " + response.getMerkleRoot());
     }
     for (io.meshwork.compute.v1.ChunkProof p : response.getChunkProofsList()) {
@@ -231,7 +231,7 @@ final class GrpcMeshClient implements MeshClient {
       } catch (io.meshwork.content.ProofException e) {
         throw new MeshClientException(
             io.grpc.Status.Code.DATA_LOSS,
-            MeshClientException.RESULT_CID_MISMATCH,
+            MeshClientException.CHUNK_PROOF_MISMATCH,
             "chunk "
                 + p.getChunkIndex()
                 + " of job "

@@ -21,6 +21,9 @@ public final class MeshClientException extends RuntimeException {
   /** The reason of a result whose bytes do not match the CID the orchestrator gave for them. */
   public static final String RESULT_CID_MISMATCH = "RESULT_CID_MISMATCH";
 
+  /** A chunk result of a merkle-verified job does not prove into the job's Merkle root. */
+  public static final String CHUNK_PROOF_MISMATCH = "CHUNK_PROOF_MISMATCH";
+
   /** The reason of a submission the orchestrator answered with {@code success = false}. */
   public static final String JOB_NOT_ACCEPTED = "JOB_NOT_ACCEPTED";
 

@@ -52,6 +52,39 @@ final class MeshFixtures {
     throw new IllegalStateException("no block of " + count + " free ports found");
   }
 
+  /**
+   * Waits until the gRPC service on {@code port} reports SERVING over the standard health check.
+   *
+   * @param process the service's process, so that one that died fails at once; null if none
+   * @throws AssertionError when it does not serve within {@code limit}
+   */
+  static void awaitServing(int port, java.time.Duration limit, Process process)
+      throws InterruptedException {
+    long until = System.nanoTime() + limit.toNanos();
+    ManagedChannel channel =
+        NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+    try {
+      while (true) {
+        try {
+          io.grpc.health.v1.HealthCheckResponse r =
+              io.grpc.health.v1.HealthGrpc.newBlockingStub(channel)
+                  .withDeadlineAfter(1, java.util.concurrent.TimeUnit.SECONDS)
+                  .check(io.grpc.health.v1.HealthCheckRequest.getDefaultInstance());
+          if (r.getStatus() == io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING) {
+            return;
+          }
+        } catch (RuntimeException notYet) {
+          if ((process != null && !process.isAlive()) || System.nanoTime() > until) {
+            throw new AssertionError("the service on port " + port + " did not start", notYet);
+          }
+        }
+        Thread.sleep(100);
+      }
+    } finally {
+      channel.shutdownNow();
+    }
+  }
+
   /** The bundled word-count module. */
   static byte[] wordCount() {
     return example("wordcount");

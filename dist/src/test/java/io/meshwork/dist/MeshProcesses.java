@@ -1,9 +1,6 @@
 package io.meshwork.dist;
 
 import io.grpc.ManagedChannel;
-import io.grpc.health.v1.HealthCheckRequest;
-import io.grpc.health.v1.HealthCheckResponse;
-import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.meshwork.client.MeshClient;
 import io.meshwork.client.MeshClientOptions;
@@ -14,7 +11,6 @@ import io.meshwork.identity.BearerCredentials;
 import io.meshwork.identity.Identity;
 import java.io.File;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -79,7 +75,7 @@ final class MeshProcesses implements AutoCloseable {
       }
       startOrchestrator();
       for (int port = base; port < base + 3 + executorBehaviours.size(); port++) {
-        awaitServing(port);
+        MeshFixtures.awaitServing(port, java.time.Duration.ofSeconds(180), null);
       }
     } catch (Exception | Error e) {
       close();
@@ -123,7 +119,8 @@ final class MeshProcesses implements AutoCloseable {
 
   /** Waits until the orchestrator serves again after a restart. */
   void awaitOrchestrator() throws InterruptedException {
-    awaitServing(base);
+    MeshFixtures.awaitServing(
+        base, java.time.Duration.ofSeconds(180), processes.get("orchestrator"));
   }
 
   /** Kills the orchestrator as {@code kill -9} does, and waits for it to be gone. */
@@ -231,32 +228,6 @@ final class MeshProcesses implements AutoCloseable {
             .start());
   }
 
-  private static void awaitServing(int port) throws InterruptedException {
-    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
-    ManagedChannel channel =
-        NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
-    try {
-      while (true) {
-        try {
-          HealthCheckResponse r =
-              HealthGrpc.newBlockingStub(channel)
-                  .withDeadlineAfter(1, TimeUnit.SECONDS)
-                  .check(HealthCheckRequest.getDefaultInstance());
-          if (r.getStatus() == HealthCheckResponse.ServingStatus.SERVING) {
-            return;
-          }
-        } catch (RuntimeException notYet) {
-          if (System.nanoTime() > until) {
-            throw new AssertionError("the service on port " + port + " did not start", notYet);
-          }
-        }
-        Thread.sleep(100);
-      }
-    } finally {
-      channel.shutdownNow();
-    }
-  }
-
   /** The log a service wrote, for assertion messages. */
   Path log(String name) {
     return dataDir.resolve(name + ".log");
@@ -291,9 +262,5 @@ final class MeshProcesses implements AutoCloseable {
     } catch (IOException e) {
       // Logs are a convenience; the test's outcome stands.
     }
-  }
-
-  static UncheckedIOException unchecked(IOException e) {
-    return new UncheckedIOException(e);
   }
 }

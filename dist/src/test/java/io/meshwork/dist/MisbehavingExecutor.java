@@ -13,7 +13,6 @@ import io.meshwork.executor.work.OrchestratorLink;
 import io.meshwork.runtime.ServiceHost;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Set;
 import java.util.function.UnaryOperator;
 
@@ -193,8 +192,4 @@ public final class MisbehavingExecutor {
       return real.fetchModule(endpoint, moduleCid);
     }
   }
-
-  /** The behaviours known here. */
-  static final List<String> BEHAVIOURS =
-      List.of("honest", "liar", "cheap", "overcharger", "staller", "crasher", "slow");
 }

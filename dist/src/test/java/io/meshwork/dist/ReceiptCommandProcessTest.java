@@ -5,9 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.ManagedChannel;
-import io.grpc.health.v1.HealthCheckRequest;
-import io.grpc.health.v1.HealthCheckResponse;
-import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.meshwork.content.Cid;
 import io.meshwork.identity.BearerCredentials;
@@ -81,7 +78,7 @@ class ReceiptCommandProcessTest {
             .redirectErrorStream(true)
             .redirectOutput(dir.resolve("receipts.log").toFile())
             .start();
-    awaitServing(port);
+    MeshFixtures.awaitServing(port, java.time.Duration.ofSeconds(120), service);
 
     List<ExecutionReceipt> batch = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
@@ -290,31 +287,5 @@ class ReceiptCommandProcessTest {
 
   private static byte[] ascii(String text) {
     return text.getBytes(StandardCharsets.US_ASCII);
-  }
-
-  private static void awaitServing(int port) throws InterruptedException {
-    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-    ManagedChannel channel =
-        NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
-    try {
-      while (true) {
-        try {
-          HealthCheckResponse r =
-              HealthGrpc.newBlockingStub(channel)
-                  .withDeadlineAfter(1, TimeUnit.SECONDS)
-                  .check(HealthCheckRequest.getDefaultInstance());
-          if (r.getStatus() == HealthCheckResponse.ServingStatus.SERVING) {
-            return;
-          }
-        } catch (RuntimeException notYet) {
-          if (!service.isAlive() || System.nanoTime() > until) {
-            throw new AssertionError("the receipt service on port " + port + " did not start");
-          }
-        }
-        Thread.sleep(100);
-      }
-    } finally {
-      channel.shutdownNow();
-    }
   }
 }

@@ -4,9 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.ManagedChannel;
-import io.grpc.health.v1.HealthCheckRequest;
-import io.grpc.health.v1.HealthCheckResponse;
-import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.meshwork.client.JobRequest;
 import io.meshwork.client.JobResult;
@@ -65,7 +62,7 @@ class SeparateProcessesTest {
         "orchestrator.ledger=127.0.0.1:" + (base + 1),
         "orchestrator.receipts=127.0.0.1:" + (base + 2));
     for (int port = base; port < base + 5; port++) {
-      awaitServing(port);
+      MeshFixtures.awaitServing(port, java.time.Duration.ofSeconds(60), null);
     }
   }
 
@@ -96,32 +93,6 @@ class SeparateProcessesTest {
     File log = dataDir.resolve(name + ".log").toFile();
     processes.add(
         new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log).start());
-  }
-
-  private static void awaitServing(int port) throws InterruptedException {
-    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    ManagedChannel channel =
-        NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
-    try {
-      while (true) {
-        try {
-          HealthCheckResponse r =
-              HealthGrpc.newBlockingStub(channel)
-                  .withDeadlineAfter(1, TimeUnit.SECONDS)
-                  .check(HealthCheckRequest.getDefaultInstance());
-          if (r.getStatus() == HealthCheckResponse.ServingStatus.SERVING) {
-            return;
-          }
-        } catch (RuntimeException notYet) {
-          if (System.nanoTime() > until) {
-            throw new AssertionError("the service on port " + port + " did not start", notYet);
-          }
-        }
-        Thread.sleep(200);
-      }
-    } finally {
-      channel.shutdownNow();
-    }
   }
 
   @AfterAll

@@ -540,11 +540,10 @@ public final class TaskPipeline {
           eligible.add(b);
         }
       }
-      if (passOver != null && eligible.size() > 1) {
-        eligible.removeIf(b -> b.offer().getExecutorDid().equals(passOver));
-        if (eligible.size() < bids.size()) {
-          refusals.put(passOver, "PASSED_OVER (the task was just withdrawn from its queue)");
-        }
+      if (passOver != null
+          && eligible.size() > 1
+          && eligible.removeIf(b -> b.offer().getExecutorDid().equals(passOver))) {
+        refusals.put(passOver, "PASSED_OVER (the task was just withdrawn from its queue)");
       }
       List<SelectionPolicy.Judged> ranked =
           policy.rank(eligible, reputation::score, this::liveLoad);
