@@ -25,7 +25,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
@@ -159,11 +158,6 @@ class CancelMidJobTest {
   }
 
   @Test
-  @Disabled(
-      "orchestrator bug: RunningJob.cancelAssignments() cancels assignments one blocking"
-          + " CancelTask RPC at a time while TaskPipeline.await() already sees stopped() and"
-          + " unassigns its assignment without cancelling it on the executor; those tasks run on"
-          + " (see the issue 6 note)")
   void runningAndQueuedTasksStopOnTheExecutors() throws Exception {
     long delivered = 0;
     for (int n = 1; n <= EXECUTORS; n++) {

@@ -92,6 +92,9 @@ public final class TaskPipeline {
   private final long resultGraceMillis;
   // Tasks this orchestrator has placed on each executor and not yet heard back about, by DID.
   private final Map<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();
+  // Free slots promised to tasks withdrawn from a queue and not yet auctioned again, by DID: one
+  // free slot must not draw every queued task of the mesh off its executor at once.
+  private final Map<String, AtomicInteger> stealClaims = new ConcurrentHashMap<>();
 
   /**
    * Creates the pipeline.
@@ -410,54 +413,63 @@ public final class TaskPipeline {
     List<String> failures = new ArrayList<>();
     int placement = 0;
     String stolenFrom = null;
-    for (int attempt = 0; attempt <= task.retryCount(); attempt++) {
-      checkStopped(task, control);
-      Selected winner = auction(task, control, claimed, role, placement++, stolenFrom);
-      stolenFrom = null;
-      String assignmentId = UUID.randomUUID().toString();
-      String did = winner.bid().offer().getExecutorDid();
-      inFlight.computeIfAbsent(did, k -> new AtomicInteger()).incrementAndGet();
-      try {
-        return attempt(task, control, winner, assignmentId, commitFirst);
-      } catch (ExecutorBusy e) {
-        // Several tasks may win the same executor's bids at once; the overflow is refused as
-        // busy. That is no fault of the executor's, so the task goes back to auction after a
-        // short pause without spending an attempt (the job's deadline still bounds it).
-        control.unreserve(winner.bid().offer().getPrice());
-        claimed.remove(did);
-        winner.placement().setOutcome("the executor was full at assignment; auctioned again");
-        control.placed(winner.placement().build());
-        attempt--;
-        if (clock.millis() >= task.deadlineMillis()) {
-          throw new TaskFailedException(
-              "TIMED_OUT",
-              "task " + task.taskId() + " found no free executor before the job's deadline");
+    String slotClaim = null;
+    try {
+      for (int attempt = 0; attempt <= task.retryCount(); attempt++) {
+        checkStopped(task, control);
+        Selected winner = auction(task, control, claimed, role, placement++, stolenFrom);
+        stolenFrom = null;
+        String assignmentId = UUID.randomUUID().toString();
+        String did = winner.bid().offer().getExecutorDid();
+        inFlight.computeIfAbsent(did, k -> new AtomicInteger()).incrementAndGet();
+        // Placed again: the slot promised while it was withdrawn is now counted as in flight.
+        releaseSlot(slotClaim);
+        slotClaim = null;
+        try {
+          return attempt(task, control, winner, assignmentId, commitFirst);
+        } catch (ExecutorBusy e) {
+          // Several tasks may win the same executor's bids at once; the overflow is refused as
+          // busy. That is no fault of the executor's, so the task goes back to auction after a
+          // short pause without spending an attempt (the job's deadline still bounds it).
+          control.unreserve(winner.bid().offer().getPrice());
+          claimed.remove(did);
+          winner.placement().setOutcome("the executor was full at assignment; auctioned again");
+          control.placed(winner.placement().build());
+          attempt--;
+          if (clock.millis() >= task.deadlineMillis()) {
+            throw new TaskFailedException(
+                "TIMED_OUT",
+                "task " + task.taskId() + " found no free executor before the job's deadline");
+          }
+          sleep(busyBackoff);
+        } catch (Withdrawn e) {
+          // Taken back from a queue while another executor sits idle: not a failure either. The
+          // busy executor is passed over in the next auction if anyone else bids, and stays
+          // eligible otherwise (it may be the only one left).
+          control.unreserve(winner.bid().offer().getPrice());
+          claimed.remove(did);
+          stolenFrom = did;
+          slotClaim = e.idleDid;
+          winner.placement().setOutcome(e.getMessage());
+          control.placed(winner.placement().build());
+          attempt--;
+        } catch (AttemptFailed e) {
+          control.unreserve(winner.bid().offer().getPrice());
+          failures.add(did + ": " + e.getMessage());
+          if (e.lied) {
+            reputation.caught(did, e.getMessage());
+          } else if (e.lost) {
+            reputation.failed(did);
+          }
+          winner.placement().setOutcome("failed: " + e.getMessage());
+          control.placed(winner.placement().build());
+          LOG.info(() -> "task " + task.taskId() + " attempt failed on " + did + ": " + e);
+        } finally {
+          inFlight.get(did).decrementAndGet();
         }
-        sleep(busyBackoff);
-      } catch (Withdrawn e) {
-        // Taken back from a queue while another executor sits idle: not a failure either. The
-        // busy executor is passed over in the next auction if anyone else bids, and stays
-        // eligible otherwise (it may be the only one left).
-        control.unreserve(winner.bid().offer().getPrice());
-        claimed.remove(did);
-        stolenFrom = did;
-        winner.placement().setOutcome(e.getMessage());
-        control.placed(winner.placement().build());
-        attempt--;
-      } catch (AttemptFailed e) {
-        control.unreserve(winner.bid().offer().getPrice());
-        failures.add(did + ": " + e.getMessage());
-        if (e.lied) {
-          reputation.caught(did, e.getMessage());
-        } else if (e.lost) {
-          reputation.failed(did);
-        }
-        winner.placement().setOutcome("failed: " + e.getMessage());
-        control.placed(winner.placement().build());
-        LOG.info(() -> "task " + task.taskId() + " attempt failed on " + did + ": " + e);
-      } finally {
-        inFlight.get(did).decrementAndGet();
       }
+    } finally {
+      releaseSlot(slotClaim);
     }
     throw new TaskFailedException(
         "ATTEMPTS_EXHAUSTED",
@@ -467,6 +479,12 @@ public final class TaskPipeline {
             + (task.retryCount() + 1)
             + " attempts): "
             + String.join("; ", failures));
+  }
+
+  private void releaseSlot(String did) {
+    if (did != null) {
+      stealClaims.get(did).decrementAndGet();
+    }
   }
 
   private Run attempt(
@@ -772,15 +790,19 @@ public final class TaskPipeline {
           }
         }
         if (queued && now - started >= stealAfter.toNanos()) {
-          String idle = idleExecutor(bid.executor());
-          if (idle != null && bid.executor().withdraw(assignmentId)) {
-            pending.forget(assignmentId);
-            throw new Withdrawn(
-                "withdrawn from "
-                    + bid.offer().getExecutorDid()
-                    + "'s queue: "
-                    + idle
-                    + " had a free slot (work stealing)");
+          GetCapacityResponse idle = claimIdleSlot(bid.executor());
+          if (idle != null) {
+            if (bid.executor().withdraw(assignmentId)) {
+              pending.forget(assignmentId);
+              throw new Withdrawn(
+                  "withdrawn from "
+                      + bid.offer().getExecutorDid()
+                      + "'s queue: "
+                      + idle.getExecutorDid()
+                      + " had a free slot (work stealing)",
+                  idle.getExecutorDid());
+            }
+            releaseSlot(idle.getExecutorDid());
           }
           queued = idle == null;
         }
@@ -807,20 +829,35 @@ public final class TaskPipeline {
     }
   }
 
-  /** An executor other than {@code busy} with a free slot now, by endpoint; null if none. */
-  private String idleExecutor(ExecutorHandle busy) {
+  /**
+   * Finds a trusted executor other than {@code busy} with a slot free now and not yet promised to
+   * another withdrawn task, and promises it to this one; null if there is none. A slot counts as
+   * taken when the executor reports it busy or this orchestrator has a task in flight there.
+   */
+  private GetCapacityResponse claimIdleSlot(ExecutorHandle busy) {
     for (ExecutorHandle e : fleet.executors()) {
       if (e == busy) {
         continue;
       }
+      GetCapacityResponse c;
       try {
-        GetCapacityResponse c = e.capacity(probeInterval);
-        if (c.getRunningTasks() + c.getQueuedTasks() < c.getTaskSlots()
-            && reputation.trusted(c.getExecutorDid())) {
-          return e.endpoint();
-        }
+        c = e.capacity(probeInterval);
       } catch (RuntimeException unreachable) {
-        // Not a candidate.
+        continue;
+      }
+      String did = c.getExecutorDid();
+      if (!reputation.trusted(did)) {
+        continue;
+      }
+      AtomicInteger mine = inFlight.get(did);
+      int taken = Math.max(c.getRunningTasks() + c.getQueuedTasks(), mine == null ? 0 : mine.get());
+      AtomicInteger promised = stealClaims.computeIfAbsent(did, k -> new AtomicInteger());
+      int p = promised.get();
+      while (taken + p < c.getTaskSlots()) {
+        if (promised.compareAndSet(p, p + 1)) {
+          return c;
+        }
+        p = promised.get();
       }
     }
     return null;
@@ -967,8 +1004,12 @@ public final class TaskPipeline {
   private static final class Withdrawn extends AttemptFailed {
     private static final long serialVersionUID = 1L;
 
-    Withdrawn(String message) {
+    // The executor whose free slot was promised to the task.
+    final String idleDid;
+
+    Withdrawn(String message, String idleDid) {
       super(message, false);
+      this.idleDid = idleDid;
     }
   }
 }
