@@ -26,6 +26,7 @@ public final class TokenVerifier {
   public static final int DEFAULT_REPLAY_CAPACITY = 1_000_000;
 
   private static final int MAX_TOKEN_LENGTH = 8192;
+  private static final int KEY_MEMORY = 10_000;
   private static final int MAX_JTI_LENGTH = 256;
   private static final Base64.Decoder BASE64URL = Base64.getUrlDecoder();
   private static final Base64.Encoder BASE64URL_OUT = Base64.getUrlEncoder().withoutPadding();
@@ -33,6 +34,8 @@ public final class TokenVerifier {
   private final String audience;
   private final Clock clock;
   private final ReplayCache replays;
+  // A server hears from the same callers again and again: each key is validated once.
+  private final ValidatedKeys keys = new ValidatedKeys(KEY_MEMORY);
 
   /**
    * Creates a verifier for tokens addressed to {@code audience}, reading time from {@code clock}.
@@ -91,7 +94,8 @@ public final class TokenVerifier {
 
     byte[] signature = decodeSignature(compactToken.substring(secondDot + 1));
     byte[] signingInput = compactToken.substring(0, secondDot).getBytes(StandardCharsets.US_ASCII);
-    if (!Ed25519.verify(DidKey.publicKey(kid), signingInput, signature)) {
+    ValidatedKeys.Key key = keys.forDid(kid);
+    if (key == null || !key.verify(signature, 0, signingInput, signingInput.length)) {
       throw fail("signature", "The token's signature does not verify under the key in kid.");
     }
 

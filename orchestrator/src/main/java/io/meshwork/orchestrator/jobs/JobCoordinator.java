@@ -535,8 +535,11 @@ public final class JobCoordinator implements AutoCloseable {
   }
 
   private void persist(RunningJob job) {
-    JobRecord existing = store.find(job.spec.jobId()).orElseThrow();
-    store.update(record(job, existing.manifest()));
+    // Under the job's lock, so that two tasks settling at once cannot write their snapshots in
+    // the opposite order. The update leaves the submitted columns (the manifest) alone.
+    synchronized (job) {
+      store.update(record(job, null));
+    }
   }
 
   private JobRecord record(RunningJob job, byte[] manifest) {

@@ -11,6 +11,8 @@ import io.meshwork.wasm.abi.ModuleInfo;
 import io.meshwork.wasm.abi.ModuleValidator;
 import io.meshwork.wasm.abi.SplitStrategy;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.regex.Pattern;
 
 /**
@@ -22,6 +24,13 @@ import java.util.regex.Pattern;
  */
 public final class ManifestValidator {
   private static final Pattern JOB_ID = Pattern.compile("[A-Za-z0-9._-]{1,128}");
+
+  // Modules that passed validation, by CID and the caps they were checked against. Users
+  // submit the same module job after job, and parsing and validating it costs more than the rest
+  // of a small job's admission. Validation is a pure function of the bytes and the caps, so a
+  // remembered answer is the answer; refusals are not kept.
+  private static final int REMEMBERED_MODULES = 256;
+  private final ConcurrentMap<String, ModuleInfo> validModules = new ConcurrentHashMap<>();
 
   private final Settings settings;
 
@@ -133,14 +142,9 @@ public final class ManifestValidator {
 
     ResourceLimits limits = limits(m.getLimits());
     long maxModule = settings.longValue("limits.max-module-bytes", 16L << 20);
-    ModuleInfo info;
     byte[] module = m.getWasmModule().toByteArray();
-    try {
-      info = ModuleValidator.validate(module, maxModule, limits.getMemoryBytes());
-    } catch (InvalidModuleException e) {
-      throw MeshException.invalidArgument(e.reason(), "wasm_module is refused: " + e.getMessage())
-          .with("field", "wasm_module");
-    }
+    String moduleCid = Cid.of(module);
+    ModuleInfo info = module(module, moduleCid, maxModule, limits.getMemoryBytes());
     if (strategy == SplitStrategy.WASM && !info.hasSplit()) {
       throw invalid(
           "MISSING_SPLIT_EXPORT",
@@ -152,7 +156,7 @@ public final class ManifestValidator {
         jobId,
         submitterDid,
         module,
-        Cid.of(module),
+        moduleCid,
         info,
         m.getInputData().toByteArray(),
         strategy,
@@ -168,6 +172,30 @@ public final class ManifestValidator {
         limits,
         digest,
         m.hasComplexity() ? Math.max(0, m.getComplexity().getOperationWeight()) : 0);
+  }
+
+  private ModuleInfo module(byte[] module, String cid, long maxModule, long memoryCap) {
+    // The caps are part of the key: an operator may change them between two submissions.
+    String key = cid + "/" + maxModule + "/" + memoryCap;
+    ModuleInfo info = validModules.get(key);
+    if (info != null) {
+      return info;
+    }
+    try {
+      info = ModuleValidator.validate(module, maxModule, memoryCap);
+    } catch (InvalidModuleException e) {
+      throw refused(e);
+    }
+    if (validModules.size() >= REMEMBERED_MODULES) {
+      validModules.clear();
+    }
+    validModules.put(key, info);
+    return info;
+  }
+
+  private static MeshException refused(InvalidModuleException e) {
+    return MeshException.invalidArgument(e.reason(), "wasm_module is refused: " + e.getMessage())
+        .with("field", "wasm_module");
   }
 
   /** Applies defaults to zero fields and refuses values above the operator's caps. */

@@ -8,7 +8,11 @@ public interface JobStore extends AutoCloseable {
   /** Inserts a new job; returns false when a job with that id already exists. */
   boolean insert(JobRecord job);
 
-  /** Replaces a job's row. */
+  /**
+   * Records a job's progress and outcome: state, hold, money, chunk counts, error and result. What
+   * was submitted (submitter, manifest and digest, budget, submission time) never changes, so those
+   * fields of {@code job} are ignored.
+   */
   void update(JobRecord job);
 
   /** A job by id. */

@@ -136,13 +136,21 @@ public final class SqliteJobStore implements JobStore {
   @Override
   public synchronized void update(JobRecord j) {
     String sql =
-        "UPDATE jobs SET job_id=?, submitter_did=?, state=?, manifest=?, manifest_digest=?,"
-            + " hold_id=?, budget=?, spent=?, refunded=?, total_chunks=?, completed_chunks=?,"
-            + " error_message=?, result=?, result_cid=?, submitted_at=?, finished_at=?"
+        "UPDATE jobs SET state=?, hold_id=?, spent=?, refunded=?, total_chunks=?,"
+            + " completed_chunks=?, error_message=?, result=?, result_cid=?, finished_at=?"
             + " WHERE job_id=?";
     try (PreparedStatement ps = connection.prepareStatement(sql)) {
-      bind(ps, j);
-      ps.setString(17, j.jobId());
+      ps.setString(1, j.state());
+      ps.setString(2, j.holdId());
+      ps.setLong(3, j.spent());
+      ps.setLong(4, j.refunded());
+      ps.setInt(5, j.totalChunks());
+      ps.setInt(6, j.completedChunks());
+      ps.setString(7, j.errorMessage());
+      ps.setBytes(8, j.result());
+      ps.setString(9, j.resultCid());
+      ps.setLong(10, j.finishedAt());
+      ps.setString(11, j.jobId());
       ps.executeUpdate();
     } catch (SQLException e) {
       throw new IllegalStateException("cannot update job " + j.jobId(), e);

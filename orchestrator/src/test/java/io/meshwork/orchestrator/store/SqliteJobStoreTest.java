@@ -102,6 +102,27 @@ class SqliteJobStoreTest {
               200);
       store.update(done);
       assertSameJob(done, store.find("job-1").orElseThrow());
+
+      // What was submitted is never rewritten: the coordinator updates without the manifest.
+      store.update(
+          new JobRecord(
+              "job-1",
+              "did:key:someone-else",
+              "completed",
+              null,
+              null,
+              done.holdId(),
+              5,
+              done.spent(),
+              done.refunded(),
+              3,
+              3,
+              null,
+              done.result(),
+              done.resultCid(),
+              999,
+              200));
+      assertSameJob(done, store.find("job-1").orElseThrow());
     }
   }
 

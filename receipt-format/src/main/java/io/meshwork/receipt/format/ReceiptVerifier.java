@@ -1,6 +1,7 @@
 package io.meshwork.receipt.format;
 
 import io.meshwork.identity.Ed25519;
+import io.meshwork.identity.ValidatedKeys;
 import io.meshwork.mesh.v1.ExecutionReceipt;
 
 /**
@@ -21,11 +22,11 @@ public final class ReceiptVerifier {
 
   private static final int SIGNATURE_LENGTH = Ed25519.SIGNATURE_LENGTH;
 
-  private static final ReceiptVerifier ONCE = new ReceiptVerifier(new ExecutorKeys(0));
+  private static final ReceiptVerifier ONCE = new ReceiptVerifier(new ValidatedKeys(0));
 
-  private final ExecutorKeys keys;
+  private final ValidatedKeys keys;
 
-  private ReceiptVerifier(ExecutorKeys keys) {
+  private ReceiptVerifier(ValidatedKeys keys) {
     this.keys = keys;
   }
 
@@ -37,7 +38,7 @@ public final class ReceiptVerifier {
     if (maxExecutors < 1) {
       throw new IllegalArgumentException("maxExecutors must be at least 1, got " + maxExecutors);
     }
-    return new ReceiptVerifier(new ExecutorKeys(maxExecutors));
+    return new ReceiptVerifier(new ValidatedKeys(maxExecutors));
   }
 
   /**
@@ -67,7 +68,13 @@ public final class ReceiptVerifier {
     requireField("input_cid", r.getInputCid());
     requireField("output_cid", r.getOutputCid());
     requireField("engine", r.getEngine());
-    var publicPoint = keys.publicPoint(r.getExecutorDid());
+    ValidatedKeys.Key key;
+    try {
+      key = keys.forDid(r.getExecutorDid());
+    } catch (IllegalArgumentException e) {
+      throw new ReceiptException(
+          "executor-did", "The receipt's executor_did is not usable: " + e.getMessage() + ".");
+    }
     int signatureLength = r.getSignature().size();
     if (signatureLength != SIGNATURE_LENGTH) {
       throw new ReceiptException(
@@ -81,8 +88,7 @@ public final class ReceiptVerifier {
     }
     // The leaf is the signed bytes followed by the signature, so both are checked in place.
     int signedLength = leaf.length - SIGNATURE_LENGTH;
-    if (publicPoint == null
-        || !ExecutorKeys.verify(publicPoint, leaf, signedLength, leaf, signedLength)) {
+    if (key == null || !key.verify(leaf, signedLength, leaf, signedLength)) {
       throw new ReceiptException(
           "signature", "The receipt's signature does not verify under its executor_did.");
     }
