@@ -33,6 +33,9 @@ import picocli.CommandLine.Spec;
         "Load the whole mesh with many small jobs; report jobs/s, tasks/s and latency"
             + " percentiles against references measured in the same run.")
 final class BenchCommand implements Callable<Integer> {
+  private static final int LATENCY_GOAL_MS = 25;
+  private static final int TASKS_GOAL = 1_000;
+
   /** The chunks per job of the default multi-chunk scenario. */
   static final int DEFAULT_MULTI_CHUNKS = 16;
 
@@ -139,6 +142,8 @@ final class BenchCommand implements Callable<Integer> {
       Duration warmup = Duration.ofMillis((long) (warmupSeconds * 1000));
       Duration measured = Duration.ofMillis((long) (seconds * 1000));
       if (chunks == null) {
+        // Latency as one user sees it on a quiet mesh, then throughput under concurrent users.
+        loads.add(new MeshBench.Load("latency", 1, 1, warmup, measured));
         loads.add(new MeshBench.Load("one-chunk", 1, clients, warmup, measured));
         loads.add(
             new MeshBench.Load("multi-chunk", DEFAULT_MULTI_CHUNKS, clients, warmup, measured));
@@ -222,6 +227,7 @@ final class BenchCommand implements Callable<Integer> {
             + " cpu/task and cores: this process's CPU time per task and in use (the whole mesh"
             + " when it runs here); tasks/direct: tasks/s over direct execute calls/s on one"
             + " thread.");
+    printGoals(figures);
     for (MeshBench.Figures f : figures) {
       if (f.jobsFailed() > 0) {
         out.printf(
@@ -229,6 +235,31 @@ final class BenchCommand implements Callable<Integer> {
             f.name(), f.jobsFailed(), f.jobsRun(), f.firstFailure());
       }
     }
+  }
+
+  /** The goals of the mesh's load test, against the scenarios that measure them. */
+  private void printGoals(List<MeshBench.Figures> figures) {
+    for (MeshBench.Figures f : figures) {
+      if (f.chunks() == 1 && f.clients() == 1) {
+        out.printf(
+            Locale.ROOT,
+            "goal: one-chunk job median latency under %d ms, one client: %.2f ms, %s%n",
+            LATENCY_GOAL_MS,
+            f.p50Millis(),
+            f.p50Millis() < LATENCY_GOAL_MS ? "met" : "NOT met");
+      }
+    }
+    figures.stream()
+        .max(java.util.Comparator.comparingDouble(MeshBench.Figures::tasksPerSecond))
+        .ifPresent(
+            best ->
+                out.printf(
+                    Locale.ROOT,
+                    "goal: %,d verified, paid and anchored tasks/s: best %,.0f (%s), %s%n",
+                    TASKS_GOAL,
+                    best.tasksPerSecond(),
+                    best.name(),
+                    best.tasksPerSecond() >= TASKS_GOAL ? "met" : "NOT met"));
   }
 
   private static String json(

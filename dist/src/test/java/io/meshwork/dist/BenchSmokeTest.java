@@ -17,7 +17,7 @@ import picocli.CommandLine;
 class BenchSmokeTest {
 
   @Test
-  void runsBothScenariosAndEveryJobCompletesWithTheRightCount() {
+  void runsEveryScenarioAndEveryJobCompletesWithTheRightCount() {
     CommandLine cli = Meshwork.commandLine();
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
@@ -31,22 +31,27 @@ class BenchSmokeTest {
     assertEquals(0, code, "exit code; stdout:\n" + out + "\nstderr:\n" + err);
     BenchCommand bench = (BenchCommand) cli.getSubcommands().get("bench").getCommand();
     List<MeshBench.Figures> figures = bench.lastFigures;
-    assertEquals(List.of("one-chunk", "multi-chunk"), figures.stream().map(f -> f.name()).toList());
+    assertEquals(
+        List.of("latency", "one-chunk", "multi-chunk"),
+        figures.stream().map(f -> f.name()).toList());
     for (MeshBench.Figures f : figures) {
       assertEquals(0, f.jobsFailed(), f.name() + ": " + f.firstFailure());
       // Each client finishes the job it has in flight when the time is up, so each ran one.
-      assertTrue(f.jobsRun() >= 2, f.name() + " ran " + f.jobsRun() + " jobs");
+      assertTrue(f.jobsRun() >= f.clients(), f.name() + " ran " + f.jobsRun() + " jobs");
       // Only jobs that passed every check are counted, each with a receipt per chunk and merge.
       assertEquals(f.jobs() * (f.chunks() + 1), f.tasks(), f.name());
       assertTrue(f.jobsPerSecond() >= 0 && f.p50Millis() <= f.maxMillis(), f.name());
     }
     assertEquals(1, figures.get(0).chunks());
-    assertEquals(BenchCommand.DEFAULT_MULTI_CHUNKS, figures.get(1).chunks());
+    assertEquals(1, figures.get(0).clients());
+    assertEquals(1, figures.get(1).chunks());
+    assertEquals(2, figures.get(1).clients());
+    assertEquals(BenchCommand.DEFAULT_MULTI_CHUNKS, figures.get(2).chunks());
     assertTrue(bench.lastReference.healthP50Millis() > 0);
     assertTrue(bench.lastReference.engineCallsPerSecond() > 0);
     String json = out.toString().strip();
     assertTrue(
-        json.startsWith("{\"mesh\":") && json.contains("\"scenarios\":[{\"name\":\"one-chunk\""),
+        json.startsWith("{\"mesh\":") && json.contains("\"scenarios\":[{\"name\":\"latency\""),
         json);
     assertTrue(err.toString().contains("multi-chunk"), "progress lines go to stderr with --json");
   }

@@ -66,10 +66,13 @@ public final class MisbehavingExecutor {
       answers = withPrice(answers, p -> p * 100);
     }
     UnaryOperator<OrchestratorLink> link = l -> l;
+    UnaryOperator<ComputeTaskResult> inline = r -> r;
     if (behaviours.contains("overcharger")) {
+      // A result claims a price far above the bid, whichever way it travels.
       link = Overcharging::new;
+      inline = Overcharging::claim;
     }
-    return new ExecutorNode.Alterations(engine, link, answers);
+    return new ExecutorNode.Alterations(engine, link, answers, inline);
   }
 
   private static UnaryOperator<AnnounceResponse> withPrice(
@@ -184,7 +187,11 @@ public final class MisbehavingExecutor {
   private record Overcharging(OrchestratorLink real) implements OrchestratorLink {
     @Override
     public boolean deliver(String endpoint, ComputeTaskResult result) {
-      return real.deliver(endpoint, result.toBuilder().setPrice(1_000_000).build());
+      return real.deliver(endpoint, claim(result));
+    }
+
+    static ComputeTaskResult claim(ComputeTaskResult result) {
+      return result.toBuilder().setPrice(1_000_000).build();
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.meshwork.executor;
 
 import io.grpc.BindableService;
+import io.meshwork.compute.v1.ComputeTaskResult;
 import io.meshwork.executor.grpc.ExecutorGrpcService;
 import io.meshwork.executor.sandbox.ChicoryEngine;
 import io.meshwork.executor.sandbox.ModuleCache;
@@ -36,19 +37,24 @@ public final class ExecutorNode implements MeshService {
   }
 
   /**
-   * Decorators over the executor's engine, its link to orchestrators and its answers to
-   * announcements. The product uses {@link #NONE}; integration tests build misbehaving executors
-   * (liars, stallers, crashers, overchargers) by wrapping the real parts, so that what they test is
-   * the real executor and the real protocol with one thing altered.
+   * Decorators over the executor's engine, its link to orchestrators (results delivered there), its
+   * answers to announcements and the results it answers assignments with inline. The product uses
+   * {@link #NONE}; integration tests build misbehaving executors (liars, stallers, crashers,
+   * overchargers) by wrapping the real parts, so that what they test is the real executor and the
+   * real protocol with one thing altered.
    */
   public record Alterations(
       UnaryOperator<WasmEngine> engine,
       UnaryOperator<OrchestratorLink> link,
-      UnaryOperator<AnnounceResponse> answers) {
+      UnaryOperator<AnnounceResponse> answers,
+      UnaryOperator<ComputeTaskResult> inlineResults) {
     /** The shipped executor: nothing altered. */
     public static final Alterations NONE =
         new Alterations(
-            UnaryOperator.identity(), UnaryOperator.identity(), UnaryOperator.identity());
+            UnaryOperator.identity(),
+            UnaryOperator.identity(),
+            UnaryOperator.identity(),
+            UnaryOperator.identity());
   }
 
   /** Builds the executor from its context. */
@@ -82,7 +88,12 @@ public final class ExecutorNode implements MeshService {
     return new ExecutorNode(
         runner,
         new ExecutorGrpcService(
-            bidder, runner, ctx.identity().did(), maxMemory >> 20, alterations.answers()));
+            bidder,
+            runner,
+            ctx.identity().did(),
+            maxMemory >> 20,
+            alterations.answers(),
+            alterations.inlineResults()));
   }
 
   @Override

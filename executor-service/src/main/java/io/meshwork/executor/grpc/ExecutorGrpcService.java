@@ -1,6 +1,7 @@
 package io.meshwork.executor.grpc;
 
 import io.grpc.stub.StreamObserver;
+import io.meshwork.compute.v1.ComputeTaskResult;
 import io.meshwork.executor.v1.AnnounceRequest;
 import io.meshwork.executor.v1.AnnounceResponse;
 import io.meshwork.executor.v1.AssignTaskRequest;
@@ -21,28 +22,36 @@ import java.util.function.UnaryOperator;
 
 /** ExecutorService over gRPC; only the mesh's service identities may call it. */
 public final class ExecutorGrpcService extends ExecutorServiceGrpc.ExecutorServiceImplBase {
+  // The longest an AssignTask call is held for an inline result, whatever the caller asks: the
+  // call occupies a server thread meanwhile.
+  private static final long MAX_INLINE_WAIT_MS = 1_000;
+
   private final Bidder bidder;
   private final TaskRunner runner;
   private final String did;
   private final long ramMb;
   private final UnaryOperator<AnnounceResponse> answers;
+  private final UnaryOperator<ComputeTaskResult> inlineResults;
 
   /** Serves the executor identified by {@code did}. */
   public ExecutorGrpcService(Bidder bidder, TaskRunner runner, String did, long ramMb) {
-    this(bidder, runner, did, ramMb, UnaryOperator.identity());
+    this(bidder, runner, did, ramMb, UnaryOperator.identity(), UnaryOperator.identity());
   }
 
   /**
    * Serves the executor identified by {@code did}, passing every answer to an announcement through
-   * {@code answers} (identity in the product; tests that play a misbehaving executor alter it).
+   * {@code answers} and every result answered inline through {@code inlineResults} (identities in
+   * the product; tests that play a misbehaving executor alter them).
    */
   public ExecutorGrpcService(
       Bidder bidder,
       TaskRunner runner,
       String did,
       long ramMb,
-      UnaryOperator<AnnounceResponse> answers) {
+      UnaryOperator<AnnounceResponse> answers,
+      UnaryOperator<ComputeTaskResult> inlineResults) {
     this.answers = answers;
+    this.inlineResults = inlineResults;
     this.bidder = bidder;
     this.runner = runner;
     this.did = did;
@@ -94,9 +103,13 @@ public final class ExecutorGrpcService extends ExecutorServiceGrpc.ExecutorServi
                   request.getTask(),
                   request.getResultEndpoint(),
                   caller.did(),
-                  request.getCommitFirst());
+                  request.getCommitFirst(),
+                  Math.min(Integer.toUnsignedLong(request.getInlineWaitMs()), MAX_INLINE_WAIT_MS));
           AssignTaskResponse.Builder response =
               AssignTaskResponse.newBuilder().setAccepted(a.accepted()).setQueued(a.waiting());
+          if (a.result() != null) {
+            response.setResult(inlineResults.apply(a.result()));
+          }
           if (!a.accepted()) {
             response.setReason(a.message()).setReasonCode(a.refusal().name());
           }

@@ -29,6 +29,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -54,10 +55,13 @@ public final class TaskRunner implements AutoCloseable {
    * The answer to an assignment: accepted, or refused with a reason.
    *
    * @param waiting accepted, but every slot is taken, so the task waits in the queue
+   * @param result the task's result when it was asked for inline and ended in time (it is then not
+   *     delivered through the orchestrator link); null otherwise
    */
-  public record Acceptance(Refusal refusal, String message, boolean waiting) {
+  public record Acceptance(
+      Refusal refusal, String message, boolean waiting, ComputeTaskResult result) {
     Acceptance(Refusal refusal, String message) {
-      this(refusal, message, false);
+      this(refusal, message, false, null);
     }
 
     /** Whether the task was queued. */
@@ -196,6 +200,22 @@ public final class TaskRunner implements AutoCloseable {
       String resultEndpoint,
       String orchestratorDid,
       boolean commitFirst) {
+    return assign(assignment, task, resultEndpoint, orchestratorDid, commitFirst, 0);
+  }
+
+  /**
+   * Admits an assignment as above; when it can start at once and {@code inlineWaitMillis} is
+   * positive, waits up to that long for it to end and answers with its result, which is then not
+   * delivered through the orchestrator link. A task that queues, or runs longer, is delivered as
+   * usual.
+   */
+  public Acceptance assign(
+      AssignJobV1 assignment,
+      ComputeTaskPacket task,
+      String resultEndpoint,
+      String orchestratorDid,
+      boolean commitFirst,
+      long inlineWaitMillis) {
     String id = assignment.getAssignmentId();
     if (assignments.containsKey(id) || ranAlready(id)) {
       return new Acceptance(null, "");
@@ -228,9 +248,23 @@ public final class TaskRunner implements AutoCloseable {
       admitted.decrementAndGet();
       return new Acceptance(null, "");
     }
+    boolean waiting = now > slots;
+    boolean inline = inlineWaitMillis > 0 && !waiting;
+    if (inline) {
+      entry.wantInline();
+    }
     threads.execute(
         () -> run(entry, assignment, task, module, resultEndpoint, orchestratorDid, commitFirst));
-    return new Acceptance(null, "", now > slots);
+    ComputeTaskResult result = null;
+    if (inline) {
+      try {
+        result = entry.awaitInline(inlineWaitMillis);
+      } catch (InterruptedException e) {
+        // The call is going away; the result takes the usual way.
+        Thread.currentThread().interrupt();
+      }
+    }
+    return new Acceptance(null, "", waiting, result);
   }
 
   /**
@@ -327,6 +361,45 @@ public final class TaskRunner implements AutoCloseable {
     void cancel() {
       cancel(false);
     }
+
+    // The AssignTask call waiting to answer with the result, and the result handed to it.
+    private boolean inlineWanted;
+    private ComputeTaskResult inlineResult;
+
+    synchronized void wantInline() {
+      inlineWanted = true;
+    }
+
+    /** Hands the result to the waiting AssignTask call; false when none waits any more. */
+    synchronized boolean offerInline(ComputeTaskResult result) {
+      if (!inlineWanted) {
+        return false;
+      }
+      inlineResult = result;
+      notifyAll();
+      return true;
+    }
+
+    /**
+     * Waits up to {@code millis} for the result; when it has not come by then, gives up on it, so
+     * that the result is delivered through the orchestrator link instead. Exactly one of the two
+     * ways ever carries it.
+     */
+    synchronized ComputeTaskResult awaitInline(long millis) throws InterruptedException {
+      long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+      try {
+        while (inlineResult == null) {
+          long left = until - System.nanoTime();
+          if (left <= 0) {
+            break;
+          }
+          TimeUnit.NANOSECONDS.timedWait(this, left);
+        }
+        return inlineResult;
+      } finally {
+        inlineWanted = false;
+      }
+    }
   }
 
   private void run(
@@ -357,7 +430,9 @@ public final class TaskRunner implements AutoCloseable {
       }
       if (assignments.remove(id) != null) {
         (result.getStatus().equals("completed") ? completed : failed).increment();
-        orchestrators.deliver(endpoint, result);
+        if (!entry.offerInline(result)) {
+          orchestrators.deliver(endpoint, result);
+        }
       }
     } catch (InterruptedException e) {
       // Cancelled while queued or running: nothing is delivered.

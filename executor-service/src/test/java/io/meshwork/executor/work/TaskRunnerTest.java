@@ -218,6 +218,61 @@ class TaskRunnerTest {
   }
 
   @Test
+  void aShortTaskAskedInlineAnswersInTheAcceptanceAndIsNotDeliveredAgain() throws Exception {
+    TaskRunner runner = runner(1, 1);
+    TaskRunner.Acceptance a =
+        runner.assign(
+            assignment("a-1"),
+            task(WORD_COUNT, "one two three\n").build(),
+            ENDPOINT,
+            ORCHESTRATOR,
+            false,
+            30_000);
+    assertTrue(a.accepted(), a.message());
+    assertNotNull(a.result(), "the result came back with the acceptance");
+    assertEquals("3", a.result().getResultData().toString(StandardCharsets.US_ASCII));
+    assertEquals("a-1", a.result().getAssignmentId());
+    ReceiptVerifier.verify(a.result().getReceipts(0));
+    // Once the runner is idle again every run has finished: nothing went the other way.
+    eventually("the runner is idle", () -> runner.load() == 0.0);
+    assertNull(sink.delivered.peek(), "an inline result was also delivered");
+  }
+
+  @Test
+  void aTaskOutlastingTheInlineWaitIsDeliveredOnceTheUsualWay() throws Exception {
+    TaskRunner runner = runner(1, 1);
+    TaskRunner.Acceptance a =
+        runner.assign(assignment("a-1"), endless(600), ENDPOINT, ORCHESTRATOR, false, 50);
+    assertTrue(a.accepted(), a.message());
+    assertNull(a.result(), "the task ran past the inline wait");
+    ComputeTaskResult delivered = nextResult();
+    assertEquals("a-1", delivered.getAssignmentId());
+    assertEquals(JobErrorKind.JOB_ERROR_KIND_WALL_TIME, delivered.getError().getKind());
+    eventually("the runner is idle", () -> runner.load() == 0.0);
+    assertNull(sink.delivered.peek(), "delivered twice");
+  }
+
+  @Test
+  void aQueuedTaskIsAcknowledgedAtOnceWhateverTheInlineWait() throws Exception {
+    TaskRunner runner = runner(1, 1);
+    assertTrue(runner.assign(assignment("a-1"), endless(800), ENDPOINT, ORCHESTRATOR).accepted());
+    TaskRunner.Acceptance queued =
+        runner.assign(
+            assignment("a-2"),
+            task(WORD_COUNT, "x\n").build(),
+            ENDPOINT,
+            ORCHESTRATOR,
+            false,
+            30_000);
+    assertTrue(queued.waiting());
+    assertNull(queued.result());
+    // It answered without waiting for its turn: the task ahead of it has not even ended yet.
+    assertNull(sink.delivered.peek(), "the queued task's acknowledgement waited for a slot");
+    List<String> ids = List.of(nextResult().getAssignmentId(), nextResult().getAssignmentId());
+    assertEquals(List.of("a-1", "a-2"), ids);
+  }
+
+  @Test
   void cachedModuleRunsWithoutItsBytes() throws Exception {
     TaskRunner runner = runner(1, 1);
     assertTrue(

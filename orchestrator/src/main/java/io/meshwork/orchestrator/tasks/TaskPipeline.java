@@ -67,7 +67,9 @@ import java.util.logging.Logger;
  *
  * <p>Settings: {@code rfc0016.t1-ms} (500), {@code rfc0016.t2-ms} (1000), {@code rfc0016.n1} (3),
  * {@code rfc0016.n3} (2), {@code orchestrator.probe-interval-ms} (500), {@code
- * orchestrator.steal-after-ms} (250), {@code orchestrator.result-grace-ms} (10000).
+ * orchestrator.steal-after-ms} (250), {@code orchestrator.result-grace-ms} (10000), {@code
+ * orchestrator.inline-result-ms} (100: how long an executor may hold the assignment call to answer
+ * a short task with its result, saving the separate delivery call; 0 turns it off).
  */
 public final class TaskPipeline {
   private static final Logger LOG = Logger.getLogger(TaskPipeline.class.getName());
@@ -89,6 +91,7 @@ public final class TaskPipeline {
   private final Duration busyBackoff;
   private final Duration probeInterval;
   private final Duration stealAfter;
+  private final Duration inlineWait;
   private final long resultGraceMillis;
   // Tasks this orchestrator has placed on each executor and not yet heard back about, by DID.
   private final Map<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();
@@ -130,6 +133,7 @@ public final class TaskPipeline {
     this.probeInterval =
         settings.duration("orchestrator.probe-interval-ms", Duration.ofMillis(500));
     this.stealAfter = settings.duration("orchestrator.steal-after-ms", Duration.ofMillis(250));
+    this.inlineWait = settings.duration("orchestrator.inline-result-ms", Duration.ofMillis(100));
     this.resultGraceMillis = settings.longValue("orchestrator.result-grace-ms", 10_000);
   }
 
@@ -498,15 +502,26 @@ public final class TaskPipeline {
         pending.expect(assignmentId, task, bid.offer().getExecutorDid());
     try {
       AssignTaskResponse ack = assign(task, bid, assignmentId, commitFirst);
+      if (ack.hasResult()) {
+        // Answered within the inline wait: checked exactly as a delivered result would be.
+        if (!assignmentId.equals(ack.getResult().getAssignmentId())) {
+          throw new AttemptFailed(
+              "the executor answered with the result of another assignment", false, true);
+        }
+        pending.accept(ack.getResult());
+      }
       control.assigned(assignmentId, () -> bid.executor().cancel(assignmentId));
       ComputeTaskResult result = await(task, control, arrival, bid, assignmentId, ack.getQueued());
       byte[] bytes = commitFirst ? null : result.getResultData().toByteArray();
       return new Run(winner, assignmentId, result, bytes);
     } catch (AttemptFailed | TaskFailedException e) {
       // Whatever ended the attempt without a result (a failure, or the job's cancel seen by the
-      // wait loop first), the executor is told to stop: nobody will take its result.
+      // wait loop first), the executor is told to stop: nobody will take its result. One that
+      // refused the task as busy never took it.
       pending.forget(assignmentId);
-      bid.executor().cancel(assignmentId);
+      if (!(e instanceof ExecutorBusy)) {
+        bid.executor().cancel(assignmentId);
+      }
       throw e;
     } finally {
       control.unassigned(assignmentId);
@@ -686,11 +701,13 @@ public final class TaskPipeline {
             .setTask(packet(task, !winner.offer().getModuleCached()))
             .setResultEndpoint(resultEndpoint.get())
             .setRequestId(assignmentId)
-            .setCommitFirst(commitFirst);
+            .setCommitFirst(commitFirst)
+            .setInlineWaitMs((int) inlineWait.toMillis());
     StatusRuntimeException last = null;
     for (int attempt = 0; attempt <= n3; attempt++) {
       try {
-        AssignTaskResponse ack = winner.executor().assign(request.build(), t2.multipliedBy(2));
+        AssignTaskResponse ack =
+            winner.executor().assign(request.build(), t2.multipliedBy(2).plus(inlineWait));
         if (ack.getAccepted()) {
           return ack;
         }
