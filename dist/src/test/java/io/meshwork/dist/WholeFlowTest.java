@@ -29,9 +29,16 @@ import io.meshwork.compute.v1.ComputeServiceGrpc;
 import io.meshwork.compute.v1.GetModuleRequest;
 import io.meshwork.compute.v1.ReceiptRef;
 import io.meshwork.content.Cid;
+import io.meshwork.executor.v1.AnnounceBatchRequest;
+import io.meshwork.executor.v1.AnnounceBatchResponse;
+import io.meshwork.executor.v1.AnnounceRequest;
+import io.meshwork.executor.v1.AnnounceResponse;
+import io.meshwork.executor.v1.ExecutorServiceGrpc;
 import io.meshwork.identity.BearerCredentials;
 import io.meshwork.identity.Identity;
 import io.meshwork.mesh.v1.ExecutionReceipt;
+import io.meshwork.mesh.v1.JobAnnouncementV1;
+import io.meshwork.mesh.v1.MeshJobParams;
 import io.meshwork.mesh.v1.ResourceLimits;
 import io.meshwork.receipt.format.ReceiptCodec;
 import io.meshwork.receipt.format.ReceiptVerifier;
@@ -269,6 +276,71 @@ class WholeFlowTest {
       } finally {
         assertTrue(client.cancel(jobId));
       }
+    } finally {
+      channel.shutdownNow();
+    }
+  }
+
+  @Test
+  void anExecutorAnswersABatchOfAnnouncementsAsItAnswersEachAlone() {
+    Identity orchestrator = MeshFixtures.serviceIdentity(dataDir, "orchestrator");
+    ManagedChannel channel =
+        NettyChannelBuilder.forAddress("127.0.0.1", base + 3).usePlaintext().build();
+    try {
+      var asOrchestrator =
+          ExecutorServiceGrpc.newBlockingStub(channel)
+              .withCallCredentials(new BearerCredentials(orchestrator));
+      byte[] module = MeshFixtures.wordCount();
+      List<JobAnnouncementV1> announced = new ArrayList<>();
+      for (long maxPrice : new long[] {1_000, 0, 1_000, 1}) {
+        announced.add(
+            JobAnnouncementV1.newBuilder()
+                .setJobId("batch-test:" + announced.size())
+                .setOriginatorDid(orchestrator.did())
+                .setAnnouncementId("a-" + announced.size())
+                .setParams(
+                    MeshJobParams.newBuilder()
+                        .setModuleCid(Cid.of(module))
+                        .setInputSize(1_000L * (announced.size() + 1))
+                        .setMaxPrice(maxPrice)
+                        .setTimeoutMs(10_000))
+                .build());
+      }
+      AnnounceBatchResponse batch =
+          asOrchestrator.announceBatch(
+              AnnounceBatchRequest.newBuilder().addAllAnnouncements(announced).build());
+      assertEquals(announced.size(), batch.getAnswersCount());
+      for (int i = 0; i < announced.size(); i++) {
+        AnnounceResponse alone =
+            asOrchestrator.announce(
+                AnnounceRequest.newBuilder().setAnnouncement(announced.get(i)).build());
+        AnnounceResponse inBatch = batch.getAnswers(i);
+        assertEquals(alone.hasBid(), inBatch.hasBid(), "announcement " + i);
+        assertEquals(alone.getBid().getPrice(), inBatch.getBid().getPrice(), "announcement " + i);
+        assertEquals(
+            alone.getDecline().getReason(), inBatch.getDecline().getReason(), "announcement " + i);
+      }
+      assertTrue(batch.getAnswers(0).hasBid());
+      assertEquals("PRICE_ABOVE_MAX", batch.getAnswers(3).getDecline().getReason());
+
+      // Users may not announce work, and a batch has a size limit.
+      StatusRuntimeException user =
+          assertThrows(
+              StatusRuntimeException.class,
+              () ->
+                  ExecutorServiceGrpc.newBlockingStub(channel)
+                      .withCallCredentials(new BearerCredentials(Identity.generate()))
+                      .announceBatch(AnnounceBatchRequest.getDefaultInstance()));
+      assertEquals(Status.Code.PERMISSION_DENIED, user.getStatus().getCode());
+      AnnounceBatchRequest.Builder tooMany = AnnounceBatchRequest.newBuilder();
+      for (int i = 0; i < 1_025; i++) {
+        tooMany.addAnnouncements(announced.get(0));
+      }
+      StatusRuntimeException big =
+          assertThrows(
+              StatusRuntimeException.class, () -> asOrchestrator.announceBatch(tooMany.build()));
+      assertEquals(Status.Code.INVALID_ARGUMENT, big.getStatus().getCode());
+      assertTrue(big.getStatus().getDescription().contains("1025 announcements"), big.toString());
     } finally {
       channel.shutdownNow();
     }

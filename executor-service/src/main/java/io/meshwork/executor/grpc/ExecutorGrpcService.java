@@ -2,6 +2,8 @@ package io.meshwork.executor.grpc;
 
 import io.grpc.stub.StreamObserver;
 import io.meshwork.compute.v1.ComputeTaskResult;
+import io.meshwork.executor.v1.AnnounceBatchRequest;
+import io.meshwork.executor.v1.AnnounceBatchResponse;
 import io.meshwork.executor.v1.AnnounceRequest;
 import io.meshwork.executor.v1.AnnounceResponse;
 import io.meshwork.executor.v1.AssignTaskRequest;
@@ -15,6 +17,7 @@ import io.meshwork.executor.v1.RevealResultRequest;
 import io.meshwork.executor.v1.RevealResultResponse;
 import io.meshwork.executor.work.Bidder;
 import io.meshwork.executor.work.TaskRunner;
+import io.meshwork.mesh.v1.JobAnnouncementV1;
 import io.meshwork.runtime.auth.Caller;
 import io.meshwork.runtime.errors.MeshException;
 import io.meshwork.runtime.grpc.Rpc;
@@ -25,6 +28,7 @@ public final class ExecutorGrpcService extends ExecutorServiceGrpc.ExecutorServi
   // The longest an AssignTask call is held for an inline result, whatever the caller asks: the
   // call occupies a server thread meanwhile.
   private static final long MAX_INLINE_WAIT_MS = 1_000;
+  private static final int MAX_ANNOUNCEMENTS = 1_024;
 
   private final Bidder bidder;
   private final TaskRunner runner;
@@ -69,6 +73,31 @@ public final class ExecutorGrpcService extends ExecutorServiceGrpc.ExecutorServi
                 .with("field", "announcement");
           }
           return answers.apply(bidder.answer(request.getAnnouncement()));
+        });
+  }
+
+  @Override
+  public void announceBatch(
+      AnnounceBatchRequest request, StreamObserver<AnnounceBatchResponse> observer) {
+    Rpc.unary(
+        observer,
+        () -> {
+          Caller.current().requireService("AnnounceBatch");
+          if (request.getAnnouncementsCount() > MAX_ANNOUNCEMENTS) {
+            throw MeshException.invalidArgument(
+                    "TOO_MANY_ANNOUNCEMENTS",
+                    "a batch carries "
+                        + request.getAnnouncementsCount()
+                        + " announcements; at most "
+                        + MAX_ANNOUNCEMENTS
+                        + " are taken per call")
+                .with("field", "announcements");
+          }
+          AnnounceBatchResponse.Builder response = AnnounceBatchResponse.newBuilder();
+          for (JobAnnouncementV1 a : request.getAnnouncementsList()) {
+            response.addAnswers(answers.apply(bidder.answer(a)));
+          }
+          return response.build();
         });
   }
 

@@ -2,6 +2,10 @@ package io.meshwork.orchestrator.mesh;
 
 import io.grpc.CallCredentials;
 import io.grpc.Channel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.meshwork.executor.v1.AnnounceBatchRequest;
+import io.meshwork.executor.v1.AnnounceBatchResponse;
 import io.meshwork.executor.v1.AnnounceRequest;
 import io.meshwork.executor.v1.AnnounceResponse;
 import io.meshwork.executor.v1.AssignTaskRequest;
@@ -15,6 +19,8 @@ import io.meshwork.mesh.v1.JobAnnouncementV1;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
@@ -43,9 +49,21 @@ public final class GrpcExecutorFleet implements ExecutorFleet {
     return executors;
   }
 
+  /** An announcement waiting to go out, with how long its caller waits for the answer. */
+  private record Announcing(JobAnnouncementV1 announcement, Duration answerWithin) {}
+
   private static final class Remote implements ExecutorHandle {
+    // Announcements made while others to the same executor are out go together in one
+    // AnnounceBatch call: placing a job's chunks costs each executor one call, not one per chunk.
+    private static final int MAX_ANNOUNCEMENTS = 1_024;
+    private static final int ANNOUNCE_CALLS_IN_FLIGHT = 2;
+
     private final String endpoint;
     private final ExecutorServiceGrpc.ExecutorServiceBlockingStub stub;
+    private final MicroBatcher<Announcing, AnnounceResponse> announcements =
+        new MicroBatcher<>(this::announceBatch, MAX_ANNOUNCEMENTS, ANNOUNCE_CALLS_IN_FLIGHT);
+    // Cleared when the executor does not know AnnounceBatch (an older build): one call each.
+    private volatile boolean batches = true;
 
     Remote(String endpoint, Channel channel, CallCredentials credentials) {
       this.endpoint = endpoint;
@@ -59,8 +77,65 @@ public final class GrpcExecutorFleet implements ExecutorFleet {
 
     @Override
     public AnnounceResponse announce(JobAnnouncementV1 announcement, Duration wait) {
-      return stub.withDeadlineAfter(wait.toMillis(), TimeUnit.MILLISECONDS)
-          .announce(AnnounceRequest.newBuilder().setAnnouncement(announcement).build());
+      try {
+        return announcements.submit(new Announcing(announcement, wait)).join();
+      } catch (CompletionException e) {
+        // The caller sees the call's own failure, as if it had made the call alone.
+        if (e.getCause() instanceof RuntimeException r) {
+          throw r;
+        }
+        throw e;
+      }
+    }
+
+    private void announceBatch(
+        List<Announcing> requests, List<CompletableFuture<AnnounceResponse>> outcomes) {
+      if (requests.size() == 1 || !batches) {
+        for (int i = 0; i < requests.size(); i++) {
+          try {
+            outcomes.get(i).complete(announceOne(requests.get(i)));
+          } catch (RuntimeException e) {
+            outcomes.get(i).completeExceptionally(e);
+          }
+        }
+        return;
+      }
+      Duration wait = Duration.ZERO;
+      AnnounceBatchRequest.Builder request = AnnounceBatchRequest.newBuilder();
+      for (Announcing a : requests) {
+        request.addAnnouncements(a.announcement());
+        wait = wait.compareTo(a.answerWithin()) < 0 ? a.answerWithin() : wait;
+      }
+      AnnounceBatchResponse response;
+      try {
+        response =
+            stub.withDeadlineAfter(wait.toMillis(), TimeUnit.MILLISECONDS)
+                .announceBatch(request.build());
+      } catch (StatusRuntimeException e) {
+        if (e.getStatus().getCode() == Status.Code.UNIMPLEMENTED) {
+          batches = false;
+          announceBatch(requests, outcomes);
+          return;
+        }
+        throw e;
+      }
+      if (response.getAnswersCount() != requests.size()) {
+        throw new IllegalStateException(
+            endpoint
+                + " answered "
+                + response.getAnswersCount()
+                + " of "
+                + requests.size()
+                + " announcements");
+      }
+      for (int i = 0; i < requests.size(); i++) {
+        outcomes.get(i).complete(response.getAnswers(i));
+      }
+    }
+
+    private AnnounceResponse announceOne(Announcing a) {
+      return stub.withDeadlineAfter(a.answerWithin().toMillis(), TimeUnit.MILLISECONDS)
+          .announce(AnnounceRequest.newBuilder().setAnnouncement(a.announcement()).build());
     }
 
     @Override
