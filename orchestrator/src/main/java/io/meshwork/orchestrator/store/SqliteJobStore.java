@@ -6,16 +6,27 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The job journal in a SQLite file (WAL, synchronous commits).
  *
- * <p>One connection serves every call under a lock: the journal writes a few rows per task, far
- * below what one SQLite writer sustains.
+ * <p>Writes are group-committed: every write is queued for one committer thread, which runs all the
+ * writes waiting at that moment in one transaction (each in a savepoint of its own, so that a
+ * failing write fails alone) and syncs once for all of them. A write returns only once its commit
+ * is on disk, so the journal is exactly as durable as with a commit per write, while many tasks
+ * settling at once cost one sync instead of one each and never spin on a lock. Reads use a
+ * connection of their own and see every write that has returned.
  */
 public final class SqliteJobStore implements JobStore {
   private static final String[] MIGRATIONS = {
@@ -80,22 +91,132 @@ public final class SqliteJobStore implements JobStore {
     """
   };
 
+  // Writes waiting for the committer at most per transaction.
+  private static final int MAX_GROUP = 256;
+
+  /** One write: runs on the committer's connection inside the group's transaction. */
+  private interface Write<T> {
+    T run(Connection c) throws SQLException;
+  }
+
+  private record Queued(Write<?> write, CompletableFuture<Object> done) {}
+
+  private static final Queued STOP = new Queued(c -> null, new CompletableFuture<>());
+
+  private final Path file;
+  // Used only by the committer thread once the constructor returns.
   private final Connection connection;
+  // Reads, under the reader's own lock.
+  private final Connection reader;
+  private final BlockingQueue<Queued> writes = new LinkedBlockingQueue<>();
+  private final Thread committer;
 
   /** Opens (creating and migrating) the journal at {@code file}. */
   public SqliteJobStore(Path file) {
+    this.file = file;
     try {
-      connection = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
+      connection = open(file);
       try (Statement s = connection.createStatement()) {
-        s.execute("PRAGMA journal_mode=WAL");
-        s.execute("PRAGMA synchronous=FULL");
-        s.execute("PRAGMA busy_timeout=5000");
         s.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
       }
       migrate();
+      connection.setAutoCommit(false);
+      reader = open(file);
     } catch (SQLException e) {
       throw new IllegalStateException(
           "cannot open the job journal " + file + ": " + e.getMessage(), e);
+    }
+    committer = Thread.ofPlatform().daemon().name("job-journal-commit").start(this::commitLoop);
+  }
+
+  private static Connection open(Path file) throws SQLException {
+    Connection c = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
+    try (Statement s = c.createStatement()) {
+      s.execute("PRAGMA journal_mode=WAL");
+      s.execute("PRAGMA synchronous=FULL");
+      s.execute("PRAGMA busy_timeout=5000");
+    }
+    return c;
+  }
+
+  /** Queues {@code write} for the next group commit and waits until it is on disk. */
+  @SuppressWarnings("unchecked")
+  private <T> T write(String what, Write<T> write) {
+    CompletableFuture<Object> done = new CompletableFuture<>();
+    if (!committer.isAlive()) {
+      throw new IllegalStateException(
+          "cannot " + what + ": the job journal " + file + " is closed");
+    }
+    writes.add(new Queued(write, done));
+    while (true) {
+      try {
+        return (T) done.get(1, TimeUnit.SECONDS);
+      } catch (ExecutionException e) {
+        throw new IllegalStateException("cannot " + what + ": " + e.getCause().getMessage(), e);
+      } catch (TimeoutException e) {
+        if (!committer.isAlive() && !done.isDone()) {
+          // Queued just as the journal closed: nobody will ever run it.
+          throw new IllegalStateException("cannot " + what + ": the job journal was closed");
+        }
+      } catch (InterruptedException e) {
+        // The write is queued and will be committed; its caller must not believe otherwise.
+        Thread.currentThread().interrupt();
+        return (T) done.join();
+      }
+    }
+  }
+
+  private void commitLoop() {
+    List<Queued> group = new ArrayList<>();
+    List<Object> results = new ArrayList<>();
+    while (true) {
+      group.clear();
+      results.clear();
+      try {
+        group.add(writes.take());
+      } catch (InterruptedException e) {
+        return;
+      }
+      writes.drainTo(group, MAX_GROUP - 1);
+      boolean stop = group.remove(STOP);
+      List<Queued> ok = new ArrayList<>();
+      for (Queued q : group) {
+        try {
+          Savepoint sp = connection.setSavepoint();
+          try {
+            results.add(q.write().run(connection));
+            connection.releaseSavepoint(sp);
+            ok.add(q);
+          } catch (SQLException | RuntimeException e) {
+            connection.rollback(sp);
+            connection.releaseSavepoint(sp);
+            q.done().completeExceptionally(e);
+          }
+        } catch (SQLException e) {
+          q.done().completeExceptionally(e);
+        }
+      }
+      try {
+        connection.commit();
+        for (int i = 0; i < ok.size(); i++) {
+          ok.get(i).done().complete(results.get(i));
+        }
+      } catch (SQLException e) {
+        try {
+          connection.rollback();
+        } catch (SQLException ignored) {
+          // The connection is broken; every write of the group fails below.
+        }
+        ok.forEach(q -> q.done().completeExceptionally(e));
+      }
+      if (stop) {
+        // Whatever was queued behind the stop fails rather than hang its caller.
+        List<Queued> late = new ArrayList<>();
+        writes.drainTo(late);
+        late.forEach(
+            q -> q.done().completeExceptionally(new SQLException("the journal was closed")));
+        return;
+      }
     }
   }
 
@@ -123,85 +244,89 @@ public final class SqliteJobStore implements JobStore {
   }
 
   @Override
-  public synchronized boolean insert(JobRecord j) {
-    String sql = "INSERT OR IGNORE INTO jobs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
-    try (PreparedStatement ps = connection.prepareStatement(sql)) {
-      bind(ps, j);
-      return ps.executeUpdate() == 1;
-    } catch (SQLException e) {
-      throw new IllegalStateException("cannot record job " + j.jobId(), e);
-    }
+  public boolean insert(JobRecord j) {
+    return write(
+        "record job " + j.jobId(),
+        c -> {
+          String sql = "INSERT OR IGNORE INTO jobs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+          try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, j.jobId());
+            ps.setString(2, j.submitterDid());
+            ps.setString(3, j.state());
+            ps.setBytes(4, j.manifest());
+            ps.setBytes(5, j.manifestDigest());
+            ps.setString(6, j.holdId());
+            ps.setLong(7, j.budget());
+            ps.setLong(8, j.spent());
+            ps.setLong(9, j.refunded());
+            ps.setInt(10, j.totalChunks());
+            ps.setInt(11, j.completedChunks());
+            ps.setString(12, j.errorMessage());
+            ps.setBytes(13, j.result());
+            ps.setString(14, j.resultCid());
+            ps.setLong(15, j.submittedAt());
+            ps.setLong(16, j.finishedAt());
+            return ps.executeUpdate() == 1;
+          }
+        });
   }
 
   @Override
-  public synchronized void update(JobRecord j) {
-    String sql =
-        "UPDATE jobs SET state=?, hold_id=?, spent=?, refunded=?, total_chunks=?,"
-            + " completed_chunks=?, error_message=?, result=?, result_cid=?, finished_at=?"
-            + " WHERE job_id=?";
-    try (PreparedStatement ps = connection.prepareStatement(sql)) {
-      ps.setString(1, j.state());
-      ps.setString(2, j.holdId());
-      ps.setLong(3, j.spent());
-      ps.setLong(4, j.refunded());
-      ps.setInt(5, j.totalChunks());
-      ps.setInt(6, j.completedChunks());
-      ps.setString(7, j.errorMessage());
-      ps.setBytes(8, j.result());
-      ps.setString(9, j.resultCid());
-      ps.setLong(10, j.finishedAt());
-      ps.setString(11, j.jobId());
-      ps.executeUpdate();
-    } catch (SQLException e) {
-      throw new IllegalStateException("cannot update job " + j.jobId(), e);
-    }
-  }
-
-  private static void bind(PreparedStatement ps, JobRecord j) throws SQLException {
-    ps.setString(1, j.jobId());
-    ps.setString(2, j.submitterDid());
-    ps.setString(3, j.state());
-    ps.setBytes(4, j.manifest());
-    ps.setBytes(5, j.manifestDigest());
-    ps.setString(6, j.holdId());
-    ps.setLong(7, j.budget());
-    ps.setLong(8, j.spent());
-    ps.setLong(9, j.refunded());
-    ps.setInt(10, j.totalChunks());
-    ps.setInt(11, j.completedChunks());
-    ps.setString(12, j.errorMessage());
-    ps.setBytes(13, j.result());
-    ps.setString(14, j.resultCid());
-    ps.setLong(15, j.submittedAt());
-    ps.setLong(16, j.finishedAt());
+  public void update(JobRecord j) {
+    write(
+        "update job " + j.jobId(),
+        c -> {
+          String sql =
+              "UPDATE jobs SET state=?, hold_id=?, spent=?, refunded=?, total_chunks=?,"
+                  + " completed_chunks=?, error_message=?, result=?, result_cid=?, finished_at=?"
+                  + " WHERE job_id=?";
+          try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, j.state());
+            ps.setString(2, j.holdId());
+            ps.setLong(3, j.spent());
+            ps.setLong(4, j.refunded());
+            ps.setInt(5, j.totalChunks());
+            ps.setInt(6, j.completedChunks());
+            ps.setString(7, j.errorMessage());
+            ps.setBytes(8, j.result());
+            ps.setString(9, j.resultCid());
+            ps.setLong(10, j.finishedAt());
+            ps.setString(11, j.jobId());
+            return ps.executeUpdate();
+          }
+        });
   }
 
   @Override
-  public synchronized Optional<JobRecord> find(String jobId) {
-    try (PreparedStatement ps = connection.prepareStatement("SELECT * FROM jobs WHERE job_id=?")) {
-      ps.setString(1, jobId);
-      try (ResultSet rs = ps.executeQuery()) {
-        return rs.next() ? Optional.of(job(rs)) : Optional.empty();
+  public Optional<JobRecord> find(String jobId) {
+    synchronized (reader) {
+      try (PreparedStatement ps = reader.prepareStatement("SELECT * FROM jobs WHERE job_id=?")) {
+        ps.setString(1, jobId);
+        try (ResultSet rs = ps.executeQuery()) {
+          return rs.next() ? Optional.of(job(rs)) : Optional.empty();
+        }
+      } catch (SQLException e) {
+        throw new IllegalStateException("cannot read job " + jobId, e);
       }
-    } catch (SQLException e) {
-      throw new IllegalStateException("cannot read job " + jobId, e);
     }
   }
 
   @Override
-  public synchronized List<JobRecord> unfinished() {
+  public List<JobRecord> unfinished() {
     String sql =
         "SELECT * FROM jobs WHERE state NOT IN ('completed','failed','cancelled')"
             + " ORDER BY submitted_at";
-    try (Statement s = connection.createStatement();
-        ResultSet rs = s.executeQuery(sql)) {
-      List<JobRecord> jobs = new ArrayList<>();
-      while (rs.next()) {
-        jobs.add(job(rs));
+    synchronized (reader) {
+      try (Statement s = reader.createStatement();
+          ResultSet rs = s.executeQuery(sql)) {
+        List<JobRecord> jobs = new ArrayList<>();
+        while (rs.next()) {
+          jobs.add(job(rs));
+        }
+        return jobs;
+      } catch (SQLException e) {
+        throw new IllegalStateException("cannot list unfinished jobs", e);
       }
-      return jobs;
-    } catch (SQLException e) {
-      throw new IllegalStateException("cannot list unfinished jobs", e);
     }
   }
 
@@ -226,61 +351,42 @@ public final class SqliteJobStore implements JobStore {
   }
 
   @Override
-  public synchronized void saveTask(TaskRecord t) {
-    String sql = "INSERT OR IGNORE INTO tasks VALUES (?,?,?,?,?,?,?,?,?,?)";
-    String paymentSql = "INSERT OR IGNORE INTO task_payments VALUES (?,?,?,?,?)";
-    try (PreparedStatement ps = connection.prepareStatement(sql);
-        PreparedStatement pay = connection.prepareStatement(paymentSql)) {
-      connection.setAutoCommit(false);
-      for (TaskRecord.Payment p : t.alsoPaid()) {
-        pay.setString(1, t.taskId());
-        pay.setString(2, p.executorDid());
-        pay.setLong(3, p.price());
-        pay.setString(4, p.receiptCid());
-        pay.setLong(5, p.logIndex());
-        pay.executeUpdate();
-      }
-      ps.setString(1, t.taskId());
-      ps.setString(2, t.jobId());
-      ps.setInt(3, t.chunkIndex());
-      ps.setString(4, t.exportName());
-      ps.setString(5, t.executorDid());
-      ps.setLong(6, t.price());
-      ps.setBytes(7, t.result());
-      ps.setString(8, t.resultCid());
-      ps.setString(9, t.receiptCid());
-      ps.setLong(10, t.logIndex());
-      ps.executeUpdate();
-      connection.commit();
-    } catch (SQLException e) {
-      rollback();
-      throw new IllegalStateException("cannot record task " + t.taskId(), e);
-    } finally {
-      autoCommit();
-    }
-  }
-
-  private void rollback() {
-    try {
-      connection.rollback();
-    } catch (SQLException ignored) {
-      // The connection is broken; the next statement reports it.
-    }
-  }
-
-  private void autoCommit() {
-    try {
-      connection.setAutoCommit(true);
-    } catch (SQLException ignored) {
-      // As above.
-    }
+  public void saveTask(TaskRecord t) {
+    write(
+        "record task " + t.taskId(),
+        c -> {
+          try (PreparedStatement ps =
+                  c.prepareStatement("INSERT OR IGNORE INTO tasks VALUES (?,?,?,?,?,?,?,?,?,?)");
+              PreparedStatement pay =
+                  c.prepareStatement("INSERT OR IGNORE INTO task_payments VALUES (?,?,?,?,?)")) {
+            for (TaskRecord.Payment p : t.alsoPaid()) {
+              pay.setString(1, t.taskId());
+              pay.setString(2, p.executorDid());
+              pay.setLong(3, p.price());
+              pay.setString(4, p.receiptCid());
+              pay.setLong(5, p.logIndex());
+              pay.executeUpdate();
+            }
+            ps.setString(1, t.taskId());
+            ps.setString(2, t.jobId());
+            ps.setInt(3, t.chunkIndex());
+            ps.setString(4, t.exportName());
+            ps.setString(5, t.executorDid());
+            ps.setLong(6, t.price());
+            ps.setBytes(7, t.result());
+            ps.setString(8, t.resultCid());
+            ps.setString(9, t.receiptCid());
+            ps.setLong(10, t.logIndex());
+            return ps.executeUpdate();
+          }
+        });
   }
 
   private List<TaskRecord.Payment> alsoPaid(String taskId) throws SQLException {
     String sql =
         "SELECT executor_did, price, receipt_cid, log_index FROM task_payments WHERE task_id=?"
             + " ORDER BY log_index";
-    try (PreparedStatement ps = connection.prepareStatement(sql)) {
+    try (PreparedStatement ps = reader.prepareStatement(sql)) {
       ps.setString(1, taskId);
       try (ResultSet rs = ps.executeQuery()) {
         List<TaskRecord.Payment> payments = new ArrayList<>();
@@ -295,120 +401,163 @@ public final class SqliteJobStore implements JobStore {
   }
 
   @Override
-  public synchronized long fixChunkSize(String jobId, long chunkBytes) {
-    try (PreparedStatement insert =
-            connection.prepareStatement("INSERT OR IGNORE INTO job_chunking VALUES (?,?)");
-        PreparedStatement read =
-            connection.prepareStatement("SELECT chunk_bytes FROM job_chunking WHERE job_id=?")) {
-      insert.setString(1, jobId);
-      insert.setLong(2, chunkBytes);
-      insert.executeUpdate();
-      read.setString(1, jobId);
-      try (ResultSet rs = read.executeQuery()) {
-        rs.next();
-        return rs.getLong(1);
-      }
-    } catch (SQLException e) {
-      throw new IllegalStateException("cannot record the chunking of job " + jobId, e);
-    }
+  public long fixChunkSize(String jobId, long chunkBytes) {
+    return write(
+        "record the chunking of job " + jobId,
+        c -> {
+          try (PreparedStatement insert =
+                  c.prepareStatement("INSERT OR IGNORE INTO job_chunking VALUES (?,?)");
+              PreparedStatement read =
+                  c.prepareStatement("SELECT chunk_bytes FROM job_chunking WHERE job_id=?")) {
+            insert.setString(1, jobId);
+            insert.setLong(2, chunkBytes);
+            insert.executeUpdate();
+            read.setString(1, jobId);
+            try (ResultSet rs = read.executeQuery()) {
+              rs.next();
+              return rs.getLong(1);
+            }
+          }
+        });
   }
 
   @Override
-  public synchronized void savePlacement(String jobId, byte[] placement) {
-    try (PreparedStatement ps =
-        connection.prepareStatement("INSERT INTO placements (job_id, placement) VALUES (?,?)")) {
-      ps.setString(1, jobId);
-      ps.setBytes(2, placement);
-      ps.executeUpdate();
-    } catch (SQLException e) {
-      throw new IllegalStateException("cannot record a placement of job " + jobId, e);
-    }
+  public void savePlacement(String jobId, byte[] placement) {
+    write(
+        "record a placement of job " + jobId,
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement("INSERT INTO placements (job_id, placement) VALUES (?,?)")) {
+            ps.setString(1, jobId);
+            ps.setBytes(2, placement);
+            return ps.executeUpdate();
+          }
+        });
   }
 
   @Override
-  public synchronized List<byte[]> placements(String jobId) {
-    try (PreparedStatement ps =
-        connection.prepareStatement(
-            "SELECT placement FROM placements WHERE job_id=? ORDER BY seq")) {
-      ps.setString(1, jobId);
-      try (ResultSet rs = ps.executeQuery()) {
-        List<byte[]> all = new ArrayList<>();
-        while (rs.next()) {
-          all.add(rs.getBytes(1));
+  public List<byte[]> placements(String jobId) {
+    synchronized (reader) {
+      try (PreparedStatement ps =
+          reader.prepareStatement("SELECT placement FROM placements WHERE job_id=? ORDER BY seq")) {
+        ps.setString(1, jobId);
+        try (ResultSet rs = ps.executeQuery()) {
+          List<byte[]> all = new ArrayList<>();
+          while (rs.next()) {
+            all.add(rs.getBytes(1));
+          }
+          return all;
         }
-        return all;
+      } catch (SQLException e) {
+        throw new IllegalStateException("cannot read the placements of job " + jobId, e);
       }
-    } catch (SQLException e) {
-      throw new IllegalStateException("cannot read the placements of job " + jobId, e);
     }
   }
 
   @Override
-  public synchronized ExecutorRecord executor(String did) {
-    try (PreparedStatement ps =
-        connection.prepareStatement(
-            "SELECT verified, caught, failed, updated_at FROM executors WHERE did=?")) {
-      ps.setString(1, did);
-      try (ResultSet rs = ps.executeQuery()) {
-        return rs.next()
-            ? new ExecutorRecord(did, rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4))
-            : ExecutorRecord.unknown(did);
+  public ExecutorRecord executor(String did) {
+    synchronized (reader) {
+      try (PreparedStatement ps =
+          reader.prepareStatement(
+              "SELECT verified, caught, failed, updated_at FROM executors WHERE did=?")) {
+        ps.setString(1, did);
+        try (ResultSet rs = ps.executeQuery()) {
+          return rs.next()
+              ? new ExecutorRecord(did, rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4))
+              : ExecutorRecord.unknown(did);
+        }
+      } catch (SQLException e) {
+        throw new IllegalStateException("cannot read the record of executor " + did, e);
       }
-    } catch (SQLException e) {
-      throw new IllegalStateException("cannot read the record of executor " + did, e);
     }
   }
 
   @Override
-  public synchronized void saveExecutor(ExecutorRecord r) {
-    try (PreparedStatement ps =
-        connection.prepareStatement("INSERT OR REPLACE INTO executors VALUES (?,?,?,?,?)")) {
-      ps.setString(1, r.did());
-      ps.setLong(2, r.verified());
-      ps.setLong(3, r.caught());
-      ps.setLong(4, r.failed());
-      ps.setLong(5, r.updatedAt());
-      ps.executeUpdate();
-    } catch (SQLException e) {
-      throw new IllegalStateException("cannot record executor " + r.did(), e);
-    }
+  public void saveExecutor(ExecutorRecord r) {
+    write(
+        "record executor " + r.did(),
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement("INSERT OR REPLACE INTO executors VALUES (?,?,?,?,?)")) {
+            ps.setString(1, r.did());
+            ps.setLong(2, r.verified());
+            ps.setLong(3, r.caught());
+            ps.setLong(4, r.failed());
+            ps.setLong(5, r.updatedAt());
+            return ps.executeUpdate();
+          }
+        });
   }
 
   @Override
-  public synchronized List<TaskRecord> tasks(String jobId) {
+  public List<TaskRecord> tasks(String jobId) {
     String sql = "SELECT * FROM tasks WHERE job_id=? ORDER BY export_name='merge', chunk_index";
-    try (PreparedStatement ps = connection.prepareStatement(sql)) {
-      ps.setString(1, jobId);
-      try (ResultSet rs = ps.executeQuery()) {
+    synchronized (reader) {
+      try (PreparedStatement ps = reader.prepareStatement(sql)) {
+        ps.setString(1, jobId);
         List<TaskRecord> tasks = new ArrayList<>();
-        while (rs.next()) {
-          tasks.add(
-              new TaskRecord(
-                  rs.getString("task_id"),
-                  rs.getString("job_id"),
-                  rs.getInt("chunk_index"),
-                  rs.getString("export_name"),
-                  rs.getString("executor_did"),
-                  rs.getLong("price"),
-                  rs.getBytes("result"),
-                  rs.getString("result_cid"),
-                  rs.getString("receipt_cid"),
-                  rs.getLong("log_index"),
-                  alsoPaid(rs.getString("task_id"))));
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            tasks.add(
+                new TaskRecord(
+                    rs.getString("task_id"),
+                    rs.getString("job_id"),
+                    rs.getInt("chunk_index"),
+                    rs.getString("export_name"),
+                    rs.getString("executor_did"),
+                    rs.getLong("price"),
+                    rs.getBytes("result"),
+                    rs.getString("result_cid"),
+                    rs.getString("receipt_cid"),
+                    rs.getLong("log_index"),
+                    List.of()));
+          }
         }
-        return tasks;
+        List<TaskRecord> withPayments = new ArrayList<>(tasks.size());
+        for (TaskRecord t : tasks) {
+          withPayments.add(
+              new TaskRecord(
+                  t.taskId(),
+                  t.jobId(),
+                  t.chunkIndex(),
+                  t.exportName(),
+                  t.executorDid(),
+                  t.price(),
+                  t.result(),
+                  t.resultCid(),
+                  t.receiptCid(),
+                  t.logIndex(),
+                  alsoPaid(t.taskId())));
+        }
+        return withPayments;
+      } catch (SQLException e) {
+        throw new IllegalStateException("cannot read the tasks of job " + jobId, e);
       }
-    } catch (SQLException e) {
-      throw new IllegalStateException("cannot read the tasks of job " + jobId, e);
     }
   }
 
+  /** Commits what is queued, stops the committer and closes the file. */
   @Override
-  public synchronized void close() {
+  public void close() {
+    if (committer.isAlive()) {
+      writes.add(STOP);
+      try {
+        committer.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     try {
       connection.close();
     } catch (SQLException ignored) {
-      // Closing at shutdown; nothing left to save.
+      // Closing at shutdown; every write was committed or failed already.
+    }
+    synchronized (reader) {
+      try {
+        reader.close();
+      } catch (SQLException ignored) {
+        // As above.
+      }
     }
   }
 }

@@ -4,11 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -224,5 +227,60 @@ class SqliteJobStoreTest {
       // Migrations must not run again on an existing journal.
       assertTrue(reopened.insert(job("job-2", "pending", 200)));
     }
+  }
+
+  @Test
+  void concurrentWritesAreGroupCommittedAndABadOneFailsAlone() throws Exception {
+    try (SqliteJobStore store = new SqliteJobStore(journal())) {
+      int threads = 8;
+      int each = 50;
+      List<Thread> writers = new ArrayList<>();
+      AtomicInteger refused = new AtomicInteger();
+      for (int t = 0; t < threads; t++) {
+        int writer = t;
+        writers.add(
+            Thread.ofVirtual()
+                .start(
+                    () -> {
+                      for (int i = 0; i < each; i++) {
+                        store.savePlacement(
+                            "job-" + writer, ("p" + i).getBytes(StandardCharsets.UTF_8));
+                        if (i % 10 == 0) {
+                          // NOT NULL job_id: this write fails, and only this one.
+                          try {
+                            store.savePlacement(null, new byte[] {1});
+                          } catch (IllegalStateException e) {
+                            refused.incrementAndGet();
+                          }
+                        }
+                      }
+                    }));
+      }
+      for (Thread w : writers) {
+        w.join();
+      }
+      assertEquals(threads * each / 10, refused.get());
+      for (int t = 0; t < threads; t++) {
+        List<byte[]> placements = store.placements("job-" + t);
+        assertEquals(each, placements.size(), "job-" + t);
+        for (int i = 0; i < each; i++) {
+          // Each writer's own writes keep their order.
+          assertArrayEquals(("p" + i).getBytes(StandardCharsets.UTF_8), placements.get(i));
+        }
+      }
+    }
+    // Every write that returned is on disk.
+    try (SqliteJobStore reopened = new SqliteJobStore(journal())) {
+      assertEquals(50, reopened.placements("job-7").size());
+    }
+  }
+
+  @Test
+  void aClosedJournalRefusesWritesWithAClearError() {
+    SqliteJobStore store = new SqliteJobStore(journal());
+    store.close();
+    IllegalStateException e =
+        assertThrows(IllegalStateException.class, () -> store.savePlacement("job-1", new byte[1]));
+    assertTrue(e.getMessage().contains("closed"), e.getMessage());
   }
 }
