@@ -204,10 +204,9 @@ public final class TaskRunner implements AutoCloseable {
   }
 
   /**
-   * Admits an assignment as above; when it can start at once and {@code inlineWaitMillis} is
-   * positive, waits up to that long for it to end and answers with its result, which is then not
-   * delivered through the orchestrator link. A task that queues, or runs longer, is delivered as
-   * usual.
+   * Admits an assignment as above; when {@code inlineWaitMillis} is positive, waits up to that long
+   * for it to end (queued or not) and answers with its result, which is then not delivered through
+   * the orchestrator link. A task that has not ended by then is delivered as usual.
    */
   public Acceptance assign(
       AssignJobV1 assignment,
@@ -248,8 +247,7 @@ public final class TaskRunner implements AutoCloseable {
       admitted.decrementAndGet();
       return new Acceptance(null, "");
     }
-    boolean waiting = now > slots;
-    boolean inline = inlineWaitMillis > 0 && !waiting;
+    boolean inline = inlineWaitMillis > 0;
     if (inline) {
       entry.wantInline();
     }
@@ -257,6 +255,7 @@ public final class TaskRunner implements AutoCloseable {
         () -> run(entry, assignment, task, module, resultEndpoint, orchestratorDid, commitFirst));
     ComputeTaskResult result = null;
     if (inline) {
+      // A queued task may still be answered inline: behind short tasks its turn comes soon.
       try {
         result = entry.awaitInline(inlineWaitMillis);
       } catch (InterruptedException e) {
@@ -264,6 +263,8 @@ public final class TaskRunner implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
+    // Queued means not started by the time of this answer (work stealing may take it back).
+    boolean waiting = result == null && !entry.hasStarted();
     return new Acceptance(null, "", waiting, result);
   }
 
@@ -365,6 +366,10 @@ public final class TaskRunner implements AutoCloseable {
     // The AssignTask call waiting to answer with the result, and the result handed to it.
     private boolean inlineWanted;
     private ComputeTaskResult inlineResult;
+
+    synchronized boolean hasStarted() {
+      return started;
+    }
 
     synchronized void wantInline() {
       inlineWanted = true;

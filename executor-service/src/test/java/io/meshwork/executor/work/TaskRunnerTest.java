@@ -253,23 +253,39 @@ class TaskRunnerTest {
   }
 
   @Test
-  void aQueuedTaskIsAcknowledgedAtOnceWhateverTheInlineWait() throws Exception {
+  void aQueuedTaskThatDoesNotGetItsTurnWithinTheInlineWaitIsAcknowledgedAsQueued()
+      throws Exception {
     TaskRunner runner = runner(1, 1);
     assertTrue(runner.assign(assignment("a-1"), endless(800), ENDPOINT, ORCHESTRATOR).accepted());
     TaskRunner.Acceptance queued =
         runner.assign(
-            assignment("a-2"),
-            task(WORD_COUNT, "x\n").build(),
-            ENDPOINT,
-            ORCHESTRATOR,
-            false,
-            30_000);
-    assertTrue(queued.waiting());
+            assignment("a-2"), task(WORD_COUNT, "x\n").build(), ENDPOINT, ORCHESTRATOR, false, 50);
+    assertTrue(queued.waiting(), "still waiting for the slot when answered");
     assertNull(queued.result());
     // It answered without waiting for its turn: the task ahead of it has not even ended yet.
     assertNull(sink.delivered.peek(), "the queued task's acknowledgement waited for a slot");
     List<String> ids = List.of(nextResult().getAssignmentId(), nextResult().getAssignmentId());
     assertEquals(List.of("a-1", "a-2"), ids);
+  }
+
+  @Test
+  void aQueuedTaskWhoseTurnComesWithinTheInlineWaitIsAnsweredInline() throws Exception {
+    TaskRunner runner = runner(1, 1);
+    assertTrue(runner.assign(assignment("a-1"), endless(200), ENDPOINT, ORCHESTRATOR).accepted());
+    TaskRunner.Acceptance second =
+        runner.assign(
+            assignment("a-2"),
+            task(WORD_COUNT, "x y\n").build(),
+            ENDPOINT,
+            ORCHESTRATOR,
+            false,
+            30_000);
+    assertNotNull(second.result(), "answered inline once its turn came");
+    assertFalse(second.waiting());
+    assertEquals("2", second.result().getResultData().toString(StandardCharsets.US_ASCII));
+    assertEquals("a-1", nextResult().getAssignmentId());
+    eventually("the runner is idle", () -> runner.load() == 0.0);
+    assertNull(sink.delivered.peek(), "the inline result was delivered again");
   }
 
   @Test
