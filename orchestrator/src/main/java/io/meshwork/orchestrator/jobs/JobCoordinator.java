@@ -534,11 +534,51 @@ public final class JobCoordinator implements AutoCloseable {
     job.done.complete(null);
   }
 
+  /**
+   * Writes the job's row as it is now and returns once a snapshot at least this recent is on disk.
+   * Writes of one job never overlap, so an older snapshot cannot land after a newer one; callers
+   * that arrive while a write is under way wait for it, and then the next writer's snapshot covers
+   * them all: many tasks settling at once cost a couple of writes, not one each. The wait releases
+   * the job's lock, so nobody spins on it while the journal syncs. The update leaves the submitted
+   * columns (the manifest) alone.
+   */
   private void persist(RunningJob job) {
-    // Under the job's lock, so that two tasks settling at once cannot write their snapshots in
-    // the opposite order. The update leaves the submitted columns (the manifest) alone.
+    long wanted;
     synchronized (job) {
-      store.update(record(job, null));
+      wanted = ++job.snapshotsAsked;
+    }
+    while (true) {
+      JobRecord snapshot;
+      long covers;
+      synchronized (job) {
+        while (job.writing && job.snapshotsWritten < wanted) {
+          try {
+            job.wait();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TaskFailedException("CANCELLED", "interrupted while journaling the job");
+          }
+        }
+        if (job.snapshotsWritten >= wanted) {
+          return;
+        }
+        job.writing = true;
+        covers = job.snapshotsAsked;
+        snapshot = record(job, null);
+      }
+      boolean written = false;
+      try {
+        store.update(snapshot);
+        written = true;
+      } finally {
+        synchronized (job) {
+          job.writing = false;
+          if (written) {
+            job.snapshotsWritten = Math.max(job.snapshotsWritten, covers);
+          }
+          job.notifyAll();
+        }
+      }
     }
   }
 

@@ -42,6 +42,12 @@ final class RunningJob implements TaskControl {
   long submittedAt;
   long finishedAt;
 
+  // Journal writes of the job's row, coalesced (see JobCoordinator.persist): how many snapshots
+  // were asked for, the newest one on disk, and whether a write is under way.
+  long snapshotsAsked;
+  long snapshotsWritten;
+  boolean writing;
+
   RunningJob(JobSpec spec) {
     this.spec = spec;
   }
