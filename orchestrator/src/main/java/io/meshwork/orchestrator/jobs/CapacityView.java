@@ -5,18 +5,43 @@ import io.meshwork.executor.v1.GetCapacityResponse;
 import io.meshwork.orchestrator.mesh.ExecutorFleet;
 import io.meshwork.orchestrator.mesh.ExecutorHandle;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
 
 /** Adds up the capacity reports of the executors that answer right now. */
 public final class CapacityView {
-  private final ExecutorFleet fleet;
+  private record Reading(long atNanos, GetComputeCapacityResponse total) {}
 
-  /** Reads the executors of {@code fleet}. */
+  private final ExecutorFleet fleet;
+  private final long maxAgeNanos;
+  private final AtomicReference<Reading> last = new AtomicReference<>();
+
+  /** Reads the executors of {@code fleet} on every call. */
   public CapacityView(ExecutorFleet fleet) {
+    this(fleet, Duration.ZERO);
+  }
+
+  /**
+   * Reads the executors of {@code fleet}, answering from a reading up to {@code maxAge} old: a
+   * burst of submissions then costs each executor one capacity call, not one per job.
+   */
+  public CapacityView(ExecutorFleet fleet, Duration maxAge) {
     this.fleet = fleet;
+    this.maxAgeNanos = maxAge.toNanos();
   }
 
   /** The current total. Executors that do not answer within a second are left out. */
   public GetComputeCapacityResponse current() {
+    Reading r = last.get();
+    long now = System.nanoTime();
+    if (r != null && now - r.atNanos() < maxAgeNanos) {
+      return r.total();
+    }
+    GetComputeCapacityResponse total = read();
+    last.set(new Reading(now, total));
+    return total;
+  }
+
+  private GetComputeCapacityResponse read() {
     int cores = 0;
     long ram = 0;
     int slots = 0;

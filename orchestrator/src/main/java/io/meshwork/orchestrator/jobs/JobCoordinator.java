@@ -114,7 +114,9 @@ public final class JobCoordinator implements AutoCloseable {
     this.fleet = fleet;
     this.selfDid = selfDid;
     this.clock = clock;
-    this.capacity = new CapacityView(fleet);
+    // Planning a job's chunks needs the fleet's capacity, not this instant's: a reading a quarter
+    // of a second old spares every executor a call per submitted job.
+    this.capacity = new CapacityView(fleet, Duration.ofMillis(250));
     this.scheduler =
         new TaskScheduler(
             settings.integer("orchestrator.max-parallel-tasks", 64),
