@@ -3,6 +3,9 @@ package io.meshwork.orchestrator.jobs;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Admits tasks to run, at most {@code slots} at once across every job, in priority order.
@@ -16,14 +19,18 @@ public final class TaskScheduler {
   private final int slots;
   private final long agingMillis;
   private final Clock clock;
+  // One lock, and a condition per waiter: a freed place wakes exactly the task admitted to it, not
+  // every waiting task (hundreds of them under load) to find out which.
+  private final ReentrantLock lock = new ReentrantLock();
   private final List<Waiter> waiting = new ArrayList<>();
   private int running;
   private long sequence;
 
-  private static final class Waiter {
+  private final class Waiter {
     final Priority priority;
     final long since;
     final long seq;
+    final Condition turn = lock.newCondition();
     boolean admitted;
 
     Waiter(Priority priority, long since, long seq) {
@@ -44,39 +51,57 @@ public final class TaskScheduler {
   }
 
   /** Blocks until a task of {@code priority} may run; pair with {@link #release()}. */
-  public synchronized void acquire(Priority priority) throws InterruptedException {
-    Waiter me = new Waiter(priority, clock.millis(), sequence++);
-    waiting.add(me);
+  public void acquire(Priority priority) throws InterruptedException {
+    lock.lock();
     try {
-      admitWhatFits();
-      while (!me.admitted) {
-        // Aging changes ranks over time, so re-rank at least once per aging period.
-        wait(agingMillis);
+      Waiter me = new Waiter(priority, clock.millis(), sequence++);
+      waiting.add(me);
+      try {
         admitWhatFits();
+        while (!me.admitted) {
+          // Ranks are taken at admission time, so aging needs no wake-ups; the timeout is only
+          // a safety net.
+          me.turn.await(agingMillis, TimeUnit.MILLISECONDS);
+        }
+      } catch (InterruptedException e) {
+        if (me.admitted) {
+          releaseLocked();
+        } else {
+          waiting.remove(me);
+        }
+        throw e;
       }
-    } catch (InterruptedException e) {
-      if (me.admitted) {
-        release();
-      } else {
-        waiting.remove(me);
-      }
-      throw e;
+    } finally {
+      lock.unlock();
     }
   }
 
   /** Frees the place of a task that has ended. */
-  public synchronized void release() {
+  public void release() {
+    lock.lock();
+    try {
+      releaseLocked();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void releaseLocked() {
     running--;
     admitWhatFits();
   }
 
   /** Tasks waiting for a place. */
-  public synchronized int waitingCount() {
-    return waiting.size();
+  public int waitingCount() {
+    lock.lock();
+    try {
+      return waiting.size();
+    } finally {
+      lock.unlock();
+    }
   }
 
   private void admitWhatFits() {
-    boolean admittedAny = false;
     while (running < slots && !waiting.isEmpty()) {
       Waiter best = null;
       long now = clock.millis();
@@ -90,10 +115,7 @@ public final class TaskScheduler {
       waiting.remove(best);
       best.admitted = true;
       running++;
-      admittedAny = true;
-    }
-    if (admittedAny) {
-      notifyAll();
+      best.turn.signal();
     }
   }
 

@@ -43,6 +43,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import java.util.logging.Logger;
 
@@ -98,6 +100,10 @@ public final class TaskPipeline {
   // Free slots promised to tasks withdrawn from a queue and not yet auctioned again, by DID: one
   // free slot must not draw every queued task of the mesh off its executor at once.
   private final Map<String, AtomicInteger> stealClaims = new ConcurrentHashMap<>();
+  // Tasks refused as BUSY wait here for one of ours to leave an executor.
+  private final ReentrantLock freedLock = new ReentrantLock();
+  private final Condition freed = freedLock.newCondition();
+  private long slotsFreed;
 
   /**
    * Creates the pipeline.
@@ -433,8 +439,9 @@ public final class TaskPipeline {
           return attempt(task, control, winner, assignmentId, commitFirst);
         } catch (ExecutorBusy e) {
           // Several tasks may win the same executor's bids at once; the overflow is refused as
-          // busy. That is no fault of the executor's, so the task goes back to auction after a
-          // short pause without spending an attempt (the job's deadline still bounds it).
+          // busy. That is no fault of the executor's, so the task goes back to auction, without
+          // spending an attempt, once one of this orchestrator's tasks has left an executor (or
+          // after ten back-off periods); the job's deadline still bounds it.
           control.unreserve(winner.bid().offer().getPrice());
           claimed.remove(did);
           winner.placement().setOutcome("the executor was full at assignment; auctioned again");
@@ -445,7 +452,7 @@ public final class TaskPipeline {
                 "TIMED_OUT",
                 "task " + task.taskId() + " found no free executor before the job's deadline");
           }
-          sleep(busyBackoff);
+          awaitFreedSlot();
         } catch (Withdrawn e) {
           // Taken back from a queue while another executor sits idle: not a failure either. The
           // busy executor is passed over in the next auction if anyone else bids, and stays
@@ -470,6 +477,7 @@ public final class TaskPipeline {
           LOG.info(() -> "task " + task.taskId() + " attempt failed on " + did + ": " + e);
         } finally {
           inFlight.get(did).decrementAndGet();
+          slotFreed();
         }
       }
     } finally {
@@ -976,6 +984,38 @@ public final class TaskPipeline {
     List<String> parts = new ArrayList<>();
     reasons.forEach((who, why) -> parts.add(who + ": " + why));
     return String.join("; ", parts);
+  }
+
+  /** One of this orchestrator's tasks left an executor: wakes one task that found them full. */
+  private void slotFreed() {
+    freedLock.lock();
+    try {
+      slotsFreed++;
+      freed.signal();
+    } finally {
+      freedLock.unlock();
+    }
+  }
+
+  /**
+   * After a BUSY refusal: waits until one of this orchestrator's tasks leaves an executor, at most
+   * ten back-off periods, rather than auctioning again at a fixed pace. Each new auction costs
+   * every executor a call, and under load most of them would find the executors still full.
+   */
+  private void awaitFreedSlot() {
+    freedLock.lock();
+    try {
+      long seen = slotsFreed;
+      long left = busyBackoff.multipliedBy(10).toNanos();
+      while (slotsFreed == seen && left > 0) {
+        left = freed.awaitNanos(left);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new TaskFailedException("CANCELLED", "interrupted");
+    } finally {
+      freedLock.unlock();
+    }
   }
 
   private static void sleep(Duration d) {
