@@ -43,6 +43,8 @@ import java.util.logging.Logger;
  */
 public final class TaskRunner implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(TaskRunner.class.getName());
+  // Results larger than this are never answered inline: they take their own delivery call.
+  private static final int INLINE_MAX_BYTES = 256 * 1024;
 
   /** Why an assignment was not taken. */
   public enum Refusal {
@@ -96,6 +98,17 @@ public final class TaskRunner implements AutoCloseable {
               return size() > 10_000;
             }
           });
+  // Results answered inline, kept for a retried AssignTask whose first call's answer was lost.
+  // Bounded: at most 1,000 of at most INLINE_MAX_BYTES each.
+  private final Map<String, ComputeTaskResult> answeredInline =
+      new LinkedHashMap<>() {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, ComputeTaskResult> eldest) {
+          return size() > 1_000;
+        }
+      };
   private final ExecutionHistory history = new ExecutionHistory();
   private final Commitments commitments = new Commitments(4096, 256L << 20);
   private final ServiceMetrics.Counter completed;
@@ -216,8 +229,9 @@ public final class TaskRunner implements AutoCloseable {
       boolean commitFirst,
       long inlineWaitMillis) {
     String id = assignment.getAssignmentId();
-    if (assignments.containsKey(id) || ranAlready(id)) {
-      return new Acceptance(null, "");
+    Admitted existing = assignments.get(id);
+    if (existing != null || ranAlready(id)) {
+      return again(id, existing, inlineWaitMillis);
     }
     CompiledModule module;
     try {
@@ -243,28 +257,45 @@ public final class TaskRunner implements AutoCloseable {
     // Registered before the thread starts, so that a task finishing at once still finds itself
     // and a cancel that arrives first still reaches it.
     Admitted entry = new Admitted();
-    if (assignments.putIfAbsent(id, entry) != null) {
+    Admitted raced = assignments.putIfAbsent(id, entry);
+    if (raced != null) {
       admitted.decrementAndGet();
-      return new Acceptance(null, "");
+      return again(id, raced, inlineWaitMillis);
     }
-    boolean inline = inlineWaitMillis > 0;
-    if (inline) {
-      entry.wantInline();
+    if (inlineWaitMillis <= 0) {
+      threads.execute(
+          () -> run(entry, assignment, task, module, resultEndpoint, orchestratorDid, commitFirst));
+      return new Acceptance(null, "", now > slots, null);
     }
+    // A queued task may still be answered inline: behind short tasks its turn comes soon.
+    entry.wantInline();
     threads.execute(
         () -> run(entry, assignment, task, module, resultEndpoint, orchestratorDid, commitFirst));
+    ComputeTaskResult result = entry.awaitInline(inlineWaitMillis);
+    // Queued means not started by the time of this answer (work stealing may take it back).
+    return new Acceptance(null, "", result == null && !entry.hasStarted(), result);
+  }
+
+  /**
+   * The answer to an assignment seen before (a retried AssignTask): accepted, and never run twice.
+   * A retry asking for the result inline gets it like the first call would have, whether the task
+   * is still on its way (the retry waits for it too) or already answered inline to a call its
+   * caller had given up on (the result is remembered for a while for exactly this).
+   */
+  private Acceptance again(String id, Admitted existing, long inlineWaitMillis) {
     ComputeTaskResult result = null;
-    if (inline) {
-      // A queued task may still be answered inline: behind short tasks its turn comes soon.
-      try {
-        result = entry.awaitInline(inlineWaitMillis);
-      } catch (InterruptedException e) {
-        // The call is going away; the result takes the usual way.
-        Thread.currentThread().interrupt();
+    if (inlineWaitMillis > 0) {
+      if (existing != null) {
+        existing.wantInline();
+        result = existing.awaitInline(inlineWaitMillis);
+      }
+      if (result == null) {
+        synchronized (answeredInline) {
+          result = answeredInline.get(id);
+        }
       }
     }
-    // Queued means not started by the time of this answer (work stealing may take it back).
-    boolean waiting = result == null && !entry.hasStarted();
+    boolean waiting = result == null && existing != null && !existing.hasStarted();
     return new Acceptance(null, "", waiting, result);
   }
 
@@ -353,6 +384,9 @@ public final class TaskRunner implements AutoCloseable {
         return false;
       }
       cancelled = true;
+      // Nothing will be offered: calls waiting for an inline answer stop waiting.
+      settled = true;
+      notifyAll();
       if (thread != null) {
         thread.interrupt();
       }
@@ -363,21 +397,31 @@ public final class TaskRunner implements AutoCloseable {
       cancel(false);
     }
 
-    // The AssignTask call waiting to answer with the result, and the result handed to it.
-    private boolean inlineWanted;
+    // AssignTask calls waiting to answer with the result (a retry may wait beside the first
+    // call), whether the result has gone out one way or the other, and the one handed to them.
+    private int inlineWaiters;
+    private boolean settled;
     private ComputeTaskResult inlineResult;
 
     synchronized boolean hasStarted() {
       return started;
     }
 
+    /** Registers a waiting call; pair with {@link #awaitInline}. */
     synchronized void wantInline() {
-      inlineWanted = true;
+      inlineWaiters++;
     }
 
-    /** Hands the result to the waiting AssignTask call; false when none waits any more. */
+    /**
+     * Hands the result to the waiting AssignTask calls; false when none waits any more (then the
+     * caller delivers it through the orchestrator link). Called once per assignment.
+     */
     synchronized boolean offerInline(ComputeTaskResult result) {
-      if (!inlineWanted) {
+      settled = true;
+      // A large result is delivered through the link, which streams it on its own call, rather
+      // than remembered for retries.
+      if (inlineWaiters == 0 || result.getSerializedSize() > INLINE_MAX_BYTES) {
+        notifyAll();
         return false;
       }
       inlineResult = result;
@@ -386,24 +430,26 @@ public final class TaskRunner implements AutoCloseable {
     }
 
     /**
-     * Waits up to {@code millis} for the result; when it has not come by then, gives up on it, so
-     * that the result is delivered through the orchestrator link instead. Exactly one of the two
-     * ways ever carries it.
+     * Waits up to {@code millis} for the result; null when it has not come by then (or went out
+     * through the orchestrator link), in which case this call no longer waits for it. Exactly one
+     * of the two ways carries each result. An interrupt ends the wait early.
      */
-    synchronized ComputeTaskResult awaitInline(long millis) throws InterruptedException {
+    synchronized ComputeTaskResult awaitInline(long millis) {
       long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
       try {
-        while (inlineResult == null) {
+        while (!settled) {
           long left = until - System.nanoTime();
           if (left <= 0) {
             break;
           }
           TimeUnit.NANOSECONDS.timedWait(this, left);
         }
-        return inlineResult;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
       } finally {
-        inlineWanted = false;
+        inlineWaiters--;
       }
+      return inlineResult;
     }
   }
 
@@ -433,9 +479,18 @@ public final class TaskRunner implements AutoCloseable {
         commitments.keep(id, orchestratorDid, result.getResultData().toByteArray());
         result = result.toBuilder().setStatus("committed").clearResultData().build();
       }
+      // Known as run before it leaves the live assignments, so that a retried assignment never
+      // finds it in neither and runs it again.
+      synchronized (finished) {
+        finished.add(id);
+      }
       if (assignments.remove(id) != null) {
         (result.getStatus().equals("completed") ? completed : failed).increment();
-        if (!entry.offerInline(result)) {
+        if (entry.offerInline(result)) {
+          synchronized (answeredInline) {
+            answeredInline.put(id, result);
+          }
+        } else {
           orchestrators.deliver(endpoint, result);
         }
       }

@@ -289,6 +289,39 @@ class TaskRunnerTest {
   }
 
   @Test
+  void aRetriedAssignmentGetsTheInlineResultItsFirstCallAnsweredAndRunsOnce() throws Exception {
+    TaskRunner runner = runner(1, 1);
+    ComputeTaskPacket packet = task(WORD_COUNT, "a b c d\n").build();
+    TaskRunner.Acceptance first =
+        runner.assign(assignment("a-1"), packet, ENDPOINT, ORCHESTRATOR, false, 30_000);
+    assertNotNull(first.result());
+    // The caller never saw that answer and retries with the same assignment id.
+    TaskRunner.Acceptance retry =
+        runner.assign(assignment("a-1"), packet, ENDPOINT, ORCHESTRATOR, false, 30_000);
+    assertTrue(retry.accepted());
+    assertNotNull(retry.result(), "the retry is answered with the same result");
+    assertEquals(first.result(), retry.result());
+    eventually("the runner is idle", () -> runner.load() == 0.0);
+    assertNull(sink.delivered.peek(), "delivered besides the inline answers");
+  }
+
+  @Test
+  void aRetryWhileTheTaskStillRunsWaitsForTheSameResult() throws Exception {
+    TaskRunner runner = runner(1, 1);
+    ComputeTaskPacket packet = endless(400);
+    // The first call gives up on its inline wait almost at once, as a caller that timed out.
+    TaskRunner.Acceptance first =
+        runner.assign(assignment("a-1"), packet, ENDPOINT, ORCHESTRATOR, false, 1);
+    assertNull(first.result());
+    TaskRunner.Acceptance retry =
+        runner.assign(assignment("a-1"), packet, ENDPOINT, ORCHESTRATOR, false, 30_000);
+    assertNotNull(retry.result(), "the retry waited for the run in progress");
+    assertEquals(JobErrorKind.JOB_ERROR_KIND_WALL_TIME, retry.result().getError().getKind());
+    eventually("the runner is idle", () -> runner.load() == 0.0);
+    assertNull(sink.delivered.peek(), "the result went out twice");
+  }
+
+  @Test
   void cachedModuleRunsWithoutItsBytes() throws Exception {
     TaskRunner runner = runner(1, 1);
     assertTrue(

@@ -5,6 +5,7 @@ import io.meshwork.executor.v1.GetCapacityResponse;
 import io.meshwork.orchestrator.mesh.ExecutorFleet;
 import io.meshwork.orchestrator.mesh.ExecutorHandle;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 /** Adds up the capacity reports of the executors that answer right now. */
@@ -14,6 +15,7 @@ public final class CapacityView {
   private final ExecutorFleet fleet;
   private final long maxAgeNanos;
   private final AtomicReference<Reading> last = new AtomicReference<>();
+  private final AtomicBoolean refreshing = new AtomicBoolean();
 
   /** Reads the executors of {@code fleet} on every call. */
   public CapacityView(ExecutorFleet fleet) {
@@ -31,14 +33,25 @@ public final class CapacityView {
 
   /** The current total. Executors that do not answer within a second are left out. */
   public GetComputeCapacityResponse current() {
+    if (maxAgeNanos == 0) {
+      return read();
+    }
     Reading r = last.get();
-    long now = System.nanoTime();
-    if (r != null && now - r.atNanos() < maxAgeNanos) {
+    if (r != null && System.nanoTime() - r.atNanos() < maxAgeNanos) {
       return r.total();
     }
-    GetComputeCapacityResponse total = read();
-    last.set(new Reading(now, total));
-    return total;
+    // One caller reads the fleet; those arriving meanwhile take the previous reading, if any.
+    if (!refreshing.compareAndSet(false, true)) {
+      return r != null ? r.total() : read();
+    }
+    try {
+      GetComputeCapacityResponse total = read();
+      // Timed when the reading ends: a slow executor must not make it stale on arrival.
+      last.set(new Reading(System.nanoTime(), total));
+      return total;
+    } finally {
+      refreshing.set(false);
+    }
   }
 
   private GetComputeCapacityResponse read() {

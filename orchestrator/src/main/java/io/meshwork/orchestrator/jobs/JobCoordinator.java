@@ -530,10 +530,15 @@ public final class JobCoordinator implements AutoCloseable {
       job.refunded = refunded;
       job.finishedAt = clock.millis();
     }
-    persist(job);
-    notifyWatchers(job);
-    running.remove(job.spec.jobId());
-    job.done.complete(null);
+    try {
+      persist(job);
+    } finally {
+      // Whoever waits for the result hears the outcome even if the journal could not record it
+      // (the job then resumes from its last recorded state after a restart).
+      notifyWatchers(job);
+      running.remove(job.spec.jobId());
+      job.done.complete(null);
+    }
   }
 
   /**
@@ -549,6 +554,11 @@ public final class JobCoordinator implements AutoCloseable {
     synchronized (job) {
       wanted = ++job.snapshotsAsked;
     }
+    persistFrom(job, wanted);
+  }
+
+  private void persistFrom(RunningJob job, long wanted) {
+    boolean interrupted = false;
     while (true) {
       JobRecord snapshot;
       long covers;
@@ -557,11 +567,15 @@ public final class JobCoordinator implements AutoCloseable {
           try {
             job.wait();
           } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new TaskFailedException("CANCELLED", "interrupted while journaling the job");
+            // A journal write takes milliseconds: finish waiting for it (a stopping job still
+            // records how it ended), and keep the interrupt for the caller.
+            interrupted = true;
           }
         }
         if (job.snapshotsWritten >= wanted) {
+          if (interrupted) {
+            Thread.currentThread().interrupt();
+          }
           return;
         }
         job.writing = true;

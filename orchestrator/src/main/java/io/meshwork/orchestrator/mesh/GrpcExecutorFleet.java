@@ -17,6 +17,7 @@ import io.meshwork.executor.v1.GetCapacityResponse;
 import io.meshwork.executor.v1.RevealResultRequest;
 import io.meshwork.mesh.v1.JobAnnouncementV1;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -91,11 +92,28 @@ public final class GrpcExecutorFleet implements ExecutorFleet {
     private void announceBatch(
         List<Announcing> requests, List<CompletableFuture<AnnounceResponse>> outcomes) {
       if (requests.size() == 1 || !batches) {
+        // One call each, all at once, as the announcements would have gone without batching.
+        List<Thread> calls = new ArrayList<>(requests.size());
         for (int i = 0; i < requests.size(); i++) {
+          Announcing a = requests.get(i);
+          CompletableFuture<AnnounceResponse> outcome = outcomes.get(i);
+          calls.add(
+              Thread.ofVirtual()
+                  .start(
+                      () -> {
+                        try {
+                          outcome.complete(announceOne(a));
+                        } catch (RuntimeException e) {
+                          outcome.completeExceptionally(e);
+                        }
+                      }));
+        }
+        for (Thread t : calls) {
           try {
-            outcomes.get(i).complete(announceOne(requests.get(i)));
-          } catch (RuntimeException e) {
-            outcomes.get(i).completeExceptionally(e);
+            t.join();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
           }
         }
         return;

@@ -139,7 +139,10 @@ public final class SqliteJobStore implements JobStore {
     return c;
   }
 
-  /** Queues {@code write} for the next group commit and waits until it is on disk. */
+  /**
+   * Queues {@code write} for the next group commit and waits until it is on disk. An interrupt does
+   * not abandon the wait: the write is queued and its outcome is what the caller must see.
+   */
   @SuppressWarnings("unchecked")
   private <T> T write(String what, Write<T> write) {
     CompletableFuture<Object> done = new CompletableFuture<>();
@@ -148,30 +151,33 @@ public final class SqliteJobStore implements JobStore {
           "cannot " + what + ": the job journal " + file + " is closed");
     }
     writes.add(new Queued(write, done));
-    while (true) {
-      try {
-        return (T) done.get(1, TimeUnit.SECONDS);
-      } catch (ExecutionException e) {
-        throw new IllegalStateException("cannot " + what + ": " + e.getCause().getMessage(), e);
-      } catch (TimeoutException e) {
-        if (!committer.isAlive() && !done.isDone()) {
-          // Queued just as the journal closed: nobody will ever run it.
-          throw new IllegalStateException("cannot " + what + ": the job journal was closed");
+    boolean interrupted = false;
+    try {
+      while (true) {
+        try {
+          return (T) done.get(1, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+          throw new IllegalStateException("cannot " + what + ": " + e.getCause().getMessage(), e);
+        } catch (TimeoutException e) {
+          if (!committer.isAlive() && !done.isDone()) {
+            // Queued just as the journal closed: nobody will ever run it.
+            throw new IllegalStateException("cannot " + what + ": the job journal was closed");
+          }
+        } catch (InterruptedException e) {
+          interrupted = true;
         }
-      } catch (InterruptedException e) {
-        // The write is queued and will be committed; its caller must not believe otherwise.
+      }
+    } finally {
+      if (interrupted) {
         Thread.currentThread().interrupt();
-        return (T) done.join();
       }
     }
   }
 
   private void commitLoop() {
     List<Queued> group = new ArrayList<>();
-    List<Object> results = new ArrayList<>();
     while (true) {
       group.clear();
-      results.clear();
       try {
         group.add(writes.take());
       } catch (InterruptedException e) {
@@ -179,36 +185,7 @@ public final class SqliteJobStore implements JobStore {
       }
       writes.drainTo(group, MAX_GROUP - 1);
       boolean stop = group.remove(STOP);
-      List<Queued> ok = new ArrayList<>();
-      for (Queued q : group) {
-        try {
-          Savepoint sp = connection.setSavepoint();
-          try {
-            results.add(q.write().run(connection));
-            connection.releaseSavepoint(sp);
-            ok.add(q);
-          } catch (SQLException | RuntimeException e) {
-            connection.rollback(sp);
-            connection.releaseSavepoint(sp);
-            q.done().completeExceptionally(e);
-          }
-        } catch (SQLException e) {
-          q.done().completeExceptionally(e);
-        }
-      }
-      try {
-        connection.commit();
-        for (int i = 0; i < ok.size(); i++) {
-          ok.get(i).done().complete(results.get(i));
-        }
-      } catch (SQLException e) {
-        try {
-          connection.rollback();
-        } catch (SQLException ignored) {
-          // The connection is broken; every write of the group fails below.
-        }
-        ok.forEach(q -> q.done().completeExceptionally(e));
-      }
+      commitGroup(group);
       if (stop) {
         // Whatever was queued behind the stop fails rather than hang its caller.
         List<Queued> late = new ArrayList<>();
@@ -217,6 +194,59 @@ public final class SqliteJobStore implements JobStore {
             q -> q.done().completeExceptionally(new SQLException("the journal was closed")));
         return;
       }
+    }
+  }
+
+  /**
+   * Runs a group in one transaction, each write in a savepoint of its own so that a write that
+   * fails is undone alone, and commits once. When the transaction itself breaks (an I/O error, a
+   * full disk: SQLite may then have rolled everything back on its own), every write of the group
+   * not yet answered fails and the connection is reset for the next group.
+   */
+  private void commitGroup(List<Queued> group) {
+    List<Queued> ok = new ArrayList<>();
+    List<Object> results = new ArrayList<>();
+    try {
+      for (Queued q : group) {
+        Savepoint sp = connection.setSavepoint();
+        Object result;
+        try {
+          result = q.write().run(connection);
+        } catch (SQLException | RuntimeException e) {
+          connection.rollback(sp);
+          connection.releaseSavepoint(sp);
+          q.done().completeExceptionally(e);
+          continue;
+        }
+        connection.releaseSavepoint(sp);
+        ok.add(q);
+        results.add(result);
+      }
+      connection.commit();
+    } catch (SQLException e) {
+      for (Queued q : group) {
+        q.done().completeExceptionally(e);
+      }
+      resetTransaction();
+      return;
+    }
+    for (int i = 0; i < ok.size(); i++) {
+      ok.get(i).done().complete(results.get(i));
+    }
+  }
+
+  private void resetTransaction() {
+    try {
+      connection.rollback();
+    } catch (SQLException ignored) {
+      // No transaction was open any more; the reset below still applies.
+    }
+    try {
+      // Turning auto-commit on and off again makes the driver begin a fresh transaction.
+      connection.setAutoCommit(true);
+      connection.setAutoCommit(false);
+    } catch (SQLException ignored) {
+      // The connection is broken for good; the next group fails and says why.
     }
   }
 

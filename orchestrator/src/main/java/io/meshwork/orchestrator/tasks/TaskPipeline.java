@@ -435,9 +435,11 @@ public final class TaskPipeline {
         // Placed again: the slot promised while it was withdrawn is now counted as in flight.
         releaseSlot(slotClaim);
         slotClaim = null;
+        boolean refusedBusy = false;
         try {
           return attempt(task, control, winner, assignmentId, commitFirst);
         } catch (ExecutorBusy e) {
+          refusedBusy = true;
           // Several tasks may win the same executor's bids at once; the overflow is refused as
           // busy. That is no fault of the executor's, so the task goes back to auction, without
           // spending an attempt, once one of this orchestrator's tasks has left an executor (or
@@ -452,7 +454,6 @@ public final class TaskPipeline {
                 "TIMED_OUT",
                 "task " + task.taskId() + " found no free executor before the job's deadline");
           }
-          awaitFreedSlot();
         } catch (Withdrawn e) {
           // Taken back from a queue while another executor sits idle: not a failure either. The
           // busy executor is passed over in the next auction if anyone else bids, and stays
@@ -477,7 +478,13 @@ public final class TaskPipeline {
           LOG.info(() -> "task " + task.taskId() + " attempt failed on " + did + ": " + e);
         } finally {
           inFlight.get(did).decrementAndGet();
-          slotFreed();
+          // A task the executor refused never held a place there, so it frees none.
+          if (!refusedBusy) {
+            slotFreed();
+          }
+        }
+        if (refusedBusy) {
+          awaitFreedSlot(task, control);
         }
       }
     } finally {
@@ -525,9 +532,10 @@ public final class TaskPipeline {
     } catch (AttemptFailed | TaskFailedException e) {
       // Whatever ended the attempt without a result (a failure, or the job's cancel seen by the
       // wait loop first), the executor is told to stop: nobody will take its result. One that
-      // refused the task as busy never took it.
+      // refused the task as busy never took it, unless an earlier try of the same assignment
+      // timed out and may have been taken after all.
       pending.forget(assignmentId);
-      if (!(e instanceof ExecutorBusy)) {
+      if (!(e instanceof ExecutorBusy busy) || busy.afterRetry) {
         bid.executor().cancel(assignmentId);
       }
       throw e;
@@ -720,7 +728,7 @@ public final class TaskPipeline {
           return ack;
         }
         if ("BUSY".equals(ack.getReasonCode())) {
-          throw new ExecutorBusy(ack.getReason());
+          throw new ExecutorBusy(ack.getReason(), attempt > 0);
         }
         if ("MODULE_MISSING".equals(ack.getReasonCode())) {
           // The executor evicted the module since it bid; send the bytes this time.
@@ -1002,13 +1010,19 @@ public final class TaskPipeline {
    * ten back-off periods, rather than auctioning again at a fixed pace. Each new auction costs
    * every executor a call, and under load most of them would find the executors still full.
    */
-  private void awaitFreedSlot() {
+  private void awaitFreedSlot(TaskSpec task, TaskControl control) {
     freedLock.lock();
     try {
       long seen = slotsFreed;
-      long left = busyBackoff.multipliedBy(10).toNanos();
-      while (slotsFreed == seen && left > 0) {
-        left = freed.awaitNanos(left);
+      long until = System.nanoTime() + busyBackoff.multipliedBy(10).toNanos();
+      // In short steps, so that a cancelled job or a passed deadline ends the wait.
+      long step = Math.max(1, busyBackoff.toNanos());
+      while (slotsFreed == seen && !control.stopped() && clock.millis() < task.deadlineMillis()) {
+        long left = until - System.nanoTime();
+        if (left <= 0) {
+          break;
+        }
+        freed.awaitNanos(Math.min(left, step));
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -1052,8 +1066,12 @@ public final class TaskPipeline {
   private static final class ExecutorBusy extends AttemptFailed {
     private static final long serialVersionUID = 1L;
 
-    ExecutorBusy(String message) {
+    // The refusal answered a retry: an earlier try that timed out may have been taken after all.
+    final boolean afterRetry;
+
+    ExecutorBusy(String message, boolean afterRetry) {
       super(message, false);
+      this.afterRetry = afterRetry;
     }
   }
 
