@@ -419,8 +419,8 @@ public final class TaskRunner implements AutoCloseable {
     synchronized boolean offerInline(ComputeTaskResult result) {
       settled = true;
       // A large result is delivered through the link, which streams it on its own call, rather
-      // than remembered for retries.
-      if (inlineWaiters == 0 || result.getSerializedSize() > INLINE_MAX_BYTES) {
+      // than remembered for retries; a cancelled task's result goes nowhere.
+      if (cancelled || inlineWaiters == 0 || result.getSerializedSize() > INLINE_MAX_BYTES) {
         notifyAll();
         return false;
       }
@@ -484,15 +484,20 @@ public final class TaskRunner implements AutoCloseable {
       synchronized (finished) {
         finished.add(id);
       }
-      if (assignments.remove(id) != null) {
-        (result.getStatus().equals("completed") ? completed : failed).increment();
-        if (entry.offerInline(result)) {
-          synchronized (answeredInline) {
-            answeredInline.put(id, result);
-          }
-        } else {
-          orchestrators.deliver(endpoint, result);
+      // An inline answer is remembered before the run leaves the live assignments too: a retry
+      // finds either the live entry (and its answer) or the remembered answer, never neither.
+      boolean inline = entry.offerInline(result);
+      if (inline) {
+        synchronized (answeredInline) {
+          answeredInline.put(id, result);
         }
+      }
+      boolean live = assignments.remove(id) != null;
+      if (live || inline) {
+        (result.getStatus().equals("completed") ? completed : failed).increment();
+      }
+      if (live && !inline) {
+        orchestrators.deliver(endpoint, result);
       }
     } catch (InterruptedException e) {
       // Cancelled while queued or running: nothing is delivered.
