@@ -250,7 +250,7 @@ final class BenchCommand implements Callable<Integer> {
       }
     }
     figures.stream()
-        .max(java.util.Comparator.comparingDouble(MeshBench.Figures::tasksPerSecond))
+        .max(Comparator.comparingDouble(MeshBench.Figures::tasksPerSecond))
         .ifPresent(
             best ->
                 out.printf(

@@ -554,10 +554,6 @@ public final class JobCoordinator implements AutoCloseable {
     synchronized (job) {
       wanted = ++job.snapshotsAsked;
     }
-    persistFrom(job, wanted);
-  }
-
-  private void persistFrom(RunningJob job, long wanted) {
     boolean interrupted = false;
     while (true) {
       JobRecord snapshot;
