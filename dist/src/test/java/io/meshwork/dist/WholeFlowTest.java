@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -26,6 +27,7 @@ import io.meshwork.client.SplitStrategy;
 import io.meshwork.client.VerificationMode;
 import io.meshwork.compute.v1.ComputeJobStatus;
 import io.meshwork.compute.v1.ComputeServiceGrpc;
+import io.meshwork.compute.v1.ComputeTaskPacket;
 import io.meshwork.compute.v1.GetModuleRequest;
 import io.meshwork.compute.v1.ReceiptRef;
 import io.meshwork.content.Cid;
@@ -33,9 +35,14 @@ import io.meshwork.executor.v1.AnnounceBatchRequest;
 import io.meshwork.executor.v1.AnnounceBatchResponse;
 import io.meshwork.executor.v1.AnnounceRequest;
 import io.meshwork.executor.v1.AnnounceResponse;
+import io.meshwork.executor.v1.AssignTaskRequest;
+import io.meshwork.executor.v1.AssignTaskResponse;
+import io.meshwork.executor.v1.AssignTasksRequest;
+import io.meshwork.executor.v1.AssignTasksResponse;
 import io.meshwork.executor.v1.ExecutorServiceGrpc;
 import io.meshwork.identity.BearerCredentials;
 import io.meshwork.identity.Identity;
+import io.meshwork.mesh.v1.AssignJobV1;
 import io.meshwork.mesh.v1.ExecutionReceipt;
 import io.meshwork.mesh.v1.JobAnnouncementV1;
 import io.meshwork.mesh.v1.MeshJobParams;
@@ -344,6 +351,135 @@ class WholeFlowTest {
     } finally {
       channel.shutdownNow();
     }
+  }
+
+  @Test
+  void anExecutorStreamsEachAssignmentsAnswerAsSoonAsItIsReady() {
+    Identity orchestrator = MeshFixtures.serviceIdentity(dataDir, "orchestrator");
+    ManagedChannel channel =
+        NettyChannelBuilder.forAddress("127.0.0.1", base + 3).usePlaintext().build();
+    try {
+      var asOrchestrator =
+          ExecutorServiceGrpc.newBlockingStub(channel)
+              .withCallCredentials(new BearerCredentials(orchestrator));
+      byte[] wordCount = MeshFixtures.wordCount();
+      String executorDid =
+          asOrchestrator
+              .announce(
+                  AnnounceRequest.newBuilder()
+                      .setAnnouncement(
+                          JobAnnouncementV1.newBuilder()
+                              .setJobId("assign-batch-test")
+                              .setOriginatorDid(orchestrator.did())
+                              .setAnnouncementId("a-0")
+                              .setParams(
+                                  MeshJobParams.newBuilder()
+                                      .setModuleCid(Cid.of(wordCount))
+                                      .setInputSize(10)
+                                      .setMaxPrice(1_000)
+                                      .setTimeoutMs(10_000)))
+                      .build())
+              .getBid()
+              .getExecutorDid();
+      // A slow task between two fast ones, all three asking for their results inline.
+      List<AssignTaskRequest> batch =
+          List.of(
+              assignment(executorDid, "fast-1", wordCount, "one two three\n", 0),
+              assignment(
+                  executorDid, "slow", MeshFixtures.executorTestModule("endless-loop"), "x", 1_500),
+              assignment(executorDid, "fast-2", wordCount, "four five\n", 0));
+      List<AssignTasksResponse> answers = new ArrayList<>();
+      asOrchestrator
+          .withDeadlineAfter(30, TimeUnit.SECONDS)
+          .assignTasks(AssignTasksRequest.newBuilder().addAllAssignments(batch).build())
+          .forEachRemaining(answers::add);
+
+      assertEquals(3, answers.size());
+      assertEquals(1, answers.get(2).getIndex(), "the slow task's answer comes last: " + answers);
+      Map<Integer, AssignTaskResponse> byIndex = new HashMap<>();
+      answers.forEach(a -> byIndex.put(a.getIndex(), a.getAnswer()));
+      assertEquals(3, byIndex.size(), "one answer per assignment");
+      assertEquals("3", byIndex.get(0).getResult().getResultData().toStringUtf8());
+      assertEquals("2", byIndex.get(2).getResult().getResultData().toStringUtf8());
+      assertTrue(byIndex.values().stream().allMatch(AssignTaskResponse::getAccepted));
+      // An executor holds an answer at most 1 s for its result: the slow task's answer is an
+      // acknowledgement, and its result goes back the usual way.
+      assertFalse(byIndex.get(1).hasResult());
+
+      // The same assignment sent again alone is answered as in the batch, and not run twice.
+      AssignTaskResponse again = asOrchestrator.assignTask(batch.get(0));
+      assertEquals(byIndex.get(0).getResult(), again.getResult());
+
+      // A batch is checked whole: one bad assignment refuses all of it, naming the bad field.
+      List<AssignTaskRequest> oneBad =
+          List.of(
+              assignment(executorDid, "never-1", wordCount, "a\n", 0),
+              assignment(executorDid, "never-2", wordCount, "b\n", 0).toBuilder()
+                  .clearResultEndpoint()
+                  .build());
+      StatusRuntimeException bad =
+          assertThrows(
+              StatusRuntimeException.class,
+              () ->
+                  asOrchestrator
+                      .assignTasks(
+                          AssignTasksRequest.newBuilder().addAllAssignments(oneBad).build())
+                      .hasNext());
+      assertEquals(Status.Code.INVALID_ARGUMENT, bad.getStatus().getCode());
+      assertTrue(
+          bad.getStatus().getDescription().contains("assignments[1].result_endpoint"),
+          bad.toString());
+      // Nothing of it was admitted: the good one is new to the executor and runs now.
+      AssignTaskResponse fresh = asOrchestrator.assignTask(oneBad.get(0));
+      assertEquals("1", fresh.getResult().getResultData().toStringUtf8());
+
+      StatusRuntimeException empty =
+          assertThrows(
+              StatusRuntimeException.class,
+              () -> asOrchestrator.assignTasks(AssignTasksRequest.getDefaultInstance()).hasNext());
+      assertEquals(Status.Code.INVALID_ARGUMENT, empty.getStatus().getCode());
+      StatusRuntimeException user =
+          assertThrows(
+              StatusRuntimeException.class,
+              () ->
+                  ExecutorServiceGrpc.newBlockingStub(channel)
+                      .withCallCredentials(new BearerCredentials(Identity.generate()))
+                      .assignTasks(AssignTasksRequest.newBuilder().addAllAssignments(batch).build())
+                      .hasNext());
+      assertEquals(Status.Code.PERMISSION_DENIED, user.getStatus().getCode());
+    } finally {
+      channel.shutdownNow();
+    }
+  }
+
+  /** An assignment for {@code executorDid} asking for its result inline. */
+  private static AssignTaskRequest assignment(
+      String executorDid, String id, byte[] module, String input, int wallTimeMs) {
+    ResourceLimits.Builder limits = ResourceLimits.newBuilder();
+    if (wallTimeMs > 0) {
+      // Fuel enough to reach the wall-time limit first.
+      limits.setWallTimeMs(wallTimeMs).setFuel(1_000_000_000_000_000L);
+    }
+    return AssignTaskRequest.newBuilder()
+        .setAssignment(
+            AssignJobV1.newBuilder()
+                .setJobId("assign-batch-test:" + id)
+                .setExecutorDid(executorDid)
+                .setAssignmentId("assign-batch-test:" + id)
+                .setPrice(1))
+        .setTask(
+            ComputeTaskPacket.newBuilder()
+                .setTaskId("assign-batch-test:" + id)
+                .setParentJobId("assign-batch-test")
+                .setChunkData(ByteString.copyFromUtf8(input))
+                .setWasmModuleHash(Cid.of(module))
+                .setWasmModule(ByteString.copyFrom(module))
+                .setLimits(limits)
+                .setTimeoutMs(10_000))
+        .setResultEndpoint("127.0.0.1:" + base)
+        .setRequestId("assign-batch-test:" + id)
+        .setInlineWaitMs(10_000)
+        .build();
   }
 
   @Test

@@ -1,5 +1,6 @@
 package io.meshwork.executor.grpc;
 
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.meshwork.compute.v1.ComputeTaskResult;
 import io.meshwork.executor.v1.AnnounceBatchRequest;
@@ -8,6 +9,8 @@ import io.meshwork.executor.v1.AnnounceRequest;
 import io.meshwork.executor.v1.AnnounceResponse;
 import io.meshwork.executor.v1.AssignTaskRequest;
 import io.meshwork.executor.v1.AssignTaskResponse;
+import io.meshwork.executor.v1.AssignTasksRequest;
+import io.meshwork.executor.v1.AssignTasksResponse;
 import io.meshwork.executor.v1.CancelTaskRequest;
 import io.meshwork.executor.v1.CancelTaskResponse;
 import io.meshwork.executor.v1.ExecutorServiceGrpc;
@@ -19,8 +22,11 @@ import io.meshwork.executor.work.Bidder;
 import io.meshwork.executor.work.TaskRunner;
 import io.meshwork.mesh.v1.JobAnnouncementV1;
 import io.meshwork.runtime.auth.Caller;
+import io.meshwork.runtime.errors.ErrorMapping;
 import io.meshwork.runtime.errors.MeshException;
 import io.meshwork.runtime.grpc.Rpc;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.UnaryOperator;
 
 /** ExecutorService over gRPC; only the mesh's service identities may call it. */
@@ -29,6 +35,7 @@ public final class ExecutorGrpcService extends ExecutorServiceGrpc.ExecutorServi
   // call occupies a server thread meanwhile.
   private static final long MAX_INLINE_WAIT_MS = 1_000;
   private static final int MAX_ANNOUNCEMENTS = 1_024;
+  private static final int MAX_ASSIGNMENTS = 1_024;
 
   private final Bidder bidder;
   private final TaskRunner runner;
@@ -107,43 +114,124 @@ public final class ExecutorGrpcService extends ExecutorServiceGrpc.ExecutorServi
         observer,
         () -> {
           Caller caller = Caller.current().requireService("AssignTask");
-          if (!request.hasAssignment() || request.getAssignment().getAssignmentId().isEmpty()) {
-            throw MeshException.invalidArgument(
-                    "MISSING_ASSIGNMENT_ID", "assignment.assignment_id is missing")
-                .with("field", "assignment.assignment_id");
-          }
-          if (!did.equals(request.getAssignment().getExecutorDid())) {
-            throw MeshException.invalidArgument(
-                    "WRONG_EXECUTOR",
-                    "the assignment names executor "
-                        + request.getAssignment().getExecutorDid()
-                        + ", this is "
-                        + did)
-                .with("field", "assignment.executor_did");
-          }
-          if (request.getResultEndpoint().isEmpty()) {
-            throw MeshException.invalidArgument(
-                    "MISSING_RESULT_ENDPOINT", "result_endpoint is empty")
-                .with("field", "result_endpoint");
-          }
-          TaskRunner.Acceptance a =
-              runner.assign(
-                  request.getAssignment(),
-                  request.getTask(),
-                  request.getResultEndpoint(),
-                  caller.did(),
-                  request.getCommitFirst(),
-                  Math.min(Integer.toUnsignedLong(request.getInlineWaitMs()), MAX_INLINE_WAIT_MS));
-          AssignTaskResponse.Builder response =
-              AssignTaskResponse.newBuilder().setAccepted(a.accepted()).setQueued(a.waiting());
-          if (a.result() != null) {
-            response.setResult(inlineResults.apply(a.result()));
-          }
-          if (!a.accepted()) {
-            response.setReason(a.message()).setReasonCode(a.refusal().name());
-          }
-          return response.build();
+          check(request, "");
+          return answer(admit(request, caller).answer());
         });
+  }
+
+  @Override
+  public void assignTasks(
+      AssignTasksRequest request, StreamObserver<AssignTasksResponse> observer) {
+    List<TaskRunner.Admission> admissions;
+    try {
+      Caller caller = Caller.current().requireService("AssignTasks");
+      int count = request.getAssignmentsCount();
+      if (count == 0 || count > MAX_ASSIGNMENTS) {
+        throw MeshException.invalidArgument(
+                count == 0 ? "NO_ASSIGNMENTS" : "TOO_MANY_ASSIGNMENTS",
+                "a batch carries "
+                    + count
+                    + " assignments; between 1 and "
+                    + MAX_ASSIGNMENTS
+                    + " are taken per call")
+            .with("field", "assignments");
+      }
+      // The whole request is checked before anything is admitted: a bad batch admits nothing.
+      for (int i = 0; i < count; i++) {
+        check(request.getAssignments(i), "assignments[" + i + "].");
+      }
+      // Admitted in the request's order, so that they queue in that order.
+      admissions = new ArrayList<>(count);
+      for (AssignTaskRequest a : request.getAssignmentsList()) {
+        admissions.add(admit(a, caller));
+      }
+    } catch (RuntimeException e) {
+      observer.onError(ErrorMapping.toStatus(e));
+      return;
+    }
+    // Each answer goes out when it is ready. Those still waiting for an inline result wait on
+    // threads of their own; the rest are answered from here at once.
+    AnswerStream out = new AnswerStream(observer, admissions.size());
+    for (int i = 0; i < admissions.size(); i++) {
+      int index = i;
+      TaskRunner.Admission admission = admissions.get(i);
+      if (admission.decided()) {
+        out.send(index, answer(admission.answer()));
+      } else {
+        Thread.ofVirtual()
+            .name("assign-answer")
+            .start(() -> out.send(index, answer(admission.answer())));
+      }
+    }
+  }
+
+  /** The answers of one AssignTasks call, written by one thread at a time. */
+  private static final class AnswerStream {
+    private final ServerCallStreamObserver<AssignTasksResponse> observer;
+    private int unanswered;
+
+    AnswerStream(StreamObserver<AssignTasksResponse> observer, int count) {
+      this.observer = (ServerCallStreamObserver<AssignTasksResponse>) observer;
+      this.unanswered = count;
+      // A caller that went away misses the answers; a result among them is remembered for its
+      // retry (see TaskRunner.Admission), so nothing needs stopping here.
+      this.observer.setOnCancelHandler(() -> {});
+    }
+
+    synchronized void send(int index, AssignTaskResponse answer) {
+      if (!observer.isCancelled()) {
+        observer.onNext(AssignTasksResponse.newBuilder().setIndex(index).setAnswer(answer).build());
+      }
+      if (--unanswered == 0 && !observer.isCancelled()) {
+        observer.onCompleted();
+      }
+    }
+  }
+
+  /** Rejects an assignment this executor cannot take as asked; {@code at} prefixes field names. */
+  private void check(AssignTaskRequest request, String at) {
+    if (!request.hasAssignment() || request.getAssignment().getAssignmentId().isEmpty()) {
+      throw MeshException.invalidArgument(
+              "MISSING_ASSIGNMENT_ID", at + "assignment.assignment_id is missing")
+          .with("field", at + "assignment.assignment_id");
+    }
+    if (!did.equals(request.getAssignment().getExecutorDid())) {
+      throw MeshException.invalidArgument(
+              "WRONG_EXECUTOR",
+              at
+                  + "assignment names executor "
+                  + request.getAssignment().getExecutorDid()
+                  + ", this is "
+                  + did)
+          .with("field", at + "assignment.executor_did");
+    }
+    if (request.getResultEndpoint().isEmpty()) {
+      throw MeshException.invalidArgument(
+              "MISSING_RESULT_ENDPOINT", at + "result_endpoint is empty")
+          .with("field", at + "result_endpoint");
+    }
+  }
+
+  private TaskRunner.Admission admit(AssignTaskRequest request, Caller caller) {
+    return runner.admit(
+        request.getAssignment(),
+        request.getTask(),
+        request.getResultEndpoint(),
+        caller.did(),
+        request.getCommitFirst(),
+        Math.min(Integer.toUnsignedLong(request.getInlineWaitMs()), MAX_INLINE_WAIT_MS));
+  }
+
+  private AssignTaskResponse answer(TaskRunner.Acceptance a) {
+    AssignTaskResponse.Builder response =
+        AssignTaskResponse.newBuilder().setAccepted(a.accepted()).setQueued(a.waiting());
+    if (a.result() != null) {
+      response.setResult(inlineResults.apply(a.result()));
+    }
+    if (!a.accepted()) {
+      response.setReason(a.message()).setReasonCode(a.refusal().name());
+    }
+    return response.build();
   }
 
   @Override

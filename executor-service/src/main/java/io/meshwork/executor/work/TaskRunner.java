@@ -31,6 +31,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -228,7 +229,25 @@ public final class TaskRunner implements AutoCloseable {
       String orchestratorDid,
       boolean commitFirst,
       long inlineWaitMillis) {
+    return admit(assignment, task, resultEndpoint, orchestratorDid, commitFirst, inlineWaitMillis)
+        .answer();
+  }
+
+  /**
+   * Admits an assignment without waiting for anything: several assignments admitted one after the
+   * other take their queue places in that order, and their answers can then be awaited together.
+   * Every admission must be answered ({@link Admission#answer}), since one that asked for its
+   * result inline holds it for that answer.
+   */
+  public Admission admit(
+      AssignJobV1 assignment,
+      ComputeTaskPacket task,
+      String resultEndpoint,
+      String orchestratorDid,
+      boolean commitFirst,
+      long inlineWaitMillis) {
     String id = assignment.getAssignmentId();
+    boolean inline = inlineWaitMillis > 0;
     Admitted existing = assignments.get(id);
     if (existing != null || ranAlready(id)) {
       return again(id, existing, inlineWaitMillis);
@@ -237,22 +256,25 @@ public final class TaskRunner implements AutoCloseable {
     try {
       module = module(task, resultEndpoint);
     } catch (SandboxException e) {
-      return new Acceptance(Refusal.MODULE_INVALID, e.getMessage());
+      return Admission.decided(new Acceptance(Refusal.MODULE_INVALID, e.getMessage()));
     } catch (RuntimeException e) {
-      return new Acceptance(
-          Refusal.MODULE_MISSING,
-          "module "
-              + task.getWasmModuleHash()
-              + " is not cached here and fetching it from "
-              + resultEndpoint
-              + " failed: "
-              + e.getMessage());
+      return Admission.decided(
+          new Acceptance(
+              Refusal.MODULE_MISSING,
+              "module "
+                  + task.getWasmModuleHash()
+                  + " is not cached here and fetching it from "
+                  + resultEndpoint
+                  + " failed: "
+                  + e.getMessage()));
     }
     int now = admitted.incrementAndGet();
     if (now > slots + queueLimit) {
       admitted.decrementAndGet();
-      return new Acceptance(
-          Refusal.BUSY, "all " + slots + " slots and " + queueLimit + " queue places are taken");
+      return Admission.decided(
+          new Acceptance(
+              Refusal.BUSY,
+              "all " + slots + " slots and " + queueLimit + " queue places are taken"));
     }
     // Registered before the thread starts, so that a task finishing at once still finds itself
     // and a cancel that arrives first still reaches it.
@@ -262,18 +284,65 @@ public final class TaskRunner implements AutoCloseable {
       admitted.decrementAndGet();
       return again(id, raced, inlineWaitMillis);
     }
-    if (inlineWaitMillis <= 0) {
-      threads.execute(
-          () -> run(entry, assignment, task, module, resultEndpoint, orchestratorDid, commitFirst));
-      return new Acceptance(null, "", now > slots, null);
+    if (inline) {
+      // A queued task may still be answered inline: behind short tasks its turn comes soon.
+      entry.wantInline();
     }
-    // A queued task may still be answered inline: behind short tasks its turn comes soon.
-    entry.wantInline();
     threads.execute(
         () -> run(entry, assignment, task, module, resultEndpoint, orchestratorDid, commitFirst));
-    ComputeTaskResult result = entry.awaitInline(inlineWaitMillis);
-    // Queued means not started by the time of this answer (work stealing may take it back).
-    return new Acceptance(null, "", result == null && !entry.hasStarted(), result);
+    if (!inline) {
+      return Admission.decided(new Acceptance(null, "", now > slots, null));
+    }
+    return new Admission(null, entry, inlineWaitMillis, null);
+  }
+
+  /**
+   * An admitted or refused assignment whose answer may still have to wait for the task's result.
+   */
+  public static final class Admission {
+    private final Acceptance decided;
+    private final Admitted entry;
+    private final long inlineWaitMillis;
+    // For a retried assignment: the remembered inline answers, looked up when the wait brought
+    // none (the first call may have been answered with it and given up).
+    private final Supplier<ComputeTaskResult> remembered;
+
+    private Admission(
+        Acceptance decided,
+        Admitted entry,
+        long inlineWaitMillis,
+        Supplier<ComputeTaskResult> remembered) {
+      this.decided = decided;
+      this.entry = entry;
+      this.inlineWaitMillis = inlineWaitMillis;
+      this.remembered = remembered;
+    }
+
+    private static Admission decided(Acceptance acceptance) {
+      return new Admission(acceptance, null, 0, null);
+    }
+
+    /** Whether {@link #answer} returns at once (nothing to wait for). */
+    public boolean decided() {
+      return decided != null;
+    }
+
+    /**
+     * The answer to the assignment: at once when it was refused or no inline result was asked for;
+     * otherwise once the task has ended or the inline wait is over. Call it exactly once.
+     */
+    public Acceptance answer() {
+      if (decided != null) {
+        return decided;
+      }
+      ComputeTaskResult result = entry == null ? null : entry.awaitInline(inlineWaitMillis);
+      if (result == null && remembered != null) {
+        result = remembered.get();
+      }
+      // Queued means not started by the time of this answer (work stealing may take it back).
+      boolean waiting = result == null && entry != null && !entry.hasStarted();
+      return new Acceptance(null, "", waiting, result);
+    }
   }
 
   /**
@@ -282,21 +351,23 @@ public final class TaskRunner implements AutoCloseable {
    * is still on its way (the retry waits for it too) or already answered inline to a call its
    * caller had given up on (the result is remembered for a while for exactly this).
    */
-  private Acceptance again(String id, Admitted existing, long inlineWaitMillis) {
-    ComputeTaskResult result = null;
-    if (inlineWaitMillis > 0) {
-      if (existing != null) {
-        existing.wantInline();
-        result = existing.awaitInline(inlineWaitMillis);
-      }
-      if (result == null) {
-        synchronized (answeredInline) {
-          result = answeredInline.get(id);
-        }
-      }
+  private Admission again(String id, Admitted existing, long inlineWaitMillis) {
+    if (inlineWaitMillis <= 0) {
+      boolean waiting = existing != null && !existing.hasStarted();
+      return Admission.decided(new Acceptance(null, "", waiting, null));
     }
-    boolean waiting = result == null && existing != null && !existing.hasStarted();
-    return new Acceptance(null, "", waiting, result);
+    if (existing != null) {
+      existing.wantInline();
+    }
+    return new Admission(
+        null,
+        existing,
+        inlineWaitMillis,
+        () -> {
+          synchronized (answeredInline) {
+            return answeredInline.get(id);
+          }
+        });
   }
 
   /**

@@ -4,12 +4,15 @@ import io.grpc.CallCredentials;
 import io.grpc.Channel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
 import io.meshwork.executor.v1.AnnounceBatchRequest;
 import io.meshwork.executor.v1.AnnounceBatchResponse;
 import io.meshwork.executor.v1.AnnounceRequest;
 import io.meshwork.executor.v1.AnnounceResponse;
 import io.meshwork.executor.v1.AssignTaskRequest;
 import io.meshwork.executor.v1.AssignTaskResponse;
+import io.meshwork.executor.v1.AssignTasksRequest;
+import io.meshwork.executor.v1.AssignTasksResponse;
 import io.meshwork.executor.v1.CancelTaskRequest;
 import io.meshwork.executor.v1.ExecutorServiceGrpc;
 import io.meshwork.executor.v1.GetCapacityRequest;
@@ -22,7 +25,9 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 
 /**
@@ -53,22 +58,38 @@ public final class GrpcExecutorFleet implements ExecutorFleet {
   /** An announcement waiting to go out, with how long its caller waits for the answer. */
   private record Announcing(JobAnnouncementV1 announcement, Duration answerWithin) {}
 
+  /** An assignment waiting to go out, with how long its caller waits for the answer. */
+  private record Assigning(AssignTaskRequest request, Duration answerWithin) {}
+
   private static final class Remote implements ExecutorHandle {
     // Announcements made while others to the same executor are out go together in one
     // AnnounceBatch call: placing a job's chunks costs each executor one call, not one per chunk.
     private static final int MAX_ANNOUNCEMENTS = 1_024;
     private static final int ANNOUNCE_CALLS_IN_FLIGHT = 2;
 
+    // Assignments go the same way, in AssignTasks calls whose answers stream back one by one as
+    // each is ready, so that a batch never holds a fast task's answer behind a slow one's. A
+    // batch stops counting as in flight when its first answer arrives: by then the executor has
+    // admitted all of it.
+    private static final int MAX_ASSIGNMENTS = 1_024;
+    private static final int ASSIGN_CALLS_IN_FLIGHT = 2;
+
     private final String endpoint;
     private final ExecutorServiceGrpc.ExecutorServiceBlockingStub stub;
+    private final ExecutorServiceGrpc.ExecutorServiceStub asyncStub;
     private final MicroBatcher<Announcing, AnnounceResponse> announcements =
         new MicroBatcher<>(this::announceBatch, MAX_ANNOUNCEMENTS, ANNOUNCE_CALLS_IN_FLIGHT);
-    // Cleared when the executor does not know AnnounceBatch (an older build): one call each.
+    private final MicroBatcher<Assigning, AssignTaskResponse> assignments =
+        new MicroBatcher<>(this::assignBatch, MAX_ASSIGNMENTS, ASSIGN_CALLS_IN_FLIGHT);
+    // Cleared when the executor does not know AnnounceBatch or AssignTasks (an older build): one
+    // call each.
     private volatile boolean batches = true;
+    private volatile boolean assignStreams = true;
 
     Remote(String endpoint, Channel channel, CallCredentials credentials) {
       this.endpoint = endpoint;
       this.stub = ExecutorServiceGrpc.newBlockingStub(channel).withCallCredentials(credentials);
+      this.asyncStub = ExecutorServiceGrpc.newStub(channel).withCallCredentials(credentials);
     }
 
     @Override
@@ -92,30 +113,7 @@ public final class GrpcExecutorFleet implements ExecutorFleet {
     private void announceBatch(
         List<Announcing> requests, List<CompletableFuture<AnnounceResponse>> outcomes) {
       if (requests.size() == 1 || !batches) {
-        // One call each, all at once, as the announcements would have gone without batching.
-        List<Thread> calls = new ArrayList<>(requests.size());
-        for (int i = 0; i < requests.size(); i++) {
-          Announcing a = requests.get(i);
-          CompletableFuture<AnnounceResponse> outcome = outcomes.get(i);
-          calls.add(
-              Thread.ofVirtual()
-                  .start(
-                      () -> {
-                        try {
-                          outcome.complete(announceOne(a));
-                        } catch (RuntimeException e) {
-                          outcome.completeExceptionally(e);
-                        }
-                      }));
-        }
-        for (Thread t : calls) {
-          try {
-            t.join();
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return;
-          }
-        }
+        eachAlone(requests, outcomes, a -> announceOne(a));
         return;
       }
       Duration wait = Duration.ZERO;
@@ -151,6 +149,37 @@ public final class GrpcExecutorFleet implements ExecutorFleet {
       }
     }
 
+    /**
+     * One call per request, all at once, as they would have gone without batching; returns when all
+     * are answered.
+     */
+    private static <T, R> void eachAlone(
+        List<T> requests, List<CompletableFuture<R>> outcomes, Function<T, R> call) {
+      List<Thread> calls = new ArrayList<>(requests.size());
+      for (int i = 0; i < requests.size(); i++) {
+        T request = requests.get(i);
+        CompletableFuture<R> outcome = outcomes.get(i);
+        calls.add(
+            Thread.ofVirtual()
+                .start(
+                    () -> {
+                      try {
+                        outcome.complete(call.apply(request));
+                      } catch (RuntimeException e) {
+                        outcome.completeExceptionally(e);
+                      }
+                    }));
+      }
+      for (Thread t : calls) {
+        try {
+          t.join();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    }
+
     private AnnounceResponse announceOne(Announcing a) {
       return stub.withDeadlineAfter(a.answerWithin().toMillis(), TimeUnit.MILLISECONDS)
           .announce(AnnounceRequest.newBuilder().setAnnouncement(a.announcement()).build());
@@ -158,7 +187,113 @@ public final class GrpcExecutorFleet implements ExecutorFleet {
 
     @Override
     public AssignTaskResponse assign(AssignTaskRequest request, Duration wait) {
-      return stub.withDeadlineAfter(wait.toMillis(), TimeUnit.MILLISECONDS).assignTask(request);
+      CompletableFuture<AssignTaskResponse> answer =
+          assignments.submit(new Assigning(request, wait));
+      try {
+        return answer.get(wait.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (TimeoutException e) {
+        throw Status.DEADLINE_EXCEEDED
+            .withDescription(endpoint + " gave no answer within " + wait.toMillis() + " ms")
+            .asRuntimeException();
+      } catch (ExecutionException e) {
+        // The caller sees the call's own failure, as if it had made the call alone.
+        if (e.getCause() instanceof RuntimeException r) {
+          throw r;
+        }
+        throw new IllegalStateException(e.getCause());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw Status.CANCELLED.withDescription("interrupted").asRuntimeException();
+      }
+    }
+
+    private void assignBatch(
+        List<Assigning> requests, List<CompletableFuture<AssignTaskResponse>> outcomes) {
+      if (requests.size() == 1 || !assignStreams) {
+        eachAlone(requests, outcomes, a -> assignOne(a));
+        return;
+      }
+      Duration wait = Duration.ZERO;
+      AssignTasksRequest.Builder request = AssignTasksRequest.newBuilder();
+      for (Assigning a : requests) {
+        request.addAssignments(a.request());
+        wait = wait.compareTo(a.answerWithin()) < 0 ? a.answerWithin() : wait;
+      }
+      AnswerStream answers = new AnswerStream(outcomes);
+      asyncStub
+          .withDeadlineAfter(wait.toMillis(), TimeUnit.MILLISECONDS)
+          .assignTasks(request.build(), answers);
+      if (answers.awaitFirst(wait) == AnswerStream.UNIMPLEMENTED) {
+        eachAlone(requests, outcomes, a -> assignOne(a));
+      }
+    }
+
+    private AssignTaskResponse assignOne(Assigning a) {
+      return stub.withDeadlineAfter(a.answerWithin().toMillis(), TimeUnit.MILLISECONDS)
+          .assignTask(a.request());
+    }
+
+    /** The answers of one AssignTasks call, each completing its own assignment's outcome. */
+    private final class AnswerStream implements StreamObserver<AssignTasksResponse> {
+      static final int ANSWERING = 0;
+      static final int UNIMPLEMENTED = 1;
+
+      private final List<CompletableFuture<AssignTaskResponse>> outcomes;
+      private final CompletableFuture<Integer> first = new CompletableFuture<>();
+      private volatile boolean answered;
+
+      AnswerStream(List<CompletableFuture<AssignTaskResponse>> outcomes) {
+        this.outcomes = outcomes;
+      }
+
+      /** Waits for the first answer or the end of the call, whichever comes first. */
+      int awaitFirst(Duration wait) {
+        try {
+          return first.get(wait.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+          return ANSWERING;
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return ANSWERING;
+        }
+      }
+
+      @Override
+      public void onNext(AssignTasksResponse r) {
+        answered = true;
+        if (r.getIndex() < outcomes.size()) {
+          outcomes.get(r.getIndex()).complete(r.getAnswer());
+        }
+        first.complete(ANSWERING);
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        Status status = Status.fromThrowable(t);
+        if (status.getCode() == Status.Code.UNIMPLEMENTED && !answered) {
+          // The assignments are sent again one by one; their outcomes stay open for that.
+          assignStreams = false;
+          first.complete(UNIMPLEMENTED);
+          return;
+        }
+        StatusRuntimeException failure = status.asRuntimeException();
+        outcomes.forEach(o -> o.completeExceptionally(failure));
+        first.complete(ANSWERING);
+      }
+
+      @Override
+      public void onCompleted() {
+        for (int i = 0; i < outcomes.size(); i++) {
+          outcomes
+              .get(i)
+              .completeExceptionally(
+                  Status.INTERNAL
+                      .withDescription(
+                          endpoint + " ended AssignTasks without answering assignment " + i)
+                      .asRuntimeException());
+        }
+        first.complete(ANSWERING);
+      }
     }
 
     @Override

@@ -17,6 +17,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * always had, and a busy one sees fewer, larger calls: one round trip, one bearer token and one
  * service-side commit for many tasks instead of one each.
  *
+ * <p>A batch counts as in flight until its call returns, which for a streamed answer can be when
+ * the first answer arrives rather than the last.
+ *
  * <p>It keeps no thread of its own: the first request into an empty queue starts a short-lived
  * virtual thread that hands out batches until the queue is empty again, and each batch is sent on a
  * virtual thread of its own.
@@ -25,7 +28,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * @param <R> what one caller gets back
  */
 final class MicroBatcher<T, R> {
-  /** Sends one batch; must complete every outcome, in the order of the requests. */
+  /**
+   * Sends one batch; must complete every outcome, in the order of the requests. It may return
+   * before the last outcome is complete (a streamed answer): the batch stops counting as in flight
+   * when it returns.
+   */
   interface BatchCall<T, R> {
     void send(List<T> requests, List<CompletableFuture<R>> outcomes);
   }
@@ -95,12 +102,6 @@ final class MicroBatcher<T, R> {
       outcomes.forEach(o -> o.completeExceptionally(e));
     } finally {
       inFlight.release();
-      for (CompletableFuture<R> o : outcomes) {
-        if (!o.isDone()) {
-          o.completeExceptionally(
-              new IllegalStateException("the batched call gave this request no outcome"));
-        }
-      }
     }
   }
 }

@@ -1,6 +1,7 @@
 package io.meshwork.orchestrator.mesh;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,6 +11,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -121,21 +123,29 @@ class MicroBatcherTest {
   }
 
   @Test
-  void aRequestTheCallLeftUnansweredFailsInsteadOfWaitingForever() {
+  void aBatchLeavesTheInFlightCountWhenItsCallReturnsAndMayBeAnsweredLater() throws Exception {
+    // A streamed call returns once the first answer is in; the rest follow on their own. One
+    // batch in flight at most, yet the second request leaves while the first is unanswered.
+    List<CompletableFuture<Integer>> late = new CopyOnWriteArrayList<>();
     MicroBatcher<Integer, Integer> batcher =
         new MicroBatcher<>(
             (requests, outcomes) -> {
               for (int i = 0; i < requests.size(); i++) {
-                if (requests.get(i) % 2 == 0) {
-                  outcomes.get(i).complete(requests.get(i));
+                if (requests.get(i) == 1) {
+                  late.add(outcomes.get(i));
+                } else {
+                  outcomes.get(i).complete(requests.get(i) * 10);
                 }
               }
             },
             10,
             1);
 
-    assertEquals(2, batcher.submit(2).join());
-    assertThrows(CompletionException.class, () -> batcher.submit(3).join());
+    CompletableFuture<Integer> first = batcher.submit(1);
+    assertEquals(20, batcher.submit(2).get(5, TimeUnit.SECONDS));
+    assertFalse(first.isDone());
+    late.forEach(o -> o.complete(10));
+    assertEquals(10, first.get(5, TimeUnit.SECONDS));
   }
 
   @Test
