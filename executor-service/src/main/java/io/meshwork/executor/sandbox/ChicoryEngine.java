@@ -25,7 +25,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 /**
@@ -74,8 +73,9 @@ public final class ChicoryEngine implements WasmEngine {
 
   private final long maxModuleBytes;
   private final long maxMemoryBytes;
-  private final ThreadGroup threads = new ThreadGroup("meshwork-sandbox");
-  private final AtomicLong callIds = new AtomicLong();
+  // Kept for a minute without calls; as many idle as a machine's cores could keep busy twice.
+  private final SandboxThreads threads =
+      new SandboxThreads(60_000, 2 * Runtime.getRuntime().availableProcessors());
   private final AtomicInteger runningCalls = new AtomicInteger();
 
   /** Creates an engine that accepts modules within the ABI's default size and memory limits. */
@@ -158,25 +158,20 @@ public final class ChicoryEngine implements WasmEngine {
           null);
     }
     Call call = new Call(chicoryModule, export, input, limits);
-    Thread worker =
-        new Thread(
-            threads,
-            call,
-            "sandbox-" + export + "-" + callIds.incrementAndGet(),
-            limits.stackBytes());
-    worker.setDaemon(true);
     runningCalls.incrementAndGet();
+    SandboxThreads.Run run;
     try {
-      worker.start();
+      run = threads.start(call, limits.stackBytes());
     } catch (RuntimeException | OutOfMemoryError e) {
       runningCalls.decrementAndGet();
       throw failure(
           FailureKind.INTERNAL, export, "cannot start a sandbox thread: " + e, List.of(), e);
     }
+    boolean ended;
     try {
-      worker.join(limits.wallTimeMillis());
+      ended = run.await(limits.wallTimeMillis());
     } catch (InterruptedException e) {
-      worker.interrupt();
+      run.interrupt();
       Thread.currentThread().interrupt();
       throw new SandboxException(
           FailureKind.CANCELLED,
@@ -186,9 +181,9 @@ public final class ChicoryEngine implements WasmEngine {
           call.log.lines(),
           e);
     }
-    if (worker.isAlive()) {
-      worker.interrupt();
-      awaitStop(worker);
+    if (!ended) {
+      run.interrupt();
+      awaitStop(run, export);
       throw new SandboxException(
           FailureKind.WALL_TIME,
           export,
@@ -241,20 +236,30 @@ public final class ChicoryEngine implements WasmEngine {
   }
 
   /** Waits a little for an interrupted guest to unwind, so its memory is released promptly. */
-  private static void awaitStop(Thread worker) {
+  private static void awaitStop(SandboxThreads.Run run, String export) {
     try {
-      worker.join(STOP_GRACE_MILLIS);
+      if (run.await(STOP_GRACE_MILLIS)) {
+        return;
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return;
     }
-    if (worker.isAlive()) {
-      LOG.log(
-          System.Logger.Level.WARNING,
-          "sandbox thread {0} is still running {1} ms after its interrupt",
-          worker.getName(),
-          STOP_GRACE_MILLIS);
-    }
+    LOG.log(
+        System.Logger.Level.WARNING,
+        "a sandbox thread running {0} is still busy {1} ms after its interrupt",
+        export,
+        STOP_GRACE_MILLIS);
+  }
+
+  /** Sandbox threads waiting for a call now (kept from earlier calls). */
+  public int idleSandboxThreads() {
+    return threads.idleThreads();
+  }
+
+  /** Sandbox threads started so far. */
+  public long sandboxThreadsStarted() {
+    return threads.threadsStarted();
   }
 
   private static SandboxException failure(
@@ -271,14 +276,15 @@ public final class ChicoryEngine implements WasmEngine {
     }
   }
 
-  /** One call on its own thread: instantiate, place the input, call the export, copy out. */
+  /** One call on a sandbox thread: instantiate, place the input, call the export, copy out. */
   private final class Call implements Runnable {
     private final ChicoryModule module;
     private final String export;
     private final byte[] input;
     private final SandboxLimits limits;
     private final GuestLog log = new GuestLog();
-    // Written by the worker thread, read by the caller after join(), which orders the two.
+    // Written by the sandbox thread, read by the caller once Run.await says the call ended
+    // (the Run's lock orders the two).
     private CallOutcome outcome;
     private SandboxException failure;
     // Set by the worker once the instance exists; read for the fuel figures.

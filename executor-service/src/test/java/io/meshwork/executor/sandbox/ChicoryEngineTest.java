@@ -136,6 +136,24 @@ class ChicoryEngineTest {
   }
 
   @Test
+  void sandboxThreadsAreReusedEvenAfterAGuestWasStoppedByItsWallTime() throws Exception {
+    ChicoryEngine engine = new ChicoryEngine();
+    CompiledModule count = engine.compile(TestModules.wordCount());
+    CompiledModule loop = engine.compile(TestModules.resource("endless-loop"));
+    SandboxException stopped =
+        assertThrows(
+            SandboxException.class, () -> engine.call(loop, "execute", new byte[0], SHORT));
+    assertEquals(FailureKind.WALL_TIME, stopped.kind());
+    for (int i = 0; i < 20; i++) {
+      CallOutcome outcome =
+          engine.call(count, "execute", "a b c\n".getBytes(US_ASCII), SandboxLimits.defaults());
+      assertEquals("3", new String(outcome.output(), US_ASCII), "call " + i);
+    }
+    // One thread (the stopped guest's) ran every call; it was never started afresh.
+    assertEquals(1, engine.sandboxThreadsStarted());
+  }
+
+  @Test
   void endlessRecursionOverflowsTheStack() throws Exception {
     SandboxException e = fails("endless-recursion", SandboxLimits.defaults());
     assertEquals(FailureKind.STACK_OVERFLOW, e.kind());

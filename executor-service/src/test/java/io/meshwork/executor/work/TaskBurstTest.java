@@ -27,7 +27,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A burst of 200 small tasks on a runner with two slots: all complete, never more than two run at
- * once, and afterwards the process has no more threads and no more heap than before.
+ * once, their sandbox threads are reused, and afterwards the process has no more threads (but for
+ * sandbox threads kept for the next call) and no more heap than before.
  */
 class TaskBurstTest {
   private static final int SLOTS = 2;
@@ -62,6 +63,7 @@ class TaskBurstTest {
     }
     results.clear();
     int threadsBefore = settledThreadCount();
+    int keptBefore = engine.idleSandboxThreads();
     long heapBefore = settledHeap();
 
     AtomicInteger mostAtOnce = new AtomicInteger();
@@ -118,10 +120,25 @@ class TaskBurstTest {
     assertTrue(mostAtOnce.get() >= 1, "the watcher saw no guest at all");
     assertEquals(0, engine.runningCalls());
 
+    // The only threads allowed to stay are sandbox threads kept for the next call, and no more of
+    // them than guests ran at once.
     int threadsAfter = settledThreadCount();
+    int keptAfter = engine.idleSandboxThreads();
+    assertTrue(keptAfter <= SLOTS, keptAfter + " idle sandbox threads kept");
     assertTrue(
-        threadsAfter <= threadsBefore,
-        "platform threads went from " + threadsBefore + " to " + threadsAfter);
+        threadsAfter - keptAfter <= threadsBefore - keptBefore,
+        "platform threads went from "
+            + threadsBefore
+            + " ("
+            + keptBefore
+            + " kept sandbox threads) to "
+            + threadsAfter
+            + " ("
+            + keptAfter
+            + ")");
+    assertTrue(
+        engine.sandboxThreadsStarted() < TASKS / 10,
+        engine.sandboxThreadsStarted() + " sandbox threads started for " + TASKS + " tasks");
     long heapAfter = settledHeap();
     assertTrue(
         heapAfter - heapBefore < 8L << 20,
