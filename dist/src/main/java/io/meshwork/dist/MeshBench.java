@@ -226,7 +226,8 @@ final class MeshBench {
     synchronized (window) {
       latencies = sorted(window.latencies);
     }
-    double seconds = load.measured().toNanos() / 1e9;
+    // A load with no measured window (a warm-up) reports its failures and nothing else.
+    double seconds = Math.max(load.measured().toNanos() / 1e9, 1e-9);
     long tasks = window.measuredTasks.get();
     return new Figures(
         load.name(),

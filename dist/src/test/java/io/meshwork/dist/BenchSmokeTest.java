@@ -26,7 +26,16 @@ class BenchSmokeTest {
 
     int code =
         cli.execute(
-            "bench", "--json", "--seconds", "1", "--warmup-seconds", "0.5", "--clients", "2");
+            "bench",
+            "--json",
+            "--seconds",
+            "1",
+            "--warmup-seconds",
+            "0.5",
+            "--jit-warmup-seconds",
+            "0.5",
+            "--clients",
+            "2");
 
     assertEquals(0, code, "exit code; stdout:\n" + out + "\nstderr:\n" + err);
     BenchCommand bench = (BenchCommand) cli.getSubcommands().get("bench").getCommand();
@@ -54,5 +63,6 @@ class BenchSmokeTest {
         json.startsWith("{\"mesh\":") && json.contains("\"scenarios\":[{\"name\":\"latency\""),
         json);
     assertTrue(err.toString().contains("multi-chunk"), "progress lines go to stderr with --json");
+    assertTrue(err.toString().contains("JIT warm-up"), "the JIT warm-up runs first: " + err);
   }
 }
