@@ -25,8 +25,6 @@ import io.meshwork.runtime.auth.Caller;
 import io.meshwork.runtime.errors.ErrorMapping;
 import io.meshwork.runtime.errors.MeshException;
 import io.meshwork.runtime.grpc.Rpc;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.function.UnaryOperator;
 
 /** ExecutorService over gRPC; only the mesh's service identities may call it. */
@@ -122,9 +120,9 @@ public final class ExecutorGrpcService extends ExecutorServiceGrpc.ExecutorServi
   @Override
   public void assignTasks(
       AssignTasksRequest request, StreamObserver<AssignTasksResponse> observer) {
-    List<TaskRunner.Admission> admissions;
+    Caller caller;
     try {
-      Caller caller = Caller.current().requireService("AssignTasks");
+      caller = Caller.current().requireService("AssignTasks");
       int count = request.getAssignmentsCount();
       if (count == 0 || count > MAX_ASSIGNMENTS) {
         throw MeshException.invalidArgument(
@@ -140,35 +138,37 @@ public final class ExecutorGrpcService extends ExecutorServiceGrpc.ExecutorServi
       for (int i = 0; i < count; i++) {
         check(request.getAssignments(i), "assignments[" + i + "].");
       }
-      // Admitted in the request's order, so that they queue in that order.
-      admissions = new ArrayList<>(count);
-      for (AssignTaskRequest a : request.getAssignmentsList()) {
-        admissions.add(admit(a, caller));
-      }
     } catch (RuntimeException e) {
       observer.onError(ErrorMapping.toStatus(e));
       return;
     }
-    // Each answer goes out when it is ready. Those still waiting for an inline result wait on
-    // threads of their own; the rest are answered from here at once.
-    AnswerStream out = new AnswerStream(observer, admissions.size());
-    for (int i = 0; i < admissions.size(); i++) {
+    // Admitted in the request's order, so that they queue in that order, and each answered as
+    // soon as it can be: at once, or from a thread of its own when it waits for its result.
+    AnswerStream out = new AnswerStream(observer, request.getAssignmentsCount());
+    for (int i = 0; i < request.getAssignmentsCount(); i++) {
       int index = i;
-      TaskRunner.Admission admission = admissions.get(i);
+      TaskRunner.Admission admission;
+      try {
+        admission = admit(request.getAssignments(i), caller);
+      } catch (RuntimeException e) {
+        // Those admitted so far are still answered (their inline results must not wait for a
+        // reader that never comes); the call fails with the reason the rest were not.
+        out.fail(e);
+        return;
+      }
       if (admission.decided()) {
-        out.send(index, answer(admission.answer()));
+        out.send(index, admission);
       } else {
-        Thread.ofVirtual()
-            .name("assign-answer")
-            .start(() -> out.send(index, answer(admission.answer())));
+        Thread.ofVirtual().name("assign-answer").start(() -> out.send(index, admission));
       }
     }
   }
 
   /** The answers of one AssignTasks call, written by one thread at a time. */
-  private static final class AnswerStream {
+  private final class AnswerStream {
     private final ServerCallStreamObserver<AssignTasksResponse> observer;
     private int unanswered;
+    private boolean ended;
 
     AnswerStream(StreamObserver<AssignTasksResponse> observer, int count) {
       this.observer = (ServerCallStreamObserver<AssignTasksResponse>) observer;
@@ -178,12 +178,43 @@ public final class ExecutorGrpcService extends ExecutorServiceGrpc.ExecutorServi
       this.observer.setOnCancelHandler(() -> {});
     }
 
-    synchronized void send(int index, AssignTaskResponse answer) {
-      if (!observer.isCancelled()) {
-        observer.onNext(AssignTasksResponse.newBuilder().setIndex(index).setAnswer(answer).build());
+    /** Answers an assignment, waiting for it first if it waits for its result. */
+    void send(int index, TaskRunner.Admission admission) {
+      AssignTaskResponse response;
+      try {
+        response = answer(admission.answer());
+      } catch (RuntimeException e) {
+        fail(e);
+        return;
       }
-      if (--unanswered == 0 && !observer.isCancelled()) {
-        observer.onCompleted();
+      synchronized (this) {
+        if (ended) {
+          return;
+        }
+        if (!observer.isCancelled()) {
+          observer.onNext(
+              AssignTasksResponse.newBuilder().setIndex(index).setAnswer(response).build());
+        }
+        if (--unanswered == 0) {
+          ended = true;
+          if (!observer.isCancelled()) {
+            observer.onCompleted();
+          }
+        }
+      }
+    }
+
+    /**
+     * Ends the call with {@code e}'s status; the caller retries the unanswered assignments, which
+     * are recognised by their ids and never run twice.
+     */
+    synchronized void fail(RuntimeException e) {
+      if (ended) {
+        return;
+      }
+      ended = true;
+      if (!observer.isCancelled()) {
+        observer.onError(ErrorMapping.toStatus(e));
       }
     }
   }
@@ -198,7 +229,7 @@ public final class ExecutorGrpcService extends ExecutorServiceGrpc.ExecutorServi
     if (!did.equals(request.getAssignment().getExecutorDid())) {
       throw MeshException.invalidArgument(
               "WRONG_EXECUTOR",
-              at
+              (at.isEmpty() ? "the " : at)
                   + "assignment names executor "
                   + request.getAssignment().getExecutorDid()
                   + ", this is "

@@ -69,8 +69,10 @@ final class SandboxThreads {
 
   /** One call on a sandbox thread. */
   static final class Run {
-    private final Runnable job;
+    // Dropped once the call has ended, so that an idle thread keeps nothing of its last guest.
+    private Runnable job;
     private Thread thread;
+    private boolean interruptAsked;
     private boolean done;
 
     Run(Runnable job) {
@@ -90,30 +92,44 @@ final class SandboxThreads {
       return true;
     }
 
-    /** Interrupts the guest if its call is still running. */
+    /**
+     * Interrupts the guest if its call is still running, or as soon as it starts when its thread
+     * has not picked it up yet.
+     */
     synchronized void interrupt() {
-      if (!done && thread != null) {
+      if (done) {
+        return;
+      }
+      interruptAsked = true;
+      if (thread != null) {
         thread.interrupt();
       }
     }
 
     /** Runs the call; it counts as ended on return, but its caller is not woken yet. */
-    private void runOn(Thread t) {
+    void runOn(Thread t) {
+      Runnable call;
       synchronized (this) {
         thread = t;
+        call = job;
+        if (interruptAsked) {
+          // Stopped before it started: the guest sees the interrupt at its first check.
+          t.interrupt();
+        }
       }
       try {
-        job.run();
+        call.run();
       } finally {
         synchronized (this) {
           done = true;
           thread = null;
+          job = null;
         }
       }
     }
 
     /** Wakes the caller waiting for the end. */
-    private synchronized void wake() {
+    synchronized void wake() {
       notifyAll();
     }
   }
@@ -143,7 +159,14 @@ final class SandboxThreads {
       Thread self = Thread.currentThread();
       Run run = take();
       while (run != null) {
-        run.runOn(self);
+        try {
+          run.runOn(self);
+        } catch (Throwable e) {
+          // The call ended with something it does not turn into a failure itself: its caller
+          // hears of the end at once, and this thread is not trusted with another call.
+          run.wake();
+          throw e;
+        }
         // An interrupt that came while the call ran and that the guest never saw ends here,
         // before the thread takes another call: it was meant for that one. None can come
         // later, as the call counts as ended.
@@ -152,6 +175,7 @@ final class SandboxThreads {
         // its caller starts next finds it there instead of starting another thread.
         boolean kept = park();
         run.wake();
+        run = null;
         if (!kept) {
           return;
         }

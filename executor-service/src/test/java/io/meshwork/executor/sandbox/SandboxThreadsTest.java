@@ -109,4 +109,21 @@ class SandboxThreadsTest {
     assertFalse(interrupted.get(), "the next call on that thread started interrupted");
     assertEquals(1, threads.threadsStarted());
   }
+
+  @Test
+  void anInterruptAskedBeforeTheCallStartedReachesItWhenItStarts() throws Exception {
+    AtomicBoolean sawInterrupt = new AtomicBoolean();
+    SandboxThreads.Run run =
+        new SandboxThreads.Run(() -> sawInterrupt.set(Thread.currentThread().isInterrupted()));
+    // Asked while no thread has the call yet (a cancel racing the hand-over).
+    run.interrupt();
+    Thread.ofPlatform()
+        .start(
+            () -> {
+              run.runOn(Thread.currentThread());
+              run.wake();
+            });
+    assertTrue(run.await(5_000));
+    assertTrue(sawInterrupt.get(), "the call never saw its interrupt");
+  }
 }

@@ -24,7 +24,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -72,6 +71,7 @@ public final class GrpcExecutorFleet implements ExecutorFleet {
     // batch stops counting as in flight when its first answer arrives: by then the executor has
     // admitted all of it.
     private static final int MAX_ASSIGNMENTS = 1_024;
+    private static final int MAX_BATCH_BYTES = 4 << 20;
     private static final int ASSIGN_CALLS_IN_FLIGHT = 2;
 
     private final String endpoint;
@@ -99,14 +99,35 @@ public final class GrpcExecutorFleet implements ExecutorFleet {
 
     @Override
     public AnnounceResponse announce(JobAnnouncementV1 announcement, Duration wait) {
+      // The call itself has the deadline; this bound only guards against an answer never set.
+      return answer(announcements.submit(new Announcing(announcement, wait)), wait.plusSeconds(5));
+    }
+
+    /**
+     * Waits for a batched request's own answer; the caller sees the call's own failure, as if it
+     * had made the call alone, and a gRPC status whatever went wrong.
+     */
+    private <R> R answer(CompletableFuture<R> outcome, Duration wait) {
       try {
-        return announcements.submit(new Announcing(announcement, wait)).join();
-      } catch (CompletionException e) {
-        // The caller sees the call's own failure, as if it had made the call alone.
-        if (e.getCause() instanceof RuntimeException r) {
-          throw r;
-        }
-        throw e;
+        return outcome.get(wait.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (TimeoutException e) {
+        // Not sent yet: now it never will be. Already sent: the executor keeps an inline result
+        // for the retry with the same assignment id.
+        outcome.cancel(false);
+        throw Status.DEADLINE_EXCEEDED
+            .withDescription(endpoint + " gave no answer within " + wait.toMillis() + " ms")
+            .asRuntimeException();
+      } catch (ExecutionException e) {
+        throw e.getCause() instanceof StatusRuntimeException s
+            ? s
+            : Status.INTERNAL
+                .withDescription("calling " + endpoint + " failed: " + e.getCause())
+                .withCause(e.getCause())
+                .asRuntimeException();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        outcome.cancel(false);
+        throw Status.CANCELLED.withDescription("interrupted").asRuntimeException();
       }
     }
 
@@ -165,7 +186,7 @@ public final class GrpcExecutorFleet implements ExecutorFleet {
                     () -> {
                       try {
                         outcome.complete(call.apply(request));
-                      } catch (RuntimeException e) {
+                      } catch (Throwable e) {
                         outcome.completeExceptionally(e);
                       }
                     }));
@@ -187,45 +208,64 @@ public final class GrpcExecutorFleet implements ExecutorFleet {
 
     @Override
     public AssignTaskResponse assign(AssignTaskRequest request, Duration wait) {
-      CompletableFuture<AssignTaskResponse> answer =
-          assignments.submit(new Assigning(request, wait));
-      try {
-        return answer.get(wait.toMillis(), TimeUnit.MILLISECONDS);
-      } catch (TimeoutException e) {
-        throw Status.DEADLINE_EXCEEDED
-            .withDescription(endpoint + " gave no answer within " + wait.toMillis() + " ms")
-            .asRuntimeException();
-      } catch (ExecutionException e) {
-        // The caller sees the call's own failure, as if it had made the call alone.
-        if (e.getCause() instanceof RuntimeException r) {
-          throw r;
-        }
-        throw new IllegalStateException(e.getCause());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw Status.CANCELLED.withDescription("interrupted").asRuntimeException();
+      if (request.getSerializedSize() > MAX_BATCH_BYTES / 4) {
+        // A large assignment (module bytes, a big chunk) goes alone: a batch saves little on it,
+        // and several together could outgrow the executor's message limit.
+        return assignOne(new Assigning(request, wait));
       }
+      return answer(assignments.submit(new Assigning(request, wait)), wait);
     }
 
     private void assignBatch(
         List<Assigning> requests, List<CompletableFuture<AssignTaskResponse>> outcomes) {
-      if (requests.size() == 1 || !assignStreams) {
-        eachAlone(requests, outcomes, a -> assignOne(a));
+      // Assignments whose callers gave up while they waited to leave are not sent at all.
+      List<Assigning> live = new ArrayList<>(requests.size());
+      List<CompletableFuture<AssignTaskResponse>> liveOutcomes = new ArrayList<>(requests.size());
+      for (int i = 0; i < requests.size(); i++) {
+        if (!outcomes.get(i).isDone()) {
+          live.add(requests.get(i));
+          liveOutcomes.add(outcomes.get(i));
+        }
+      }
+      if (live.size() <= 1 || !assignStreams) {
+        eachAlone(live, liveOutcomes, this::assignOne);
         return;
       }
+      // One call per MAX_BATCH_BYTES of assignments, all sent at once.
+      List<AnswerStream> calls = new ArrayList<>();
+      int from = 0;
+      long bytes = 0;
+      for (int i = 0; i < live.size(); i++) {
+        int size = live.get(i).request().getSerializedSize();
+        if (i > from && bytes + size > MAX_BATCH_BYTES) {
+          calls.add(assignTogether(live.subList(from, i), liveOutcomes.subList(from, i)));
+          from = i;
+          bytes = 0;
+        }
+        bytes += size;
+      }
+      calls.add(
+          assignTogether(live.subList(from, live.size()), liveOutcomes.subList(from, live.size())));
+      for (AnswerStream call : calls) {
+        if (call.awaitFirst() == AnswerStream.RESEND) {
+          eachAlone(call.requests, call.outcomes, this::assignOne);
+        }
+      }
+    }
+
+    private AnswerStream assignTogether(
+        List<Assigning> requests, List<CompletableFuture<AssignTaskResponse>> outcomes) {
       Duration wait = Duration.ZERO;
       AssignTasksRequest.Builder request = AssignTasksRequest.newBuilder();
       for (Assigning a : requests) {
         request.addAssignments(a.request());
         wait = wait.compareTo(a.answerWithin()) < 0 ? a.answerWithin() : wait;
       }
-      AnswerStream answers = new AnswerStream(outcomes);
+      AnswerStream answers = new AnswerStream(requests, outcomes, wait);
       asyncStub
           .withDeadlineAfter(wait.toMillis(), TimeUnit.MILLISECONDS)
           .assignTasks(request.build(), answers);
-      if (answers.awaitFirst(wait) == AnswerStream.UNIMPLEMENTED) {
-        eachAlone(requests, outcomes, a -> assignOne(a));
-      }
+      return answers;
     }
 
     private AssignTaskResponse assignOne(Assigning a) {
@@ -236,18 +276,27 @@ public final class GrpcExecutorFleet implements ExecutorFleet {
     /** The answers of one AssignTasks call, each completing its own assignment's outcome. */
     private final class AnswerStream implements StreamObserver<AssignTasksResponse> {
       static final int ANSWERING = 0;
-      static final int UNIMPLEMENTED = 1;
+      // The executor took none of them (no AssignTasks, or the batch was too big for it): they
+      // go again one call each; their outcomes stay open for that.
+      static final int RESEND = 1;
 
-      private final List<CompletableFuture<AssignTaskResponse>> outcomes;
+      final List<Assigning> requests;
+      final List<CompletableFuture<AssignTaskResponse>> outcomes;
+      private final Duration wait;
       private final CompletableFuture<Integer> first = new CompletableFuture<>();
       private volatile boolean answered;
 
-      AnswerStream(List<CompletableFuture<AssignTaskResponse>> outcomes) {
+      AnswerStream(
+          List<Assigning> requests,
+          List<CompletableFuture<AssignTaskResponse>> outcomes,
+          Duration wait) {
+        this.requests = requests;
         this.outcomes = outcomes;
+        this.wait = wait;
       }
 
       /** Waits for the first answer or the end of the call, whichever comes first. */
-      int awaitFirst(Duration wait) {
+      int awaitFirst() {
         try {
           return first.get(wait.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException | ExecutionException e) {
@@ -261,8 +310,9 @@ public final class GrpcExecutorFleet implements ExecutorFleet {
       @Override
       public void onNext(AssignTasksResponse r) {
         answered = true;
-        if (r.getIndex() < outcomes.size()) {
-          outcomes.get(r.getIndex()).complete(r.getAnswer());
+        int index = r.getIndex();
+        if (index >= 0 && index < outcomes.size()) {
+          outcomes.get(index).complete(r.getAnswer());
         }
         first.complete(ANSWERING);
       }
@@ -270,10 +320,13 @@ public final class GrpcExecutorFleet implements ExecutorFleet {
       @Override
       public void onError(Throwable t) {
         Status status = Status.fromThrowable(t);
-        if (status.getCode() == Status.Code.UNIMPLEMENTED && !answered) {
-          // The assignments are sent again one by one; their outcomes stay open for that.
-          assignStreams = false;
-          first.complete(UNIMPLEMENTED);
+        if (!answered
+            && (status.getCode() == Status.Code.UNIMPLEMENTED
+                || status.getCode() == Status.Code.RESOURCE_EXHAUSTED)) {
+          if (status.getCode() == Status.Code.UNIMPLEMENTED) {
+            assignStreams = false;
+          }
+          first.complete(RESEND);
           return;
         }
         StatusRuntimeException failure = status.asRuntimeException();

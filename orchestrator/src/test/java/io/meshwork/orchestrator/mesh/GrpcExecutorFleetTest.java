@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.Status;
@@ -11,6 +12,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.StreamObserver;
+import io.meshwork.compute.v1.ComputeTaskPacket;
 import io.meshwork.executor.v1.AssignTaskRequest;
 import io.meshwork.executor.v1.AssignTaskResponse;
 import io.meshwork.executor.v1.AssignTasksRequest;
@@ -22,6 +24,7 @@ import io.meshwork.mesh.v1.AssignJobV1;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -152,6 +155,12 @@ class GrpcExecutorFleetTest {
     return answers;
   }
 
+  private static void assertEachGotItsOwnAnswer(Map<String, Object> answers, int count) {
+    for (int i = 0; i < count; i++) {
+      assertEquals("a-" + i, answers.get("a-" + i), "answer to a-" + i);
+    }
+  }
+
   @Test
   void assignmentsMadeTogetherGoInStreamedCallsAndEachCallerGetsItsOwnAnswer() throws Exception {
     Streaming executor = new Streaming();
@@ -159,9 +168,7 @@ class GrpcExecutorFleetTest {
 
     ConcurrentHashMap<String, Object> answers = assignAll(handle, executor, 20);
 
-    for (int i = 0; i < 20; i++) {
-      assertEquals("a-" + i, answers.get("a-" + i), "answer to a-" + i);
-    }
+    assertEachGotItsOwnAnswer(answers, 20);
     // The first calls went out before the rest were queued; those queued behind them went
     // together.
     int batched = executor.batches.stream().mapToInt(Integer::intValue).sum();
@@ -177,9 +184,7 @@ class GrpcExecutorFleetTest {
 
     ConcurrentHashMap<String, Object> answers = assignAll(handle, executor, 20);
 
-    for (int i = 0; i < 20; i++) {
-      assertEquals("a-" + i, answers.get("a-" + i), "answer to a-" + i);
-    }
+    assertEachGotItsOwnAnswer(answers, 20);
     assertEquals(20, executor.singles.get());
   }
 
@@ -218,5 +223,44 @@ class GrpcExecutorFleetTest {
     assertEquals(10, answers.size());
     assertEquals(executor.singles.get() + executor.batches.size(), answered);
     assertFalse(executor.batches.isEmpty());
+  }
+
+  @Test
+  void aBatchTheExecutorRefusesAsTooLargeIsSentAgainOneByOne() throws Exception {
+    Streaming executor =
+        new Streaming() {
+          @Override
+          public void assignTasks(
+              AssignTasksRequest request, StreamObserver<AssignTasksResponse> out) {
+            batches.add(request.getAssignmentsCount());
+            hold();
+            out.onError(
+                Status.RESOURCE_EXHAUSTED.withDescription("message too large").asException());
+          }
+        };
+    ExecutorHandle handle = handle(executor);
+
+    ConcurrentHashMap<String, Object> answers = assignAll(handle, executor, 20);
+
+    assertEachGotItsOwnAnswer(answers, 20);
+    assertFalse(executor.batches.isEmpty());
+    assertEquals(20, executor.singles.get());
+  }
+
+  @Test
+  void anAssignmentCarryingItsModuleGoesAlone() throws Exception {
+    Streaming executor = new Streaming();
+    executor.release.countDown();
+    ExecutorHandle handle = handle(executor);
+    AssignTaskRequest big =
+        assignment("big").toBuilder()
+            .setTask(
+                ComputeTaskPacket.newBuilder()
+                    .setWasmModule(ByteString.copyFrom(new byte[2 << 20])))
+            .build();
+
+    assertEquals("big", handle.assign(big, WAIT).getReason());
+    assertEquals(1, executor.singles.get());
+    assertTrue(executor.batches.isEmpty());
   }
 }
