@@ -1,5 +1,6 @@
 package io.meshwork.benchmarks;
 
+import io.meshwork.wasm.abi.SampleText;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -9,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.function.UnaryOperator;
 
@@ -100,58 +102,12 @@ public record Workload(
     }
   }
 
-  private static final String[] WORDS = {
-    "mesh",
-    "verifiable",
-    "compute",
-    "executor",
-    "receipt",
-    "ledger",
-    "mana",
-    "chunk",
-    "merge",
-    "split",
-    "orchestrator",
-    "signature",
-    "merkle",
-    "proof",
-    "sandbox",
-    "wasm",
-    "job",
-    "task",
-    "bid",
-    "the",
-    "a",
-    "of",
-    "and",
-    "to",
-    "in",
-    "is",
-    "that",
-    "for",
-    "on",
-    "with"
-  };
-
   /**
-   * Exactly {@code bytes} bytes of ASCII text in lines of 4 to 16 words, with a tab here and there
-   * so that every kind of separator the module knows about occurs.
+   * Exactly {@code bytes} bytes of the word-count example's sample text (lines of 4 to 16 words,
+   * with a tab here and there so that every kind of separator the module knows about occurs).
    */
   static byte[] text(int bytes) {
-    SplittableRandom random = new SplittableRandom(SEED);
-    StringBuilder text = new StringBuilder(bytes + 256);
-    while (text.length() < bytes) {
-      int words = 4 + random.nextInt(13);
-      for (int w = 0; w < words; w++) {
-        if (w > 0) {
-          text.append(random.nextInt(10) == 0 ? "\t " : " ");
-        }
-        text.append(WORDS[random.nextInt(WORDS.length)]);
-      }
-      text.append('\n');
-    }
-    text.setLength(bytes);
-    return text.toString().getBytes(StandardCharsets.US_ASCII);
+    return Arrays.copyOf(SampleText.generate(bytes, SEED), bytes);
   }
 
   /** The matmul input: u32 n, k, m, then B (k x m), then A (n x k), all little-endian. */

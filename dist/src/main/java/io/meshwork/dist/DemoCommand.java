@@ -15,6 +15,7 @@ import io.meshwork.compute.v1.ComputeJobStatus;
 import io.meshwork.compute.v1.ReceiptRef;
 import io.meshwork.identity.Identity;
 import io.meshwork.ledger.v1.Account;
+import io.meshwork.wasm.abi.SampleText;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -79,7 +80,7 @@ final class DemoCommand implements Callable<Integer> {
   private int run() throws IOException {
     Path demoDir = dataDir.resolve("demo");
     Files.createDirectories(demoDir);
-    byte[] text = DemoCorpus.generate(sizeMb << 20, 16);
+    byte[] text = SampleText.generate(sizeMb << 20, 16);
     Path corpus = demoDir.resolve("corpus.txt");
     Files.write(corpus, text);
     byte[] module = wordCountModule();
@@ -125,7 +126,7 @@ final class DemoCommand implements Callable<Integer> {
       System.out.printf("%nWord count from the mesh: %s   (in %.2f s)%n", count, seconds);
       System.out.printf(
           "Word count computed here: %d   (check with: wc -w %s)%n",
-          DemoCorpus.countWords(text), corpus);
+          SampleText.countWords(text), corpus);
       System.out.println("Result CID: " + result.resultCid().orElse("-"));
       System.out.printf(
           "%nReceipts (%d, anchored in the receipt log):%n", result.receipts().size());
@@ -150,7 +151,7 @@ final class DemoCommand implements Callable<Integer> {
           after.getHeld());
       System.out.println("Paid to executors:");
       earned.forEach((did, mana) -> System.out.printf("  %s  %,d mana%n", did, mana));
-      boolean match = count.trim().equals(Long.toString(DemoCorpus.countWords(text)));
+      boolean match = count.trim().equals(Long.toString(SampleText.countWords(text)));
       System.out.println(match ? "\nThe counts agree." : "\nTHE COUNTS DIFFER.");
       return match ? 0 : 1;
     }

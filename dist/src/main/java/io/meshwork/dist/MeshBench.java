@@ -17,6 +17,7 @@ import io.meshwork.executor.sandbox.CompiledModule;
 import io.meshwork.executor.sandbox.SandboxException;
 import io.meshwork.executor.sandbox.SandboxLimits;
 import io.meshwork.identity.Identity;
+import io.meshwork.wasm.abi.SampleText;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -286,7 +287,7 @@ final class MeshBench {
       mesh.balance();
       while (!window.stop) {
         byte[] text = input(random, load.chunks());
-        long expected = DemoCorpus.countWords(text);
+        long expected = SampleText.countWords(text);
         JobRequest job =
             JobRequest.newBuilder()
                 .wasmModule(module)

@@ -13,6 +13,7 @@ import io.meshwork.compute.v1.ReceiptRef;
 import io.meshwork.compute.v1.TaskPlacement;
 import io.meshwork.executor.v1.GetCapacityResponse;
 import io.meshwork.identity.Identity;
+import io.meshwork.wasm.abi.SampleText;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -60,7 +61,7 @@ class CancelMidJobTest {
             dataDir, List.of("slow", "slow", "slow"), MeshProcesses.tolerantTimings());
     Identity reader = mesh.identity("orchestrator");
     client = mesh.client(Identity.generate());
-    byte[] text = DemoCorpus.generate(100_000, 5);
+    byte[] text = SampleText.generate(100_000, 5);
     before = client.balance().getBalance();
     for (int n = 1; n <= EXECUTORS; n++) {
       executorsBefore[n] = MeshFixtures.balance(mesh.ledgerPort(), reader, mesh.executorDid(n));

@@ -14,6 +14,7 @@ import io.meshwork.identity.Identity;
 import io.meshwork.orchestrator.OrchestratorService;
 import io.meshwork.runtime.ServiceHost;
 import io.meshwork.runtime.config.MapSettings;
+import io.meshwork.wasm.abi.SampleText;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -71,7 +72,7 @@ class DelegationTest {
                 "127.0.0.1:" + b,
                 "orchestrator.delegation-threshold",
                 "0"))) {
-      byte[] text = DemoCorpus.generate(60_000, 5);
+      byte[] text = SampleText.generate(60_000, 5);
       Identity reader = ids.get("orchestrator");
       String execB = ids.get("executor-b").did();
       String execA = ids.get("executor-1").did();
@@ -95,7 +96,7 @@ class DelegationTest {
         JobResult result = client.result(jobId, Duration.ofSeconds(60));
         assertTrue(result.success(), result.error());
         assertEquals(
-            Long.toString(DemoCorpus.countWords(text)),
+            Long.toString(SampleText.countWords(text)),
             new String(result.bytes(), StandardCharsets.US_ASCII));
         long paidToB = 0;
         for (ReceiptRef r : result.receipts()) {

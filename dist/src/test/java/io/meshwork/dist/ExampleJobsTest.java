@@ -20,6 +20,7 @@ import io.meshwork.mesh.v1.ExecutionReceipt;
 import io.meshwork.mesh.v1.ResourceLimits;
 import io.meshwork.receipt.v1.GetReceiptRequest;
 import io.meshwork.receipt.v1.ReceiptServiceGrpc;
+import io.meshwork.wasm.abi.SampleText;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -138,7 +139,7 @@ class ExampleJobsTest {
 
   @Test
   void grepReturnsTheMatchingLinesInOrder() {
-    byte[] text = DemoCorpus.generate(400_000, 21);
+    byte[] text = SampleText.generate(400_000, 21);
     String pattern = "mesh with";
     byte[] input = concat((pattern + "\n").getBytes(StandardCharsets.US_ASCII), text);
 

@@ -12,6 +12,7 @@ import io.meshwork.compute.v1.ReceiptRef;
 import io.meshwork.identity.Identity;
 import io.meshwork.ledger.v1.EntryKind;
 import io.meshwork.ledger.v1.HistoryEntry;
+import io.meshwork.wasm.abi.SampleText;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,7 +45,7 @@ class OrchestratorCrashTest {
             dataDir, List.of("slow", "slow", "slow"), MeshProcesses.tolerantTimings())) {
       Identity user = Identity.generate();
       Identity reader = mesh.identity("orchestrator");
-      byte[] text = DemoCorpus.generate(36_000, 17);
+      byte[] text = SampleText.generate(36_000, 17);
       long before;
       long[] executorsBefore = new long[EXECUTORS + 1];
       String jobId;
@@ -77,7 +78,7 @@ class OrchestratorCrashTest {
         ComputeJobStatus status = result.status();
         assertTrue(result.success(), result.error() + " (logs in " + dataDir + ")");
         assertEquals(
-            Long.toString(DemoCorpus.countWords(text)),
+            Long.toString(SampleText.countWords(text)),
             new String(result.bytes(), StandardCharsets.US_ASCII));
         assertTrue(
             settledAtKill < status.getTotalChunks(),

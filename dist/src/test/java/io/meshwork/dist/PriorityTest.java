@@ -9,6 +9,7 @@ import io.meshwork.client.MeshClient;
 import io.meshwork.client.Priority;
 import io.meshwork.client.SplitStrategy;
 import io.meshwork.identity.Identity;
+import io.meshwork.wasm.abi.SampleText;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -45,23 +46,23 @@ class PriorityTest {
         List<byte[]> lowInputs = new ArrayList<>();
         List<String> low = new ArrayList<>();
         for (int i = 0; i < 2; i++) {
-          byte[] text = DemoCorpus.generate(3_500, 100 + i);
+          byte[] text = SampleText.generate(3_500, 100 + i);
           lowInputs.add(text);
           low.add(client.submit(job(text, Priority.LOW)));
         }
-        byte[] criticalText = DemoCorpus.generate(1_500, 7);
+        byte[] criticalText = SampleText.generate(1_500, 7);
         String critical = client.submit(job(criticalText, Priority.CRITICAL));
 
         JobResult c = client.result(critical, Duration.ofSeconds(60));
         assertTrue(c.success(), c.error());
         assertEquals(
-            Long.toString(DemoCorpus.countWords(criticalText)),
+            Long.toString(SampleText.countWords(criticalText)),
             new String(c.bytes(), StandardCharsets.US_ASCII));
         for (int i = 0; i < low.size(); i++) {
           JobResult r = client.result(low.get(i), Duration.ofSeconds(60));
           assertTrue(r.success(), "low job " + i + " completed too: " + r.error());
           assertEquals(
-              Long.toString(DemoCorpus.countWords(lowInputs.get(i))),
+              Long.toString(SampleText.countWords(lowInputs.get(i))),
               new String(r.bytes(), StandardCharsets.US_ASCII));
           assertTrue(r.status().getTotalChunks() >= 3, "a multi-chunk low job");
           assertEquals("low", r.status().getPriority());

@@ -11,6 +11,7 @@ import io.meshwork.compute.v1.BidVerdict;
 import io.meshwork.compute.v1.ReceiptRef;
 import io.meshwork.compute.v1.TaskPlacement;
 import io.meshwork.identity.Identity;
+import io.meshwork.wasm.abi.SampleText;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,8 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
 class Rfc0016VectorsTest {
   @TempDir Path dataDir;
 
-  private static final byte[] TEXT = DemoCorpus.generate(6_000, 5);
-  private static final String WORDS = Long.toString(DemoCorpus.countWords(TEXT));
+  private static final byte[] TEXT = SampleText.generate(6_000, 5);
+  private static final String WORDS = Long.toString(SampleText.countWords(TEXT));
 
   private static JobRequest oneChunkJob(long budget) {
     return JobRequest.newBuilder()

@@ -18,6 +18,7 @@ import io.meshwork.receipt.format.ReceiptCodec;
 import io.meshwork.receipt.format.ReceiptVerifier;
 import io.meshwork.receipt.v1.GetReceiptRequest;
 import io.meshwork.receipt.v1.ReceiptServiceGrpc;
+import io.meshwork.wasm.abi.SampleText;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -109,7 +110,7 @@ class SeparateProcessesTest {
 
   @Test
   void aMultiChunkJobIsComputedPaidAndAnchoredAcrossProcesses() throws Exception {
-    byte[] text = DemoCorpus.generate(200_000, 11);
+    byte[] text = SampleText.generate(200_000, 11);
     Identity user = Identity.generate();
     Identity reader = ids.get("orchestrator");
     String e1 = ids.get("executor-1").did();
@@ -136,7 +137,7 @@ class SeparateProcessesTest {
       JobResult result = client.result(jobId, Duration.ofSeconds(90));
       assertTrue(result.success(), result.error());
       assertEquals(
-          Long.toString(DemoCorpus.countWords(text)),
+          Long.toString(SampleText.countWords(text)),
           new String(result.bytes(), StandardCharsets.US_ASCII));
       assertTrue(result.status().getTotalChunks() >= 10, "a multi-chunk job");
 

@@ -13,6 +13,7 @@ import io.meshwork.compute.v1.ExecutorRefusal;
 import io.meshwork.compute.v1.ReceiptRef;
 import io.meshwork.compute.v1.TaskPlacement;
 import io.meshwork.identity.Identity;
+import io.meshwork.wasm.abi.SampleText;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,7 +40,7 @@ class VerificationTest {
     try (MeshProcesses mesh =
             new MeshProcesses(dataDir, List.of("honest", "honest", "honest", "liar"), Map.of());
         MeshClient client = mesh.client(Identity.generate())) {
-      byte[] text = DemoCorpus.generate(24_000, 8);
+      byte[] text = SampleText.generate(24_000, 8);
       long liarBefore = balance(mesh, 4);
       long userBefore = client.balance().getBalance();
       String jobId =
@@ -57,7 +58,7 @@ class VerificationTest {
       JobResult result = client.result(jobId, Duration.ofSeconds(120));
       assertTrue(result.success(), result.error());
       assertEquals(
-          Long.toString(DemoCorpus.countWords(text)),
+          Long.toString(SampleText.countWords(text)),
           new String(result.bytes(), StandardCharsets.US_ASCII),
           "the majority's result, not the liar's");
       assertTrue(result.status().getTotalChunks() >= 6, "several chunks");
@@ -105,7 +106,7 @@ class VerificationTest {
           client.submit(
               JobRequest.newBuilder()
                   .wasmModule(MeshFixtures.wordCount())
-                  .input(DemoCorpus.generate(3_000, 9))
+                  .input(SampleText.generate(3_000, 9))
                   .verificationMode(VerificationMode.REDUNDANT)
                   .manaBudget(1_000)
                   .build());
@@ -137,7 +138,7 @@ class VerificationTest {
                     "orchestrator.selection.load-weight", "0",
                     "orchestrator.max-parallel-tasks", "4"));
         MeshClient client = mesh.client(Identity.generate())) {
-      byte[] text = DemoCorpus.generate(60_000, 12);
+      byte[] text = SampleText.generate(60_000, 12);
       String jobId =
           client.submit(
               JobRequest.newBuilder()

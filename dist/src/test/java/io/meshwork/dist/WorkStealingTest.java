@@ -10,6 +10,7 @@ import io.meshwork.client.MeshClient;
 import io.meshwork.client.SplitStrategy;
 import io.meshwork.compute.v1.TaskPlacement;
 import io.meshwork.identity.Identity;
+import io.meshwork.wasm.abi.SampleText;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,7 +41,7 @@ class WorkStealingTest {
             List.of("slow executor.price.base=0 executor.price.per-mib=0", "honest"),
             MeshProcesses.tolerantTimings())) {
       String slow = mesh.executorDid(1);
-      byte[] text = DemoCorpus.generate(12_000, 23);
+      byte[] text = SampleText.generate(12_000, 23);
       try (MeshClient client = mesh.client(Identity.generate())) {
         client.balance();
         String jobId =
@@ -56,7 +57,7 @@ class WorkStealingTest {
         JobResult result = client.result(jobId, Duration.ofSeconds(50));
         assertTrue(result.success(), result.error());
         assertEquals(
-            Long.toString(DemoCorpus.countWords(text)),
+            Long.toString(SampleText.countWords(text)),
             new String(result.bytes(), StandardCharsets.US_ASCII));
         int chunks = result.status().getTotalChunks();
         assertTrue(chunks >= 10, "a job of about 12 chunks, got " + chunks);
