@@ -4,10 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.meshwork.client.JobRequest;
 import io.meshwork.client.JobResult;
 import io.meshwork.client.MeshClient;
-import io.meshwork.client.SplitStrategy;
 import io.meshwork.compute.v1.ComputeJobStatus;
 import io.meshwork.compute.v1.ReceiptRef;
 import io.meshwork.compute.v1.TaskPlacement;
@@ -48,7 +46,7 @@ class CancelMidJobTest {
   static MeshClient client;
   static String jobId;
   static long before;
-  static long[] executorsBefore = new long[EXECUTORS + 1];
+  static long[] executorsBefore;
   static long cancelReturned;
   static long[] completedAtCancel = new long[EXECUTORS + 1];
   static JobResult result;
@@ -59,23 +57,11 @@ class CancelMidJobTest {
     mesh =
         new MeshProcesses(
             dataDir, List.of("slow", "slow", "slow"), MeshProcesses.tolerantTimings());
-    Identity reader = mesh.identity("orchestrator");
     client = mesh.client(Identity.generate());
     byte[] text = SampleText.generate(100_000, 5);
     before = client.balance().getBalance();
-    for (int n = 1; n <= EXECUTORS; n++) {
-      executorsBefore[n] = MeshFixtures.balance(mesh.ledgerPort(), reader, mesh.executorDid(n));
-    }
-    jobId =
-        client.submit(
-            JobRequest.newBuilder()
-                .wasmModule(MeshFixtures.wordCount())
-                .input(text)
-                .splitStrategy(SplitStrategy.LINES)
-                .maxChunkSize(1_000)
-                .manaBudget(BUDGET)
-                .timeoutSecs(300)
-                .build());
+    executorsBefore = mesh.executorBalances();
+    jobId = client.submit(MeshFixtures.wordCountByLines(text, BUDGET));
     // Mid-way: some chunks settled, most not (3 executors x 2 slots x 1.5 s a chunk).
     ComputeJobStatus running = awaitChunks(client, jobId, 8);
     assertTrue(running.getTotalChunks() >= 100, "a 100-chunk job: " + running);
@@ -136,14 +122,10 @@ class CancelMidJobTest {
     assertEquals(
         before - paid, client.balance().getBalance(), "the submitter paid what was earned");
     assertEquals(0, client.balance().getHeld(), "nothing stays held");
-    long gained = 0;
-    for (int n = 1; n <= EXECUTORS; n++) {
-      gained +=
-          MeshFixtures.balance(
-                  mesh.ledgerPort(), mesh.identity("orchestrator"), mesh.executorDid(n))
-              - executorsBefore[n];
-    }
-    assertEquals(paid, gained, "the executors gained exactly what the submitter paid");
+    assertEquals(
+        paid,
+        mesh.executorsGainedSince(executorsBefore),
+        "the executors gained exactly what the submitter paid");
     System.out.println(
         "cancel: "
             + status.getCompletedChunks()

@@ -2,6 +2,8 @@ package io.meshwork.dist;
 
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.meshwork.client.JobRequest;
+import io.meshwork.client.SplitStrategy;
 import io.meshwork.identity.BearerCredentials;
 import io.meshwork.identity.Identity;
 import io.meshwork.ledger.v1.GetAccountRequest;
@@ -88,6 +90,18 @@ final class MeshFixtures {
   /** The bundled word-count module. */
   static byte[] wordCount() {
     return example("wordcount");
+  }
+
+  /** A word count of {@code text} in chunks of whole lines of at most 1,000 bytes. */
+  static JobRequest wordCountByLines(byte[] text, long budget) {
+    return JobRequest.newBuilder()
+        .wasmModule(wordCount())
+        .input(text)
+        .splitStrategy(SplitStrategy.LINES)
+        .maxChunkSize(1_000)
+        .manaBudget(budget)
+        .timeoutSecs(300)
+        .build();
   }
 
   /** A bundled example module (examples/NAME/NAME.wasm), as the launcher ships it. */

@@ -165,6 +165,25 @@ final class MeshProcesses implements AutoCloseable {
     }
   }
 
+  /** The executors' posted balances, read as the orchestrator: element n is executor n's. */
+  long[] executorBalances() {
+    long[] balances = new long[executorBehaviours.size() + 1];
+    for (int n = 1; n <= executorBehaviours.size(); n++) {
+      balances[n] = MeshFixtures.balance(ledgerPort(), ids.get("orchestrator"), executorDid(n));
+    }
+    return balances;
+  }
+
+  /** What the executors gained together since {@link #executorBalances} returned {@code before}. */
+  long executorsGainedSince(long[] before) {
+    long[] now = executorBalances();
+    long gained = 0;
+    for (int n = 1; n < now.length; n++) {
+      gained += now[n] - before[n];
+    }
+    return gained;
+  }
+
   int ledgerPort() {
     return base + 1;
   }

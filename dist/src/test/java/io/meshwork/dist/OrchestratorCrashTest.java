@@ -3,10 +3,8 @@ package io.meshwork.dist;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.meshwork.client.JobRequest;
 import io.meshwork.client.JobResult;
 import io.meshwork.client.MeshClient;
-import io.meshwork.client.SplitStrategy;
 import io.meshwork.compute.v1.ComputeJobStatus;
 import io.meshwork.compute.v1.ReceiptRef;
 import io.meshwork.identity.Identity;
@@ -32,7 +30,6 @@ import org.junit.jupiter.api.io.TempDir;
  * result, and the ledger shows every task paid exactly once.
  */
 class OrchestratorCrashTest {
-  private static final int EXECUTORS = 3;
   private static final long BUDGET = 1_000;
 
   @TempDir(cleanup = CleanupMode.ON_SUCCESS)
@@ -44,27 +41,15 @@ class OrchestratorCrashTest {
         new MeshProcesses(
             dataDir, List.of("slow", "slow", "slow"), MeshProcesses.tolerantTimings())) {
       Identity user = Identity.generate();
-      Identity reader = mesh.identity("orchestrator");
       byte[] text = SampleText.generate(36_000, 17);
       long before;
-      long[] executorsBefore = new long[EXECUTORS + 1];
+      long[] executorsBefore;
       String jobId;
       int settledAtKill;
       try (MeshClient client = mesh.client(user)) {
         before = client.balance().getBalance();
-        for (int n = 1; n <= EXECUTORS; n++) {
-          executorsBefore[n] = MeshFixtures.balance(mesh.ledgerPort(), reader, mesh.executorDid(n));
-        }
-        jobId =
-            client.submit(
-                JobRequest.newBuilder()
-                    .wasmModule(MeshFixtures.wordCount())
-                    .input(text)
-                    .splitStrategy(SplitStrategy.LINES)
-                    .maxChunkSize(1_000)
-                    .manaBudget(BUDGET)
-                    .timeoutSecs(300)
-                    .build());
+        executorsBefore = mesh.executorBalances();
+        jobId = client.submit(MeshFixtures.wordCountByLines(text, BUDGET));
         ComputeJobStatus running = CancelMidJobTest.awaitChunks(client, jobId, 6);
         assertTrue(running.getTotalChunks() >= 30, "a multi-chunk job: " + running);
         mesh.killOrchestrator();
@@ -133,13 +118,10 @@ class OrchestratorCrashTest {
         assertEquals(BUDGET, status.getManaSpent() + status.getManaRefunded());
         assertEquals(before - paid, client.balance().getBalance());
         assertEquals(0, client.balance().getHeld(), "nothing stays held");
-        long gained = 0;
-        for (int n = 1; n <= EXECUTORS; n++) {
-          gained +=
-              MeshFixtures.balance(mesh.ledgerPort(), reader, mesh.executorDid(n))
-                  - executorsBefore[n];
-        }
-        assertEquals(paid, gained, "the executors gained exactly what the submitter paid");
+        assertEquals(
+            paid,
+            mesh.executorsGainedSince(executorsBefore),
+            "the executors gained exactly what the submitter paid");
         System.out.println(
             "orchestrator crash: killed with "
                 + settledAtKill
