@@ -30,6 +30,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -84,19 +85,36 @@ class GrpcExecutorFleetTest {
   }
 
   /** The same executor with AssignTasks, answering a batch last to first. */
-  private static class Streaming extends Recording {
+  private static final class Streaming extends Recording {
+    private final BiConsumer<AssignTasksRequest, StreamObserver<AssignTasksResponse>> reply;
+
+    /** Answers every assignment of a batch, last to first. */
+    Streaming() {
+      this(
+          (request, out) -> {
+            for (int i = request.getAssignmentsCount() - 1; i >= 0; i--) {
+              out.onNext(answerTo(request, i));
+            }
+            out.onCompleted();
+          });
+    }
+
+    Streaming(BiConsumer<AssignTasksRequest, StreamObserver<AssignTasksResponse>> reply) {
+      this.reply = reply;
+    }
+
     @Override
     public void assignTasks(AssignTasksRequest request, StreamObserver<AssignTasksResponse> out) {
       batches.add(request.getAssignmentsCount());
       hold();
-      for (int i = request.getAssignmentsCount() - 1; i >= 0; i--) {
-        out.onNext(
-            AssignTasksResponse.newBuilder()
-                .setIndex(i)
-                .setAnswer(answer(request.getAssignments(i)))
-                .build());
-      }
-      out.onCompleted();
+      reply.accept(request, out);
+    }
+
+    static AssignTasksResponse answerTo(AssignTasksRequest request, int index) {
+      return AssignTasksResponse.newBuilder()
+          .setIndex(index)
+          .setAnswer(answer(request.getAssignments(index)))
+          .build();
     }
   }
 
@@ -191,20 +209,11 @@ class GrpcExecutorFleetTest {
   @Test
   void aStreamThatEndsEarlyFailsOnlyTheAssignmentsItLeftUnanswered() throws Exception {
     Streaming executor =
-        new Streaming() {
-          @Override
-          public void assignTasks(
-              AssignTasksRequest request, StreamObserver<AssignTasksResponse> out) {
-            batches.add(request.getAssignmentsCount());
-            hold();
-            out.onNext(
-                AssignTasksResponse.newBuilder()
-                    .setIndex(0)
-                    .setAnswer(answer(request.getAssignments(0)))
-                    .build());
-            out.onCompleted();
-          }
-        };
+        new Streaming(
+            (request, out) -> {
+              out.onNext(Streaming.answerTo(request, 0));
+              out.onCompleted();
+            });
     ExecutorHandle handle = handle(executor);
 
     ConcurrentHashMap<String, Object> answers = assignAll(handle, executor, 10);
@@ -228,16 +237,10 @@ class GrpcExecutorFleetTest {
   @Test
   void aBatchTheExecutorRefusesAsTooLargeIsSentAgainOneByOne() throws Exception {
     Streaming executor =
-        new Streaming() {
-          @Override
-          public void assignTasks(
-              AssignTasksRequest request, StreamObserver<AssignTasksResponse> out) {
-            batches.add(request.getAssignmentsCount());
-            hold();
-            out.onError(
-                Status.RESOURCE_EXHAUSTED.withDescription("message too large").asException());
-          }
-        };
+        new Streaming(
+            (request, out) ->
+                out.onError(
+                    Status.RESOURCE_EXHAUSTED.withDescription("message too large").asException()));
     ExecutorHandle handle = handle(executor);
 
     ConcurrentHashMap<String, Object> answers = assignAll(handle, executor, 20);
