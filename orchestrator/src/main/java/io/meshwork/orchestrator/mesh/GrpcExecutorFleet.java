@@ -61,10 +61,12 @@ public final class GrpcExecutorFleet implements ExecutorFleet {
   private record Assigning(AssignTaskRequest request, Duration answerWithin) {}
 
   private static final class Remote implements ExecutorHandle {
-    // Announcements made while others to the same executor are out go together in one
+    // Announcements made while another call to the same executor is out go together in one
     // AnnounceBatch call: placing a job's chunks costs each executor one call, not one per chunk.
+    // One call out at a time: an executor answers a batch in well under a millisecond, and at
+    // two the mesh made about 15 % more calls for the same work (BENCHMARKS.md).
     private static final int MAX_ANNOUNCEMENTS = 1_024;
-    private static final int ANNOUNCE_CALLS_IN_FLIGHT = 2;
+    private static final int ANNOUNCE_CALLS_IN_FLIGHT = 1;
 
     // Assignments go the same way, in AssignTasks calls whose answers stream back one by one as
     // each is ready, so that a batch never holds a fast task's answer behind a slow one's. A
