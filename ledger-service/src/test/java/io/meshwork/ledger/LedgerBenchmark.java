@@ -275,9 +275,9 @@ public final class LedgerBenchmark {
     }
   }
 
-  /** The same holds and posts, in-process, each operation its own transaction. */
-  private static Rate direct(Config config, Supplier<LedgerStore> open) throws Exception {
-    try (LedgerStore store = open.get()) {
+  /** An in-process ledger on {@code store} with a payer per client and one payee. */
+  private record Parties(ManaLedger ledger, List<String> payers, String payee) {
+    static Parties of(Config config, LedgerStore store) {
       ManaLedger ledger =
           new ManaLedger(
               store,
@@ -288,7 +288,17 @@ public final class LedgerBenchmark {
       for (int i = 0; i < config.clients(); i++) {
         payers.add(Identity.generate().did());
       }
-      String payee = Identity.generate().did();
+      return new Parties(ledger, payers, Identity.generate().did());
+    }
+  }
+
+  /** The same holds and posts, in-process, each operation its own transaction. */
+  private static Rate direct(Config config, Supplier<LedgerStore> open) throws Exception {
+    try (LedgerStore store = open.get()) {
+      Parties parties = Parties.of(config, store);
+      ManaLedger ledger = parties.ledger();
+      List<String> payers = parties.payers();
+      String payee = parties.payee();
       return measure(
           config,
           (worker, round) -> {
@@ -307,17 +317,10 @@ public final class LedgerBenchmark {
    */
   private static Rate inProcess(Config config, Supplier<LedgerStore> open) throws Exception {
     try (LedgerStore store = open.get()) {
-      ManaLedger ledger =
-          new ManaLedger(
-              store,
-              Clock.systemUTC(),
-              ManaLedger.Options.defaults().withDevGrant(Long.MAX_VALUE / 1024),
-              LedgerObserver.none());
-      List<String> payers = new ArrayList<>();
-      for (int i = 0; i < config.clients(); i++) {
-        payers.add(Identity.generate().did());
-      }
-      String payee = Identity.generate().did();
+      Parties parties = Parties.of(config, store);
+      ManaLedger ledger = parties.ledger();
+      List<String> payers = parties.payers();
+      String payee = parties.payee();
       return measure(
           config,
           (worker, round) -> {
