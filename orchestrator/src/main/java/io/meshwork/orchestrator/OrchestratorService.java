@@ -4,11 +4,11 @@ import io.grpc.BindableService;
 import io.meshwork.orchestrator.grpc.ComputeGrpcService;
 import io.meshwork.orchestrator.jobs.CapacityView;
 import io.meshwork.orchestrator.jobs.JobCoordinator;
+import io.meshwork.orchestrator.jobs.JobStore;
 import io.meshwork.orchestrator.mesh.GrpcExecutorFleet;
 import io.meshwork.orchestrator.mesh.GrpcManaAccounts;
 import io.meshwork.orchestrator.mesh.GrpcPeerOrchestrators;
-import io.meshwork.orchestrator.mesh.GrpcReceiptAnchor;
-import io.meshwork.orchestrator.store.JobStore;
+import io.meshwork.orchestrator.mesh.GrpcReceiptLog;
 import io.meshwork.orchestrator.store.SqliteJobStore;
 import io.meshwork.orchestrator.tasks.PendingResults;
 import io.meshwork.orchestrator.tasks.SelectionPolicy;
@@ -16,18 +16,15 @@ import io.meshwork.orchestrator.tasks.TaskPipeline;
 import io.meshwork.orchestrator.trust.Reputation;
 import io.meshwork.runtime.MeshService;
 import io.meshwork.runtime.ServiceContext;
-import io.meshwork.runtime.config.Settings;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
- * The orchestrator deployable: the job coordinator over the journal, the ledger, the receipt log,
- * the executors and peer orchestrators named in its settings.
+ * The orchestrator deployable: the job core over its ports (the SQLite journal, and gRPC clients of
+ * the ledger, the receipt log, the executors and peer orchestrators), served as ComputeService.
  *
- * <p>Settings: {@code orchestrator.executors} (host:port list), {@code orchestrator.ledger}, {@code
- * orchestrator.receipts}, {@code orchestrator.peers} (host:port list of orchestrators to delegate
- * to), and the scheduling keys documented on {@link TaskPipeline} and in docs/.
+ * <p>Settings are read once, into {@link OrchestratorOptions}; docs/CONFIGURATION.md lists them.
  */
 public final class OrchestratorService implements MeshService {
   private final JobCoordinator coordinator;
@@ -45,34 +42,32 @@ public final class OrchestratorService implements MeshService {
 
   /** Builds the orchestrator from its context and resumes the jobs its journal left unfinished. */
   public static OrchestratorService create(ServiceContext ctx) {
-    Settings s = ctx.settings();
+    OrchestratorOptions options = OrchestratorOptions.from(ctx.settings());
     JobStore store = new SqliteJobStore(ctx.dataDir().resolve("orchestrator.db"));
     ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor();
     GrpcExecutorFleet fleet =
-        new GrpcExecutorFleet(s.list("orchestrator.executors"), ctx::channel, ctx.credentials());
+        new GrpcExecutorFleet(options.executors(), ctx::channel, ctx.credentials());
     GrpcPeerOrchestrators peers =
-        new GrpcPeerOrchestrators(s.list("orchestrator.peers"), ctx::channel, ctx.credentials());
+        new GrpcPeerOrchestrators(options.peers(), ctx::channel, ctx.credentials());
     PendingResults pending = new PendingResults();
     TaskPipeline pipeline =
         new TaskPipeline(
             fleet,
             peers,
-            SelectionPolicy.from(s),
-            new Reputation(store, s, ctx.clock()),
+            new SelectionPolicy(options.selection()),
+            new Reputation(store, options.reputation(), ctx.clock()),
             pending,
-            s,
+            options.placement(),
             ctx.identity().did(),
             ctx::advertisedAddress,
             ctx.clock(),
             calls);
     JobCoordinator coordinator =
         new JobCoordinator(
-            s,
+            options.jobs(),
             store,
-            new GrpcManaAccounts(
-                ctx.channel(required(s, "orchestrator.ledger")), ctx.credentials()),
-            new GrpcReceiptAnchor(
-                ctx.channel(required(s, "orchestrator.receipts")), ctx.credentials()),
+            new GrpcManaAccounts(ctx.channel(options.ledger()), ctx.credentials()),
+            new GrpcReceiptLog(ctx.channel(options.receipts()), ctx.credentials()),
             pipeline,
             peers,
             fleet,
@@ -87,12 +82,6 @@ public final class OrchestratorService implements MeshService {
             calls);
     coordinator.resumeUnfinished();
     return service;
-  }
-
-  private static String required(Settings s, String key) {
-    return s.find(key)
-        .orElseThrow(
-            () -> new IllegalArgumentException("configuration key '" + key + "' is required"));
   }
 
   /** The domain core (for tests that drive it directly). */

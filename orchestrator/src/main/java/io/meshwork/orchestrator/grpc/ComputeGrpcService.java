@@ -5,8 +5,8 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.meshwork.compute.v1.CancelJobRequest;
 import io.meshwork.compute.v1.CancelJobResponse;
-import io.meshwork.compute.v1.ComputeJobStatus;
 import io.meshwork.compute.v1.ComputeServiceGrpc;
+import io.meshwork.compute.v1.ComputeTaskPacket;
 import io.meshwork.compute.v1.DelegateTaskRequest;
 import io.meshwork.compute.v1.DelegateTaskResponse;
 import io.meshwork.compute.v1.GetComputeCapacityRequest;
@@ -23,25 +23,35 @@ import io.meshwork.compute.v1.SubmitJobRequest;
 import io.meshwork.compute.v1.SubmitJobResponse;
 import io.meshwork.compute.v1.WatchJobRequest;
 import io.meshwork.compute.v1.WatchJobResponse;
+import io.meshwork.content.Cid;
 import io.meshwork.orchestrator.jobs.CapacityView;
 import io.meshwork.orchestrator.jobs.JobCoordinator;
+import io.meshwork.orchestrator.jobs.JobQueries;
+import io.meshwork.orchestrator.jobs.JobResult;
 import io.meshwork.orchestrator.jobs.JobState;
 import io.meshwork.orchestrator.tasks.PendingResults;
+import io.meshwork.orchestrator.wire.JobMessages;
+import io.meshwork.orchestrator.wire.TaskMessages;
 import io.meshwork.runtime.auth.Caller;
 import io.meshwork.runtime.errors.ErrorMapping;
 import io.meshwork.runtime.errors.MeshException;
 import io.meshwork.runtime.grpc.Rpc;
 import java.time.Duration;
 
-/** ComputeService over gRPC: checks the request's shape, calls the coordinator, maps back. */
+/**
+ * ComputeService over gRPC: checks the request's shape, turns it into the domain's terms, calls the
+ * job core, and turns the answer back into messages.
+ */
 public final class ComputeGrpcService extends ComputeServiceGrpc.ComputeServiceImplBase {
   private final JobCoordinator jobs;
+  private final JobQueries queries;
   private final PendingResults pending;
   private final CapacityView capacity;
 
   /** Serves {@code jobs}, taking task results into {@code pending}. */
   public ComputeGrpcService(JobCoordinator jobs, PendingResults pending, CapacityView capacity) {
     this.jobs = jobs;
+    this.queries = jobs.queries();
     this.pending = pending;
     this.capacity = capacity;
   }
@@ -55,7 +65,8 @@ public final class ComputeGrpcService extends ComputeServiceGrpc.ComputeServiceI
             throw MeshException.invalidArgument("MISSING_MANIFEST", "manifest is missing")
                 .with("field", "manifest");
           }
-          String jobId = jobs.submit(request.getManifest(), Caller.current());
+          String jobId =
+              jobs.submit(JobMessages.submitted(request.getManifest()), Caller.current());
           return SubmitJobResponse.newBuilder().setJobId(jobId).setSuccess(true).build();
         });
   }
@@ -67,10 +78,14 @@ public final class ComputeGrpcService extends ComputeServiceGrpc.ComputeServiceI
         observer,
         () -> {
           String jobId = requireJobId(request.getJobId());
+          Caller caller = Caller.current();
           GetJobStatusResponse.Builder response =
-              GetJobStatusResponse.newBuilder().setStatus(jobs.status(jobId, Caller.current()));
+              GetJobStatusResponse.newBuilder()
+                  .setStatus(JobMessages.status(queries.status(jobId, caller)));
           if (request.getExplain()) {
-            response.addAllPlacements(jobs.placements(jobId, Caller.current()));
+            queries
+                .placements(jobId, caller)
+                .forEach(p -> response.addPlacements(TaskMessages.placement(p)));
           }
           return response.build();
         });
@@ -82,26 +97,27 @@ public final class ComputeGrpcService extends ComputeServiceGrpc.ComputeServiceI
     Rpc.unary(
         observer,
         () -> {
-          JobCoordinator.JobResult r =
-              jobs.result(
+          JobResult r =
+              queries.result(
                   requireJobId(request.getJobId()),
                   Duration.ofMillis(request.getTimeoutMs()),
                   Caller.current());
           GetJobResultResponse.Builder response =
-              GetJobResultResponse.newBuilder().setStatus(r.status()).addAllReceipts(r.receipts());
-          String state = r.status().getStatus();
-          if (state.equals(JobState.COMPLETED.wireName())) {
+              GetJobResultResponse.newBuilder().setStatus(JobMessages.status(r.status()));
+          r.receipts().forEach(ref -> response.addReceipts(JobMessages.receipt(ref)));
+          JobState state = r.status().state();
+          if (state == JobState.COMPLETED) {
             response
                 .setSuccess(true)
                 .setResult(ByteString.copyFrom(r.result()))
                 .setResultCid(r.resultCid())
-                .setMerkleRoot(r.merkleRoot())
-                .addAllChunkProofs(r.chunkProofs());
-          } else if (JobState.fromWire(state).terminal()) {
-            response.setErrorMsg("job " + state + ": " + r.status().getErrorMsg());
+                .setMerkleRoot(r.merkleRoot());
+            r.chunkProofs().forEach(p -> response.addChunkProofs(JobMessages.chunkProof(p)));
+          } else if (state.terminal()) {
+            response.setErrorMsg("job " + state.wireName() + ": " + r.status().errorMessage());
           } else {
             response.setErrorMsg(
-                "job is still " + state + " after " + request.getTimeoutMs() + " ms");
+                "job is still " + state.wireName() + " after " + request.getTimeoutMs() + " ms");
           }
           return response.build();
         });
@@ -117,7 +133,7 @@ public final class ComputeGrpcService extends ComputeServiceGrpc.ComputeServiceI
           boolean cancelled = jobs.cancel(jobId, caller);
           return CancelJobResponse.newBuilder()
               .setSuccess(cancelled)
-              .setStatus(jobs.status(jobId, caller))
+              .setStatus(JobMessages.status(queries.status(jobId, caller)))
               .build();
         });
   }
@@ -125,7 +141,7 @@ public final class ComputeGrpcService extends ComputeServiceGrpc.ComputeServiceI
   @Override
   public void getComputeCapacity(
       GetComputeCapacityRequest request, StreamObserver<GetComputeCapacityResponse> observer) {
-    Rpc.unary(observer, capacity::current);
+    Rpc.unary(observer, () -> JobMessages.capacity(capacity.current()));
   }
 
   @Override
@@ -138,7 +154,29 @@ public final class ComputeGrpcService extends ComputeServiceGrpc.ComputeServiceI
             throw MeshException.invalidArgument("MISSING_TASK", "task is missing")
                 .with("field", "task");
           }
-          int estimate = jobs.acceptDelegation(request, Caller.current());
+          if (request.getReplyTo().isEmpty()) {
+            throw MeshException.invalidArgument("MISSING_REPLY_TO", "reply_to is empty")
+                .with("field", "reply_to");
+          }
+          if (request.getRequestId().isEmpty()) {
+            throw MeshException.invalidArgument("MISSING_REQUEST_ID", "request_id is empty")
+                .with("field", "request_id");
+          }
+          ComputeTaskPacket p = request.getTask();
+          if (p.getWasmModule().isEmpty()
+              || !Cid.matches(p.getWasmModuleHash(), p.getWasmModule().toByteArray())) {
+            throw MeshException.invalidArgument(
+                    "MODULE_MISMATCH",
+                    "task.wasm_module is missing or does not match task.wasm_module_hash")
+                .with("field", "task.wasm_module");
+          }
+          int estimate =
+              jobs.delegations()
+                  .accept(
+                      TaskMessages.packet(p),
+                      request.getReplyTo(),
+                      request.getRequestId(),
+                      Caller.current());
           return DelegateTaskResponse.newBuilder()
               .setAccepted(true)
               .setEstimatedTimeMs(estimate)
@@ -158,7 +196,7 @@ public final class ComputeGrpcService extends ComputeServiceGrpc.ComputeServiceI
                     "MISSING_ASSIGNMENT_ID", "result.assignment_id is missing")
                 .with("field", "result.assignment_id");
           }
-          PendingResults.Verdict verdict = pending.accept(request.getResult());
+          PendingResults.Verdict verdict = pending.accept(TaskMessages.result(request.getResult()));
           return ReturnTaskResultResponse.newBuilder()
               .setVerified(verdict.verified())
               .setReason(verdict.reason())
@@ -175,7 +213,7 @@ public final class ComputeGrpcService extends ComputeServiceGrpc.ComputeServiceI
             throw MeshException.invalidArgument("MISSING_MODULE_CID", "module_cid is empty")
                 .with("field", "module_cid");
           }
-          byte[] module = jobs.module(request.getModuleCid(), Caller.current());
+          byte[] module = queries.module(request.getModuleCid(), Caller.current());
           return GetModuleResponse.newBuilder().setWasmModule(ByteString.copyFrom(module)).build();
         });
   }
@@ -187,8 +225,8 @@ public final class ComputeGrpcService extends ComputeServiceGrpc.ComputeServiceI
     try {
       String jobId = requireJobId(request.getJobId());
       Object lock = new Object();
-      JobCoordinator.Subscription subscription =
-          jobs.watch(
+      JobQueries.Subscription subscription =
+          queries.watch(
               jobId,
               Caller.current(),
               status -> {
@@ -197,8 +235,9 @@ public final class ComputeGrpcService extends ComputeServiceGrpc.ComputeServiceI
                   if (stream.isCancelled()) {
                     throw new IllegalStateException("watcher went away");
                   }
-                  stream.onNext(WatchJobResponse.newBuilder().setStatus(status).build());
-                  if (terminal(status)) {
+                  stream.onNext(
+                      WatchJobResponse.newBuilder().setStatus(JobMessages.status(status)).build());
+                  if (status.state().terminal()) {
                     stream.onCompleted();
                   }
                 }
@@ -209,10 +248,6 @@ public final class ComputeGrpcService extends ComputeServiceGrpc.ComputeServiceI
     } catch (RuntimeException e) {
       observer.onError(ErrorMapping.toStatus(e));
     }
-  }
-
-  private static boolean terminal(ComputeJobStatus status) {
-    return JobState.fromWire(status.getStatus()).terminal();
   }
 
   private static String requireJobId(String jobId) {

@@ -1,16 +1,15 @@
 package io.meshwork.orchestrator.jobs;
 
-import io.meshwork.compute.v1.GetComputeCapacityResponse;
-import io.meshwork.executor.v1.GetCapacityResponse;
-import io.meshwork.orchestrator.mesh.ExecutorFleet;
-import io.meshwork.orchestrator.mesh.ExecutorHandle;
+import io.meshwork.orchestrator.tasks.ExecutorCapacity;
+import io.meshwork.orchestrator.tasks.ExecutorFleet;
+import io.meshwork.orchestrator.tasks.ExecutorHandle;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 /** Adds up the capacity reports of the executors that answer right now. */
 public final class CapacityView {
-  private record Reading(long atNanos, GetComputeCapacityResponse total) {}
+  private record Reading(long atNanos, FleetCapacity total) {}
 
   private final ExecutorFleet fleet;
   private final long maxAgeNanos;
@@ -32,7 +31,7 @@ public final class CapacityView {
   }
 
   /** The current total. Executors that do not answer within a second are left out. */
-  public GetComputeCapacityResponse current() {
+  public FleetCapacity current() {
     if (maxAgeNanos == 0) {
       return read();
     }
@@ -45,7 +44,7 @@ public final class CapacityView {
       return r != null ? r.total() : read();
     }
     try {
-      GetComputeCapacityResponse total = read();
+      FleetCapacity total = read();
       // Timed when the reading ends: a slow executor must not make it stale on arrival.
       last.set(new Reading(System.nanoTime(), total));
       return total;
@@ -54,7 +53,7 @@ public final class CapacityView {
     }
   }
 
-  private GetComputeCapacityResponse read() {
+  private FleetCapacity read() {
     int cores = 0;
     long ram = 0;
     int slots = 0;
@@ -62,22 +61,16 @@ public final class CapacityView {
     int live = 0;
     for (ExecutorHandle e : fleet.executors()) {
       try {
-        GetCapacityResponse c = e.capacity(Duration.ofSeconds(1));
-        cores += c.getCpuCores();
-        ram += c.getRamMb();
-        slots += c.getTaskSlots();
-        busy += c.getRunningTasks() + c.getQueuedTasks();
+        ExecutorCapacity c = e.capacity(Duration.ofSeconds(1));
+        cores += c.cpuCores();
+        ram += c.ramMb();
+        slots += c.taskSlots();
+        busy += c.runningTasks() + c.queuedTasks();
         live++;
       } catch (RuntimeException unreachable) {
         // An executor that does not answer contributes no capacity.
       }
     }
-    return GetComputeCapacityResponse.newBuilder()
-        .setCpuCores(cores)
-        .setRamMb(ram)
-        .setCurrentLoad(slots == 0 ? 0f : (float) busy / slots)
-        .setLiveExecutors(live)
-        .setTaskSlots(slots)
-        .build();
+    return new FleetCapacity(cores, ram, slots == 0 ? 0f : (float) busy / slots, live, slots);
   }
 }

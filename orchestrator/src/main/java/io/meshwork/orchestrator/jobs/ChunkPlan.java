@@ -1,6 +1,5 @@
 package io.meshwork.orchestrator.jobs;
 
-import io.meshwork.runtime.config.Settings;
 import java.util.Locale;
 import java.util.OptionalDouble;
 
@@ -24,6 +23,21 @@ import java.util.OptionalDouble;
  * data_size / chunks}, kept within {@code min_chunk_size} and {@code max_chunk_size}.
  */
 final class ChunkPlan {
+  /**
+   * The operator's settings of the plan.
+   *
+   * @param splitThreshold the score at or below which a job is small ({@code
+   *     orchestrator.split-threshold})
+   * @param scanFuelPerByte the fuel per input byte of a plain scan, the unit of measured weight
+   *     ({@code orchestrator.scan-fuel-per-byte})
+   */
+  record Options(double splitThreshold, double scanFuelPerByte) {
+    /** 1 MiB and 10. */
+    static Options defaults() {
+      return new Options(1 << 20, 10.0);
+    }
+  }
+
   /**
    * The plan.
    *
@@ -60,25 +74,21 @@ final class ChunkPlan {
       int freeSlots,
       long minChunk,
       long maxChunk,
-      Settings settings) {
+      Options options) {
     double weight;
     String source;
     if (hintedWeight > 0) {
       weight = hintedWeight;
       source = "the manifest's hint";
     } else if (measuredFuelPerByte.isPresent()) {
-      weight =
-          Math.max(
-              1e-3,
-              measuredFuelPerByte.getAsDouble()
-                  / settings.decimal("orchestrator.scan-fuel-per-byte", 10.0));
+      weight = Math.max(1e-3, measuredFuelPerByte.getAsDouble() / options.scanFuelPerByte());
       source = "measured fuel per byte";
     } else {
       weight = 1.0;
       source = "default";
     }
     int slots = Math.max(1, freeSlots);
-    double threshold = settings.decimal("orchestrator.split-threshold", 1 << 20);
+    double threshold = options.splitThreshold();
     double weighted = dataSize * weight;
     double score = weighted / slots;
     long target;

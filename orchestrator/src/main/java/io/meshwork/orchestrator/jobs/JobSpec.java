@@ -1,6 +1,7 @@
 package io.meshwork.orchestrator.jobs;
 
-import io.meshwork.mesh.v1.ResourceLimits;
+import io.meshwork.orchestrator.tasks.Limits;
+import io.meshwork.orchestrator.tasks.VerificationMode;
 import io.meshwork.wasm.abi.ModuleInfo;
 import io.meshwork.wasm.abi.SplitStrategy;
 
@@ -29,6 +30,6 @@ public record JobSpec(
     int redundancy,
     long manaBudget,
     String operationType,
-    ResourceLimits limits,
+    Limits limits,
     byte[] manifestDigest,
     double operationWeight) {}

@@ -1,10 +1,8 @@
 package io.meshwork.orchestrator.jobs;
 
-import io.meshwork.compute.v1.ComputeJobManifest;
 import io.meshwork.content.Cid;
-import io.meshwork.content.Multihash;
-import io.meshwork.mesh.v1.ResourceLimits;
-import io.meshwork.runtime.config.Settings;
+import io.meshwork.orchestrator.tasks.Limits;
+import io.meshwork.orchestrator.tasks.VerificationMode;
 import io.meshwork.runtime.errors.MeshException;
 import io.meshwork.wasm.abi.InvalidModuleException;
 import io.meshwork.wasm.abi.ModuleInfo;
@@ -23,6 +21,54 @@ import java.util.regex.Pattern;
  * fail later as "completed".
  */
 public final class ManifestValidator {
+  /**
+   * The operator's defaults and caps.
+   *
+   * @param maxInputBytes the largest input a job may carry
+   * @param defaultMaxChunkBytes a job's {@code max_chunk_size} when it names none
+   * @param maxChunkBytes the largest {@code max_chunk_size} a job may ask for
+   * @param maxRedundancy the most executors one task may run on under redundant verification
+   * @param defaultTimeoutSecs a job's timeout when it names none
+   * @param maxTimeoutSecs the longest timeout a job may ask for
+   * @param maxRetryCount the most retries a job may ask for
+   * @param defaultBudget a job's mana budget when it names none
+   * @param maxModuleBytes the largest module accepted
+   * @param defaultLimits the limits of a run where the job asks for none
+   * @param limitCaps the most a job may ask for, per limit
+   */
+  public record Options(
+      long maxInputBytes,
+      long defaultMaxChunkBytes,
+      long maxChunkBytes,
+      int maxRedundancy,
+      int defaultTimeoutSecs,
+      int maxTimeoutSecs,
+      int maxRetryCount,
+      long defaultBudget,
+      long maxModuleBytes,
+      Limits defaultLimits,
+      Limits limitCaps) {
+    /** The limits a run gets by default, which are also the caps unless the operator sets them. */
+    public static final Limits DEFAULT_LIMITS =
+        new Limits(1_000_000_000L, 256L << 20, 30_000, 1L << 20, 16L << 20);
+
+    /** The defaults of docs/CONFIGURATION.md. */
+    public static Options defaults() {
+      return new Options(
+          48L << 20,
+          1L << 20,
+          16L << 20,
+          7,
+          300,
+          3600,
+          10,
+          1000,
+          16L << 20,
+          DEFAULT_LIMITS,
+          DEFAULT_LIMITS);
+    }
+  }
+
   private static final Pattern JOB_ID = Pattern.compile("[A-Za-z0-9._-]{1,128}");
 
   // Modules that passed validation, by CID and the caps they were checked against. Users
@@ -32,53 +78,47 @@ public final class ManifestValidator {
   private static final int REMEMBERED_MODULES = 256;
   private final ConcurrentMap<String, ModuleInfo> validModules = new ConcurrentHashMap<>();
 
-  private final Settings settings;
+  private final Options options;
 
-  /** A validator with the operator's defaults and caps from {@code settings}. */
-  public ManifestValidator(Settings settings) {
-    this.settings = settings;
+  /** A validator with the operator's defaults and caps. */
+  public ManifestValidator(Options options) {
+    this.options = options;
   }
 
   /** Validates {@code m} submitted by {@code submitterDid}. */
-  public JobSpec validate(ComputeJobManifest m, String submitterDid) {
-    String jobId = m.getJobId().isEmpty() ? UUID.randomUUID().toString() : m.getJobId();
+  public JobSpec validate(JobManifest m, String submitterDid) {
+    String jobId = m.jobId().isEmpty() ? UUID.randomUUID().toString() : m.jobId();
     if (!JOB_ID.matcher(jobId).matches()) {
       throw invalid(
           "INVALID_JOB_ID",
           "job_id",
           "job_id must be 1 to 128 characters of letters, digits, '.', '_' or '-'");
     }
-    if (m.getWasmModule().isEmpty()) {
+    if (m.wasmModule().length == 0) {
       throw invalid("MISSING_MODULE", "wasm_module", "wasm_module is empty");
     }
-    long maxInput = settings.longValue("orchestrator.max-input-bytes", 48L << 20);
-    if (m.getInputData().size() > maxInput) {
+    long maxInput = options.maxInputBytes();
+    if (m.inputData().length > maxInput) {
       throw invalid(
           "INPUT_TOO_LARGE",
           "input_data",
-          "input_data has "
-              + m.getInputData().size()
-              + " bytes; this mesh takes at most "
-              + maxInput);
+          "input_data has " + m.inputData().length + " bytes; this mesh takes at most " + maxInput);
     }
     SplitStrategy strategy;
     try {
-      strategy = SplitStrategy.parse(m.getSplitStrategy());
+      strategy = SplitStrategy.parse(m.splitStrategy());
     } catch (IllegalArgumentException e) {
       throw invalid("UNKNOWN_SPLIT_STRATEGY", "split_strategy", e.getMessage());
     }
-    long maxChunk =
-        m.getMaxChunkSize() == 0
-            ? settings.longValue("orchestrator.default-max-chunk-bytes", 1L << 20)
-            : m.getMaxChunkSize();
-    long minChunk = m.getMinChunkSize();
+    long maxChunk = m.maxChunkSize() == 0 ? options.defaultMaxChunkBytes() : m.maxChunkSize();
+    long minChunk = m.minChunkSize();
     if (minChunk > maxChunk) {
       throw invalid(
           "CHUNK_SIZES_INVERTED",
           "min_chunk_size",
           "min_chunk_size (" + minChunk + ") is larger than max_chunk_size (" + maxChunk + ")");
     }
-    long chunkCap = settings.longValue("orchestrator.max-chunk-bytes", 16L << 20);
+    long chunkCap = options.maxChunkBytes();
     if (maxChunk > chunkCap) {
       throw invalid(
           "CHUNK_TOO_LARGE",
@@ -86,13 +126,13 @@ public final class ManifestValidator {
           "max_chunk_size " + maxChunk + " is above this mesh's cap of " + chunkCap + " bytes");
     }
 
-    VerificationMode verification = VerificationMode.parse(m.getVerificationMode());
-    Priority priority = Priority.parse(m.getPriority());
-    int maxRedundancy = settings.integer("orchestrator.max-redundancy", 7);
+    VerificationMode verification = VerificationMode.parse(m.verificationMode());
+    Priority priority = Priority.parse(m.priority());
+    int maxRedundancy = options.maxRedundancy();
     int redundancy;
     if (verification == VerificationMode.REDUNDANT) {
       // A strict majority needs at least two runs; three is the least that outvotes one liar.
-      redundancy = m.getRedundancy() == 0 ? 3 : m.getRedundancy();
+      redundancy = m.redundancy() == 0 ? 3 : m.redundancy();
       if (redundancy < 2 || redundancy > maxRedundancy) {
         throw invalid(
             "REDUNDANCY_OUT_OF_RANGE",
@@ -104,7 +144,7 @@ public final class ManifestValidator {
                 + " for verification_mode 'redundant'");
       }
     } else {
-      redundancy = m.getRedundancy() == 0 ? 1 : m.getRedundancy();
+      redundancy = m.redundancy() == 0 ? 1 : m.redundancy();
       if (redundancy > 1) {
         throw invalid(
             "REDUNDANCY_NEEDS_REDUNDANT_MODE",
@@ -116,49 +156,41 @@ public final class ManifestValidator {
                 + "'");
       }
     }
-    int timeoutCap = settings.integer("orchestrator.max-timeout-secs", 3600);
-    int timeout =
-        m.getTimeoutSecs() == 0
-            ? settings.integer("orchestrator.default-timeout-secs", 300)
-            : m.getTimeoutSecs();
+    int timeoutCap = options.maxTimeoutSecs();
+    int timeout = m.timeoutSecs() == 0 ? options.defaultTimeoutSecs() : m.timeoutSecs();
     if (timeout > timeoutCap) {
       throw invalid(
           "TIMEOUT_TOO_LONG",
           "timeout_secs",
           "timeout_secs " + timeout + " is above this mesh's cap of " + timeoutCap);
     }
-    int retries = m.getRetryCount();
-    int retryCap = settings.integer("orchestrator.max-retry-count", 10);
+    int retries = m.retryCount();
+    int retryCap = options.maxRetryCount();
     if (retries > retryCap) {
       throw invalid(
           "TOO_MANY_RETRIES",
           "retry_count",
           "retry_count " + retries + " is above this mesh's cap of " + retryCap);
     }
-    long budget =
-        m.getManaBudget() == 0
-            ? settings.longValue("orchestrator.default-budget", 1000)
-            : m.getManaBudget();
+    long budget = m.manaBudget() == 0 ? options.defaultBudget() : m.manaBudget();
 
-    ResourceLimits limits = limits(m.getLimits());
-    long maxModule = settings.longValue("limits.max-module-bytes", 16L << 20);
-    byte[] module = m.getWasmModule().toByteArray();
+    Limits limits = limits(m.limits());
+    byte[] module = m.wasmModule();
     String moduleCid = Cid.of(module);
-    ModuleInfo info = module(module, moduleCid, maxModule, limits.getMemoryBytes());
+    ModuleInfo info = module(module, moduleCid, options.maxModuleBytes(), limits.memoryBytes());
     if (strategy == SplitStrategy.WASM && !info.hasSplit()) {
       throw invalid(
           "MISSING_SPLIT_EXPORT",
           "split_strategy",
           "split_strategy 'wasm' needs the module to export 'split', and it does not");
     }
-    byte[] digest = Multihash.sha256Digest(m.toBuilder().setJobId(jobId).build().toByteArray());
     return new JobSpec(
         jobId,
         submitterDid,
         module,
         moduleCid,
         info,
-        m.getInputData().toByteArray(),
+        m.inputData(),
         strategy,
         minChunk,
         maxChunk,
@@ -168,10 +200,10 @@ public final class ManifestValidator {
         priority,
         redundancy,
         budget,
-        m.hasComplexity() ? m.getComplexity().getOperationType() : "",
+        m.operationType(),
         limits,
-        digest,
-        m.hasComplexity() ? Math.max(0, m.getComplexity().getOperationWeight()) : 0);
+        m.digest(),
+        Math.max(0, m.operationWeight()));
   }
 
   private ModuleInfo module(byte[] module, String cid, long maxModule, long memoryCap) {
@@ -199,44 +231,44 @@ public final class ManifestValidator {
   }
 
   /** Applies defaults to zero fields and refuses values above the operator's caps. */
-  ResourceLimits limits(ResourceLimits asked) {
-    long fuel = cap(asked.getFuel(), "fuel", 1_000_000_000L);
-    long memory = cap(asked.getMemoryBytes(), "memory-bytes", 256L << 20);
-    long wall = cap(asked.getWallTimeMs(), "wall-time-ms", 30_000);
-    long stack = cap(asked.getStackBytes(), "stack-bytes", 1L << 20);
-    long output = cap(asked.getMaxOutputBytes(), "max-output-bytes", 16L << 20);
+  Limits limits(Limits asked) {
+    Limits defaults = options.defaultLimits();
+    Limits caps = options.limitCaps();
+    long fuel = cap(asked.fuel(), "fuel", defaults.fuel(), caps.fuel());
+    long memory =
+        cap(asked.memoryBytes(), "memory_bytes", defaults.memoryBytes(), caps.memoryBytes());
+    long wall = cap(asked.wallTimeMs(), "wall_time_ms", defaults.wallTimeMs(), caps.wallTimeMs());
+    long stack = cap(asked.stackBytes(), "stack_bytes", defaults.stackBytes(), caps.stackBytes());
+    long output =
+        cap(
+            asked.maxOutputBytes(),
+            "max_output_bytes",
+            defaults.maxOutputBytes(),
+            caps.maxOutputBytes());
     if (memory % 65_536 != 0) {
       throw invalid(
           "MEMORY_LIMIT_NOT_PAGE_ALIGNED",
           "limits.memory_bytes",
           "limits.memory_bytes must be a multiple of the 64 KiB WebAssembly page");
     }
-    return ResourceLimits.newBuilder()
-        .setFuel(fuel)
-        .setMemoryBytes(memory)
-        .setWallTimeMs((int) wall)
-        .setStackBytes(stack)
-        .setMaxOutputBytes(output)
-        .build();
+    return new Limits(fuel, memory, (int) wall, stack, output);
   }
 
-  private long cap(long asked, String name, long defaultValue) {
-    long value = settings.longValue("limits." + name, defaultValue);
-    long capValue = settings.longValue("limits.cap." + name, value);
+  /** The module cap every module, submitted or delegated, is checked against. */
+  long maxModuleBytes() {
+    return options.maxModuleBytes();
+  }
+
+  private static long cap(long asked, String field, long defaultValue, long capValue) {
     if (asked == 0) {
       // The operator's cap bounds the default too, not only what a job asks for.
-      return Math.min(value, capValue);
+      return Math.min(defaultValue, capValue);
     }
     if (asked > capValue) {
       throw invalid(
           "LIMIT_ABOVE_CAP",
-          "limits." + name.replace('-', '_'),
-          "limits."
-              + name.replace('-', '_')
-              + " "
-              + asked
-              + " is above this mesh's cap of "
-              + capValue);
+          "limits." + field,
+          "limits." + field + " " + asked + " is above this mesh's cap of " + capValue);
     }
     return asked;
   }

@@ -1,7 +1,6 @@
 package io.meshwork.orchestrator.jobs;
 
-import io.meshwork.compute.v1.ComputeJobStatus;
-import io.meshwork.compute.v1.TaskPlacement;
+import io.meshwork.orchestrator.tasks.Placement;
 import io.meshwork.orchestrator.tasks.TaskControl;
 import java.util.List;
 import java.util.Map;
@@ -17,11 +16,11 @@ import java.util.function.Consumer;
 final class RunningJob implements TaskControl {
   final JobSpec spec;
   final CompletableFuture<Void> done = new CompletableFuture<>();
-  final List<Consumer<ComputeJobStatus>> watchers = new CopyOnWriteArrayList<>();
+  final List<Consumer<JobStatus>> watchers = new CopyOnWriteArrayList<>();
   private final Map<String, Runnable> assignments = new ConcurrentHashMap<>();
 
   /** Where placements go (the journal). */
-  volatile Consumer<TaskPlacement> recorder = p -> {};
+  volatile Consumer<Placement> recorder = p -> {};
 
   /** The submitter cancelled the job. */
   volatile boolean cancelRequested;
@@ -42,7 +41,7 @@ final class RunningJob implements TaskControl {
   long submittedAt;
   long finishedAt;
 
-  // Journal writes of the job's row, coalesced (see JobCoordinator.persist): how many snapshots
+  // Journal writes of the job's row, coalesced (see JournalWriter): how many snapshots
   // were asked for, the newest one on disk, and whether a write is under way.
   long snapshotsAsked;
   long snapshotsWritten;
@@ -76,6 +75,11 @@ final class RunningJob implements TaskControl {
     reserved -= price;
   }
 
+  /** Counts a payment made before a restart, for which nothing was reserved in this run. */
+  synchronized void spentBefore(long price) {
+    spent += price;
+  }
+
   /** Turns a reservation into money spent, once the task's pay is posted. */
   synchronized void paid(long price) {
     reserved -= price;
@@ -96,7 +100,7 @@ final class RunningJob implements TaskControl {
   }
 
   @Override
-  public void placed(TaskPlacement placement) {
+  public void placed(Placement placement) {
     recorder.accept(placement);
   }
 

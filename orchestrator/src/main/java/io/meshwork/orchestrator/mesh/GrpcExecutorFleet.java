@@ -19,6 +19,15 @@ import io.meshwork.executor.v1.GetCapacityRequest;
 import io.meshwork.executor.v1.GetCapacityResponse;
 import io.meshwork.executor.v1.RevealResultRequest;
 import io.meshwork.mesh.v1.JobAnnouncementV1;
+import io.meshwork.orchestrator.tasks.AnnounceAnswer;
+import io.meshwork.orchestrator.tasks.Announcement;
+import io.meshwork.orchestrator.tasks.AssignAnswer;
+import io.meshwork.orchestrator.tasks.Assignment;
+import io.meshwork.orchestrator.tasks.ExecutorCapacity;
+import io.meshwork.orchestrator.tasks.ExecutorFleet;
+import io.meshwork.orchestrator.tasks.ExecutorHandle;
+import io.meshwork.orchestrator.tasks.RemoteCallFailed;
+import io.meshwork.orchestrator.wire.ExecutorMessages;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,7 +40,7 @@ import java.util.function.Function;
 
 /**
  * The executors named in the orchestrator's configuration ({@code orchestrator.executors}), reached
- * over gRPC.
+ * over gRPC; every transport failure reaches the domain as a {@link RemoteCallFailed}.
  */
 public final class GrpcExecutorFleet implements ExecutorFleet {
   private final List<ExecutorHandle> executors;
@@ -100,9 +109,26 @@ public final class GrpcExecutorFleet implements ExecutorFleet {
     }
 
     @Override
-    public AnnounceResponse announce(JobAnnouncementV1 announcement, Duration wait) {
-      // The call itself has the deadline; this bound only guards against an answer never set.
-      return answer(announcements.submit(new Announcing(announcement, wait)), wait.plusSeconds(5));
+    public AnnounceAnswer announce(Announcement announcement, Duration wait) {
+      try {
+        // The call itself has the deadline; this bound only guards against an answer never set.
+        AnnounceResponse r =
+            answer(
+                announcements.submit(
+                    new Announcing(ExecutorMessages.announcement(announcement), wait)),
+                wait.plusSeconds(5));
+        return ExecutorMessages.answer(r);
+      } catch (StatusRuntimeException e) {
+        throw failed(e);
+      }
+    }
+
+    /** A failed call as the domain sees it: no transport types beyond this class. */
+    private static RemoteCallFailed failed(StatusRuntimeException e) {
+      return new RemoteCallFailed(
+          e.getMessage(),
+          e.getStatus().toString(),
+          e.getStatus().getCode() == Status.Code.UNAVAILABLE);
     }
 
     /**
@@ -209,13 +235,21 @@ public final class GrpcExecutorFleet implements ExecutorFleet {
     }
 
     @Override
-    public AssignTaskResponse assign(AssignTaskRequest request, Duration wait) {
-      if (request.getSerializedSize() > MAX_BATCH_BYTES / 4) {
-        // A large assignment (module bytes, a big chunk) goes alone: a batch saves little on it,
-        // and several together could outgrow the executor's message limit.
-        return assignOne(new Assigning(request, wait));
+    public AssignAnswer assign(Assignment assignment, Duration wait) {
+      AssignTaskRequest request = ExecutorMessages.assignment(assignment);
+      try {
+        AssignTaskResponse r;
+        if (request.getSerializedSize() > MAX_BATCH_BYTES / 4) {
+          // A large assignment (module bytes, a big chunk) goes alone: a batch saves little on
+          // it, and several together could outgrow the executor's message limit.
+          r = assignOne(new Assigning(request, wait));
+        } else {
+          r = answer(assignments.submit(new Assigning(request, wait)), wait);
+        }
+        return ExecutorMessages.answer(r);
+      } catch (StatusRuntimeException e) {
+        throw failed(e);
       }
-      return answer(assignments.submit(new Assigning(request, wait)), wait);
     }
 
     private void assignBatch(
@@ -383,16 +417,26 @@ public final class GrpcExecutorFleet implements ExecutorFleet {
 
     @Override
     public byte[] reveal(String assignmentId, Duration wait) {
-      return stub.withDeadlineAfter(wait.toMillis(), TimeUnit.MILLISECONDS)
-          .revealResult(RevealResultRequest.newBuilder().setAssignmentId(assignmentId).build())
-          .getResultData()
-          .toByteArray();
+      try {
+        return stub.withDeadlineAfter(wait.toMillis(), TimeUnit.MILLISECONDS)
+            .revealResult(RevealResultRequest.newBuilder().setAssignmentId(assignmentId).build())
+            .getResultData()
+            .toByteArray();
+      } catch (StatusRuntimeException e) {
+        throw failed(e);
+      }
     }
 
     @Override
-    public GetCapacityResponse capacity(Duration wait) {
-      return stub.withDeadlineAfter(wait.toMillis(), TimeUnit.MILLISECONDS)
-          .getCapacity(GetCapacityRequest.getDefaultInstance());
+    public ExecutorCapacity capacity(Duration wait) {
+      try {
+        GetCapacityResponse c =
+            stub.withDeadlineAfter(wait.toMillis(), TimeUnit.MILLISECONDS)
+                .getCapacity(GetCapacityRequest.getDefaultInstance());
+        return ExecutorMessages.capacity(c);
+      } catch (StatusRuntimeException e) {
+        throw failed(e);
+      }
     }
   }
 }

@@ -13,6 +13,7 @@ import io.meshwork.ledger.v1.PostHoldRequest;
 import io.meshwork.ledger.v1.SubmitOperationsRequest;
 import io.meshwork.ledger.v1.SubmitOperationsResponse;
 import io.meshwork.ledger.v1.VoidHoldRequest;
+import io.meshwork.orchestrator.jobs.ManaAccounts;
 import io.meshwork.runtime.errors.ErrorMapping;
 import io.meshwork.runtime.errors.MeshException;
 import java.util.List;

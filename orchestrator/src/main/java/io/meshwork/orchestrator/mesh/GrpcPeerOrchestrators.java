@@ -2,11 +2,17 @@ package io.meshwork.orchestrator.mesh;
 
 import io.grpc.CallCredentials;
 import io.grpc.Channel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.meshwork.compute.v1.ComputeServiceGrpc;
 import io.meshwork.compute.v1.DelegateTaskRequest;
 import io.meshwork.compute.v1.DelegateTaskResponse;
 import io.meshwork.compute.v1.ReturnTaskResultRequest;
-import io.meshwork.compute.v1.ReturnTaskResultResponse;
+import io.meshwork.orchestrator.tasks.PeerOrchestrators;
+import io.meshwork.orchestrator.tasks.RemoteCallFailed;
+import io.meshwork.orchestrator.tasks.TaskPacket;
+import io.meshwork.orchestrator.tasks.TaskResult;
+import io.meshwork.orchestrator.wire.TaskMessages;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -31,13 +37,31 @@ public final class GrpcPeerOrchestrators implements PeerOrchestrators {
   }
 
   @Override
-  public DelegateTaskResponse delegate(String peer, DelegateTaskRequest request) {
-    return stub(peer).withDeadlineAfter(10, TimeUnit.SECONDS).delegateTask(request);
+  public Delegated delegate(String peer, TaskPacket task, String replyTo, String requestId) {
+    DelegateTaskRequest request =
+        DelegateTaskRequest.newBuilder()
+            .setTask(TaskMessages.packet(task))
+            .setReplyTo(replyTo)
+            .setRequestId(requestId)
+            .build();
+    try {
+      DelegateTaskResponse r =
+          stub(peer).withDeadlineAfter(10, TimeUnit.SECONDS).delegateTask(request);
+      return new Delegated(r.getAccepted(), r.getReason());
+    } catch (StatusRuntimeException e) {
+      throw new RemoteCallFailed(
+          e.getMessage(),
+          e.getStatus().toString(),
+          e.getStatus().getCode() == Status.Code.UNAVAILABLE);
+    }
   }
 
   @Override
-  public ReturnTaskResultResponse returnResult(String target, ReturnTaskResultRequest request) {
-    return stub(target).withDeadlineAfter(30, TimeUnit.SECONDS).returnTaskResult(request);
+  public void returnResult(String target, TaskResult result) {
+    stub(target)
+        .withDeadlineAfter(30, TimeUnit.SECONDS)
+        .returnTaskResult(
+            ReturnTaskResultRequest.newBuilder().setResult(TaskMessages.result(result)).build());
   }
 
   private ComputeServiceGrpc.ComputeServiceBlockingStub stub(String target) {

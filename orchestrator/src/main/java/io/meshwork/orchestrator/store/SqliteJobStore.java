@@ -1,5 +1,16 @@
 package io.meshwork.orchestrator.store;
 
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.meshwork.compute.v1.ComputeJobManifest;
+import io.meshwork.compute.v1.TaskPlacement;
+import io.meshwork.orchestrator.jobs.JobRecord;
+import io.meshwork.orchestrator.jobs.JobState;
+import io.meshwork.orchestrator.jobs.JobStore;
+import io.meshwork.orchestrator.jobs.TaskRecord;
+import io.meshwork.orchestrator.tasks.Placement;
+import io.meshwork.orchestrator.trust.ExecutorRecord;
+import io.meshwork.orchestrator.wire.JobMessages;
+import io.meshwork.orchestrator.wire.TaskMessages;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -27,6 +38,9 @@ import java.util.concurrent.TimeoutException;
  * is on disk, so the journal is exactly as durable as with a commit per write, while many tasks
  * settling at once cost one sync instead of one each and never spin on a lock. Reads use a
  * connection of their own and see every write that has returned.
+ *
+ * <p>Manifests and placements are stored as their protobuf encodings, the contract's own stable
+ * format.
  */
 public final class SqliteJobStore implements JobStore {
   private static final String[] MIGRATIONS = {
@@ -282,8 +296,8 @@ public final class SqliteJobStore implements JobStore {
           try (PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setString(1, j.jobId());
             ps.setString(2, j.submitterDid());
-            ps.setString(3, j.state());
-            ps.setBytes(4, j.manifest());
+            ps.setString(3, j.state().wireName());
+            ps.setBytes(4, JobMessages.manifest(j.manifest()).toByteArray());
             ps.setBytes(5, j.manifestDigest());
             ps.setString(6, j.holdId());
             ps.setLong(7, j.budget());
@@ -311,7 +325,7 @@ public final class SqliteJobStore implements JobStore {
                   + " completed_chunks=?, error_message=?, result=?, result_cid=?, finished_at=?"
                   + " WHERE job_id=?";
           try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setString(1, j.state());
+            ps.setString(1, j.state().wireName());
             ps.setString(2, j.holdId());
             ps.setLong(3, j.spent());
             ps.setLong(4, j.refunded());
@@ -361,12 +375,20 @@ public final class SqliteJobStore implements JobStore {
   }
 
   private static JobRecord job(ResultSet rs) throws SQLException {
+    String jobId = rs.getString("job_id");
+    byte[] digest = rs.getBytes("manifest_digest");
+    ComputeJobManifest manifest;
+    try {
+      manifest = ComputeJobManifest.parseFrom(rs.getBytes("manifest"));
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("the journal holds an unreadable manifest for " + jobId, e);
+    }
     return new JobRecord(
-        rs.getString("job_id"),
+        jobId,
         rs.getString("submitter_did"),
-        rs.getString("state"),
-        rs.getBytes("manifest"),
-        rs.getBytes("manifest_digest"),
+        JobState.fromWire(rs.getString("state")),
+        JobMessages.manifest(manifest, digest),
+        digest,
         rs.getString("hold_id"),
         rs.getLong("budget"),
         rs.getLong("spent"),
@@ -452,33 +474,34 @@ public final class SqliteJobStore implements JobStore {
   }
 
   @Override
-  public void savePlacement(String jobId, byte[] placement) {
+  public void savePlacement(String jobId, Placement placement) {
+    byte[] encoded = TaskMessages.placement(placement).toByteArray();
     write(
         "record a placement of job " + jobId,
         c -> {
           try (PreparedStatement ps =
               c.prepareStatement("INSERT INTO placements (job_id, placement) VALUES (?,?)")) {
             ps.setString(1, jobId);
-            ps.setBytes(2, placement);
+            ps.setBytes(2, encoded);
             return ps.executeUpdate();
           }
         });
   }
 
   @Override
-  public List<byte[]> placements(String jobId) {
+  public List<Placement> placements(String jobId) {
     synchronized (reader) {
       try (PreparedStatement ps =
           reader.prepareStatement("SELECT placement FROM placements WHERE job_id=? ORDER BY seq")) {
         ps.setString(1, jobId);
         try (ResultSet rs = ps.executeQuery()) {
-          List<byte[]> all = new ArrayList<>();
+          List<Placement> all = new ArrayList<>();
           while (rs.next()) {
-            all.add(rs.getBytes(1));
+            all.add(TaskMessages.placement(TaskPlacement.parseFrom(rs.getBytes(1))));
           }
           return all;
         }
-      } catch (SQLException e) {
+      } catch (SQLException | InvalidProtocolBufferException e) {
         throw new IllegalStateException("cannot read the placements of job " + jobId, e);
       }
     }

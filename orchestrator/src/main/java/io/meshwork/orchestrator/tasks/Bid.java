@@ -1,7 +1,14 @@
 package io.meshwork.orchestrator.tasks;
 
-import io.meshwork.mesh.v1.JobBidV1;
-import io.meshwork.orchestrator.mesh.ExecutorHandle;
-
 /** An executor's bid for a task, with the executor that made it. */
-public record Bid(ExecutorHandle executor, JobBidV1 offer) {}
+public record Bid(ExecutorHandle executor, Offer offer) {
+  /** The bidder's DID. */
+  public String did() {
+    return offer.executorDid();
+  }
+
+  /** The price bid. */
+  public long price() {
+    return offer.price();
+  }
+}

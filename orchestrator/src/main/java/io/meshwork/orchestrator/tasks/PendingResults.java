@@ -1,6 +1,5 @@
 package io.meshwork.orchestrator.tasks;
 
-import io.meshwork.compute.v1.ComputeTaskResult;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -14,7 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class PendingResults {
   /** What a waiting task learns. */
-  record Arrival(ComputeTaskResult result, String rejection) {}
+  record Arrival(TaskResult result, String rejection) {}
 
   private record Pending(
       TaskSpec task, String expectedExecutor, CompletableFuture<Arrival> future) {}
@@ -35,14 +34,14 @@ public final class PendingResults {
   }
 
   /** Takes a returned result: checks it and hands it to the waiting task. */
-  public Verdict accept(ComputeTaskResult result) {
-    Pending p = pending.remove(result.getAssignmentId());
+  public Verdict accept(TaskResult result) {
+    Pending p = pending.remove(result.assignmentId());
     if (p == null) {
       return new Verdict(
-          false, "no task is waiting for assignment '" + result.getAssignmentId() + "'");
+          false, "no task is waiting for assignment '" + result.assignmentId() + "'");
     }
     String rejection =
-        ResultCheck.check(p.task(), p.expectedExecutor(), result.getAssignmentId(), result);
+        ResultCheck.check(p.task(), p.expectedExecutor(), result.assignmentId(), result);
     p.future().complete(new Arrival(result, rejection));
     return rejection == null ? new Verdict(true, "") : new Verdict(false, rejection);
   }

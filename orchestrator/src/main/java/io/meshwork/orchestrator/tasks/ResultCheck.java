@@ -1,20 +1,16 @@
 package io.meshwork.orchestrator.tasks;
 
-import io.meshwork.compute.v1.ComputeTaskResult;
 import io.meshwork.content.Cid;
-import io.meshwork.mesh.v1.ExecutionReceipt;
-import io.meshwork.receipt.format.ReceiptException;
-import io.meshwork.receipt.format.ReceiptVerifier;
 
 /**
  * Checks a returned result against its task before it is accepted: the receipt must be signed by
- * the executor that ran it and describe this task, module and input; in hash mode the bytes must be
- * the ones the receipt commits to.
+ * the executor that ran it and describe this task, module and input; in every mode but {@code none}
+ * the bytes must be the ones the receipt commits to.
+ *
+ * <p>The signature itself was checked where the receipt was read off the wire ({@link
+ * TaskResult#receiptProblem}); everything the task decides is checked here.
  */
 final class ResultCheck {
-  // Executors sign result after result: each one's key is validated once, not per receipt.
-  private static final ReceiptVerifier RECEIPTS = ReceiptVerifier.rememberingKeys(10_000);
-
   private ResultCheck() {}
 
   /**
@@ -24,58 +20,52 @@ final class ResultCheck {
    *     executor whose receipt verifies may have run it)
    */
   static String check(
-      TaskSpec task, String expectedExecutor, String assignmentId, ComputeTaskResult result) {
-    boolean committed = "committed".equals(result.getStatus());
-    if (!"completed".equals(result.getStatus()) && !committed) {
-      if (!result.hasError()) {
-        return "the task failed: " + result.getStatus();
+      TaskSpec task, String expectedExecutor, String assignmentId, TaskResult result) {
+    boolean committed = result.committedOnly();
+    if (!result.ranToEnd()) {
+      if (result.errorKind() == null) {
+        return "the task failed: " + result.status();
       }
-      // The kind without its enum prefix, e.g. FUEL_EXHAUSTED, so people and scripts can match it.
-      String kind = result.getError().getKind().name().replaceFirst("^JOB_ERROR_KIND_", "");
-      return "the task failed (" + kind + "): " + result.getError().getMessage();
+      return "the task failed (" + result.errorKind() + "): " + result.errorMessage();
     }
-    if (result.getReceiptsCount() != 1) {
-      return "a result must carry exactly one receipt, it has " + result.getReceiptsCount();
+    if (result.receipts().size() != 1) {
+      return "a result must carry exactly one receipt, it has " + result.receipts().size();
     }
-    ExecutionReceipt receipt = result.getReceipts(0);
-    try {
-      RECEIPTS.verifiedLeaf(receipt);
-    } catch (ReceiptException e) {
-      return "the receipt does not verify (" + e.check() + "): " + e.getMessage();
+    if (result.receiptProblem() != null) {
+      return result.receiptProblem();
     }
-    if (expectedExecutor != null && !expectedExecutor.equals(receipt.getExecutorDid())) {
-      return "the receipt is signed by "
-          + receipt.getExecutorDid()
-          + ", not by the assigned executor";
+    Receipt receipt = result.receipts().get(0);
+    if (expectedExecutor != null && !expectedExecutor.equals(receipt.executorDid())) {
+      return "the receipt is signed by " + receipt.executorDid() + ", not by the assigned executor";
     }
-    if (expectedExecutor != null && !assignmentId.equals(receipt.getAssignmentId())) {
+    if (expectedExecutor != null && !assignmentId.equals(receipt.assignmentId())) {
       return "the receipt answers another assignment";
     }
-    if (!task.taskId().equals(receipt.getTaskId())) {
-      return "the receipt is for task " + receipt.getTaskId();
+    if (!task.taskId().equals(receipt.taskId())) {
+      return "the receipt is for task " + receipt.taskId();
     }
-    if (!task.moduleCid().equals(receipt.getModuleCid())) {
+    if (!task.moduleCid().equals(receipt.moduleCid())) {
       return "the receipt names another module";
     }
-    if (!Cid.of(task.chunk()).equals(receipt.getInputCid())) {
+    if (!Cid.of(task.chunk()).equals(receipt.inputCid())) {
       return "the receipt names another input";
     }
-    if (!task.exportName().equals(receipt.getExportName())) {
-      return "the receipt is for export " + receipt.getExportName();
+    if (!task.exportName().equals(receipt.exportName())) {
+      return "the receipt is for export " + receipt.exportName();
     }
     if (committed) {
       // Only the hash is here; the bytes come later and are checked against the receipt then.
-      if (!receipt.getOutputCid().equals(result.getResultHash())) {
+      if (!receipt.outputCid().equals(result.resultHash())) {
         return "the committed result_hash is not the output the receipt commits to";
       }
       return null;
     }
-    if (!"none".equals(task.verification())) {
-      String actual = Cid.of(result.getResultData().toByteArray());
-      if (!actual.equals(result.getResultHash())) {
+    if (task.verification() != VerificationMode.NONE) {
+      String actual = Cid.of(result.data());
+      if (!actual.equals(result.resultHash())) {
         return "result_hash does not match the returned bytes";
       }
-      if (!actual.equals(receipt.getOutputCid())) {
+      if (!actual.equals(receipt.outputCid())) {
         return "the returned bytes are not the output the receipt commits to";
       }
     }

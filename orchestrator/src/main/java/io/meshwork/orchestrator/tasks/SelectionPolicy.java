@@ -1,7 +1,5 @@
 package io.meshwork.orchestrator.tasks;
 
-import io.meshwork.compute.v1.BidVerdict;
-import io.meshwork.runtime.config.Settings;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -31,6 +29,19 @@ public final class SelectionPolicy {
   private final double reputationWeight;
   private final double loadWeight;
 
+  /** The weights of the three terms. */
+  public record Weights(double price, double reputation, double load) {
+    /** 1.0, 1.0 and 0.5. */
+    public static Weights defaults() {
+      return new Weights(1.0, 1.0, 0.5);
+    }
+  }
+
+  /** A policy with these weights. */
+  public SelectionPolicy(Weights weights) {
+    this(weights.price(), weights.reputation(), weights.load());
+  }
+
   /** A policy with these weights. */
   public SelectionPolicy(double priceWeight, double reputationWeight, double loadWeight) {
     this.priceWeight = priceWeight;
@@ -38,22 +49,14 @@ public final class SelectionPolicy {
     this.loadWeight = loadWeight;
   }
 
-  /** The policy the settings configure. */
-  public static SelectionPolicy from(Settings s) {
-    return new SelectionPolicy(
-        s.decimal("orchestrator.selection.price-weight", 1.0),
-        s.decimal("orchestrator.selection.reputation-weight", 1.0),
-        s.decimal("orchestrator.selection.load-weight", 0.5));
-  }
-
   /** A bid as the policy judged it. */
   public record Judged(Bid bid, double reputation, double load, double score) {
     String did() {
-      return bid.offer().getExecutorDid();
+      return bid.did();
     }
 
     long price() {
-      return bid.offer().getPrice();
+      return bid.price();
     }
   }
 
@@ -65,19 +68,19 @@ public final class SelectionPolicy {
    */
   public List<Judged> rank(
       List<Bid> bids, ToDoubleFunction<String> reputation, ToDoubleFunction<Bid> load) {
-    long highest = bids.stream().mapToLong(b -> b.offer().getPrice()).max().orElse(0);
+    long highest = bids.stream().mapToLong(Bid::price).max().orElse(0);
     List<Judged> judged = new ArrayList<>();
     for (Bid b : bids) {
-      double rep = reputation.applyAsDouble(b.offer().getExecutorDid());
+      double rep = reputation.applyAsDouble(b.did());
       double l = load.applyAsDouble(b);
-      double price = highest == 0 ? 0 : (double) b.offer().getPrice() / highest;
+      double price = highest == 0 ? 0 : (double) b.price() / highest;
       double score =
           priceWeight * price + reputationWeight * (1 - rep) + loadWeight * Math.min(l, 4) / 4;
       judged.add(new Judged(b, rep, l, score));
     }
     judged.sort(
         Comparator.comparingDouble(Judged::score)
-            .thenComparing(j -> !j.bid().offer().getModuleCached())
+            .thenComparing(j -> !j.bid().offer().moduleCached())
             .thenComparing(Judged::did));
     return judged;
   }
@@ -117,8 +120,7 @@ public final class SelectionPolicy {
         worse.isEmpty()
             ? (loser.score() == winner.score()
                 ? "tied, and the winner "
-                    + (winner.bid().offer().getModuleCached()
-                            && !loser.bid().offer().getModuleCached()
+                    + (winner.bid().offer().moduleCached() && !loser.bid().offer().moduleCached()
                         ? "has the module compiled"
                         : "comes first by DID")
                 : "higher score")
@@ -127,20 +129,19 @@ public final class SelectionPolicy {
   }
 
   /** The verdicts for an explanation: the winner's first. */
-  public List<BidVerdict> verdicts(List<Judged> ranked, Judged winner) {
-    List<BidVerdict> out = new ArrayList<>();
+  public List<Placement.BidVerdict> verdicts(List<Judged> ranked, Judged winner) {
+    List<Placement.BidVerdict> out = new ArrayList<>();
     for (Judged j : ranked) {
       boolean won = j == winner;
       out.add(
-          BidVerdict.newBuilder()
-              .setExecutorDid(j.did())
-              .setPrice(j.price())
-              .setReputation(j.reputation())
-              .setLoad(j.load())
-              .setScore(j.score())
-              .setWon(won)
-              .setReason(won ? winReason(j, ranked.size()) : lossReason(j, winner))
-              .build());
+          new Placement.BidVerdict(
+              j.did(),
+              j.price(),
+              j.reputation(),
+              j.load(),
+              j.score(),
+              won,
+              won ? winReason(j, ranked.size()) : lossReason(j, winner)));
     }
     return out;
   }

@@ -1,7 +1,5 @@
 package io.meshwork.orchestrator.tasks;
 
-import io.meshwork.compute.v1.TaskPlacement;
-
 /**
  * What a running task needs from its job: whether it was cancelled, how much of the budget is left,
  * and where its live assignment is (so a cancel can reach it).
@@ -26,5 +24,5 @@ public interface TaskControl {
   void unassigned(String assignmentId);
 
   /** Records how an attempt of a task was placed and how it ended (for explanations). */
-  default void placed(TaskPlacement placement) {}
+  default void placed(Placement placement) {}
 }

@@ -1,6 +1,5 @@
 package io.meshwork.orchestrator.tasks;
 
-import io.meshwork.mesh.v1.ExecutionReceipt;
 import java.util.List;
 
 /**
@@ -16,22 +15,17 @@ public record TaskOutcome(
     TaskSpec task,
     byte[] result,
     String resultCid,
-    ExecutionReceipt receipt,
+    Receipt receipt,
     long price,
     String workerDid,
     List<Paid> alsoPaid) {
 
   /** An outcome with one executor to pay. */
   public TaskOutcome(
-      TaskSpec task,
-      byte[] result,
-      String resultCid,
-      ExecutionReceipt receipt,
-      long price,
-      String workerDid) {
-    this(task, result, resultCid, receipt, price, workerDid, List.of());
+      TaskSpec task, byte[] result, String resultCid, Receipt receipt, long price, String worker) {
+    this(task, result, resultCid, receipt, price, worker, List.of());
   }
 
   /** Another executor paid for the same task, with the receipt of its run. */
-  public record Paid(ExecutionReceipt receipt, long price) {}
+  public record Paid(Receipt receipt, long price) {}
 }

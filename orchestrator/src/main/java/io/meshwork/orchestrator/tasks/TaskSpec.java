@@ -1,14 +1,12 @@
 package io.meshwork.orchestrator.tasks;
 
-import io.meshwork.mesh.v1.ResourceLimits;
-
 /**
- * One unit of work to place: a chunk (or a merge of chunk results) of a job.
+ * One unit of work to place: a chunk (or a split or merge) of a job, or a task delegated here.
  *
  * @param exportName the export to call: execute, merge or split
  * @param maxPrice the most the job can still pay for this task
- * @param verification the job's verification mode, wire name
  * @param delegationDepth how many more times the task may be delegated onward
+ * @param deadlineMillis when the job's time is up, on the orchestrator's clock
  * @param redundancy how many executors run the task under redundant verification
  */
 public record TaskSpec(
@@ -19,11 +17,11 @@ public record TaskSpec(
     byte[] chunk,
     String moduleCid,
     byte[] module,
-    ResourceLimits limits,
+    Limits limits,
     long maxPrice,
     String operationType,
     int retryCount,
-    String verification,
+    VerificationMode verification,
     int delegationDepth,
     long deadlineMillis,
     int redundancy) {}

@@ -1,8 +1,5 @@
 package io.meshwork.orchestrator.trust;
 
-import io.meshwork.orchestrator.store.ExecutorRecord;
-import io.meshwork.orchestrator.store.JobStore;
-import io.meshwork.runtime.config.Settings;
 import java.time.Clock;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -17,15 +14,34 @@ import java.util.logging.Logger;
  * <p>The score is a smoothed success ratio, {@code (verified + 1) / (verified + 2 + caught_weight x
  * caught + failure_weight x failed)}: a newcomer starts at 0.5, every confirmed result moves it
  * toward 1, and with the default weights two wrong results take a newcomer from 0.5 to 0.17, below
- * the default exclusion threshold of 0.2. Settings: {@code orchestrator.reputation.exclude-below}
- * (0.2), {@code orchestrator.reputation.caught-weight} (2), {@code
- * orchestrator.reputation.failure-weight} (0.5), and for sampling {@code orchestrator.sample.rate}
- * (0.1) and {@code orchestrator.sample.record-halving} (20).
+ * the default exclusion threshold of 0.2. The weights and thresholds are its {@link Options}.
  */
 public final class Reputation {
   private static final Logger LOG = Logger.getLogger(Reputation.class.getName());
 
-  private final JobStore store;
+  /**
+   * How reputation is computed and used.
+   *
+   * @param excludeBelow executors scoring below this get no work ({@code
+   *     orchestrator.reputation.exclude-below})
+   * @param caughtWeight how much a result shown wrong counts against an executor
+   * @param failureWeight how much an assignment lost without a result counts against it
+   * @param sampleRate the fraction of a newcomer's results that sample verification audits
+   * @param recordHalving verified results after which the audit rate is halved
+   */
+  public record Options(
+      double excludeBelow,
+      double caughtWeight,
+      double failureWeight,
+      double sampleRate,
+      double recordHalving) {
+    /** The defaults: 0.2, 2, 0.5, 0.1 and 20. */
+    public static Options defaults() {
+      return new Options(0.2, 2.0, 0.5, 0.1, 20.0);
+    }
+  }
+
+  private final ExecutorRecords store;
   private final Clock clock;
   private final double excludeBelow;
   private final double caughtWeight;
@@ -35,14 +51,14 @@ public final class Reputation {
   private final Map<String, ExecutorRecord> records = new ConcurrentHashMap<>();
 
   /** Reputations kept in {@code store}. */
-  public Reputation(JobStore store, Settings settings, Clock clock) {
+  public Reputation(ExecutorRecords store, Options options, Clock clock) {
     this.store = store;
     this.clock = clock;
-    this.excludeBelow = settings.decimal("orchestrator.reputation.exclude-below", 0.2);
-    this.caughtWeight = settings.decimal("orchestrator.reputation.caught-weight", 2.0);
-    this.failureWeight = settings.decimal("orchestrator.reputation.failure-weight", 0.5);
-    this.sampleRate = settings.decimal("orchestrator.sample.rate", 0.1);
-    this.recordHalving = settings.decimal("orchestrator.sample.record-halving", 20.0);
+    this.excludeBelow = options.excludeBelow();
+    this.caughtWeight = options.caughtWeight();
+    this.failureWeight = options.failureWeight();
+    this.sampleRate = options.sampleRate();
+    this.recordHalving = options.recordHalving();
   }
 
   /** The executor's record. */

@@ -2,14 +2,12 @@ package io.meshwork.orchestrator.jobs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.meshwork.runtime.config.MapSettings;
-import java.util.Map;
 import java.util.OptionalDouble;
 import org.junit.jupiter.api.Test;
 
 /** The worked examples of docs/ORCHESTRATOR.md, "How big the chunks are". */
 class ChunkPlanTest {
-  private static final MapSettings DEFAULTS = new MapSettings(Map.of());
+  private static final ChunkPlan.Options DEFAULTS = ChunkPlan.Options.defaults();
 
   @Test
   void aSmallJobRunsAsOneTask() {

@@ -9,7 +9,9 @@ import com.google.protobuf.ByteString;
 import io.meshwork.compute.v1.ComputeJobManifest;
 import io.meshwork.content.Cid;
 import io.meshwork.mesh.v1.ResourceLimits;
-import io.meshwork.runtime.config.MapSettings;
+import io.meshwork.orchestrator.tasks.Limits;
+import io.meshwork.orchestrator.tasks.VerificationMode;
+import io.meshwork.orchestrator.wire.JobMessages;
 import io.meshwork.runtime.errors.MeshException;
 import io.meshwork.wasm.abi.SplitStrategy;
 import java.io.IOException;
@@ -18,7 +20,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
@@ -28,7 +29,55 @@ class ManifestValidatorTest {
   private static final byte[] WASI_IMPORT =
       read("..", "wasm-abi", "src", "test", "resources", "modules", "wasi-import.wasm");
 
-  private final ManifestValidator validator = new ManifestValidator(new MapSettings(Map.of()));
+  private final ManifestValidator validator =
+      new ManifestValidator(ManifestValidator.Options.defaults());
+
+  /** The defaults, with the operator's cap on fuel at {@code cap}. */
+  private static ManifestValidator fuelCappedAt(long cap) {
+    ManifestValidator.Options d = ManifestValidator.Options.defaults();
+    Limits caps = d.limitCaps();
+    return new ManifestValidator(
+        new ManifestValidator.Options(
+            d.maxInputBytes(),
+            d.defaultMaxChunkBytes(),
+            d.maxChunkBytes(),
+            d.maxRedundancy(),
+            d.defaultTimeoutSecs(),
+            d.maxTimeoutSecs(),
+            d.maxRetryCount(),
+            d.defaultBudget(),
+            d.maxModuleBytes(),
+            d.defaultLimits(),
+            new Limits(
+                cap,
+                caps.memoryBytes(),
+                caps.wallTimeMs(),
+                caps.stackBytes(),
+                caps.maxOutputBytes())));
+  }
+
+  /** The defaults, with inputs of at most {@code max} bytes. */
+  private static ManifestValidator inputsUpTo(long max) {
+    ManifestValidator.Options d = ManifestValidator.Options.defaults();
+    return new ManifestValidator(
+        new ManifestValidator.Options(
+            max,
+            d.defaultMaxChunkBytes(),
+            d.maxChunkBytes(),
+            d.maxRedundancy(),
+            d.defaultTimeoutSecs(),
+            d.maxTimeoutSecs(),
+            d.maxRetryCount(),
+            d.defaultBudget(),
+            d.maxModuleBytes(),
+            d.defaultLimits(),
+            d.limitCaps()));
+  }
+
+  /** Validates a manifest as it arrives over the wire. */
+  private static JobSpec validate(ManifestValidator validator, ComputeJobManifest manifest) {
+    return validator.validate(JobMessages.submitted(manifest), SUBMITTER);
+  }
 
   private static byte[] read(String first, String... more) {
     try {
@@ -51,8 +100,7 @@ class ManifestValidatorTest {
       ComputeJobManifest manifest,
       String expectedReason,
       String expectedField) {
-    MeshException e =
-        assertThrows(MeshException.class, () -> validator.validate(manifest, SUBMITTER));
+    MeshException e = assertThrows(MeshException.class, () -> validate(validator, manifest));
     assertEquals(MeshException.Kind.INVALID_ARGUMENT, e.kind());
     assertEquals(expectedReason, e.reason(), e.getMessage());
     assertEquals(expectedField, e.metadata().get("field"));
@@ -64,7 +112,7 @@ class ManifestValidatorTest {
 
   @Test
   void validManifestGetsTheDefaults() {
-    JobSpec spec = validator.validate(wordCountJob().build(), SUBMITTER);
+    JobSpec spec = validate(validator, wordCountJob().build());
 
     assertEquals("job-1", spec.jobId());
     assertEquals(SUBMITTER, spec.submitterDid());
@@ -79,15 +127,15 @@ class ManifestValidatorTest {
     assertEquals(1, spec.redundancy());
     assertEquals(1L << 20, spec.maxChunkSize());
     assertEquals(300, spec.timeoutSecs());
-    assertEquals(1_000_000_000L, spec.limits().getFuel());
-    assertEquals(256L << 20, spec.limits().getMemoryBytes());
-    assertEquals(30_000, spec.limits().getWallTimeMs());
+    assertEquals(1_000_000_000L, spec.limits().fuel());
+    assertEquals(256L << 20, spec.limits().memoryBytes());
+    assertEquals(30_000, spec.limits().wallTimeMs());
     assertEquals(32, spec.manifestDigest().length);
   }
 
   @Test
   void emptyJobIdIsAssignedByTheServer() {
-    JobSpec spec = validator.validate(wordCountJob().setJobId("").build(), SUBMITTER);
+    JobSpec spec = validate(validator, wordCountJob().setJobId("").build());
 
     assertFalse(spec.jobId().isEmpty());
     // The server assigns a UUID; parsing it proves the shape.
@@ -104,14 +152,14 @@ class ManifestValidatorTest {
             .setLimits(ResourceLimits.newBuilder().setFuel(5_000).setMemoryBytes(2 * 65_536))
             .build();
 
-    JobSpec spec = validator.validate(manifest, SUBMITTER);
+    JobSpec spec = validate(validator, manifest);
 
     assertEquals(VerificationMode.NONE, spec.verification());
     assertEquals(Priority.HIGH, spec.priority());
     assertEquals(42, spec.manaBudget());
-    assertEquals(5_000, spec.limits().getFuel());
-    assertEquals(2 * 65_536, spec.limits().getMemoryBytes());
-    assertEquals(30_000, spec.limits().getWallTimeMs());
+    assertEquals(5_000, spec.limits().fuel());
+    assertEquals(2 * 65_536, spec.limits().memoryBytes());
+    assertEquals(30_000, spec.limits().wallTimeMs());
   }
 
   @Test
@@ -182,8 +230,7 @@ class ManifestValidatorTest {
 
   @Test
   void limitAboveTheOperatorsCapIsRefused() {
-    ManifestValidator capped =
-        new ManifestValidator(new MapSettings(Map.of("limits.cap.fuel", "1000")));
+    ManifestValidator capped = fuelCappedAt(1000);
     ComputeJobManifest manifest =
         wordCountJob().setLimits(ResourceLimits.newBuilder().setFuel(1001)).build();
 
@@ -192,20 +239,18 @@ class ManifestValidatorTest {
 
   @Test
   void limitAtTheOperatorsCapIsAccepted() {
-    ManifestValidator capped =
-        new ManifestValidator(new MapSettings(Map.of("limits.cap.fuel", "1000")));
+    ManifestValidator capped = fuelCappedAt(1000);
     ComputeJobManifest manifest =
         wordCountJob().setLimits(ResourceLimits.newBuilder().setFuel(1000)).build();
 
-    assertEquals(1000, capped.validate(manifest, SUBMITTER).limits().getFuel());
+    assertEquals(1000, validate(capped, manifest).limits().fuel());
   }
 
   @Test
   void theOperatorsCapAlsoBoundsTheDefaultLimit() {
-    ManifestValidator capped =
-        new ManifestValidator(new MapSettings(Map.of("limits.cap.fuel", "1000")));
+    ManifestValidator capped = fuelCappedAt(1000);
 
-    assertEquals(1000, capped.validate(wordCountJob().build(), SUBMITTER).limits().getFuel());
+    assertEquals(1000, validate(capped, wordCountJob().build()).limits().fuel());
   }
 
   @Test
@@ -218,8 +263,7 @@ class ManifestValidatorTest {
 
   @Test
   void inputAboveTheConfiguredMaximumIsRefused() {
-    ManifestValidator small =
-        new ManifestValidator(new MapSettings(Map.of("orchestrator.max-input-bytes", "10")));
+    ManifestValidator small = inputsUpTo(10);
     ComputeJobManifest manifest =
         wordCountJob().setInputData(ByteString.copyFromUtf8("eleven byte")).build();
 
@@ -228,30 +272,28 @@ class ManifestValidatorTest {
 
   @Test
   void inputAtTheConfiguredMaximumIsAccepted() {
-    ManifestValidator small =
-        new ManifestValidator(new MapSettings(Map.of("orchestrator.max-input-bytes", "10")));
+    ManifestValidator small = inputsUpTo(10);
     ComputeJobManifest manifest =
         wordCountJob().setInputData(ByteString.copyFromUtf8("ten bytes!")).build();
 
-    assertEquals(10, small.validate(manifest, SUBMITTER).input().length);
+    assertEquals(10, validate(small, manifest).input().length);
   }
 
   @Test
   void sameManifestGivesTheSameDigest() {
-    byte[] first = validator.validate(wordCountJob().build(), SUBMITTER).manifestDigest();
-    byte[] second = validator.validate(wordCountJob().build(), SUBMITTER).manifestDigest();
+    byte[] first = validate(validator, wordCountJob().build()).manifestDigest();
+    byte[] second = validate(validator, wordCountJob().build()).manifestDigest();
 
     assertArrayEquals(first, second);
   }
 
   @Test
   void changedInputGivesAnotherDigest() {
-    byte[] original = validator.validate(wordCountJob().build(), SUBMITTER).manifestDigest();
+    byte[] original = validate(validator, wordCountJob().build()).manifestDigest();
     byte[] changed =
-        validator
-            .validate(
-                wordCountJob().setInputData(ByteString.copyFromUtf8("other words\n")).build(),
-                SUBMITTER)
+        validate(
+                validator,
+                wordCountJob().setInputData(ByteString.copyFromUtf8("other words\n")).build())
             .manifestDigest();
 
     assertFalse(Arrays.equals(original, changed));

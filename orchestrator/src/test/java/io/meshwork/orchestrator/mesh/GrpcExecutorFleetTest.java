@@ -4,15 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.StreamObserver;
-import io.meshwork.compute.v1.ComputeTaskPacket;
 import io.meshwork.executor.v1.AssignTaskRequest;
 import io.meshwork.executor.v1.AssignTaskResponse;
 import io.meshwork.executor.v1.AssignTasksRequest;
@@ -20,7 +17,12 @@ import io.meshwork.executor.v1.AssignTasksResponse;
 import io.meshwork.executor.v1.ExecutorServiceGrpc;
 import io.meshwork.identity.BearerCredentials;
 import io.meshwork.identity.Identity;
-import io.meshwork.mesh.v1.AssignJobV1;
+import io.meshwork.orchestrator.tasks.Assignment;
+import io.meshwork.orchestrator.tasks.ExecutorHandle;
+import io.meshwork.orchestrator.tasks.Limits;
+import io.meshwork.orchestrator.tasks.RemoteCallFailed;
+import io.meshwork.orchestrator.tasks.TaskPacket;
+import io.meshwork.orchestrator.tasks.VerificationMode;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -131,11 +133,27 @@ class GrpcExecutorFleetTest {
         .get(0);
   }
 
-  private static AssignTaskRequest assignment(String id) {
-    return AssignTaskRequest.newBuilder()
-        .setAssignment(AssignJobV1.newBuilder().setAssignmentId(id))
-        .setRequestId(id)
-        .build();
+  private static Assignment assignment(String id) {
+    return assignment(id, null);
+  }
+
+  /** An assignment {@code id}, carrying {@code module} when it is not null. */
+  private static Assignment assignment(String id, byte[] module) {
+    TaskPacket task =
+        new TaskPacket(
+            "job:0",
+            "job",
+            0,
+            new byte[0],
+            "bmodule",
+            module,
+            0,
+            1000,
+            new Limits(0, 0, 0, 0, 0),
+            10,
+            VerificationMode.HASH,
+            "execute");
+    return new Assignment("job:0", "did:key:zExecutor", id, 0, 10, task, "here", false, 0);
   }
 
   /**
@@ -153,7 +171,7 @@ class GrpcExecutorFleetTest {
               .start(
                   () -> {
                     try {
-                      answers.put(id, handle.assign(assignment(id), WAIT).getReason());
+                      answers.put(id, handle.assign(assignment(id), WAIT).reason());
                     } catch (RuntimeException e) {
                       answers.put(id, e);
                     }
@@ -220,8 +238,8 @@ class GrpcExecutorFleetTest {
 
     int answered = 0;
     for (var e : answers.entrySet()) {
-      if (e.getValue() instanceof StatusRuntimeException failure) {
-        assertEquals(Status.Code.INTERNAL, failure.getStatus().getCode());
+      if (e.getValue() instanceof RemoteCallFailed failure) {
+        assertTrue(failure.status().contains("INTERNAL"), failure.status());
         assertTrue(failure.getMessage().contains("without answering"), failure.getMessage());
       } else {
         assertEquals(e.getKey(), e.getValue());
@@ -255,14 +273,9 @@ class GrpcExecutorFleetTest {
     Streaming executor = new Streaming();
     executor.release.countDown();
     ExecutorHandle handle = handle(executor);
-    AssignTaskRequest big =
-        assignment("big").toBuilder()
-            .setTask(
-                ComputeTaskPacket.newBuilder()
-                    .setWasmModule(ByteString.copyFrom(new byte[2 << 20])))
-            .build();
+    Assignment big = assignment("big", new byte[2 << 20]);
 
-    assertEquals("big", handle.assign(big, WAIT).getReason());
+    assertEquals("big", handle.assign(big, WAIT).reason());
     assertEquals(1, executor.singles.get());
     assertTrue(executor.batches.isEmpty());
   }

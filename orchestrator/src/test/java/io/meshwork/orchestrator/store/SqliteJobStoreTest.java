@@ -7,6 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.meshwork.orchestrator.jobs.JobManifest;
+import io.meshwork.orchestrator.jobs.JobRecord;
+import io.meshwork.orchestrator.jobs.JobState;
+import io.meshwork.orchestrator.jobs.TaskRecord;
+import io.meshwork.orchestrator.tasks.Limits;
+import io.meshwork.orchestrator.tasks.Placement;
+import io.meshwork.orchestrator.wire.JobMessages;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,12 +29,32 @@ class SqliteJobStoreTest {
     return dir.resolve("jobs.db");
   }
 
-  private static JobRecord job(String id, String state, long submittedAt) {
+  private static JobManifest manifest(String id) {
+    return new JobManifest(
+        id,
+        ("module of " + id).getBytes(StandardCharsets.UTF_8),
+        ("input of " + id).getBytes(StandardCharsets.UTF_8),
+        "lines",
+        1,
+        1000,
+        "redundant",
+        60,
+        2,
+        "high",
+        3,
+        500,
+        "word_count",
+        1.5,
+        new Limits(1000, 65_536, 2000, 1 << 20, 4096),
+        new byte[] {1, 2, 3});
+  }
+
+  private static JobRecord job(String id, JobState state, long submittedAt) {
     return new JobRecord(
         id,
         "did:key:zSubmitter",
         state,
-        ("manifest of " + id).getBytes(StandardCharsets.UTF_8),
+        manifest(id),
         new byte[] {1, 2, 3},
         "hold-" + id,
         1000,
@@ -40,6 +67,24 @@ class SqliteJobStoreTest {
         null,
         submittedAt,
         0);
+  }
+
+  private static Placement placement(String taskId) {
+    return new Placement(
+        taskId,
+        3,
+        "execute",
+        1,
+        "did:key:zWinner",
+        7,
+        "lowest score",
+        List.of(
+            new Placement.BidVerdict("did:key:zWinner", 7, 0.5, 0.25, 0.8, true, "lowest score"),
+            new Placement.BidVerdict("did:key:zLoser", 9, 0.5, 0.0, 1.0, false, "price 9 > 7")),
+        List.of(new Placement.Refusal("127.0.0.1:1", "NO_BID (no answer within T2, 1000 ms)")),
+        "accepted",
+        1234,
+        "primary");
   }
 
   private static TaskRecord task(String jobId, int chunk, String export) {
@@ -61,7 +106,9 @@ class SqliteJobStoreTest {
     assertEquals(expected.jobId(), actual.jobId());
     assertEquals(expected.submitterDid(), actual.submitterDid());
     assertEquals(expected.state(), actual.state());
-    assertArrayEquals(expected.manifest(), actual.manifest());
+    // The manifest as a message: every field the journal keeps, compared in one go.
+    assertEquals(
+        JobMessages.manifest(expected.manifest()), JobMessages.manifest(actual.manifest()));
     assertArrayEquals(expected.manifestDigest(), actual.manifestDigest());
     assertEquals(expected.holdId(), actual.holdId());
     assertEquals(expected.budget(), actual.budget());
@@ -79,7 +126,7 @@ class SqliteJobStoreTest {
   @Test
   void insertFindAndUpdateRoundTrip() {
     try (SqliteJobStore store = new SqliteJobStore(journal())) {
-      JobRecord pending = job("job-1", "pending", 100);
+      JobRecord pending = job("job-1", JobState.PENDING, 100);
       assertTrue(store.insert(pending));
       JobRecord found = store.find("job-1").orElseThrow();
       assertSameJob(pending, found);
@@ -89,7 +136,7 @@ class SqliteJobStoreTest {
           new JobRecord(
               "job-1",
               pending.submitterDid(),
-              "completed",
+              JobState.COMPLETED,
               pending.manifest(),
               pending.manifestDigest(),
               pending.holdId(),
@@ -111,7 +158,7 @@ class SqliteJobStoreTest {
           new JobRecord(
               "job-1",
               "did:key:someone-else",
-              "completed",
+              JobState.COMPLETED,
               null,
               null,
               done.holdId(),
@@ -139,11 +186,11 @@ class SqliteJobStoreTest {
   @Test
   void insertingAnExistingIdReturnsFalseAndKeepsTheFirst() {
     try (SqliteJobStore store = new SqliteJobStore(journal())) {
-      assertTrue(store.insert(job("job-1", "pending", 100)));
-      assertFalse(store.insert(job("job-1", "failed", 999)));
+      assertTrue(store.insert(job("job-1", JobState.PENDING, 100)));
+      assertFalse(store.insert(job("job-1", JobState.FAILED, 999)));
 
       JobRecord kept = store.find("job-1").orElseThrow();
-      assertEquals("pending", kept.state());
+      assertEquals(JobState.PENDING, kept.state());
       assertEquals(100, kept.submittedAt());
     }
   }
@@ -151,13 +198,13 @@ class SqliteJobStoreTest {
   @Test
   void unfinishedListsOnlyJobsThatHaveNotEndedOldestFirst() {
     try (SqliteJobStore store = new SqliteJobStore(journal())) {
-      store.insert(job("computing", "computing", 300));
-      store.insert(job("completed", "completed", 50));
-      store.insert(job("pending", "pending", 100));
-      store.insert(job("failed", "failed", 60));
-      store.insert(job("assigned", "assigned", 200));
-      store.insert(job("cancelled", "cancelled", 70));
-      store.insert(job("verifying", "verifying", 400));
+      store.insert(job("computing", JobState.COMPUTING, 300));
+      store.insert(job("completed", JobState.COMPLETED, 50));
+      store.insert(job("pending", JobState.PENDING, 100));
+      store.insert(job("failed", JobState.FAILED, 60));
+      store.insert(job("assigned", JobState.ASSIGNED, 200));
+      store.insert(job("cancelled", JobState.CANCELLED, 70));
+      store.insert(job("verifying", JobState.VERIFYING, 400));
 
       List<String> ids = store.unfinished().stream().map(JobRecord::jobId).toList();
 
@@ -215,7 +262,7 @@ class SqliteJobStoreTest {
 
   @Test
   void reopeningKeepsJobsAndTasks() {
-    JobRecord pending = job("job-1", "computing", 100);
+    JobRecord pending = job("job-1", JobState.COMPUTING, 100);
     try (SqliteJobStore store = new SqliteJobStore(journal())) {
       store.insert(pending);
       store.saveTask(task("job-1", 0, "execute"));
@@ -225,7 +272,7 @@ class SqliteJobStoreTest {
       assertEquals(1, reopened.unfinished().size());
       assertEquals(1, reopened.tasks("job-1").size());
       // Migrations must not run again on an existing journal.
-      assertTrue(reopened.insert(job("job-2", "pending", 200)));
+      assertTrue(reopened.insert(job("job-2", JobState.PENDING, 200)));
     }
   }
 
@@ -243,12 +290,11 @@ class SqliteJobStoreTest {
                 .start(
                     () -> {
                       for (int i = 0; i < each; i++) {
-                        store.savePlacement(
-                            "job-" + writer, ("p" + i).getBytes(StandardCharsets.UTF_8));
+                        store.savePlacement("job-" + writer, placement("p" + i));
                         if (i % 10 == 0) {
                           // NOT NULL job_id: this write fails, and only this one.
                           try {
-                            store.savePlacement(null, new byte[] {1});
+                            store.savePlacement(null, placement("bad"));
                           } catch (IllegalStateException e) {
                             refused.incrementAndGet();
                           }
@@ -261,11 +307,11 @@ class SqliteJobStoreTest {
       }
       assertEquals(threads * each / 10, refused.get());
       for (int t = 0; t < threads; t++) {
-        List<byte[]> placements = store.placements("job-" + t);
+        List<Placement> placements = store.placements("job-" + t);
         assertEquals(each, placements.size(), "job-" + t);
         for (int i = 0; i < each; i++) {
-          // Each writer's own writes keep their order.
-          assertArrayEquals(("p" + i).getBytes(StandardCharsets.UTF_8), placements.get(i));
+          // Each writer's own writes keep their order, and come back whole.
+          assertEquals(placement("p" + i), placements.get(i));
         }
       }
     }
@@ -280,7 +326,8 @@ class SqliteJobStoreTest {
     SqliteJobStore store = new SqliteJobStore(journal());
     store.close();
     IllegalStateException e =
-        assertThrows(IllegalStateException.class, () -> store.savePlacement("job-1", new byte[1]));
+        assertThrows(
+            IllegalStateException.class, () -> store.savePlacement("job-1", placement("late")));
     assertTrue(e.getMessage().contains("closed"), e.getMessage());
   }
 }

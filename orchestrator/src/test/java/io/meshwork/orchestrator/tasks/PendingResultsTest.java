@@ -1,10 +1,10 @@
 package io.meshwork.orchestrator.tasks;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
@@ -15,6 +15,7 @@ import io.meshwork.mesh.v1.ExecutionReceipt;
 import io.meshwork.mesh.v1.JobErrorKind;
 import io.meshwork.mesh.v1.JobErrorV1;
 import io.meshwork.mesh.v1.ResourceLimits;
+import io.meshwork.orchestrator.wire.TaskMessages;
 import io.meshwork.receipt.format.ReceiptSigner;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
@@ -39,11 +40,11 @@ class PendingResultsTest {
         CHUNK,
         Cid.of(MODULE),
         MODULE,
-        ResourceLimits.getDefaultInstance(),
+        new Limits(0, 0, 0, 0, 0),
         100,
         "word_count",
         0,
-        "hash",
+        VerificationMode.HASH,
         0,
         Long.MAX_VALUE,
         1);
@@ -90,10 +91,14 @@ class PendingResultsTest {
         .addReceipts(receipt);
   }
 
+  /** Hands the result over as it arrives over the wire, its receipts read on the way. */
+  private PendingResults.Verdict accept(ComputeTaskResult result) {
+    return pending.accept(TaskMessages.result(result));
+  }
+
   @Test
   void resultForAnUnknownAssignmentIsNotVerified() {
-    PendingResults.Verdict verdict =
-        pending.accept(completed(receipt(executor, OUTPUT), OUTPUT).build());
+    PendingResults.Verdict verdict = accept(completed(receipt(executor, OUTPUT), OUTPUT).build());
 
     assertFalse(verdict.verified());
     assertTrue(verdict.reason().contains(ASSIGNMENT), verdict.reason());
@@ -105,13 +110,15 @@ class PendingResultsTest {
         pending.expect(ASSIGNMENT, task(), executor.did());
     ComputeTaskResult result = completed(receipt(executor, OUTPUT), OUTPUT).build();
 
-    PendingResults.Verdict verdict = pending.accept(result);
+    PendingResults.Verdict verdict = accept(result);
 
     assertTrue(verdict.verified(), verdict.reason());
     assertEquals("", verdict.reason());
     assertTrue(waiting.isDone());
     PendingResults.Arrival arrival = waiting.get();
-    assertSame(result, arrival.result());
+    assertEquals(ASSIGNMENT, arrival.result().assignmentId());
+    assertArrayEquals(OUTPUT, arrival.result().data());
+    assertEquals(executor.did(), arrival.result().receipts().get(0).executorDid());
     assertNull(arrival.rejection());
   }
 
@@ -120,8 +127,8 @@ class PendingResultsTest {
     pending.expect(ASSIGNMENT, task(), executor.did());
     ComputeTaskResult result = completed(receipt(executor, OUTPUT), OUTPUT).build();
 
-    assertTrue(pending.accept(result).verified());
-    assertFalse(pending.accept(result).verified());
+    assertTrue(accept(result).verified());
+    assertFalse(accept(result).verified());
   }
 
   @Test
@@ -130,8 +137,7 @@ class PendingResultsTest {
         pending.expect(ASSIGNMENT, task(), executor.did());
     Identity stranger = Identity.generate();
 
-    PendingResults.Verdict verdict =
-        pending.accept(completed(receipt(stranger, OUTPUT), OUTPUT).build());
+    PendingResults.Verdict verdict = accept(completed(receipt(stranger, OUTPUT), OUTPUT).build());
 
     assertFalse(verdict.verified());
     assertTrue(verdict.reason().contains(stranger.did()), verdict.reason());
@@ -148,7 +154,7 @@ class PendingResultsTest {
             .setResultData(ByteString.copyFromUtf8("4"))
             .build();
 
-    PendingResults.Verdict verdict = pending.accept(tampered);
+    PendingResults.Verdict verdict = accept(tampered);
 
     assertFalse(verdict.verified());
     assertTrue(verdict.reason().contains("result_hash"), verdict.reason());
@@ -162,7 +168,7 @@ class PendingResultsTest {
     // result_hash matches the returned bytes, but the signed receipt names other output.
     ComputeTaskResult swapped = completed(receipt(executor, OUTPUT), other).build();
 
-    PendingResults.Verdict verdict = pending.accept(swapped);
+    PendingResults.Verdict verdict = accept(swapped);
 
     assertFalse(verdict.verified());
     assertTrue(verdict.reason().contains("receipt commits to"), verdict.reason());
@@ -173,7 +179,7 @@ class PendingResultsTest {
     pending.expect(ASSIGNMENT, task(), executor.did());
     ExecutionReceipt forged = receipt(executor, OUTPUT).toBuilder().setFuelUsed(1).build();
 
-    PendingResults.Verdict verdict = pending.accept(completed(forged, OUTPUT).build());
+    PendingResults.Verdict verdict = accept(completed(forged, OUTPUT).build());
 
     assertFalse(verdict.verified());
     assertTrue(verdict.reason().contains("does not verify"), verdict.reason());
@@ -194,11 +200,12 @@ class PendingResultsTest {
                     .setMessage("execute trapped: unreachable"))
             .build();
 
-    PendingResults.Verdict verdict = pending.accept(failed);
+    PendingResults.Verdict verdict = accept(failed);
 
     assertFalse(verdict.verified());
     assertTrue(verdict.reason().contains("unreachable"), verdict.reason());
-    assertSame(failed, waiting.get().result());
+    assertEquals("failed", waiting.get().result().status());
+    assertEquals("TRAP", waiting.get().result().errorKind());
   }
 
   @Test
@@ -206,6 +213,6 @@ class PendingResultsTest {
     pending.expect(ASSIGNMENT, task(), executor.did());
     pending.forget(ASSIGNMENT);
 
-    assertFalse(pending.accept(completed(receipt(executor, OUTPUT), OUTPUT).build()).verified());
+    assertFalse(accept(completed(receipt(executor, OUTPUT), OUTPUT).build()).verified());
   }
 }

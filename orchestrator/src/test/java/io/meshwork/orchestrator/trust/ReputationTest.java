@@ -5,10 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.meshwork.orchestrator.store.SqliteJobStore;
-import io.meshwork.runtime.config.MapSettings;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,7 +16,7 @@ class ReputationTest {
   @Test
   void aNewcomerStartsNeutralAndTwoCaughtLiesExcludeIt() {
     try (SqliteJobStore store = new SqliteJobStore(dir.resolve("j.db"))) {
-      Reputation rep = new Reputation(store, new MapSettings(Map.of()), Clock.systemUTC());
+      Reputation rep = new Reputation(store, Reputation.Options.defaults(), Clock.systemUTC());
       assertEquals(0.5, rep.score("did:new"), 1e-9);
       assertTrue(rep.trusted("did:new"));
       rep.caught("did:new", "outvoted");
@@ -35,7 +33,7 @@ class ReputationTest {
     try (SqliteJobStore store = new SqliteJobStore(dir.resolve("j.db"))) {
       Reputation rep =
           new Reputation(
-              store, new MapSettings(Map.of("orchestrator.sample.rate", "0.2")), Clock.systemUTC());
+              store, new Reputation.Options(0.2, 2.0, 0.5, 0.2, 20.0), Clock.systemUTC());
       assertEquals(0.2, rep.sampleRate("did:e"), 1e-9);
       for (int i = 0; i < 20; i++) {
         rep.verified("did:e");
@@ -51,13 +49,13 @@ class ReputationTest {
   void itSurvivesARestart() {
     Path file = dir.resolve("j.db");
     try (SqliteJobStore store = new SqliteJobStore(file)) {
-      Reputation rep = new Reputation(store, new MapSettings(Map.of()), Clock.systemUTC());
+      Reputation rep = new Reputation(store, Reputation.Options.defaults(), Clock.systemUTC());
       rep.verified("did:e");
       rep.caught("did:liar", "x");
       rep.caught("did:liar", "y");
     }
     try (SqliteJobStore store = new SqliteJobStore(file)) {
-      Reputation rep = new Reputation(store, new MapSettings(Map.of()), Clock.systemUTC());
+      Reputation rep = new Reputation(store, Reputation.Options.defaults(), Clock.systemUTC());
       assertEquals(2.0 / 3, rep.score("did:e"), 1e-9);
       assertFalse(rep.trusted("did:liar"));
       assertEquals(2, store.executor("did:liar").caught());

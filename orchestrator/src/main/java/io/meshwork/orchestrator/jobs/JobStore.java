@@ -1,10 +1,15 @@
-package io.meshwork.orchestrator.store;
+package io.meshwork.orchestrator.jobs;
 
+import io.meshwork.orchestrator.tasks.Placement;
+import io.meshwork.orchestrator.trust.ExecutorRecords;
 import java.util.List;
 import java.util.Optional;
 
-/** The orchestrator's durable journal of jobs and verified tasks. */
-public interface JobStore extends AutoCloseable {
+/**
+ * Port: the orchestrator's durable journal of jobs, verified tasks, placements and executors'
+ * records.
+ */
+public interface JobStore extends ExecutorRecords, AutoCloseable {
   /** Inserts a new job; returns false when a job with that id already exists. */
   boolean insert(JobRecord job);
 
@@ -33,17 +38,11 @@ public interface JobStore extends AutoCloseable {
    */
   long fixChunkSize(String jobId, long chunkBytes);
 
-  /** Appends how a task attempt was placed (an encoded TaskPlacement) to the job's record. */
-  void savePlacement(String jobId, byte[] placement);
+  /** Appends how a task attempt was placed to the job's record. */
+  void savePlacement(String jobId, Placement placement);
 
   /** The placements recorded for a job, in the order they were made. */
-  List<byte[]> placements(String jobId);
-
-  /** What the orchestrator has verified about an executor so far; zeros for one never seen. */
-  ExecutorRecord executor(String did);
-
-  /** Replaces an executor's record. */
-  void saveExecutor(ExecutorRecord record);
+  List<Placement> placements(String jobId);
 
   @Override
   void close();

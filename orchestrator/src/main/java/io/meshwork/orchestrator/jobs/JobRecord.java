@@ -1,16 +1,17 @@
-package io.meshwork.orchestrator.store;
+package io.meshwork.orchestrator.jobs;
 
 /**
  * A job as the journal keeps it.
  *
- * @param state the wire name of the job's state
+ * @param manifest what was submitted (with the job id chosen here, if any); null in an update,
+ *     which never rewrites it
  * @param result the merged result, or null until the job completes
  */
 public record JobRecord(
     String jobId,
     String submitterDid,
-    String state,
-    byte[] manifest,
+    JobState state,
+    JobManifest manifest,
     byte[] manifestDigest,
     String holdId,
     long budget,

@@ -6,6 +6,9 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.meshwork.mesh.v1.ExecutionReceipt;
 import io.meshwork.mesh.v1.ExecutionReceiptAvailableV1;
+import io.meshwork.orchestrator.jobs.ReceiptLog;
+import io.meshwork.orchestrator.tasks.Receipt;
+import io.meshwork.orchestrator.wire.TaskMessages;
 import io.meshwork.receipt.v1.AnchorReceiptsRequest;
 import io.meshwork.receipt.v1.ReceiptServiceGrpc;
 import io.meshwork.runtime.errors.MeshException;
@@ -16,14 +19,14 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@link ReceiptAnchor} over the receipt service's gRPC API.
+ * {@link ReceiptLog} over the receipt service's gRPC API.
  *
  * <p>Receipts that several tasks anchor at the same time travel together in one {@code
  * AnchorReceipts} call (see {@link MicroBatcher}). The log takes a call all or nothing, so when it
  * refuses a batch of several, each receipt is sent again on its own: a bad receipt fails only the
  * task it belongs to, and anchoring is idempotent, so the good ones simply keep their place.
  */
-public final class GrpcReceiptAnchor implements ReceiptAnchor {
+public final class GrpcReceiptLog implements ReceiptLog {
   /** Receipts per call; the log accepts up to 1000. */
   static final int MAX_BATCH = 256;
 
@@ -34,26 +37,27 @@ public final class GrpcReceiptAnchor implements ReceiptAnchor {
   private final MicroBatcher<ExecutionReceipt, ExecutionReceiptAvailableV1> batches;
 
   /** Calls the receipt service on {@code channel}, signing as the orchestrator. */
-  public GrpcReceiptAnchor(Channel channel, CallCredentials credentials) {
+  public GrpcReceiptLog(Channel channel, CallCredentials credentials) {
     this(channel, credentials, MAX_BATCH, MAX_IN_FLIGHT);
   }
 
   /** As above, with the largest batch and the number of calls out at once. */
-  GrpcReceiptAnchor(Channel channel, CallCredentials credentials, int maxBatch, int maxInFlight) {
+  GrpcReceiptLog(Channel channel, CallCredentials credentials, int maxBatch, int maxInFlight) {
     this.receipts = ReceiptServiceGrpc.newBlockingStub(channel).withCallCredentials(credentials);
     this.batches = new MicroBatcher<>(this::anchorBatch, maxBatch, maxInFlight);
   }
 
   @Override
-  public List<ExecutionReceiptAvailableV1> anchor(List<ExecutionReceipt> batch) {
+  public List<Anchored> anchor(List<Receipt> batch) {
     List<CompletableFuture<ExecutionReceiptAvailableV1>> pending = new ArrayList<>(batch.size());
-    for (ExecutionReceipt r : batch) {
-      pending.add(batches.submit(r));
+    for (Receipt r : batch) {
+      pending.add(batches.submit(TaskMessages.receipt(r)));
     }
-    List<ExecutionReceiptAvailableV1> anchored = new ArrayList<>(batch.size());
+    List<Anchored> anchored = new ArrayList<>(batch.size());
     try {
       for (CompletableFuture<ExecutionReceiptAvailableV1> p : pending) {
-        anchored.add(p.join());
+        ExecutionReceiptAvailableV1 a = p.join();
+        anchored.add(new Anchored(a.getReceiptCid(), a.getLogIndex()));
       }
     } catch (CompletionException e) {
       Throwable cause = e.getCause();

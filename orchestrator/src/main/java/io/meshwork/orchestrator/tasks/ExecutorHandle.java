@@ -1,22 +1,22 @@
-package io.meshwork.orchestrator.mesh;
+package io.meshwork.orchestrator.tasks;
 
-import io.meshwork.executor.v1.AnnounceResponse;
-import io.meshwork.executor.v1.AssignTaskRequest;
-import io.meshwork.executor.v1.AssignTaskResponse;
-import io.meshwork.executor.v1.GetCapacityResponse;
-import io.meshwork.mesh.v1.JobAnnouncementV1;
 import java.time.Duration;
 
-/** One executor the orchestrator can announce tasks to and assign them to. */
+/**
+ * Port: one executor the orchestrator can announce tasks to and assign them to.
+ *
+ * <p>Every call that must reach the executor throws {@link RemoteCallFailed} when it does not;
+ * {@link #cancel} and {@link #withdraw} swallow failures, as their callers would.
+ */
 public interface ExecutorHandle {
   /** Where the executor is ("host:port"). */
   String endpoint();
 
   /** Announces a task; the executor answers with a bid or a decline within {@code wait}. */
-  AnnounceResponse announce(JobAnnouncementV1 announcement, Duration wait);
+  AnnounceAnswer announce(Announcement announcement, Duration wait);
 
-  /** Assigns a task; the executor acknowledges within {@code wait}. */
-  AssignTaskResponse assign(AssignTaskRequest request, Duration wait);
+  /** Assigns a task; the executor acknowledges (or answers with the result) within {@code wait}. */
+  AssignAnswer assign(Assignment assignment, Duration wait);
 
   /** Asks the executor to stop an assignment; failures are ignored (the result is discarded). */
   void cancel(String assignmentId);
@@ -31,5 +31,5 @@ public interface ExecutorHandle {
   byte[] reveal(String assignmentId, Duration wait);
 
   /** Reads the executor's capacity. */
-  GetCapacityResponse capacity(Duration wait);
+  ExecutorCapacity capacity(Duration wait);
 }

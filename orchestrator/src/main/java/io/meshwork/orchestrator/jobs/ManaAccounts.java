@@ -1,11 +1,12 @@
-package io.meshwork.orchestrator.mesh;
+package io.meshwork.orchestrator.jobs;
 
 /**
- * The ledger as the orchestrator uses it: one hold per job, a payment per verified task, and the
- * release of what is left.
+ * Port: the ledger as the orchestrator uses it: one hold per job, a payment per verified task, and
+ * the release of what is left.
  *
  * <p>Every method takes a request id derived from the job and task, so that a retry after a timeout
- * or a restart can never pay twice.
+ * or a restart can never pay twice. Refusals and an unreachable ledger are {@code MeshException}s
+ * carrying the ledger's own reason.
  */
 public interface ManaAccounts {
   /** Holds {@code amount} of {@code payer}'s mana for {@code jobId}; returns the hold id. */

@@ -1,8 +1,8 @@
-package io.meshwork.orchestrator.mesh;
+package io.meshwork.orchestrator.tasks;
 
 import java.util.List;
 
-/** The executors this orchestrator knows right now. */
+/** Port: the executors this orchestrator knows right now. */
 public interface ExecutorFleet {
   /** The known executors. */
   List<ExecutorHandle> executors();

@@ -1,4 +1,4 @@
-package io.meshwork.orchestrator.store;
+package io.meshwork.orchestrator.jobs;
 
 import java.util.List;
 

@@ -1,4 +1,4 @@
-package io.meshwork.orchestrator.store;
+package io.meshwork.orchestrator.trust;
 
 /**
  * What this orchestrator verified about one executor: the basis of its reputation. Only outcomes

@@ -1,9 +1,12 @@
-package io.meshwork.orchestrator.jobs;
+package io.meshwork.orchestrator.tasks;
 
 import io.meshwork.runtime.errors.MeshException;
 import java.util.Locale;
 
-/** How the results of a job's tasks are checked before they are accepted and paid. */
+/**
+ * How the results of a job's tasks are checked before they are accepted and paid; each mode has its
+ * {@link Verification} strategy.
+ */
 public enum VerificationMode {
   /** Results are accepted as returned; receipts are still verified and anchored. */
   NONE,

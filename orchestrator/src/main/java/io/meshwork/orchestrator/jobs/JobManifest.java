@@ -1,0 +1,55 @@
+package io.meshwork.orchestrator.jobs;
+
+import io.meshwork.orchestrator.tasks.Limits;
+
+/**
+ * A job as its submitter described it (the Cap'n Proto ComputeJobManifest), before defaults and
+ * checks; {@link ManifestValidator} turns it into a {@link JobSpec}. Zero and empty values mean
+ * "the mesh's default".
+ *
+ * @param jobId the submitter's id for the job, or "" for one chosen here
+ * @param operationType the manifest's complexity hint: what kind of work it is, or ""
+ * @param operationWeight the manifest's complexity hint: cost per input byte, or 0 for none
+ * @param limits the limits asked for; a zero field takes the operator's default
+ * @param digest SHA-256 over the manifest as submitted, so that a resubmission of the same job can
+ *     be told from a different job reusing its id
+ */
+public record JobManifest(
+    String jobId,
+    byte[] wasmModule,
+    byte[] inputData,
+    String splitStrategy,
+    long minChunkSize,
+    long maxChunkSize,
+    String verificationMode,
+    int timeoutSecs,
+    int retryCount,
+    String priority,
+    int redundancy,
+    long manaBudget,
+    String operationType,
+    double operationWeight,
+    Limits limits,
+    byte[] digest) {
+
+  /** The same manifest under the job id {@code id} (the one chosen when it had none). */
+  public JobManifest withJobId(String id) {
+    return new JobManifest(
+        id,
+        wasmModule,
+        inputData,
+        splitStrategy,
+        minChunkSize,
+        maxChunkSize,
+        verificationMode,
+        timeoutSecs,
+        retryCount,
+        priority,
+        redundancy,
+        manaBudget,
+        operationType,
+        operationWeight,
+        limits,
+        digest);
+  }
+}

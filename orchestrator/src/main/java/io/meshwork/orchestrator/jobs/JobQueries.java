@@ -1,0 +1,216 @@
+package io.meshwork.orchestrator.jobs;
+
+import io.meshwork.content.MerkleHash;
+import io.meshwork.content.MerkleProofs;
+import io.meshwork.orchestrator.tasks.Placement;
+import io.meshwork.orchestrator.tasks.VerificationMode;
+import io.meshwork.runtime.auth.Caller;
+import io.meshwork.runtime.errors.MeshException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+
+/**
+ * The read side: a job's status, its result with the receipts behind it, how its tasks were placed,
+ * and status updates as they happen. Running jobs answer from memory, ended ones from the journal;
+ * a caller sees only its own jobs unless it is a service or an operator.
+ */
+public final class JobQueries {
+  private final LiveJobs live;
+  private final JobStore store;
+  private final Clock clock;
+
+  JobQueries(LiveJobs live, JobStore store, Clock clock) {
+    this.live = live;
+    this.store = store;
+    this.clock = clock;
+  }
+
+  /** The status of a job the caller may see. */
+  public JobStatus status(String jobId, Caller caller) {
+    RunningJob job = live.get(jobId);
+    if (job != null) {
+      caller.requireOwnerOrService(job.spec.submitterDid(), "job " + jobId);
+      return status(job, clock.millis());
+    }
+    return status(find(jobId, caller));
+  }
+
+  /**
+   * How each task of a job was placed: bids, winner, why the others lost, who could not take it,
+   * and how each attempt ended.
+   */
+  public List<Placement> placements(String jobId, Caller caller) {
+    RunningJob job = live.get(jobId);
+    if (job != null) {
+      caller.requireOwnerOrService(job.spec.submitterDid(), "job " + jobId);
+    } else {
+      find(jobId, caller);
+    }
+    return store.placements(jobId);
+  }
+
+  /** Waits up to {@code wait} for the job to end and returns what it produced. */
+  public JobResult result(String jobId, Duration wait, Caller caller) {
+    RunningJob job = live.get(jobId);
+    if (job != null) {
+      caller.requireOwnerOrService(job.spec.submitterDid(), "job " + jobId);
+      try {
+        job.done.get(wait.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (TimeoutException e) {
+        return new JobResult(status(job, clock.millis()), null, null, List.of());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return new JobResult(status(job, clock.millis()), null, null, List.of());
+      } catch (ExecutionException e) {
+        throw new IllegalStateException(e.getCause());
+      }
+    }
+    JobRecord r = find(jobId, caller);
+    List<JobResult.ReceiptRef> refs = new ArrayList<>();
+    List<TaskRecord> tasks = store.tasks(jobId);
+    for (TaskRecord t : tasks) {
+      for (TaskRecord.Payment p : t.payments()) {
+        refs.add(
+            new JobResult.ReceiptRef(
+                t.taskId(), p.receiptCid(), p.logIndex(), p.executorDid(), p.price()));
+      }
+    }
+    JobStatus status = status(r);
+    if (status.verification() != VerificationMode.MERKLE || r.result() == null) {
+      return new JobResult(status, r.result(), r.resultCid(), refs);
+    }
+    // The chunk results as leaves, in chunk order: a client can check any one chunk's result
+    // against the root without the others.
+    List<TaskRecord> chunks = tasks.stream().filter(t -> "execute".equals(t.exportName())).toList();
+    List<byte[]> leaves = new ArrayList<>();
+    for (TaskRecord t : chunks) {
+      leaves.add(MerkleHash.leaf(t.result()));
+    }
+    List<JobResult.ChunkProof> proofs = new ArrayList<>();
+    for (int i = 0; i < chunks.size(); i++) {
+      TaskRecord chunk = chunks.get(i);
+      proofs.add(
+          new JobResult.ChunkProof(
+              chunk.chunkIndex(),
+              chunk.resultCid(),
+              chunks.size(),
+              MerkleProofs.inclusionProof(leaves, i, chunks.size()),
+              chunk.result()));
+    }
+    return new JobResult(
+        status,
+        r.result(),
+        r.resultCid(),
+        refs,
+        HexFormat.of().formatHex(MerkleHash.root(leaves)),
+        proofs);
+  }
+
+  /**
+   * The bytes of a module that a job or delegated task in progress here uses, for an executor that
+   * was assigned one of its tasks without holding the module.
+   */
+  public byte[] module(String moduleCid, Caller caller) {
+    return live.module(moduleCid, caller);
+  }
+
+  /** A registration for status updates; close it to stop receiving them. */
+  public interface Subscription extends AutoCloseable {
+    @Override
+    void close();
+  }
+
+  /**
+   * Sends the job's current status to {@code watcher} at once and then every change. For a job that
+   * has already ended, the one status is all there is.
+   */
+  public Subscription watch(String jobId, Caller caller, Consumer<JobStatus> watcher) {
+    RunningJob job = live.get(jobId);
+    if (job == null) {
+      watcher.accept(status(jobId, caller));
+      return () -> {};
+    }
+    caller.requireOwnerOrService(job.spec.submitterDid(), "job " + jobId);
+    job.watchers.add(watcher);
+    JobStatus now = status(job, clock.millis());
+    watcher.accept(now);
+    if (job.done.isDone() && !now.state().terminal()) {
+      // The job ended between the lookup and the registration; send its final state.
+      watcher.accept(status(job, clock.millis()));
+    }
+    return () -> job.watchers.remove(watcher);
+  }
+
+  private JobRecord find(String jobId, Caller caller) {
+    JobRecord r =
+        store
+            .find(jobId)
+            .orElseThrow(
+                () ->
+                    MeshException.notFound("JOB_NOT_FOUND", "no job has the id '" + jobId + "'")
+                        .with("job_id", jobId));
+    caller.requireOwnerOrService(r.submitterDid(), "job " + jobId);
+    return r;
+  }
+
+  /** A running job's status at {@code nowMillis}, with an estimate of the time left. */
+  static JobStatus status(RunningJob job, long nowMillis) {
+    synchronized (job) {
+      long elapsed = Math.max(1, nowMillis - job.submittedAt);
+      int left = job.totalChunks - job.completedChunks;
+      long eta =
+          job.state.terminal() || job.completedChunks == 0
+              ? 0
+              : elapsed * left / job.completedChunks / 1000;
+      return new JobStatus(
+          job.spec.jobId(),
+          job.state,
+          progress(job.state, job.completedChunks, job.totalChunks),
+          job.completedChunks,
+          job.totalChunks,
+          eta,
+          job.errorMessage,
+          job.spec.manaBudget(),
+          job.spent,
+          job.refunded,
+          job.spec.submitterDid(),
+          job.submittedAt,
+          job.finishedAt,
+          job.spec.priority(),
+          job.spec.verification());
+    }
+  }
+
+  private static JobStatus status(JobRecord r) {
+    return new JobStatus(
+        r.jobId(),
+        r.state(),
+        progress(r.state(), r.completedChunks(), r.totalChunks()),
+        r.completedChunks(),
+        r.totalChunks(),
+        0,
+        r.errorMessage() == null ? "" : r.errorMessage(),
+        r.budget(),
+        r.spent(),
+        r.refunded(),
+        r.submitterDid(),
+        r.submittedAt(),
+        r.finishedAt(),
+        Priority.parse(r.manifest().priority()),
+        VerificationMode.parse(r.manifest().verificationMode()));
+  }
+
+  private static float progress(JobState state, int completed, int total) {
+    if (state == JobState.COMPLETED) {
+      return 1.0f;
+    }
+    return total == 0 ? 0.0f : (float) completed / total;
+  }
+}

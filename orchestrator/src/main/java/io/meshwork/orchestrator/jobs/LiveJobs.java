@@ -1,0 +1,64 @@
+package io.meshwork.orchestrator.jobs;
+
+import io.meshwork.orchestrator.tasks.TaskSpec;
+import io.meshwork.runtime.auth.Caller;
+import io.meshwork.runtime.errors.MeshException;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The work in progress here: jobs running and tasks delegated to this orchestrator by peers. The
+ * read side looks jobs up here before the journal, and executors fetch modules of both.
+ */
+final class LiveJobs {
+  private final Map<String, RunningJob> running = new ConcurrentHashMap<>();
+  // Delegated tasks in progress, by the delegator's request id.
+  private final Map<String, TaskSpec> delegations = new ConcurrentHashMap<>();
+
+  void add(RunningJob job) {
+    running.put(job.spec.jobId(), job);
+  }
+
+  void remove(RunningJob job) {
+    running.remove(job.spec.jobId());
+  }
+
+  /** The running job, or null when it has ended or never ran here. */
+  RunningJob get(String jobId) {
+    return running.get(jobId);
+  }
+
+  int size() {
+    return running.size();
+  }
+
+  /** Starts tracking a delegated task; false when its request id is already known. */
+  boolean addDelegation(String requestId, TaskSpec task) {
+    return delegations.putIfAbsent(requestId, task) == null;
+  }
+
+  void removeDelegation(String requestId) {
+    delegations.remove(requestId);
+  }
+
+  /**
+   * The bytes of a module that a job or delegated task in progress here uses, for an executor that
+   * was assigned one of its tasks without holding the module.
+   */
+  byte[] module(String moduleCid, Caller caller) {
+    caller.requireService("GetModule");
+    for (RunningJob job : running.values()) {
+      if (job.spec.moduleCid().equals(moduleCid)) {
+        return job.spec.module();
+      }
+    }
+    for (TaskSpec task : delegations.values()) {
+      if (task.moduleCid().equals(moduleCid)) {
+        return task.module();
+      }
+    }
+    throw MeshException.notFound(
+            "MODULE_NOT_FOUND", "no job in progress here uses module " + moduleCid)
+        .with("module_cid", moduleCid);
+  }
+}

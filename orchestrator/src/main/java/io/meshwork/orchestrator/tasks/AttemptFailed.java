@@ -1,0 +1,48 @@
+package io.meshwork.orchestrator.tasks;
+
+/**
+ * One attempt to run a task on one executor failed; the task moves on to another executor. {@code
+ * lost} when the executor went silent or broke the protocol (its reliability suffers), {@code lied}
+ * when its result contradicts its own signed receipt (its honesty does).
+ */
+class AttemptFailed extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+  final boolean lost;
+  final boolean lied;
+
+  AttemptFailed(String message, boolean lost) {
+    this(message, lost, false);
+  }
+
+  AttemptFailed(String message, boolean lost, boolean lied) {
+    super(message);
+    this.lost = lost;
+    this.lied = lied;
+  }
+
+  /** The winning executor had no room left by the time the task was assigned. */
+  static final class Busy extends AttemptFailed {
+    private static final long serialVersionUID = 1L;
+
+    // The refusal answered a retry: an earlier try that timed out may have been taken after all.
+    final boolean afterRetry;
+
+    Busy(String message, boolean afterRetry) {
+      super(message, false);
+      this.afterRetry = afterRetry;
+    }
+  }
+
+  /** The task was taken back from a busy executor's queue for an idle one (work stealing). */
+  static final class Withdrawn extends AttemptFailed {
+    private static final long serialVersionUID = 1L;
+
+    // The executor whose free slot was promised to the task.
+    final String idleDid;
+
+    Withdrawn(String message, String idleDid) {
+      super(message, false);
+      this.idleDid = idleDid;
+    }
+  }
+}

@@ -1,0 +1,44 @@
+package io.meshwork.orchestrator.tasks;
+
+import java.util.List;
+
+/**
+ * Port: other orchestrators, those this one delegates to and the delegators it returns results to.
+ * Calls that fail in transport throw {@link RemoteCallFailed}.
+ */
+public interface PeerOrchestrators {
+  /** The configured peers ("host:port") that take delegated tasks. */
+  List<String> peers();
+
+  /**
+   * Delegates a task to {@code peer}; the result comes back later through {@code replyTo}'s
+   * ReturnTaskResult under {@code requestId}.
+   */
+  Delegated delegate(String peer, TaskPacket task, String replyTo, String requestId);
+
+  /** Returns a delegated task's result to the delegator at {@code target}. */
+  void returnResult(String target, TaskResult result);
+
+  /** No peers at all: every task runs on this orchestrator's executors. */
+  static PeerOrchestrators none() {
+    return new PeerOrchestrators() {
+      @Override
+      public List<String> peers() {
+        return List.of();
+      }
+
+      @Override
+      public Delegated delegate(String peer, TaskPacket task, String replyTo, String requestId) {
+        throw new IllegalStateException("no peer orchestrators are configured");
+      }
+
+      @Override
+      public void returnResult(String target, TaskResult result) {
+        throw new IllegalStateException("no peer orchestrators are configured");
+      }
+    };
+  }
+
+  /** A peer's answer to a delegation. */
+  record Delegated(boolean accepted, String reason) {}
+}

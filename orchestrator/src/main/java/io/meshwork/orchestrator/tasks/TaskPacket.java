@@ -1,0 +1,60 @@
+package io.meshwork.orchestrator.tasks;
+
+/**
+ * The Cap'n Proto ComputeTaskPacket: a task as it travels to an executor or a peer orchestrator.
+ *
+ * @param module the module's bytes, or null when the receiver has it already
+ * @param delegationDepth how many more times the task may be delegated onward
+ * @param timeoutMs how long the job has left, from when the packet was built
+ * @param maxPrice the most the receiver may charge
+ */
+public record TaskPacket(
+    String taskId,
+    String jobId,
+    int chunkIndex,
+    byte[] chunk,
+    String moduleCid,
+    byte[] module,
+    int delegationDepth,
+    int timeoutMs,
+    Limits limits,
+    long maxPrice,
+    VerificationMode verification,
+    String exportName) {
+  /**
+   * The packet for {@code task} as of {@code nowMillis}, carrying the module's bytes only when the
+   * receiver lacks them.
+   */
+  public static TaskPacket of(TaskSpec task, boolean withModule, long nowMillis) {
+    return new TaskPacket(
+        task.taskId(),
+        task.jobId(),
+        task.chunkIndex(),
+        task.chunk(),
+        task.moduleCid(),
+        withModule ? task.module() : null,
+        task.delegationDepth(),
+        (int) Math.min(Integer.MAX_VALUE, Math.max(0, task.deadlineMillis() - nowMillis)),
+        task.limits(),
+        task.maxPrice(),
+        task.verification(),
+        task.exportName());
+  }
+
+  /** This packet offering at most {@code price}. */
+  public TaskPacket withMaxPrice(long price) {
+    return new TaskPacket(
+        taskId,
+        jobId,
+        chunkIndex,
+        chunk,
+        moduleCid,
+        module,
+        delegationDepth,
+        timeoutMs,
+        limits,
+        price,
+        verification,
+        exportName);
+  }
+}

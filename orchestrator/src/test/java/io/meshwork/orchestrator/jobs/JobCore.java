@@ -1,0 +1,216 @@
+package io.meshwork.orchestrator.jobs;
+
+import io.meshwork.orchestrator.tasks.ExecutorFleet;
+import io.meshwork.orchestrator.tasks.ExecutorHandle;
+import io.meshwork.orchestrator.tasks.Limits;
+import io.meshwork.orchestrator.tasks.PeerOrchestrators;
+import io.meshwork.orchestrator.tasks.PendingResults;
+import io.meshwork.orchestrator.tasks.SelectionPolicy;
+import io.meshwork.orchestrator.tasks.TaskPipeline;
+import io.meshwork.orchestrator.trust.Reputation;
+import io.meshwork.runtime.ServiceMetrics;
+import io.meshwork.runtime.auth.Caller;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * The orchestrator's job core as production wires it, over in-memory fakes at its four ports: the
+ * executor fleet, the ledger, the receipt log and the journal, with a clock that stands still. No
+ * gRPC, no processes.
+ */
+final class JobCore implements AutoCloseable {
+  static final Caller SUBMITTER = new Caller("did:key:z6MkSubmitter", false, false);
+  static final long GRANT = 100_000;
+  static final byte[] WITH_MERGE = read("..", "examples", "wordcount", "wordcount.wasm");
+  static final byte[] WITHOUT_MERGE =
+      read("..", "wasm-abi", "src", "test", "resources", "modules", "minimal.wasm");
+
+  final ManualClock clock = new ManualClock();
+  final MemoryJournal journal = new MemoryJournal();
+  final FakeLedger ledger = new FakeLedger();
+  final FakeReceiptLog receipts = new FakeReceiptLog();
+  final PendingResults pending = new PendingResults();
+  final List<FakeExecutor> executors = new CopyOnWriteArrayList<>();
+  final ExecutorFleet fleet = () -> List.<ExecutorHandle>copyOf(executors);
+  private final List<AutoCloseable> open = new ArrayList<>();
+
+  int maxParallelTasks = 64;
+  // Timings short enough that nothing in a test waits long: bids come at once from the fakes,
+  // so only the pauses between rebroadcasts, the BUSY back-off and the probes are shortened.
+  TaskPipeline.Options placement =
+      new TaskPipeline.Options(
+          Duration.ofMillis(1),
+          Duration.ofSeconds(2),
+          3,
+          2,
+          Duration.ofMillis(1),
+          Duration.ofMillis(5),
+          Duration.ZERO,
+          Duration.ofMillis(100),
+          Duration.ofSeconds(10));
+  Reputation.Options reputation = Reputation.Options.defaults();
+
+  JobCore() {
+    ledger.grant(SUBMITTER.did(), GRANT);
+  }
+
+  /** Adds an executor named {@code name} to the fleet. */
+  FakeExecutor executor(String name) {
+    FakeExecutor e = new FakeExecutor(name, pending);
+    executors.add(e);
+    return e;
+  }
+
+  /** A coordinator over the fakes, as OrchestratorService builds one. */
+  JobCoordinator start() {
+    return start(journal, ledger, receipts, fleet);
+  }
+
+  /** A coordinator over the given ports (a test may wrap the fakes). */
+  JobCoordinator start(JobStore store, ManaAccounts mana, ReceiptLog log, ExecutorFleet executors) {
+    ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor();
+    TaskPipeline pipeline =
+        new TaskPipeline(
+            executors,
+            PeerOrchestrators.none(),
+            new SelectionPolicy(SelectionPolicy.Weights.defaults()),
+            new Reputation(store, reputation, clock),
+            pending,
+            placement,
+            "did:key:z6MkOrchestrator",
+            () -> "orchestrator:1",
+            clock,
+            calls);
+    JobCoordinator.Options d = JobCoordinator.Options.defaults();
+    JobCoordinator coordinator =
+        new JobCoordinator(
+            new JobCoordinator.Options(
+                d.manifests(),
+                maxParallelTasks,
+                d.priorityAging(),
+                d.maxDelegationDepth(),
+                d.delegationThreshold(),
+                d.operationWeight(),
+                d.delegatedRetryCount(),
+                d.splitThreshold(),
+                d.scanFuelPerByte()),
+            store,
+            mana,
+            log,
+            pipeline,
+            PeerOrchestrators.none(),
+            executors,
+            "did:key:z6MkOrchestrator",
+            clock,
+            ServiceMetrics.none());
+    open.add(coordinator);
+    open.add(calls::shutdownNow);
+    return coordinator;
+  }
+
+  /** A job of one chunk per line of {@code lines}, with the module that merges. */
+  static Job job(String id, String... lines) {
+    return new Job(id, String.join("", lines));
+  }
+
+  /** Waits for the job to end and returns its result. */
+  static JobResult await(JobCoordinator coordinator, String jobId) {
+    JobResult r = coordinator.queries().result(jobId, Duration.ofSeconds(30), SUBMITTER);
+    if (!r.status().state().terminal()) {
+      throw new AssertionError("job " + jobId + " did not end: " + r.status());
+    }
+    return r;
+  }
+
+  /** A manifest under construction, with the defaults the tests share. */
+  static final class Job {
+    private final String id;
+    private final String input;
+    private byte[] module = WITH_MERGE;
+    private String verification = "";
+    private String priority = "";
+    private int retries = 2;
+    private int redundancy;
+    private long budget = 1_000;
+
+    private Job(String id, String input) {
+      this.id = id;
+      this.input = input;
+    }
+
+    Job module(byte[] m) {
+      this.module = m;
+      return this;
+    }
+
+    Job verification(String mode) {
+      this.verification = mode;
+      return this;
+    }
+
+    Job priority(String p) {
+      this.priority = p;
+      return this;
+    }
+
+    Job retries(int n) {
+      this.retries = n;
+      return this;
+    }
+
+    Job redundancy(int n) {
+      this.redundancy = n;
+      return this;
+    }
+
+    Job budget(long b) {
+      this.budget = b;
+      return this;
+    }
+
+    JobManifest manifest() {
+      return new JobManifest(
+          id,
+          module,
+          input.getBytes(StandardCharsets.UTF_8),
+          "lines",
+          0,
+          // Every line of the tests' inputs is at most 8 bytes, so each is a chunk of its own.
+          8,
+          verification,
+          60,
+          retries,
+          priority,
+          redundancy,
+          budget,
+          "",
+          0,
+          new Limits(0, 0, 0, 0, 0),
+          (id + input + verification + redundancy).getBytes(StandardCharsets.UTF_8));
+    }
+  }
+
+  private static byte[] read(String first, String... more) {
+    try {
+      return Files.readAllBytes(Path.of(first, more));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Override
+  public void close() throws Exception {
+    for (AutoCloseable c : open) {
+      c.close();
+    }
+  }
+}

@@ -1,0 +1,108 @@
+package io.meshwork.orchestrator.jobs;
+
+import io.meshwork.orchestrator.tasks.Placement;
+import io.meshwork.orchestrator.trust.ExecutorRecord;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The journal port in memory: what the SQLite journal keeps, without the file. It outlives the
+ * coordinator that writes it, as the file would, so a second coordinator can resume from it.
+ */
+final class MemoryJournal implements JobStore {
+  private final Map<String, JobRecord> jobs = new LinkedHashMap<>();
+  private final Map<String, TaskRecord> tasks = new LinkedHashMap<>();
+  private final Map<String, List<Placement>> placements = new LinkedHashMap<>();
+  private final Map<String, Long> chunkSizes = new LinkedHashMap<>();
+  private final Map<String, ExecutorRecord> executors = new LinkedHashMap<>();
+
+  @Override
+  public synchronized boolean insert(JobRecord job) {
+    return jobs.putIfAbsent(job.jobId(), job) == null;
+  }
+
+  @Override
+  public synchronized void update(JobRecord j) {
+    JobRecord first = jobs.get(j.jobId());
+    // What was submitted is never rewritten, as in the SQLite journal.
+    jobs.put(
+        j.jobId(),
+        new JobRecord(
+            first.jobId(),
+            first.submitterDid(),
+            j.state(),
+            first.manifest(),
+            first.manifestDigest(),
+            j.holdId(),
+            first.budget(),
+            j.spent(),
+            j.refunded(),
+            j.totalChunks(),
+            j.completedChunks(),
+            j.errorMessage(),
+            j.result(),
+            j.resultCid(),
+            first.submittedAt(),
+            j.finishedAt()));
+  }
+
+  @Override
+  public synchronized Optional<JobRecord> find(String jobId) {
+    return Optional.ofNullable(jobs.get(jobId));
+  }
+
+  @Override
+  public synchronized List<JobRecord> unfinished() {
+    return jobs.values().stream()
+        .filter(j -> !j.state().terminal())
+        .sorted(Comparator.comparingLong(JobRecord::submittedAt))
+        .toList();
+  }
+
+  @Override
+  public synchronized void saveTask(TaskRecord task) {
+    tasks.putIfAbsent(task.taskId(), task);
+  }
+
+  @Override
+  public synchronized List<TaskRecord> tasks(String jobId) {
+    return tasks.values().stream()
+        .filter(t -> t.jobId().equals(jobId))
+        .sorted(
+            Comparator.comparing((TaskRecord t) -> "merge".equals(t.exportName()))
+                .thenComparingInt(TaskRecord::chunkIndex))
+        .toList();
+  }
+
+  @Override
+  public synchronized long fixChunkSize(String jobId, long chunkBytes) {
+    return chunkSizes.computeIfAbsent(jobId, k -> chunkBytes);
+  }
+
+  @Override
+  public synchronized void savePlacement(String jobId, Placement placement) {
+    placements.computeIfAbsent(jobId, k -> new ArrayList<>()).add(placement);
+  }
+
+  @Override
+  public synchronized List<Placement> placements(String jobId) {
+    return List.copyOf(placements.getOrDefault(jobId, List.of()));
+  }
+
+  @Override
+  public synchronized ExecutorRecord executor(String did) {
+    return executors.getOrDefault(did, ExecutorRecord.unknown(did));
+  }
+
+  @Override
+  public synchronized void saveExecutor(ExecutorRecord record) {
+    executors.put(record.did(), record);
+  }
+
+  @Override
+  public void close() {}
+}
