@@ -12,15 +12,15 @@ import com.dylibso.chicory.wasm.Parser;
 import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.FunctionType;
 import com.dylibso.chicory.wasm.types.ValType;
-import io.meshwork.executor.sandbox.FuelInstrumenter;
-import io.meshwork.executor.sandbox.SandboxLimits;
+import io.meshwork.sandbox.FuelInstrumenter;
+import io.meshwork.sandbox.SandboxLimits;
 import java.util.List;
 import java.util.function.Function;
 
 /**
  * A module run by Chicory directly, without the executor's sandbox: no fuel metering, no thread per
- * call, no memory cap. Set against {@link io.meshwork.executor.sandbox.ChicoryEngine} it shows what
- * the sandbox costs; set against V8 it shows what Chicory itself costs.
+ * call, no memory cap. Set against {@link io.meshwork.sandbox.ChicoryEngine} it shows what the
+ * sandbox costs; set against V8 it shows what Chicory itself costs.
  *
  * <p>Memory is Chicory's own {@link ByteArrayMemory} (its faster option on a recent JDK), so these
  * rows measure Chicory as it ships. The executor runs on its own {@code SandboxMemory} instead (one

@@ -1,6 +1,6 @@
 package io.meshwork.benchmarks;
 
-import io.meshwork.executor.sandbox.ChicoryEngine;
+import io.meshwork.sandbox.ChicoryEngine;
 import java.nio.file.Files;
 import java.nio.file.Path;
 

@@ -1,8 +1,8 @@
 package io.meshwork.benchmarks;
 
-import io.meshwork.executor.sandbox.ChicoryEngine;
-import io.meshwork.executor.sandbox.CompiledModule;
-import io.meshwork.executor.sandbox.SandboxLimits;
+import io.meshwork.sandbox.ChicoryEngine;
+import io.meshwork.sandbox.CompiledModule;
+import io.meshwork.sandbox.SandboxLimits;
 import io.meshwork.wasm.abi.JobAbi;
 import java.nio.file.Path;
 import java.time.Duration;

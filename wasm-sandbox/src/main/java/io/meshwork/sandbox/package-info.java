@@ -4,6 +4,6 @@
  * in terms of the job ABI.
  *
  * <p>This package is the executor's domain core and knows nothing of gRPC; the Chicory runtime
- * stays behind {@link io.meshwork.executor.sandbox.WasmEngine}.
+ * stays behind {@link io.meshwork.sandbox.WasmEngine}.
  */
-package io.meshwork.executor.sandbox;
+package io.meshwork.sandbox;

@@ -1,4 +1,4 @@
-package io.meshwork.executor.sandbox;
+package io.meshwork.sandbox;
 
 import java.io.IOException;
 import java.io.InputStream;

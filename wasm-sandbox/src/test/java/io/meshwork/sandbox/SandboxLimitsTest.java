@@ -1,4 +1,4 @@
-package io.meshwork.executor.sandbox;
+package io.meshwork.sandbox;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,4 +1,4 @@
-package io.meshwork.executor.sandbox;
+package io.meshwork.sandbox;
 
 /**
  * The resources one call into a module may use; reaching any of them fails the call with the

@@ -1,4 +1,4 @@
-package io.meshwork.executor.sandbox;
+package io.meshwork.sandbox;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package io.meshwork.executor.sandbox;
+package io.meshwork.sandbox;
 
 /** Why a sandboxed call (or a module's compilation) failed, as reported to the orchestrator. */
 public enum FailureKind {

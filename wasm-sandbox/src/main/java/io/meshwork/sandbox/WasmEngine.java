@@ -1,4 +1,4 @@
-package io.meshwork.executor.sandbox;
+package io.meshwork.sandbox;
 
 /**
  * Runs job modules in a sandbox: compile a module once, then call its exports, each call in a fresh
