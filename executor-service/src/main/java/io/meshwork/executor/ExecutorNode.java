@@ -12,7 +12,6 @@ import io.meshwork.executor.work.TaskRunner;
 import io.meshwork.runtime.MeshService;
 import io.meshwork.runtime.ServiceContext;
 import io.meshwork.runtime.config.Settings;
-import io.meshwork.sandbox.ChicoryEngine;
 import io.meshwork.sandbox.ModuleCache;
 import io.meshwork.sandbox.WasmEngine;
 import java.util.List;
@@ -71,7 +70,7 @@ public final class ExecutorNode implements MeshService {
         alterations
             .engine()
             .apply(
-                new ChicoryEngine(s.longValue("executor.max-module-bytes", 16L << 20), maxMemory));
+                WasmEngine.chicory(s.longValue("executor.max-module-bytes", 16L << 20), maxMemory));
     TaskRunner runner =
         new TaskRunner(
             engine,

@@ -115,7 +115,7 @@ class ModuleCacheTest {
 
   @Test
   void cachesRealCompiledModules() throws Exception {
-    ChicoryEngine engine = new ChicoryEngine();
+    WasmEngine engine = WasmEngine.chicory();
     ModuleCache cache = new ModuleCache(1);
     CompiledModule compiled =
         cache.getOrCompile("wordcount", () -> engine.compile(TestModules.wordCount()));

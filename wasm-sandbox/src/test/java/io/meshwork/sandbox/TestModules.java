@@ -6,13 +6,16 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Loads the committed test modules; rebuild them from their .wat with examples/build.sh. */
-final class TestModules {
+/**
+ * Loads the committed test modules; rebuild them from their .wat with examples/build.sh. Public for
+ * the tests of {@code io.meshwork.sandbox.internal}.
+ */
+public final class TestModules {
 
   private TestModules() {}
 
   /** A module from {@code src/test/resources/modules}. */
-  static byte[] resource(String name) {
+  public static byte[] resource(String name) {
     try (InputStream in = TestModules.class.getResourceAsStream("/modules/" + name + ".wasm")) {
       if (in == null) {
         throw new IllegalStateException("no test module " + name + "; run examples/build.sh");
@@ -24,7 +27,7 @@ final class TestModules {
   }
 
   /** The word-count example; Maven runs tests from the module directory. */
-  static byte[] wordCount() {
+  public static byte[] wordCount() {
     try {
       return Files.readAllBytes(Path.of("..", "examples", "wordcount", "wordcount.wasm"));
     } catch (IOException e) {

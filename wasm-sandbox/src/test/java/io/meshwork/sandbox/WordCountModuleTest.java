@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 /** Runs the word-count example module and checks it against a count done in Java. */
 class WordCountModuleTest {
 
-  private static final ChicoryEngine ENGINE = new ChicoryEngine();
+  private static final WasmEngine ENGINE = WasmEngine.chicory();
   private static CompiledModule wordCount;
 
   @BeforeAll

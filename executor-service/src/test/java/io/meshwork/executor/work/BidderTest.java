@@ -14,8 +14,8 @@ import io.meshwork.mesh.v1.JobAnnouncementV1;
 import io.meshwork.mesh.v1.MeshJobParams;
 import io.meshwork.mesh.v1.ResourceLimits;
 import io.meshwork.runtime.ServiceMetrics;
-import io.meshwork.sandbox.ChicoryEngine;
 import io.meshwork.sandbox.ModuleCache;
+import io.meshwork.sandbox.WasmEngine;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -53,7 +53,7 @@ class BidderTest {
         };
     runner =
         new TaskRunner(
-            new ChicoryEngine(),
+            WasmEngine.chicory(),
             new ModuleCache(4),
             Identity.generate(),
             link,

@@ -10,8 +10,8 @@ import io.meshwork.content.Cid;
 import io.meshwork.identity.Identity;
 import io.meshwork.mesh.v1.AssignJobV1;
 import io.meshwork.runtime.ServiceMetrics;
-import io.meshwork.sandbox.ChicoryEngine;
 import io.meshwork.sandbox.ModuleCache;
+import io.meshwork.sandbox.internal.ChicoryEngine;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -37,6 +37,8 @@ class TaskBurstTest {
   @Test
   void burstOfTwoHundredTasksRunsAtMostSlotsAtOnceAndLeavesNothingBehind() throws Exception {
     byte[] wordCount = Files.readAllBytes(Path.of("..", "examples", "wordcount", "wordcount.wasm"));
+    // The engine itself rather than WasmEngine.chicory(): only it can say how many guests run and
+    // how many of its threads exist, which is what this test is about.
     ChicoryEngine engine = new ChicoryEngine();
     Map<String, ComputeTaskResult> results = new ConcurrentHashMap<>();
     CountDownLatch done = new CountDownLatch(TASKS);

@@ -18,8 +18,8 @@ import io.meshwork.mesh.v1.JobErrorKind;
 import io.meshwork.mesh.v1.ResourceLimits;
 import io.meshwork.receipt.format.ReceiptVerifier;
 import io.meshwork.runtime.ServiceMetrics;
-import io.meshwork.sandbox.ChicoryEngine;
 import io.meshwork.sandbox.ModuleCache;
+import io.meshwork.sandbox.WasmEngine;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -38,7 +38,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class TaskRunnerTest {
-  private static final ChicoryEngine ENGINE = new ChicoryEngine();
+  private static final WasmEngine ENGINE = WasmEngine.chicory();
   private static final String ORCHESTRATOR = "did:key:zOrchestratorForTests";
   private static final String ENDPOINT = "orchestrator.test:7000";
   private static final byte[] WORD_COUNT = wordCount();

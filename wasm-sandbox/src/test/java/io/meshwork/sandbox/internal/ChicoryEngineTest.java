@@ -1,4 +1,4 @@
-package io.meshwork.sandbox;
+package io.meshwork.sandbox.internal;
 
 import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -7,6 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.meshwork.sandbox.CallOutcome;
+import io.meshwork.sandbox.CompiledModule;
+import io.meshwork.sandbox.FailureKind;
+import io.meshwork.sandbox.SandboxException;
+import io.meshwork.sandbox.SandboxLimits;
+import io.meshwork.sandbox.TestModules;
 import io.meshwork.wasm.abi.FrameList;
 import io.meshwork.wasm.abi.InvalidModuleException;
 import java.util.ArrayList;

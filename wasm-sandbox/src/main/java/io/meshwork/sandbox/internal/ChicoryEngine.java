@@ -1,4 +1,4 @@
-package io.meshwork.sandbox;
+package io.meshwork.sandbox.internal;
 
 import com.dylibso.chicory.compiler.InterpreterFallback;
 import com.dylibso.chicory.compiler.MachineFactoryCompiler;
@@ -14,6 +14,12 @@ import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.FunctionType;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
 import com.dylibso.chicory.wasm.types.ValType;
+import io.meshwork.sandbox.CallOutcome;
+import io.meshwork.sandbox.CompiledModule;
+import io.meshwork.sandbox.FailureKind;
+import io.meshwork.sandbox.SandboxException;
+import io.meshwork.sandbox.SandboxLimits;
+import io.meshwork.sandbox.WasmEngine;
 import io.meshwork.wasm.abi.InvalidModuleException;
 import io.meshwork.wasm.abi.JobAbi;
 import io.meshwork.wasm.abi.ModuleInfo;
@@ -50,6 +56,10 @@ import java.util.function.Function;
  *       it to a global whenever the count can be observed, and the sandbox sets that global to the
  *       budget before each call and reads it afterwards. One fuel is one WebAssembly instruction.
  * </ul>
+ *
+ * <p>Not API: callers get it as a {@link WasmEngine} from {@link WasmEngine#chicory()}. It is
+ * public for that factory, and for tests that watch its threads through {@link #runningCalls()},
+ * {@link #idleSandboxThreads()} and {@link #sandboxThreadsStarted()} (the executor's burst test).
  */
 public final class ChicoryEngine implements WasmEngine {
 

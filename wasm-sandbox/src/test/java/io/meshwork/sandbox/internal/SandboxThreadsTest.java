@@ -1,4 +1,4 @@
-package io.meshwork.sandbox;
+package io.meshwork.sandbox.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,4 +1,4 @@
-package io.meshwork.sandbox;
+package io.meshwork.sandbox.internal;
 
 import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -6,6 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.dylibso.chicory.wasm.Parser;
+import io.meshwork.sandbox.CallOutcome;
+import io.meshwork.sandbox.CompiledModule;
+import io.meshwork.sandbox.FailureKind;
+import io.meshwork.sandbox.SandboxException;
+import io.meshwork.sandbox.SandboxLimits;
+import io.meshwork.sandbox.TestModules;
 import java.util.HashSet;
 import java.util.Set;
 import org.junit.jupiter.api.Test;

@@ -1,4 +1,4 @@
-package io.meshwork.sandbox;
+package io.meshwork.sandbox.internal;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;

@@ -1,4 +1,4 @@
-package io.meshwork.sandbox;
+package io.meshwork.sandbox.internal;
 
 import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.ExternalType;
@@ -46,6 +46,10 @@ import java.util.Set;
  * <p>The rewrite adds one global, one export, one local per function and the charging code; it adds
  * no function or import, so every function, table and element index of the original stays valid
  * (the new local comes after every existing one).
+ *
+ * <p>Not API, but public on purpose: the WASM engine benchmark ({@code
+ * io.meshwork.benchmarks.BareChicory}) compiles the metered module with bare Chicory, so that the
+ * cost of metering can be told apart from the cost of the rest of the sandbox.
  */
 public final class FuelInstrumenter {
 
