@@ -12,15 +12,16 @@ import com.dylibso.chicory.wasm.Parser;
 import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.FunctionType;
 import com.dylibso.chicory.wasm.types.ValType;
-import io.meshwork.executor.sandbox.FuelInstrumenter;
-import io.meshwork.executor.sandbox.SandboxLimits;
+import io.meshwork.sandbox.SandboxLimits;
+import io.meshwork.sandbox.internal.FuelInstrumenter;
 import java.util.List;
 import java.util.function.Function;
 
 /**
  * A module run by Chicory directly, without the executor's sandbox: no fuel metering, no thread per
- * call, no memory cap. Set against {@link io.meshwork.executor.sandbox.ChicoryEngine} it shows what
- * the sandbox costs; set against V8 it shows what Chicory itself costs.
+ * call, no memory cap. Set against the executor's engine ({@link
+ * io.meshwork.sandbox.WasmEngine#chicory()}) it shows what the sandbox costs; set against V8 it
+ * shows what Chicory itself costs.
  *
  * <p>Memory is Chicory's own {@link ByteArrayMemory} (its faster option on a recent JDK), so these
  * rows measure Chicory as it ships. The executor runs on its own {@code SandboxMemory} instead (one
@@ -63,9 +64,10 @@ final class BareChicory {
   }
 
   /**
-   * Meters the module with the executor's {@link FuelInstrumenter} and compiles that: the
-   * executor's code without the rest of its sandbox, so metering's cost can be told apart from the
-   * thread and the memory cap. Every instance starts with the default fuel budget.
+   * Meters the module with the sandbox's {@link FuelInstrumenter} and compiles that: the executor's
+   * code without the rest of its sandbox, so metering's cost can be told apart from the thread and
+   * the memory cap. Every instance starts with the default fuel budget. This is the one place the
+   * benchmarks reach into the sandbox's internals; the instrumenter says so too.
    */
   static BareChicory meteredCompiled(byte[] wasm) {
     FuelInstrumenter.Metered metered = FuelInstrumenter.instrument(wasm, Parser.parse(wasm));

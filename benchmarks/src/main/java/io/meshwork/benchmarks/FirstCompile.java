@@ -1,6 +1,6 @@
 package io.meshwork.benchmarks;
 
-import io.meshwork.executor.sandbox.ChicoryEngine;
+import io.meshwork.sandbox.WasmEngine;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -18,7 +18,7 @@ final class FirstCompile {
   public static void main(String[] args) throws Exception {
     byte[] wasm = Files.readAllBytes(Path.of(args[0]));
     long start = System.nanoTime();
-    new ChicoryEngine().compile(wasm);
+    WasmEngine.chicory().compile(wasm);
     long elapsed = System.nanoTime() - start;
     System.out.println(elapsed);
   }

@@ -1,8 +1,8 @@
 package io.meshwork.benchmarks;
 
-import io.meshwork.executor.sandbox.ChicoryEngine;
-import io.meshwork.executor.sandbox.CompiledModule;
-import io.meshwork.executor.sandbox.SandboxLimits;
+import io.meshwork.sandbox.CompiledModule;
+import io.meshwork.sandbox.SandboxLimits;
+import io.meshwork.sandbox.WasmEngine;
 import io.meshwork.wasm.abi.JobAbi;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -124,7 +124,7 @@ final class Trial {
     byte[] input = workload.input();
     return switch (engine) {
       case EXECUTOR -> {
-        ChicoryEngine sandbox = new ChicoryEngine();
+        WasmEngine sandbox = WasmEngine.chicory();
         CompiledModule module = sandbox.compile(workload.wasm());
         SandboxLimits limits = SandboxLimits.defaults();
         yield () -> sandbox.call(module, JobAbi.EXECUTE, input, limits).output();
@@ -152,7 +152,7 @@ final class Trial {
     return switch (cost) {
       case WARM_COMPILE ->
           () -> {
-            new ChicoryEngine().compile(workload.wasm());
+            WasmEngine.chicory().compile(workload.wasm());
             return NOTHING;
           };
       case COMPILER_INSTANTIATE -> {
@@ -170,7 +170,7 @@ final class Trial {
         };
       }
       case EXECUTOR_TINY_CALL -> {
-        ChicoryEngine sandbox = new ChicoryEngine();
+        WasmEngine sandbox = WasmEngine.chicory();
         CompiledModule module = sandbox.compile(workload.wasm());
         SandboxLimits limits = SandboxLimits.defaults();
         byte[] tiny = workload.tinyInput();

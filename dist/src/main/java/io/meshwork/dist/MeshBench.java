@@ -11,12 +11,12 @@ import io.meshwork.client.MeshClientOptions;
 import io.meshwork.client.SplitStrategy;
 import io.meshwork.client.VerificationMode;
 import io.meshwork.compute.v1.ReceiptRef;
-import io.meshwork.executor.sandbox.CallOutcome;
-import io.meshwork.executor.sandbox.ChicoryEngine;
-import io.meshwork.executor.sandbox.CompiledModule;
-import io.meshwork.executor.sandbox.SandboxException;
-import io.meshwork.executor.sandbox.SandboxLimits;
 import io.meshwork.identity.Identity;
+import io.meshwork.sandbox.CallOutcome;
+import io.meshwork.sandbox.CompiledModule;
+import io.meshwork.sandbox.SandboxException;
+import io.meshwork.sandbox.SandboxLimits;
+import io.meshwork.sandbox.WasmEngine;
 import io.meshwork.wasm.abi.SampleText;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
@@ -134,7 +134,7 @@ final class MeshBench {
   }
 
   private double[] engineCalls(Duration each) {
-    ChicoryEngine engine = new ChicoryEngine();
+    WasmEngine engine = WasmEngine.chicory();
     byte[] line = input(new SplittableRandom(1), 1);
     SandboxLimits limits = SandboxLimits.defaults().withWallTimeMillis(10_000);
     try {

@@ -126,11 +126,11 @@ final class MeshFixtures {
     }
   }
 
-  /** A test module of the executor-service module's test resources, by name without .wasm. */
+  /** A test module of the wasm-sandbox module's test resources, by name without .wasm. */
   static byte[] executorTestModule(String name) {
     try {
       return Files.readAllBytes(
-          Path.of("..", "executor-service", "src", "test", "resources", "modules", name + ".wasm"));
+          Path.of("..", "wasm-sandbox", "src", "test", "resources", "modules", name + ".wasm"));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

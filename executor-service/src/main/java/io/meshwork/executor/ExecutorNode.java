@@ -3,9 +3,6 @@ package io.meshwork.executor;
 import io.grpc.BindableService;
 import io.meshwork.compute.v1.ComputeTaskResult;
 import io.meshwork.executor.grpc.ExecutorGrpcService;
-import io.meshwork.executor.sandbox.ChicoryEngine;
-import io.meshwork.executor.sandbox.ModuleCache;
-import io.meshwork.executor.sandbox.WasmEngine;
 import io.meshwork.executor.v1.AnnounceResponse;
 import io.meshwork.executor.work.Bidder;
 import io.meshwork.executor.work.GrpcOrchestratorLink;
@@ -15,6 +12,8 @@ import io.meshwork.executor.work.TaskRunner;
 import io.meshwork.runtime.MeshService;
 import io.meshwork.runtime.ServiceContext;
 import io.meshwork.runtime.config.Settings;
+import io.meshwork.sandbox.ModuleCache;
+import io.meshwork.sandbox.WasmEngine;
 import java.util.List;
 import java.util.function.UnaryOperator;
 
@@ -71,7 +70,7 @@ public final class ExecutorNode implements MeshService {
         alterations
             .engine()
             .apply(
-                new ChicoryEngine(s.longValue("executor.max-module-bytes", 16L << 20), maxMemory));
+                WasmEngine.chicory(s.longValue("executor.max-module-bytes", 16L << 20), maxMemory));
     TaskRunner runner =
         new TaskRunner(
             engine,

@@ -1,6 +1,6 @@
 package io.meshwork.executor.work;
 
-import io.meshwork.executor.sandbox.CallOutcome;
+import io.meshwork.sandbox.CallOutcome;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.OptionalLong;

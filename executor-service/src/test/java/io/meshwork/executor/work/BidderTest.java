@@ -7,8 +7,6 @@ import com.google.protobuf.ByteString;
 import io.meshwork.compute.v1.ComputeTaskPacket;
 import io.meshwork.compute.v1.ComputeTaskResult;
 import io.meshwork.content.Cid;
-import io.meshwork.executor.sandbox.ChicoryEngine;
-import io.meshwork.executor.sandbox.ModuleCache;
 import io.meshwork.executor.v1.AnnounceResponse;
 import io.meshwork.identity.Identity;
 import io.meshwork.mesh.v1.AssignJobV1;
@@ -16,6 +14,8 @@ import io.meshwork.mesh.v1.JobAnnouncementV1;
 import io.meshwork.mesh.v1.MeshJobParams;
 import io.meshwork.mesh.v1.ResourceLimits;
 import io.meshwork.runtime.ServiceMetrics;
+import io.meshwork.sandbox.ModuleCache;
+import io.meshwork.sandbox.WasmEngine;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -53,7 +53,7 @@ class BidderTest {
         };
     runner =
         new TaskRunner(
-            new ChicoryEngine(),
+            WasmEngine.chicory(),
             new ModuleCache(4),
             Identity.generate(),
             link,

@@ -7,11 +7,11 @@ import com.google.protobuf.ByteString;
 import io.meshwork.compute.v1.ComputeTaskPacket;
 import io.meshwork.compute.v1.ComputeTaskResult;
 import io.meshwork.content.Cid;
-import io.meshwork.executor.sandbox.ChicoryEngine;
-import io.meshwork.executor.sandbox.ModuleCache;
 import io.meshwork.identity.Identity;
 import io.meshwork.mesh.v1.AssignJobV1;
 import io.meshwork.runtime.ServiceMetrics;
+import io.meshwork.sandbox.ModuleCache;
+import io.meshwork.sandbox.internal.ChicoryEngine;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -37,6 +37,8 @@ class TaskBurstTest {
   @Test
   void burstOfTwoHundredTasksRunsAtMostSlotsAtOnceAndLeavesNothingBehind() throws Exception {
     byte[] wordCount = Files.readAllBytes(Path.of("..", "examples", "wordcount", "wordcount.wasm"));
+    // The engine itself rather than WasmEngine.chicory(): only it can say how many guests run and
+    // how many of its threads exist, which is what this test is about.
     ChicoryEngine engine = new ChicoryEngine();
     Map<String, ComputeTaskResult> results = new ConcurrentHashMap<>();
     CountDownLatch done = new CountDownLatch(TASKS);

@@ -11,8 +11,6 @@ import com.google.protobuf.ByteString;
 import io.meshwork.compute.v1.ComputeTaskPacket;
 import io.meshwork.compute.v1.ComputeTaskResult;
 import io.meshwork.content.Cid;
-import io.meshwork.executor.sandbox.ChicoryEngine;
-import io.meshwork.executor.sandbox.ModuleCache;
 import io.meshwork.identity.Identity;
 import io.meshwork.mesh.v1.AssignJobV1;
 import io.meshwork.mesh.v1.ExecutionReceipt;
@@ -20,8 +18,9 @@ import io.meshwork.mesh.v1.JobErrorKind;
 import io.meshwork.mesh.v1.ResourceLimits;
 import io.meshwork.receipt.format.ReceiptVerifier;
 import io.meshwork.runtime.ServiceMetrics;
+import io.meshwork.sandbox.ModuleCache;
+import io.meshwork.sandbox.WasmEngine;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -39,12 +38,12 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class TaskRunnerTest {
-  private static final ChicoryEngine ENGINE = new ChicoryEngine();
+  private static final WasmEngine ENGINE = WasmEngine.chicory();
   private static final String ORCHESTRATOR = "did:key:zOrchestratorForTests";
   private static final String ENDPOINT = "orchestrator.test:7000";
   private static final byte[] WORD_COUNT = wordCount();
-  private static final byte[] UNREACHABLE = resource("unreachable");
-  private static final byte[] ENDLESS_LOOP = resource("endless-loop");
+  private static final byte[] UNREACHABLE = sandboxTestModule("unreachable");
+  private static final byte[] ENDLESS_LOOP = sandboxTestModule("endless-loop");
 
   /**
    * An orchestrator that keeps the results it is given and serves the modules it was given (or, for
@@ -93,12 +92,11 @@ class TaskRunnerTest {
     }
   }
 
-  private static byte[] resource(String name) {
-    try (InputStream in = TaskRunnerTest.class.getResourceAsStream("/modules/" + name + ".wasm")) {
-      if (in == null) {
-        throw new IllegalStateException("no test module " + name);
-      }
-      return in.readAllBytes();
+  /** A hostile test module of the sandbox's; Maven runs tests from the module directory. */
+  private static byte[] sandboxTestModule(String name) {
+    try {
+      return Files.readAllBytes(
+          Path.of("..", "wasm-sandbox", "src", "test", "resources", "modules", name + ".wasm"));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -1,0 +1,582 @@
+package io.meshwork.sandbox.internal;
+
+import com.dylibso.chicory.wasm.WasmModule;
+import com.dylibso.chicory.wasm.types.ExternalType;
+import com.dylibso.chicory.wasm.types.FunctionBody;
+import com.dylibso.chicory.wasm.types.Instruction;
+import com.dylibso.chicory.wasm.types.OpCode;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Rewrites a module so that it meters its own execution, deterministically, whatever engine then
+ * runs it.
+ *
+ * <p><b>The unit.</b> One fuel is one WebAssembly instruction executed. The instrumented module
+ * keeps the fuel left in a mutable {@code i64} global, exported as {@value #FUEL_EXPORT}. A
+ * function body is cut into straight-line segments, each ending at a control instruction ({@code
+ * block}, {@code loop}, {@code if}, {@code else}, {@code end}, a branch, {@code return}, {@code
+ * unreachable}, a throw or a tail call); every segment subtracts its instruction count from the
+ * fuel left when control enters it. Since branches only land at segment starts, the total is
+ * exactly the number of original instructions executed, except when a call traps or throws half-way
+ * through a segment, which is charged in full (still the same on every run).
+ *
+ * <p><b>Running out.</b> The fuel left is checked on entry to each function and at the top of each
+ * loop iteration (the only ways a computation can go on without bound), where a negative value
+ * traps with {@code unreachable}. Between two checks it may go below zero by at most one function's
+ * straight-line code; the sandbox therefore also treats a negative global after the call ends as
+ * exhaustion. Both the trap and that check depend only on the instructions executed, so a module on
+ * an input runs out at the same point on every run and on every executor.
+ *
+ * <p><b>Where the count lives.</b> A global is slow to update in compiled code (in Chicory it is a
+ * field reached through the instance, and a loop that reads and writes it on every iteration waits
+ * on memory each time), so each function counts in an {@code i64} local of its own and the global
+ * only receives copies: the local is loaded from the global on entry and after every call (the
+ * callee charged the global), and stored to it at the start of every segment that contains an
+ * instruction that may trap, call out or leave the function, and before the fuel trap. The global
+ * therefore holds exactly what it would hold if every charge went straight to it whenever anyone
+ * can look at it: after the call, at any trap, and inside every callee. A segment of plain
+ * arithmetic on locals, such as a tight inner loop's, touches no global at all. Functions that
+ * catch exceptions ({@code try_table}) charge the global directly, since a caught throw would skip
+ * the reload.
+ *
+ * <p>The rewrite adds one global, one export, one local per function and the charging code; it adds
+ * no function or import, so every function, table and element index of the original stays valid
+ * (the new local comes after every existing one).
+ *
+ * <p>Not API, but public on purpose: the WASM engine benchmark ({@code
+ * io.meshwork.benchmarks.BareChicory}) compiles the metered module with bare Chicory, so that the
+ * cost of metering can be told apart from the cost of the rest of the sandbox.
+ */
+public final class FuelInstrumenter {
+
+  /** The export name of the fuel-left global in an instrumented module. */
+  public static final String FUEL_EXPORT = "meshwork_fuel_left";
+
+  private static final int SECTION_GLOBAL = 6;
+  private static final int SECTION_EXPORT = 7;
+  private static final int SECTION_CODE = 10;
+
+  /** Sections that must come after the global section, in the binary format's order. */
+  private static final Set<Integer> AFTER_GLOBALS = Set.of(7, 8, 9, 10, 11, 12);
+
+  /** Control instructions after which execution continues in a new segment (or may land there). */
+  private static final Set<OpCode> SEGMENT_ENDS =
+      EnumSet.of(
+          OpCode.BLOCK,
+          OpCode.LOOP,
+          OpCode.IF,
+          OpCode.ELSE,
+          OpCode.END,
+          OpCode.TRY_TABLE,
+          OpCode.BR,
+          OpCode.BR_IF,
+          OpCode.BR_TABLE,
+          OpCode.BR_ON_NULL,
+          OpCode.BR_ON_NON_NULL,
+          OpCode.BR_ON_CAST,
+          OpCode.BR_ON_CAST_FAIL,
+          OpCode.RETURN,
+          OpCode.UNREACHABLE,
+          OpCode.THROW,
+          OpCode.THROW_REF,
+          OpCode.RETURN_CALL,
+          OpCode.RETURN_CALL_INDIRECT,
+          OpCode.RETURN_CALL_REF);
+
+  /** Control instructions that never fall through: what follows them is unreachable. */
+  private static final Set<OpCode> NO_FALL_THROUGH =
+      EnumSet.of(
+          OpCode.BR,
+          OpCode.BR_TABLE,
+          OpCode.RETURN,
+          OpCode.UNREACHABLE,
+          OpCode.THROW,
+          OpCode.THROW_REF,
+          OpCode.RETURN_CALL,
+          OpCode.RETURN_CALL_INDIRECT,
+          OpCode.RETURN_CALL_REF);
+
+  /**
+   * Instructions that can neither trap, call out nor leave the function, so a segment made only of
+   * them (and of branches that stay within the function) need not store the count to the global.
+   */
+  private static final Set<OpCode> CONTAINED = containedInstructions();
+
+  /** Calls that return to the caller: the callee charged the global, so the local is reloaded. */
+  private static final Set<OpCode> CALLS =
+      EnumSet.of(OpCode.CALL, OpCode.CALL_INDIRECT, OpCode.CALL_REF);
+
+  private static final int LOCAL_GET = 0x20;
+  private static final int LOCAL_SET = 0x21;
+  private static final int LOCAL_TEE = 0x22;
+  private static final int GLOBAL_GET = 0x23;
+  private static final int GLOBAL_SET = 0x24;
+  private static final int I64_CONST = 0x42;
+  private static final int I64_SUB = 0x7D;
+  private static final int I64_LT_S = 0x53;
+  private static final int IF = 0x04;
+  private static final int EMPTY_BLOCK_TYPE = 0x40;
+  private static final int UNREACHABLE = 0x00;
+  private static final int END = 0x0B;
+  private static final int I64_TYPE = 0x7E;
+  private static final int MUTABLE = 0x01;
+  private static final int EXPORT_GLOBAL = 0x03;
+
+  private FuelInstrumenter() {}
+
+  /**
+   * A metered module.
+   *
+   * @param wasm the rewritten binary
+   * @param fuelGlobal the index of the fuel-left global in the rewritten module
+   */
+  public record Metered(byte[] wasm, int fuelGlobal) {}
+
+  /**
+   * Rewrites {@code wasm}, which must already have been parsed and validated as {@code module}.
+   *
+   * @throws IllegalArgumentException if the binary does not match the parsed module
+   */
+  public static Metered instrument(byte[] wasm, WasmModule module) {
+    int importedGlobals = 0;
+    for (int i = 0; i < module.importSection().importCount(); i++) {
+      if (module.importSection().getImport(i).importType() == ExternalType.GLOBAL) {
+        importedGlobals++;
+      }
+    }
+    int fuelGlobal = importedGlobals + module.globalSection().globalCount();
+
+    ByteArrayOutputStream out = new ByteArrayOutputStream(wasm.length + wasm.length / 4 + 64);
+    out.write(wasm, 0, 8); // magic and version
+    Reader in = new Reader(wasm, 8);
+    boolean globalsWritten = false;
+    boolean exportWritten = false;
+    while (in.position < wasm.length) {
+      int id = in.readByte();
+      int size = (int) in.readUnsigned();
+      int start = in.position;
+      int end = start + size;
+      if (!globalsWritten && AFTER_GLOBALS.contains(id)) {
+        writeSection(out, SECTION_GLOBAL, appendFuelGlobal(null));
+        globalsWritten = true;
+      }
+      switch (id) {
+        case SECTION_GLOBAL -> {
+          writeSection(out, id, appendFuelGlobal(new Reader(wasm, start, end)));
+          globalsWritten = true;
+        }
+        case SECTION_EXPORT -> {
+          writeSection(out, id, appendFuelExport(new Reader(wasm, start, end), fuelGlobal));
+          exportWritten = true;
+        }
+        case SECTION_CODE ->
+            writeSection(out, id, meterBodies(new Reader(wasm, start, end), module, fuelGlobal));
+        default -> {
+          out.write(id);
+          writeUnsigned(out, size);
+          out.write(wasm, start, size);
+        }
+      }
+      in.position = end;
+    }
+    if (!globalsWritten) {
+      writeSection(out, SECTION_GLOBAL, appendFuelGlobal(null));
+    }
+    if (!exportWritten) {
+      // Modules under the ABI always export; this keeps the rewrite total for any module.
+      writeSection(out, SECTION_EXPORT, appendFuelExport(null, fuelGlobal));
+    }
+    return new Metered(out.toByteArray(), fuelGlobal);
+  }
+
+  /** The global section's content with the fuel global added at its end. */
+  private static byte[] appendFuelGlobal(Reader section) {
+    ByteArrayOutputStream content = new ByteArrayOutputStream();
+    long count = section == null ? 0 : section.readUnsigned();
+    writeUnsigned(content, count + 1);
+    if (section != null) {
+      content.write(section.bytes, section.position, section.limit - section.position);
+    }
+    // mut i64, initialised to 0: the sandbox sets the budget before each call.
+    content.write(I64_TYPE);
+    content.write(MUTABLE);
+    content.write(I64_CONST);
+    writeSigned(content, 0);
+    content.write(END);
+    return content.toByteArray();
+  }
+
+  private static byte[] appendFuelExport(Reader section, int fuelGlobal) {
+    ByteArrayOutputStream content = new ByteArrayOutputStream();
+    long count = section == null ? 0 : section.readUnsigned();
+    writeUnsigned(content, count + 1);
+    if (section != null) {
+      content.write(section.bytes, section.position, section.limit - section.position);
+    }
+    byte[] name = FUEL_EXPORT.getBytes(StandardCharsets.UTF_8);
+    writeUnsigned(content, name.length);
+    content.write(name, 0, name.length);
+    content.write(EXPORT_GLOBAL);
+    writeUnsigned(content, fuelGlobal);
+    return content.toByteArray();
+  }
+
+  private static byte[] meterBodies(Reader section, WasmModule module, int fuelGlobal) {
+    int count = (int) section.readUnsigned();
+    if (count != module.codeSection().functionBodyCount()) {
+      throw new IllegalArgumentException("code section does not match the parsed module");
+    }
+    ByteArrayOutputStream content = new ByteArrayOutputStream(section.limit - section.position);
+    writeUnsigned(content, count);
+    for (int f = 0; f < count; f++) {
+      int bodySize = (int) section.readUnsigned();
+      int bodyStart = section.position;
+      int bodyEnd = bodyStart + bodySize;
+      FunctionBody function = module.codeSection().getFunctionBody(f);
+      List<? extends Instruction> code = function.instructions();
+      byte[] body;
+      if (code.stream().anyMatch(i -> i.opcode() == OpCode.TRY_TABLE)) {
+        body = meterBodyInGlobal(section.bytes, bodyStart, bodyEnd, code, fuelGlobal);
+      } else {
+        int params =
+            module
+                .typeSection()
+                .getType(module.functionSection().getFunctionType(f))
+                .params()
+                .size();
+        int counter = params + function.localTypes().size();
+        body = meterBodyInLocal(section.bytes, bodyStart, bodyEnd, code, fuelGlobal, counter);
+      }
+      writeUnsigned(content, body.length);
+      content.write(body, 0, body.length);
+      section.position = bodyEnd;
+    }
+    return content.toByteArray();
+  }
+
+  /**
+   * One function body charging the global directly: its local declarations unchanged, its code with
+   * charges inserted.
+   */
+  private static byte[] meterBodyInGlobal(
+      byte[] wasm, int bodyStart, int bodyEnd, List<? extends Instruction> code, int fuelGlobal) {
+    int codeStart = code.get(0).address();
+    if (codeStart <= bodyStart || codeStart >= bodyEnd) {
+      throw new IllegalArgumentException("instruction addresses do not match the binary");
+    }
+    ByteArrayOutputStream body = new ByteArrayOutputStream((bodyEnd - bodyStart) * 2);
+    body.write(wasm, bodyStart, codeStart - bodyStart); // local declarations
+    int last = code.size() - 1;
+    int segmentStart = 0;
+    boolean reachable = true;
+    boolean check = true; // function entry
+    for (int i = 0; i <= last; i++) {
+      OpCode op = code.get(i).opcode();
+      if (i == segmentStart && reachable) {
+        writeCharge(body, fuelGlobal, segmentLength(code, i), check);
+      }
+      int from = code.get(i).address();
+      int to = i < last ? code.get(i + 1).address() : bodyEnd;
+      body.write(wasm, from, to - from);
+      if (SEGMENT_ENDS.contains(op)) {
+        segmentStart = i + 1;
+        // After a branch that always jumps, code is dead until the next else or end.
+        reachable = !NO_FALL_THROUGH.contains(op);
+        check = op == OpCode.LOOP;
+        if (op == OpCode.END || op == OpCode.ELSE) {
+          reachable = true;
+        }
+      }
+    }
+    return body.toByteArray();
+  }
+
+  /**
+   * One function body counting in a new {@code i64} local, {@code counter}, which is declared after
+   * the existing locals; see the class comment for when the global is loaded and stored.
+   */
+  private static byte[] meterBodyInLocal(
+      byte[] wasm,
+      int bodyStart,
+      int bodyEnd,
+      List<? extends Instruction> code,
+      int fuelGlobal,
+      int counter) {
+    int codeStart = code.get(0).address();
+    if (codeStart <= bodyStart || codeStart >= bodyEnd) {
+      throw new IllegalArgumentException("instruction addresses do not match the binary");
+    }
+    ByteArrayOutputStream body = new ByteArrayOutputStream((bodyEnd - bodyStart) * 2);
+    // The local declarations: one more group, a single i64, after the existing ones.
+    Reader locals = new Reader(wasm, bodyStart, codeStart);
+    long groups = locals.readUnsigned();
+    writeUnsigned(body, groups + 1);
+    body.write(wasm, locals.position, codeStart - locals.position);
+    writeUnsigned(body, 1);
+    body.write(I64_TYPE);
+
+    // counter = fuel left, on entry.
+    body.write(GLOBAL_GET);
+    writeUnsigned(body, fuelGlobal);
+    body.write(LOCAL_SET);
+    writeUnsigned(body, counter);
+
+    int last = code.size() - 1;
+    int segmentStart = 0;
+    int depth = 0; // blocks open inside the function body
+    boolean reachable = true;
+    boolean check = true; // function entry
+    for (int i = 0; i <= last; i++) {
+      Instruction instruction = code.get(i);
+      OpCode op = instruction.opcode();
+      if (i == segmentStart && reachable) {
+        int end = segmentEnd(code, i);
+        boolean store = !staysInside(code, i, end, depth);
+        writeLocalCharge(body, fuelGlobal, counter, end - i + 1L, store, check);
+      }
+      int from = instruction.address();
+      int to = i < last ? code.get(i + 1).address() : bodyEnd;
+      body.write(wasm, from, to - from);
+      if (CALLS.contains(op)) {
+        body.write(GLOBAL_GET);
+        writeUnsigned(body, fuelGlobal);
+        body.write(LOCAL_SET);
+        writeUnsigned(body, counter);
+      }
+      switch (op) {
+        case BLOCK, LOOP, IF -> depth++;
+        case END -> depth--;
+        default -> {}
+      }
+      if (SEGMENT_ENDS.contains(op)) {
+        segmentStart = i + 1;
+        // After a branch that always jumps, code is dead until the next else or end.
+        reachable = !NO_FALL_THROUGH.contains(op);
+        check = op == OpCode.LOOP;
+        if (op == OpCode.END || op == OpCode.ELSE) {
+          reachable = true;
+        }
+      }
+    }
+    return body.toByteArray();
+  }
+
+  /** The index of the last instruction of the segment that starts at {@code from}. */
+  private static int segmentEnd(List<? extends Instruction> code, int from) {
+    int i = from;
+    while (i < code.size() - 1 && !SEGMENT_ENDS.contains(code.get(i).opcode())) {
+      i++;
+    }
+    return i;
+  }
+
+  /**
+   * Whether instructions {@code from..to}, entered with {@code depth} blocks open, can neither
+   * trap, call out nor leave the function (the function's final {@code end}, a {@code return}, or a
+   * branch to the function's own label).
+   */
+  private static boolean staysInside(
+      List<? extends Instruction> code, int from, int to, int depth) {
+    for (int i = from; i <= to; i++) {
+      Instruction instruction = code.get(i);
+      OpCode op = instruction.opcode();
+      if (op == OpCode.BR || op == OpCode.BR_IF) {
+        if (instruction.operand(0) >= depth) {
+          return false;
+        }
+      } else if (op == OpCode.END) {
+        if (i == code.size() - 1) {
+          return false;
+        }
+        depth--;
+      } else if (op == OpCode.BLOCK || op == OpCode.LOOP || op == OpCode.IF) {
+        depth++;
+      } else if (!CONTAINED.contains(op)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * {@code counter -= cost}; when {@code store}, {@code fuel = counter}; when {@code check}: {@code
+   * if (counter < 0) { fuel = counter; unreachable }}. Leaves the operand stack as it found it.
+   */
+  private static void writeLocalCharge(
+      ByteArrayOutputStream out,
+      int fuelGlobal,
+      int counter,
+      long cost,
+      boolean store,
+      boolean check) {
+    out.write(LOCAL_GET);
+    writeUnsigned(out, counter);
+    out.write(I64_CONST);
+    writeSigned(out, cost);
+    out.write(I64_SUB);
+    if (store) {
+      out.write(LOCAL_TEE);
+      writeUnsigned(out, counter);
+      out.write(GLOBAL_SET);
+      writeUnsigned(out, fuelGlobal);
+    } else {
+      out.write(LOCAL_SET);
+      writeUnsigned(out, counter);
+    }
+    if (check) {
+      out.write(LOCAL_GET);
+      writeUnsigned(out, counter);
+      out.write(I64_CONST);
+      writeSigned(out, 0);
+      out.write(I64_LT_S);
+      out.write(IF);
+      out.write(EMPTY_BLOCK_TYPE);
+      if (!store) {
+        out.write(LOCAL_GET);
+        writeUnsigned(out, counter);
+        out.write(GLOBAL_SET);
+        writeUnsigned(out, fuelGlobal);
+      }
+      out.write(UNREACHABLE);
+      out.write(END);
+    }
+  }
+
+  private static Set<OpCode> containedInstructions() {
+    Set<OpCode> contained =
+        EnumSet.of(
+            OpCode.NOP,
+            OpCode.DROP,
+            OpCode.SELECT,
+            OpCode.SELECT_T,
+            OpCode.LOCAL_GET,
+            OpCode.LOCAL_SET,
+            OpCode.LOCAL_TEE,
+            OpCode.GLOBAL_GET,
+            OpCode.GLOBAL_SET,
+            OpCode.MEMORY_SIZE,
+            OpCode.REF_NULL,
+            OpCode.REF_IS_NULL,
+            OpCode.REF_FUNC,
+            OpCode.ELSE);
+    // Scalar arithmetic, comparisons and conversions, less those that trap: integer division and
+    // remainder and the float-to-integer truncations that are not saturating.
+    for (OpCode op : OpCode.values()) {
+      String name = op.name();
+      boolean scalar =
+          name.startsWith("I32_")
+              || name.startsWith("I64_")
+              || name.startsWith("F32_")
+              || name.startsWith("F64_");
+      boolean traps =
+          name.contains("LOAD")
+              || name.contains("STORE")
+              || name.contains("ATOMIC")
+              || name.contains("_DIV_")
+              || name.contains("_REM_")
+              || (name.contains("_TRUNC_F") && !name.contains("_TRUNC_SAT_"));
+      if (scalar && !traps) {
+        contained.add(op);
+      }
+    }
+    return contained;
+  }
+
+  /** Instructions from {@code from} up to and including the next segment end. */
+  private static long segmentLength(List<? extends Instruction> code, int from) {
+    int i = from;
+    while (i < code.size() - 1 && !SEGMENT_ENDS.contains(code.get(i).opcode())) {
+      i++;
+    }
+    return i - from + 1L;
+  }
+
+  /**
+   * {@code fuel -= cost}, and when {@code check}: {@code if (fuel < 0) unreachable}. The sequence
+   * leaves the operand stack as it found it, so it is valid wherever it is inserted.
+   */
+  private static void writeCharge(
+      ByteArrayOutputStream out, int fuelGlobal, long cost, boolean check) {
+    out.write(GLOBAL_GET);
+    writeUnsigned(out, fuelGlobal);
+    out.write(I64_CONST);
+    writeSigned(out, cost);
+    out.write(I64_SUB);
+    out.write(GLOBAL_SET);
+    writeUnsigned(out, fuelGlobal);
+    if (check) {
+      out.write(GLOBAL_GET);
+      writeUnsigned(out, fuelGlobal);
+      out.write(I64_CONST);
+      writeSigned(out, 0);
+      out.write(I64_LT_S);
+      out.write(IF);
+      out.write(EMPTY_BLOCK_TYPE);
+      out.write(UNREACHABLE);
+      out.write(END);
+    }
+  }
+
+  private static void writeSection(ByteArrayOutputStream out, int id, byte[] content) {
+    out.write(id);
+    writeUnsigned(out, content.length);
+    out.write(content, 0, content.length);
+  }
+
+  private static void writeUnsigned(ByteArrayOutputStream out, long value) {
+    do {
+      int b = (int) (value & 0x7F);
+      value >>>= 7;
+      out.write(value != 0 ? b | 0x80 : b);
+    } while (value != 0);
+  }
+
+  private static void writeSigned(ByteArrayOutputStream out, long value) {
+    while (true) {
+      int b = (int) (value & 0x7F);
+      value >>= 7;
+      boolean done = (value == 0 && (b & 0x40) == 0) || (value == -1 && (b & 0x40) != 0);
+      out.write(done ? b : b | 0x80);
+      if (done) {
+        return;
+      }
+    }
+  }
+
+  /** A cursor over part of a binary that was already validated, so reads need no bounds errors. */
+  private static final class Reader {
+    final byte[] bytes;
+    int position;
+    final int limit;
+
+    Reader(byte[] bytes, int position) {
+      this(bytes, position, bytes.length);
+    }
+
+    Reader(byte[] bytes, int position, int limit) {
+      this.bytes = bytes;
+      this.position = position;
+      this.limit = limit;
+    }
+
+    int readByte() {
+      return bytes[position++] & 0xFF;
+    }
+
+    long readUnsigned() {
+      long result = 0;
+      int shift = 0;
+      int b;
+      do {
+        b = readByte();
+        result |= (long) (b & 0x7F) << shift;
+        shift += 7;
+      } while ((b & 0x80) != 0);
+      return result;
+    }
+  }
+}

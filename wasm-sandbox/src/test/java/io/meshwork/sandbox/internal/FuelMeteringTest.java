@@ -1,0 +1,145 @@
+package io.meshwork.sandbox.internal;
+
+import static java.nio.charset.StandardCharsets.US_ASCII;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.dylibso.chicory.wasm.Parser;
+import io.meshwork.sandbox.CallOutcome;
+import io.meshwork.sandbox.CompiledModule;
+import io.meshwork.sandbox.FailureKind;
+import io.meshwork.sandbox.SandboxException;
+import io.meshwork.sandbox.SandboxLimits;
+import io.meshwork.sandbox.TestModules;
+import java.util.HashSet;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** Fuel: one per WebAssembly instruction executed, the same on every run and every engine. */
+class FuelMeteringTest {
+
+  private static final SandboxLimits LONG = SandboxLimits.defaults().withWallTimeMillis(20_000);
+
+  @Test
+  void fuelIsTheNumberOfInstructionsExecuted() throws Exception {
+    ChicoryEngine engine = new ChicoryEngine();
+    CompiledModule loop = engine.compile(TestModules.resource("counted-loop"));
+    for (int length : new int[] {0, 1, 1000}) {
+      CallOutcome outcome = engine.call(loop, "execute", new byte[length], LONG);
+      // See counted-loop.wat for the count.
+      assertEquals(9L * length + 10, outcome.fuelUsed(), "input of " + length + " bytes");
+    }
+  }
+
+  @Test
+  void theBudgetIsExactToTheInstruction() throws Exception {
+    ChicoryEngine engine = new ChicoryEngine();
+    CompiledModule loop = engine.compile(TestModules.resource("counted-loop"));
+    byte[] input = new byte[1000];
+    long needed = 9L * input.length + 10;
+
+    assertEquals(needed, engine.call(loop, "execute", input, withFuel(needed)).fuelUsed());
+
+    SandboxException e =
+        assertThrows(
+            SandboxException.class,
+            () -> engine.call(loop, "execute", input, withFuel(needed - 1)));
+    assertEquals(FailureKind.FUEL_EXHAUSTED, e.kind());
+    assertEquals("execute", e.exportName());
+    assertTrue(e.fuelUsed() > needed - 1, "reported " + e.fuelUsed());
+    assertTrue(
+        e.getMessage().contains("ran out of fuel: it needed more than its limit of 9009"),
+        e.getMessage());
+  }
+
+  @Test
+  void aTrapReportsEveryInstructionBeforeIt() throws Exception {
+    // The count lives in a function-local counter between stores to the global; whatever traps
+    // must still see the global hold every charge so far, the trapping segment's included.
+    ChicoryEngine engine = new ChicoryEngine();
+    CompiledModule module = engine.compile(TestModules.resource("counted-then-trap"));
+    for (int length : new int[] {0, 1, 100}) {
+      SandboxException e =
+          assertThrows(
+              SandboxException.class, () -> engine.call(module, "execute", new byte[length], LONG));
+      assertEquals(FailureKind.TRAP, e.kind(), e.getMessage());
+      // See counted-then-trap.wat for the count.
+      assertEquals(12L * length + 13, e.fuelUsed(), "input of " + length + " bytes");
+    }
+  }
+
+  @Test
+  void endlessBranchLoopRunsOutOfFuelLongBeforeItsWallTime() throws Exception {
+    ChicoryEngine engine = new ChicoryEngine();
+    for (String module : new String[] {"endless-br-if", "endless-loop"}) {
+      CompiledModule compiled = engine.compile(TestModules.resource(module));
+      SandboxException e =
+          assertThrows(
+              SandboxException.class,
+              () -> engine.call(compiled, "execute", new byte[4], withFuel(5_000_000)));
+      assertEquals(FailureKind.FUEL_EXHAUSTED, e.kind(), module);
+      assertTrue(e.getMessage().contains("limit of 5000000"), e.getMessage());
+      // Checked at the top of each iteration: a loop body's worth past the budget at most.
+      assertTrue(e.fuelUsed() > 5_000_000 && e.fuelUsed() < 5_000_100, "used " + e.fuelUsed());
+    }
+    assertEquals(0, engine.runningCalls());
+  }
+
+  @Test
+  void endlessRecursionRunsOutOfFuelBeforeTheStackWhenTheBudgetIsSmall() throws Exception {
+    ChicoryEngine engine = new ChicoryEngine();
+    CompiledModule recursion = engine.compile(TestModules.resource("endless-recursion"));
+    SandboxException e =
+        assertThrows(
+            SandboxException.class,
+            () -> engine.call(recursion, "execute", new byte[4], withFuel(2_000)));
+    assertEquals(FailureKind.FUEL_EXHAUSTED, e.kind());
+  }
+
+  @Test
+  void fuelIsIdenticalAcrossRunsAndEngines() throws Exception {
+    byte[] text = "the quick brown fox\njumps over the lazy dog\n".repeat(500).getBytes(US_ASCII);
+    Set<Long> seen = new HashSet<>();
+    for (int engines = 0; engines < 2; engines++) {
+      // Each engine compiles on its own, as two executors would.
+      ChicoryEngine engine = new ChicoryEngine();
+      CompiledModule wordCount = engine.compile(TestModules.wordCount());
+      for (int run = 0; run < 10; run++) {
+        CallOutcome outcome = engine.call(wordCount, "execute", text, LONG);
+        assertEquals("4500", new String(outcome.output(), US_ASCII));
+        seen.add(outcome.fuelUsed());
+      }
+    }
+    assertEquals(1, seen.size(), "fuel differed between runs: " + seen);
+    assertTrue(seen.iterator().next() > text.length, "fuel " + seen);
+  }
+
+  @Test
+  void theRewrittenModuleKeepsEveryOriginalExportAndAddsTheFuelGlobal() throws Exception {
+    byte[] original = TestModules.wordCount();
+    FuelInstrumenter.Metered metered =
+        FuelInstrumenter.instrument(original, Parser.parse(original));
+    var rewritten = Parser.parse(metered.wasm());
+    var exports = rewritten.exportSection();
+    Set<String> names = new HashSet<>();
+    for (int i = 0; i < exports.exportCount(); i++) {
+      names.add(exports.getExport(i).name());
+    }
+    assertTrue(names.containsAll(Set.of("memory", "alloc", "execute", "merge")), names.toString());
+    assertTrue(names.contains(FuelInstrumenter.FUEL_EXPORT));
+    assertEquals(
+        Parser.parse(original).globalSection().globalCount() + 1,
+        rewritten.globalSection().globalCount());
+  }
+
+  private static SandboxLimits withFuel(long fuel) {
+    return new SandboxLimits(
+        fuel,
+        LONG.memoryBytes(),
+        LONG.wallTimeMillis(),
+        LONG.stackBytes(),
+        LONG.maxOutputBytes(),
+        LONG.maxInputBytes());
+  }
+}
