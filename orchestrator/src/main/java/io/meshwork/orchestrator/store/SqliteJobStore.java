@@ -17,26 +17,16 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Savepoint;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * The job journal in a SQLite file (WAL, synchronous commits).
  *
- * <p>Writes are group-committed: every write is queued for one committer thread, which runs all the
- * writes waiting at that moment in one transaction (each in a savepoint of its own, so that a
- * failing write fails alone) and syncs once for all of them. A write returns only once its commit
- * is on disk, so the journal is exactly as durable as with a commit per write, while many tasks
- * settling at once cost one sync instead of one each and never spin on a lock. Reads use a
+ * <p>Writes are group-committed ({@link GroupCommitter}): a write returns only once its commit is
+ * on disk, while many tasks settling at once cost one sync instead of one each. Reads use a
  * connection of their own and see every write that has returned.
  *
  * <p>Manifests and placements are stored as their protobuf encodings, the contract's own stable
@@ -105,42 +95,28 @@ public final class SqliteJobStore implements JobStore {
     """
   };
 
-  // Writes waiting for the committer at most per transaction.
-  private static final int MAX_GROUP = 256;
-
-  /** One write: runs on the committer's connection inside the group's transaction. */
-  private interface Write<T> {
-    T run(Connection c) throws SQLException;
-  }
-
-  private record Queued(Write<?> write, CompletableFuture<Object> done) {}
-
-  private static final Queued STOP = new Queued(c -> null, new CompletableFuture<>());
-
   private final Path file;
-  // Used only by the committer thread once the constructor returns.
-  private final Connection connection;
   // Reads, under the reader's own lock.
   private final Connection reader;
-  private final BlockingQueue<Queued> writes = new LinkedBlockingQueue<>();
-  private final Thread committer;
+  private final GroupCommitter writer;
 
   /** Opens (creating and migrating) the journal at {@code file}. */
   public SqliteJobStore(Path file) {
     this.file = file;
+    Connection connection;
     try {
       connection = open(file);
       try (Statement s = connection.createStatement()) {
         s.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
       }
-      migrate();
+      migrate(connection);
       connection.setAutoCommit(false);
       reader = open(file);
     } catch (SQLException e) {
       throw new IllegalStateException(
           "cannot open the job journal " + file + ": " + e.getMessage(), e);
     }
-    committer = Thread.ofPlatform().daemon().name("job-journal-commit").start(this::commitLoop);
+    writer = new GroupCommitter(connection, "job-journal-commit");
   }
 
   private static Connection open(Path file) throws SQLException {
@@ -153,118 +129,11 @@ public final class SqliteJobStore implements JobStore {
     return c;
   }
 
-  /**
-   * Queues {@code write} for the next group commit and waits until it is on disk. An interrupt does
-   * not abandon the wait: the write is queued and its outcome is what the caller must see.
-   */
-  @SuppressWarnings("unchecked")
-  private <T> T write(String what, Write<T> write) {
-    CompletableFuture<Object> done = new CompletableFuture<>();
-    if (!committer.isAlive()) {
-      throw new IllegalStateException(
-          "cannot " + what + ": the job journal " + file + " is closed");
-    }
-    writes.add(new Queued(write, done));
-    boolean interrupted = false;
-    try {
-      while (true) {
-        try {
-          return (T) done.get(1, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-          throw new IllegalStateException("cannot " + what + ": " + e.getCause().getMessage(), e);
-        } catch (TimeoutException e) {
-          if (!committer.isAlive() && !done.isDone()) {
-            // Queued just as the journal closed: nobody will ever run it.
-            throw new IllegalStateException("cannot " + what + ": the job journal was closed");
-          }
-        } catch (InterruptedException e) {
-          interrupted = true;
-        }
-      }
-    } finally {
-      if (interrupted) {
-        Thread.currentThread().interrupt();
-      }
-    }
+  private <T> T write(String what, GroupCommitter.Write<T> write) {
+    return writer.write("cannot " + what + ": the job journal " + file, write);
   }
 
-  private void commitLoop() {
-    List<Queued> group = new ArrayList<>();
-    while (true) {
-      group.clear();
-      try {
-        group.add(writes.take());
-      } catch (InterruptedException e) {
-        return;
-      }
-      writes.drainTo(group, MAX_GROUP - 1);
-      boolean stop = group.remove(STOP);
-      commitGroup(group);
-      if (stop) {
-        // Whatever was queued behind the stop fails rather than hang its caller.
-        List<Queued> late = new ArrayList<>();
-        writes.drainTo(late);
-        late.forEach(
-            q -> q.done().completeExceptionally(new SQLException("the journal was closed")));
-        return;
-      }
-    }
-  }
-
-  /**
-   * Runs a group in one transaction, each write in a savepoint of its own so that a write that
-   * fails is undone alone, and commits once. When the transaction itself breaks (an I/O error, a
-   * full disk: SQLite may then have rolled everything back on its own), every write of the group
-   * not yet answered fails and the connection is reset for the next group.
-   */
-  private void commitGroup(List<Queued> group) {
-    List<Queued> ok = new ArrayList<>();
-    List<Object> results = new ArrayList<>();
-    try {
-      for (Queued q : group) {
-        Savepoint sp = connection.setSavepoint();
-        Object result;
-        try {
-          result = q.write().run(connection);
-        } catch (SQLException | RuntimeException e) {
-          connection.rollback(sp);
-          connection.releaseSavepoint(sp);
-          q.done().completeExceptionally(e);
-          continue;
-        }
-        connection.releaseSavepoint(sp);
-        ok.add(q);
-        results.add(result);
-      }
-      connection.commit();
-    } catch (SQLException e) {
-      for (Queued q : group) {
-        q.done().completeExceptionally(e);
-      }
-      resetTransaction();
-      return;
-    }
-    for (int i = 0; i < ok.size(); i++) {
-      ok.get(i).done().complete(results.get(i));
-    }
-  }
-
-  private void resetTransaction() {
-    try {
-      connection.rollback();
-    } catch (SQLException ignored) {
-      // No transaction was open any more; the reset below still applies.
-    }
-    try {
-      // Turning auto-commit on and off again makes the driver begin a fresh transaction.
-      connection.setAutoCommit(true);
-      connection.setAutoCommit(false);
-    } catch (SQLException ignored) {
-      // The connection is broken for good; the next group fails and says why.
-    }
-  }
-
-  private void migrate() throws SQLException {
+  private static void migrate(Connection connection) throws SQLException {
     int version = 0;
     try (Statement s = connection.createStatement();
         ResultSet rs = s.executeQuery("SELECT MAX(version) FROM schema_version")) {
@@ -592,19 +461,7 @@ public final class SqliteJobStore implements JobStore {
   /** Commits what is queued, stops the committer and closes the file. */
   @Override
   public void close() {
-    if (committer.isAlive()) {
-      writes.add(STOP);
-      try {
-        committer.join();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
-    try {
-      connection.close();
-    } catch (SQLException ignored) {
-      // Closing at shutdown; every write was committed or failed already.
-    }
+    writer.close();
     synchronized (reader) {
       try {
         reader.close();

@@ -65,7 +65,9 @@ class PlacementTest {
         "TOO_EXPENSIVE (bid 2000 mana, above the 1000 the job's budget has left)",
         refused.get(pricey.did));
     assertTrue(
-        refused.get(untrusted.did).startsWith("UNTRUSTED (its verified reputation 0.13 is below the threshold 0.20"),
+        refused
+            .get(untrusted.did)
+            .startsWith("UNTRUSTED (its verified reputation 0.13 is below the threshold 0.20"),
         refused.get(untrusted.did));
     assertTrue(refused.get("fake-gone").startsWith("UNREACHABLE (UNAVAILABLE"), refused.toString());
   }
