@@ -22,7 +22,6 @@ import io.meshwork.executor.work.Bidder;
 import io.meshwork.executor.work.TaskRunner;
 import io.meshwork.mesh.v1.JobAnnouncementV1;
 import io.meshwork.runtime.auth.Caller;
-import io.meshwork.runtime.errors.ErrorMapping;
 import io.meshwork.runtime.errors.MeshException;
 import io.meshwork.runtime.grpc.Rpc;
 import java.util.function.UnaryOperator;
@@ -120,27 +119,21 @@ public final class ExecutorGrpcService extends ExecutorServiceGrpc.ExecutorServi
   @Override
   public void assignTasks(
       AssignTasksRequest request, StreamObserver<AssignTasksResponse> observer) {
-    Caller caller;
-    try {
-      caller = Caller.current().requireService("AssignTasks");
-      int count = request.getAssignmentsCount();
-      if (count == 0 || count > MAX_ASSIGNMENTS) {
-        throw MeshException.invalidArgument(
-                count == 0 ? "NO_ASSIGNMENTS" : "TOO_MANY_ASSIGNMENTS",
-                "a batch carries "
-                    + count
-                    + " assignments; between 1 and "
-                    + MAX_ASSIGNMENTS
-                    + " are taken per call")
-            .with("field", "assignments");
-      }
-      // The whole request is checked before anything is admitted: a bad batch admits nothing.
-      for (int i = 0; i < count; i++) {
-        check(request.getAssignments(i), "assignments[" + i + "].");
-      }
-    } catch (RuntimeException e) {
-      observer.onError(ErrorMapping.toStatus(e));
-      return;
+    Caller caller = Caller.current().requireService("AssignTasks");
+    int count = request.getAssignmentsCount();
+    if (count == 0 || count > MAX_ASSIGNMENTS) {
+      throw MeshException.invalidArgument(
+              count == 0 ? "NO_ASSIGNMENTS" : "TOO_MANY_ASSIGNMENTS",
+              "a batch carries "
+                  + count
+                  + " assignments; between 1 and "
+                  + MAX_ASSIGNMENTS
+                  + " are taken per call")
+          .with("field", "assignments");
+    }
+    // The whole request is checked before anything is admitted: a bad batch admits nothing.
+    for (int i = 0; i < count; i++) {
+      check(request.getAssignments(i), "assignments[" + i + "].");
     }
     // Admitted in the request's order, so that they queue in that order, and each answered as
     // soon as it can be: at once, or from a thread of its own when it waits for its result.
@@ -152,7 +145,8 @@ public final class ExecutorGrpcService extends ExecutorServiceGrpc.ExecutorServi
         admission = admit(request.getAssignments(i), caller);
       } catch (RuntimeException e) {
         // Those admitted so far are still answered (their inline results must not wait for a
-        // reader that never comes); the call fails with the reason the rest were not.
+        // reader that never comes); the call fails with the reason the rest were not, under the
+        // stream's lock rather than thrown, since their answers may be on their way already.
         out.fail(e);
         return;
       }
@@ -214,7 +208,7 @@ public final class ExecutorGrpcService extends ExecutorServiceGrpc.ExecutorServi
       }
       ended = true;
       if (!observer.isCancelled()) {
-        observer.onError(ErrorMapping.toStatus(e));
+        Rpc.fail(observer, e);
       }
     }
   }

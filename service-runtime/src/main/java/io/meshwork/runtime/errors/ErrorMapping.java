@@ -28,7 +28,11 @@ public final class ErrorMapping {
 
   private ErrorMapping() {}
 
-  /** Maps a failure to the exception a gRPC handler reports through {@code onError}. */
+  /**
+   * Maps a failure to the status and trailers a call ends with. Handlers do not call this: the
+   * server's error-mapping interceptor does for what they throw, and {@code Rpc.fail} for what
+   * fails on their other threads.
+   */
   public static StatusRuntimeException toStatus(Throwable failure) {
     Throwable t = unwrap(failure);
     if (t instanceof StatusRuntimeException sre) {

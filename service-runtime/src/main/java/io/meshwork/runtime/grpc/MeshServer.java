@@ -22,6 +22,9 @@ import java.util.logging.Logger;
  * The gRPC server of one Meshwork service: its own services plus reflection and health, behind the
  * authentication and metrics interceptors, with a bounded message size and a graceful stop.
  *
+ * <p>Every one of its own services also gets the error-mapping interceptor, whatever the builder
+ * was given: a handler's failure always reaches the caller as a mapped status.
+ *
  * <p>It takes a {@link ServerBuilder} so that production hands it a Netty builder bound to a port
  * and tests hand it an in-process one: both run the same wiring.
  */
@@ -39,11 +42,15 @@ public final class MeshServer {
     this.serviceNames = new ArrayList<>();
     ServerBuilder<?> sb = b.serverBuilder;
     sb.maxInboundMessageSize(b.maxMessageBytes);
+    ErrorMappingInterceptor errors = new ErrorMappingInterceptor();
     for (BindableService service : b.services) {
       ServerServiceDefinition definition = service.bindService();
       serviceNames.add(definition.getServiceDescriptor().getName());
-      // Interceptors listed first run first: metrics see every call, including refused ones.
-      sb.addService(ServerInterceptors.interceptForward(definition, b.interceptors));
+      // Error mapping sits next to the handler, so that the status it closes a call with passes
+      // out through the other interceptors (metrics count it). Interceptors listed first run
+      // first: metrics see every call, including refused ones.
+      ServerServiceDefinition guarded = ServerInterceptors.intercept(definition, errors);
+      sb.addService(ServerInterceptors.interceptForward(guarded, b.interceptors));
     }
     sb.addService(health.getHealthService());
     sb.addService(ProtoReflectionServiceV1.newInstance());
