@@ -29,11 +29,11 @@ import io.meshwork.orchestrator.jobs.JobCoordinator;
 import io.meshwork.orchestrator.jobs.JobQueries;
 import io.meshwork.orchestrator.jobs.JobResult;
 import io.meshwork.orchestrator.jobs.JobState;
+import io.meshwork.orchestrator.jobs.JobStatus;
 import io.meshwork.orchestrator.tasks.PendingResults;
 import io.meshwork.orchestrator.wire.JobMessages;
 import io.meshwork.orchestrator.wire.TaskMessages;
 import io.meshwork.runtime.auth.Caller;
-import io.meshwork.runtime.errors.ErrorMapping;
 import io.meshwork.runtime.errors.MeshException;
 import io.meshwork.runtime.grpc.Rpc;
 import java.time.Duration;
@@ -222,31 +222,55 @@ public final class ComputeGrpcService extends ComputeServiceGrpc.ComputeServiceI
   public void watchJob(WatchJobRequest request, StreamObserver<WatchJobResponse> observer) {
     ServerCallStreamObserver<WatchJobResponse> stream =
         (ServerCallStreamObserver<WatchJobResponse>) observer;
+    // Refusals (no job_id, an unknown job, someone else's) are thrown; the interceptor maps them.
+    String jobId = requireJobId(request.getJobId());
+    Watch watch = new Watch(stream);
     try {
-      String jobId = requireJobId(request.getJobId());
-      Object lock = new Object();
-      JobQueries.Subscription subscription =
-          queries.watch(
-              jobId,
-              Caller.current(),
-              status -> {
-                // Updates come from job threads; a stream takes one writer at a time.
-                synchronized (lock) {
-                  if (stream.isCancelled()) {
-                    throw new IllegalStateException("watcher went away");
-                  }
-                  stream.onNext(
-                      WatchJobResponse.newBuilder().setStatus(JobMessages.status(status)).build());
-                  if (status.state().terminal()) {
-                    stream.onCompleted();
-                  }
-                }
-              });
+      JobQueries.Subscription subscription = queries.watch(jobId, Caller.current(), watch::send);
       stream.setOnCancelHandler(subscription::close);
-    } catch (IllegalStateException e) {
-      // The stream completed while registering (the job had already ended).
-    } catch (RuntimeException e) {
-      observer.onError(ErrorMapping.toStatus(e));
+    } catch (Watch.Ended e) {
+      // The stream ended while registering (the job had already finished, or the caller left).
+    }
+  }
+
+  /** One WatchJob stream; job threads write it one at a time. */
+  private static final class Watch {
+    private final ServerCallStreamObserver<WatchJobResponse> stream;
+    private boolean ended;
+
+    Watch(ServerCallStreamObserver<WatchJobResponse> stream) {
+      this.stream = stream;
+    }
+
+    /**
+     * Sends one status. Throws {@link Ended} once the stream is over, which is how a watcher asks
+     * the job core to drop it; a failure to send ends the call through Rpc.fail first.
+     */
+    synchronized void send(JobStatus status) {
+      if (ended || stream.isCancelled()) {
+        ended = true;
+        throw new Ended();
+      }
+      try {
+        stream.onNext(WatchJobResponse.newBuilder().setStatus(JobMessages.status(status)).build());
+        if (status.state().terminal()) {
+          ended = true;
+          stream.onCompleted();
+        }
+      } catch (RuntimeException e) {
+        ended = true;
+        Rpc.fail(stream, e);
+        throw new Ended();
+      }
+    }
+
+    /** The stream is over; carries no stack trace, since it is a signal, not a failure. */
+    static final class Ended extends RuntimeException {
+      private static final long serialVersionUID = 1L;
+
+      Ended() {
+        super("the watch has ended", null, false, false);
+      }
     }
   }
 
