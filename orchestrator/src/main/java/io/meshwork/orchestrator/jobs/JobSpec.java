@@ -13,7 +13,7 @@ import io.meshwork.wasm.abi.SplitStrategy;
  * @param operationWeight the manifest's hint of cost per input byte (1.0 = a plain scan); 0 when
  *     the client gave none
  */
-public record JobSpec(
+record JobSpec(
     String jobId,
     String submitterDid,
     byte[] module,

@@ -81,12 +81,12 @@ public final class ManifestValidator {
   private final Options options;
 
   /** A validator with the operator's defaults and caps. */
-  public ManifestValidator(Options options) {
+  ManifestValidator(Options options) {
     this.options = options;
   }
 
   /** Validates {@code m} submitted by {@code submitterDid}. */
-  public JobSpec validate(JobManifest m, String submitterDid) {
+  JobSpec validate(JobManifest m, String submitterDid) {
     String jobId = m.jobId().isEmpty() ? UUID.randomUUID().toString() : m.jobId();
     if (!JOB_ID.matcher(jobId).matches()) {
       throw invalid(

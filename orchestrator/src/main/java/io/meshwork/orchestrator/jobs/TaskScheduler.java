@@ -15,7 +15,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * and a {@code low} task still starts after at most three aging periods behind a stream of {@code
  * critical} work. Among equal ranks the task that came first goes first.
  */
-public final class TaskScheduler {
+final class TaskScheduler {
   private final int slots;
   private final long agingMillis;
   private final Clock clock;
@@ -41,7 +41,7 @@ public final class TaskScheduler {
   }
 
   /** A scheduler with {@code slots} places. */
-  public TaskScheduler(int slots, long agingMillis, Clock clock) {
+  TaskScheduler(int slots, long agingMillis, Clock clock) {
     if (slots < 1) {
       throw new IllegalArgumentException("slots must be at least 1, got " + slots);
     }
@@ -51,7 +51,7 @@ public final class TaskScheduler {
   }
 
   /** Blocks until a task of {@code priority} may run; pair with {@link #release()}. */
-  public void acquire(Priority priority) throws InterruptedException {
+  void acquire(Priority priority) throws InterruptedException {
     lock.lock();
     try {
       Waiter me = new Waiter(priority, clock.millis(), sequence++);
@@ -77,7 +77,7 @@ public final class TaskScheduler {
   }
 
   /** Frees the place of a task that has ended. */
-  public void release() {
+  void release() {
     lock.lock();
     try {
       releaseLocked();
@@ -92,7 +92,7 @@ public final class TaskScheduler {
   }
 
   /** Tasks waiting for a place. */
-  public int waitingCount() {
+  int waitingCount() {
     lock.lock();
     try {
       return waiting.size();

@@ -50,7 +50,7 @@ public final class SelectionPolicy {
   }
 
   /** A bid as the policy judged it. */
-  public record Judged(Bid bid, double reputation, double load, double score) {
+  record Judged(Bid bid, double reputation, double load, double score) {
     String did() {
       return bid.did();
     }
@@ -66,7 +66,7 @@ public final class SelectionPolicy {
    * @param reputation the orchestrator's reputation of an executor, by DID
    * @param load the live load of a bid's executor
    */
-  public List<Judged> rank(
+  List<Judged> rank(
       List<Bid> bids, ToDoubleFunction<String> reputation, ToDoubleFunction<Bid> load) {
     long highest = bids.stream().mapToLong(Bid::price).max().orElse(0);
     List<Judged> judged = new ArrayList<>();
@@ -86,7 +86,7 @@ public final class SelectionPolicy {
   }
 
   /** Why {@code winner} was chosen among {@code count} bids. */
-  public String winReason(Judged winner, int count) {
+  String winReason(Judged winner, int count) {
     return String.format(
         Locale.ROOT,
         "lowest score %.3f of %d bid%s (price %d mana, reputation %.2f, load %.2f; weights:"
@@ -103,7 +103,7 @@ public final class SelectionPolicy {
   }
 
   /** Why {@code loser} lost to {@code winner}: the terms on which it was worse. */
-  public String lossReason(Judged loser, Judged winner) {
+  String lossReason(Judged loser, Judged winner) {
     List<String> worse = new ArrayList<>();
     if (loser.price() > winner.price()) {
       worse.add("price " + loser.price() + " > " + winner.price() + " mana");
@@ -129,7 +129,7 @@ public final class SelectionPolicy {
   }
 
   /** The verdicts for an explanation: the winner's first. */
-  public List<Placement.BidVerdict> verdicts(List<Judged> ranked, Judged winner) {
+  List<Placement.BidVerdict> verdicts(List<Judged> ranked, Judged winner) {
     List<Placement.BidVerdict> out = new ArrayList<>();
     for (Judged j : ranked) {
       boolean won = j == winner;
