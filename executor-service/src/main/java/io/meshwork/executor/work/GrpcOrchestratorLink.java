@@ -2,6 +2,8 @@ package io.meshwork.executor.work;
 
 import io.grpc.CallCredentials;
 import io.grpc.Channel;
+import io.grpc.ConnectivityState;
+import io.grpc.ManagedChannel;
 import io.meshwork.compute.v1.ComputeServiceGrpc;
 import io.meshwork.compute.v1.ComputeTaskResult;
 import io.meshwork.compute.v1.GetModuleRequest;
@@ -25,8 +27,20 @@ public final class GrpcOrchestratorLink implements OrchestratorLink {
 
   @Override
   public boolean deliver(String endpoint, ComputeTaskResult result) {
+    Channel channel = channels.apply(endpoint);
+    if (channel instanceof ManagedChannel managed
+        && managed.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
+      // The orchestrator was unreachable a moment ago (it may have restarted): try again now
+      // rather than after the channel's reconnect back-off, which grows to minutes.
+      managed.resetConnectBackoff();
+    }
+    // Wait-for-ready: a result is not given up because the connection is being re-established;
+    // the deadline still bounds the wait.
     boolean verified =
-        stub(endpoint, 30)
+        ComputeServiceGrpc.newBlockingStub(channel)
+            .withCallCredentials(credentials)
+            .withDeadlineAfter(30, TimeUnit.SECONDS)
+            .withWaitForReady()
             .returnTaskResult(ReturnTaskResultRequest.newBuilder().setResult(result).build())
             .getVerified();
     if (!verified) {
