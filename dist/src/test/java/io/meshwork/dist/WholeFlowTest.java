@@ -22,7 +22,6 @@ import io.meshwork.client.JobRequest;
 import io.meshwork.client.JobResult;
 import io.meshwork.client.MeshClient;
 import io.meshwork.client.MeshClientException;
-import io.meshwork.client.MeshClientOptions;
 import io.meshwork.client.SplitStrategy;
 import io.meshwork.client.VerificationMode;
 import io.meshwork.compute.v1.ComputeJobStatus;
@@ -47,10 +46,6 @@ import io.meshwork.mesh.v1.ExecutionReceipt;
 import io.meshwork.mesh.v1.JobAnnouncementV1;
 import io.meshwork.mesh.v1.MeshJobParams;
 import io.meshwork.mesh.v1.ResourceLimits;
-import io.meshwork.receipt.format.ReceiptCodec;
-import io.meshwork.receipt.format.ReceiptVerifier;
-import io.meshwork.receipt.v1.GetReceiptRequest;
-import io.meshwork.receipt.v1.ReceiptServiceGrpc;
 import io.meshwork.wasm.abi.SampleText;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -73,12 +68,10 @@ import org.junit.jupiter.api.io.TempDir;
 class WholeFlowTest {
   @TempDir static Path dataDir;
   static DevMesh mesh;
-  static int base;
 
   @BeforeAll
   static void startMesh() {
-    base = MeshFixtures.freePortBlock(5);
-    mesh = DevMesh.start(dataDir, base, 2, Map.of("rfc0016.t2-ms", "2000"));
+    mesh = DevMesh.start(dataDir, MeshFixtures.freeLayout(2), Map.of("rfc0016.t2-ms", "2000"));
   }
 
   @AfterAll
@@ -89,12 +82,7 @@ class WholeFlowTest {
   }
 
   private static MeshClient client(Identity identity) {
-    return MeshClient.connect(
-        MeshClientOptions.newBuilder()
-            .orchestratorTarget("127.0.0.1:" + base)
-            .ledgerTarget("127.0.0.1:" + (base + 1))
-            .identity(identity)
-            .build());
+    return MeshFixtures.client(mesh.layout(), identity);
   }
 
   @Test
@@ -103,14 +91,16 @@ class WholeFlowTest {
     Identity user = Identity.generate();
     Identity reader = MeshFixtures.serviceIdentity(dataDir, "orchestrator");
     String[] executors = {mesh.endpoint("executor-1").did(), mesh.endpoint("executor-2").did()};
+    int ledger = mesh.endpoint("ledger").grpcPort();
     try (MeshClient client = client(user)) {
       long before = client.balance().getBalance();
       long[] executorsBefore = new long[2];
       for (int i = 0; i < 2; i++) {
-        executorsBefore[i] = MeshFixtures.balance(base + 1, reader, executors[i]);
+        executorsBefore[i] = MeshFixtures.balance(ledger, reader, executors[i]);
       }
-      String jobId =
-          client.submit(
+      JobResult result =
+          MeshFixtures.runWordCount(
+              client,
               JobRequest.newBuilder()
                   .wasmModule(MeshFixtures.wordCount())
                   .input(text)
@@ -118,12 +108,8 @@ class WholeFlowTest {
                   .maxChunkSize(16 * 1024)
                   .verificationMode(VerificationMode.HASH)
                   .manaBudget(2_000)
-                  .build());
-      JobResult result = client.result(jobId, Duration.ofSeconds(60));
-      assertTrue(result.success(), result.error());
-      assertEquals(
-          Long.toString(SampleText.countWords(text)),
-          new String(result.bytes(), StandardCharsets.US_ASCII));
+                  .build(),
+              Duration.ofSeconds(60));
 
       ComputeJobStatus status = result.status();
       int chunks = status.getTotalChunks();
@@ -144,30 +130,17 @@ class WholeFlowTest {
       receipts.forEach(r -> earned.merge(r.getExecutorDid(), r.getPrice(), Long::sum));
       long gained = 0;
       for (int i = 0; i < 2; i++) {
-        long delta = MeshFixtures.balance(base + 1, reader, executors[i]) - executorsBefore[i];
+        long delta = MeshFixtures.balance(ledger, reader, executors[i]) - executorsBefore[i];
         assertEquals(earned.getOrDefault(executors[i], 0L), delta);
         gained += delta;
       }
       assertEquals(before - after, gained, "mana leaves the submitter only to the executors");
 
       // Every receipt is in the log under its CID, signed by the executor that ran the task.
-      ManagedChannel channel =
-          NettyChannelBuilder.forAddress("127.0.0.1", base + 2).usePlaintext().build();
-      try {
-        var log =
-            ReceiptServiceGrpc.newBlockingStub(channel)
-                .withCallCredentials(new BearerCredentials(user));
-        for (ReceiptRef ref : receipts) {
-          var got =
-              log.getReceipt(GetReceiptRequest.newBuilder().setCid(ref.getReceiptCid()).build());
-          ExecutionReceipt receipt = got.getReceipt();
-          ReceiptVerifier.verify(receipt);
-          assertEquals(ref.getReceiptCid(), ReceiptCodec.cid(receipt));
-          assertEquals(ref.getLogIndex(), got.getLogIndex());
-          assertEquals(ref.getExecutorDid(), receipt.getExecutorDid());
-        }
-      } finally {
-        channel.shutdownNow();
+      List<ExecutionReceipt> logged =
+          MeshFixtures.assertAnchored(mesh.endpoint("receipts").grpcPort(), user, receipts);
+      for (int i = 0; i < receipts.size(); i++) {
+        assertEquals(receipts.get(i).getExecutorDid(), logged.get(i).getExecutorDid());
       }
     }
   }
@@ -254,7 +227,9 @@ class WholeFlowTest {
     String cid = Cid.of(module);
     Identity executor = MeshFixtures.serviceIdentity(dataDir, "executor-1");
     ManagedChannel channel =
-        NettyChannelBuilder.forAddress("127.0.0.1", base).usePlaintext().build();
+        NettyChannelBuilder.forAddress("127.0.0.1", mesh.endpoint("orchestrator").grpcPort())
+            .usePlaintext()
+            .build();
     try (MeshClient client = client(Identity.generate())) {
       var asExecutor =
           ComputeServiceGrpc.newBlockingStub(channel)
@@ -432,7 +407,9 @@ class WholeFlowTest {
 
   /** A channel to the first executor; the caller shuts it down. */
   private static ManagedChannel firstExecutor() {
-    return NettyChannelBuilder.forAddress("127.0.0.1", base + 3).usePlaintext().build();
+    return NettyChannelBuilder.forAddress("127.0.0.1", mesh.endpoint("executor-1").grpcPort())
+        .usePlaintext()
+        .build();
   }
 
   /** The executor's API, called as the mesh's orchestrator. */
@@ -483,7 +460,7 @@ class WholeFlowTest {
                 .setWasmModule(ByteString.copyFrom(module))
                 .setLimits(limits)
                 .setTimeoutMs(10_000))
-        .setResultEndpoint("127.0.0.1:" + base)
+        .setResultEndpoint(mesh.layout().target("orchestrator"))
         .setRequestId("assign-batch-test:" + id)
         .setInlineWaitMs(10_000)
         .build();
