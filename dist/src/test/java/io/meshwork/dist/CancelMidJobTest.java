@@ -59,7 +59,9 @@ class CancelMidJobTest {
     client = mesh.client(Identity.generate());
     byte[] text = SampleText.generate(100_000, 5);
     before = mesh.balances(client);
-    jobId = client.submit(MeshFixtures.wordCountByLines(text, BUDGET));
+    jobId =
+        client.submit(
+            MeshFixtures.wordCountJob(text, 1_000).manaBudget(BUDGET).timeoutSecs(300).build());
     // Mid-way: some chunks settled, most not (3 executors x 2 slots x 1.5 s a chunk).
     ComputeJobStatus running = awaitChunks(client, jobId, 8);
     assertTrue(running.getTotalChunks() >= 100, "a 100-chunk job: " + running);

@@ -3,10 +3,8 @@ package io.meshwork.dist;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.meshwork.client.JobRequest;
 import io.meshwork.client.JobResult;
 import io.meshwork.client.MeshClient;
-import io.meshwork.client.SplitStrategy;
 import io.meshwork.compute.v1.ReceiptRef;
 import io.meshwork.executor.ExecutorNode;
 import io.meshwork.identity.Identity;
@@ -83,13 +81,7 @@ class DelegationTest {
         JobResult result =
             MeshFixtures.runWordCount(
                 client,
-                JobRequest.newBuilder()
-                    .wasmModule(MeshFixtures.wordCount())
-                    .input(text)
-                    .splitStrategy(SplitStrategy.LINES)
-                    .maxChunkSize(10_000)
-                    .manaBudget(1_000)
-                    .build(),
+                MeshFixtures.wordCountJob(text, 10_000).manaBudget(1_000).build(),
                 Duration.ofSeconds(60));
         long paidToB = 0;
         for (ReceiptRef r : result.receipts()) {

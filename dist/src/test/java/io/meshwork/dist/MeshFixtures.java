@@ -121,16 +121,16 @@ final class MeshFixtures {
     return example("wordcount");
   }
 
-  /** A word count of {@code text} in chunks of whole lines of at most 1,000 bytes. */
-  static JobRequest wordCountByLines(byte[] text, long budget) {
+  /**
+   * A word count of {@code text} in chunks of whole lines of at most {@code maxChunkSize} bytes;
+   * the caller adds the budget and whatever else its test needs.
+   */
+  static JobRequest.Builder wordCountJob(byte[] text, long maxChunkSize) {
     return JobRequest.newBuilder()
         .wasmModule(wordCount())
         .input(text)
         .splitStrategy(SplitStrategy.LINES)
-        .maxChunkSize(1_000)
-        .manaBudget(budget)
-        .timeoutSecs(300)
-        .build();
+        .maxChunkSize(maxChunkSize);
   }
 
   /**

@@ -46,7 +46,9 @@ class OrchestratorCrashTest {
       int settledAtKill;
       try (MeshClient client = mesh.client(user)) {
         before = mesh.balances(client);
-        jobId = client.submit(MeshFixtures.wordCountByLines(text, BUDGET));
+        jobId =
+            client.submit(
+                MeshFixtures.wordCountJob(text, 1_000).manaBudget(BUDGET).timeoutSecs(300).build());
         ComputeJobStatus running = CancelMidJobTest.awaitChunks(client, jobId, 6);
         assertTrue(running.getTotalChunks() >= 30, "a multi-chunk job: " + running);
         mesh.killOrchestrator();

@@ -7,7 +7,6 @@ import io.meshwork.client.JobRequest;
 import io.meshwork.client.JobResult;
 import io.meshwork.client.MeshClient;
 import io.meshwork.client.Priority;
-import io.meshwork.client.SplitStrategy;
 import io.meshwork.identity.Identity;
 import io.meshwork.wasm.abi.SampleText;
 import java.nio.file.Path;
@@ -76,11 +75,7 @@ class PriorityTest {
   }
 
   private static JobRequest job(byte[] text, Priority priority) {
-    return JobRequest.newBuilder()
-        .wasmModule(MeshFixtures.wordCount())
-        .input(text)
-        .splitStrategy(SplitStrategy.LINES)
-        .maxChunkSize(1_000)
+    return MeshFixtures.wordCountJob(text, 1_000)
         .manaBudget(200)
         .timeoutSecs(120)
         .priority(priority)

@@ -3,10 +3,8 @@ package io.meshwork.dist;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.meshwork.client.JobRequest;
 import io.meshwork.client.JobResult;
 import io.meshwork.client.MeshClient;
-import io.meshwork.client.SplitStrategy;
 import io.meshwork.compute.v1.ReceiptRef;
 import io.meshwork.identity.Identity;
 import io.meshwork.mesh.v1.ExecutionReceipt;
@@ -115,13 +113,7 @@ class SeparateProcessesTest {
       JobResult result =
           MeshFixtures.runWordCount(
               client,
-              JobRequest.newBuilder()
-                  .wasmModule(MeshFixtures.wordCount())
-                  .input(text)
-                  .splitStrategy(SplitStrategy.LINES)
-                  .maxChunkSize(20_000)
-                  .manaBudget(1_000)
-                  .build(),
+              MeshFixtures.wordCountJob(text, 20_000).manaBudget(1_000).build(),
               Duration.ofSeconds(90));
       assertTrue(result.status().getTotalChunks() >= 10, "a multi-chunk job");
 

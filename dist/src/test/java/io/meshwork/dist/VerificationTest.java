@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.meshwork.client.JobRequest;
 import io.meshwork.client.JobResult;
 import io.meshwork.client.MeshClient;
-import io.meshwork.client.SplitStrategy;
 import io.meshwork.client.VerificationMode;
 import io.meshwork.compute.v1.ExecutorRefusal;
 import io.meshwork.compute.v1.ReceiptRef;
@@ -39,11 +38,7 @@ class VerificationTest {
       long userBefore = client.balance().getBalance();
       String jobId =
           client.submit(
-              JobRequest.newBuilder()
-                  .wasmModule(MeshFixtures.wordCount())
-                  .input(text)
-                  .splitStrategy(SplitStrategy.LINES)
-                  .maxChunkSize(3_000)
+              MeshFixtures.wordCountJob(text, 3_000)
                   .verificationMode(VerificationMode.REDUNDANT)
                   .redundancy(3)
                   .manaBudget(5_000)
@@ -136,12 +131,8 @@ class VerificationTest {
       byte[] text = SampleText.generate(60_000, 12);
       String jobId =
           client.submit(
-              JobRequest.newBuilder()
+              MeshFixtures.wordCountJob(text, 1_000)
                   .jobId("sample-liar-job")
-                  .wasmModule(MeshFixtures.wordCount())
-                  .input(text)
-                  .splitStrategy(SplitStrategy.LINES)
-                  .maxChunkSize(1_000)
                   .verificationMode(VerificationMode.SAMPLE)
                   .manaBudget(9_000)
                   .timeoutSecs(180)

@@ -22,7 +22,6 @@ import io.meshwork.client.JobRequest;
 import io.meshwork.client.JobResult;
 import io.meshwork.client.MeshClient;
 import io.meshwork.client.MeshClientException;
-import io.meshwork.client.SplitStrategy;
 import io.meshwork.client.VerificationMode;
 import io.meshwork.compute.v1.ComputeJobStatus;
 import io.meshwork.compute.v1.ComputeServiceGrpc;
@@ -101,11 +100,7 @@ class WholeFlowTest {
       JobResult result =
           MeshFixtures.runWordCount(
               client,
-              JobRequest.newBuilder()
-                  .wasmModule(MeshFixtures.wordCount())
-                  .input(text)
-                  .splitStrategy(SplitStrategy.LINES)
-                  .maxChunkSize(16 * 1024)
+              MeshFixtures.wordCountJob(text, 16 * 1024)
                   .verificationMode(VerificationMode.HASH)
                   .manaBudget(2_000)
                   .build(),
@@ -492,14 +487,7 @@ class WholeFlowTest {
     try (MeshClient client = client(Identity.generate())) {
       long before = client.balance().getBalance();
       String jobId =
-          client.submit(
-              JobRequest.newBuilder()
-                  .wasmModule(MeshFixtures.wordCount())
-                  .input(text)
-                  .splitStrategy(SplitStrategy.LINES)
-                  .maxChunkSize(4 * 1024)
-                  .manaBudget(5_000)
-                  .build());
+          client.submit(MeshFixtures.wordCountJob(text, 4 * 1024).manaBudget(5_000).build());
       assertTrue(client.cancel(jobId));
       ComputeJobStatus status = client.status(jobId);
       assertEquals("cancelled", status.getStatus());

@@ -4,10 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.meshwork.client.JobRequest;
 import io.meshwork.client.JobResult;
 import io.meshwork.client.MeshClient;
-import io.meshwork.client.SplitStrategy;
 import io.meshwork.compute.v1.TaskPlacement;
 import io.meshwork.identity.Identity;
 import io.meshwork.wasm.abi.SampleText;
@@ -46,14 +44,7 @@ class WorkStealingTest {
         JobResult result =
             MeshFixtures.runWordCount(
                 client,
-                JobRequest.newBuilder()
-                    .wasmModule(MeshFixtures.wordCount())
-                    .input(text)
-                    .splitStrategy(SplitStrategy.LINES)
-                    .maxChunkSize(1_000)
-                    .manaBudget(1_000)
-                    .timeoutSecs(60)
-                    .build(),
+                MeshFixtures.wordCountJob(text, 1_000).manaBudget(1_000).timeoutSecs(60).build(),
                 Duration.ofSeconds(50));
         String jobId = result.jobId();
         int chunks = result.status().getTotalChunks();
