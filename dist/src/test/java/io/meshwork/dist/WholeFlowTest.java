@@ -68,13 +68,23 @@ class WholeFlowTest {
   @TempDir static Path dataDir;
   static DevMesh mesh;
 
+  /** A channel to executor-1, for the tests that call an executor as the orchestrator would. */
+  static ManagedChannel firstExecutor;
+
   @BeforeAll
   static void startMesh() {
     mesh = DevMesh.start(dataDir, MeshFixtures.freeLayout(2), Map.of("rfc0016.t2-ms", "2000"));
+    firstExecutor =
+        NettyChannelBuilder.forAddress("127.0.0.1", mesh.endpoint("executor-1").grpcPort())
+            .usePlaintext()
+            .build();
   }
 
   @AfterAll
   static void stopMesh() {
+    if (firstExecutor != null) {
+      firstExecutor.shutdownNow();
+    }
     if (mesh != null) {
       mesh.close();
     }
@@ -166,54 +176,38 @@ class WholeFlowTest {
   void badModulesAndManifestsAreRefusedAtOnceWithTheProblemNamed() {
     try (MeshClient client = client(Identity.generate())) {
       MeshClientException wasi =
-          assertThrows(
-              MeshClientException.class,
-              () ->
-                  client.submit(
-                      JobRequest.newBuilder()
-                          .wasmModule(MeshFixtures.abiTestModule("wasi-import.wasm"))
-                          .input(new byte[] {1})
-                          .build()));
+          refused(client, oneByteJob(MeshFixtures.abiTestModule("wasi-import.wasm")));
       assertEquals("INVALID_ARGUMENT", wasi.code().name());
       assertEquals("FORBIDDEN_IMPORT", wasi.reason().orElse(""));
       assertTrue(wasi.getMessage().contains("wasi_snapshot_preview1"), wasi.getMessage());
 
       MeshClientException noExecute =
-          assertThrows(
-              MeshClientException.class,
-              () ->
-                  client.submit(
-                      JobRequest.newBuilder()
-                          .wasmModule(MeshFixtures.abiTestModule("missing-execute.wasm"))
-                          .input(new byte[] {1})
-                          .build()));
+          refused(client, oneByteJob(MeshFixtures.abiTestModule("missing-execute.wasm")));
       assertEquals("MISSING_EXPORT", noExecute.reason().orElse(""));
       assertTrue(noExecute.getMessage().contains("execute"), noExecute.getMessage());
 
       MeshClientException garbage =
-          assertThrows(
-              MeshClientException.class,
-              () ->
-                  client.submit(
-                      JobRequest.newBuilder()
-                          .wasmModule("not a module".getBytes(StandardCharsets.US_ASCII))
-                          .input(new byte[] {1})
-                          .build()));
+          refused(client, oneByteJob("not a module".getBytes(StandardCharsets.US_ASCII)));
       assertEquals("MALFORMED_MODULE", garbage.reason().orElse(""));
 
       MeshClientException redundant =
-          assertThrows(
-              MeshClientException.class,
-              () ->
-                  client.submit(
-                      JobRequest.newBuilder()
-                          .wasmModule(MeshFixtures.wordCount())
-                          .input(new byte[] {1})
-                          .verificationMode(VerificationMode.HASH)
-                          .redundancy(3)
-                          .build()));
+          refused(
+              client,
+              oneByteJob(MeshFixtures.wordCount())
+                  .verificationMode(VerificationMode.HASH)
+                  .redundancy(3));
       assertEquals("REDUNDANCY_NEEDS_REDUNDANT_MODE", redundant.reason().orElse(""));
     }
+  }
+
+  /** A job of {@code module} on one byte of input. */
+  private static JobRequest.Builder oneByteJob(byte[] module) {
+    return JobRequest.newBuilder().wasmModule(module).input(new byte[] {1});
+  }
+
+  /** Submits {@code job}, which must be refused at once, and returns the refusal. */
+  private static MeshClientException refused(MeshClient client, JobRequest.Builder job) {
+    return assertThrows(MeshClientException.class, () -> client.submit(job.build()));
   }
 
   @Test
@@ -261,158 +255,141 @@ class WholeFlowTest {
 
   @Test
   void anExecutorAnswersABatchOfAnnouncementsAsItAnswersEachAlone() {
-    ManagedChannel channel = firstExecutor();
-    try {
-      var asOrchestrator = asOrchestrator(channel);
-      byte[] module = MeshFixtures.wordCount();
-      List<JobAnnouncementV1> announced = new ArrayList<>();
-      for (long maxPrice : new long[] {1_000, 0, 1_000, 1}) {
-        int i = announced.size();
-        announced.add(announcement("batch-test:" + i, module, 1_000L * (i + 1), maxPrice));
-      }
-      AnnounceBatchResponse batch =
-          asOrchestrator.announceBatch(
-              AnnounceBatchRequest.newBuilder().addAllAnnouncements(announced).build());
-      assertEquals(announced.size(), batch.getAnswersCount());
-      for (int i = 0; i < announced.size(); i++) {
-        AnnounceResponse alone =
-            asOrchestrator.announce(
-                AnnounceRequest.newBuilder().setAnnouncement(announced.get(i)).build());
-        AnnounceResponse inBatch = batch.getAnswers(i);
-        assertEquals(alone.hasBid(), inBatch.hasBid(), "announcement " + i);
-        assertEquals(alone.getBid().getPrice(), inBatch.getBid().getPrice(), "announcement " + i);
-        assertEquals(
-            alone.getDecline().getReason(), inBatch.getDecline().getReason(), "announcement " + i);
-      }
-      assertTrue(batch.getAnswers(0).hasBid());
-      assertEquals("PRICE_ABOVE_MAX", batch.getAnswers(3).getDecline().getReason());
-
-      // Users may not announce work, and a batch has a size limit.
-      StatusRuntimeException user =
-          assertThrows(
-              StatusRuntimeException.class,
-              () ->
-                  ExecutorServiceGrpc.newBlockingStub(channel)
-                      .withCallCredentials(new BearerCredentials(Identity.generate()))
-                      .announceBatch(AnnounceBatchRequest.getDefaultInstance()));
-      assertEquals(Status.Code.PERMISSION_DENIED, user.getStatus().getCode());
-      AnnounceBatchRequest.Builder tooMany = AnnounceBatchRequest.newBuilder();
-      for (int i = 0; i < 1_025; i++) {
-        tooMany.addAnnouncements(announced.get(0));
-      }
-      StatusRuntimeException big =
-          assertThrows(
-              StatusRuntimeException.class, () -> asOrchestrator.announceBatch(tooMany.build()));
-      assertEquals(Status.Code.INVALID_ARGUMENT, big.getStatus().getCode());
-      assertTrue(big.getStatus().getDescription().contains("1025 announcements"), big.toString());
-    } finally {
-      channel.shutdownNow();
+    var asOrchestrator = asOrchestrator();
+    byte[] module = MeshFixtures.wordCount();
+    List<JobAnnouncementV1> announced = new ArrayList<>();
+    for (long maxPrice : new long[] {1_000, 0, 1_000, 1}) {
+      int i = announced.size();
+      announced.add(announcement("batch-test:" + i, module, 1_000L * (i + 1), maxPrice));
     }
+    AnnounceBatchResponse batch =
+        asOrchestrator.announceBatch(
+            AnnounceBatchRequest.newBuilder().addAllAnnouncements(announced).build());
+    assertEquals(announced.size(), batch.getAnswersCount());
+    for (int i = 0; i < announced.size(); i++) {
+      AnnounceResponse alone =
+          asOrchestrator.announce(
+              AnnounceRequest.newBuilder().setAnnouncement(announced.get(i)).build());
+      AnnounceResponse inBatch = batch.getAnswers(i);
+      assertEquals(alone.hasBid(), inBatch.hasBid(), "announcement " + i);
+      assertEquals(alone.getBid().getPrice(), inBatch.getBid().getPrice(), "announcement " + i);
+      assertEquals(
+          alone.getDecline().getReason(), inBatch.getDecline().getReason(), "announcement " + i);
+    }
+    assertTrue(batch.getAnswers(0).hasBid());
+    assertEquals("PRICE_ABOVE_MAX", batch.getAnswers(3).getDecline().getReason());
+
+    // Users may not announce work, and a batch has a size limit.
+    StatusRuntimeException user =
+        assertThrows(
+            StatusRuntimeException.class,
+            () -> asUser().announceBatch(AnnounceBatchRequest.getDefaultInstance()));
+    assertEquals(Status.Code.PERMISSION_DENIED, user.getStatus().getCode());
+    AnnounceBatchRequest.Builder tooMany = AnnounceBatchRequest.newBuilder();
+    for (int i = 0; i < 1_025; i++) {
+      tooMany.addAnnouncements(announced.get(0));
+    }
+    StatusRuntimeException big =
+        assertThrows(
+            StatusRuntimeException.class, () -> asOrchestrator.announceBatch(tooMany.build()));
+    assertEquals(Status.Code.INVALID_ARGUMENT, big.getStatus().getCode());
+    assertTrue(big.getStatus().getDescription().contains("1025 announcements"), big.toString());
   }
 
   @Test
   void anExecutorStreamsEachAssignmentsAnswerAsSoonAsItIsReady() {
-    ManagedChannel channel = firstExecutor();
-    try {
-      var asOrchestrator = asOrchestrator(channel);
-      byte[] wordCount = MeshFixtures.wordCount();
-      String executorDid =
-          asOrchestrator
-              .announce(
-                  AnnounceRequest.newBuilder()
-                      .setAnnouncement(announcement("assign-batch-test", wordCount, 10, 1_000))
-                      .build())
-              .getBid()
-              .getExecutorDid();
-      // A slow task between two fast ones, all three asking for their results inline.
-      List<AssignTaskRequest> batch =
-          List.of(
-              assignment(executorDid, "fast-1", wordCount, "one two three\n", 0),
-              assignment(
-                  executorDid, "slow", MeshFixtures.executorTestModule("endless-loop"), "x", 1_500),
-              assignment(executorDid, "fast-2", wordCount, "four five\n", 0));
-      List<AssignTasksResponse> answers = new ArrayList<>();
-      asOrchestrator
-          .withDeadlineAfter(30, TimeUnit.SECONDS)
-          .assignTasks(AssignTasksRequest.newBuilder().addAllAssignments(batch).build())
-          .forEachRemaining(answers::add);
+    var asOrchestrator = asOrchestrator();
+    byte[] wordCount = MeshFixtures.wordCount();
+    String executorDid =
+        asOrchestrator
+            .announce(
+                AnnounceRequest.newBuilder()
+                    .setAnnouncement(announcement("assign-batch-test", wordCount, 10, 1_000))
+                    .build())
+            .getBid()
+            .getExecutorDid();
+    // A slow task between two fast ones, all three asking for their results inline.
+    List<AssignTaskRequest> batch =
+        List.of(
+            assignment(executorDid, "fast-1", wordCount, "one two three\n", 0),
+            assignment(
+                executorDid, "slow", MeshFixtures.executorTestModule("endless-loop"), "x", 1_500),
+            assignment(executorDid, "fast-2", wordCount, "four five\n", 0));
+    List<AssignTasksResponse> answers = new ArrayList<>();
+    asOrchestrator
+        .withDeadlineAfter(30, TimeUnit.SECONDS)
+        .assignTasks(AssignTasksRequest.newBuilder().addAllAssignments(batch).build())
+        .forEachRemaining(answers::add);
 
-      assertEquals(3, answers.size());
-      assertEquals(1, answers.get(2).getIndex(), "the slow task's answer comes last: " + answers);
-      Map<Integer, AssignTaskResponse> byIndex = new HashMap<>();
-      answers.forEach(a -> byIndex.put(a.getIndex(), a.getAnswer()));
-      assertEquals(3, byIndex.size(), "one answer per assignment");
-      assertEquals("3", byIndex.get(0).getResult().getResultData().toStringUtf8());
-      assertEquals("2", byIndex.get(2).getResult().getResultData().toStringUtf8());
-      assertTrue(byIndex.values().stream().allMatch(AssignTaskResponse::getAccepted));
-      // An executor holds an answer at most 1 s for its result: the slow task's answer is an
-      // acknowledgement, and its result goes back the usual way.
-      assertFalse(byIndex.get(1).hasResult());
+    assertEquals(3, answers.size());
+    assertEquals(1, answers.get(2).getIndex(), "the slow task's answer comes last: " + answers);
+    Map<Integer, AssignTaskResponse> byIndex = new HashMap<>();
+    answers.forEach(a -> byIndex.put(a.getIndex(), a.getAnswer()));
+    assertEquals(3, byIndex.size(), "one answer per assignment");
+    assertEquals("3", byIndex.get(0).getResult().getResultData().toStringUtf8());
+    assertEquals("2", byIndex.get(2).getResult().getResultData().toStringUtf8());
+    assertTrue(byIndex.values().stream().allMatch(AssignTaskResponse::getAccepted));
+    // An executor holds an answer at most 1 s for its result: the slow task's answer is an
+    // acknowledgement, and its result goes back the usual way.
+    assertFalse(byIndex.get(1).hasResult());
 
-      // The same assignment sent again alone is answered as in the batch, and not run twice.
-      AssignTaskResponse again = asOrchestrator.assignTask(batch.get(0));
-      assertEquals(byIndex.get(0).getResult(), again.getResult());
+    // The same assignment sent again alone is answered as in the batch, and not run twice.
+    AssignTaskResponse again = asOrchestrator.assignTask(batch.get(0));
+    assertEquals(byIndex.get(0).getResult(), again.getResult());
 
-      // A batch is checked whole: one bad assignment refuses all of it, naming the bad field.
-      // (The good one asks for no inline result: had it been admitted, asking again below would
-      // be acknowledged without a result instead of running it.)
-      List<AssignTaskRequest> oneBad =
-          List.of(
-              assignment(executorDid, "never-1", wordCount, "a\n", 0).toBuilder()
-                  .setInlineWaitMs(0)
-                  .build(),
-              assignment(executorDid, "never-2", wordCount, "b\n", 0).toBuilder()
-                  .clearResultEndpoint()
-                  .build());
-      StatusRuntimeException bad =
-          assertThrows(
-              StatusRuntimeException.class,
-              () ->
-                  asOrchestrator
-                      .assignTasks(
-                          AssignTasksRequest.newBuilder().addAllAssignments(oneBad).build())
-                      .hasNext());
-      assertEquals(Status.Code.INVALID_ARGUMENT, bad.getStatus().getCode());
-      assertTrue(
-          bad.getStatus().getDescription().contains("assignments[1].result_endpoint"),
-          bad.toString());
-      // Nothing of it was admitted: the good one is new to the executor and runs now.
-      AssignTaskResponse fresh =
-          asOrchestrator.assignTask(assignment(executorDid, "never-1", wordCount, "a\n", 0));
-      assertEquals("1", fresh.getResult().getResultData().toStringUtf8());
+    // A batch is checked whole: one bad assignment refuses all of it, naming the bad field.
+    // (The good one asks for no inline result: had it been admitted, asking again below would
+    // be acknowledged without a result instead of running it.)
+    List<AssignTaskRequest> oneBad =
+        List.of(
+            assignment(executorDid, "never-1", wordCount, "a\n", 0).toBuilder()
+                .setInlineWaitMs(0)
+                .build(),
+            assignment(executorDid, "never-2", wordCount, "b\n", 0).toBuilder()
+                .clearResultEndpoint()
+                .build());
+    StatusRuntimeException bad =
+        assertThrows(
+            StatusRuntimeException.class,
+            () ->
+                asOrchestrator
+                    .assignTasks(AssignTasksRequest.newBuilder().addAllAssignments(oneBad).build())
+                    .hasNext());
+    assertEquals(Status.Code.INVALID_ARGUMENT, bad.getStatus().getCode());
+    assertTrue(
+        bad.getStatus().getDescription().contains("assignments[1].result_endpoint"),
+        bad.toString());
+    // Nothing of it was admitted: the good one is new to the executor and runs now.
+    AssignTaskResponse fresh =
+        asOrchestrator.assignTask(assignment(executorDid, "never-1", wordCount, "a\n", 0));
+    assertEquals("1", fresh.getResult().getResultData().toStringUtf8());
 
-      StatusRuntimeException empty =
-          assertThrows(
-              StatusRuntimeException.class,
-              () -> asOrchestrator.assignTasks(AssignTasksRequest.getDefaultInstance()).hasNext());
-      assertEquals(Status.Code.INVALID_ARGUMENT, empty.getStatus().getCode());
-      StatusRuntimeException user =
-          assertThrows(
-              StatusRuntimeException.class,
-              () ->
-                  ExecutorServiceGrpc.newBlockingStub(channel)
-                      .withCallCredentials(new BearerCredentials(Identity.generate()))
-                      .assignTasks(AssignTasksRequest.newBuilder().addAllAssignments(batch).build())
-                      .hasNext());
-      assertEquals(Status.Code.PERMISSION_DENIED, user.getStatus().getCode());
-    } finally {
-      channel.shutdownNow();
-    }
+    StatusRuntimeException empty =
+        assertThrows(
+            StatusRuntimeException.class,
+            () -> asOrchestrator.assignTasks(AssignTasksRequest.getDefaultInstance()).hasNext());
+    assertEquals(Status.Code.INVALID_ARGUMENT, empty.getStatus().getCode());
+    StatusRuntimeException user =
+        assertThrows(
+            StatusRuntimeException.class,
+            () ->
+                asUser()
+                    .assignTasks(AssignTasksRequest.newBuilder().addAllAssignments(batch).build())
+                    .hasNext());
+    assertEquals(Status.Code.PERMISSION_DENIED, user.getStatus().getCode());
   }
 
-  /** A channel to the first executor; the caller shuts it down. */
-  private static ManagedChannel firstExecutor() {
-    return NettyChannelBuilder.forAddress("127.0.0.1", mesh.endpoint("executor-1").grpcPort())
-        .usePlaintext()
-        .build();
-  }
-
-  /** The executor's API, called as the mesh's orchestrator. */
-  private static ExecutorServiceGrpc.ExecutorServiceBlockingStub asOrchestrator(
-      ManagedChannel channel) {
-    return ExecutorServiceGrpc.newBlockingStub(channel)
+  /** Executor-1's API, called as the mesh's orchestrator. */
+  private static ExecutorServiceGrpc.ExecutorServiceBlockingStub asOrchestrator() {
+    return ExecutorServiceGrpc.newBlockingStub(firstExecutor)
         .withCallCredentials(
             new BearerCredentials(MeshFixtures.serviceIdentity(dataDir, "orchestrator")));
+  }
+
+  /** Executor-1's API, called by a user who is none of the mesh's services. */
+  private static ExecutorServiceGrpc.ExecutorServiceBlockingStub asUser() {
+    return ExecutorServiceGrpc.newBlockingStub(firstExecutor)
+        .withCallCredentials(new BearerCredentials(Identity.generate()));
   }
 
   /** An announcement of a task of {@code module} from the mesh's orchestrator. */
