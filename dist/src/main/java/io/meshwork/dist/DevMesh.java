@@ -23,25 +23,39 @@ import java.util.function.Function;
  * The whole mesh on one machine: ledger, receipt log, executors and orchestrator, each its own gRPC
  * server on its own loopback port, talking to each other over real gRPC.
  *
- * <p>Ports from the base (50051 by default): orchestrator = base, ledger = base + 1, receipts =
- * base + 2, executors = base + 3 onwards; each admin port is its gRPC port + 1000. Every service
- * keeps its SQLite files and key under {@code dataDir/<service>}.
+ * <p>The services take the ports of a {@link MeshLayout} (from 50051 by default: orchestrator,
+ * ledger, receipts, then the executors, each with its admin port 1000 above). Every service keeps
+ * its SQLite files and key under {@code dataDir/<service>}.
  */
 public final class DevMesh implements AutoCloseable {
   /** One running service of the mesh. */
   public record Endpoint(String name, String role, int grpcPort, int adminPort, String did) {}
 
+  private final MeshLayout layout;
   private final List<ServiceHost> hosts = new ArrayList<>();
   private final List<Endpoint> endpoints = new ArrayList<>();
 
-  private DevMesh() {}
+  private DevMesh(MeshLayout layout) {
+    this.layout = layout;
+  }
 
-  /** Starts the mesh; on failure, whatever had started is stopped again. */
+  /**
+   * Starts the mesh with its orchestrator on {@code portBase} and {@code executors} executors; on
+   * failure, whatever had started is stopped again.
+   */
   public static DevMesh start(
       Path dataDir, int portBase, int executors, Map<String, String> extra) {
-    DevMesh mesh = new DevMesh();
+    return start(dataDir, new MeshLayout(portBase, executors), extra);
+  }
+
+  /**
+   * Starts the mesh on the ports of {@code layout}; on failure, whatever had started is stopped
+   * again.
+   */
+  public static DevMesh start(Path dataDir, MeshLayout layout, Map<String, String> extra) {
+    DevMesh mesh = new DevMesh(layout);
     try {
-      mesh.boot(dataDir, portBase, executors, extra);
+      mesh.boot(dataDir, extra);
       return mesh;
     } catch (RuntimeException e) {
       mesh.close();
@@ -49,21 +63,13 @@ public final class DevMesh implements AutoCloseable {
     }
   }
 
-  private void boot(Path dataDir, int base, int executorCount, Map<String, String> extra) {
+  private void boot(Path dataDir, Map<String, String> extra) {
     // Every service's key is made first, so that each one can be told who the others are.
     Map<String, Identity> ids = new LinkedHashMap<>();
-    List<String> names = new ArrayList<>(List.of("orchestrator", "ledger", "receipts"));
-    for (int i = 1; i <= executorCount; i++) {
-      names.add("executor-" + i);
-    }
-    for (String n : names) {
+    for (String n : layout.services()) {
       ids.put(n, identity(dataDir.resolve(n).resolve(n + ".key")));
     }
     String serviceDids = String.join(",", ids.values().stream().map(Identity::did).toList());
-    List<String> executorTargets = new ArrayList<>();
-    for (int i = 0; i < executorCount; i++) {
-      executorTargets.add("127.0.0.1:" + (base + 3 + i));
-    }
     Function<String, Map<String, String>> common =
         name -> {
           Map<String, String> m = new HashMap<>();
@@ -75,19 +81,18 @@ public final class DevMesh implements AutoCloseable {
           m.putAll(extra);
           return m;
         };
-    start("ledger", "ledger", base + 1, common, LedgerService::create);
-    start("receipts", "receipt log", base + 2, common, ReceiptService::create);
-    for (int i = 1; i <= executorCount; i++) {
-      start("executor-" + i, "executor", base + 2 + i, common, ExecutorNode::create);
+    start("ledger", "ledger", common, LedgerService::create);
+    start("receipts", "receipt log", common, ReceiptService::create);
+    for (String executor : layout.executorNames()) {
+      start(executor, "executor", common, ExecutorNode::create);
     }
     Map<String, String> orchestrator = new HashMap<>();
-    orchestrator.put("orchestrator.executors", String.join(",", executorTargets));
-    orchestrator.put("orchestrator.ledger", "127.0.0.1:" + (base + 1));
-    orchestrator.put("orchestrator.receipts", "127.0.0.1:" + (base + 2));
+    orchestrator.put("orchestrator.executors", String.join(",", layout.executorTargets()));
+    orchestrator.put("orchestrator.ledger", layout.target("ledger"));
+    orchestrator.put("orchestrator.receipts", layout.target("receipts"));
     start(
         "orchestrator",
         "orchestrator",
-        base,
         name -> {
           Map<String, String> m = common.apply(name);
           orchestrator.forEach(m::putIfAbsent);
@@ -99,12 +104,11 @@ public final class DevMesh implements AutoCloseable {
   private void start(
       String name,
       String role,
-      int port,
       Function<String, Map<String, String>> settings,
       Function<ServiceContext, MeshService> factory) {
     Map<String, String> s = settings.apply(name);
-    s.put("grpc.port", Integer.toString(port));
-    s.putIfAbsent("admin.port", Integer.toString(port == 0 ? 0 : port + 1000));
+    s.put("grpc.port", Integer.toString(layout.grpcPort(name)));
+    s.putIfAbsent("admin.port", Integer.toString(layout.adminPort(name)));
     ServiceHost host = ServiceHost.start(name, new MapSettings(s), factory);
     hosts.add(host);
     endpoints.add(
@@ -118,6 +122,14 @@ public final class DevMesh implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create the service key " + file, e);
     }
+  }
+
+  /**
+   * The layout the mesh was started from. Its ports are the ones the services listen on, except
+   * where the base is 0: then the orchestrator took any free port, which its {@link Endpoint} has.
+   */
+  public MeshLayout layout() {
+    return layout;
   }
 
   /** The running services, orchestrator last. */

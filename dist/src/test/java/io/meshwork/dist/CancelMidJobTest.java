@@ -45,8 +45,7 @@ class CancelMidJobTest {
   static MeshProcesses mesh;
   static MeshClient client;
   static String jobId;
-  static long before;
-  static long[] executorsBefore;
+  static MeshProcesses.Balances before;
   static long cancelReturned;
   static long[] completedAtCancel = new long[EXECUTORS + 1];
   static JobResult result;
@@ -59,9 +58,10 @@ class CancelMidJobTest {
             dataDir, List.of("slow", "slow", "slow"), MeshProcesses.tolerantTimings());
     client = mesh.client(Identity.generate());
     byte[] text = SampleText.generate(100_000, 5);
-    before = client.balance().getBalance();
-    executorsBefore = mesh.executorBalances();
-    jobId = client.submit(MeshFixtures.wordCountByLines(text, BUDGET));
+    before = mesh.balances(client);
+    jobId =
+        client.submit(
+            MeshFixtures.wordCountJob(text, 1_000).manaBudget(BUDGET).timeoutSecs(300).build());
     // Mid-way: some chunks settled, most not (3 executors x 2 slots x 1.5 s a chunk).
     ComputeJobStatus running = awaitChunks(client, jobId, 8);
     assertTrue(running.getTotalChunks() >= 100, "a 100-chunk job: " + running);
@@ -117,15 +117,7 @@ class CancelMidJobTest {
         "one receipt per settled chunk");
     assertEquals(status.getCompletedChunks(), receipts.size(), "each settled chunk paid once");
     assertTrue(paid > 0);
-    assertEquals(paid, status.getManaSpent());
-    assertEquals(BUDGET, status.getManaSpent() + status.getManaRefunded());
-    assertEquals(
-        before - paid, client.balance().getBalance(), "the submitter paid what was earned");
-    assertEquals(0, client.balance().getHeld(), "nothing stays held");
-    assertEquals(
-        paid,
-        mesh.executorsGainedSince(executorsBefore),
-        "the executors gained exactly what the submitter paid");
+    mesh.assertSettled(client, before, result, BUDGET);
     System.out.println(
         "cancel: "
             + status.getCompletedChunks()
@@ -191,7 +183,7 @@ class CancelMidJobTest {
                 HttpRequest.newBuilder(
                         URI.create(
                             "http://127.0.0.1:"
-                                + (mesh.executorPort(n) + 1000)
+                                + mesh.layout().adminPort(MeshLayout.executor(n))
                                 + "/observe/metrics"))
                     .timeout(Duration.ofSeconds(10))
                     .build(),

@@ -3,11 +3,8 @@ package io.meshwork.dist;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.meshwork.client.JobRequest;
 import io.meshwork.client.JobResult;
 import io.meshwork.client.MeshClient;
-import io.meshwork.client.MeshClientOptions;
-import io.meshwork.client.SplitStrategy;
 import io.meshwork.compute.v1.ReceiptRef;
 import io.meshwork.executor.ExecutorNode;
 import io.meshwork.identity.Identity;
@@ -15,7 +12,6 @@ import io.meshwork.orchestrator.OrchestratorService;
 import io.meshwork.runtime.ServiceHost;
 import io.meshwork.runtime.config.MapSettings;
 import io.meshwork.wasm.abi.SampleText;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -35,8 +31,10 @@ class DelegationTest {
 
   @Test
   void chunksDelegatedToAnotherOrchestratorComeBackVerifiedAndPaid() throws Exception {
-    int a = MeshFixtures.freePortBlock(4);
-    int b = MeshFixtures.freePortBlock(2);
+    MeshLayout a = MeshFixtures.freeLayout(1);
+    // B is a mesh of an orchestrator and one executor that settles through A's ledger and receipt
+    // log: of its layout only those two ports are used.
+    MeshLayout b = MeshFixtures.freeLayout(1);
     Map<String, Identity> ids = new LinkedHashMap<>();
     for (String n :
         List.of(
@@ -47,57 +45,44 @@ class DelegationTest {
 
     ServiceHost executorB =
         ServiceHost.start(
-            "executor-b", settings("executor-b", b + 1, dids, Map.of()), ExecutorNode::create);
+            "executor-b",
+            settings("executor-b", b.grpcPort("executor-1"), dids, Map.of()),
+            ExecutorNode::create);
     ServiceHost orchestratorB =
         ServiceHost.start(
             "orchestrator-b",
             settings(
                 "orchestrator-b",
-                b,
+                b.grpcPort("orchestrator"),
                 dids,
                 Map.of(
-                    "orchestrator.executors", "127.0.0.1:" + (b + 1),
-                    "orchestrator.ledger", "127.0.0.1:" + (a + 1),
-                    "orchestrator.receipts", "127.0.0.1:" + (a + 2))),
+                    "orchestrator.executors", b.target("executor-1"),
+                    "orchestrator.ledger", a.target("ledger"),
+                    "orchestrator.receipts", a.target("receipts"))),
             OrchestratorService::create);
     try (DevMesh meshA =
         DevMesh.start(
             dataDir,
             a,
-            1,
             Map.of(
                 "auth.service-dids",
                 dids,
                 "orchestrator.peers",
-                "127.0.0.1:" + b,
+                b.target("orchestrator"),
                 "orchestrator.delegation-threshold",
                 "0"))) {
       byte[] text = SampleText.generate(60_000, 5);
       Identity reader = ids.get("orchestrator");
       String execB = ids.get("executor-b").did();
       String execA = ids.get("executor-1").did();
-      long execBBefore = MeshFixtures.balance(a + 1, reader, execB);
-      try (MeshClient client =
-          MeshClient.connect(
-              MeshClientOptions.newBuilder()
-                  .orchestratorTarget("127.0.0.1:" + a)
-                  .ledgerTarget("127.0.0.1:" + (a + 1))
-                  .identity(Identity.generate())
-                  .build())) {
-        String jobId =
-            client.submit(
-                JobRequest.newBuilder()
-                    .wasmModule(MeshFixtures.wordCount())
-                    .input(text)
-                    .splitStrategy(SplitStrategy.LINES)
-                    .maxChunkSize(10_000)
-                    .manaBudget(1_000)
-                    .build());
-        JobResult result = client.result(jobId, Duration.ofSeconds(60));
-        assertTrue(result.success(), result.error());
-        assertEquals(
-            Long.toString(SampleText.countWords(text)),
-            new String(result.bytes(), StandardCharsets.US_ASCII));
+      int ledger = meshA.endpoint("ledger").grpcPort();
+      long execBBefore = MeshFixtures.balance(ledger, reader, execB);
+      try (MeshClient client = MeshFixtures.client(meshA.layout(), Identity.generate())) {
+        JobResult result =
+            MeshFixtures.runWordCount(
+                client,
+                MeshFixtures.wordCountJob(text, 10_000).manaBudget(1_000).build(),
+                Duration.ofSeconds(60));
         long paidToB = 0;
         for (ReceiptRef r : result.receipts()) {
           if (r.getTaskId().endsWith(":merge")) {
@@ -108,7 +93,7 @@ class DelegationTest {
           }
         }
         assertTrue(paidToB > 0);
-        assertEquals(paidToB, MeshFixtures.balance(a + 1, reader, execB) - execBBefore);
+        assertEquals(paidToB, MeshFixtures.balance(ledger, reader, execB) - execBBefore);
       }
     } finally {
       orchestratorB.close();

@@ -10,7 +10,6 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.meshwork.client.JobRequest;
 import io.meshwork.client.JobResult;
 import io.meshwork.client.MeshClient;
-import io.meshwork.client.MeshClientOptions;
 import io.meshwork.client.SplitStrategy;
 import io.meshwork.compute.v1.ReceiptRef;
 import io.meshwork.content.MerkleHash;
@@ -47,20 +46,12 @@ import org.junit.jupiter.api.io.TempDir;
 class ExampleJobsTest {
   @TempDir static Path dataDir;
   static DevMesh mesh;
-  static int base;
   static MeshClient client;
 
   @BeforeAll
   static void startMesh() {
-    base = MeshFixtures.freePortBlock(5);
-    mesh = DevMesh.start(dataDir, base, 2, Map.of("rfc0016.t2-ms", "500"));
-    client =
-        MeshClient.connect(
-            MeshClientOptions.newBuilder()
-                .orchestratorTarget("127.0.0.1:" + base)
-                .ledgerTarget("127.0.0.1:" + (base + 1))
-                .identity(Identity.generate())
-                .build());
+    mesh = DevMesh.start(dataDir, MeshFixtures.freeLayout(2), Map.of("rfc0016.t2-ms", "500"));
+    client = MeshFixtures.client(mesh.layout(), Identity.generate());
   }
 
   @AfterAll
@@ -175,17 +166,11 @@ class ExampleJobsTest {
     }
     Set<Long> fuel = new HashSet<>();
     Set<String> executors = new HashSet<>();
-    collectFuel(client, base, input, line.length * 100, fuel, executors);
-    int otherBase = MeshFixtures.freePortBlock(4);
-    try (DevMesh second = DevMesh.start(other, otherBase, 1, Map.of("rfc0016.t2-ms", "500"));
-        MeshClient otherClient =
-            MeshClient.connect(
-                MeshClientOptions.newBuilder()
-                    .orchestratorTarget("127.0.0.1:" + otherBase)
-                    .ledgerTarget("127.0.0.1:" + (otherBase + 1))
-                    .identity(Identity.generate())
-                    .build())) {
-      collectFuel(otherClient, otherBase, input, line.length * 100, fuel, executors);
+    collectFuel(client, mesh, input, line.length * 100, fuel, executors);
+    try (DevMesh second =
+            DevMesh.start(other, MeshFixtures.freeLayout(1), Map.of("rfc0016.t2-ms", "500"));
+        MeshClient otherClient = MeshFixtures.client(second.layout(), Identity.generate())) {
+      collectFuel(otherClient, second, input, line.length * 100, fuel, executors);
     }
     assertEquals(1, fuel.size(), "fuel differed: " + fuel);
     assertTrue(executors.size() >= 2, "executors: " + executors);
@@ -206,18 +191,18 @@ class ExampleJobsTest {
     assertTrue(starved.error().contains("limit of " + (needed - 1)), starved.error());
   }
 
-  /**
-   * Runs five jobs on the mesh at {@code meshBase}; notes every execute receipt's fuel and signer.
-   */
+  /** Runs five jobs on {@code mesh}; notes every execute receipt's fuel and signer. */
   private static void collectFuel(
       MeshClient client,
-      int meshBase,
+      DevMesh mesh,
       byte[] input,
       int chunkSize,
       Set<Long> fuel,
       Set<String> executors) {
     ManagedChannel channel =
-        NettyChannelBuilder.forAddress("127.0.0.1", meshBase + 2).usePlaintext().build();
+        NettyChannelBuilder.forAddress("127.0.0.1", mesh.endpoint("receipts").grpcPort())
+            .usePlaintext()
+            .build();
     try {
       var log =
           ReceiptServiceGrpc.newBlockingStub(channel)

@@ -14,7 +14,6 @@ import io.meshwork.client.JobRequest;
 import io.meshwork.client.JobResult;
 import io.meshwork.client.MeshClient;
 import io.meshwork.client.MeshClientException;
-import io.meshwork.client.MeshClientOptions;
 import io.meshwork.identity.Identity;
 import io.meshwork.mesh.v1.ResourceLimits;
 import java.lang.management.ManagementFactory;
@@ -38,27 +37,18 @@ import org.junit.jupiter.api.io.TempDir;
 class HostileModulesTest {
   @TempDir static Path dataDir;
   static DevMesh mesh;
-  static int base;
   static MeshClient client;
   long heapBefore;
 
   @BeforeAll
   static void startMesh() {
-    base = MeshFixtures.freePortBlock(5);
     // The fuel cap is raised so that one test can show the wall-time limit on its own.
     mesh =
         DevMesh.start(
             dataDir,
-            base,
-            2,
+            MeshFixtures.freeLayout(2),
             Map.of("rfc0016.t2-ms", "500", "limits.cap.fuel", "1000000000000000"));
-    client =
-        MeshClient.connect(
-            MeshClientOptions.newBuilder()
-                .orchestratorTarget("127.0.0.1:" + base)
-                .ledgerTarget("127.0.0.1:" + (base + 1))
-                .identity(Identity.generate())
-                .build());
+    client = MeshFixtures.client(mesh.layout(), Identity.generate());
     // Warm up, so that the heap measured before each test already holds the mesh's caches.
     honestJobSucceeds();
   }
@@ -80,8 +70,11 @@ class HostileModulesTest {
 
   @AfterEach
   void meshIsUnharmed() {
-    for (int port = base + 3; port <= base + 4; port++) {
-      assertEquals(HealthCheckResponse.ServingStatus.SERVING, health(port), "executor " + port);
+    for (String executor : mesh.layout().executorNames()) {
+      assertEquals(
+          HealthCheckResponse.ServingStatus.SERVING,
+          health(mesh.endpoint(executor).grpcPort()),
+          executor);
     }
     honestJobSucceeds();
     long after = settledHeap();
@@ -193,17 +186,14 @@ class HostileModulesTest {
 
   private static void honestJobSucceeds() {
     byte[] text = "an honest job after a hostile one\n".getBytes(StandardCharsets.US_ASCII);
-    JobResult result =
-        client.result(
-            client.submit(
-                JobRequest.newBuilder()
-                    .wasmModule(MeshFixtures.wordCount())
-                    .input(text)
-                    .manaBudget(100)
-                    .build()),
-            Duration.ofSeconds(60));
-    assertTrue(result.success(), result.error());
-    assertEquals("7", new String(result.bytes(), StandardCharsets.US_ASCII));
+    MeshFixtures.runWordCount(
+        client,
+        JobRequest.newBuilder()
+            .wasmModule(MeshFixtures.wordCount())
+            .input(text)
+            .manaBudget(100)
+            .build(),
+        Duration.ofSeconds(60));
   }
 
   private static void assertContains(String text, String... parts) {

@@ -1,57 +1,86 @@
 package io.meshwork.dist;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.meshwork.client.JobRequest;
+import io.meshwork.client.JobResult;
+import io.meshwork.client.MeshClient;
+import io.meshwork.client.MeshClientOptions;
 import io.meshwork.client.SplitStrategy;
+import io.meshwork.compute.v1.ReceiptRef;
 import io.meshwork.identity.BearerCredentials;
 import io.meshwork.identity.Identity;
 import io.meshwork.ledger.v1.GetAccountRequest;
 import io.meshwork.ledger.v1.LedgerServiceGrpc;
+import io.meshwork.mesh.v1.ExecutionReceipt;
+import io.meshwork.receipt.format.ReceiptCodec;
+import io.meshwork.receipt.format.ReceiptException;
+import io.meshwork.receipt.format.ReceiptVerifier;
+import io.meshwork.receipt.v1.GetReceiptRequest;
+import io.meshwork.receipt.v1.ReceiptServiceGrpc;
+import io.meshwork.wasm.abi.SampleText;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
-/** What the end-to-end tests share: free ports, the example modules, ledger reads. */
+/**
+ * What the end-to-end tests share: free ports, the example modules, clients, running a word count
+ * and checking its count, ledger and receipt-log reads.
+ */
 final class MeshFixtures {
   private MeshFixtures() {}
 
-  /** A base port with {@code count} free consecutive ports above it. */
-  static int freePortBlock(int count) {
+  /**
+   * A layout for a mesh of {@code executors} executors whose gRPC and admin ports are all free at
+   * the time of asking.
+   */
+  static MeshLayout freeLayout(int executors) {
     for (int attempt = 0; attempt < 50; attempt++) {
-      int base;
-      try (ServerSocket s = new ServerSocket(0)) {
-        base = s.getLocalPort();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-      if (base + count >= 65_000) {
-        continue;
-      }
+      MeshLayout layout = new MeshLayout(freePort(), executors);
       boolean free = true;
-      for (int p = base; p < base + count && free; p++) {
-        try (ServerSocket s = new ServerSocket(p)) {
-          s.setReuseAddress(true);
-        } catch (IOException taken) {
-          free = false;
-        }
-      }
-      // Admin ports sit 1000 above the gRPC ports.
-      for (int p = base + 1000; p < base + 1000 + count && free; p++) {
-        try (ServerSocket s = new ServerSocket(p)) {
-          s.setReuseAddress(true);
-        } catch (IOException taken) {
-          free = false;
-        }
+      for (String service : layout.services()) {
+        free = free && isFree(layout.grpcPort(service)) && isFree(layout.adminPort(service));
       }
       if (free) {
-        return base;
+        return layout;
       }
     }
-    throw new IllegalStateException("no block of " + count + " free ports found");
+    throw new IllegalStateException("no free ports for a mesh of " + executors + " executors");
+  }
+
+  /** A port that is free at the time of asking. */
+  static int freePort() {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Whether {@code port} can be bound now. Ports from 65,000 up count as taken, which keeps every
+   * port of a layout well inside the range a socket accepts.
+   */
+  private static boolean isFree(int port) {
+    if (port >= 65_000) {
+      return false;
+    }
+    try (ServerSocket s = new ServerSocket(port)) {
+      s.setReuseAddress(true);
+      return true;
+    } catch (IOException taken) {
+      return false;
+    }
   }
 
   /**
@@ -92,16 +121,82 @@ final class MeshFixtures {
     return example("wordcount");
   }
 
-  /** A word count of {@code text} in chunks of whole lines of at most 1,000 bytes. */
-  static JobRequest wordCountByLines(byte[] text, long budget) {
+  /**
+   * A word count of {@code text} in chunks of whole lines of at most {@code maxChunkSize} bytes;
+   * the caller adds the budget and whatever else its test needs.
+   */
+  static JobRequest.Builder wordCountJob(byte[] text, long maxChunkSize) {
     return JobRequest.newBuilder()
         .wasmModule(wordCount())
         .input(text)
         .splitStrategy(SplitStrategy.LINES)
-        .maxChunkSize(1_000)
-        .manaBudget(budget)
-        .timeoutSecs(300)
-        .build();
+        .maxChunkSize(maxChunkSize);
+  }
+
+  /**
+   * Submits {@code job}, a word count, and waits up to {@code limit} for it; asserts that it
+   * succeeded with the count Java finds in its input, and returns the result for further checks.
+   */
+  static JobResult runWordCount(MeshClient client, JobRequest job, Duration limit) {
+    String jobId = client.submit(job);
+    return awaitWordCount(client, jobId, job.input().toByteArray(), limit, "job " + jobId);
+  }
+
+  /**
+   * Waits up to {@code limit} for the word count {@code jobId} of {@code text}; asserts that it
+   * succeeded with the count Java finds in {@code text}, and returns the result for further checks.
+   *
+   * @param what the job as the assertion messages name it
+   */
+  static JobResult awaitWordCount(
+      MeshClient client, String jobId, byte[] text, Duration limit, String what) {
+    JobResult result = client.result(jobId, limit);
+    assertTrue(result.success(), what + " failed: " + result.error());
+    assertEquals(
+        Long.toString(SampleText.countWords(text)),
+        new String(result.bytes(), StandardCharsets.US_ASCII),
+        what + " counted the words wrong");
+    return result;
+  }
+
+  /** A client for {@code user} against the mesh laid out as {@code layout}. */
+  static MeshClient client(MeshLayout layout, Identity user) {
+    return MeshClient.connect(
+        MeshClientOptions.newBuilder()
+            .orchestratorTarget(layout.target("orchestrator"))
+            .ledgerTarget(layout.target("ledger"))
+            .receiptTarget(layout.target("receipts"))
+            .identity(user)
+            .build());
+  }
+
+  /**
+   * Reads each of {@code refs} from the receipt log on {@code receiptPort} as {@code reader}, and
+   * asserts that it is there under its CID at its log index and signed validly; returns the
+   * receipts in the order of {@code refs}, for checks of who signed them.
+   */
+  static List<ExecutionReceipt> assertAnchored(
+      int receiptPort, Identity reader, List<ReceiptRef> refs) throws ReceiptException {
+    ManagedChannel channel =
+        NettyChannelBuilder.forAddress("127.0.0.1", receiptPort).usePlaintext().build();
+    try {
+      var log =
+          ReceiptServiceGrpc.newBlockingStub(channel)
+              .withCallCredentials(new BearerCredentials(reader));
+      List<ExecutionReceipt> receipts = new ArrayList<>();
+      for (ReceiptRef ref : refs) {
+        var stored =
+            log.getReceipt(GetReceiptRequest.newBuilder().setCid(ref.getReceiptCid()).build());
+        ExecutionReceipt receipt = stored.getReceipt();
+        ReceiptVerifier.verify(receipt);
+        assertEquals(ref.getReceiptCid(), ReceiptCodec.cid(receipt));
+        assertEquals(ref.getLogIndex(), stored.getLogIndex());
+        receipts.add(receipt);
+      }
+      return receipts;
+    } finally {
+      channel.shutdownNow();
+    }
   }
 
   /** A bundled example module (examples/NAME/NAME.wasm), as the launcher ships it. */

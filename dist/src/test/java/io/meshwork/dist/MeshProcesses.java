@@ -1,9 +1,13 @@
 package io.meshwork.dist;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.meshwork.client.JobResult;
 import io.meshwork.client.MeshClient;
-import io.meshwork.client.MeshClientOptions;
+import io.meshwork.compute.v1.ComputeJobStatus;
+import io.meshwork.compute.v1.ReceiptRef;
 import io.meshwork.executor.v1.ExecutorServiceGrpc;
 import io.meshwork.executor.v1.GetCapacityRequest;
 import io.meshwork.executor.v1.GetCapacityResponse;
@@ -25,7 +29,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class MeshProcesses implements AutoCloseable {
   private final Path dataDir;
-  private final int base;
+  private final MeshLayout layout;
   private final List<String> executorBehaviours;
   private final Map<String, String> orchestratorSettings;
   private final Map<String, Identity> ids = new LinkedHashMap<>();
@@ -45,18 +49,14 @@ final class MeshProcesses implements AutoCloseable {
     this.dataDir = dataDir;
     this.executorBehaviours = executorBehaviours;
     this.orchestratorSettings = orchestratorSettings;
-    this.base = MeshFixtures.freePortBlock(3 + executorBehaviours.size());
-    List<String> names = new ArrayList<>(List.of("orchestrator", "ledger", "receipts"));
-    for (int i = 1; i <= executorBehaviours.size(); i++) {
-      names.add("executor-" + i);
-    }
-    for (String name : names) {
+    this.layout = MeshFixtures.freeLayout(executorBehaviours.size());
+    for (String name : layout.services()) {
       ids.put(name, Identity.loadOrCreate(dataDir.resolve(name).resolve(name + ".key")));
     }
     this.dids = String.join(",", ids.values().stream().map(Identity::did).toList());
     try {
-      start("ledger", base + 1, Meshwork.class.getName(), List.of("serve", "ledger"), Map.of());
-      start("receipts", base + 2, Meshwork.class.getName(), List.of("serve", "receipts"), Map.of());
+      start("ledger", Meshwork.class.getName(), List.of("serve", "ledger"), Map.of());
+      start("receipts", Meshwork.class.getName(), List.of("serve", "receipts"), Map.of());
       for (int i = 1; i <= executorBehaviours.size(); i++) {
         // "behaviours key=value ...": MisbehavingExecutor's behaviours, then executor settings.
         String[] spec = executorBehaviours.get(i - 1).trim().split("\\s+");
@@ -67,15 +67,14 @@ final class MeshProcesses implements AutoCloseable {
           settings.put(kv[0], kv[1]);
         }
         start(
-            "executor-" + i,
-            base + 2 + i,
+            MeshLayout.executor(i),
             MisbehavingExecutor.class.getName(),
             List.of(spec[0]),
             settings);
       }
       startOrchestrator();
-      for (int port = base; port < base + 3 + executorBehaviours.size(); port++) {
-        MeshFixtures.awaitServing(port, java.time.Duration.ofSeconds(180), null);
+      for (String name : layout.services()) {
+        MeshFixtures.awaitServing(layout.grpcPort(name), java.time.Duration.ofSeconds(180), null);
       }
     } catch (Exception | Error e) {
       close();
@@ -103,24 +102,21 @@ final class MeshProcesses implements AutoCloseable {
   /** Starts (or restarts) the orchestrator on its data directory. */
   void startOrchestrator() throws Exception {
     Map<String, String> settings = new LinkedHashMap<>();
-    List<String> executors = new ArrayList<>();
-    for (int i = 1; i <= executorBehaviours.size(); i++) {
-      executors.add("127.0.0.1:" + (base + 2 + i));
-    }
-    settings.put("orchestrator.executors", String.join(",", executors));
-    settings.put("orchestrator.ledger", "127.0.0.1:" + (base + 1));
-    settings.put("orchestrator.receipts", "127.0.0.1:" + (base + 2));
+    settings.put("orchestrator.executors", String.join(",", layout.executorTargets()));
+    settings.put("orchestrator.ledger", layout.target("ledger"));
+    settings.put("orchestrator.receipts", layout.target("receipts"));
     // Bids collected for up to 3 s rather than 1: these meshes share two cores with the build.
     settings.put("rfc0016.t2-ms", "3000");
     settings.putAll(orchestratorSettings);
-    start(
-        "orchestrator", base, Meshwork.class.getName(), List.of("serve", "orchestrator"), settings);
+    start("orchestrator", Meshwork.class.getName(), List.of("serve", "orchestrator"), settings);
   }
 
   /** Waits until the orchestrator serves again after a restart. */
   void awaitOrchestrator() throws InterruptedException {
     MeshFixtures.awaitServing(
-        base, java.time.Duration.ofSeconds(180), processes.get("orchestrator"));
+        layout.grpcPort("orchestrator"),
+        java.time.Duration.ofSeconds(180),
+        processes.get("orchestrator"));
   }
 
   /** Kills the orchestrator as {@code kill -9} does, and waits for it to be gone. */
@@ -136,25 +132,22 @@ final class MeshProcesses implements AutoCloseable {
     return p != null && p.isAlive();
   }
 
-  /** The identity of a service: orchestrator, ledger, receipts, executor-N. */
-  Identity identity(String name) {
-    return ids.get(name);
-  }
-
   /** The DID of executor {@code n} (from 1). */
   String executorDid(int n) {
-    return ids.get("executor-" + n).did();
+    return ids.get(MeshLayout.executor(n)).did();
   }
 
-  /** The gRPC port of executor {@code n} (from 1); its admin port is 1000 above. */
-  int executorPort(int n) {
-    return base + 2 + n;
+  /** The ports the services listen on. */
+  MeshLayout layout() {
+    return layout;
   }
 
   /** What executor {@code n} (from 1) reports of its slots, running and queued tasks. */
   GetCapacityResponse executorCapacity(int n) {
     ManagedChannel channel =
-        NettyChannelBuilder.forAddress("127.0.0.1", executorPort(n)).usePlaintext().build();
+        NettyChannelBuilder.forAddress("127.0.0.1", layout.grpcPort(MeshLayout.executor(n)))
+            .usePlaintext()
+            .build();
     try {
       return ExecutorServiceGrpc.newBlockingStub(channel)
           .withCallCredentials(new BearerCredentials(ids.get("orchestrator")))
@@ -165,57 +158,52 @@ final class MeshProcesses implements AutoCloseable {
     }
   }
 
-  /** The executors' posted balances, read as the orchestrator: element n is executor n's. */
-  long[] executorBalances() {
-    long[] balances = new long[executorBehaviours.size() + 1];
+  /** The posted balance of executor {@code n} (from 1), read as the orchestrator. */
+  long executorBalance(int n) {
+    return MeshFixtures.balance(layout.grpcPort("ledger"), ids.get("orchestrator"), executorDid(n));
+  }
+
+  /** What a submitter and each executor held at one moment: element n is executor n's. */
+  record Balances(long submitter, long[] executors) {}
+
+  /** The balances of {@code submitter} and of every executor now, for {@link #assertSettled}. */
+  Balances balances(MeshClient submitter) {
+    long[] executors = new long[executorBehaviours.size() + 1];
     for (int n = 1; n <= executorBehaviours.size(); n++) {
-      balances[n] = MeshFixtures.balance(ledgerPort(), ids.get("orchestrator"), executorDid(n));
+      executors[n] = executorBalance(n);
     }
-    return balances;
+    return new Balances(submitter.balance().getBalance(), executors);
   }
 
-  /** What the executors gained together since {@link #executorBalances} returned {@code before}. */
-  long executorsGainedSince(long[] before) {
-    long[] now = executorBalances();
+  /**
+   * Asserts that the job behind {@code result}, with {@code budget} held for it, was settled to the
+   * unit since {@code before}: it spent what its receipts paid and returned the rest of the budget,
+   * the submitter paid exactly that and has nothing left held, and the executors together gained
+   * exactly that.
+   */
+  void assertSettled(MeshClient submitter, Balances before, JobResult result, long budget) {
+    ComputeJobStatus status = result.status();
+    long paid = result.receipts().stream().mapToLong(ReceiptRef::getPrice).sum();
+    assertEquals(paid, status.getManaSpent());
+    assertEquals(budget, status.getManaSpent() + status.getManaRefunded());
+    assertEquals(
+        before.submitter() - paid,
+        submitter.balance().getBalance(),
+        "the submitter paid what was earned");
+    assertEquals(0, submitter.balance().getHeld(), "nothing stays held");
     long gained = 0;
-    for (int n = 1; n < now.length; n++) {
-      gained += now[n] - before[n];
+    for (int n = 1; n <= executorBehaviours.size(); n++) {
+      gained += executorBalance(n) - before.executors()[n];
     }
-    return gained;
-  }
-
-  int ledgerPort() {
-    return base + 1;
-  }
-
-  int receiptPort() {
-    return base + 2;
+    assertEquals(paid, gained, "the executors gained exactly what the submitter paid");
   }
 
   /** A client for {@code user} against this mesh. */
   MeshClient client(Identity user) {
-    return MeshClient.connect(
-        MeshClientOptions.newBuilder()
-            .orchestratorTarget("127.0.0.1:" + base)
-            .ledgerTarget("127.0.0.1:" + (base + 1))
-            .receiptTarget("127.0.0.1:" + (base + 2))
-            .identity(user)
-            .build());
+    return MeshFixtures.client(layout, user);
   }
 
-  /** The global options that point the command line at this mesh. */
-  List<String> cliTargets() {
-    return List.of(
-        "--orchestrator",
-        "127.0.0.1:" + base,
-        "--ledger",
-        "127.0.0.1:" + (base + 1),
-        "--receipt-log",
-        "127.0.0.1:" + (base + 2));
-  }
-
-  private void start(
-      String name, int port, String mainClass, List<String> args, Map<String, String> extra)
+  private void start(String name, String mainClass, List<String> args, Map<String, String> extra)
       throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -226,8 +214,8 @@ final class MeshProcesses implements AutoCloseable {
     command.add(mainClass);
     command.addAll(args);
     Map<String, String> settings = new LinkedHashMap<>();
-    settings.put("grpc.port", Integer.toString(port));
-    settings.put("admin.port", Integer.toString(port + 1000));
+    settings.put("grpc.port", Integer.toString(layout.grpcPort(name)));
+    settings.put("admin.port", Integer.toString(layout.adminPort(name)));
     settings.put("data-dir", dataDir.resolve(name).toString());
     settings.put("identity.file", dataDir.resolve(name).resolve(name + ".key").toString());
     settings.put("auth.service-dids", dids);

@@ -7,10 +7,8 @@ import io.meshwork.client.JobRequest;
 import io.meshwork.client.JobResult;
 import io.meshwork.client.MeshClient;
 import io.meshwork.client.Priority;
-import io.meshwork.client.SplitStrategy;
 import io.meshwork.identity.Identity;
 import io.meshwork.wasm.abi.SampleText;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -53,17 +51,13 @@ class PriorityTest {
         byte[] criticalText = SampleText.generate(1_500, 7);
         String critical = client.submit(job(criticalText, Priority.CRITICAL));
 
-        JobResult c = client.result(critical, Duration.ofSeconds(60));
-        assertTrue(c.success(), c.error());
-        assertEquals(
-            Long.toString(SampleText.countWords(criticalText)),
-            new String(c.bytes(), StandardCharsets.US_ASCII));
+        JobResult c =
+            MeshFixtures.awaitWordCount(
+                client, critical, criticalText, Duration.ofSeconds(60), "the critical job");
         for (int i = 0; i < low.size(); i++) {
-          JobResult r = client.result(low.get(i), Duration.ofSeconds(60));
-          assertTrue(r.success(), "low job " + i + " completed too: " + r.error());
-          assertEquals(
-              Long.toString(SampleText.countWords(lowInputs.get(i))),
-              new String(r.bytes(), StandardCharsets.US_ASCII));
+          JobResult r =
+              MeshFixtures.awaitWordCount(
+                  client, low.get(i), lowInputs.get(i), Duration.ofSeconds(60), "low job " + i);
           assertTrue(r.status().getTotalChunks() >= 3, "a multi-chunk low job");
           assertEquals("low", r.status().getPriority());
           assertTrue(
@@ -81,11 +75,7 @@ class PriorityTest {
   }
 
   private static JobRequest job(byte[] text, Priority priority) {
-    return JobRequest.newBuilder()
-        .wasmModule(MeshFixtures.wordCount())
-        .input(text)
-        .splitStrategy(SplitStrategy.LINES)
-        .maxChunkSize(1_000)
+    return MeshFixtures.wordCountJob(text, 1_000)
         .manaBudget(200)
         .timeoutSecs(120)
         .priority(priority)

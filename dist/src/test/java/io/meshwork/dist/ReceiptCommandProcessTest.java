@@ -53,7 +53,7 @@ class ReceiptCommandProcessTest {
 
   @BeforeAll
   static void startTheServiceAndAnchor() throws Exception {
-    port = MeshFixtures.freePortBlock(1);
+    port = MeshFixtures.freePort();
     Identity receipts = Identity.loadOrCreate(dir.resolve("receipts").resolve("receipts.key"));
     Identity orchestrator = Identity.generate();
     Identity executor = Identity.generate();

@@ -12,7 +12,6 @@ import io.meshwork.compute.v1.ReceiptRef;
 import io.meshwork.compute.v1.TaskPlacement;
 import io.meshwork.identity.Identity;
 import io.meshwork.wasm.abi.SampleText;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -29,7 +28,6 @@ class Rfc0016VectorsTest {
   @TempDir Path dataDir;
 
   private static final byte[] TEXT = SampleText.generate(6_000, 5);
-  private static final String WORDS = Long.toString(SampleText.countWords(TEXT));
 
   private static JobRequest oneChunkJob(long budget) {
     return JobRequest.newBuilder()
@@ -46,13 +44,10 @@ class Rfc0016VectorsTest {
     try (MeshProcesses mesh = new MeshProcesses(dataDir, List.of("honest"), Map.of());
         MeshClient client = mesh.client(Identity.generate())) {
       long before = client.balance().getBalance();
-      long executorBefore =
-          MeshFixtures.balance(
-              mesh.ledgerPort(), mesh.identity("orchestrator"), mesh.executorDid(1));
-      String jobId = client.submit(oneChunkJob(500));
-      JobResult result = client.result(jobId, Duration.ofSeconds(60));
-      assertTrue(result.success(), result.error());
-      assertEquals(WORDS, new String(result.bytes(), StandardCharsets.US_ASCII));
+      long executorBefore = mesh.executorBalance(1);
+      JobResult result =
+          MeshFixtures.runWordCount(client, oneChunkJob(500), Duration.ofSeconds(60));
+      String jobId = result.jobId();
       // One chunk and the merge of its result: two tasks, both on the only executor.
       assertEquals(2, result.receipts().size());
       long paid = 0;
@@ -62,10 +57,7 @@ class Rfc0016VectorsTest {
       }
       assertEquals(before - paid, client.balance().getBalance());
       assertEquals(0, client.balance().getHeld());
-      assertEquals(
-          executorBefore + paid,
-          MeshFixtures.balance(
-              mesh.ledgerPort(), mesh.identity("orchestrator"), mesh.executorDid(1)));
+      assertEquals(executorBefore + paid, mesh.executorBalance(1));
       assertEquals(500 - paid, result.status().getManaRefunded());
 
       List<TaskPlacement> placements = client.placements(jobId);
@@ -89,10 +81,9 @@ class Rfc0016VectorsTest {
                     "overcharger"),
                 Map.of("orchestrator.selection.load-weight", "0"));
         MeshClient client = mesh.client(Identity.generate())) {
-      String jobId = client.submit(oneChunkJob(500));
-      JobResult result = client.result(jobId, Duration.ofSeconds(60));
-      assertTrue(result.success(), result.error());
-      assertEquals(WORDS, new String(result.bytes(), StandardCharsets.US_ASCII));
+      JobResult result =
+          MeshFixtures.runWordCount(client, oneChunkJob(500), Duration.ofSeconds(60));
+      String jobId = result.jobId();
       assertEquals(mesh.executorDid(2), result.receipts().get(0).getExecutorDid());
 
       TaskPlacement p = client.placements(jobId).get(0);
@@ -138,8 +129,9 @@ class Rfc0016VectorsTest {
                     "orchestrator.result-grace-ms", "1500"));
         MeshClient client = mesh.client(Identity.generate())) {
       long before = client.balance().getBalance();
-      String jobId =
-          client.submit(
+      JobResult result =
+          MeshFixtures.runWordCount(
+              client,
               JobRequest.newBuilder()
                   .wasmModule(MeshFixtures.wordCount())
                   .input(TEXT)
@@ -148,10 +140,9 @@ class Rfc0016VectorsTest {
                   .retryCount(2)
                   .limits(
                       io.meshwork.mesh.v1.ResourceLimits.newBuilder().setWallTimeMs(1000).build())
-                  .build());
-      JobResult result = client.result(jobId, Duration.ofSeconds(60));
-      assertTrue(result.success(), result.error());
-      assertEquals(WORDS, new String(result.bytes(), StandardCharsets.US_ASCII));
+                  .build(),
+              Duration.ofSeconds(60));
+      String jobId = result.jobId();
       long paid = 0;
       for (ReceiptRef receipt : result.receipts()) {
         assertEquals(mesh.executorDid(3), receipt.getExecutorDid());

@@ -3,24 +3,13 @@ package io.meshwork.dist;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.meshwork.client.JobRequest;
 import io.meshwork.client.JobResult;
 import io.meshwork.client.MeshClient;
-import io.meshwork.client.MeshClientOptions;
-import io.meshwork.client.SplitStrategy;
 import io.meshwork.compute.v1.ReceiptRef;
-import io.meshwork.identity.BearerCredentials;
 import io.meshwork.identity.Identity;
 import io.meshwork.mesh.v1.ExecutionReceipt;
-import io.meshwork.receipt.format.ReceiptCodec;
-import io.meshwork.receipt.format.ReceiptVerifier;
-import io.meshwork.receipt.v1.GetReceiptRequest;
-import io.meshwork.receipt.v1.ReceiptServiceGrpc;
 import io.meshwork.wasm.abi.SampleText;
 import java.io.File;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -41,33 +30,34 @@ class SeparateProcessesTest {
   @TempDir static Path dataDir;
   static final List<Process> processes = new ArrayList<>();
   static final Map<String, Identity> ids = new LinkedHashMap<>();
-  static int base;
+  static MeshLayout layout;
 
   @BeforeAll
   static void startServices() throws Exception {
-    base = MeshFixtures.freePortBlock(5);
-    for (String name : List.of("orchestrator", "ledger", "receipts", "executor-1", "executor-2")) {
+    layout = MeshFixtures.freeLayout(2);
+    for (String name : layout.services()) {
       ids.put(name, Identity.loadOrCreate(dataDir.resolve(name).resolve(name + ".key")));
     }
     String dids = String.join(",", ids.values().stream().map(Identity::did).toList());
-    start("ledger", "ledger", base + 1, dids);
-    start("receipts", "receipts", base + 2, dids);
-    start("executor", "executor-1", base + 3, dids);
-    start("executor", "executor-2", base + 4, dids);
+    start("ledger", "ledger", dids);
+    start("receipts", "receipts", dids);
+    for (String executor : layout.executorNames()) {
+      start("executor", executor, dids);
+    }
     start(
         "orchestrator",
         "orchestrator",
-        base,
         dids,
-        "orchestrator.executors=127.0.0.1:" + (base + 3) + ",127.0.0.1:" + (base + 4),
-        "orchestrator.ledger=127.0.0.1:" + (base + 1),
-        "orchestrator.receipts=127.0.0.1:" + (base + 2));
-    for (int port = base; port < base + 5; port++) {
-      MeshFixtures.awaitServing(port, java.time.Duration.ofSeconds(60), null);
+        "orchestrator.executors=" + String.join(",", layout.executorTargets()),
+        "orchestrator.ledger=" + layout.target("ledger"),
+        "orchestrator.receipts=" + layout.target("receipts"));
+    for (String name : layout.services()) {
+      MeshFixtures.awaitServing(layout.grpcPort(name), java.time.Duration.ofSeconds(60), null);
     }
   }
 
-  private static void start(String service, String name, int port, String dids, String... extra)
+  /** Starts {@code meshwork serve SERVICE} as the mesh's service {@code name}, on its ports. */
+  private static void start(String service, String name, String dids, String... extra)
       throws Exception {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -80,8 +70,8 @@ class SeparateProcessesTest {
     List<String> settings =
         new ArrayList<>(
             List.of(
-                "grpc.port=" + port,
-                "admin.port=" + (port + 1000),
+                "grpc.port=" + layout.grpcPort(name),
+                "admin.port=" + layout.adminPort(name),
                 "data-dir=" + dataDir.resolve(name),
                 "identity.file=" + dataDir.resolve(name).resolve(name + ".key"),
                 "auth.service-dids=" + dids,
@@ -115,36 +105,22 @@ class SeparateProcessesTest {
     Identity reader = ids.get("orchestrator");
     String e1 = ids.get("executor-1").did();
     String e2 = ids.get("executor-2").did();
-    try (MeshClient client =
-        MeshClient.connect(
-            MeshClientOptions.newBuilder()
-                .orchestratorTarget("127.0.0.1:" + base)
-                .ledgerTarget("127.0.0.1:" + (base + 1))
-                .identity(user)
-                .build())) {
+    int ledger = layout.grpcPort("ledger");
+    try (MeshClient client = MeshFixtures.client(layout, user)) {
       long before = client.balance().getBalance();
-      long e1Before = MeshFixtures.balance(base + 1, reader, e1);
-      long e2Before = MeshFixtures.balance(base + 1, reader, e2);
-      String jobId =
-          client.submit(
-              JobRequest.newBuilder()
-                  .wasmModule(MeshFixtures.wordCount())
-                  .input(text)
-                  .splitStrategy(SplitStrategy.LINES)
-                  .maxChunkSize(20_000)
-                  .manaBudget(1_000)
-                  .build());
-      JobResult result = client.result(jobId, Duration.ofSeconds(90));
-      assertTrue(result.success(), result.error());
-      assertEquals(
-          Long.toString(SampleText.countWords(text)),
-          new String(result.bytes(), StandardCharsets.US_ASCII));
+      long e1Before = MeshFixtures.balance(ledger, reader, e1);
+      long e2Before = MeshFixtures.balance(ledger, reader, e2);
+      JobResult result =
+          MeshFixtures.runWordCount(
+              client,
+              MeshFixtures.wordCountJob(text, 20_000).manaBudget(1_000).build(),
+              Duration.ofSeconds(90));
       assertTrue(result.status().getTotalChunks() >= 10, "a multi-chunk job");
 
       long paid = result.receipts().stream().mapToLong(ReceiptRef::getPrice).sum();
       long after = client.balance().getBalance();
-      long e1Gain = MeshFixtures.balance(base + 1, reader, e1) - e1Before;
-      long e2Gain = MeshFixtures.balance(base + 1, reader, e2) - e2Before;
+      long e1Gain = MeshFixtures.balance(ledger, reader, e1) - e1Before;
+      long e2Gain = MeshFixtures.balance(ledger, reader, e2) - e2Before;
       assertEquals(before - paid, after);
       assertEquals(
           paid,
@@ -152,23 +128,9 @@ class SeparateProcessesTest {
           "total mana is unchanged: the submitter's loss is the executors' gain");
       assertEquals(0, client.balance().getHeld());
 
-      ManagedChannel channel =
-          NettyChannelBuilder.forAddress("127.0.0.1", base + 2).usePlaintext().build();
-      try {
-        var log =
-            ReceiptServiceGrpc.newBlockingStub(channel)
-                .withCallCredentials(new BearerCredentials(user));
-        for (ReceiptRef ref : result.receipts()) {
-          var stored =
-              log.getReceipt(GetReceiptRequest.newBuilder().setCid(ref.getReceiptCid()).build());
-          ExecutionReceipt receipt = stored.getReceipt();
-          ReceiptVerifier.verify(receipt);
-          assertEquals(ref.getReceiptCid(), ReceiptCodec.cid(receipt));
-          assertEquals(ref.getLogIndex(), stored.getLogIndex());
-          assertTrue(List.of(e1, e2).contains(receipt.getExecutorDid()));
-        }
-      } finally {
-        channel.shutdownNow();
+      for (ExecutionReceipt receipt :
+          MeshFixtures.assertAnchored(layout.grpcPort("receipts"), user, result.receipts())) {
+        assertTrue(List.of(e1, e2).contains(receipt.getExecutorDid()));
       }
     }
   }

@@ -7,14 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.meshwork.client.JobRequest;
 import io.meshwork.client.JobResult;
 import io.meshwork.client.MeshClient;
-import io.meshwork.client.SplitStrategy;
 import io.meshwork.client.VerificationMode;
 import io.meshwork.compute.v1.ExecutorRefusal;
 import io.meshwork.compute.v1.ReceiptRef;
 import io.meshwork.compute.v1.TaskPlacement;
 import io.meshwork.identity.Identity;
 import io.meshwork.wasm.abi.SampleText;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -30,37 +28,29 @@ import org.junit.jupiter.api.io.TempDir;
 class VerificationTest {
   @TempDir Path dataDir;
 
-  private static long balance(MeshProcesses mesh, int executor) {
-    return MeshFixtures.balance(
-        mesh.ledgerPort(), mesh.identity("orchestrator"), mesh.executorDid(executor));
-  }
-
   @Test
   void redundancyOfThreeOutvotesTheLiarWhichIsNotPaidAndIsThenExcluded() throws Exception {
     try (MeshProcesses mesh =
             new MeshProcesses(dataDir, List.of("honest", "honest", "honest", "liar"), Map.of());
         MeshClient client = mesh.client(Identity.generate())) {
       byte[] text = SampleText.generate(24_000, 8);
-      long liarBefore = balance(mesh, 4);
+      long liarBefore = mesh.executorBalance(4);
       long userBefore = client.balance().getBalance();
       String jobId =
           client.submit(
-              JobRequest.newBuilder()
-                  .wasmModule(MeshFixtures.wordCount())
-                  .input(text)
-                  .splitStrategy(SplitStrategy.LINES)
-                  .maxChunkSize(3_000)
+              MeshFixtures.wordCountJob(text, 3_000)
                   .verificationMode(VerificationMode.REDUNDANT)
                   .redundancy(3)
                   .manaBudget(5_000)
                   .timeoutSecs(120)
                   .build());
-      JobResult result = client.result(jobId, Duration.ofSeconds(120));
-      assertTrue(result.success(), result.error());
-      assertEquals(
-          Long.toString(SampleText.countWords(text)),
-          new String(result.bytes(), StandardCharsets.US_ASCII),
-          "the majority's result, not the liar's");
+      JobResult result =
+          MeshFixtures.awaitWordCount(
+              client,
+              jobId,
+              text,
+              Duration.ofSeconds(120),
+              "the redundant job (whose result must be the majority's, not the liar's)");
       assertTrue(result.status().getTotalChunks() >= 6, "several chunks");
 
       // Paid: exactly the receipts behind the result, none of them the liar's.
@@ -69,7 +59,7 @@ class VerificationTest {
         assertNotEquals(mesh.executorDid(4), r.getExecutorDid());
         paid += r.getPrice();
       }
-      assertEquals(liarBefore, balance(mesh, 4), "the liar earned nothing");
+      assertEquals(liarBefore, mesh.executorBalance(4), "the liar earned nothing");
       assertEquals(userBefore - paid, client.balance().getBalance());
       assertEquals(0, client.balance().getHeld());
 
@@ -141,12 +131,8 @@ class VerificationTest {
       byte[] text = SampleText.generate(60_000, 12);
       String jobId =
           client.submit(
-              JobRequest.newBuilder()
+              MeshFixtures.wordCountJob(text, 1_000)
                   .jobId("sample-liar-job")
-                  .wasmModule(MeshFixtures.wordCount())
-                  .input(text)
-                  .splitStrategy(SplitStrategy.LINES)
-                  .maxChunkSize(1_000)
                   .verificationMode(VerificationMode.SAMPLE)
                   .manaBudget(9_000)
                   .timeoutSecs(180)

@@ -22,8 +22,6 @@ import io.meshwork.client.JobRequest;
 import io.meshwork.client.JobResult;
 import io.meshwork.client.MeshClient;
 import io.meshwork.client.MeshClientException;
-import io.meshwork.client.MeshClientOptions;
-import io.meshwork.client.SplitStrategy;
 import io.meshwork.client.VerificationMode;
 import io.meshwork.compute.v1.ComputeJobStatus;
 import io.meshwork.compute.v1.ComputeServiceGrpc;
@@ -47,10 +45,6 @@ import io.meshwork.mesh.v1.ExecutionReceipt;
 import io.meshwork.mesh.v1.JobAnnouncementV1;
 import io.meshwork.mesh.v1.MeshJobParams;
 import io.meshwork.mesh.v1.ResourceLimits;
-import io.meshwork.receipt.format.ReceiptCodec;
-import io.meshwork.receipt.format.ReceiptVerifier;
-import io.meshwork.receipt.v1.GetReceiptRequest;
-import io.meshwork.receipt.v1.ReceiptServiceGrpc;
 import io.meshwork.wasm.abi.SampleText;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -73,28 +67,31 @@ import org.junit.jupiter.api.io.TempDir;
 class WholeFlowTest {
   @TempDir static Path dataDir;
   static DevMesh mesh;
-  static int base;
+
+  /** A channel to executor-1, for the tests that call an executor as the orchestrator would. */
+  static ManagedChannel firstExecutor;
 
   @BeforeAll
   static void startMesh() {
-    base = MeshFixtures.freePortBlock(5);
-    mesh = DevMesh.start(dataDir, base, 2, Map.of("rfc0016.t2-ms", "2000"));
+    mesh = DevMesh.start(dataDir, MeshFixtures.freeLayout(2), Map.of("rfc0016.t2-ms", "2000"));
+    firstExecutor =
+        NettyChannelBuilder.forAddress("127.0.0.1", mesh.endpoint("executor-1").grpcPort())
+            .usePlaintext()
+            .build();
   }
 
   @AfterAll
   static void stopMesh() {
+    if (firstExecutor != null) {
+      firstExecutor.shutdownNow();
+    }
     if (mesh != null) {
       mesh.close();
     }
   }
 
   private static MeshClient client(Identity identity) {
-    return MeshClient.connect(
-        MeshClientOptions.newBuilder()
-            .orchestratorTarget("127.0.0.1:" + base)
-            .ledgerTarget("127.0.0.1:" + (base + 1))
-            .identity(identity)
-            .build());
+    return MeshFixtures.client(mesh.layout(), identity);
   }
 
   @Test
@@ -103,27 +100,21 @@ class WholeFlowTest {
     Identity user = Identity.generate();
     Identity reader = MeshFixtures.serviceIdentity(dataDir, "orchestrator");
     String[] executors = {mesh.endpoint("executor-1").did(), mesh.endpoint("executor-2").did()};
+    int ledger = mesh.endpoint("ledger").grpcPort();
     try (MeshClient client = client(user)) {
       long before = client.balance().getBalance();
       long[] executorsBefore = new long[2];
       for (int i = 0; i < 2; i++) {
-        executorsBefore[i] = MeshFixtures.balance(base + 1, reader, executors[i]);
+        executorsBefore[i] = MeshFixtures.balance(ledger, reader, executors[i]);
       }
-      String jobId =
-          client.submit(
-              JobRequest.newBuilder()
-                  .wasmModule(MeshFixtures.wordCount())
-                  .input(text)
-                  .splitStrategy(SplitStrategy.LINES)
-                  .maxChunkSize(16 * 1024)
+      JobResult result =
+          MeshFixtures.runWordCount(
+              client,
+              MeshFixtures.wordCountJob(text, 16 * 1024)
                   .verificationMode(VerificationMode.HASH)
                   .manaBudget(2_000)
-                  .build());
-      JobResult result = client.result(jobId, Duration.ofSeconds(60));
-      assertTrue(result.success(), result.error());
-      assertEquals(
-          Long.toString(SampleText.countWords(text)),
-          new String(result.bytes(), StandardCharsets.US_ASCII));
+                  .build(),
+              Duration.ofSeconds(60));
 
       ComputeJobStatus status = result.status();
       int chunks = status.getTotalChunks();
@@ -144,30 +135,17 @@ class WholeFlowTest {
       receipts.forEach(r -> earned.merge(r.getExecutorDid(), r.getPrice(), Long::sum));
       long gained = 0;
       for (int i = 0; i < 2; i++) {
-        long delta = MeshFixtures.balance(base + 1, reader, executors[i]) - executorsBefore[i];
+        long delta = MeshFixtures.balance(ledger, reader, executors[i]) - executorsBefore[i];
         assertEquals(earned.getOrDefault(executors[i], 0L), delta);
         gained += delta;
       }
       assertEquals(before - after, gained, "mana leaves the submitter only to the executors");
 
       // Every receipt is in the log under its CID, signed by the executor that ran the task.
-      ManagedChannel channel =
-          NettyChannelBuilder.forAddress("127.0.0.1", base + 2).usePlaintext().build();
-      try {
-        var log =
-            ReceiptServiceGrpc.newBlockingStub(channel)
-                .withCallCredentials(new BearerCredentials(user));
-        for (ReceiptRef ref : receipts) {
-          var got =
-              log.getReceipt(GetReceiptRequest.newBuilder().setCid(ref.getReceiptCid()).build());
-          ExecutionReceipt receipt = got.getReceipt();
-          ReceiptVerifier.verify(receipt);
-          assertEquals(ref.getReceiptCid(), ReceiptCodec.cid(receipt));
-          assertEquals(ref.getLogIndex(), got.getLogIndex());
-          assertEquals(ref.getExecutorDid(), receipt.getExecutorDid());
-        }
-      } finally {
-        channel.shutdownNow();
+      List<ExecutionReceipt> logged =
+          MeshFixtures.assertAnchored(mesh.endpoint("receipts").grpcPort(), user, receipts);
+      for (int i = 0; i < receipts.size(); i++) {
+        assertEquals(receipts.get(i).getExecutorDid(), logged.get(i).getExecutorDid());
       }
     }
   }
@@ -198,54 +176,38 @@ class WholeFlowTest {
   void badModulesAndManifestsAreRefusedAtOnceWithTheProblemNamed() {
     try (MeshClient client = client(Identity.generate())) {
       MeshClientException wasi =
-          assertThrows(
-              MeshClientException.class,
-              () ->
-                  client.submit(
-                      JobRequest.newBuilder()
-                          .wasmModule(MeshFixtures.abiTestModule("wasi-import.wasm"))
-                          .input(new byte[] {1})
-                          .build()));
+          refused(client, oneByteJob(MeshFixtures.abiTestModule("wasi-import.wasm")));
       assertEquals("INVALID_ARGUMENT", wasi.code().name());
       assertEquals("FORBIDDEN_IMPORT", wasi.reason().orElse(""));
       assertTrue(wasi.getMessage().contains("wasi_snapshot_preview1"), wasi.getMessage());
 
       MeshClientException noExecute =
-          assertThrows(
-              MeshClientException.class,
-              () ->
-                  client.submit(
-                      JobRequest.newBuilder()
-                          .wasmModule(MeshFixtures.abiTestModule("missing-execute.wasm"))
-                          .input(new byte[] {1})
-                          .build()));
+          refused(client, oneByteJob(MeshFixtures.abiTestModule("missing-execute.wasm")));
       assertEquals("MISSING_EXPORT", noExecute.reason().orElse(""));
       assertTrue(noExecute.getMessage().contains("execute"), noExecute.getMessage());
 
       MeshClientException garbage =
-          assertThrows(
-              MeshClientException.class,
-              () ->
-                  client.submit(
-                      JobRequest.newBuilder()
-                          .wasmModule("not a module".getBytes(StandardCharsets.US_ASCII))
-                          .input(new byte[] {1})
-                          .build()));
+          refused(client, oneByteJob("not a module".getBytes(StandardCharsets.US_ASCII)));
       assertEquals("MALFORMED_MODULE", garbage.reason().orElse(""));
 
       MeshClientException redundant =
-          assertThrows(
-              MeshClientException.class,
-              () ->
-                  client.submit(
-                      JobRequest.newBuilder()
-                          .wasmModule(MeshFixtures.wordCount())
-                          .input(new byte[] {1})
-                          .verificationMode(VerificationMode.HASH)
-                          .redundancy(3)
-                          .build()));
+          refused(
+              client,
+              oneByteJob(MeshFixtures.wordCount())
+                  .verificationMode(VerificationMode.HASH)
+                  .redundancy(3));
       assertEquals("REDUNDANCY_NEEDS_REDUNDANT_MODE", redundant.reason().orElse(""));
     }
+  }
+
+  /** A job of {@code module} on one byte of input. */
+  private static JobRequest.Builder oneByteJob(byte[] module) {
+    return JobRequest.newBuilder().wasmModule(module).input(new byte[] {1});
+  }
+
+  /** Submits {@code job}, which must be refused at once, and returns the refusal. */
+  private static MeshClientException refused(MeshClient client, JobRequest.Builder job) {
+    return assertThrows(MeshClientException.class, () -> client.submit(job.build()));
   }
 
   @Test
@@ -254,7 +216,9 @@ class WholeFlowTest {
     String cid = Cid.of(module);
     Identity executor = MeshFixtures.serviceIdentity(dataDir, "executor-1");
     ManagedChannel channel =
-        NettyChannelBuilder.forAddress("127.0.0.1", base).usePlaintext().build();
+        NettyChannelBuilder.forAddress("127.0.0.1", mesh.endpoint("orchestrator").grpcPort())
+            .usePlaintext()
+            .build();
     try (MeshClient client = client(Identity.generate())) {
       var asExecutor =
           ComputeServiceGrpc.newBlockingStub(channel)
@@ -291,156 +255,141 @@ class WholeFlowTest {
 
   @Test
   void anExecutorAnswersABatchOfAnnouncementsAsItAnswersEachAlone() {
-    ManagedChannel channel = firstExecutor();
-    try {
-      var asOrchestrator = asOrchestrator(channel);
-      byte[] module = MeshFixtures.wordCount();
-      List<JobAnnouncementV1> announced = new ArrayList<>();
-      for (long maxPrice : new long[] {1_000, 0, 1_000, 1}) {
-        int i = announced.size();
-        announced.add(announcement("batch-test:" + i, module, 1_000L * (i + 1), maxPrice));
-      }
-      AnnounceBatchResponse batch =
-          asOrchestrator.announceBatch(
-              AnnounceBatchRequest.newBuilder().addAllAnnouncements(announced).build());
-      assertEquals(announced.size(), batch.getAnswersCount());
-      for (int i = 0; i < announced.size(); i++) {
-        AnnounceResponse alone =
-            asOrchestrator.announce(
-                AnnounceRequest.newBuilder().setAnnouncement(announced.get(i)).build());
-        AnnounceResponse inBatch = batch.getAnswers(i);
-        assertEquals(alone.hasBid(), inBatch.hasBid(), "announcement " + i);
-        assertEquals(alone.getBid().getPrice(), inBatch.getBid().getPrice(), "announcement " + i);
-        assertEquals(
-            alone.getDecline().getReason(), inBatch.getDecline().getReason(), "announcement " + i);
-      }
-      assertTrue(batch.getAnswers(0).hasBid());
-      assertEquals("PRICE_ABOVE_MAX", batch.getAnswers(3).getDecline().getReason());
-
-      // Users may not announce work, and a batch has a size limit.
-      StatusRuntimeException user =
-          assertThrows(
-              StatusRuntimeException.class,
-              () ->
-                  ExecutorServiceGrpc.newBlockingStub(channel)
-                      .withCallCredentials(new BearerCredentials(Identity.generate()))
-                      .announceBatch(AnnounceBatchRequest.getDefaultInstance()));
-      assertEquals(Status.Code.PERMISSION_DENIED, user.getStatus().getCode());
-      AnnounceBatchRequest.Builder tooMany = AnnounceBatchRequest.newBuilder();
-      for (int i = 0; i < 1_025; i++) {
-        tooMany.addAnnouncements(announced.get(0));
-      }
-      StatusRuntimeException big =
-          assertThrows(
-              StatusRuntimeException.class, () -> asOrchestrator.announceBatch(tooMany.build()));
-      assertEquals(Status.Code.INVALID_ARGUMENT, big.getStatus().getCode());
-      assertTrue(big.getStatus().getDescription().contains("1025 announcements"), big.toString());
-    } finally {
-      channel.shutdownNow();
+    var asOrchestrator = asOrchestrator();
+    byte[] module = MeshFixtures.wordCount();
+    List<JobAnnouncementV1> announced = new ArrayList<>();
+    for (long maxPrice : new long[] {1_000, 0, 1_000, 1}) {
+      int i = announced.size();
+      announced.add(announcement("batch-test:" + i, module, 1_000L * (i + 1), maxPrice));
     }
+    AnnounceBatchResponse batch =
+        asOrchestrator.announceBatch(
+            AnnounceBatchRequest.newBuilder().addAllAnnouncements(announced).build());
+    assertEquals(announced.size(), batch.getAnswersCount());
+    for (int i = 0; i < announced.size(); i++) {
+      AnnounceResponse alone =
+          asOrchestrator.announce(
+              AnnounceRequest.newBuilder().setAnnouncement(announced.get(i)).build());
+      AnnounceResponse inBatch = batch.getAnswers(i);
+      assertEquals(alone.hasBid(), inBatch.hasBid(), "announcement " + i);
+      assertEquals(alone.getBid().getPrice(), inBatch.getBid().getPrice(), "announcement " + i);
+      assertEquals(
+          alone.getDecline().getReason(), inBatch.getDecline().getReason(), "announcement " + i);
+    }
+    assertTrue(batch.getAnswers(0).hasBid());
+    assertEquals("PRICE_ABOVE_MAX", batch.getAnswers(3).getDecline().getReason());
+
+    // Users may not announce work, and a batch has a size limit.
+    StatusRuntimeException user =
+        assertThrows(
+            StatusRuntimeException.class,
+            () -> asUser().announceBatch(AnnounceBatchRequest.getDefaultInstance()));
+    assertEquals(Status.Code.PERMISSION_DENIED, user.getStatus().getCode());
+    AnnounceBatchRequest.Builder tooMany = AnnounceBatchRequest.newBuilder();
+    for (int i = 0; i < 1_025; i++) {
+      tooMany.addAnnouncements(announced.get(0));
+    }
+    StatusRuntimeException big =
+        assertThrows(
+            StatusRuntimeException.class, () -> asOrchestrator.announceBatch(tooMany.build()));
+    assertEquals(Status.Code.INVALID_ARGUMENT, big.getStatus().getCode());
+    assertTrue(big.getStatus().getDescription().contains("1025 announcements"), big.toString());
   }
 
   @Test
   void anExecutorStreamsEachAssignmentsAnswerAsSoonAsItIsReady() {
-    ManagedChannel channel = firstExecutor();
-    try {
-      var asOrchestrator = asOrchestrator(channel);
-      byte[] wordCount = MeshFixtures.wordCount();
-      String executorDid =
-          asOrchestrator
-              .announce(
-                  AnnounceRequest.newBuilder()
-                      .setAnnouncement(announcement("assign-batch-test", wordCount, 10, 1_000))
-                      .build())
-              .getBid()
-              .getExecutorDid();
-      // A slow task between two fast ones, all three asking for their results inline.
-      List<AssignTaskRequest> batch =
-          List.of(
-              assignment(executorDid, "fast-1", wordCount, "one two three\n", 0),
-              assignment(
-                  executorDid, "slow", MeshFixtures.executorTestModule("endless-loop"), "x", 1_500),
-              assignment(executorDid, "fast-2", wordCount, "four five\n", 0));
-      List<AssignTasksResponse> answers = new ArrayList<>();
-      asOrchestrator
-          .withDeadlineAfter(30, TimeUnit.SECONDS)
-          .assignTasks(AssignTasksRequest.newBuilder().addAllAssignments(batch).build())
-          .forEachRemaining(answers::add);
+    var asOrchestrator = asOrchestrator();
+    byte[] wordCount = MeshFixtures.wordCount();
+    String executorDid =
+        asOrchestrator
+            .announce(
+                AnnounceRequest.newBuilder()
+                    .setAnnouncement(announcement("assign-batch-test", wordCount, 10, 1_000))
+                    .build())
+            .getBid()
+            .getExecutorDid();
+    // A slow task between two fast ones, all three asking for their results inline.
+    List<AssignTaskRequest> batch =
+        List.of(
+            assignment(executorDid, "fast-1", wordCount, "one two three\n", 0),
+            assignment(
+                executorDid, "slow", MeshFixtures.executorTestModule("endless-loop"), "x", 1_500),
+            assignment(executorDid, "fast-2", wordCount, "four five\n", 0));
+    List<AssignTasksResponse> answers = new ArrayList<>();
+    asOrchestrator
+        .withDeadlineAfter(30, TimeUnit.SECONDS)
+        .assignTasks(AssignTasksRequest.newBuilder().addAllAssignments(batch).build())
+        .forEachRemaining(answers::add);
 
-      assertEquals(3, answers.size());
-      assertEquals(1, answers.get(2).getIndex(), "the slow task's answer comes last: " + answers);
-      Map<Integer, AssignTaskResponse> byIndex = new HashMap<>();
-      answers.forEach(a -> byIndex.put(a.getIndex(), a.getAnswer()));
-      assertEquals(3, byIndex.size(), "one answer per assignment");
-      assertEquals("3", byIndex.get(0).getResult().getResultData().toStringUtf8());
-      assertEquals("2", byIndex.get(2).getResult().getResultData().toStringUtf8());
-      assertTrue(byIndex.values().stream().allMatch(AssignTaskResponse::getAccepted));
-      // An executor holds an answer at most 1 s for its result: the slow task's answer is an
-      // acknowledgement, and its result goes back the usual way.
-      assertFalse(byIndex.get(1).hasResult());
+    assertEquals(3, answers.size());
+    assertEquals(1, answers.get(2).getIndex(), "the slow task's answer comes last: " + answers);
+    Map<Integer, AssignTaskResponse> byIndex = new HashMap<>();
+    answers.forEach(a -> byIndex.put(a.getIndex(), a.getAnswer()));
+    assertEquals(3, byIndex.size(), "one answer per assignment");
+    assertEquals("3", byIndex.get(0).getResult().getResultData().toStringUtf8());
+    assertEquals("2", byIndex.get(2).getResult().getResultData().toStringUtf8());
+    assertTrue(byIndex.values().stream().allMatch(AssignTaskResponse::getAccepted));
+    // An executor holds an answer at most 1 s for its result: the slow task's answer is an
+    // acknowledgement, and its result goes back the usual way.
+    assertFalse(byIndex.get(1).hasResult());
 
-      // The same assignment sent again alone is answered as in the batch, and not run twice.
-      AssignTaskResponse again = asOrchestrator.assignTask(batch.get(0));
-      assertEquals(byIndex.get(0).getResult(), again.getResult());
+    // The same assignment sent again alone is answered as in the batch, and not run twice.
+    AssignTaskResponse again = asOrchestrator.assignTask(batch.get(0));
+    assertEquals(byIndex.get(0).getResult(), again.getResult());
 
-      // A batch is checked whole: one bad assignment refuses all of it, naming the bad field.
-      // (The good one asks for no inline result: had it been admitted, asking again below would
-      // be acknowledged without a result instead of running it.)
-      List<AssignTaskRequest> oneBad =
-          List.of(
-              assignment(executorDid, "never-1", wordCount, "a\n", 0).toBuilder()
-                  .setInlineWaitMs(0)
-                  .build(),
-              assignment(executorDid, "never-2", wordCount, "b\n", 0).toBuilder()
-                  .clearResultEndpoint()
-                  .build());
-      StatusRuntimeException bad =
-          assertThrows(
-              StatusRuntimeException.class,
-              () ->
-                  asOrchestrator
-                      .assignTasks(
-                          AssignTasksRequest.newBuilder().addAllAssignments(oneBad).build())
-                      .hasNext());
-      assertEquals(Status.Code.INVALID_ARGUMENT, bad.getStatus().getCode());
-      assertTrue(
-          bad.getStatus().getDescription().contains("assignments[1].result_endpoint"),
-          bad.toString());
-      // Nothing of it was admitted: the good one is new to the executor and runs now.
-      AssignTaskResponse fresh =
-          asOrchestrator.assignTask(assignment(executorDid, "never-1", wordCount, "a\n", 0));
-      assertEquals("1", fresh.getResult().getResultData().toStringUtf8());
+    // A batch is checked whole: one bad assignment refuses all of it, naming the bad field.
+    // (The good one asks for no inline result: had it been admitted, asking again below would
+    // be acknowledged without a result instead of running it.)
+    List<AssignTaskRequest> oneBad =
+        List.of(
+            assignment(executorDid, "never-1", wordCount, "a\n", 0).toBuilder()
+                .setInlineWaitMs(0)
+                .build(),
+            assignment(executorDid, "never-2", wordCount, "b\n", 0).toBuilder()
+                .clearResultEndpoint()
+                .build());
+    StatusRuntimeException bad =
+        assertThrows(
+            StatusRuntimeException.class,
+            () ->
+                asOrchestrator
+                    .assignTasks(AssignTasksRequest.newBuilder().addAllAssignments(oneBad).build())
+                    .hasNext());
+    assertEquals(Status.Code.INVALID_ARGUMENT, bad.getStatus().getCode());
+    assertTrue(
+        bad.getStatus().getDescription().contains("assignments[1].result_endpoint"),
+        bad.toString());
+    // Nothing of it was admitted: the good one is new to the executor and runs now.
+    AssignTaskResponse fresh =
+        asOrchestrator.assignTask(assignment(executorDid, "never-1", wordCount, "a\n", 0));
+    assertEquals("1", fresh.getResult().getResultData().toStringUtf8());
 
-      StatusRuntimeException empty =
-          assertThrows(
-              StatusRuntimeException.class,
-              () -> asOrchestrator.assignTasks(AssignTasksRequest.getDefaultInstance()).hasNext());
-      assertEquals(Status.Code.INVALID_ARGUMENT, empty.getStatus().getCode());
-      StatusRuntimeException user =
-          assertThrows(
-              StatusRuntimeException.class,
-              () ->
-                  ExecutorServiceGrpc.newBlockingStub(channel)
-                      .withCallCredentials(new BearerCredentials(Identity.generate()))
-                      .assignTasks(AssignTasksRequest.newBuilder().addAllAssignments(batch).build())
-                      .hasNext());
-      assertEquals(Status.Code.PERMISSION_DENIED, user.getStatus().getCode());
-    } finally {
-      channel.shutdownNow();
-    }
+    StatusRuntimeException empty =
+        assertThrows(
+            StatusRuntimeException.class,
+            () -> asOrchestrator.assignTasks(AssignTasksRequest.getDefaultInstance()).hasNext());
+    assertEquals(Status.Code.INVALID_ARGUMENT, empty.getStatus().getCode());
+    StatusRuntimeException user =
+        assertThrows(
+            StatusRuntimeException.class,
+            () ->
+                asUser()
+                    .assignTasks(AssignTasksRequest.newBuilder().addAllAssignments(batch).build())
+                    .hasNext());
+    assertEquals(Status.Code.PERMISSION_DENIED, user.getStatus().getCode());
   }
 
-  /** A channel to the first executor; the caller shuts it down. */
-  private static ManagedChannel firstExecutor() {
-    return NettyChannelBuilder.forAddress("127.0.0.1", base + 3).usePlaintext().build();
-  }
-
-  /** The executor's API, called as the mesh's orchestrator. */
-  private static ExecutorServiceGrpc.ExecutorServiceBlockingStub asOrchestrator(
-      ManagedChannel channel) {
-    return ExecutorServiceGrpc.newBlockingStub(channel)
+  /** Executor-1's API, called as the mesh's orchestrator. */
+  private static ExecutorServiceGrpc.ExecutorServiceBlockingStub asOrchestrator() {
+    return ExecutorServiceGrpc.newBlockingStub(firstExecutor)
         .withCallCredentials(
             new BearerCredentials(MeshFixtures.serviceIdentity(dataDir, "orchestrator")));
+  }
+
+  /** Executor-1's API, called by a user who is none of the mesh's services. */
+  private static ExecutorServiceGrpc.ExecutorServiceBlockingStub asUser() {
+    return ExecutorServiceGrpc.newBlockingStub(firstExecutor)
+        .withCallCredentials(new BearerCredentials(Identity.generate()));
   }
 
   /** An announcement of a task of {@code module} from the mesh's orchestrator. */
@@ -483,7 +432,7 @@ class WholeFlowTest {
                 .setWasmModule(ByteString.copyFrom(module))
                 .setLimits(limits)
                 .setTimeoutMs(10_000))
-        .setResultEndpoint("127.0.0.1:" + base)
+        .setResultEndpoint(mesh.layout().target("orchestrator"))
         .setRequestId("assign-batch-test:" + id)
         .setInlineWaitMs(10_000)
         .build();
@@ -515,14 +464,7 @@ class WholeFlowTest {
     try (MeshClient client = client(Identity.generate())) {
       long before = client.balance().getBalance();
       String jobId =
-          client.submit(
-              JobRequest.newBuilder()
-                  .wasmModule(MeshFixtures.wordCount())
-                  .input(text)
-                  .splitStrategy(SplitStrategy.LINES)
-                  .maxChunkSize(4 * 1024)
-                  .manaBudget(5_000)
-                  .build());
+          client.submit(MeshFixtures.wordCountJob(text, 4 * 1024).manaBudget(5_000).build());
       assertTrue(client.cancel(jobId));
       ComputeJobStatus status = client.status(jobId);
       assertEquals("cancelled", status.getStatus());

@@ -4,14 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.meshwork.client.JobRequest;
 import io.meshwork.client.JobResult;
 import io.meshwork.client.MeshClient;
-import io.meshwork.client.SplitStrategy;
 import io.meshwork.compute.v1.TaskPlacement;
 import io.meshwork.identity.Identity;
 import io.meshwork.wasm.abi.SampleText;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -44,21 +41,12 @@ class WorkStealingTest {
       byte[] text = SampleText.generate(12_000, 23);
       try (MeshClient client = mesh.client(Identity.generate())) {
         client.balance();
-        String jobId =
-            client.submit(
-                JobRequest.newBuilder()
-                    .wasmModule(MeshFixtures.wordCount())
-                    .input(text)
-                    .splitStrategy(SplitStrategy.LINES)
-                    .maxChunkSize(1_000)
-                    .manaBudget(1_000)
-                    .timeoutSecs(60)
-                    .build());
-        JobResult result = client.result(jobId, Duration.ofSeconds(50));
-        assertTrue(result.success(), result.error());
-        assertEquals(
-            Long.toString(SampleText.countWords(text)),
-            new String(result.bytes(), StandardCharsets.US_ASCII));
+        JobResult result =
+            MeshFixtures.runWordCount(
+                client,
+                MeshFixtures.wordCountJob(text, 1_000).manaBudget(1_000).timeoutSecs(60).build(),
+                Duration.ofSeconds(50));
+        String jobId = result.jobId();
         int chunks = result.status().getTotalChunks();
         assertTrue(chunks >= 10, "a job of about 12 chunks, got " + chunks);
 
