@@ -4,8 +4,6 @@ import io.meshwork.client.cli.MeshCli;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -127,15 +125,18 @@ final class BenchCommand implements Callable<Integer> {
     try {
       if (target == null) {
         dataDir = Files.createTempDirectory("meshwork-bench");
-        int base = portBase != 0 ? portBase : freePortBlock(3 + executors);
+        MeshLayout layout =
+            portBase != 0 ? new MeshLayout(portBase, executors) : MeshLayout.onFreePorts(executors);
         // A large grant so that no run is cut short by the clients' mana.
-        mesh = DevMesh.start(dataDir, base, executors, Map.of("ledger.dev-grant", "1000000000000"));
-        where = new MeshBench.Target("127.0.0.1:" + base, "127.0.0.1:" + (base + 1));
+        mesh = DevMesh.start(dataDir, layout, Map.of("ledger.dev-grant", "1000000000000"));
+        where = new MeshBench.Target(layout.target("orchestrator"), layout.target("ledger"));
         progress.printf(
-            "Started the development mesh in %s: orchestrator 127.0.0.1:%d, %d executors%n",
-            dataDir, base, executors);
+            "Started the development mesh in %s: orchestrator %s, %d executors%n",
+            dataDir, layout.target("orchestrator"), executors);
       } else {
-        where = new MeshBench.Target(target, ledgerTarget != null ? ledgerTarget : next(target));
+        where =
+            new MeshBench.Target(
+                target, ledgerTarget != null ? ledgerTarget : MeshLayout.ledgerBeside(target));
         progress.println("Driving the mesh at " + target);
       }
       MeshBench bench = new MeshBench(where, wordCountModule());
@@ -379,16 +380,6 @@ final class BenchCommand implements Callable<Integer> {
     return b == 0 ? 0 : a / b;
   }
 
-  /** host:port+1, where the development mesh puts the ledger beside the orchestrator. */
-  private static String next(String hostPort) {
-    int colon = hostPort.lastIndexOf(':');
-    if (colon < 0) {
-      throw new IllegalArgumentException("--target takes host:port, got " + hostPort);
-    }
-    int port = Integer.parseInt(hostPort.substring(colon + 1));
-    return hostPort.substring(0, colon + 1) + (port + 1);
-  }
-
   private static byte[] wordCountModule() throws IOException {
     try (InputStream in = BenchCommand.class.getResourceAsStream("/examples/wordcount.wasm")) {
       if (in == null) {
@@ -396,33 +387,6 @@ final class BenchCommand implements Callable<Integer> {
       }
       return in.readAllBytes();
     }
-  }
-
-  /** A base port with {@code count} free consecutive ports, and their admin ports 1000 above. */
-  private static int freePortBlock(int count) {
-    for (int attempt = 0; attempt < 50; attempt++) {
-      int base;
-      try (ServerSocket s = new ServerSocket(0)) {
-        base = s.getLocalPort();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-      if (base + 1000 + count < 65_000 && free(base, count) && free(base + 1000, count)) {
-        return base;
-      }
-    }
-    throw new IllegalStateException("no block of " + count + " free ports found");
-  }
-
-  private static boolean free(int from, int count) {
-    for (int p = from; p < from + count; p++) {
-      try (ServerSocket s = new ServerSocket(p)) {
-        s.setReuseAddress(true);
-      } catch (IOException taken) {
-        return false;
-      }
-    }
-    return true;
   }
 
   private static void deleteTree(Path dir) {

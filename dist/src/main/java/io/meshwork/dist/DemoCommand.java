@@ -59,17 +59,18 @@ final class DemoCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     DevMesh started = null;
-    if (!running("127.0.0.1:" + portBase)) {
+    MeshLayout layout = new MeshLayout(portBase, 2);
+    if (!running(layout.target("orchestrator"))) {
       System.out.println("Starting the development mesh in " + dataDir.toAbsolutePath() + " ...");
-      started = DevMesh.start(dataDir, portBase, 2, Map.of());
+      started = DevMesh.start(dataDir, layout, Map.of());
       for (DevMesh.Endpoint e : started.endpoints()) {
         System.out.printf("  %-13s 127.0.0.1:%d%n", e.name(), e.grpcPort());
       }
     } else {
-      System.out.println("Using the mesh already running at 127.0.0.1:" + portBase);
+      System.out.println("Using the mesh already running at " + layout.target("orchestrator"));
     }
     try {
-      return run();
+      return run(layout);
     } finally {
       if (started != null) {
         started.close();
@@ -77,7 +78,7 @@ final class DemoCommand implements Callable<Integer> {
     }
   }
 
-  private int run() throws IOException {
+  private int run(MeshLayout layout) throws IOException {
     Path demoDir = dataDir.resolve("demo");
     Files.createDirectories(demoDir);
     byte[] text = SampleText.generate(sizeMb << 20, 16);
@@ -86,8 +87,8 @@ final class DemoCommand implements Callable<Integer> {
     byte[] module = wordCountModule();
     MeshClientOptions options =
         MeshClientOptions.newBuilder()
-            .orchestratorTarget("127.0.0.1:" + portBase)
-            .ledgerTarget("127.0.0.1:" + (portBase + 1))
+            .orchestratorTarget(layout.target("orchestrator"))
+            .ledgerTarget(layout.target("ledger"))
             .identity(Identity.loadOrCreate(MeshHome.dir().resolve("identity.key")))
             .build();
     try (MeshClient client = MeshClient.connect(options)) {

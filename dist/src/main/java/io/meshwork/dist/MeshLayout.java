@@ -1,5 +1,8 @@
 package io.meshwork.dist;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -75,5 +78,61 @@ public record MeshLayout(int base, int executors) {
   /** The executors' gRPC targets, executor-1 first, as the orchestrator is told them. */
   public List<String> executorTargets() {
     return executorNames().stream().map(this::target).toList();
+  }
+
+  /**
+   * A layout of {@code executors} executors whose every gRPC and admin port is free now (a bench or
+   * a test mesh beside whatever else runs on the machine).
+   */
+  public static MeshLayout onFreePorts(int executors) {
+    for (int attempt = 0; attempt < 50; attempt++) {
+      MeshLayout layout = new MeshLayout(freePort(), executors);
+      boolean free = true;
+      for (String service : layout.services()) {
+        free = free && isFree(layout.grpcPort(service)) && isFree(layout.adminPort(service));
+      }
+      if (free) {
+        return layout;
+      }
+    }
+    throw new IllegalStateException("no free ports for a mesh of " + executors + " executors");
+  }
+
+  /**
+   * Where the ledger of a development mesh listens, given where its orchestrator does
+   * ("host:port"), for commands pointed at a mesh that is already running.
+   */
+  public static String ledgerBeside(String orchestrator) {
+    int colon = orchestrator.lastIndexOf(':');
+    if (colon < 0) {
+      throw new IllegalArgumentException("expected host:port, got " + orchestrator);
+    }
+    int port = Integer.parseInt(orchestrator.substring(colon + 1));
+    return orchestrator.substring(0, colon + 1) + new MeshLayout(port, 0).grpcPort("ledger");
+  }
+
+  /** A port that is free at the time of asking. */
+  static int freePort() {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Whether {@code port} can be bound now. Ports from 65,000 up count as taken, which keeps every
+   * port of a layout well inside the range a socket accepts.
+   */
+  private static boolean isFree(int port) {
+    if (port >= 65_000) {
+      return false;
+    }
+    try (ServerSocket s = new ServerSocket(port)) {
+      s.setReuseAddress(true);
+      return true;
+    } catch (IOException taken) {
+      return false;
+    }
   }
 }

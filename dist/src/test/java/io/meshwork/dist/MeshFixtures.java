@@ -25,7 +25,6 @@ import io.meshwork.wasm.abi.SampleText;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,42 +44,12 @@ final class MeshFixtures {
    * the time of asking.
    */
   static MeshLayout freeLayout(int executors) {
-    for (int attempt = 0; attempt < 50; attempt++) {
-      MeshLayout layout = new MeshLayout(freePort(), executors);
-      boolean free = true;
-      for (String service : layout.services()) {
-        free = free && isFree(layout.grpcPort(service)) && isFree(layout.adminPort(service));
-      }
-      if (free) {
-        return layout;
-      }
-    }
-    throw new IllegalStateException("no free ports for a mesh of " + executors + " executors");
+    return MeshLayout.onFreePorts(executors);
   }
 
   /** A port that is free at the time of asking. */
   static int freePort() {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  /**
-   * Whether {@code port} can be bound now. Ports from 65,000 up count as taken, which keeps every
-   * port of a layout well inside the range a socket accepts.
-   */
-  private static boolean isFree(int port) {
-    if (port >= 65_000) {
-      return false;
-    }
-    try (ServerSocket s = new ServerSocket(port)) {
-      s.setReuseAddress(true);
-      return true;
-    } catch (IOException taken) {
-      return false;
-    }
+    return MeshLayout.freePort();
   }
 
   /**
