@@ -92,17 +92,17 @@ public final class ServiceContext implements AutoCloseable {
 
   /** Whether the mesh runs in development mode (grants for new identities, relaxed checks). */
   public boolean devMode() {
-    return settings.flag("mesh.dev-mode", false);
+    return settings.get(SharedSettings.MESH_DEV_MODE);
   }
 
   /** Largest gRPC message the service sends or accepts. */
   public int maxMessageBytes() {
-    return settings.integer("grpc.max-message-bytes", 64 * 1024 * 1024);
+    return settings.get(SharedSettings.GRPC_MAX_MESSAGE_BYTES);
   }
 
   /** The folder of the service's files, created on first use. */
   public Path dataDir() {
-    Path dir = settings.path("data-dir", Path.of(".meshwork-data"));
+    Path dir = settings.get(SharedSettings.DATA_DIR);
     try {
       Files.createDirectories(dir);
     } catch (IOException e) {
@@ -117,8 +117,8 @@ public final class ServiceContext implements AutoCloseable {
    */
   public String advertisedAddress() {
     return settings
-        .find("grpc.advertise")
-        .orElseGet(() -> settings.string("grpc.host", "127.0.0.1") + ":" + boundPort);
+        .get(SharedSettings.GRPC_ADVERTISE)
+        .orElseGet(() -> settings.get(SharedSettings.GRPC_HOST) + ":" + boundPort);
   }
 
   void boundTo(int port) {

@@ -12,15 +12,17 @@ import io.meshwork.runtime.auth.AuthInterceptor;
 import io.meshwork.runtime.auth.MeshRoles;
 import io.meshwork.runtime.config.HelidonSettings;
 import io.meshwork.runtime.config.MapSettings;
+import io.meshwork.runtime.config.Setting;
 import io.meshwork.runtime.config.Settings;
+import io.meshwork.runtime.config.SettingsException;
+import io.meshwork.runtime.config.SettingsSchema;
 import io.meshwork.runtime.grpc.CallMetricsInterceptor;
 import io.meshwork.runtime.grpc.MeshChannels;
 import io.meshwork.runtime.grpc.MeshServer;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -35,10 +37,10 @@ import java.util.logging.Logger;
  * <p>Every deployable's {@code main} is one call to {@link #main}; the development mesh and the
  * tests call {@link #start} with the same wiring, so what is tested is what is shipped.
  *
- * <p>Settings every service reads: {@code grpc.host} (127.0.0.1), {@code grpc.port}, {@code
- * grpc.max-message-bytes}, {@code admin.host}, {@code admin.port} (-1 disables it), {@code
- * data-dir}, {@code identity.file}, {@code auth.service-dids}, {@code auth.operator-dids}, {@code
- * shutdown.grace}, {@code mesh.dev-mode}.
+ * <p>Before anything else, the settings are checked against the service's {@link SettingsSchema}:
+ * {@link SharedSettings} (read here and by {@link ServiceContext}) plus the service's own keys. A
+ * key the service does not declare, a value of the wrong type or out of range, or a required key
+ * left unset stops the service before it binds a port.
  */
 public final class ServiceHost implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(ServiceHost.class.getName());
@@ -59,12 +61,16 @@ public final class ServiceHost implements AutoCloseable {
 
   /**
    * The {@code main} of a deployable: {@code [--config FILE] [--set key=value ...]}, then serve
-   * until the process is told to stop.
+   * until the process is told to stop. Settings the service cannot start with end the process with
+   * a one-line message on stderr and exit status 2.
    */
   public static void main(
-      String serviceName, String[] args, Function<ServiceContext, MeshService> factory) {
+      String serviceName,
+      SettingsSchema schema,
+      String[] args,
+      Function<ServiceContext, MeshService> factory) {
     Optional<Path> config = Optional.empty();
-    Map<String, String> overrides = new HashMap<>();
+    Map<String, String> overrides = new LinkedHashMap<>();
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--config" -> config = Optional.of(Path.of(requireValue(args, ++i, "--config")));
@@ -80,13 +86,20 @@ public final class ServiceHost implements AutoCloseable {
             fail("unknown argument '" + args[i] + "'; expected --config FILE or --set key=value");
       }
     }
-    Settings settings = new MapSettings(overrides, HelidonSettings.load(config, System.getenv()));
-    ServiceHost host = start(serviceName, settings, factory);
+    Settings settings;
+    ServiceHost host;
+    try {
+      settings = new MapSettings("--set", overrides, HelidonSettings.load(config, System.getenv()));
+      host = start(serviceName, schema, settings, factory);
+    } catch (SettingsException e) {
+      fail(serviceName + ": " + e.getMessage());
+      return;
+    }
     Runtime.getRuntime().addShutdownHook(new Thread(host::close, serviceName + "-shutdown"));
     System.out.printf(
         "meshwork %s: gRPC on %s:%d, admin on %d, identity %s%n",
         serviceName,
-        settings.string("grpc.host", "127.0.0.1"),
+        settings.get(SharedSettings.GRPC_HOST),
         host.grpcPort(),
         host.adminPort(),
         host.context().identity().did());
@@ -105,14 +118,24 @@ public final class ServiceHost implements AutoCloseable {
     System.exit(2);
   }
 
-  /** Starts {@code serviceName} on Netty with its admin port, as configured by {@code settings}. */
+  /**
+   * Starts {@code serviceName} on Netty with its admin port, as configured by {@code settings}.
+   *
+   * @param schema every key the service reads, {@link SharedSettings#ALL} included
+   * @throws SettingsException if the settings hold a key the schema does not declare, or a value it
+   *     does not allow
+   */
   public static ServiceHost start(
-      String serviceName, Settings settings, Function<ServiceContext, MeshService> factory) {
-    int maxMessage = settings.integer("grpc.max-message-bytes", 64 * 1024 * 1024);
+      String serviceName,
+      SettingsSchema schema,
+      Settings settings,
+      Function<ServiceContext, MeshService> factory) {
+    check(schema, settings);
+    int maxMessage = settings.get(SharedSettings.GRPC_MAX_MESSAGE_BYTES);
     ServerBuilder<?> builder =
         MeshChannels.serverOn(
-            settings.string("grpc.host", "127.0.0.1"), settings.integer("grpc.port", 0));
-    return start(
+            settings.get(SharedSettings.GRPC_HOST), settings.get(SharedSettings.GRPC_PORT));
+    return launch(
         serviceName,
         settings,
         factory,
@@ -125,7 +148,40 @@ public final class ServiceHost implements AutoCloseable {
   /**
    * Starts {@code serviceName} on the given server builder (tests pass an in-process one) with the
    * given channel factory, metrics and clock.
+   *
+   * @param schema every key the service reads, {@link SharedSettings#ALL} included
+   * @throws SettingsException if the settings hold a key the schema does not declare, or a value it
+   *     does not allow
    */
+  public static ServiceHost start(
+      String serviceName,
+      SettingsSchema schema,
+      Settings settings,
+      Function<ServiceContext, MeshService> factory,
+      ServerBuilder<?> serverBuilder,
+      Function<String, ManagedChannel> channelFactory,
+      ServiceMetrics metrics,
+      Clock clock) {
+    check(schema, settings);
+    return launch(serviceName, settings, factory, serverBuilder, channelFactory, metrics, clock);
+  }
+
+  /** Transitional: starts without checking the settings. Removed once every caller has a schema. */
+  @Deprecated(forRemoval = true)
+  public static void main(
+      String serviceName, String[] args, Function<ServiceContext, MeshService> factory) {
+    main(serviceName, UNCHECKED, args, factory);
+  }
+
+  /** Transitional: starts without checking the settings. */
+  @Deprecated(forRemoval = true)
+  public static ServiceHost start(
+      String serviceName, Settings settings, Function<ServiceContext, MeshService> factory) {
+    return start(serviceName, UNCHECKED, settings, factory);
+  }
+
+  /** Transitional: starts without checking the settings. */
+  @Deprecated(forRemoval = true)
   public static ServiceHost start(
       String serviceName,
       Settings settings,
@@ -134,8 +190,43 @@ public final class ServiceHost implements AutoCloseable {
       Function<String, ManagedChannel> channelFactory,
       ServiceMetrics metrics,
       Clock clock) {
-    Path dataDir = settings.path("data-dir", Path.of(".meshwork-data"));
-    Path identityFile = settings.path("identity.file", dataDir.resolve(serviceName + ".key"));
+    return launch(serviceName, settings, factory, serverBuilder, channelFactory, metrics, clock);
+  }
+
+  private static final SettingsSchema UNCHECKED =
+      SettingsSchema.of("unchecked", SharedSettings.ALL);
+
+  private static void check(SettingsSchema schema, Settings settings) {
+    if (schema == UNCHECKED) {
+      return;
+    }
+    for (Setting<?> shared : SharedSettings.ALL) {
+      if (!schema.declares(shared.key())) {
+        // A programming error, not a configuration one: the schema was built without them.
+        throw new IllegalArgumentException(
+            "the settings schema of "
+                + schema.service()
+                + " lacks the shared key "
+                + shared.key()
+                + "; build it from SharedSettings.ALL and the service's own keys");
+      }
+    }
+    schema.check(settings);
+  }
+
+  private static ServiceHost launch(
+      String serviceName,
+      Settings settings,
+      Function<ServiceContext, MeshService> factory,
+      ServerBuilder<?> serverBuilder,
+      Function<String, ManagedChannel> channelFactory,
+      ServiceMetrics metrics,
+      Clock clock) {
+    Path dataDir = settings.get(SharedSettings.DATA_DIR);
+    Path identityFile =
+        settings
+            .get(SharedSettings.IDENTITY_FILE)
+            .orElseGet(() -> dataDir.resolve(serviceName + ".key"));
     Identity identity;
     try {
       identity = Identity.loadOrCreate(identityFile);
@@ -143,9 +234,9 @@ public final class ServiceHost implements AutoCloseable {
       throw new java.io.UncheckedIOException(
           "cannot read or create the identity file " + identityFile, e);
     }
-    List<String> services = new ArrayList<>(settings.list("auth.service-dids"));
+    List<String> services = new ArrayList<>(settings.get(SharedSettings.AUTH_SERVICE_DIDS));
     services.add(identity.did());
-    MeshRoles roles = new MeshRoles(services, settings.list("auth.operator-dids"));
+    MeshRoles roles = new MeshRoles(services, settings.get(SharedSettings.AUTH_OPERATOR_DIDS));
     ServiceContext context =
         new ServiceContext(serviceName, settings, identity, roles, metrics, clock, channelFactory);
     MeshService service;
@@ -158,7 +249,7 @@ public final class ServiceHost implements AutoCloseable {
     MeshServer.Builder sb =
         MeshServer.builder(serverBuilder)
             .maxMessageBytes(context.maxMessageBytes())
-            .shutdownGrace(settings.duration("shutdown.grace", Duration.ofSeconds(10)))
+            .shutdownGrace(settings.get(SharedSettings.SHUTDOWN_GRACE))
             .intercept(new CallMetricsInterceptor(metrics))
             .intercept(
                 new AuthInterceptor(new TokenVerifier(BearerCredentials.AUDIENCE, clock), roles));
@@ -168,14 +259,11 @@ public final class ServiceHost implements AutoCloseable {
     MeshServer server = sb.build().start();
     context.boundTo(server.port());
     AdminServer admin = null;
-    int adminPort = settings.integer("admin.port", -1);
+    int adminPort = settings.get(SharedSettings.ADMIN_PORT);
     if (adminPort >= 0) {
       admin =
           AdminServer.start(
-              settings.string("admin.host", settings.string("grpc.host", "127.0.0.1")),
-              adminPort,
-              () -> true,
-              service::ready);
+              settings.get(SharedSettings.ADMIN_HOST), adminPort, () -> true, service::ready);
     }
     LOG.fine(() -> serviceName + " started as " + identity.did());
     return new ServiceHost(context, service, server, admin);

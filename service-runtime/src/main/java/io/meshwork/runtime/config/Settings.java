@@ -9,12 +9,41 @@ import java.util.Optional;
 /**
  * Read-only access to a service's configuration by dotted key ("grpc.port", "ledger.dev-grant").
  *
- * <p>Production reads Helidon Config (YAML plus environment); tests and the development mesh may
- * build one from a map. Typed getters fail with a message naming the key and the bad value.
+ * <p>Production reads Helidon Config (YAML plus environment) under command-line overrides; tests
+ * and the development mesh may build one from a map. Services read declared keys with {@link #get};
+ * {@code ServiceHost} checks every {@link #entries() entry} against the service's {@link
+ * SettingsSchema} at start. The typed getters by key name remain for code that has not moved to
+ * declared keys yet; they parse exactly as {@link Setting} does, except that they know no ranges.
  */
 public interface Settings {
   /** The raw value of {@code key}, if set. */
   Optional<String> find(String key);
+
+  /**
+   * Every value these settings hold, in order of precedence: the first entry that names a key is
+   * the one {@link #find} returns. A service refuses to start on an entry it does not declare.
+   */
+  List<Entry> entries();
+
+  /**
+   * A value that some source of settings holds.
+   *
+   * @param name the dotted key it was given under or, for an environment variable, the variable's
+   *     name ({@code MESHWORK_LEDGER_DEV_GRANT})
+   * @param variable whether {@code name} is an environment variable's name
+   * @param source where it was given, for messages ("--set", "the file ledger.yaml")
+   */
+  record Entry(String name, boolean variable, String source) {}
+
+  /**
+   * The value of a declared key, parsed and checked, or its default.
+   *
+   * @throws SettingsException naming the key when the value is not allowed or a required key is
+   *     unset
+   */
+  default <T> T get(Setting<T> setting) {
+    return setting.read(this);
+  }
 
   /** A string value, or {@code fallback}. */
   default String string(String key, String fallback) {

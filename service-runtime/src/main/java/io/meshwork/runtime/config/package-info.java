@@ -1,2 +1,5 @@
-/** Service settings: a YAML file, environment overrides and command-line overrides. */
+/**
+ * Service settings: their sources (a YAML file, environment variables, command-line overrides), the
+ * keys each service declares, and the schema check that stops a service on any other key.
+ */
 package io.meshwork.runtime.config;
