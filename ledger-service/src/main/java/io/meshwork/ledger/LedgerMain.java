@@ -8,6 +8,6 @@ public final class LedgerMain {
 
   /** Serves the ledger until the process is stopped. */
   public static void main(String[] args) {
-    ServiceHost.main("ledger", args, LedgerService::create);
+    ServiceHost.main("ledger", LedgerSettings.SCHEMA, args, LedgerService::create);
   }
 }

@@ -216,7 +216,8 @@ public final class LedgerBenchmark {
     settings.put("ledger.max-ops-per-commit", Integer.toString(config.maxOpsPerCommit()));
     settings.put("ledger.dev-grant", Long.toString(Long.MAX_VALUE / 1024));
     try (ServiceHost host =
-        ServiceHost.start("ledger", new MapSettings(settings), LedgerService::create)) {
+        ServiceHost.start(
+            "ledger", LedgerSettings.SCHEMA, new MapSettings(settings), LedgerService::create)) {
       ManagedChannel channel =
           NettyChannelBuilder.forAddress("127.0.0.1", host.grpcPort()).usePlaintext().build();
       try {

@@ -86,26 +86,31 @@ class LedgerServiceTest {
   void accountFloorsGiveSomeAccountsTheirOwnFloor() {
     String lender = Identity.generate().did();
     String saver = Identity.generate().did();
-    ServiceContext ctx =
-        context(
-            Map.of(
-                "data-dir",
-                dataDir.toString(),
-                "ledger.floor",
-                "10",
-                "ledger.account-floors",
-                " " + lender + "=-500 , " + saver + "=100"));
-    ManaLedger.Options options = LedgerService.options(ctx);
+    ManaLedger.Options options =
+        LedgerSettings.from(
+                new MapSettings(
+                    Map.of(
+                        "ledger.floor",
+                        "10",
+                        "ledger.account-floors",
+                        " " + lender + "=-500 , " + saver + "=100")))
+            .ledger();
 
     assertEquals(-500, options.floorOf(lender));
     assertEquals(100, options.floorOf(saver));
     assertEquals(10, options.floorOf(Identity.generate().did()));
     IllegalArgumentException bad =
         assertThrows(
-            IllegalArgumentException.class, () -> LedgerService.accountFloors("did:key:x=5"));
+            IllegalArgumentException.class,
+            () ->
+                LedgerSettings.from(
+                    new MapSettings(Map.of("ledger.account-floors", "did:key:x=5"))));
     assertTrue(bad.getMessage().contains("ledger.account-floors"), bad.getMessage());
     assertThrows(
-        IllegalArgumentException.class, () -> LedgerService.accountFloors(lender + "=lots"));
+        IllegalArgumentException.class,
+        () ->
+            LedgerSettings.from(
+                new MapSettings(Map.of("ledger.account-floors", lender + "=lots"))));
   }
 
   @Test

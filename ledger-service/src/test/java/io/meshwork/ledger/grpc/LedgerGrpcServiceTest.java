@@ -14,6 +14,7 @@ import io.grpc.protobuf.StatusProto;
 import io.meshwork.identity.BearerCredentials;
 import io.meshwork.identity.Identity;
 import io.meshwork.ledger.LedgerService;
+import io.meshwork.ledger.LedgerSettings;
 import io.meshwork.ledger.v1.CreateHoldRequest;
 import io.meshwork.ledger.v1.EntryKind;
 import io.meshwork.ledger.v1.GetAccountRequest;
@@ -74,6 +75,7 @@ class LedgerGrpcServiceTest {
     host =
         ServiceHost.start(
             "ledger",
+            LedgerSettings.SCHEMA,
             settings,
             LedgerService::create,
             InProcessServerBuilder.forName(name),
