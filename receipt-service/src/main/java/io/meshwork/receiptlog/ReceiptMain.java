@@ -6,6 +6,7 @@ public final class ReceiptMain {
 
   /** Runs the receipt service until the process is stopped. */
   public static void main(String[] args) {
-    io.meshwork.runtime.ServiceHost.main("receipts", args, ReceiptService::create);
+    io.meshwork.runtime.ServiceHost.main(
+        "receipts", ReceiptSettings.SCHEMA, args, ReceiptService::create);
   }
 }

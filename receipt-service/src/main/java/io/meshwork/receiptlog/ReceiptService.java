@@ -8,18 +8,15 @@ import io.meshwork.receiptlog.store.PostgresLogStore;
 import io.meshwork.receiptlog.store.SqliteLogStore;
 import io.meshwork.runtime.MeshService;
 import io.meshwork.runtime.ServiceContext;
-import io.meshwork.runtime.config.Settings;
 import java.util.List;
 import java.util.logging.Logger;
 
 /**
- * The receipt service as a deployable: the receipt log over its store, served over gRPC.
+ * The receipt service as a deployable: the receipt log over its store, served over gRPC. The log
+ * signs checkpoints with the service's own identity.
  *
- * <p>Settings: {@code receipts.origin} (the log's origin line and checkpoint key name, default
- * {@value ReceiptLog#DEFAULT_ORIGIN}); {@code receipts.store}, {@code sqlite} (the default: {@code
- * receipts.db} in the runtime's {@code data-dir}) or {@code postgres} (with {@code
- * receipts.postgres.url}, {@code receipts.postgres.user} and {@code receipts.postgres.password}).
- * The log signs checkpoints with the service's own identity.
+ * <p>Its settings are declared and parsed in {@link ReceiptSettings}; docs/CONFIGURATION.md lists
+ * them.
  */
 public final class ReceiptService implements MeshService {
   private static final Logger LOG = Logger.getLogger(ReceiptService.class.getName());
@@ -35,8 +32,9 @@ public final class ReceiptService implements MeshService {
 
   /** Builds the service from its context; the factory that {@code ServiceHost} calls. */
   public static ReceiptService create(ServiceContext ctx) {
-    String origin = ctx.settings().string("receipts.origin", ReceiptLog.DEFAULT_ORIGIN);
-    LogStore store = openStore(ctx);
+    ReceiptSettings settings = ReceiptSettings.from(ctx.settings());
+    String origin = settings.origin();
+    LogStore store = openStore(settings.store(), ctx);
     ReceiptLog log;
     try {
       log =
@@ -58,30 +56,14 @@ public final class ReceiptService implements MeshService {
   }
 
   /**
-   * Opens the store that {@code receipts.store} names.
-   *
-   * @throws IllegalArgumentException for an unknown store or a PostgreSQL store without a URL
+   * Opens the store that {@code options} name: {@code receipts.db} in the data directory, or
+   * PostgreSQL.
    */
-  static LogStore openStore(ServiceContext ctx) {
-    Settings settings = ctx.settings();
-    String kind = settings.string("receipts.store", "sqlite");
-    return switch (kind) {
-      case "sqlite" -> SqliteLogStore.open(ctx.dataDir().resolve("receipts.db"));
-      case "postgres" ->
-          PostgresLogStore.open(
-              settings
-                  .find("receipts.postgres.url")
-                  .orElseThrow(
-                      () ->
-                          new IllegalArgumentException(
-                              "receipts.store=postgres needs receipts.postgres.url"
-                                  + " (jdbc:postgresql://HOST:PORT/DATABASE)")),
-              settings.string("receipts.postgres.user", ""),
-              settings.string("receipts.postgres.password", ""));
-      default ->
-          throw new IllegalArgumentException(
-              "receipts.store is '" + kind + "'; it must be sqlite or postgres");
-    };
+  static LogStore openStore(ReceiptSettings.StoreOptions options, ServiceContext ctx) {
+    return options.postgres()
+        ? PostgresLogStore.open(
+            options.postgresUrl().orElseThrow(), options.postgresUser(), options.postgresPassword())
+        : SqliteLogStore.open(ctx.dataDir().resolve("receipts.db"));
   }
 
   /** The log this service serves (for the development mesh and tests). */

@@ -17,6 +17,7 @@ import io.meshwork.receipt.v1.AnchorReceiptsRequest;
 import io.meshwork.receipt.v1.AnchorReceiptsResponse;
 import io.meshwork.receipt.v1.ReceiptServiceGrpc;
 import io.meshwork.receiptlog.ReceiptService;
+import io.meshwork.receiptlog.ReceiptSettings;
 import io.meshwork.receiptlog.store.CheckpointRecord;
 import io.meshwork.receiptlog.store.LeafRecord;
 import io.meshwork.receiptlog.store.NodeId;
@@ -350,6 +351,7 @@ class ReceiptLogBenchmark {
     ServiceHost host =
         ServiceHost.start(
             "receipts",
+            ReceiptSettings.SCHEMA,
             new MapSettings(
                 Map.of(
                     "grpc.port",

@@ -37,6 +37,7 @@ import io.meshwork.receipt.v1.ListReceiptsByJobResponse;
 import io.meshwork.receipt.v1.ReceiptServiceGrpc;
 import io.meshwork.receipt.v1.ReceiptServiceGrpc.ReceiptServiceBlockingStub;
 import io.meshwork.receiptlog.ReceiptService;
+import io.meshwork.receiptlog.ReceiptSettings;
 import io.meshwork.receiptlog.testing.TestReceipts;
 import io.meshwork.runtime.ServiceHost;
 import io.meshwork.runtime.ServiceMetrics;
@@ -81,6 +82,7 @@ class ReceiptGrpcServiceTest {
     host =
         ServiceHost.start(
             "receipts",
+            ReceiptSettings.SCHEMA,
             settings,
             ReceiptService::create,
             InProcessServerBuilder.forName(name),

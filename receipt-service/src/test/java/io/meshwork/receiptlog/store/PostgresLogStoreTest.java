@@ -18,6 +18,7 @@ import io.meshwork.receipt.v1.GetInclusionProofRequest;
 import io.meshwork.receipt.v1.ReceiptServiceGrpc;
 import io.meshwork.receipt.v1.ReceiptServiceGrpc.ReceiptServiceBlockingStub;
 import io.meshwork.receiptlog.ReceiptService;
+import io.meshwork.receiptlog.ReceiptSettings;
 import io.meshwork.receiptlog.testing.TestReceipts;
 import io.meshwork.runtime.ServiceHost;
 import io.meshwork.runtime.ServiceMetrics;
@@ -94,6 +95,7 @@ class PostgresLogStoreTest extends LogStoreContract {
       ServiceHost host =
           ServiceHost.start(
               "receipts",
+              ReceiptSettings.SCHEMA,
               new MapSettings(settings),
               ReceiptService::create,
               InProcessServerBuilder.forName(name),
