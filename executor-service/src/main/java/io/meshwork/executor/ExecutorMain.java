@@ -8,6 +8,6 @@ public final class ExecutorMain {
 
   /** Starts the executor and serves until the process is stopped. */
   public static void main(String[] args) {
-    ServiceHost.main("executor", args, ExecutorNode::create);
+    ServiceHost.main("executor", ExecutorSettings.SCHEMA, args, ExecutorNode::create);
   }
 }

@@ -7,11 +7,9 @@ import io.meshwork.executor.v1.AnnounceResponse;
 import io.meshwork.executor.work.Bidder;
 import io.meshwork.executor.work.GrpcOrchestratorLink;
 import io.meshwork.executor.work.OrchestratorLink;
-import io.meshwork.executor.work.PricingRule;
 import io.meshwork.executor.work.TaskRunner;
 import io.meshwork.runtime.MeshService;
 import io.meshwork.runtime.ServiceContext;
-import io.meshwork.runtime.config.Settings;
 import io.meshwork.sandbox.ModuleCache;
 import io.meshwork.sandbox.WasmEngine;
 import java.util.List;
@@ -21,10 +19,8 @@ import java.util.function.UnaryOperator;
  * The executor deployable: a Chicory sandbox behind a bounded task runner, a bidder, and the
  * ExecutorService adapter.
  *
- * <p>Settings: {@code executor.task-slots} (cores), {@code executor.queue-limit} (4 x slots),
- * {@code executor.max-memory-bytes} (256 MiB), {@code executor.max-module-bytes} (16 MiB), {@code
- * executor.max-input-bytes} (64 MiB), {@code executor.module-cache-size} (64), and the pricing keys
- * of {@link PricingRule}.
+ * <p>Its settings are declared and parsed in {@link ExecutorSettings}; docs/CONFIGURATION.md lists
+ * them.
  */
 public final class ExecutorNode implements MeshService {
   private final TaskRunner runner;
@@ -63,34 +59,29 @@ public final class ExecutorNode implements MeshService {
 
   /** Builds the executor from its context with its parts passed through {@code alterations}. */
   public static ExecutorNode create(ServiceContext ctx, Alterations alterations) {
-    Settings s = ctx.settings();
-    int slots = s.integer("executor.task-slots", Runtime.getRuntime().availableProcessors());
-    long maxMemory = s.longValue("executor.max-memory-bytes", 256L << 20);
+    ExecutorSettings s = ExecutorSettings.from(ctx.settings());
     WasmEngine engine =
-        alterations
-            .engine()
-            .apply(
-                WasmEngine.chicory(s.longValue("executor.max-module-bytes", 16L << 20), maxMemory));
+        alterations.engine().apply(WasmEngine.chicory(s.maxModuleBytes(), s.maxMemoryBytes()));
     TaskRunner runner =
         new TaskRunner(
             engine,
-            new ModuleCache(s.integer("executor.module-cache-size", 64)),
+            new ModuleCache(s.moduleCacheSize()),
             ctx.identity(),
             alterations.link().apply(new GrpcOrchestratorLink(ctx::channel, ctx.credentials())),
             ctx.clock(),
-            slots,
-            s.integer("executor.queue-limit", 4 * slots),
-            s.longValue("executor.max-input-bytes", 64L << 20),
+            s.taskSlots(),
+            s.queueLimit(),
+            s.maxInputBytes(),
             ctx.metrics());
     Bidder bidder =
-        new Bidder(runner, PricingRule.from(s), ctx.identity().did(), maxMemory, ctx.clock());
+        new Bidder(runner, s.pricing(), ctx.identity().did(), s.maxMemoryBytes(), ctx.clock());
     return new ExecutorNode(
         runner,
         new ExecutorGrpcService(
             bidder,
             runner,
             ctx.identity().did(),
-            maxMemory >> 20,
+            s.maxMemoryBytes() >> 20,
             alterations.answers(),
             alterations.inlineResults()));
   }

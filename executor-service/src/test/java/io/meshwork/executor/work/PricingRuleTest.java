@@ -1,10 +1,7 @@
 package io.meshwork.executor.work;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.meshwork.runtime.config.MapSettings;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -48,45 +45,13 @@ class PricingRuleTest {
   }
 
   @Test
-  void defaultsComeFromEmptySettings() {
-    assertEquals(new PricingRule(1, 16, 0.5), PricingRule.from(new MapSettings(Map.of())));
-  }
-
-  @Test
-  void settingsOverrideTheDefaults() {
-    PricingRule rule =
-        PricingRule.from(
-            new MapSettings(
-                Map.of(
-                    "executor.price.base", "10",
-                    "executor.price.per-mib", "2",
-                    "executor.price.load-factor", "0")));
-
-    assertEquals(new PricingRule(10, 2, 0), rule);
-    assertEquals(12, rule.price(MIB, 5.0));
-  }
-
-  @Test
   void operationWeightsScaleThePerMibPart() {
-    PricingRule rule =
-        PricingRule.from(new MapSettings(Map.of("executor.price.weights", "matmul=8, SHA256=2")));
+    PricingRule rule = new PricingRule(1, 16, 0.5, Map.of("matmul", 8.0, "SHA256", 2.0));
 
     // 1 + 16 * 8 = 129
     assertEquals(129, rule.price(MIB, "matmul", 0));
     assertEquals(33, rule.price(MIB, "sha256", 0));
     // Unknown operations weigh 1.
     assertEquals(17, rule.price(MIB, "word_count", 0));
-  }
-
-  @Test
-  void badWeightsAreRefusedNamingTheEntry() {
-    IllegalArgumentException e =
-        assertThrows(
-            IllegalArgumentException.class,
-            () -> PricingRule.from(new MapSettings(Map.of("executor.price.weights", "matmul"))));
-    assertTrue(e.getMessage().contains("\"matmul\" is not operation=weight"), e.getMessage());
-    assertThrows(
-        IllegalArgumentException.class,
-        () -> PricingRule.from(new MapSettings(Map.of("executor.price.weights", "a=-1"))));
   }
 }

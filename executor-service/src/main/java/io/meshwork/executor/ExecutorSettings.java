@@ -1,0 +1,151 @@
+package io.meshwork.executor;
+
+import io.meshwork.executor.work.PricingRule;
+import io.meshwork.runtime.SharedSettings;
+import io.meshwork.runtime.config.Setting;
+import io.meshwork.runtime.config.Settings;
+import io.meshwork.runtime.config.SettingsException;
+import io.meshwork.runtime.config.SettingsSchema;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The executor deployable's settings: every {@code executor.*} key, declared once, and the typed
+ * options they are parsed into at start.
+ *
+ * @param taskSlots how many tasks run at once
+ * @param queueLimit how many more may wait for a slot
+ * @param maxMemoryBytes the most linear memory a module is given
+ * @param maxModuleBytes the largest module binary compiled
+ * @param maxInputBytes the largest task input accepted
+ * @param moduleCacheSize how many compiled modules are kept
+ * @param pricing how tasks are priced
+ */
+public record ExecutorSettings(
+    int taskSlots,
+    int queueLimit,
+    long maxMemoryBytes,
+    long maxModuleBytes,
+    long maxInputBytes,
+    int moduleCacheSize,
+    PricingRule pricing) {
+
+  /** How many tasks run at once. */
+  public static final Setting<Integer> TASK_SLOTS =
+      Setting.integer(
+              "executor.task-slots",
+              "the number of processors",
+              s -> Runtime.getRuntime().availableProcessors(),
+              "How many tasks run at once.")
+          .atLeast(1);
+
+  /** How many assigned tasks may wait for a slot. */
+  public static final Setting<Integer> QUEUE_LIMIT =
+      Setting.integer(
+              "executor.queue-limit",
+              "4 × executor.task-slots",
+              s -> 4 * s.get(TASK_SLOTS),
+              "How many assigned tasks may wait for a slot; beyond that assignments and"
+                  + " announcements are refused as BUSY.")
+          .atLeast(0);
+
+  /** The memory a module is given. */
+  public static final Setting<Long> MAX_MEMORY_BYTES =
+      Setting.longValue(
+              "executor.max-memory-bytes",
+              256L << 20,
+              "The most linear memory a module may have, in bytes; announcements of tasks that"
+                  + " ask for more are declined as OVER_MEMORY.")
+          .atLeast(65_536L);
+
+  /** The largest module compiled. */
+  public static final Setting<Long> MAX_MODULE_BYTES =
+      Setting.longValue(
+              "executor.max-module-bytes",
+              16L << 20,
+              "The largest module binary the executor compiles, in bytes.")
+          .atLeast(1L);
+
+  /** The largest input accepted. */
+  public static final Setting<Long> MAX_INPUT_BYTES =
+      Setting.longValue(
+              "executor.max-input-bytes", 64L << 20, "The largest task input accepted, in bytes.")
+          .atLeast(1L);
+
+  /** How many compiled modules are kept. */
+  public static final Setting<Integer> MODULE_CACHE_SIZE =
+      Setting.integer(
+              "executor.module-cache-size",
+              64,
+              "How many compiled modules are kept, least recently used first out.")
+          .atLeast(1);
+
+  /** The price of a task with no input. */
+  public static final Setting<Double> PRICE_BASE =
+      Setting.decimal("executor.price.base", 1, "The price of a task before its input, in mana.")
+          .atLeast(0.0);
+
+  /** The price per MiB of input. */
+  public static final Setting<Double> PRICE_PER_MIB =
+      Setting.decimal(
+              "executor.price.per-mib",
+              16,
+              "The price per MiB of input, in mana, before the operation's weight.")
+          .atLeast(0.0);
+
+  /** How much load raises the price. */
+  public static final Setting<Double> PRICE_LOAD_FACTOR =
+      Setting.decimal(
+              "executor.price.load-factor",
+              0.5,
+              "How much the load ((running + queued) / slots) raises the price: × (1 + factor ×"
+                  + " load).")
+          .atLeast(0.0);
+
+  /** Operation weights. */
+  public static final Setting<Map<String, Double>> PRICE_WEIGHTS =
+      Setting.pairs(
+              "executor.price.weights",
+              "operation=weight",
+              Double::parseDouble,
+              "Weights of the per-MiB price by operation type; an operation not listed weighs 1.")
+          .check(w -> w.values().stream().allMatch(v -> v > 0), "each weight greater than 0");
+
+  /** Every key of the executor's own, in the order the documentation lists them. */
+  public static final List<Setting<?>> KEYS =
+      List.of(
+          TASK_SLOTS,
+          QUEUE_LIMIT,
+          MAX_MEMORY_BYTES,
+          MAX_MODULE_BYTES,
+          MAX_INPUT_BYTES,
+          MODULE_CACHE_SIZE,
+          PRICE_BASE,
+          PRICE_PER_MIB,
+          PRICE_LOAD_FACTOR,
+          PRICE_WEIGHTS);
+
+  /** Everything the executor deployable reads: the shared keys and its own. */
+  public static final SettingsSchema SCHEMA =
+      SettingsSchema.of("executor", SharedSettings.ALL, KEYS);
+
+  /**
+   * Parses the executor's settings.
+   *
+   * @throws SettingsException naming the key of a value that is not allowed
+   */
+  public static ExecutorSettings from(Settings settings) {
+    return new ExecutorSettings(
+        settings.get(TASK_SLOTS),
+        settings.get(QUEUE_LIMIT),
+        settings.get(MAX_MEMORY_BYTES),
+        settings.get(MAX_MODULE_BYTES),
+        settings.get(MAX_INPUT_BYTES),
+        settings.get(MODULE_CACHE_SIZE),
+        new PricingRule(
+            settings.get(PRICE_BASE),
+            settings.get(PRICE_PER_MIB),
+            settings.get(PRICE_LOAD_FACTOR),
+            settings.get(PRICE_WEIGHTS)));
+  }
+}

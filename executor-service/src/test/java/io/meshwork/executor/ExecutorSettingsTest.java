@@ -1,0 +1,133 @@
+package io.meshwork.executor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.meshwork.executor.work.PricingRule;
+import io.meshwork.runtime.ServiceHost;
+import io.meshwork.runtime.ServiceMetrics;
+import io.meshwork.runtime.config.MapSettings;
+import io.meshwork.runtime.config.Settings;
+import io.meshwork.runtime.config.SettingsException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The executor's settings: their defaults, and the keys and values that stop it at start. */
+class ExecutorSettingsTest {
+  @TempDir Path dir;
+
+  private ServiceHost start(Settings settings) {
+    return ServiceHost.start(
+        "executor",
+        ExecutorSettings.SCHEMA,
+        settings,
+        ExecutorNode::create,
+        InProcessServerBuilder.forName(InProcessServerBuilder.generateName()),
+        target -> InProcessChannelBuilder.forName(target).build(),
+        ServiceMetrics.none(),
+        Clock.systemUTC());
+  }
+
+  @Test
+  void theDefaultsFollowTheMachineAndTheSlots() {
+    int cores = Runtime.getRuntime().availableProcessors();
+
+    assertEquals(
+        new ExecutorSettings(
+            cores, 4 * cores, 256L << 20, 16L << 20, 64L << 20, 64, new PricingRule(1, 16, 0.5)),
+        ExecutorSettings.from(new MapSettings(Map.of())));
+    assertEquals(
+        12,
+        ExecutorSettings.from(new MapSettings(Map.of("executor.task-slots", "3"))).queueLimit());
+  }
+
+  @Test
+  void pricingComesFromThePriceKeys() {
+    PricingRule rule =
+        ExecutorSettings.from(
+                new MapSettings(
+                    Map.of(
+                        "executor.price.base", "10",
+                        "executor.price.per-mib", "2",
+                        "executor.price.load-factor", "0",
+                        "executor.price.weights", "matmul=8, SHA256=2")))
+            .pricing();
+
+    assertEquals(new PricingRule(10, 2, 0, Map.of("matmul", 8.0, "sha256", 2.0)), rule);
+  }
+
+  @Test
+  void declaredKeysStartTheExecutor() {
+    try (ServiceHost host =
+        start(new MapSettings(Map.of("data-dir", dir.toString(), "executor.task-slots", "2")))) {
+      assertTrue(host.service() instanceof ExecutorNode);
+    }
+  }
+
+  @Test
+  void aMistypedKeyStopsTheExecutorAtStartNamingIt() {
+    SettingsException e =
+        assertThrows(
+            SettingsException.class,
+            () ->
+                start(
+                    new MapSettings(
+                        "--set",
+                        Map.of("data-dir", dir.toString(), "executor.task-slot", "2"),
+                        new MapSettings(Map.of()))));
+
+    assertEquals(
+        "unknown setting: 'executor.task-slot' (from --set) is not a key that the executor"
+            + " service declares; did you mean 'executor.task-slots'?",
+        e.getMessage());
+  }
+
+  @Test
+  void anotherServicesKeyStopsTheExecutorToo() {
+    SettingsException e =
+        assertThrows(
+            SettingsException.class,
+            () ->
+                start(new MapSettings(Map.of("data-dir", dir.toString(), "rfc0016.t2-ms", "500"))));
+
+    assertTrue(e.getMessage().contains("'rfc0016.t2-ms'"), e.getMessage());
+  }
+
+  @Test
+  void badWeightsAreRefusedNamingTheKey() {
+    for (String weights : new String[] {"matmul", "a=-1", "a=lots"}) {
+      SettingsException e =
+          assertThrows(
+              SettingsException.class,
+              () ->
+                  start(
+                      new MapSettings(
+                          Map.of("data-dir", dir.toString(), "executor.price.weights", weights))));
+      assertEquals(
+          "setting 'executor.price.weights' has the invalid value '"
+              + weights
+              + "' (from the settings map); allowed: a comma-separated list of operation=weight, each weight greater than"
+              + " 0",
+          e.getMessage());
+    }
+  }
+
+  @Test
+  void slotsBelowOneAreRefused() {
+    SettingsException e =
+        assertThrows(
+            SettingsException.class,
+            () ->
+                start(
+                    new MapSettings(
+                        Map.of("data-dir", dir.toString(), "executor.task-slots", "0"))));
+
+    assertTrue(e.getMessage().endsWith("allowed: an integer, at least 1"), e.getMessage());
+  }
+}
