@@ -8,6 +8,7 @@ public final class OrchestratorMain {
 
   /** Starts the orchestrator and serves until the process is stopped. */
   public static void main(String[] args) {
-    ServiceHost.main("orchestrator", args, OrchestratorService::create);
+    ServiceHost.main(
+        "orchestrator", OrchestratorSettings.SCHEMA, args, OrchestratorService::create);
   }
 }

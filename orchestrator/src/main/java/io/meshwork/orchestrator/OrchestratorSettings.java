@@ -1,0 +1,473 @@
+package io.meshwork.orchestrator;
+
+import io.meshwork.runtime.SharedSettings;
+import io.meshwork.runtime.config.Setting;
+import io.meshwork.runtime.config.SettingsSchema;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Every key the orchestrator reads ({@code orchestrator.*}, {@code rfc0016.*}, {@code limits.*}),
+ * declared once with its type, default, allowed values and meaning.
+ *
+ * <p>{@link #SCHEMA} is what {@code ServiceHost} checks at start, so a mistyped key or a value out
+ * of range stops the orchestrator before it serves. The classes that use these values still read
+ * them by name, with the same defaults; the keys are grouped here by the part of the orchestrator
+ * that reads them, ready to be parsed into one typed options record per part.
+ */
+public final class OrchestratorSettings {
+
+  // ---------------------------------------------------------------------------------------------
+  // The services it talks to (OrchestratorService)
+
+  /** The executors to announce tasks to. */
+  public static final Setting<List<String>> EXECUTORS =
+      Setting.list(
+          "orchestrator.executors",
+          "The executors this orchestrator announces tasks to, host:port.");
+
+  /** Peer orchestrators to delegate to. */
+  public static final Setting<List<String>> PEERS =
+      Setting.list(
+          "orchestrator.peers",
+          "Orchestrators to delegate the chunks of complex jobs to, host:port.");
+
+  /** The ledger. */
+  public static final Setting<String> LEDGER =
+      Setting.requiredString("orchestrator.ledger", "The ledger's host:port.");
+
+  /** The receipt log. */
+  public static final Setting<String> RECEIPTS =
+      Setting.requiredString("orchestrator.receipts", "The receipt log's host:port.");
+
+  // ---------------------------------------------------------------------------------------------
+  // What a job may ask for, and its defaults (ManifestValidator)
+
+  /** The largest job input. */
+  public static final Setting<Long> MAX_INPUT_BYTES =
+      Setting.longValue(
+              "orchestrator.max-input-bytes",
+              48L << 20,
+              "The largest job input accepted, in bytes.")
+          .atLeast(1L);
+
+  /** A job's chunk size when its manifest gives none. */
+  public static final Setting<Long> DEFAULT_MAX_CHUNK_BYTES =
+      Setting.longValue(
+              "orchestrator.default-max-chunk-bytes",
+              1L << 20,
+              "A job's max_chunk_size when its manifest gives none, in bytes.")
+          .atLeast(1L);
+
+  /** The largest chunk size a job may ask for. */
+  public static final Setting<Long> MAX_CHUNK_BYTES =
+      Setting.longValue(
+              "orchestrator.max-chunk-bytes",
+              16L << 20,
+              "The largest max_chunk_size a job may ask for, in bytes.")
+          .atLeast(1L);
+
+  /** The most runs of one redundant task. */
+  public static final Setting<Integer> MAX_REDUNDANCY =
+      Setting.integer(
+              "orchestrator.max-redundancy",
+              7,
+              "The most executors one task of a redundant job may run on.")
+          .atLeast(2);
+
+  /** The longest timeout a job may ask for. */
+  public static final Setting<Integer> MAX_TIMEOUT_SECS =
+      Setting.integer(
+              "orchestrator.max-timeout-secs",
+              3600,
+              "The longest timeout_secs a job may ask for, in seconds.")
+          .atLeast(1);
+
+  /** A job's timeout when its manifest gives none. */
+  public static final Setting<Integer> DEFAULT_TIMEOUT_SECS =
+      Setting.integer(
+              "orchestrator.default-timeout-secs",
+              300,
+              "A job's timeout when its manifest gives none, in seconds.")
+          .atLeast(1);
+
+  /** The most retries a job may ask for. */
+  public static final Setting<Integer> MAX_RETRY_COUNT =
+      Setting.integer(
+              "orchestrator.max-retry-count", 10, "The highest retry_count a job may ask for.")
+          .atLeast(0);
+
+  /** A job's budget when its manifest gives none. */
+  public static final Setting<Long> DEFAULT_BUDGET =
+      Setting.longValue(
+              "orchestrator.default-budget",
+              1000,
+              "A job's mana_budget when its manifest gives none, held on the ledger at submit.")
+          .atLeast(1L);
+
+  /** The largest module a job may submit. */
+  public static final Setting<Long> LIMITS_MAX_MODULE_BYTES =
+      Setting.longValue(
+              "limits.max-module-bytes",
+              16L << 20,
+              "The largest WebAssembly module a job or a delegated task may carry, in bytes.")
+          .atLeast(1L);
+
+  /** A task's fuel when the job sets none. */
+  public static final Setting<Long> LIMITS_FUEL =
+      Setting.longValue(
+              "limits.fuel", 1_000_000_000L, "A task's fuel when the job's limits set none.")
+          .atLeast(1L);
+
+  /** The most fuel a job may ask for. */
+  public static final Setting<Long> LIMITS_CAP_FUEL =
+      Setting.longValue(
+              "limits.cap.fuel",
+              "limits.fuel",
+              s -> s.get(LIMITS_FUEL),
+              "The most fuel a job may ask for per task; it bounds limits.fuel too.")
+          .atLeast(1L);
+
+  /** A task's memory when the job sets none. */
+  public static final Setting<Long> LIMITS_MEMORY_BYTES =
+      Setting.longValue(
+              "limits.memory-bytes",
+              256L << 20,
+              "A task's memory when the job's limits set none, in bytes.")
+          .atLeast(65_536L)
+          .check(m -> m % 65_536 == 0, "a multiple of 65536 (the WebAssembly page)");
+
+  /** The most memory a job may ask for. */
+  public static final Setting<Long> LIMITS_CAP_MEMORY_BYTES =
+      Setting.longValue(
+              "limits.cap.memory-bytes",
+              "limits.memory-bytes",
+              s -> s.get(LIMITS_MEMORY_BYTES),
+              "The most memory a job may ask for per task, in bytes; it bounds"
+                  + " limits.memory-bytes too.")
+          .atLeast(65_536L)
+          .check(m -> m % 65_536 == 0, "a multiple of 65536 (the WebAssembly page)");
+
+  /** A task's wall time when the job sets none. */
+  public static final Setting<Long> LIMITS_WALL_TIME_MS =
+      Setting.longValue(
+              "limits.wall-time-ms",
+              30_000,
+              "A task's wall-time limit when the job's limits set none, in milliseconds.")
+          .between(1L, (long) Integer.MAX_VALUE);
+
+  /** The longest wall time a job may ask for. */
+  public static final Setting<Long> LIMITS_CAP_WALL_TIME_MS =
+      Setting.longValue(
+              "limits.cap.wall-time-ms",
+              "limits.wall-time-ms",
+              s -> s.get(LIMITS_WALL_TIME_MS),
+              "The longest wall-time limit a job may ask for per task, in milliseconds; it bounds"
+                  + " limits.wall-time-ms too.")
+          .between(1L, (long) Integer.MAX_VALUE);
+
+  /** A task's stack when the job sets none. */
+  public static final Setting<Long> LIMITS_STACK_BYTES =
+      Setting.longValue(
+              "limits.stack-bytes",
+              1L << 20,
+              "A task's stack size when the job's limits set none, in bytes.")
+          .atLeast(1L);
+
+  /** The largest stack a job may ask for. */
+  public static final Setting<Long> LIMITS_CAP_STACK_BYTES =
+      Setting.longValue(
+              "limits.cap.stack-bytes",
+              "limits.stack-bytes",
+              s -> s.get(LIMITS_STACK_BYTES),
+              "The largest stack a job may ask for per task, in bytes; it bounds"
+                  + " limits.stack-bytes too.")
+          .atLeast(1L);
+
+  /** A task's output cap when the job sets none. */
+  public static final Setting<Long> LIMITS_MAX_OUTPUT_BYTES =
+      Setting.longValue(
+              "limits.max-output-bytes",
+              16L << 20,
+              "A task's largest output when the job's limits set none, in bytes.")
+          .atLeast(1L);
+
+  /** The largest output a job may ask for. */
+  public static final Setting<Long> LIMITS_CAP_MAX_OUTPUT_BYTES =
+      Setting.longValue(
+              "limits.cap.max-output-bytes",
+              "limits.max-output-bytes",
+              s -> s.get(LIMITS_MAX_OUTPUT_BYTES),
+              "The largest output a job may ask for per task, in bytes; it bounds"
+                  + " limits.max-output-bytes too.")
+          .atLeast(1L);
+
+  // ---------------------------------------------------------------------------------------------
+  // Scheduling, delegation and chunking (JobCoordinator, ChunkPlan)
+
+  /** Tasks admitted at once across all jobs. */
+  public static final Setting<Integer> MAX_PARALLEL_TASKS =
+      Setting.integer(
+              "orchestrator.max-parallel-tasks",
+              64,
+              "How many tasks run at once across all jobs; the rest wait in priority order.")
+          .atLeast(1);
+
+  /** How fast a waiting task gains rank. */
+  public static final Setting<Long> PRIORITY_AGING_MS =
+      Setting.longValue(
+              "orchestrator.priority-aging-ms",
+              5_000,
+              "A waiting task gains one priority level per this many milliseconds.")
+          .atLeast(1L);
+
+  /** How far delegated work travels. */
+  public static final Setting<Integer> MAX_DELEGATION_DEPTH =
+      Setting.integer(
+              "orchestrator.max-delegation-depth",
+              2,
+              "How many orchestrators deep a job's chunks may be delegated.")
+          .atLeast(0);
+
+  /** The complexity score above which chunks go to peers. */
+  public static final Setting<Double> DELEGATION_THRESHOLD =
+      Setting.decimal(
+              "orchestrator.delegation-threshold",
+              64.0 * (1 << 20),
+              "With peers, a job whose complexity score (input bytes × operation weight ÷ local"
+                  + " executors) is above this has its chunks delegated.")
+          .atLeast(0.0);
+
+  /** The operation weight of the delegation score. */
+  public static final Setting<Double> OPERATION_WEIGHT =
+      Setting.decimal(
+              "orchestrator.operation-weight",
+              1.0,
+              "The operation weight in the complexity score that decides delegation.")
+          .atLeast(0.0);
+
+  /** Retries of a task delegated to this orchestrator. */
+  public static final Setting<Integer> DELEGATED_RETRY_COUNT =
+      Setting.integer(
+              "orchestrator.delegated-retry-count",
+              2,
+              "How many times a task delegated to this orchestrator is retried on its executors.")
+          .atLeast(0);
+
+  /** The fuel per byte of a plain byte scan. */
+  public static final Setting<Double> SCAN_FUEL_PER_BYTE =
+      Setting.decimal(
+              "orchestrator.scan-fuel-per-byte",
+              10.0,
+              "The fuel per input byte of a plain byte scan; a module's measured fuel per byte"
+                  + " divided by this is its operation weight.")
+          .check(v -> v > 0, "greater than 0");
+
+  /** The complexity score per free slot above which a job is cut into chunks. */
+  public static final Setting<Double> SPLIT_THRESHOLD =
+      Setting.decimal(
+              "orchestrator.split-threshold",
+              1 << 20,
+              "The weighted bytes per free executor slot above which a job is cut into chunks,"
+                  + " and the most weighted bytes one chunk should carry.")
+          .check(v -> v > 0, "greater than 0");
+
+  // ---------------------------------------------------------------------------------------------
+  // Placing a task (TaskPipeline)
+
+  /** T1: how long between announcements while nobody bids. */
+  public static final Setting<Duration> RFC0016_T1 =
+      Setting.millis(
+              "rfc0016.t1-ms",
+              500,
+              "T1: how long to wait before announcing a task again when nobody bid.")
+          .atLeast(Duration.ZERO);
+
+  /** T2: how long bids are collected. */
+  public static final Setting<Duration> RFC0016_T2 =
+      Setting.millis("rfc0016.t2-ms", 1000, "T2: how long bids for a task are collected.")
+          .atLeast(Duration.ofMillis(1));
+
+  /** N1: how often a task is announced again. */
+  public static final Setting<Integer> RFC0016_N1 =
+      Setting.integer(
+              "rfc0016.n1", 3, "N1: how many more times a task is announced while nobody bids.")
+          .atLeast(0);
+
+  /** N3: how often an unacknowledged assignment is retried. */
+  public static final Setting<Integer> RFC0016_N3 =
+      Setting.integer(
+              "rfc0016.n3",
+              2,
+              "N3: how many more times an assignment is sent while the executor does not"
+                  + " acknowledge it.")
+          .atLeast(0);
+
+  /** How long a task refused as BUSY waits. */
+  public static final Setting<Duration> BUSY_BACKOFF =
+      Setting.millis(
+              "orchestrator.busy-backoff-ms",
+              50,
+              "A task refused as BUSY is auctioned again when a slot frees, or after ten of these"
+                  + " at most.")
+          .atLeast(Duration.ZERO);
+
+  /** How often a running task's executor is probed. */
+  public static final Setting<Duration> PROBE_INTERVAL =
+      Setting.millis(
+              "orchestrator.probe-interval-ms",
+              500,
+              "How often the executor of a running task is probed, so a dead or hung one fails"
+                  + " the attempt early.")
+          .atLeast(Duration.ofMillis(1));
+
+  /** How long a queued task waits before it is stolen. */
+  public static final Setting<Duration> STEAL_AFTER =
+      Setting.millis(
+              "orchestrator.steal-after-ms",
+              250,
+              "A task still queued on a busy executor after this long is withdrawn when another"
+                  + " executor has a free slot.")
+          .atLeast(Duration.ZERO);
+
+  /** How long an executor may hold an assignment to answer with the result. */
+  public static final Setting<Duration> INLINE_RESULT =
+      Setting.millis(
+              "orchestrator.inline-result-ms",
+              100,
+              "How long an executor may hold an assignment to answer with the result itself; 0"
+                  + " turns it off.")
+          .between(Duration.ZERO, Duration.ofMillis(Integer.MAX_VALUE));
+
+  /** Extra wait for a result past twice the wall-time limit. */
+  public static final Setting<Long> RESULT_GRACE_MS =
+      Setting.longValue(
+              "orchestrator.result-grace-ms",
+              10_000,
+              "Without probes, a result is awaited for twice the wall-time limit plus this many"
+                  + " milliseconds.")
+          .atLeast(0L);
+
+  // ---------------------------------------------------------------------------------------------
+  // Choosing a bid (SelectionPolicy) and trusting executors (Reputation)
+
+  /** The weight of price in a bid's score. */
+  public static final Setting<Double> SELECTION_PRICE_WEIGHT =
+      Setting.decimal(
+              "orchestrator.selection.price-weight",
+              1.0,
+              "The weight of the price in a bid's score (lowest score wins).")
+          .atLeast(0.0);
+
+  /** The weight of reputation in a bid's score. */
+  public static final Setting<Double> SELECTION_REPUTATION_WEIGHT =
+      Setting.decimal(
+              "orchestrator.selection.reputation-weight",
+              1.0,
+              "The weight of 1 − reputation in a bid's score.")
+          .atLeast(0.0);
+
+  /** The weight of load in a bid's score. */
+  public static final Setting<Double> SELECTION_LOAD_WEIGHT =
+      Setting.decimal(
+              "orchestrator.selection.load-weight", 0.5, "The weight of load in a bid's score.")
+          .atLeast(0.0);
+
+  /** The reputation below which an executor gets no work. */
+  public static final Setting<Double> REPUTATION_EXCLUDE_BELOW =
+      Setting.decimal(
+              "orchestrator.reputation.exclude-below",
+              0.2,
+              "Executors whose reputation is below this get no work (UNTRUSTED).")
+          .between(0.0, 1.0);
+
+  /** How much a caught lie weighs. */
+  public static final Setting<Double> REPUTATION_CAUGHT_WEIGHT =
+      Setting.decimal(
+              "orchestrator.reputation.caught-weight",
+              2.0,
+              "How much one caught wrong result weighs against an executor's reputation.")
+          .atLeast(0.0);
+
+  /** How much a failure weighs. */
+  public static final Setting<Double> REPUTATION_FAILURE_WEIGHT =
+      Setting.decimal(
+              "orchestrator.reputation.failure-weight",
+              0.5,
+              "How much one failed attempt (crash, hang, timeout, refusal) weighs against it.")
+          .atLeast(0.0);
+
+  /** The audit rate of sample verification. */
+  public static final Setting<Double> SAMPLE_RATE =
+      Setting.decimal(
+              "orchestrator.sample.rate",
+              0.1,
+              "In sample mode, the share of a new executor's results that are audited.")
+          .between(0.0, 1.0);
+
+  /** How fast the audit rate falls with a good record. */
+  public static final Setting<Double> SAMPLE_RECORD_HALVING =
+      Setting.decimal(
+              "orchestrator.sample.record-halving",
+              20.0,
+              "The audit rate halves once an executor has this many confirmed results.")
+          .check(v -> v > 0, "greater than 0");
+
+  /** Every key of the orchestrator's own, in the order the documentation lists them. */
+  public static final List<Setting<?>> KEYS =
+      List.of(
+          EXECUTORS,
+          PEERS,
+          LEDGER,
+          RECEIPTS,
+          MAX_INPUT_BYTES,
+          DEFAULT_MAX_CHUNK_BYTES,
+          MAX_CHUNK_BYTES,
+          MAX_REDUNDANCY,
+          MAX_TIMEOUT_SECS,
+          DEFAULT_TIMEOUT_SECS,
+          MAX_RETRY_COUNT,
+          DEFAULT_BUDGET,
+          LIMITS_MAX_MODULE_BYTES,
+          LIMITS_FUEL,
+          LIMITS_CAP_FUEL,
+          LIMITS_MEMORY_BYTES,
+          LIMITS_CAP_MEMORY_BYTES,
+          LIMITS_WALL_TIME_MS,
+          LIMITS_CAP_WALL_TIME_MS,
+          LIMITS_STACK_BYTES,
+          LIMITS_CAP_STACK_BYTES,
+          LIMITS_MAX_OUTPUT_BYTES,
+          LIMITS_CAP_MAX_OUTPUT_BYTES,
+          MAX_PARALLEL_TASKS,
+          PRIORITY_AGING_MS,
+          MAX_DELEGATION_DEPTH,
+          DELEGATION_THRESHOLD,
+          OPERATION_WEIGHT,
+          DELEGATED_RETRY_COUNT,
+          SCAN_FUEL_PER_BYTE,
+          SPLIT_THRESHOLD,
+          RFC0016_T1,
+          RFC0016_T2,
+          RFC0016_N1,
+          RFC0016_N3,
+          BUSY_BACKOFF,
+          PROBE_INTERVAL,
+          STEAL_AFTER,
+          INLINE_RESULT,
+          RESULT_GRACE_MS,
+          SELECTION_PRICE_WEIGHT,
+          SELECTION_REPUTATION_WEIGHT,
+          SELECTION_LOAD_WEIGHT,
+          REPUTATION_EXCLUDE_BELOW,
+          REPUTATION_CAUGHT_WEIGHT,
+          REPUTATION_FAILURE_WEIGHT,
+          SAMPLE_RATE,
+          SAMPLE_RECORD_HALVING);
+
+  /** Everything the orchestrator deployable reads: the shared keys and its own. */
+  public static final SettingsSchema SCHEMA =
+      SettingsSchema.of("orchestrator", SharedSettings.ALL, KEYS);
+
+  private OrchestratorSettings() {}
+}
