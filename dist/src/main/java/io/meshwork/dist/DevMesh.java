@@ -1,14 +1,20 @@
 package io.meshwork.dist;
 
 import io.meshwork.executor.ExecutorNode;
+import io.meshwork.executor.ExecutorSettings;
 import io.meshwork.identity.Identity;
 import io.meshwork.ledger.LedgerService;
+import io.meshwork.ledger.LedgerSettings;
 import io.meshwork.orchestrator.OrchestratorService;
+import io.meshwork.orchestrator.OrchestratorSettings;
 import io.meshwork.receiptlog.ReceiptService;
+import io.meshwork.receiptlog.ReceiptSettings;
 import io.meshwork.runtime.MeshService;
 import io.meshwork.runtime.ServiceContext;
 import io.meshwork.runtime.ServiceHost;
 import io.meshwork.runtime.config.MapSettings;
+import io.meshwork.runtime.config.SettingsException;
+import io.meshwork.runtime.config.SettingsSchema;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -26,10 +32,20 @@ import java.util.function.Function;
  * <p>The services take the ports of a {@link MeshLayout} (from 50051 by default: orchestrator,
  * ledger, receipts, then the executors, each with its admin port 1000 above). Every service keeps
  * its SQLite files and key under {@code dataDir/<service>}.
+ *
+ * <p>Extra settings go to the services whose schema declares them, and only to those, since each
+ * service refuses keys it does not read; a key that no service declares stops the mesh at start.
  */
 public final class DevMesh implements AutoCloseable {
   /** One running service of the mesh. */
   public record Endpoint(String name, String role, int grpcPort, int adminPort, String did) {}
+
+  private static final List<SettingsSchema> SCHEMAS =
+      List.of(
+          LedgerSettings.SCHEMA,
+          ReceiptSettings.SCHEMA,
+          ExecutorSettings.SCHEMA,
+          OrchestratorSettings.SCHEMA);
 
   private final MeshLayout layout;
   private final List<ServiceHost> hosts = new ArrayList<>();
@@ -51,8 +67,17 @@ public final class DevMesh implements AutoCloseable {
   /**
    * Starts the mesh on the ports of {@code layout}; on failure, whatever had started is stopped
    * again.
+   *
+   * @param extra settings for the services that declare them
+   * @throws SettingsException if no service declares a key of {@code extra}
    */
   public static DevMesh start(Path dataDir, MeshLayout layout, Map<String, String> extra) {
+    for (String key : extra.keySet()) {
+      if (SCHEMAS.stream().noneMatch(schema -> schema.declares(key))) {
+        throw new SettingsException(
+            "unknown setting '" + key + "': no service of the mesh declares it");
+      }
+    }
     DevMesh mesh = new DevMesh(layout);
     try {
       mesh.boot(dataDir, extra);
@@ -81,10 +106,10 @@ public final class DevMesh implements AutoCloseable {
           m.putAll(extra);
           return m;
         };
-    start("ledger", "ledger", common, LedgerService::create);
-    start("receipts", "receipt log", common, ReceiptService::create);
+    start("ledger", "ledger", common, LedgerSettings.SCHEMA, LedgerService::create);
+    start("receipts", "receipt log", common, ReceiptSettings.SCHEMA, ReceiptService::create);
     for (String executor : layout.executorNames()) {
-      start(executor, "executor", common, ExecutorNode::create);
+      start(executor, "executor", common, ExecutorSettings.SCHEMA, ExecutorNode::create);
     }
     Map<String, String> orchestrator = new HashMap<>();
     orchestrator.put("orchestrator.executors", String.join(",", layout.executorTargets()));
@@ -98,6 +123,7 @@ public final class DevMesh implements AutoCloseable {
           orchestrator.forEach(m::putIfAbsent);
           return m;
         },
+        OrchestratorSettings.SCHEMA,
         OrchestratorService::create);
   }
 
@@ -105,11 +131,15 @@ public final class DevMesh implements AutoCloseable {
       String name,
       String role,
       Function<String, Map<String, String>> settings,
+      SettingsSchema schema,
       Function<ServiceContext, MeshService> factory) {
     Map<String, String> s = settings.apply(name);
+    // Every service is given the extra settings, and each keeps those that are its own. A key no
+    // service declares stays, so that the service refuses it instead of it vanishing.
+    s.keySet().removeIf(k -> !schema.declares(k) && SCHEMAS.stream().anyMatch(o -> o.declares(k)));
     s.put("grpc.port", Integer.toString(layout.grpcPort(name)));
     s.putIfAbsent("admin.port", Integer.toString(layout.adminPort(name)));
-    ServiceHost host = ServiceHost.start(name, new MapSettings(s), factory);
+    ServiceHost host = ServiceHost.start(name, schema, new MapSettings(s), factory);
     hosts.add(host);
     endpoints.add(
         new Endpoint(

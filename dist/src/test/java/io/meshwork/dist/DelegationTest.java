@@ -7,8 +7,10 @@ import io.meshwork.client.JobResult;
 import io.meshwork.client.MeshClient;
 import io.meshwork.compute.v1.ReceiptRef;
 import io.meshwork.executor.ExecutorNode;
+import io.meshwork.executor.ExecutorSettings;
 import io.meshwork.identity.Identity;
 import io.meshwork.orchestrator.OrchestratorService;
+import io.meshwork.orchestrator.OrchestratorSettings;
 import io.meshwork.runtime.ServiceHost;
 import io.meshwork.runtime.config.MapSettings;
 import io.meshwork.wasm.abi.SampleText;
@@ -46,11 +48,13 @@ class DelegationTest {
     ServiceHost executorB =
         ServiceHost.start(
             "executor-b",
+            ExecutorSettings.SCHEMA,
             settings("executor-b", b.grpcPort("executor-1"), dids, Map.of()),
             ExecutorNode::create);
     ServiceHost orchestratorB =
         ServiceHost.start(
             "orchestrator-b",
+            OrchestratorSettings.SCHEMA,
             settings(
                 "orchestrator-b",
                 b.grpcPort("orchestrator"),

@@ -2,6 +2,7 @@ package io.meshwork.dist;
 
 import io.meshwork.compute.v1.ComputeTaskResult;
 import io.meshwork.executor.ExecutorNode;
+import io.meshwork.executor.ExecutorSettings;
 import io.meshwork.executor.v1.AnnounceResponse;
 import io.meshwork.executor.work.OrchestratorLink;
 import io.meshwork.runtime.ServiceHost;
@@ -41,7 +42,11 @@ public final class MisbehavingExecutor {
   public static void main(String[] args) {
     Set<String> behaviours = Set.copyOf(Arrays.asList(args[0].split(",")));
     String[] rest = Arrays.copyOfRange(args, 1, args.length);
-    ServiceHost.main("executor", rest, ctx -> ExecutorNode.create(ctx, alterations(behaviours)));
+    ServiceHost.main(
+        "executor",
+        ExecutorSettings.SCHEMA,
+        rest,
+        ctx -> ExecutorNode.create(ctx, alterations(behaviours)));
   }
 
   static ExecutorNode.Alterations alterations(Set<String> behaviours) {

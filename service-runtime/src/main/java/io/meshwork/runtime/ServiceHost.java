@@ -166,40 +166,7 @@ public final class ServiceHost implements AutoCloseable {
     return launch(serviceName, settings, factory, serverBuilder, channelFactory, metrics, clock);
   }
 
-  /** Transitional: starts without checking the settings. Removed once every caller has a schema. */
-  @Deprecated(forRemoval = true)
-  public static void main(
-      String serviceName, String[] args, Function<ServiceContext, MeshService> factory) {
-    main(serviceName, UNCHECKED, args, factory);
-  }
-
-  /** Transitional: starts without checking the settings. */
-  @Deprecated(forRemoval = true)
-  public static ServiceHost start(
-      String serviceName, Settings settings, Function<ServiceContext, MeshService> factory) {
-    return start(serviceName, UNCHECKED, settings, factory);
-  }
-
-  /** Transitional: starts without checking the settings. */
-  @Deprecated(forRemoval = true)
-  public static ServiceHost start(
-      String serviceName,
-      Settings settings,
-      Function<ServiceContext, MeshService> factory,
-      ServerBuilder<?> serverBuilder,
-      Function<String, ManagedChannel> channelFactory,
-      ServiceMetrics metrics,
-      Clock clock) {
-    return launch(serviceName, settings, factory, serverBuilder, channelFactory, metrics, clock);
-  }
-
-  private static final SettingsSchema UNCHECKED =
-      SettingsSchema.of("unchecked", SharedSettings.ALL);
-
   private static void check(SettingsSchema schema, Settings settings) {
-    if (schema == UNCHECKED) {
-      return;
-    }
     for (Setting<?> shared : SharedSettings.ALL) {
       if (!schema.declares(shared.key())) {
         // A programming error, not a configuration one: the schema was built without them.

@@ -19,6 +19,7 @@ import io.meshwork.receipt.format.SignedNote;
 import io.meshwork.receipt.v1.AnchorReceiptsRequest;
 import io.meshwork.receipt.v1.ReceiptServiceGrpc;
 import io.meshwork.receiptlog.ReceiptService;
+import io.meshwork.receiptlog.ReceiptSettings;
 import io.meshwork.runtime.ServiceHost;
 import io.meshwork.runtime.ServiceMetrics;
 import io.meshwork.runtime.config.MapSettings;
@@ -62,6 +63,7 @@ class ReceiptCommandTest {
     host =
         ServiceHost.start(
             "receipts",
+            ReceiptSettings.SCHEMA,
             new MapSettings(
                 Map.of(
                     "data-dir",

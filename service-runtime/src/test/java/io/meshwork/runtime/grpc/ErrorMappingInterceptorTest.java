@@ -29,7 +29,9 @@ import io.meshwork.identity.Identity;
 import io.meshwork.runtime.MeshService;
 import io.meshwork.runtime.ServiceHost;
 import io.meshwork.runtime.ServiceMetrics;
+import io.meshwork.runtime.SharedSettings;
 import io.meshwork.runtime.config.MapSettings;
+import io.meshwork.runtime.config.SettingsSchema;
 import io.meshwork.runtime.errors.ErrorMapping;
 import io.meshwork.runtime.errors.MeshException;
 import java.nio.file.Path;
@@ -104,6 +106,7 @@ class ErrorMappingInterceptorTest {
     host =
         ServiceHost.start(
             "failures",
+            SettingsSchema.of("failures", SharedSettings.ALL),
             new MapSettings(Map.of("data-dir", dataDir.toString())),
             context -> service,
             InProcessServerBuilder.forName(name),
