@@ -13,7 +13,8 @@ import java.util.Optional;
  * and the development mesh may build one from a map. Services read declared keys with {@link #get};
  * {@code ServiceHost} checks every {@link #entries() entry} against the service's {@link
  * SettingsSchema} at start. The typed getters by key name remain for code that has not moved to
- * declared keys yet; they parse exactly as {@link Setting} does, except that they know no ranges.
+ * declared keys yet (the orchestrator's classes); they accept the same text as {@link Setting}, and
+ * by the time such code runs the check at start has refused every value that is out of range.
  */
 public interface Settings {
   /** The raw value of {@code key}, if set. */
