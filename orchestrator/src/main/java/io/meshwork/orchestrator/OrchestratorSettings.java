@@ -11,14 +11,14 @@ import java.util.List;
  * declared once with its type, default, allowed values and meaning.
  *
  * <p>{@link #SCHEMA} is what {@code ServiceHost} checks at start, so a mistyped key or a value out
- * of range stops the orchestrator before it serves. The classes that use these values still read
- * them by name, with the same defaults; the keys are grouped here by the part of the orchestrator
- * that reads them, ready to be parsed into one typed options record per part.
+ * of range stops the orchestrator before it serves. {@link OrchestratorOptions} still reads the
+ * values by name, with the same names, types and defaults; the keys are grouped here by the option
+ * record they end up in, so that it can read these constants instead.
  */
 public final class OrchestratorSettings {
 
   // ---------------------------------------------------------------------------------------------
-  // The services it talks to (OrchestratorService)
+  // The services it talks to (OrchestratorOptions)
 
   /** The executors to announce tasks to. */
   public static final Setting<List<String>> EXECUTORS =
@@ -41,7 +41,7 @@ public final class OrchestratorSettings {
       Setting.requiredString("orchestrator.receipts", "The receipt log's host:port.");
 
   // ---------------------------------------------------------------------------------------------
-  // What a job may ask for, and its defaults (ManifestValidator)
+  // What a job may ask for, and its defaults (ManifestValidator.Options)
 
   /** The largest job input. */
   public static final Setting<Long> MAX_INPUT_BYTES =
@@ -149,22 +149,22 @@ public final class OrchestratorSettings {
           .check(m -> m % 65_536 == 0, "a multiple of 65536 (the WebAssembly page)");
 
   /** A task's wall time when the job sets none. */
-  public static final Setting<Long> LIMITS_WALL_TIME_MS =
-      Setting.longValue(
+  public static final Setting<Integer> LIMITS_WALL_TIME_MS =
+      Setting.integer(
               "limits.wall-time-ms",
               30_000,
               "A task's wall-time limit when the job's limits set none, in milliseconds.")
-          .between(1L, (long) Integer.MAX_VALUE);
+          .atLeast(1);
 
   /** The longest wall time a job may ask for. */
-  public static final Setting<Long> LIMITS_CAP_WALL_TIME_MS =
-      Setting.longValue(
+  public static final Setting<Integer> LIMITS_CAP_WALL_TIME_MS =
+      Setting.integer(
               "limits.cap.wall-time-ms",
               "limits.wall-time-ms",
               s -> s.get(LIMITS_WALL_TIME_MS),
               "The longest wall-time limit a job may ask for per task, in milliseconds; it bounds"
                   + " limits.wall-time-ms too.")
-          .between(1L, (long) Integer.MAX_VALUE);
+          .atLeast(1);
 
   /** A task's stack when the job sets none. */
   public static final Setting<Long> LIMITS_STACK_BYTES =
@@ -203,7 +203,7 @@ public final class OrchestratorSettings {
           .atLeast(1L);
 
   // ---------------------------------------------------------------------------------------------
-  // Scheduling, delegation and chunking (JobCoordinator, ChunkPlan)
+  // Scheduling, delegation and chunking (JobCoordinator.Options)
 
   /** Tasks admitted at once across all jobs. */
   public static final Setting<Integer> MAX_PARALLEL_TASKS =
@@ -273,7 +273,7 @@ public final class OrchestratorSettings {
           .check(v -> v > 0, "greater than 0");
 
   // ---------------------------------------------------------------------------------------------
-  // Placing a task (TaskPipeline)
+  // Placing a task (TaskPipeline.Options)
 
   /** T1: how long between announcements while nobody bids. */
   public static final Setting<Duration> RFC0016_T1 =
@@ -349,7 +349,7 @@ public final class OrchestratorSettings {
           .atLeast(0L);
 
   // ---------------------------------------------------------------------------------------------
-  // Choosing a bid (SelectionPolicy) and trusting executors (Reputation)
+  // Choosing a bid (SelectionPolicy.Weights) and trusting executors (Reputation.Options)
 
   /** The weight of price in a bid's score. */
   public static final Setting<Double> SELECTION_PRICE_WEIGHT =

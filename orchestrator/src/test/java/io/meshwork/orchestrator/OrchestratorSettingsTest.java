@@ -9,13 +9,16 @@ import io.grpc.inprocess.InProcessServerBuilder;
 import io.meshwork.runtime.ServiceHost;
 import io.meshwork.runtime.ServiceMetrics;
 import io.meshwork.runtime.config.MapSettings;
+import io.meshwork.runtime.config.Setting;
 import io.meshwork.runtime.config.Settings;
 import io.meshwork.runtime.config.SettingsException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -110,6 +113,34 @@ class OrchestratorSettingsTest {
     assertEquals(
         "setting 'orchestrator.ledger' is required but not set (The ledger's host:port)",
         e.getMessage());
+  }
+
+  /**
+   * Giving each key its declared default changes nothing in what {@link OrchestratorOptions} reads,
+   * so the declarations and the code agree on every default (and on the type: the code parses the
+   * declared default text). Defaults in words (a cap defaults to its limit) are given as the value
+   * they stand for.
+   */
+  @Test
+  void theDeclaredDefaultsAreTheOnesTheOptionsRead() {
+    Map<String, String> base = Map.of("orchestrator.ledger", "l:1", "orchestrator.receipts", "r:1");
+    OrchestratorOptions defaults = OrchestratorOptions.from(new MapSettings(base));
+    List<String> differing = new ArrayList<>();
+    for (Setting<?> s : OrchestratorSettings.KEYS) {
+      String value = s.defaultText();
+      if (s.required() || value.equals("(empty)")) {
+        continue;
+      }
+      if (value.startsWith("limits.")) {
+        value = OrchestratorSettings.SCHEMA.setting(value).orElseThrow().defaultText();
+      }
+      Map<String, String> given = new HashMap<>(base);
+      given.put(s.key(), value);
+      if (!OrchestratorOptions.from(new MapSettings(given)).equals(defaults)) {
+        differing.add(s.key() + "=" + value);
+      }
+    }
+    assertEquals(List.of(), differing);
   }
 
   /**
