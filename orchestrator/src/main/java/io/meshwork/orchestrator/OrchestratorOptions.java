@@ -1,12 +1,16 @@
 package io.meshwork.orchestrator;
 
+import static io.meshwork.orchestrator.OrchestratorSettings.*;
+
 import io.meshwork.orchestrator.jobs.JobCoordinator;
 import io.meshwork.orchestrator.jobs.ManifestValidator;
 import io.meshwork.orchestrator.tasks.Limits;
 import io.meshwork.orchestrator.tasks.SelectionPolicy;
 import io.meshwork.orchestrator.tasks.TaskPipeline;
 import io.meshwork.orchestrator.trust.Reputation;
+import io.meshwork.runtime.config.Setting;
 import io.meshwork.runtime.config.Settings;
+import io.meshwork.runtime.config.SettingsException;
 import java.time.Duration;
 import java.util.List;
 
@@ -29,85 +33,104 @@ public record OrchestratorOptions(
     SelectionPolicy.Weights selection,
     Reputation.Options reputation) {
 
-  /** Reads the orchestrator's settings. */
+  /**
+   * Reads the orchestrator's settings, as {@link OrchestratorSettings} declares them.
+   *
+   * @throws SettingsException when a value, or two values together, are not allowed
+   */
   static OrchestratorOptions from(Settings s) {
-    Limits limitDefaults = ManifestValidator.Options.DEFAULT_LIMITS;
     Limits defaults =
         new Limits(
-            s.longValue("limits.fuel", limitDefaults.fuel()),
-            s.longValue("limits.memory-bytes", limitDefaults.memoryBytes()),
-            s.integer("limits.wall-time-ms", limitDefaults.wallTimeMs()),
-            s.longValue("limits.stack-bytes", limitDefaults.stackBytes()),
-            s.longValue("limits.max-output-bytes", limitDefaults.maxOutputBytes()));
-    // Unless the operator caps a limit, what a job may ask for is the default itself.
+            s.get(LIMITS_FUEL),
+            s.get(LIMITS_MEMORY_BYTES),
+            s.get(LIMITS_WALL_TIME_MS),
+            s.get(LIMITS_STACK_BYTES),
+            s.get(LIMITS_MAX_OUTPUT_BYTES));
+    // Each cap defaults to its limit's own setting: unless capped, a job may ask for the default.
     Limits caps =
         new Limits(
-            s.longValue("limits.cap.fuel", defaults.fuel()),
-            s.longValue("limits.cap.memory-bytes", defaults.memoryBytes()),
-            s.integer("limits.cap.wall-time-ms", defaults.wallTimeMs()),
-            s.longValue("limits.cap.stack-bytes", defaults.stackBytes()),
-            s.longValue("limits.cap.max-output-bytes", defaults.maxOutputBytes()));
+            s.get(LIMITS_CAP_FUEL),
+            s.get(LIMITS_CAP_MEMORY_BYTES),
+            s.get(LIMITS_CAP_WALL_TIME_MS),
+            s.get(LIMITS_CAP_STACK_BYTES),
+            s.get(LIMITS_CAP_MAX_OUTPUT_BYTES));
+    notAbove(s, DEFAULT_TIMEOUT_SECS, MAX_TIMEOUT_SECS);
+    notAbove(s, DEFAULT_MAX_CHUNK_BYTES, MAX_CHUNK_BYTES);
     ManifestValidator.Options manifests =
         new ManifestValidator.Options(
-            s.longValue("orchestrator.max-input-bytes", 48L << 20),
-            s.longValue("orchestrator.default-max-chunk-bytes", 1L << 20),
-            s.longValue("orchestrator.max-chunk-bytes", 16L << 20),
-            s.integer("orchestrator.max-redundancy", 7),
-            s.integer("orchestrator.default-timeout-secs", 300),
-            s.integer("orchestrator.max-timeout-secs", 3600),
-            s.integer("orchestrator.max-retry-count", 10),
-            s.longValue("orchestrator.default-budget", 1000),
-            s.longValue("limits.max-module-bytes", 16L << 20),
+            s.get(MAX_INPUT_BYTES),
+            s.get(DEFAULT_MAX_CHUNK_BYTES),
+            s.get(MAX_CHUNK_BYTES),
+            s.get(MAX_REDUNDANCY),
+            s.get(DEFAULT_TIMEOUT_SECS),
+            s.get(MAX_TIMEOUT_SECS),
+            s.get(MAX_RETRY_COUNT),
+            s.get(DEFAULT_BUDGET),
+            s.get(LIMITS_MAX_MODULE_BYTES),
             defaults,
             caps);
     JobCoordinator.Options jobs =
         new JobCoordinator.Options(
             manifests,
-            s.integer("orchestrator.max-parallel-tasks", 64),
-            Duration.ofMillis(s.longValue("orchestrator.priority-aging-ms", 5_000)),
-            s.integer("orchestrator.max-delegation-depth", 2),
-            s.decimal("orchestrator.delegation-threshold", 64.0 * (1 << 20)),
-            s.decimal("orchestrator.operation-weight", 1.0),
-            s.integer("orchestrator.delegated-retry-count", 2),
-            s.decimal("orchestrator.split-threshold", 1 << 20),
-            s.decimal("orchestrator.scan-fuel-per-byte", 10.0));
+            s.get(MAX_PARALLEL_TASKS),
+            Duration.ofMillis(s.get(PRIORITY_AGING_MS)),
+            s.get(MAX_DELEGATION_DEPTH),
+            s.get(DELEGATION_THRESHOLD),
+            s.get(OPERATION_WEIGHT),
+            s.get(DELEGATED_RETRY_COUNT),
+            s.get(SPLIT_THRESHOLD),
+            s.get(SCAN_FUEL_PER_BYTE));
     TaskPipeline.Options placement =
         new TaskPipeline.Options(
-            s.duration("rfc0016.t1-ms", Duration.ofMillis(500)),
-            s.duration("rfc0016.t2-ms", Duration.ofMillis(1000)),
-            s.integer("rfc0016.n1", 3),
-            s.integer("rfc0016.n3", 2),
-            s.duration("orchestrator.busy-backoff-ms", Duration.ofMillis(50)),
-            s.duration("orchestrator.probe-interval-ms", Duration.ofMillis(500)),
-            s.duration("orchestrator.steal-after-ms", Duration.ofMillis(250)),
-            s.duration("orchestrator.inline-result-ms", Duration.ofMillis(100)),
-            Duration.ofMillis(s.longValue("orchestrator.result-grace-ms", 10_000)));
+            s.get(RFC0016_T1),
+            s.get(RFC0016_T2),
+            s.get(RFC0016_N1),
+            s.get(RFC0016_N3),
+            s.get(BUSY_BACKOFF),
+            s.get(PROBE_INTERVAL),
+            s.get(STEAL_AFTER),
+            s.get(INLINE_RESULT),
+            Duration.ofMillis(s.get(RESULT_GRACE_MS)));
     SelectionPolicy.Weights selection =
         new SelectionPolicy.Weights(
-            s.decimal("orchestrator.selection.price-weight", 1.0),
-            s.decimal("orchestrator.selection.reputation-weight", 1.0),
-            s.decimal("orchestrator.selection.load-weight", 0.5));
+            s.get(SELECTION_PRICE_WEIGHT),
+            s.get(SELECTION_REPUTATION_WEIGHT),
+            s.get(SELECTION_LOAD_WEIGHT));
     Reputation.Options reputation =
         new Reputation.Options(
-            s.decimal("orchestrator.reputation.exclude-below", 0.2),
-            s.decimal("orchestrator.reputation.caught-weight", 2.0),
-            s.decimal("orchestrator.reputation.failure-weight", 0.5),
-            s.decimal("orchestrator.sample.rate", 0.1),
-            s.decimal("orchestrator.sample.record-halving", 20.0));
+            s.get(REPUTATION_EXCLUDE_BELOW),
+            s.get(REPUTATION_CAUGHT_WEIGHT),
+            s.get(REPUTATION_FAILURE_WEIGHT),
+            s.get(SAMPLE_RATE),
+            s.get(SAMPLE_RECORD_HALVING));
     return new OrchestratorOptions(
-        s.list("orchestrator.executors"),
-        required(s, "orchestrator.ledger"),
-        required(s, "orchestrator.receipts"),
-        s.list("orchestrator.peers"),
+        s.get(EXECUTORS),
+        s.get(LEDGER),
+        s.get(RECEIPTS),
+        s.get(PEERS),
         jobs,
         placement,
         selection,
         reputation);
   }
 
-  private static String required(Settings s, String key) {
-    return s.find(key)
-        .orElseThrow(
-            () -> new IllegalArgumentException("configuration key '" + key + "' is required"));
+  /**
+   * Refuses a default above its cap: every job that left the field unset would be refused at
+   * submission.
+   */
+  private static <T extends Comparable<T>> void notAbove(
+      Settings s, Setting<T> value, Setting<T> cap) {
+    if (s.get(value).compareTo(s.get(cap)) > 0) {
+      throw new SettingsException(
+          "setting '"
+              + value.key()
+              + "' ("
+              + s.get(value)
+              + ") is above '"
+              + cap.key()
+              + "' ("
+              + s.get(cap)
+              + "); a default must be allowed by its cap");
+    }
   }
 }

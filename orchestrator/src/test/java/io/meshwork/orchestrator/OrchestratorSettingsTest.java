@@ -9,21 +9,13 @@ import io.grpc.inprocess.InProcessServerBuilder;
 import io.meshwork.runtime.ServiceHost;
 import io.meshwork.runtime.ServiceMetrics;
 import io.meshwork.runtime.config.MapSettings;
-import io.meshwork.runtime.config.Setting;
 import io.meshwork.runtime.config.Settings;
 import io.meshwork.runtime.config.SettingsException;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -115,54 +107,21 @@ class OrchestratorSettingsTest {
         e.getMessage());
   }
 
-  /**
-   * Giving each key its declared default changes nothing in what {@link OrchestratorOptions} reads,
-   * so the declarations and the code agree on every default (and on the type: the code parses the
-   * declared default text). Defaults in words (a cap defaults to its limit) are given as the value
-   * they stand for.
-   */
   @Test
-  void theDeclaredDefaultsAreTheOnesTheOptionsRead() {
-    Map<String, String> base = Map.of("orchestrator.ledger", "l:1", "orchestrator.receipts", "r:1");
-    OrchestratorOptions defaults = OrchestratorOptions.from(new MapSettings(base));
-    List<String> differing = new ArrayList<>();
-    for (Setting<?> s : OrchestratorSettings.KEYS) {
-      String value = s.defaultText();
-      if (s.required() || value.equals("(empty)")) {
-        continue;
-      }
-      if (value.startsWith("limits.")) {
-        value = OrchestratorSettings.SCHEMA.setting(value).orElseThrow().defaultText();
-      }
-      Map<String, String> given = new HashMap<>(base);
-      given.put(s.key(), value);
-      if (!OrchestratorOptions.from(new MapSettings(given)).equals(defaults)) {
-        differing.add(s.key() + "=" + value);
-      }
-    }
-    assertEquals(List.of(), differing);
-  }
-
-  /**
-   * Every key the orchestrator's code names is declared, so none can be refused at start while the
-   * code still reads it. The keys built at run time ({@code "limits." + name}) are declared one by
-   * one and checked by the tests above.
-   */
-  @Test
-  void everyKeyTheCodeNamesIsDeclared() throws IOException {
-    Pattern key = Pattern.compile("\"((?:orchestrator|rfc0016|limits)\\.[a-z0-9.-]*[a-z0-9])\"");
-    TreeSet<String> undeclared = new TreeSet<>();
-    try (Stream<Path> files = Files.walk(Path.of("src", "main", "java"))) {
-      for (Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {
-        Matcher m = key.matcher(Files.readString(f));
-        while (m.find()) {
-          if (!OrchestratorSettings.SCHEMA.declares(m.group(1))
-              && !m.group(1).equals("orchestrator.db")) {
-            undeclared.add(m.group(1) + " in " + f.getFileName());
-          }
-        }
-      }
-    }
-    assertEquals(new TreeSet<String>(), undeclared);
+  void aDefaultAboveItsCapStopsIt() {
+    SettingsException e =
+        assertThrows(
+            SettingsException.class,
+            () ->
+                OrchestratorOptions.from(
+                    new MapSettings(
+                        Map.of(
+                            "orchestrator.ledger", "127.0.0.1:1",
+                            "orchestrator.receipts", "127.0.0.1:2",
+                            "orchestrator.default-timeout-secs", "600",
+                            "orchestrator.max-timeout-secs", "60"))));
+    assertTrue(
+        e.getMessage().contains("'orchestrator.default-timeout-secs' (600)"), e.getMessage());
+    assertTrue(e.getMessage().contains("'orchestrator.max-timeout-secs' (60)"), e.getMessage());
   }
 }
