@@ -137,6 +137,11 @@ final class MeshProcesses implements AutoCloseable {
     return ids.get(MeshLayout.executor(n)).did();
   }
 
+  /** The orchestrator's DID, which names its requests to the ledger. */
+  String orchestratorDid() {
+    return ids.get("orchestrator").did();
+  }
+
   /** The ports the services listen on. */
   MeshLayout layout() {
     return layout;

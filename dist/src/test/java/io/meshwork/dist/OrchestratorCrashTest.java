@@ -101,7 +101,10 @@ class OrchestratorCrashTest {
             (task, n) -> assertEquals(1L, n, task + " was paid " + n + " times: " + history));
         for (HistoryEntry post : posts) {
           assertEquals(-priceByTask.get(post.getTaskId()), post.getBalanceDelta(), post.toString());
-          assertEquals("pay:" + post.getTaskId(), post.getRequestId(), post.toString());
+          assertEquals(
+              "pay:" + mesh.orchestratorDid() + ":" + post.getTaskId(),
+              post.getRequestId(),
+              post.toString());
         }
         Map<EntryKind, Long> kinds =
             history.stream()

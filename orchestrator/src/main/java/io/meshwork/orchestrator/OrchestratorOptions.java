@@ -56,6 +56,8 @@ public record OrchestratorOptions(
             s.get(LIMITS_CAP_MAX_OUTPUT_BYTES));
     notAbove(s, DEFAULT_TIMEOUT_SECS, MAX_TIMEOUT_SECS);
     notAbove(s, DEFAULT_MAX_CHUNK_BYTES, MAX_CHUNK_BYTES);
+    notAbove(s, DEFAULT_BUDGET, MAX_BUDGET);
+    notAbove(s, MIN_CHUNK_BYTES, DEFAULT_MAX_CHUNK_BYTES);
     ManifestValidator.Options manifests =
         new ManifestValidator.Options(
             s.get(MAX_INPUT_BYTES),
@@ -66,6 +68,9 @@ public record OrchestratorOptions(
             s.get(MAX_TIMEOUT_SECS),
             s.get(MAX_RETRY_COUNT),
             s.get(DEFAULT_BUDGET),
+            s.get(MAX_BUDGET),
+            s.get(MAX_CHUNKS_PER_JOB),
+            s.get(MIN_CHUNK_BYTES),
             s.get(LIMITS_MAX_MODULE_BYTES),
             defaults,
             caps);
@@ -79,7 +84,9 @@ public record OrchestratorOptions(
             s.get(OPERATION_WEIGHT),
             s.get(DELEGATED_RETRY_COUNT),
             s.get(SPLIT_THRESHOLD),
-            s.get(SCAN_FUEL_PER_BYTE));
+            s.get(SCAN_FUEL_PER_BYTE),
+            s.get(MAX_JOBS_PER_USER),
+            Duration.ofMillis(s.get(MAX_RESULT_WAIT_MS)));
     TaskPipeline.Options placement =
         new TaskPipeline.Options(
             s.get(RFC0016_T1),

@@ -1,6 +1,7 @@
 package io.meshwork.orchestrator;
 
 import io.grpc.BindableService;
+import io.meshwork.content.Multihash;
 import io.meshwork.orchestrator.grpc.ComputeGrpcService;
 import io.meshwork.orchestrator.jobs.CapacityView;
 import io.meshwork.orchestrator.jobs.JobCoordinator;
@@ -10,12 +11,14 @@ import io.meshwork.orchestrator.mesh.GrpcManaAccounts;
 import io.meshwork.orchestrator.mesh.GrpcPeerOrchestrators;
 import io.meshwork.orchestrator.mesh.GrpcReceiptLog;
 import io.meshwork.orchestrator.store.SqliteJobStore;
+import io.meshwork.orchestrator.tasks.AuditDraw;
 import io.meshwork.orchestrator.tasks.PendingResults;
 import io.meshwork.orchestrator.tasks.SelectionPolicy;
 import io.meshwork.orchestrator.tasks.TaskPipeline;
 import io.meshwork.orchestrator.trust.Reputation;
 import io.meshwork.runtime.MeshService;
 import io.meshwork.runtime.ServiceContext;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -57,6 +60,7 @@ public final class OrchestratorService implements MeshService {
             new SelectionPolicy(options.selection()),
             new Reputation(store, options.reputation(), ctx.clock()),
             pending,
+            auditDraw(ctx),
             options.placement(),
             ctx.identity().did(),
             ctx::advertisedAddress,
@@ -82,6 +86,17 @@ public final class OrchestratorService implements MeshService {
             calls);
     coordinator.resumeUnfinished();
     return service;
+  }
+
+  /**
+   * The audit draw's key, derived from the orchestrator's identity: a signature (Ed25519 signatures
+   * are deterministic) of a fixed label, hashed. Only the holder of the identity key can compute
+   * it, and a restart or a replica with the same identity draws the same audits.
+   */
+  private static AuditDraw auditDraw(ServiceContext ctx) {
+    byte[] signature =
+        ctx.identity().sign("meshwork audit draw key v1".getBytes(StandardCharsets.US_ASCII));
+    return new AuditDraw(Multihash.sha256Digest(signature));
   }
 
   /** The domain core (for tests that drive it directly). */

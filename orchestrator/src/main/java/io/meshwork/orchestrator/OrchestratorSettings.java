@@ -105,6 +105,50 @@ public final class OrchestratorSettings {
               "A job's mana_budget when its manifest gives none, held on the ledger at submit.")
           .atLeast(1L);
 
+  /** The largest budget a job may hold. */
+  public static final Setting<Long> MAX_BUDGET =
+      Setting.longValue(
+              "orchestrator.max-budget",
+              1_000_000_000_000L,
+              "The largest mana_budget a job may ask for; a larger one is refused at submit.")
+          .atLeast(1L);
+
+  /** The most chunks one job may be cut into. */
+  public static final Setting<Integer> MAX_CHUNKS_PER_JOB =
+      Setting.integer(
+              "orchestrator.max-chunks-per-job",
+              100_000,
+              "The most chunks one job may be cut into; a job whose chunk size would make more is"
+                  + " refused at submit, and a split that returns more fails its job.")
+          .atLeast(1);
+
+  /** The smallest chunk a job may ask for. */
+  public static final Setting<Long> MIN_CHUNK_BYTES =
+      Setting.longValue(
+              "orchestrator.min-chunk-bytes",
+              64,
+              "The smallest max_chunk_size a job may ask for, in bytes; chunk planning never cuts"
+                  + " smaller either.")
+          .atLeast(1L);
+
+  /** Jobs one submitter may have running or queued at once. */
+  public static final Setting<Integer> MAX_JOBS_PER_USER =
+      Setting.integer(
+              "orchestrator.max-jobs-per-user",
+              64,
+              "How many jobs one submitter may have running or queued at once; one more is refused"
+                  + " with RESOURCE_EXHAUSTED until one ends.")
+          .atLeast(1);
+
+  /** The longest a GetJobResult call may wait. */
+  public static final Setting<Long> MAX_RESULT_WAIT_MS =
+      Setting.longValue(
+              "orchestrator.max-result-wait-ms",
+              300_000,
+              "The longest a GetJobResult call waits for its job, in milliseconds; a longer"
+                  + " timeout_ms waits this long and answers with the job's state.")
+          .atLeast(0L);
+
   /** The largest module a job may submit. */
   public static final Setting<Long> LIMITS_MAX_MODULE_BYTES =
       Setting.longValue(
@@ -416,6 +460,11 @@ public final class OrchestratorSettings {
   /** Every key of the orchestrator's own, in the order the documentation lists them. */
   public static final List<Setting<?>> KEYS =
       List.of(
+          MAX_BUDGET,
+          MAX_CHUNKS_PER_JOB,
+          MIN_CHUNK_BYTES,
+          MAX_JOBS_PER_USER,
+          MAX_RESULT_WAIT_MS,
           EXECUTORS,
           PEERS,
           LEDGER,

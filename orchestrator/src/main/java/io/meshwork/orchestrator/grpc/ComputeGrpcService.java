@@ -116,8 +116,8 @@ public final class ComputeGrpcService extends ComputeServiceGrpc.ComputeServiceI
           } else if (state.terminal()) {
             response.setErrorMsg("job " + state.wireName() + ": " + r.status().errorMessage());
           } else {
-            response.setErrorMsg(
-                "job is still " + state.wireName() + " after " + request.getTimeoutMs() + " ms");
+            long waited = queries.boundedWait(Duration.ofMillis(request.getTimeoutMs())).toMillis();
+            response.setErrorMsg("job is still " + state.wireName() + " after " + waited + " ms");
           }
           return response.build();
         });
@@ -190,13 +190,14 @@ public final class ComputeGrpcService extends ComputeServiceGrpc.ComputeServiceI
     Rpc.unary(
         observer,
         () -> {
-          Caller.current().requireService("ReturnTaskResult");
+          Caller caller = Caller.current().requireService("ReturnTaskResult");
           if (!request.hasResult() || request.getResult().getAssignmentId().isEmpty()) {
             throw MeshException.invalidArgument(
                     "MISSING_ASSIGNMENT_ID", "result.assignment_id is missing")
                 .with("field", "result.assignment_id");
           }
-          PendingResults.Verdict verdict = pending.accept(TaskMessages.result(request.getResult()));
+          PendingResults.Verdict verdict =
+              pending.accept(TaskMessages.result(request.getResult()), caller.did());
           return ReturnTaskResultResponse.newBuilder()
               .setVerified(verdict.verified())
               .setReason(verdict.reason())

@@ -30,11 +30,14 @@ final class ChunkPlan {
    *     orchestrator.split-threshold})
    * @param scanFuelPerByte the fuel per input byte of a plain scan, the unit of measured weight
    *     ({@code orchestrator.scan-fuel-per-byte})
+   * @param minChunkBytes the smallest chunk ever planned ({@code orchestrator.min-chunk-bytes})
+   * @param maxChunks the most chunks ever planned for one job ({@code
+   *     orchestrator.max-chunks-per-job})
    */
-  record Options(double splitThreshold, double scanFuelPerByte) {
-    /** 1 MiB and 10. */
+  record Options(double splitThreshold, double scanFuelPerByte, long minChunkBytes, int maxChunks) {
+    /** 1 MiB, 10, 64 bytes and 100,000 chunks. */
     static Options defaults() {
-      return new Options(1 << 20, 10.0);
+      return new Options(1 << 20, 10.0, 64, 100_000);
     }
   }
 
@@ -97,8 +100,14 @@ final class ChunkPlan {
     } else {
       long chunks = Math.max(slots, (long) Math.ceil(weighted / threshold));
       target = Math.max(1, (long) Math.ceil((double) dataSize / chunks));
-      target = Math.min(maxChunk, Math.max(Math.max(1, minChunk), target));
+      // A heavy weight hint must not plan chunks smaller than the floor, nor more than the cap.
+      long fewestBytes = Math.max(options.minChunkBytes(), ceilDiv(dataSize, options.maxChunks()));
+      target = Math.min(maxChunk, Math.max(Math.max(fewestBytes, minChunk), target));
     }
     return new Plan(weight, source, slots, score, threshold, target);
+  }
+
+  private static long ceilDiv(long a, long b) {
+    return (a + b - 1) / b;
   }
 }

@@ -58,6 +58,8 @@ public final class JobCoordinator implements AutoCloseable {
    * @param delegatedRetryCount attempts beyond the first for a task delegated here
    * @param splitThreshold the chunk plan's score at or below which a job is one task
    * @param scanFuelPerByte the chunk plan's unit of measured weight
+   * @param maxJobsPerUser jobs one submitter may have running or queued at once
+   * @param maxResultWait the longest a caller may wait for a job's result in one call
    */
   public record Options(
       ManifestValidator.Options manifests,
@@ -68,7 +70,9 @@ public final class JobCoordinator implements AutoCloseable {
       double operationWeight,
       int delegatedRetryCount,
       double splitThreshold,
-      double scanFuelPerByte) {
+      double scanFuelPerByte,
+      int maxJobsPerUser,
+      Duration maxResultWait) {
     /** The defaults of docs/CONFIGURATION.md. */
     public static Options defaults() {
       return new Options(
@@ -80,7 +84,9 @@ public final class JobCoordinator implements AutoCloseable {
           1.0,
           2,
           1 << 20,
-          10.0);
+          10.0,
+          64,
+          Duration.ofMinutes(5));
     }
   }
 
@@ -100,6 +106,7 @@ public final class JobCoordinator implements AutoCloseable {
   private final Settlement settlement;
   private final JobQueries queries;
   private final DelegationIntake delegations;
+  private final LedgerRequests requests;
   private final ServiceMetrics.Counter jobsSubmitted;
 
   /** Creates the coordinator over its ports: the journal, the ledger, the receipt log, the mesh. */
@@ -132,10 +139,15 @@ public final class JobCoordinator implements AutoCloseable {
             new CapacityView(fleet, Duration.ofMillis(250)),
             costs,
             store,
-            new ChunkPlan.Options(options.splitThreshold(), options.scanFuelPerByte()));
+            new ChunkPlan.Options(
+                options.splitThreshold(),
+                options.scanFuelPerByte(),
+                options.manifests().minChunkBytes(),
+                options.manifests().maxChunks()));
     this.progress = new JobProgress(new JournalWriter(store), clock);
-    this.settlement = new Settlement(receipts, store, mana, costs, progress, metrics);
-    this.queries = new JobQueries(live, store, clock);
+    this.requests = new LedgerRequests(selfDid);
+    this.settlement = new Settlement(receipts, store, mana, costs, progress, requests, metrics);
+    this.queries = new JobQueries(live, store, clock, options.maxResultWait());
     this.delegations =
         new DelegationIntake(
             validator,
@@ -175,24 +187,43 @@ public final class JobCoordinator implements AutoCloseable {
     if (existing.isPresent()) {
       return sameJobOrConflict(existing.get(), spec);
     }
-    String holdId =
-        mana.hold(
-            "hold:" + spec.jobId(),
-            spec.submitterDid(),
-            spec.manaBudget(),
-            spec.jobId(),
-            TimeUnit.SECONDS.toMillis(spec.timeoutSecs() + HOLD_GRACE_SECS));
-    RunningJob job = new RunningJob(spec);
-    job.holdId = holdId;
-    job.submittedAt = clock.millis();
-    if (!store.insert(JournalWriter.record(job, manifest.withJobId(spec.jobId())))) {
-      // A concurrent identical submission won the race; its hold is the same hold (same request
-      // id).
-      return sameJobOrConflict(store.find(spec.jobId()).orElseThrow(), spec);
+    if (!live.tryAdmit(spec.submitterDid(), options.maxJobsPerUser())) {
+      throw new MeshException(
+              MeshException.Kind.RESOURCE_EXHAUSTED,
+              "TOO_MANY_JOBS",
+              spec.submitterDid()
+                  + " has "
+                  + options.maxJobsPerUser()
+                  + " jobs running or queued, as many as this mesh allows; submit again when one"
+                  + " ends")
+          .with("max", Integer.toString(options.maxJobsPerUser()));
     }
-    jobsSubmitted.increment();
-    start(job);
-    return spec.jobId();
+    boolean started = false;
+    try {
+      String holdId =
+          mana.hold(
+              requests.hold(spec.jobId()),
+              spec.submitterDid(),
+              spec.manaBudget(),
+              spec.jobId(),
+              TimeUnit.SECONDS.toMillis(spec.timeoutSecs() + HOLD_GRACE_SECS));
+      RunningJob job = new RunningJob(spec);
+      job.holdId = holdId;
+      job.submittedAt = clock.millis();
+      if (!store.insert(JournalWriter.record(job, manifest.withJobId(spec.jobId())))) {
+        // A concurrent identical submission won the race; its hold is the same hold (same
+        // request id).
+        return sameJobOrConflict(store.find(spec.jobId()).orElseThrow(), spec);
+      }
+      jobsSubmitted.increment();
+      start(job);
+      started = true;
+      return spec.jobId();
+    } finally {
+      if (!started) {
+        live.release(spec.submitterDid());
+      }
+    }
   }
 
   private static String sameJobOrConflict(JobRecord existing, JobSpec spec) {
@@ -216,6 +247,8 @@ public final class JobCoordinator implements AutoCloseable {
         job.holdId = r.holdId();
         job.submittedAt = r.submittedAt();
         LOG.info("resuming job " + r.jobId());
+        // Accepted before the restart: it counts against its submitter, over the limit or not.
+        live.admit(spec.submitterDid());
         start(job);
       } catch (RuntimeException e) {
         LOG.log(Level.WARNING, "cannot resume job " + r.jobId(), e);
@@ -253,6 +286,15 @@ public final class JobCoordinator implements AutoCloseable {
                   spec.input(),
                   spec.minChunkSize(),
                   planner.chunkBytes(spec));
+      if (chunks.size() > options.manifests().maxChunks()) {
+        throw new TaskFailedException(
+            "TOO_MANY_CHUNKS",
+            "the input was cut into "
+                + chunks.size()
+                + " chunks; this mesh runs at most "
+                + options.manifests().maxChunks()
+                + " per job");
+      }
       synchronized (job) {
         job.totalChunks = chunks.size();
         job.completedChunks = recorded.size();
@@ -423,7 +465,8 @@ public final class JobCoordinator implements AutoCloseable {
   private void finish(RunningJob job, JobState state, byte[] result, String error) {
     long refunded = 0;
     try {
-      refunded = mana.release("release:" + job.spec.jobId(), job.holdId, "job " + state.wireName());
+      refunded =
+          mana.release(requests.release(job.spec.jobId()), job.holdId, "job " + state.wireName());
     } catch (RuntimeException e) {
       // The hold expires on its own and returns the rest; the job's outcome stands.
       LOG.log(
@@ -442,6 +485,7 @@ public final class JobCoordinator implements AutoCloseable {
     } finally {
       // Whoever waits for the result hears the outcome even if the journal could not record it.
       live.remove(job);
+      live.release(job.spec.submitterDid());
       job.done.complete(null);
     }
   }

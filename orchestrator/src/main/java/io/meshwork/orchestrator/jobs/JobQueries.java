@@ -25,11 +25,13 @@ public final class JobQueries {
   private final LiveJobs live;
   private final JobStore store;
   private final Clock clock;
+  private final Duration maxWait;
 
-  JobQueries(LiveJobs live, JobStore store, Clock clock) {
+  JobQueries(LiveJobs live, JobStore store, Clock clock, Duration maxWait) {
     this.live = live;
     this.store = store;
     this.clock = clock;
+    this.maxWait = maxWait;
   }
 
   /** The status of a job the caller may see. */
@@ -56,13 +58,16 @@ public final class JobQueries {
     return store.placements(jobId);
   }
 
-  /** Waits up to {@code wait} for the job to end and returns what it produced. */
+  /**
+   * Waits up to {@code wait}, or the mesh's longest wait if that is shorter, for the job to end and
+   * returns what it produced.
+   */
   public JobResult result(String jobId, Duration wait, Caller caller) {
     RunningJob job = live.get(jobId);
     if (job != null) {
       caller.requireOwnerOrService(job.spec.submitterDid(), "job " + jobId);
       try {
-        job.done.get(wait.toMillis(), TimeUnit.MILLISECONDS);
+        job.done.get(boundedWait(wait).toMillis(), TimeUnit.MILLISECONDS);
       } catch (TimeoutException e) {
         return new JobResult(status(job, clock.millis()), null, null, List.of());
       } catch (InterruptedException e) {
@@ -119,6 +124,11 @@ public final class JobQueries {
    */
   public byte[] module(String moduleCid, Caller caller) {
     return live.module(moduleCid, caller);
+  }
+
+  /** How long a result call asking to wait {@code asked} really waits. */
+  public Duration boundedWait(Duration asked) {
+    return asked.compareTo(maxWait) > 0 ? maxWait : asked;
   }
 
   /** A registration for status updates; close it to stop receiving them. */

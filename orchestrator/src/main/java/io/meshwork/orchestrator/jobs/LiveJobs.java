@@ -14,6 +14,37 @@ final class LiveJobs {
   private final Map<String, RunningJob> running = new ConcurrentHashMap<>();
   // Delegated tasks in progress, by the delegator's request id.
   private final Map<String, TaskSpec> delegations = new ConcurrentHashMap<>();
+  // Jobs each submitter has admitted and not yet ended, whether running or about to start.
+  private final Map<String, Integer> perSubmitter = new ConcurrentHashMap<>();
+
+  /**
+   * Counts a new job of {@code submitter} if it has fewer than {@code max} jobs not yet ended;
+   * false, counting nothing, when it has that many already. Pair with {@link #release}.
+   */
+  boolean tryAdmit(String submitter, int max) {
+    boolean[] admitted = {false};
+    perSubmitter.compute(
+        submitter,
+        (k, n) -> {
+          int now = n == null ? 0 : n;
+          if (now >= max) {
+            return n;
+          }
+          admitted[0] = true;
+          return now + 1;
+        });
+    return admitted[0];
+  }
+
+  /** Counts a job of {@code submitter} whatever it has already (a job resumed from the journal). */
+  void admit(String submitter) {
+    perSubmitter.merge(submitter, 1, Integer::sum);
+  }
+
+  /** A job counted by {@link #tryAdmit} or {@link #admit} has ended, or never started. */
+  void release(String submitter) {
+    perSubmitter.computeIfPresent(submitter, (k, n) -> n <= 1 ? null : n - 1);
+  }
 
   void add(RunningJob job) {
     running.put(job.spec.jobId(), job);

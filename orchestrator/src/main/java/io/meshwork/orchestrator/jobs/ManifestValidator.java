@@ -32,6 +32,9 @@ public final class ManifestValidator {
    * @param maxTimeoutSecs the longest timeout a job may ask for
    * @param maxRetryCount the most retries a job may ask for
    * @param defaultBudget a job's mana budget when it names none
+   * @param maxBudget the largest mana budget a job may hold
+   * @param maxChunks the most chunks one job may be cut into
+   * @param minChunkBytes the smallest {@code max_chunk_size} a splitting job may ask for
    * @param maxModuleBytes the largest module accepted
    * @param defaultLimits the limits of a run where the job asks for none
    * @param limitCaps the most a job may ask for, per limit
@@ -45,6 +48,9 @@ public final class ManifestValidator {
       int maxTimeoutSecs,
       int maxRetryCount,
       long defaultBudget,
+      long maxBudget,
+      int maxChunks,
+      long minChunkBytes,
       long maxModuleBytes,
       Limits defaultLimits,
       Limits limitCaps) {
@@ -63,6 +69,9 @@ public final class ManifestValidator {
           3600,
           10,
           1000,
+          1_000_000_000_000L,
+          100_000,
+          64,
           16L << 20,
           DEFAULT_LIMITS,
           DEFAULT_LIMITS);
@@ -125,6 +134,9 @@ public final class ManifestValidator {
           "max_chunk_size",
           "max_chunk_size " + maxChunk + " is above this mesh's cap of " + chunkCap + " bytes");
     }
+    if (strategy == SplitStrategy.LINES || strategy == SplitStrategy.FIXED) {
+      chunkCount(m.inputData().length, maxChunk);
+    }
 
     VerificationMode verification = VerificationMode.parse(m.verificationMode());
     Priority priority = Priority.parse(m.priority());
@@ -173,6 +185,15 @@ public final class ManifestValidator {
           "retry_count " + retries + " is above this mesh's cap of " + retryCap);
     }
     long budget = m.manaBudget() == 0 ? options.defaultBudget() : m.manaBudget();
+    if (budget < 0 || budget > options.maxBudget()) {
+      throw invalid(
+          "BUDGET_TOO_LARGE",
+          "mana_budget",
+          "mana_budget "
+              + Long.toUnsignedString(budget)
+              + " is above this mesh's cap of "
+              + options.maxBudget());
+    }
 
     Limits limits = limits(m.limits());
     byte[] module = m.wasmModule();
@@ -252,6 +273,38 @@ public final class ManifestValidator {
           "limits.memory_bytes must be a multiple of the 64 KiB WebAssembly page");
     }
     return new Limits(fuel, memory, (int) wall, stack, output);
+  }
+
+  /**
+   * Refuses a chunk size that makes too many chunks of {@code inputBytes}, or that is below the
+   * floor: every chunk costs an auction, a thread and a journal row, so their number is bounded
+   * before any is cut.
+   */
+  private void chunkCount(long inputBytes, long maxChunk) {
+    if (maxChunk < options.minChunkBytes()) {
+      throw invalid(
+          "CHUNK_TOO_SMALL",
+          "max_chunk_size",
+          "max_chunk_size "
+              + maxChunk
+              + " is below this mesh's floor of "
+              + options.minChunkBytes()
+              + " bytes");
+    }
+    long atLeast = (inputBytes + maxChunk - 1) / maxChunk;
+    if (atLeast > options.maxChunks()) {
+      throw invalid(
+          "TOO_MANY_CHUNKS",
+          "max_chunk_size",
+          "input_data of "
+              + inputBytes
+              + " bytes in chunks of at most "
+              + maxChunk
+              + " bytes makes at least "
+              + atLeast
+              + " chunks; this mesh cuts a job into at most "
+              + options.maxChunks());
+    }
   }
 
   /** The module cap every module, submitted or delegated, is checked against. */

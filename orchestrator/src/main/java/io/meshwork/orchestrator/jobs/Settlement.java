@@ -22,6 +22,7 @@ final class Settlement {
   private final ManaAccounts mana;
   private final ModuleCosts costs;
   private final JobProgress progress;
+  private final LedgerRequests requests;
   private final ServiceMetrics.Counter tasksSettled;
   private final ServiceMetrics.Counter manaPaid;
 
@@ -31,12 +32,14 @@ final class Settlement {
       ManaAccounts mana,
       ModuleCosts costs,
       JobProgress progress,
+      LedgerRequests requests,
       ServiceMetrics metrics) {
     this.receipts = receipts;
     this.store = store;
     this.mana = mana;
     this.costs = costs;
     this.progress = progress;
+    this.requests = requests;
     this.tasksSettled =
         metrics.counter("meshwork.orchestrator.tasks", "tasks verified, paid and anchored");
     this.manaPaid = metrics.counter("meshwork.orchestrator.mana.paid", "mana paid to executors");
@@ -107,18 +110,10 @@ final class Settlement {
 
   private void pay(RunningJob job, String taskId, TaskRecord.Payment p, int position) {
     mana.pay(
-        payRequestId(taskId, p.executorDid(), position),
+        requests.pay(taskId, p.executorDid(), position),
         job.holdId,
         p.executorDid(),
         p.price(),
         taskId);
-  }
-
-  /**
-   * The ledger request id of a task's payment: the accepted result's executor first, then the
-   * others that agreed with it, each its own id, so that a replay after a restart pays each once.
-   */
-  static String payRequestId(String taskId, String executorDid, int position) {
-    return position == 0 ? "pay:" + taskId : "pay:" + taskId + ":" + executorDid;
   }
 }

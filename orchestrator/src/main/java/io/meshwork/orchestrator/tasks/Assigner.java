@@ -69,7 +69,8 @@ final class Assigner {
           throw new AttemptFailed(
               "the executor answered with the result of another assignment", false, true);
         }
-        pending.accept(ack.inlineResult());
+        // It came on the call made to the winner, so the winner is its sender.
+        pending.accept(ack.inlineResult(), bid.did());
       }
       control.assigned(assignmentId, () -> bid.executor().cancel(assignmentId));
       TaskResult result = await(task, control, arrival, bid, assignmentId, ack.queued());

@@ -87,7 +87,14 @@ final class Auction {
       List<Bid> eligible = new ArrayList<>();
       for (Bid b : bids) {
         String did = b.did();
-        if (claimed.contains(did)) {
+        if (b.price() <= 0) {
+          // A price of 0 would win every ranking, and one of 2^63 or more arrives here negative.
+          refusals.put(
+              did,
+              "INVALID_PRICE (a bid must ask a positive number of mana, not "
+                  + Long.toUnsignedString(b.price())
+                  + ")");
+        } else if (claimed.contains(did)) {
           refusals.put(did, "ALREADY_USED (it failed this task or runs another replica of it)");
         } else if (!reputation.trusted(did)) {
           refusals.put(

@@ -33,10 +33,29 @@ public final class PendingResults {
     pending.remove(assignmentId);
   }
 
-  /** Takes a returned result: checks it and hands it to the waiting task. */
-  public Verdict accept(TaskResult result) {
-    Pending p = pending.remove(result.assignmentId());
+  /**
+   * Takes a result that {@code sender} returned: checks it and hands it to the waiting task. Only
+   * the executor the task was assigned to may return its result; one from anybody else is refused
+   * and leaves the assignment waiting for the real one, so it counts against nobody.
+   *
+   * @param sender the authenticated identity that returned it
+   */
+  public Verdict accept(TaskResult result, String sender) {
+    Pending p = pending.get(result.assignmentId());
     if (p == null) {
+      return new Verdict(
+          false, "no task is waiting for assignment '" + result.assignmentId() + "'");
+    }
+    if (p.expectedExecutor() != null && !p.expectedExecutor().equals(sender)) {
+      return new Verdict(
+          false,
+          "assignment '"
+              + result.assignmentId()
+              + "' was not given to "
+              + sender
+              + "; only its executor may return its result");
+    }
+    if (!pending.remove(result.assignmentId(), p)) {
       return new Verdict(
           false, "no task is waiting for assignment '" + result.assignmentId() + "'");
     }

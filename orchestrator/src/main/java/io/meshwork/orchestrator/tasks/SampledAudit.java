@@ -1,10 +1,6 @@
 package io.meshwork.orchestrator.tasks;
 
 import io.meshwork.orchestrator.trust.Reputation;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -20,10 +16,12 @@ import java.util.concurrent.ConcurrentHashMap;
 final class SampledAudit implements Verification {
   private final Placer placer;
   private final Reputation reputation;
+  private final AuditDraw draw;
 
-  SampledAudit(Placer placer, Reputation reputation) {
+  SampledAudit(Placer placer, Reputation reputation, AuditDraw draw) {
     this.placer = placer;
     this.reputation = reputation;
+    this.draw = draw;
   }
 
   @Override
@@ -31,7 +29,7 @@ final class SampledAudit implements Verification {
     Set<String> claimed = ConcurrentHashMap.newKeySet();
     Run primary = placer.place(task, control, claimed, "primary", false);
     double rate = reputation.sampleRate(primary.did());
-    if (!drawn(task.taskId(), rate)) {
+    if (!draw.audits(task.taskId(), rate)) {
       primary.record(
           control,
           String.format(
@@ -95,17 +93,5 @@ final class SampledAudit implements Verification {
       }
     }
     return winner.outcome(task, others);
-  }
-
-  /** Whether the task is drawn for an audit at {@code rate}: a fixed function of its id. */
-  static boolean drawn(String taskId, double rate) {
-    try {
-      byte[] h =
-          MessageDigest.getInstance("SHA-256").digest(taskId.getBytes(StandardCharsets.UTF_8));
-      double u = (ByteBuffer.wrap(h).getLong() >>> 11) * 0x1.0p-53;
-      return u < rate;
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }

@@ -64,6 +64,7 @@ public final class TaskPipeline {
   /**
    * Creates the pipeline.
    *
+   * @param audits which results sample verification checks again
    * @param resultEndpoint this orchestrator's address as executors and peers reach it
    * @param calls runs blocking calls to executors in parallel (virtual threads)
    */
@@ -73,6 +74,7 @@ public final class TaskPipeline {
       SelectionPolicy policy,
       Reputation reputation,
       PendingResults pending,
+      AuditDraw audits,
       Options options,
       String originatorDid,
       Supplier<String> resultEndpoint,
@@ -95,7 +97,7 @@ public final class TaskPipeline {
     verifications.put(
         VerificationMode.REDUNDANT,
         new RedundantRuns(placer, reputation, calls, options.t2().multipliedBy(2)));
-    verifications.put(VerificationMode.SAMPLE, new SampledAudit(placer, reputation));
+    verifications.put(VerificationMode.SAMPLE, new SampledAudit(placer, reputation, audits));
     this.delegation = new Delegation(peers, pending, resultEndpoint, clock);
   }
 

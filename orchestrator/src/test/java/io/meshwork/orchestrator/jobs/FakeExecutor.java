@@ -187,7 +187,7 @@ final class FakeExecutor implements ExecutorHandle {
     for (String id : List.copyOf(held.keySet())) {
       TaskResult r = held.remove(id);
       if (r != null) {
-        deliverTo.accept(r);
+        deliverTo.accept(r, did);
       }
     }
   }

@@ -17,6 +17,7 @@ final class FakeLedger implements ManaAccounts {
   private final Map<String, Long> paidOut = new HashMap<>();
   private final Map<String, Object> outcomes = new HashMap<>();
   private final Map<String, Integer> paymentsPerTask = new HashMap<>();
+  private final java.util.List<String> requestIds = new java.util.ArrayList<>();
   private int replays;
   private int holdSeq;
 
@@ -48,6 +49,11 @@ final class FakeLedger implements ManaAccounts {
     return replays;
   }
 
+  /** Every request id that moved mana, in order. */
+  synchronized java.util.List<String> requestIds() {
+    return java.util.List.copyOf(requestIds);
+  }
+
   /** Holds still open. */
   synchronized int openHolds() {
     return holds.size();
@@ -68,6 +74,7 @@ final class FakeLedger implements ManaAccounts {
     balances.merge(payer, -amount, Long::sum);
     holds.put(holdId, new Hold(payer, amount));
     outcomes.put(requestId, holdId);
+    requestIds.add(requestId);
     return holdId;
   }
 
@@ -91,6 +98,7 @@ final class FakeLedger implements ManaAccounts {
     balances.merge(payee, amount, Long::sum);
     paymentsPerTask.merge(taskId, 1, Integer::sum);
     outcomes.put(requestId, Boolean.TRUE);
+    requestIds.add(requestId);
   }
 
   @Override
@@ -106,6 +114,7 @@ final class FakeLedger implements ManaAccounts {
     long rest = h.amount() - paidOut.getOrDefault(holdId, 0L);
     balances.merge(h.payer(), rest, Long::sum);
     outcomes.put(requestId, rest);
+    requestIds.add(requestId);
     return rest;
   }
 }

@@ -4,11 +4,13 @@ import static io.meshwork.orchestrator.jobs.JobCore.SUBMITTER;
 import static io.meshwork.orchestrator.jobs.JobCore.await;
 import static io.meshwork.orchestrator.jobs.JobCore.job;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.meshwork.content.Cid;
 import io.meshwork.orchestrator.tasks.Placement;
 import io.meshwork.orchestrator.tasks.Receipt;
+import io.meshwork.runtime.errors.MeshException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -64,6 +66,14 @@ class JobCoordinatorTest {
     assertEquals(spent, core.ledger.balance(a.did) + core.ledger.balance(b.did));
     assertEquals(JobCore.GRANT, core.ledger.total());
     assertEquals(0, core.ledger.openHolds());
+    // Every ledger request id names this orchestrator, so that another one sharing the ledger
+    // can use the same job ids without a collision.
+    String me = "did:key:z6MkOrchestrator";
+    List<String> requestIds = core.ledger.requestIds();
+    assertEquals("hold:" + me + ":words", requestIds.get(0));
+    assertTrue(requestIds.contains("pay:" + me + ":words:0"), requestIds.toString());
+    assertTrue(requestIds.contains("pay:" + me + ":words:merge"), requestIds.toString());
+    assertEquals("release:" + me + ":words", requestIds.get(requestIds.size() - 1));
     // The cheaper executor won every auction, and each placement says why.
     List<Placement> placements = coordinator.queries().placements(jobId, SUBMITTER);
     assertEquals(5, placements.size());
@@ -188,5 +198,55 @@ class JobCoordinatorTest {
     assertEquals(spent, core.ledger.balance(a.did));
     assertEquals(JobCore.GRANT, core.ledger.total());
     assertEquals(0, core.ledger.openHolds());
+  }
+
+  @Test
+  void aSubmitterAtItsLimitOfJobsIsRefusedUntilOneEnds() throws Exception {
+    core.maxJobsPerUser = 1;
+    FakeExecutor slow = core.executor("slow");
+    slow.holding = true;
+    JobCoordinator coordinator = core.start();
+    String first =
+        coordinator.submit(
+            job("first", "alpha\n").module(JobCore.WITHOUT_MERGE).manifest(), SUBMITTER);
+    slow.awaitAssignments(1);
+
+    MeshException refused =
+        assertThrows(
+            MeshException.class,
+            () ->
+                coordinator.submit(
+                    job("second", "bravo\n").module(JobCore.WITHOUT_MERGE).manifest(), SUBMITTER));
+    assertEquals(MeshException.Kind.RESOURCE_EXHAUSTED, refused.kind());
+    assertEquals("TOO_MANY_JOBS", refused.reason());
+    assertEquals(JobCore.GRANT - 1_000, core.ledger.balance(SUBMITTER.did()), "nothing more held");
+
+    slow.release();
+    assertEquals(JobState.COMPLETED, await(coordinator, first).status().state());
+    String second =
+        coordinator.submit(
+            job("second", "bravo\n").module(JobCore.WITHOUT_MERGE).manifest(), SUBMITTER);
+    assertEquals(JobState.COMPLETED, await(coordinator, second).status().state());
+  }
+
+  @Test
+  void aResultCallWaitsNoLongerThanTheMeshAllows() throws Exception {
+    FakeExecutor slow = core.executor("slow");
+    slow.holding = true;
+    JobCoordinator coordinator = core.start();
+    String jobId =
+        coordinator.submit(
+            job("long", "alpha\n").module(JobCore.WITHOUT_MERGE).manifest(), SUBMITTER);
+    slow.awaitAssignments(1);
+
+    assertEquals(
+        java.time.Duration.ofMinutes(5),
+        coordinator.queries().boundedWait(java.time.Duration.ofDays(1)));
+    assertEquals(
+        java.time.Duration.ofSeconds(1),
+        coordinator.queries().boundedWait(java.time.Duration.ofSeconds(1)));
+    JobResult early = coordinator.queries().result(jobId, java.time.Duration.ZERO, SUBMITTER);
+    assertEquals(JobState.COMPUTING, early.status().state());
+    slow.release();
   }
 }

@@ -1,5 +1,6 @@
 package io.meshwork.orchestrator.jobs;
 
+import io.meshwork.orchestrator.tasks.AuditDraw;
 import io.meshwork.orchestrator.tasks.ExecutorFleet;
 import io.meshwork.orchestrator.tasks.ExecutorHandle;
 import io.meshwork.orchestrator.tasks.Limits;
@@ -15,6 +16,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,6 +46,8 @@ final class JobCore implements AutoCloseable {
   private final List<AutoCloseable> open = new ArrayList<>();
 
   int maxParallelTasks = 64;
+  int maxChunks = 100_000;
+  int maxJobsPerUser = 64;
   // Timings short enough that nothing in a test waits long: bids come at once from the fakes,
   // so only the pauses between rebroadcasts, the BUSY back-off and the probes are shortened.
   TaskPipeline.Options placement =
@@ -58,6 +62,8 @@ final class JobCore implements AutoCloseable {
           Duration.ofMillis(100),
           Duration.ofSeconds(10));
   Reputation.Options reputation = Reputation.Options.defaults();
+  // A key of this test's own, as each orchestrator has one nobody else knows.
+  final AuditDraw audits = new AuditDraw(new SecureRandom().generateSeed(32));
 
   JobCore() {
     ledger.grant(SUBMITTER.did(), GRANT);
@@ -85,16 +91,33 @@ final class JobCore implements AutoCloseable {
             new SelectionPolicy(SelectionPolicy.Weights.defaults()),
             new Reputation(store, reputation, clock),
             pending,
+            audits,
             placement,
             "did:key:z6MkOrchestrator",
             () -> "orchestrator:1",
             clock,
             calls);
     JobCoordinator.Options d = JobCoordinator.Options.defaults();
+    ManifestValidator.Options m = d.manifests();
     JobCoordinator coordinator =
         new JobCoordinator(
             new JobCoordinator.Options(
-                d.manifests(),
+                new ManifestValidator.Options(
+                    m.maxInputBytes(),
+                    m.defaultMaxChunkBytes(),
+                    m.maxChunkBytes(),
+                    m.maxRedundancy(),
+                    m.defaultTimeoutSecs(),
+                    m.maxTimeoutSecs(),
+                    m.maxRetryCount(),
+                    m.defaultBudget(),
+                    m.maxBudget(),
+                    maxChunks,
+                    // The tests' chunks are single short lines.
+                    1,
+                    m.maxModuleBytes(),
+                    m.defaultLimits(),
+                    m.limitCaps()),
                 maxParallelTasks,
                 d.priorityAging(),
                 d.maxDelegationDepth(),
@@ -102,7 +125,9 @@ final class JobCore implements AutoCloseable {
                 d.operationWeight(),
                 d.delegatedRetryCount(),
                 d.splitThreshold(),
-                d.scanFuelPerByte()),
+                d.scanFuelPerByte(),
+                maxJobsPerUser,
+                d.maxResultWait()),
             store,
             mana,
             log,

@@ -46,6 +46,9 @@ class ManifestValidatorTest {
             d.maxTimeoutSecs(),
             d.maxRetryCount(),
             d.defaultBudget(),
+            d.maxBudget(),
+            d.maxChunks(),
+            d.minChunkBytes(),
             d.maxModuleBytes(),
             d.defaultLimits(),
             new Limits(
@@ -69,6 +72,9 @@ class ManifestValidatorTest {
             d.maxTimeoutSecs(),
             d.maxRetryCount(),
             d.defaultBudget(),
+            d.maxBudget(),
+            d.maxChunks(),
+            d.minChunkBytes(),
             d.maxModuleBytes(),
             d.defaultLimits(),
             d.limitCaps()));
@@ -297,5 +303,38 @@ class ManifestValidatorTest {
             .manifestDigest();
 
     assertFalse(Arrays.equals(original, changed));
+  }
+
+  @Test
+  void aBudgetAboveTheCapIsRefused() {
+    assertRefused(
+        wordCountJob().setManaBudget(1_000_000_000_001L).build(),
+        "BUDGET_TOO_LARGE",
+        "mana_budget");
+    // 2^63 and above arrive as a negative long: refused too, not taken for a small budget.
+    assertRefused(
+        wordCountJob().setManaBudget(Long.MIN_VALUE).build(), "BUDGET_TOO_LARGE", "mana_budget");
+  }
+
+  @Test
+  void aChunkSizeBelowTheFloorIsRefused() {
+    assertRefused(wordCountJob().setMaxChunkSize(63).build(), "CHUNK_TOO_SMALL", "max_chunk_size");
+  }
+
+  @Test
+  void aChunkSizeThatWouldMakeTooManyChunksIsRefusedBeforeAnythingIsCut() {
+    // 7 MiB in chunks of at most 64 bytes is 114,688 chunks, above the 100,000 a job may have.
+    ComputeJobManifest manifest =
+        wordCountJob()
+            .setInputData(ByteString.copyFrom(new byte[7 << 20]))
+            .setSplitStrategy("fixed")
+            .setMaxChunkSize(64)
+            .build();
+    MeshException e = assertThrows(MeshException.class, () -> validate(validator, manifest));
+    assertEquals("TOO_MANY_CHUNKS", e.reason());
+    assertEquals(
+        "input_data of 7340032 bytes in chunks of at most 64 bytes makes at least 114688 chunks;"
+            + " this mesh cuts a job into at most 100000",
+        e.getMessage());
   }
 }

@@ -73,6 +73,33 @@ class PlacementTest {
   }
 
   @Test
+  void bidsOfZeroOrOfTwoToTheSixtyThirdAreRefusedAndTheHonestPriceWins() {
+    FakeExecutor free = core.executor("free");
+    free.price = 0;
+    FakeExecutor huge = core.executor("huge");
+    // 2^63 as the wire's uint64: the top bit set, which a Java long reads as negative.
+    huge.price = Long.MIN_VALUE;
+    FakeExecutor fair = core.executor("fair");
+    JobCoordinator coordinator = core.start();
+
+    String jobId =
+        coordinator.submit(
+            job("prices", "alpha\n").module(JobCore.WITHOUT_MERGE).manifest(), SUBMITTER);
+    JobResult result = await(coordinator, jobId);
+
+    assertEquals(JobState.COMPLETED, result.status().state());
+    Placement p = coordinator.queries().placements(jobId, SUBMITTER).get(0);
+    assertEquals(fair.did, p.winnerDid());
+    Map<String, String> refused = refusals(p);
+    assertEquals(
+        "INVALID_PRICE (a bid must ask a positive number of mana, not 0)", refused.get(free.did));
+    assertEquals(
+        "INVALID_PRICE (a bid must ask a positive number of mana, not 9223372036854775808)",
+        refused.get(huge.did));
+    assertEquals(10, result.status().manaSpent());
+  }
+
+  @Test
   void whenNobodyCanTakeATaskTheJobFailsNamingEveryExecutorAndItsReason() {
     core.executor("decliner").declines = "BUSY";
     core.executor("gone").unreachable = true;

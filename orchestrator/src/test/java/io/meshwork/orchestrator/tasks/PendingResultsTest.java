@@ -93,7 +93,7 @@ class PendingResultsTest {
 
   /** Hands the result over as it arrives over the wire, its receipts read on the way. */
   private PendingResults.Verdict accept(ComputeTaskResult result) {
-    return pending.accept(TaskMessages.result(result));
+    return pending.accept(TaskMessages.result(result), executor.did());
   }
 
   @Test
@@ -214,5 +214,21 @@ class PendingResultsTest {
     pending.forget(ASSIGNMENT);
 
     assertFalse(accept(completed(receipt(executor, OUTPUT), OUTPUT).build()).verified());
+  }
+
+  @Test
+  void aResultFromAnyoneButTheAssignedExecutorIsRefusedAndTheTaskGoesOnWaiting() throws Exception {
+    CompletableFuture<PendingResults.Arrival> waiting =
+        pending.expect(ASSIGNMENT, task(), executor.did());
+    Identity intruder = Identity.generate();
+    ComputeTaskResult junk = completed(receipt(intruder, OUTPUT), OUTPUT).build();
+
+    PendingResults.Verdict refused = pending.accept(TaskMessages.result(junk), intruder.did());
+
+    assertFalse(refused.verified());
+    assertTrue(refused.reason().contains("was not given to " + intruder.did()), refused.reason());
+    assertFalse(waiting.isDone(), "the intruder's result reaches nobody, so it blames nobody");
+    assertTrue(accept(completed(receipt(executor, OUTPUT), OUTPUT).build()).verified());
+    assertNull(waiting.get().rejection());
   }
 }
