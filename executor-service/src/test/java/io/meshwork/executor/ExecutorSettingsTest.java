@@ -4,16 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
 import io.meshwork.executor.work.PricingRule;
+import io.meshwork.runtime.InProcessHost;
 import io.meshwork.runtime.ServiceHost;
-import io.meshwork.runtime.ServiceMetrics;
 import io.meshwork.runtime.config.MapSettings;
 import io.meshwork.runtime.config.Settings;
 import io.meshwork.runtime.config.SettingsException;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,15 +20,7 @@ class ExecutorSettingsTest {
   @TempDir Path dir;
 
   private ServiceHost start(Settings settings) {
-    return ServiceHost.start(
-        "executor",
-        ExecutorSettings.SCHEMA,
-        settings,
-        ExecutorNode::create,
-        InProcessServerBuilder.forName(InProcessServerBuilder.generateName()),
-        target -> InProcessChannelBuilder.forName(target).build(),
-        ServiceMetrics.none(),
-        Clock.systemUTC());
+    return InProcessHost.start("executor", ExecutorSettings.SCHEMA, settings, ExecutorNode::create);
   }
 
   @Test

@@ -5,19 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
 import io.meshwork.ledger.core.ManaLedger;
 import io.meshwork.ledger.core.Regeneration;
+import io.meshwork.runtime.InProcessHost;
 import io.meshwork.runtime.ServiceHost;
-import io.meshwork.runtime.ServiceMetrics;
 import io.meshwork.runtime.config.HelidonSettings;
 import io.meshwork.runtime.config.MapSettings;
 import io.meshwork.runtime.config.Settings;
 import io.meshwork.runtime.config.SettingsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -29,15 +26,7 @@ class LedgerSettingsTest {
   @TempDir Path dir;
 
   private ServiceHost start(Settings settings) {
-    return ServiceHost.start(
-        "ledger",
-        LedgerSettings.SCHEMA,
-        settings,
-        LedgerService::create,
-        InProcessServerBuilder.forName(InProcessServerBuilder.generateName()),
-        target -> InProcessChannelBuilder.forName(target).build(),
-        ServiceMetrics.none(),
-        Clock.systemUTC());
+    return InProcessHost.start("ledger", LedgerSettings.SCHEMA, settings, LedgerService::create);
   }
 
   @Test

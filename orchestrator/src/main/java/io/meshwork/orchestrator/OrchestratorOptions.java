@@ -38,7 +38,7 @@ public record OrchestratorOptions(
    *
    * @throws SettingsException when a value, or two values together, are not allowed
    */
-  static OrchestratorOptions from(Settings s) {
+  public static OrchestratorOptions from(Settings s) {
     Limits defaults =
         new Limits(
             s.get(LIMITS_FUEL),

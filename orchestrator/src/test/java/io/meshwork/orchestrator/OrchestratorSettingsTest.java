@@ -4,16 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
+import io.meshwork.runtime.InProcessHost;
 import io.meshwork.runtime.ServiceHost;
-import io.meshwork.runtime.ServiceMetrics;
 import io.meshwork.runtime.config.MapSettings;
 import io.meshwork.runtime.config.Settings;
 import io.meshwork.runtime.config.SettingsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -35,15 +32,8 @@ class OrchestratorSettingsTest {
   }
 
   private ServiceHost start(Settings settings) {
-    return ServiceHost.start(
-        "orchestrator",
-        OrchestratorSettings.SCHEMA,
-        settings,
-        OrchestratorService::create,
-        InProcessServerBuilder.forName(InProcessServerBuilder.generateName()),
-        target -> InProcessChannelBuilder.forName(target).build(),
-        ServiceMetrics.none(),
-        Clock.systemUTC());
+    return InProcessHost.start(
+        "orchestrator", OrchestratorSettings.SCHEMA, settings, OrchestratorService::create);
   }
 
   @Test

@@ -5,18 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
 import io.meshwork.receiptlog.core.ReceiptLog;
+import io.meshwork.runtime.InProcessHost;
 import io.meshwork.runtime.ServiceHost;
-import io.meshwork.runtime.ServiceMetrics;
 import io.meshwork.runtime.config.HelidonSettings;
 import io.meshwork.runtime.config.MapSettings;
 import io.meshwork.runtime.config.Settings;
 import io.meshwork.runtime.config.SettingsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -27,15 +24,8 @@ class ReceiptSettingsTest {
   @TempDir Path dir;
 
   private ServiceHost start(Settings settings) {
-    return ServiceHost.start(
-        "receipts",
-        ReceiptSettings.SCHEMA,
-        settings,
-        ReceiptService::create,
-        InProcessServerBuilder.forName(InProcessServerBuilder.generateName()),
-        target -> InProcessChannelBuilder.forName(target).build(),
-        ServiceMetrics.none(),
-        Clock.systemUTC());
+    return InProcessHost.start(
+        "receipts", ReceiptSettings.SCHEMA, settings, ReceiptService::create);
   }
 
   @Test

@@ -88,16 +88,7 @@ class ServiceHostSettingsTest {
 
     assertThrows(
         IllegalArgumentException.class,
-        () ->
-            ServiceHost.start(
-                "demo",
-                own,
-                new MapSettings(Map.of()),
-                ctx -> List::of,
-                InProcessServerBuilder.forName(InProcessServerBuilder.generateName()),
-                target -> InProcessChannelBuilder.forName(target).build(),
-                ServiceMetrics.none(),
-                Clock.systemUTC()));
+        () -> InProcessHost.start("demo", own, new MapSettings(Map.of()), ctx -> List::of));
   }
 
   @Test

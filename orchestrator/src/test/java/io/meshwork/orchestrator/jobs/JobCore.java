@@ -1,5 +1,6 @@
 package io.meshwork.orchestrator.jobs;
 
+import io.meshwork.orchestrator.OrchestratorOptions;
 import io.meshwork.orchestrator.tasks.AuditDraw;
 import io.meshwork.orchestrator.tasks.ExecutorFleet;
 import io.meshwork.orchestrator.tasks.ExecutorHandle;
@@ -11,6 +12,7 @@ import io.meshwork.orchestrator.tasks.TaskPipeline;
 import io.meshwork.orchestrator.trust.Reputation;
 import io.meshwork.runtime.ServiceMetrics;
 import io.meshwork.runtime.auth.Caller;
+import io.meshwork.runtime.config.MapSettings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -20,6 +22,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -97,37 +100,25 @@ final class JobCore implements AutoCloseable {
             () -> "orchestrator:1",
             clock,
             calls);
-    JobCoordinator.Options d = JobCoordinator.Options.defaults();
-    ManifestValidator.Options m = d.manifests();
     JobCoordinator coordinator =
         new JobCoordinator(
-            new JobCoordinator.Options(
-                new ManifestValidator.Options(
-                    m.maxInputBytes(),
-                    m.defaultMaxChunkBytes(),
-                    m.maxChunkBytes(),
-                    m.maxRedundancy(),
-                    m.defaultTimeoutSecs(),
-                    m.maxTimeoutSecs(),
-                    m.maxRetryCount(),
-                    m.defaultBudget(),
-                    m.maxBudget(),
-                    maxChunks,
-                    // The tests' chunks are single short lines.
-                    1,
-                    m.maxModuleBytes(),
-                    m.defaultLimits(),
-                    m.limitCaps()),
-                maxParallelTasks,
-                d.priorityAging(),
-                d.maxDelegationDepth(),
-                d.delegationThreshold(),
-                d.operationWeight(),
-                d.delegatedRetryCount(),
-                d.splitThreshold(),
-                d.scanFuelPerByte(),
-                maxJobsPerUser,
-                d.maxResultWait()),
+            OrchestratorOptions.from(
+                    new MapSettings(
+                        Map.of(
+                            "orchestrator.ledger",
+                            "ledger:1",
+                            "orchestrator.receipts",
+                            "receipts:1",
+                            "orchestrator.max-parallel-tasks",
+                            Integer.toString(maxParallelTasks),
+                            "orchestrator.max-chunks-per-job",
+                            Integer.toString(maxChunks),
+                            "orchestrator.max-jobs-per-user",
+                            Integer.toString(maxJobsPerUser),
+                            // The tests' chunks are single short lines.
+                            "orchestrator.min-chunk-bytes",
+                            "1")))
+                .jobs(),
             store,
             mana,
             log,

@@ -9,9 +9,10 @@ import com.google.protobuf.ByteString;
 import io.meshwork.compute.v1.ComputeJobManifest;
 import io.meshwork.content.Cid;
 import io.meshwork.mesh.v1.ResourceLimits;
-import io.meshwork.orchestrator.tasks.Limits;
+import io.meshwork.orchestrator.OrchestratorOptions;
 import io.meshwork.orchestrator.tasks.VerificationMode;
 import io.meshwork.orchestrator.wire.JobMessages;
+import io.meshwork.runtime.config.MapSettings;
 import io.meshwork.runtime.errors.MeshException;
 import io.meshwork.wasm.abi.SplitStrategy;
 import java.io.IOException;
@@ -20,6 +21,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
@@ -32,52 +35,12 @@ class ManifestValidatorTest {
   private final ManifestValidator validator =
       new ManifestValidator(ManifestValidator.Options.defaults());
 
-  /** The defaults, with the operator's cap on fuel at {@code cap}. */
-  private static ManifestValidator fuelCappedAt(long cap) {
-    ManifestValidator.Options d = ManifestValidator.Options.defaults();
-    Limits caps = d.limitCaps();
-    return new ManifestValidator(
-        new ManifestValidator.Options(
-            d.maxInputBytes(),
-            d.defaultMaxChunkBytes(),
-            d.maxChunkBytes(),
-            d.maxRedundancy(),
-            d.defaultTimeoutSecs(),
-            d.maxTimeoutSecs(),
-            d.maxRetryCount(),
-            d.defaultBudget(),
-            d.maxBudget(),
-            d.maxChunks(),
-            d.minChunkBytes(),
-            d.maxModuleBytes(),
-            d.defaultLimits(),
-            new Limits(
-                cap,
-                caps.memoryBytes(),
-                caps.wallTimeMs(),
-                caps.stackBytes(),
-                caps.maxOutputBytes())));
-  }
-
-  /** The defaults, with inputs of at most {@code max} bytes. */
-  private static ManifestValidator inputsUpTo(long max) {
-    ManifestValidator.Options d = ManifestValidator.Options.defaults();
-    return new ManifestValidator(
-        new ManifestValidator.Options(
-            max,
-            d.defaultMaxChunkBytes(),
-            d.maxChunkBytes(),
-            d.maxRedundancy(),
-            d.defaultTimeoutSecs(),
-            d.maxTimeoutSecs(),
-            d.maxRetryCount(),
-            d.defaultBudget(),
-            d.maxBudget(),
-            d.maxChunks(),
-            d.minChunkBytes(),
-            d.maxModuleBytes(),
-            d.defaultLimits(),
-            d.limitCaps()));
+  /** A validator configured as the orchestrator would be by {@code settings}. */
+  private static ManifestValidator configured(Map<String, String> settings) {
+    Map<String, String> all = new HashMap<>(settings);
+    all.put("orchestrator.ledger", "ledger:1");
+    all.put("orchestrator.receipts", "receipts:1");
+    return new ManifestValidator(OrchestratorOptions.from(new MapSettings(all)).jobs().manifests());
   }
 
   /** Validates a manifest as it arrives over the wire. */
@@ -236,7 +199,7 @@ class ManifestValidatorTest {
 
   @Test
   void limitAboveTheOperatorsCapIsRefused() {
-    ManifestValidator capped = fuelCappedAt(1000);
+    ManifestValidator capped = configured(Map.of("limits.cap.fuel", "1000"));
     ComputeJobManifest manifest =
         wordCountJob().setLimits(ResourceLimits.newBuilder().setFuel(1001)).build();
 
@@ -245,7 +208,7 @@ class ManifestValidatorTest {
 
   @Test
   void limitAtTheOperatorsCapIsAccepted() {
-    ManifestValidator capped = fuelCappedAt(1000);
+    ManifestValidator capped = configured(Map.of("limits.cap.fuel", "1000"));
     ComputeJobManifest manifest =
         wordCountJob().setLimits(ResourceLimits.newBuilder().setFuel(1000)).build();
 
@@ -254,7 +217,7 @@ class ManifestValidatorTest {
 
   @Test
   void theOperatorsCapAlsoBoundsTheDefaultLimit() {
-    ManifestValidator capped = fuelCappedAt(1000);
+    ManifestValidator capped = configured(Map.of("limits.cap.fuel", "1000"));
 
     assertEquals(1000, validate(capped, wordCountJob().build()).limits().fuel());
   }
@@ -269,7 +232,7 @@ class ManifestValidatorTest {
 
   @Test
   void inputAboveTheConfiguredMaximumIsRefused() {
-    ManifestValidator small = inputsUpTo(10);
+    ManifestValidator small = configured(Map.of("orchestrator.max-input-bytes", "10"));
     ComputeJobManifest manifest =
         wordCountJob().setInputData(ByteString.copyFromUtf8("eleven byte")).build();
 
@@ -278,7 +241,7 @@ class ManifestValidatorTest {
 
   @Test
   void inputAtTheConfiguredMaximumIsAccepted() {
-    ManifestValidator small = inputsUpTo(10);
+    ManifestValidator small = configured(Map.of("orchestrator.max-input-bytes", "10"));
     ComputeJobManifest manifest =
         wordCountJob().setInputData(ByteString.copyFromUtf8("ten bytes!")).build();
 
