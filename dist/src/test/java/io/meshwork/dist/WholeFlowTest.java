@@ -205,27 +205,54 @@ class WholeFlowTest {
     return JobRequest.newBuilder().wasmModule(module).input(new byte[] {1});
   }
 
+  /** The orchestrator's ComputeService as the service {@code name} of the mesh calls it. */
+  private ComputeServiceGrpc.ComputeServiceBlockingStub asService(
+      ManagedChannel channel, String name) {
+    return ComputeServiceGrpc.newBlockingStub(channel)
+        .withCallCredentials(new BearerCredentials(MeshFixtures.serviceIdentity(dataDir, name)));
+  }
+
+  /**
+   * Asks both executors for the module until one gets it (the one holding the task's assignment)
+   * and returns its name; the other must be refused meanwhile.
+   */
+  private String awaitFetchingExecutor(
+      ManagedChannel channel, GetModuleRequest request, byte[] module) throws InterruptedException {
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (System.nanoTime() < until) {
+      for (String name : List.of("executor-1", "executor-2")) {
+        try {
+          byte[] got = asService(channel, name).getModule(request).getWasmModule().toByteArray();
+          assertArrayEquals(module, got);
+          return name;
+        } catch (StatusRuntimeException notYet) {
+          assertEquals(Status.Code.PERMISSION_DENIED, notYet.getStatus().getCode());
+        }
+      }
+      Thread.sleep(10);
+    }
+    throw new AssertionError("no executor could fetch the module of the running job");
+  }
+
   /** Submits {@code job}, which must be refused at once, and returns the refusal. */
   private static MeshClientException refused(MeshClient client, JobRequest.Builder job) {
     return assertThrows(MeshClientException.class, () -> client.submit(job.build()));
   }
 
   @Test
-  void executorsFetchAModuleInUseByItsCidAndNobodyElseCan() {
+  void onlyTheExecutorAssignedATaskOfAModuleMayFetchItByItsCid() throws Exception {
     byte[] module = MeshFixtures.executorTestModule("endless-loop");
     String cid = Cid.of(module);
-    Identity executor = MeshFixtures.serviceIdentity(dataDir, "executor-1");
     ManagedChannel channel =
         NettyChannelBuilder.forAddress("127.0.0.1", mesh.endpoint("orchestrator").grpcPort())
             .usePlaintext()
             .build();
     try (MeshClient client = client(Identity.generate())) {
-      var asExecutor =
-          ComputeServiceGrpc.newBlockingStub(channel)
-              .withCallCredentials(new BearerCredentials(executor));
       GetModuleRequest request = GetModuleRequest.newBuilder().setModuleCid(cid).build();
       StatusRuntimeException unused =
-          assertThrows(StatusRuntimeException.class, () -> asExecutor.getModule(request));
+          assertThrows(
+              StatusRuntimeException.class,
+              () -> asService(channel, "executor-1").getModule(request));
       assertEquals(Status.Code.NOT_FOUND, unused.getStatus().getCode());
 
       String jobId =
@@ -236,7 +263,17 @@ class WholeFlowTest {
                   .limits(ResourceLimits.newBuilder().setWallTimeMs(20_000).build())
                   .build());
       try {
-        assertArrayEquals(module, asExecutor.getModule(request).getWasmModule().toByteArray());
+        // The endless loop holds one executor until its fuel runs out: that one may fetch the
+        // module, the other may not.
+        String assigned = awaitFetchingExecutor(channel, request, module);
+        String other = assigned.equals("executor-1") ? "executor-2" : "executor-1";
+        StatusRuntimeException notAssigned =
+            assertThrows(
+                StatusRuntimeException.class, () -> asService(channel, other).getModule(request));
+        assertEquals(Status.Code.PERMISSION_DENIED, notAssigned.getStatus().getCode());
+        assertTrue(
+            notAssigned.getStatus().getDescription().contains("holds no assignment"),
+            notAssigned.toString());
         StatusRuntimeException user =
             assertThrows(
                 StatusRuntimeException.class,

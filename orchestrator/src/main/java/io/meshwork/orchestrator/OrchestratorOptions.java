@@ -86,7 +86,8 @@ public record OrchestratorOptions(
             s.get(SPLIT_THRESHOLD),
             s.get(SCAN_FUEL_PER_BYTE),
             s.get(MAX_JOBS_PER_USER),
-            Duration.ofMillis(s.get(MAX_RESULT_WAIT_MS)));
+            Duration.ofMillis(s.get(MAX_RESULT_WAIT_MS)),
+            s.get(MAX_DELEGATIONS_PER_PEER));
     TaskPipeline.Options placement =
         new TaskPipeline.Options(
             s.get(RFC0016_T1),
@@ -97,7 +98,8 @@ public record OrchestratorOptions(
             s.get(PROBE_INTERVAL),
             s.get(STEAL_AFTER),
             s.get(INLINE_RESULT),
-            Duration.ofMillis(s.get(RESULT_GRACE_MS)));
+            Duration.ofMillis(s.get(RESULT_GRACE_MS)),
+            s.get(MAX_DELEGATIONS_PER_PEER));
     SelectionPolicy.Weights selection =
         new SelectionPolicy.Weights(
             s.get(SELECTION_PRICE_WEIGHT),

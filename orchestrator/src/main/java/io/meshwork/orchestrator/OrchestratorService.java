@@ -75,7 +75,7 @@ public final class OrchestratorService implements MeshService {
             pipeline,
             peers,
             fleet,
-            ctx.identity().did(),
+            ctx.identity(),
             ctx.clock(),
             ctx.metrics());
     OrchestratorService service =

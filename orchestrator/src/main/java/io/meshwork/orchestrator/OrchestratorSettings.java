@@ -140,6 +140,16 @@ public final class OrchestratorSettings {
                   + " with RESOURCE_EXHAUSTED until one ends.")
           .atLeast(1);
 
+  /** Delegations open at once between this orchestrator and one peer, either way. */
+  public static final Setting<Integer> MAX_DELEGATIONS_PER_PEER =
+      Setting.integer(
+              "orchestrator.max-delegations-per-peer",
+              64,
+              "How many tasks may be delegated to one peer and still open, and how many one peer"
+                  + " may have delegated here; past it, chunks run here and the peer's DelegateTask"
+                  + " is refused with RESOURCE_EXHAUSTED.")
+          .atLeast(1);
+
   /** The longest a GetJobResult call may wait. */
   public static final Setting<Long> MAX_RESULT_WAIT_MS =
       Setting.longValue(
@@ -465,6 +475,7 @@ public final class OrchestratorSettings {
           MIN_CHUNK_BYTES,
           MAX_JOBS_PER_USER,
           MAX_RESULT_WAIT_MS,
+          MAX_DELEGATIONS_PER_PEER,
           EXECUTORS,
           PEERS,
           LEDGER,

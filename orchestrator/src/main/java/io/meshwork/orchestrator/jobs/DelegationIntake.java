@@ -1,5 +1,6 @@
 package io.meshwork.orchestrator.jobs;
 
+import io.meshwork.identity.Identity;
 import io.meshwork.orchestrator.tasks.Limits;
 import io.meshwork.orchestrator.tasks.PeerOrchestrators;
 import io.meshwork.orchestrator.tasks.TaskControl;
@@ -32,8 +33,9 @@ public final class DelegationIntake {
   private final LiveJobs live;
   private final ExecutorService threads;
   private final Clock clock;
-  private final String selfDid;
+  private final Identity self;
   private final int retryCount;
+  private final int maxOpenPerPeer;
 
   DelegationIntake(
       ManifestValidator validator,
@@ -42,16 +44,18 @@ public final class DelegationIntake {
       LiveJobs live,
       ExecutorService threads,
       Clock clock,
-      String selfDid,
-      int retryCount) {
+      Identity self,
+      int retryCount,
+      int maxOpenPerPeer) {
     this.validator = validator;
     this.pipeline = pipeline;
     this.peers = peers;
     this.live = live;
     this.threads = threads;
     this.clock = clock;
-    this.selfDid = selfDid;
+    this.self = self;
     this.retryCount = retryCount;
+    this.maxOpenPerPeer = maxOpenPerPeer;
   }
 
   /**
@@ -91,8 +95,20 @@ public final class DelegationIntake {
             Math.max(0, packet.delegationDepth() - 1),
             clock.millis() + (packet.timeoutMs() == 0 ? 300_000 : packet.timeoutMs()),
             1);
-    if (!live.addDelegation(requestId, task)) {
-      return 0;
+    switch (live.addDelegation(requestId, caller.did(), task, maxOpenPerPeer)) {
+      case KNOWN -> {
+        return 0;
+      }
+      case OVER_LIMIT ->
+          throw new MeshException(
+                  MeshException.Kind.RESOURCE_EXHAUSTED,
+                  "TOO_MANY_DELEGATIONS",
+                  caller.did()
+                      + " has "
+                      + maxOpenPerPeer
+                      + " tasks delegated here still open, as many as this orchestrator takes")
+              .with("max", Integer.toString(maxOpenPerPeer));
+      case ADDED -> {}
     }
     threads.submit(() -> run(task, replyTo, requestId));
     return task.limits().wallTimeMs();
@@ -110,14 +126,15 @@ public final class DelegationIntake {
               "completed",
               outcome.result(),
               outcome.resultCid(),
-              selfDid,
+              self.did(),
               List.of(outcome.receipt()),
               null,
               null,
               "",
               outcome.receipt().fuelUsed(),
               outcome.price(),
-              clock.millis() - started);
+              clock.millis() - started,
+              new byte[0]);
     } catch (RuntimeException e) {
       result =
           new TaskResult(
@@ -126,17 +143,19 @@ public final class DelegationIntake {
               "failed",
               new byte[0],
               "",
-              selfDid,
+              self.did(),
               List.of(),
               null,
               "INTERNAL",
               String.valueOf(e.getMessage()),
               0,
               0,
-              clock.millis() - started);
+              clock.millis() - started,
+              new byte[0]);
     }
     try {
-      peers.returnResult(replyTo, result);
+      // Signed, the result says this orchestrator vouches for its receipt and its price.
+      peers.returnResult(replyTo, result.signedBy(self::sign));
     } catch (RuntimeException e) {
       LOG.log(Level.WARNING, "returning delegated task " + task.taskId() + " failed", e);
     } finally {

@@ -1,6 +1,7 @@
 package io.meshwork.orchestrator.jobs;
 
 import io.meshwork.content.Cid;
+import io.meshwork.identity.Identity;
 import io.meshwork.orchestrator.tasks.ExecutorFleet;
 import io.meshwork.orchestrator.tasks.PeerOrchestrators;
 import io.meshwork.orchestrator.tasks.TaskFailedException;
@@ -60,6 +61,7 @@ public final class JobCoordinator implements AutoCloseable {
    * @param scanFuelPerByte the chunk plan's unit of measured weight
    * @param maxJobsPerUser jobs one submitter may have running or queued at once
    * @param maxResultWait the longest a caller may wait for a job's result in one call
+   * @param maxDelegationsPerPeer tasks one peer may have delegated here and still open
    */
   public record Options(
       ManifestValidator.Options manifests,
@@ -72,7 +74,8 @@ public final class JobCoordinator implements AutoCloseable {
       double splitThreshold,
       double scanFuelPerByte,
       int maxJobsPerUser,
-      Duration maxResultWait) {
+      Duration maxResultWait,
+      int maxDelegationsPerPeer) {
     /** The defaults of docs/CONFIGURATION.md. */
     public static Options defaults() {
       return new Options(
@@ -86,7 +89,8 @@ public final class JobCoordinator implements AutoCloseable {
           1 << 20,
           10.0,
           64,
-          Duration.ofMinutes(5));
+          Duration.ofMinutes(5),
+          64);
     }
   }
 
@@ -118,7 +122,7 @@ public final class JobCoordinator implements AutoCloseable {
       TaskPipeline pipeline,
       PeerOrchestrators peers,
       ExecutorFleet fleet,
-      String selfDid,
+      Identity self,
       Clock clock,
       ServiceMetrics metrics) {
     this.options = options;
@@ -145,9 +149,10 @@ public final class JobCoordinator implements AutoCloseable {
                 options.manifests().minChunkBytes(),
                 options.manifests().maxChunks()));
     this.progress = new JobProgress(new JournalWriter(store), clock);
-    this.requests = new LedgerRequests(selfDid);
+    this.requests = new LedgerRequests(self.did());
     this.settlement = new Settlement(receipts, store, mana, costs, progress, requests, metrics);
-    this.queries = new JobQueries(live, store, clock, options.maxResultWait());
+    this.queries =
+        new JobQueries(live, store, clock, options.maxResultWait(), pipeline::assignsModule);
     this.delegations =
         new DelegationIntake(
             validator,
@@ -156,8 +161,9 @@ public final class JobCoordinator implements AutoCloseable {
             live,
             threads,
             clock,
-            selfDid,
-            options.delegatedRetryCount());
+            self,
+            options.delegatedRetryCount(),
+            options.maxDelegationsPerPeer());
     this.jobsSubmitted = metrics.counter("meshwork.orchestrator.jobs", "jobs accepted");
     metrics.gauge("meshwork.orchestrator.jobs.running", "jobs in progress", live::size);
   }
@@ -316,7 +322,8 @@ public final class JobCoordinator implements AutoCloseable {
                   spec.jobId() + ":merge",
                   chunks.size(),
                   "merge",
-                  FrameList.encode(Arrays.asList(results)));
+                  FrameList.encode(Arrays.asList(results)),
+                  spec.manaBudget());
           merged = settlement.settle(job, runTask(job, merge));
         }
       } else {
@@ -354,7 +361,15 @@ public final class JobCoordinator implements AutoCloseable {
             ? journaled.result()
             : settlement.settle(
                 job,
-                runTask(job, task(job, job.spec.jobId() + ":split", 0, "split", job.spec.input())));
+                runTask(
+                    job,
+                    task(
+                        job,
+                        job.spec.jobId() + ":split",
+                        0,
+                        "split",
+                        job.spec.input(),
+                        job.spec.manaBudget())));
     List<byte[]> chunks;
     try {
       chunks = FrameList.decode(frames);
@@ -371,13 +386,15 @@ public final class JobCoordinator implements AutoCloseable {
   /** Runs every chunk without a result yet, each on its own thread once the scheduler admits it. */
   private void runChunks(RunningJob job, List<byte[]> chunks, byte[][] results) {
     List<Future<?>> futures = new ArrayList<>();
+    int tasks = chunks.size() + (job.spec.moduleInfo().hasMerge() ? 1 : 0);
+    long share = Math.max(1, job.spec.manaBudget() / tasks);
     for (int i = 0; i < chunks.size(); i++) {
       if (results[i] != null) {
         continue;
       }
       final int index = i;
       TaskSpec task =
-          task(job, job.spec.jobId() + ":" + index, index, "execute", chunks.get(index));
+          task(job, job.spec.jobId() + ":" + index, index, "execute", chunks.get(index), share);
       futures.add(
           threads.submit(
               () -> {
@@ -421,7 +438,15 @@ public final class JobCoordinator implements AutoCloseable {
     }
   }
 
-  private TaskSpec task(RunningJob job, String taskId, int index, String export, byte[] chunk) {
+  /**
+   * A task of the job.
+   *
+   * @param maxPrice the most the task may cost: a chunk's fair share of the budget, so that a peer
+   *     it is delegated to is handed that slice and no more; the whole budget for the split and the
+   *     merge, which run here
+   */
+  private TaskSpec task(
+      RunningJob job, String taskId, int index, String export, byte[] chunk, long maxPrice) {
     JobSpec spec = job.spec;
     return new TaskSpec(
         taskId,
@@ -432,7 +457,7 @@ public final class JobCoordinator implements AutoCloseable {
         spec.moduleCid(),
         spec.module(),
         spec.limits(),
-        spec.manaBudget(),
+        maxPrice,
         spec.operationType(),
         spec.retryCount(),
         spec.verification(),

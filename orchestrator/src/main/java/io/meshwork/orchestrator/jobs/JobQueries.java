@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BiPredicate;
 import java.util.function.Consumer;
 
 /**
@@ -26,12 +27,22 @@ public final class JobQueries {
   private final JobStore store;
   private final Clock clock;
   private final Duration maxWait;
+  private final BiPredicate<String, String> assignsModule;
 
-  JobQueries(LiveJobs live, JobStore store, Clock clock, Duration maxWait) {
+  /**
+   * @param assignsModule whether an executor (by DID) holds a live assignment of a module (by CID)
+   */
+  JobQueries(
+      LiveJobs live,
+      JobStore store,
+      Clock clock,
+      Duration maxWait,
+      BiPredicate<String, String> assignsModule) {
     this.live = live;
     this.store = store;
     this.clock = clock;
     this.maxWait = maxWait;
+    this.assignsModule = assignsModule;
   }
 
   /** The status of a job the caller may see. */
@@ -120,10 +131,19 @@ public final class JobQueries {
 
   /**
    * The bytes of a module that a job or delegated task in progress here uses, for an executor that
-   * was assigned one of its tasks without holding the module.
+   * was assigned one of its tasks without holding the module, and only for it: a module is the
+   * submitter's work, not for whoever asks.
    */
   public byte[] module(String moduleCid, Caller caller) {
-    return live.module(moduleCid, caller);
+    caller.requireService("GetModule");
+    byte[] module = live.module(moduleCid);
+    if (!assignsModule.test(caller.did(), moduleCid)) {
+      throw MeshException.permissionDenied(
+              "NO_LIVE_ASSIGNMENT",
+              caller.did() + " holds no assignment of a task of module " + moduleCid)
+          .with("module_cid", moduleCid);
+    }
+    return module;
   }
 
   /** How long a result call asking to wait {@code asked} really waits. */

@@ -1,7 +1,6 @@
 package io.meshwork.orchestrator.jobs;
 
 import io.meshwork.orchestrator.tasks.TaskSpec;
-import io.meshwork.runtime.auth.Caller;
 import io.meshwork.runtime.errors.MeshException;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -14,6 +13,9 @@ final class LiveJobs {
   private final Map<String, RunningJob> running = new ConcurrentHashMap<>();
   // Delegated tasks in progress, by the delegator's request id.
   private final Map<String, TaskSpec> delegations = new ConcurrentHashMap<>();
+  // Who delegated each open delegation, and how many each peer has open.
+  private final Map<String, String> delegationPeers = new ConcurrentHashMap<>();
+  private final Map<String, Integer> delegationsBy = new ConcurrentHashMap<>();
   // Jobs each submitter has admitted and not yet ended, whether running or about to start.
   private final Map<String, Integer> perSubmitter = new ConcurrentHashMap<>();
 
@@ -63,21 +65,43 @@ final class LiveJobs {
     return running.size();
   }
 
-  /** Starts tracking a delegated task; false when its request id is already known. */
-  boolean addDelegation(String requestId, TaskSpec task) {
-    return delegations.putIfAbsent(requestId, task) == null;
+  /** What tracking a delegated task found. */
+  enum Delegation {
+    ADDED,
+    KNOWN,
+    OVER_LIMIT
   }
 
-  void removeDelegation(String requestId) {
+  /**
+   * Starts tracking a task {@code peer} delegated here: KNOWN when its request id already is (a
+   * retried call), OVER_LIMIT when the peer has {@code max} open already.
+   */
+  synchronized Delegation addDelegation(String requestId, String peer, TaskSpec task, int max) {
+    if (delegations.containsKey(requestId)) {
+      return Delegation.KNOWN;
+    }
+    if (delegationsBy.getOrDefault(peer, 0) >= max) {
+      return Delegation.OVER_LIMIT;
+    }
+    delegations.put(requestId, task);
+    delegationPeers.put(requestId, peer);
+    delegationsBy.merge(peer, 1, Integer::sum);
+    return Delegation.ADDED;
+  }
+
+  synchronized void removeDelegation(String requestId) {
     delegations.remove(requestId);
+    String peer = delegationPeers.remove(requestId);
+    if (peer != null) {
+      delegationsBy.computeIfPresent(peer, (k, n) -> n <= 1 ? null : n - 1);
+    }
   }
 
   /**
    * The bytes of a module that a job or delegated task in progress here uses, for an executor that
    * was assigned one of its tasks without holding the module.
    */
-  byte[] module(String moduleCid, Caller caller) {
-    caller.requireService("GetModule");
+  byte[] module(String moduleCid) {
     for (RunningJob job : running.values()) {
       if (job.spec.moduleCid().equals(moduleCid)) {
         return job.spec.module();

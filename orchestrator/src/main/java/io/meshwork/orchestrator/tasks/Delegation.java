@@ -2,23 +2,30 @@ package io.meshwork.orchestrator.tasks;
 
 import io.meshwork.content.Cid;
 import java.time.Clock;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import java.util.logging.Logger;
 
 /**
  * Hands a task to a peer orchestrator, which runs it on its own executors and returns the result
- * with the executor's signed receipt and its price; the result is checked like any other. When the
- * peer refuses or fails, the task runs on this orchestrator's executors instead.
+ * with the executor's signed receipt, its price and its own signature over both; the result is
+ * checked like any other, and the peer's signature with it. When the peer refuses or fails, the
+ * task runs on this orchestrator's executors instead.
  */
 final class Delegation {
   private static final Logger LOG = Logger.getLogger(Delegation.class.getName());
 
   private final PeerOrchestrators peers;
+  // Delegations from here still open, per peer.
+  private final Map<String, AtomicInteger> open = new ConcurrentHashMap<>();
+  private final int maxOpenPerPeer;
   private final PendingResults pending;
   private final Supplier<String> resultEndpoint;
   private final Clock clock;
@@ -27,27 +34,41 @@ final class Delegation {
       PeerOrchestrators peers,
       PendingResults pending,
       Supplier<String> resultEndpoint,
-      Clock clock) {
+      Clock clock,
+      int maxOpenPerPeer) {
     this.peers = peers;
+    this.maxOpenPerPeer = maxOpenPerPeer;
     this.pending = pending;
     this.resultEndpoint = resultEndpoint;
     this.clock = clock;
   }
 
   /**
-   * Runs {@code task} on {@code peer}, for at most the budget left; falls back to {@code local}
-   * when the peer refuses, fails or charges more than that.
+   * Runs {@code task} on {@code peer} for at most its slice of the budget (its {@code maxPrice},
+   * and never more than the budget left), reserved before the peer is asked; falls back to {@code
+   * local} when the peer refuses, fails, charges outside the slice, or already has as many open
+   * delegations from here as allowed.
    */
   TaskOutcome run(TaskSpec task, String peer, TaskControl control, Verification local) {
     TaskPipeline.checkStopped(task, control);
-    long price = control.budgetLeft();
+    long slice = Math.min(control.budgetLeft(), task.maxPrice());
+    AtomicInteger openToPeer = open.computeIfAbsent(peer, k -> new AtomicInteger());
+    if (slice <= 0 || openToPeer.incrementAndGet() > maxOpenPerPeer) {
+      openToPeer.decrementAndGet();
+      return local.run(task, control);
+    }
+    if (!control.reserve(slice)) {
+      openToPeer.decrementAndGet();
+      return local.run(task, control);
+    }
+    long reserved = slice;
     String delegationId = "delegation-" + UUID.randomUUID();
-    CompletableFuture<PendingResults.Arrival> arrival = pending.expect(delegationId, task, null);
+    CompletableFuture<PendingResults.Arrival> arrival = pending.expectDelegated(delegationId, task);
     try {
       PeerOrchestrators.Delegated response =
           peers.delegate(
               peer,
-              TaskPacket.of(task, true, clock.millis()).withMaxPrice(price),
+              TaskPacket.of(task, true, clock.millis()).withMaxPrice(slice),
               resultEndpoint.get(),
               delegationId);
       if (!response.accepted()) {
@@ -56,15 +77,25 @@ final class Delegation {
       control.assigned(delegationId, () -> {});
       TaskResult result = await(task, control, arrival);
       long charged = result.price();
-      if (!control.reserve(charged)) {
+      if (charged <= 0 || charged > slice) {
         throw new AttemptFailed(
-            "the peer charges " + charged + ", more than the budget left", false);
+            "the peer charges "
+                + Long.toUnsignedString(charged)
+                + ", outside the 1 to "
+                + slice
+                + " mana it was given",
+            false);
       }
+      // What the peer charges stays reserved until settlement pays it; the rest goes back.
+      control.unreserve(slice - charged);
+      reserved = 0;
       byte[] bytes = result.data();
       return new TaskOutcome(
           task, bytes, Cid.of(bytes), result.receipts().get(0), charged, result.workerId());
     } catch (AttemptFailed | RemoteCallFailed e) {
       pending.forget(delegationId);
+      control.unreserve(reserved);
+      reserved = 0;
       LOG.info(
           () ->
               "delegation of "
@@ -76,6 +107,11 @@ final class Delegation {
                   + "); running it here");
       return local.run(task, control);
     } finally {
+      if (reserved > 0) {
+        // Stopped or failed in some other way: the slice is not spent.
+        control.unreserve(reserved);
+      }
+      openToPeer.decrementAndGet();
       control.unassigned(delegationId);
     }
   }

@@ -15,18 +15,47 @@ public final class PendingResults {
   /** What a waiting task learns. */
   record Arrival(TaskResult result, String rejection) {}
 
+  /**
+   * @param expectedExecutor the executor the task was assigned to; null for a delegation
+   */
   private record Pending(
-      TaskSpec task, String expectedExecutor, CompletableFuture<Arrival> future) {}
+      TaskSpec task, String expectedExecutor, CompletableFuture<Arrival> future) {
+    boolean delegated() {
+      return expectedExecutor == null;
+    }
+  }
 
   /** The verdict on a returned result. */
   public record Verdict(boolean verified, String reason) {}
 
   private final Map<String, Pending> pending = new ConcurrentHashMap<>();
 
-  CompletableFuture<Arrival> expect(String assignmentId, TaskSpec task, String expectedExecutor) {
+  /** Waits for the result of an assignment to {@code executor}. */
+  CompletableFuture<Arrival> expect(String assignmentId, TaskSpec task, String executor) {
     CompletableFuture<Arrival> future = new CompletableFuture<>();
-    pending.put(assignmentId, new Pending(task, expectedExecutor, future));
+    pending.put(assignmentId, new Pending(task, executor, future));
     return future;
+  }
+
+  /**
+   * Waits for the result of a delegation: whichever peer returns it must be the delegate that signs
+   * it (the peer's role is checked when it calls).
+   */
+  CompletableFuture<Arrival> expectDelegated(String delegationId, TaskSpec task) {
+    return expect(delegationId, task, null);
+  }
+
+  /**
+   * Whether {@code executor} holds an assignment, not yet answered, of a task of {@code moduleCid}:
+   * only such an executor may fetch the module's bytes.
+   */
+  public boolean assignsModule(String executor, String moduleCid) {
+    for (Pending p : pending.values()) {
+      if (executor.equals(p.expectedExecutor()) && moduleCid.equals(p.task().moduleCid())) {
+        return true;
+      }
+    }
+    return false;
   }
 
   void forget(String assignmentId) {
@@ -46,7 +75,18 @@ public final class PendingResults {
       return new Verdict(
           false, "no task is waiting for assignment '" + result.assignmentId() + "'");
     }
-    if (p.expectedExecutor() != null && !p.expectedExecutor().equals(sender)) {
+    if (p.delegated() && !sender.equals(result.workerId())) {
+      return new Verdict(
+          false,
+          "the result of delegation '"
+              + result.assignmentId()
+              + "' names "
+              + result.workerId()
+              + " as its worker, but "
+              + sender
+              + " returned it");
+    }
+    if (!p.delegated() && !p.expectedExecutor().equals(sender)) {
       return new Verdict(
           false,
           "assignment '"

@@ -34,6 +34,11 @@ final class ResultCheck {
     if (result.receiptProblem() != null) {
       return result.receiptProblem();
     }
+    if (expectedExecutor == null && !ResultStatement.signedByWorker(result)) {
+      // A delegate vouches for the receipt and the price by its signature; without it nobody
+      // answers for the result.
+      return "the delegate " + result.workerId() + " did not sign the result";
+    }
     Receipt receipt = result.receipts().get(0);
     if (expectedExecutor != null && !expectedExecutor.equals(receipt.executorDid())) {
       return "the receipt is signed by " + receipt.executorDid() + ", not by the assigned executor";

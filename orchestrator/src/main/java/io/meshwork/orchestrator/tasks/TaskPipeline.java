@@ -31,6 +31,7 @@ public final class TaskPipeline {
    * @param inlineWait how long an executor may hold the assignment to answer with the result (0:
    *     never)
    * @param resultGrace beyond twice the wall-time limit, how long a result may take to arrive
+   * @param maxDelegationsPerPeer delegations from here that may be open at one peer at once
    */
   public record Options(
       Duration t1,
@@ -41,7 +42,8 @@ public final class TaskPipeline {
       Duration probeInterval,
       Duration stealAfter,
       Duration inlineWait,
-      Duration resultGrace) {
+      Duration resultGrace,
+      int maxDelegationsPerPeer) {
     /** RFC 0016's and this orchestrator's default timings. */
     public static Options defaults() {
       return new Options(
@@ -53,13 +55,15 @@ public final class TaskPipeline {
           Duration.ofMillis(500),
           Duration.ofMillis(250),
           Duration.ofMillis(100),
-          Duration.ofMillis(10_000));
+          Duration.ofMillis(10_000),
+          64);
     }
   }
 
   private final Map<VerificationMode, Verification> verifications =
       new EnumMap<>(VerificationMode.class);
   private final Delegation delegation;
+  private final PendingResults pending;
 
   /**
    * Creates the pipeline.
@@ -98,7 +102,9 @@ public final class TaskPipeline {
         VerificationMode.REDUNDANT,
         new RedundantRuns(placer, reputation, calls, options.t2().multipliedBy(2)));
     verifications.put(VerificationMode.SAMPLE, new SampledAudit(placer, reputation, audits));
-    this.delegation = new Delegation(peers, pending, resultEndpoint, clock);
+    this.delegation =
+        new Delegation(peers, pending, resultEndpoint, clock, options.maxDelegationsPerPeer());
+    this.pending = pending;
   }
 
   /** Runs {@code task} on this orchestrator's executors, verified as its mode says. */
@@ -112,6 +118,11 @@ public final class TaskPipeline {
    */
   public TaskOutcome runDelegated(TaskSpec task, String peer, TaskControl control) {
     return delegation.run(task, peer, control, verifications.get(task.verification()));
+  }
+
+  /** Whether {@code executor} holds a live assignment of a task of {@code moduleCid}. */
+  public boolean assignsModule(String executor, String moduleCid) {
+    return pending.assignsModule(executor, moduleCid);
   }
 
   /** Fails with CANCELLED once the task's job was stopped. */

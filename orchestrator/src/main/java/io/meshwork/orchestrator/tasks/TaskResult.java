@@ -16,6 +16,8 @@ import java.util.List;
  * @param errorKind with a failure, its kind without prefix (e.g. FUEL_EXHAUSTED); "" otherwise
  * @param errorMessage with a failure, what the executor said; "" otherwise
  * @param price what a peer charges for a delegated task
+ * @param workerSignature with a delegated task's result, the delegate orchestrator's signature over
+ *     its {@link ResultStatement}; empty otherwise
  */
 public record TaskResult(
     String taskId,
@@ -30,7 +32,27 @@ public record TaskResult(
     String errorMessage,
     long fuelUsed,
     long price,
-    long executionTimeMs) {
+    long executionTimeMs,
+    byte[] workerSignature) {
+
+  /** This result signed by its worker, a delegate orchestrator with key {@code signer}. */
+  public TaskResult signedBy(java.util.function.UnaryOperator<byte[]> signer) {
+    return new TaskResult(
+        taskId,
+        assignmentId,
+        status,
+        data,
+        resultHash,
+        workerId,
+        receipts,
+        receiptProblem,
+        errorKind,
+        errorMessage,
+        fuelUsed,
+        price,
+        executionTimeMs,
+        signer.apply(ResultStatement.of(this)));
+  }
 
   /** Whether the executor ran the task to the end (with the bytes or only their hash). */
   public boolean ranToEnd() {

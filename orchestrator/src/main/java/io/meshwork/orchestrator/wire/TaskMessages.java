@@ -83,7 +83,8 @@ public final class TaskMessages {
         r.hasError() ? r.getError().getMessage() : "",
         r.getFuelUsed(),
         r.getPrice(),
-        r.getExecutionTimeMs());
+        r.getExecutionTimeMs(),
+        r.getWorkerSignature().toByteArray());
   }
 
   /** A result for the wire: what this orchestrator returns for a task delegated to it. */
@@ -98,7 +99,8 @@ public final class TaskMessages {
             .setWorkerId(r.workerId())
             .setFuelUsed(r.fuelUsed())
             .setPrice(r.price())
-            .setExecutionTimeMs(r.executionTimeMs());
+            .setExecutionTimeMs(r.executionTimeMs())
+            .setWorkerSignature(ByteString.copyFrom(r.workerSignature()));
     for (Receipt receipt : r.receipts()) {
       b.addReceipts(receipt(receipt));
     }

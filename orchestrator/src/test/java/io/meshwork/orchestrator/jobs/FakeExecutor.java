@@ -164,7 +164,8 @@ final class FakeExecutor implements ExecutorHandle {
         "",
         receipt.fuelUsed(),
         0,
-        1);
+        1,
+        new byte[0]);
   }
 
   /** Waits until this executor has been sent {@code n} assignments. */

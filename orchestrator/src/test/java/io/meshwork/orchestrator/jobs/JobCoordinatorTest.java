@@ -3,6 +3,7 @@ package io.meshwork.orchestrator.jobs;
 import static io.meshwork.orchestrator.jobs.JobCore.SUBMITTER;
 import static io.meshwork.orchestrator.jobs.JobCore.await;
 import static io.meshwork.orchestrator.jobs.JobCore.job;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -68,7 +69,7 @@ class JobCoordinatorTest {
     assertEquals(0, core.ledger.openHolds());
     // Every ledger request id names this orchestrator, so that another one sharing the ledger
     // can use the same job ids without a collision.
-    String me = "did:key:z6MkOrchestrator";
+    String me = core.self.did();
     List<String> requestIds = core.ledger.requestIds();
     assertEquals("hold:" + me + ":words", requestIds.get(0));
     assertTrue(requestIds.contains("pay:" + me + ":words:0"), requestIds.toString());
@@ -247,6 +248,35 @@ class JobCoordinatorTest {
         coordinator.queries().boundedWait(java.time.Duration.ofSeconds(1)));
     JobResult early = coordinator.queries().result(jobId, java.time.Duration.ZERO, SUBMITTER);
     assertEquals(JobState.COMPUTING, early.status().state());
+    slow.release();
+  }
+
+  @Test
+  void onlyAnExecutorHoldingAnAssignmentOfTheModuleMayFetchIt() throws Exception {
+    FakeExecutor slow = core.executor("slow");
+    slow.holding = true;
+    JobCoordinator coordinator = core.start();
+    coordinator.submit(
+        job("module", "alpha\n").module(JobCore.WITHOUT_MERGE).manifest(), SUBMITTER);
+    slow.awaitAssignments(1);
+    String cid = io.meshwork.content.Cid.of(JobCore.WITHOUT_MERGE);
+
+    assertArrayEquals(
+        JobCore.WITHOUT_MERGE,
+        coordinator
+            .queries()
+            .module(cid, new io.meshwork.runtime.auth.Caller(slow.did, true, false)));
+    MeshException stranger =
+        assertThrows(
+            MeshException.class,
+            () ->
+                coordinator
+                    .queries()
+                    .module(
+                        cid,
+                        new io.meshwork.runtime.auth.Caller("did:key:z6MkOther", true, false)));
+    assertEquals(MeshException.Kind.PERMISSION_DENIED, stranger.kind());
+    assertEquals("NO_LIVE_ASSIGNMENT", stranger.reason());
     slow.release();
   }
 }

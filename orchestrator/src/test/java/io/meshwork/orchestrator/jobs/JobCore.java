@@ -1,5 +1,6 @@
 package io.meshwork.orchestrator.jobs;
 
+import io.meshwork.identity.Identity;
 import io.meshwork.orchestrator.OrchestratorOptions;
 import io.meshwork.orchestrator.tasks.AuditDraw;
 import io.meshwork.orchestrator.tasks.ExecutorFleet;
@@ -46,11 +47,16 @@ final class JobCore implements AutoCloseable {
   final PendingResults pending = new PendingResults();
   final List<FakeExecutor> executors = new CopyOnWriteArrayList<>();
   final ExecutorFleet fleet = () -> List.<ExecutorHandle>copyOf(executors);
+  // The orchestrator's own identity: it names its ledger requests and signs delegated results.
+  final Identity self = Identity.generate();
   private final List<AutoCloseable> open = new ArrayList<>();
 
   int maxParallelTasks = 64;
   int maxChunks = 100_000;
   int maxJobsPerUser = 64;
+  int maxDelegationsPerPeer = 64;
+  // Peer orchestrators; with any, chunks go to them whenever a job has input at all.
+  PeerOrchestrators peers = PeerOrchestrators.none();
   // Timings short enough that nothing in a test waits long: bids come at once from the fakes,
   // so only the pauses between rebroadcasts, the BUSY back-off and the probes are shortened.
   TaskPipeline.Options placement =
@@ -63,7 +69,8 @@ final class JobCore implements AutoCloseable {
           Duration.ofMillis(5),
           Duration.ZERO,
           Duration.ofMillis(100),
-          Duration.ofSeconds(10));
+          Duration.ofSeconds(10),
+          64);
   Reputation.Options reputation = Reputation.Options.defaults();
   // A key of this test's own, as each orchestrator has one nobody else knows.
   final AuditDraw audits = new AuditDraw(new SecureRandom().generateSeed(32));
@@ -90,13 +97,13 @@ final class JobCore implements AutoCloseable {
     TaskPipeline pipeline =
         new TaskPipeline(
             executors,
-            PeerOrchestrators.none(),
+            peers,
             new SelectionPolicy(SelectionPolicy.Weights.defaults()),
             new Reputation(store, reputation, clock),
             pending,
             audits,
             placement,
-            "did:key:z6MkOrchestrator",
+            self.did(),
             () -> "orchestrator:1",
             clock,
             calls);
@@ -115,6 +122,11 @@ final class JobCore implements AutoCloseable {
                             Integer.toString(maxChunks),
                             "orchestrator.max-jobs-per-user",
                             Integer.toString(maxJobsPerUser),
+                            "orchestrator.max-delegations-per-peer",
+                            Integer.toString(maxDelegationsPerPeer),
+                            // With peers, every chunk goes to them first.
+                            "orchestrator.delegation-threshold",
+                            "0",
                             // The tests' chunks are single short lines.
                             "orchestrator.min-chunk-bytes",
                             "1")))
@@ -123,9 +135,9 @@ final class JobCore implements AutoCloseable {
             mana,
             log,
             pipeline,
-            PeerOrchestrators.none(),
+            peers,
             executors,
-            "did:key:z6MkOrchestrator",
+            self,
             clock,
             ServiceMetrics.none());
     open.add(coordinator);

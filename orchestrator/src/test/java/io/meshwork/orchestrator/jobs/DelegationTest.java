@@ -1,0 +1,246 @@
+package io.meshwork.orchestrator.jobs;
+
+import static io.meshwork.orchestrator.jobs.JobCore.SUBMITTER;
+import static io.meshwork.orchestrator.jobs.JobCore.await;
+import static io.meshwork.orchestrator.jobs.JobCore.job;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.meshwork.content.Cid;
+import io.meshwork.identity.DidKey;
+import io.meshwork.identity.Ed25519;
+import io.meshwork.identity.Identity;
+import io.meshwork.orchestrator.tasks.Limits;
+import io.meshwork.orchestrator.tasks.PeerOrchestrators;
+import io.meshwork.orchestrator.tasks.Receipt;
+import io.meshwork.orchestrator.tasks.ResultStatement;
+import io.meshwork.orchestrator.tasks.TaskPacket;
+import io.meshwork.orchestrator.tasks.TaskResult;
+import io.meshwork.orchestrator.tasks.VerificationMode;
+import io.meshwork.runtime.auth.Caller;
+import io.meshwork.runtime.errors.MeshException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Delegation between orchestrators: a peer's result must carry its signature and stay within the
+ * slice it was given, and a peer may keep only so many tasks open here.
+ */
+class DelegationTest {
+  private final JobCore core = new JobCore();
+
+  @AfterEach
+  void close() throws Exception {
+    core.close();
+  }
+
+  /**
+   * A peer orchestrator speaking the protocol: it accepts each delegated task and returns, as
+   * ReturnTaskResult would, the result {@code answer} makes of it.
+   */
+  private static final class Peer implements PeerOrchestrators {
+    /** How it answers. */
+    enum Conduct {
+      /** Charges half of the slice it was handed and signs its result. */
+      HONEST,
+      /** Its result is signed by another key, so nobody vouches for it. */
+      UNSIGNED,
+      /** Charges the whole budget, more than its slice, and signs that. */
+      OVERCHARGES
+    }
+
+    final Identity identity = Identity.generate();
+    final Identity executor = Identity.generate();
+    final List<TaskPacket> delegated = new CopyOnWriteArrayList<>();
+    private final JobCore core;
+    private final Conduct conduct;
+
+    Peer(JobCore core, Conduct conduct) {
+      this.core = core;
+      this.conduct = conduct;
+    }
+
+    @Override
+    public List<String> peers() {
+      return List.of("peer:1");
+    }
+
+    @Override
+    public Delegated delegate(String peer, TaskPacket task, String replyTo, String requestId) {
+      delegated.add(task);
+      byte[] output = FakeExecutor.honest(task.exportName(), task.chunk());
+      Receipt receipt =
+          new Receipt(
+              task.taskId(),
+              task.jobId(),
+              executor.did(),
+              "its-own-assignment",
+              task.moduleCid(),
+              Cid.of(task.chunk()),
+              Cid.of(output),
+              task.exportName(),
+              5,
+              ("receipt by " + executor.did() + " of " + task.taskId())
+                  .getBytes(StandardCharsets.UTF_8));
+      TaskResult result =
+          new TaskResult(
+              task.taskId(),
+              requestId,
+              "completed",
+              output,
+              Cid.of(output),
+              identity.did(),
+              List.of(receipt),
+              null,
+              null,
+              "",
+              5,
+              conduct == Conduct.OVERCHARGES ? 1_000 : Math.max(1, task.maxPrice() / 2),
+              1,
+              new byte[0]);
+      Identity signer = conduct == Conduct.UNSIGNED ? Identity.generate() : identity;
+      TaskResult returned = result.signedBy(signer::sign);
+      // Returned after the call, as the real peer's ReturnTaskResult arrives on its own.
+      CompletableFuture.runAsync(() -> core.pending.accept(returned, identity.did()));
+      return new Delegated(true, "");
+    }
+
+    @Override
+    public void returnResult(String target, TaskResult result) {}
+  }
+
+  private JobResult runWith(Peer peer) {
+    core.peers = peer;
+    JobCoordinator coordinator = core.start();
+    String jobId =
+        coordinator.submit(
+            job("delegated", "alpha\n", "bravo\n").module(JobCore.WITHOUT_MERGE).manifest(),
+            SUBMITTER);
+    return await(coordinator, jobId);
+  }
+
+  @Test
+  void aSignedResultWithinItsSliceIsAcceptedAndItsExecutorPaid() {
+    FakeExecutor local = core.executor("local");
+    Peer peer = new Peer(core, Peer.Conduct.HONEST);
+
+    JobResult result = runWith(peer);
+
+    assertEquals(JobState.COMPLETED, result.status().state());
+    assertEquals("ALPHA\nBRAVO\n", new String(result.result(), StandardCharsets.UTF_8));
+    // Each chunk was handed its fair share of the budget, 500 of 1,000, and charged half of it.
+    assertEquals(2, peer.delegated.size());
+    peer.delegated.forEach(p -> assertEquals(500, p.maxPrice()));
+    assertEquals(500, core.ledger.balance(peer.executor.did()));
+    assertEquals(500, result.status().manaSpent());
+    assertTrue(local.assignments.isEmpty(), "nothing ran here");
+  }
+
+  @Test
+  void aResultTheDelegateDidNotSignIsRefusedUnpaidAndTheChunkRunsHere() {
+    FakeExecutor local = core.executor("local");
+    // The peer's result, signed by someone else: nobody vouches for its receipt.
+    Peer peer = new Peer(core, Peer.Conduct.UNSIGNED);
+
+    JobResult result = runWith(peer);
+
+    assertEquals(JobState.COMPLETED, result.status().state());
+    assertEquals("ALPHA\nBRAVO\n", new String(result.result(), StandardCharsets.UTF_8));
+    assertEquals(0, core.ledger.balance(peer.executor.did()), "the fabrication is not paid");
+    assertEquals(2, local.assignments.size(), "both chunks ran here instead");
+    assertEquals(20, core.ledger.balance(local.did));
+  }
+
+  @Test
+  void aPeerChargingMoreThanItsSliceIsRefusedUnpaid() {
+    FakeExecutor local = core.executor("local");
+    Peer greedy = new Peer(core, Peer.Conduct.OVERCHARGES);
+
+    JobResult result = runWith(greedy);
+
+    assertEquals(JobState.COMPLETED, result.status().state());
+    assertEquals(0, core.ledger.balance(greedy.executor.did()), "an overcharge is not paid");
+    assertEquals(2, local.assignments.size(), "both chunks ran here instead");
+  }
+
+  @Test
+  void aPeerKeepsOnlySoManyTasksOpenHereAndItsResultsComeBackSigned() throws Exception {
+    core.maxDelegationsPerPeer = 1;
+    FakeExecutor slow = core.executor("slow");
+    slow.holding = true;
+    List<TaskResult> returned = new CopyOnWriteArrayList<>();
+    core.peers =
+        new PeerOrchestrators() {
+          @Override
+          public List<String> peers() {
+            return List.of();
+          }
+
+          @Override
+          public Delegated delegate(String p, TaskPacket t, String replyTo, String requestId) {
+            throw new IllegalStateException("this orchestrator delegates nothing here");
+          }
+
+          @Override
+          public void returnResult(String target, TaskResult result) {
+            returned.add(result);
+          }
+        };
+    JobCoordinator coordinator = core.start();
+    Caller delegator = new Caller(Identity.generate().did(), true, false);
+    byte[] chunk = "alpha\n".getBytes(StandardCharsets.UTF_8);
+    TaskPacket task =
+        new TaskPacket(
+            "theirs:0",
+            "theirs",
+            0,
+            chunk,
+            Cid.of(JobCore.WITHOUT_MERGE),
+            JobCore.WITHOUT_MERGE,
+            1,
+            60_000,
+            new Limits(0, 0, 0, 0, 0),
+            100,
+            VerificationMode.HASH,
+            "execute");
+
+    coordinator.delegations().accept(task, "delegator:1", "their-request-1", delegator);
+    slow.awaitAssignments(1);
+    MeshException refused =
+        assertThrows(
+            MeshException.class,
+            () ->
+                coordinator
+                    .delegations()
+                    .accept(task, "delegator:1", "their-request-2", delegator));
+    assertEquals(MeshException.Kind.RESOURCE_EXHAUSTED, refused.kind());
+    assertEquals("TOO_MANY_DELEGATIONS", refused.reason());
+    // A retry of the first call is the same delegation, not one more.
+    assertEquals(
+        0, coordinator.delegations().accept(task, "delegator:1", "their-request-1", delegator));
+
+    slow.release();
+    long until = System.nanoTime() + 30_000_000_000L;
+    while (returned.isEmpty() && System.nanoTime() < until) {
+      Thread.onSpinWait();
+    }
+    TaskResult result = returned.get(0);
+    assertEquals("completed", result.status());
+    assertEquals(core.self.did(), result.workerId());
+    assertTrue(
+        Ed25519.verify(
+            DidKey.publicKey(core.self.did()),
+            ResultStatement.of(result),
+            result.workerSignature()),
+        "this orchestrator vouches for what it returns");
+    assertArrayEquals("ALPHA\n".getBytes(StandardCharsets.UTF_8), result.data());
+    assertFalse(result.receipts().isEmpty());
+  }
+}
