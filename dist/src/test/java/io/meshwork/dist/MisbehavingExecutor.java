@@ -27,6 +27,10 @@ import java.util.function.UnaryOperator;
  *   <li>{@code liar}: every {@code execute} result is wrong, and the receipt is honestly signed
  *       over the wrong bytes, so only comparison with another executor's run can catch it;
  *   <li>{@code cheap}: bids 1 mana, so that a price-driven policy picks it;
+ *   <li>{@code free}: bids 0 mana, which would win every ranking were it taken;
+ *   <li>{@code huge}: bids 2^63 mana, which a signed 64-bit reading takes for a negative price;
+ *   <li>{@code predictor}: lies (as {@code liar} does) on exactly the chunks whose input begins
+ *       with {@code L}, which a test marks where a draw it can predict would not audit;
  *   <li>{@code overcharger}: bids 100 times its price and claims a million mana in its results;
  *   <li>{@code staller}: accepts tasks and never finishes them;
  *   <li>{@code crasher}: the process dies (halt, as {@code kill -9} would) when it starts a task;
@@ -54,6 +58,9 @@ public final class MisbehavingExecutor {
     if (behaviours.contains("liar")) {
       engine = engine.andThen(Liar::new)::apply;
     }
+    if (behaviours.contains("predictor")) {
+      engine = engine.andThen(Predictor::new)::apply;
+    }
     if (behaviours.contains("staller")) {
       engine = engine.andThen(Staller::new)::apply;
     }
@@ -69,6 +76,13 @@ public final class MisbehavingExecutor {
     }
     if (behaviours.contains("overcharger")) {
       answers = withPrice(answers, p -> p * 100);
+    }
+    if (behaviours.contains("free")) {
+      answers = withPrice(answers, p -> 0);
+    }
+    if (behaviours.contains("huge")) {
+      // 2^63 on the wire's uint64.
+      answers = withPrice(answers, p -> Long.MIN_VALUE);
     }
     UnaryOperator<OrchestratorLink> link = l -> l;
     UnaryOperator<ComputeTaskResult> inline = r -> r;
@@ -133,6 +147,26 @@ public final class MisbehavingExecutor {
         throws SandboxException {
       CallOutcome honest = real.call(module, export, input, l);
       if (!export.equals("execute")) {
+        return honest;
+      }
+      byte[] lie =
+          (new String(honest.output(), StandardCharsets.UTF_8) + "7")
+              .getBytes(StandardCharsets.UTF_8);
+      return new CallOutcome(lie, honest.log(), honest.fuelUsed(), honest.elapsed());
+    }
+  }
+
+  /** Lies on the chunks it believes will not be audited, and only on those. */
+  private static final class Predictor extends Altered {
+    Predictor(WasmEngine real) {
+      super(real);
+    }
+
+    @Override
+    public CallOutcome call(CompiledModule module, String export, byte[] input, SandboxLimits l)
+        throws SandboxException {
+      CallOutcome honest = real.call(module, export, input, l);
+      if (!export.equals("execute") || input.length == 0 || input[0] != 'L') {
         return honest;
       }
       byte[] lie =
