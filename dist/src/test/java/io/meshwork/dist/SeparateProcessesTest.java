@@ -52,7 +52,7 @@ class SeparateProcessesTest {
         "orchestrator.ledger=" + layout.target("ledger"),
         "orchestrator.receipts=" + layout.target("receipts"));
     for (String name : layout.services()) {
-      MeshFixtures.awaitServing(layout.grpcPort(name), java.time.Duration.ofSeconds(60), null);
+      MeshFixtures.awaitServing(layout.grpcPort(name), java.time.Duration.ofSeconds(180), null);
     }
   }
 
