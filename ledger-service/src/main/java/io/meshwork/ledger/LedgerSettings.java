@@ -1,6 +1,7 @@
 package io.meshwork.ledger;
 
 import io.meshwork.identity.DidKey;
+import io.meshwork.ledger.core.LedgerErrors;
 import io.meshwork.ledger.core.ManaLedger;
 import io.meshwork.ledger.core.Regeneration;
 import io.meshwork.ledger.store.JdbcLedgerStore;
@@ -93,6 +94,16 @@ public record LedgerSettings(
               "Regeneration stops while the balance is at or above this; 0 turns it off.")
           .atLeast(0L);
 
+  /** The largest amount of one operation. */
+  public static final Setting<Long> MAX_AMOUNT =
+      Setting.longValue(
+              LedgerErrors.MAX_AMOUNT_SETTING,
+              ManaLedger.DEFAULT_MAX_AMOUNT,
+              "The largest amount one hold, post, transfer or mint may move; a larger one is"
+                  + " refused with INVALID_ARGUMENT (AMOUNT_ABOVE_MAX). It bounds"
+                  + " ledger.dev-grant too.")
+          .atLeast(1L);
+
   /** Which store holds the ledger. */
   public static final Setting<String> STORE =
       Setting.string(
@@ -136,6 +147,7 @@ public record LedgerSettings(
           REGENERATION_AMOUNT,
           REGENERATION_INTERVAL,
           REGENERATION_CAP,
+          MAX_AMOUNT,
           STORE,
           POSTGRES_URL,
           POSTGRES_USER,
@@ -165,6 +177,19 @@ public record LedgerSettings(
    */
   public static LedgerSettings from(Settings settings) {
     long grant = settings.get(SharedSettings.MESH_DEV_MODE) ? settings.get(DEV_GRANT) : 0;
+    long maxAmount = settings.get(MAX_AMOUNT);
+    if (grant > maxAmount) {
+      throw new SettingsException(
+          "setting '"
+              + DEV_GRANT.key()
+              + "' is "
+              + grant
+              + ", above '"
+              + MAX_AMOUNT.key()
+              + "' ("
+              + maxAmount
+              + "): a grant is a mint, and no mint may be larger");
+    }
     Regeneration regeneration =
         new Regeneration(
             settings.get(REGENERATION_AMOUNT),
@@ -176,7 +201,8 @@ public record LedgerSettings(
             settings.get(HOLD_TIMEOUT),
             settings.get(FLOOR),
             regeneration,
-            settings.get(ACCOUNT_FLOORS));
+            settings.get(ACCOUNT_FLOORS),
+            maxAmount);
     boolean postgres = settings.get(STORE).equals("postgres");
     Optional<String> url = settings.get(POSTGRES_URL);
     if (postgres && url.isEmpty()) {

@@ -214,7 +214,9 @@ public final class LedgerBenchmark {
     settings.put("auth.service-dids", client.did());
     settings.put("mesh.dev-mode", "true");
     settings.put("ledger.max-ops-per-commit", Integer.toString(config.maxOpsPerCommit()));
+    // A grant this large is above the default largest amount, which is raised to match.
     settings.put("ledger.dev-grant", Long.toString(Long.MAX_VALUE / 1024));
+    settings.put("ledger.max-amount", Long.toString(Long.MAX_VALUE / 1024));
     try (ServiceHost host =
         ServiceHost.start(
             "ledger", LedgerSettings.SCHEMA, new MapSettings(settings), LedgerService::create)) {
@@ -283,7 +285,9 @@ public final class LedgerBenchmark {
           new ManaLedger(
               store,
               Clock.systemUTC(),
-              ManaLedger.Options.defaults().withDevGrant(Long.MAX_VALUE / 1024),
+              ManaLedger.Options.defaults()
+                  .withMaxAmount(Long.MAX_VALUE / 1024)
+                  .withDevGrant(Long.MAX_VALUE / 1024),
               LedgerObserver.none());
       List<String> payers = new ArrayList<>();
       for (int i = 0; i < config.clients(); i++) {

@@ -90,6 +90,7 @@ class LedgerSettingsTest {
             "ledger.hold-timeout", "P31D",
             "ledger.expiry-sweep-interval", "0",
             "ledger.max-ops-per-commit", "0",
+            "ledger.max-amount", "0",
             "ledger.account-floors", "alice=5");
     for (Map.Entry<String, String> e : bad.entrySet()) {
       Map<String, String> settings = Map.of("data-dir", dir.toString(), e.getKey(), e.getValue());
@@ -99,6 +100,29 @@ class LedgerSettingsTest {
           refused.getMessage().startsWith("setting '" + e.getKey() + "' has the invalid value"),
           refused.getMessage());
     }
+  }
+
+  @Test
+  void aDevelopmentGrantAboveTheLargestAmountStopsTheLedger() {
+    SettingsException e =
+        assertThrows(
+            SettingsException.class,
+            () ->
+                start(
+                    new MapSettings(
+                        Map.of(
+                            "data-dir", dir.toString(),
+                            "mesh.dev-mode", "true",
+                            "ledger.dev-grant", "5000",
+                            "ledger.max-amount", "4999"))));
+
+    assertTrue(e.getMessage().contains("'ledger.dev-grant' is 5000"), e.getMessage());
+    assertTrue(e.getMessage().contains("'ledger.max-amount' (4999)"), e.getMessage());
+    assertEquals(
+        4999,
+        LedgerSettings.from(new MapSettings(Map.of("ledger.max-amount", "4999")))
+            .ledger()
+            .maxAmount());
   }
 
   @Test

@@ -1,5 +1,6 @@
 package io.meshwork.ledger.core;
 
+import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -18,6 +19,10 @@ import java.util.List;
  *   <li>Holds are sane: no hold has posted less than zero or more than its amount.
  * </ol>
  *
+ * <p>The totals are exact integers rather than longs: each balance fits in a long, but a sum of
+ * many need not (several accounts may hold nearly {@link Long#MAX_VALUE} each, and all that was
+ * ever minted may itself be {@code 2^63}).
+ *
  * @param minted mana ever minted (the negated balance of the system account)
  * @param userBalances sum of the balances of all accounts but the system account
  * @param held sum of the held amounts of all accounts
@@ -28,10 +33,10 @@ import java.util.List;
  * @param inconsistentHolds holds with a posted amount outside {@code [0, amount]}
  */
 public record LedgerAudit(
-    long minted,
-    long userBalances,
-    long held,
-    long pendingHoldRemaining,
+    BigInteger minted,
+    BigInteger userBalances,
+    BigInteger held,
+    BigInteger pendingHoldRemaining,
     long accounts,
     long accountsBelowFloor,
     long accountsOffTheirEntries,
@@ -40,10 +45,10 @@ public record LedgerAudit(
   /** The broken invariants, each as a sentence; empty when the ledger is sound. */
   public List<String> violations() {
     List<String> broken = new ArrayList<>();
-    if (userBalances != minted) {
+    if (!userBalances.equals(minted)) {
       broken.add("user balances add up to " + userBalances + " but " + minted + " was minted");
     }
-    if (held != pendingHoldRemaining) {
+    if (!held.equals(pendingHoldRemaining)) {
       broken.add("accounts hold " + held + " but pending holds reserve " + pendingHoldRemaining);
     }
     if (accountsBelowFloor != 0) {

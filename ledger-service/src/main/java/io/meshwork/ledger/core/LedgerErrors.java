@@ -31,8 +31,14 @@ public final class LedgerErrors {
   /** No hold has that id. */
   public static final String HOLD_NOT_FOUND = "HOLD_NOT_FOUND";
 
-  /** A balance would leave the range of a 64-bit integer. */
+  /** A balance or held amount would leave the range of a 64-bit integer. */
   public static final String AMOUNT_TOO_LARGE = "AMOUNT_TOO_LARGE";
+
+  /** One operation asked to move more than {@code ledger.max-amount}. */
+  public static final String AMOUNT_ABOVE_MAX = "AMOUNT_ABOVE_MAX";
+
+  /** The setting that bounds one operation's amount, named in {@link #AMOUNT_ABOVE_MAX}. */
+  public static final String MAX_AMOUNT_SETTING = "ledger.max-amount";
 
   /** A field of the request is missing or out of range. */
   public static final String INVALID_FIELD = "INVALID_FIELD";
@@ -111,9 +117,47 @@ public final class LedgerErrors {
         .with("hold_id", holdId);
   }
 
-  static MeshException amountTooLarge(String did) {
-    return MeshException.failedPrecondition(
-            AMOUNT_TOO_LARGE, "the balance of " + did + " would overflow a 64-bit integer")
-        .with("did", did);
+  /**
+   * A change that would take {@code did}'s {@code what} ("balance" or "held") from {@code current}
+   * past the range of a long by {@code delta}: refused rather than wrapped around.
+   */
+  static MeshException amountTooLarge(String did, String what, long current, long delta) {
+    String message =
+        did.equals(ManaLedger.MINT_ACCOUNT)
+            ? "the ledger cannot create "
+                + Math.abs(delta)
+                + " more mana: the system account "
+                + did
+                + " is at "
+                + current
+                + " and would pass the least 64-bit integer"
+            : "the "
+                + what
+                + " of "
+                + did
+                + " is "
+                + current
+                + " and would leave the 64-bit range by adding "
+                + delta;
+    return MeshException.failedPrecondition(AMOUNT_TOO_LARGE, message)
+        .with("did", did)
+        .with("quantity", what)
+        .with("current", current)
+        .with("delta", delta);
+  }
+
+  static MeshException amountAboveMax(long amount, long max) {
+    return MeshException.invalidArgument(
+            AMOUNT_ABOVE_MAX,
+            "amount "
+                + amount
+                + " is above the largest one operation may move, "
+                + max
+                + " ("
+                + MAX_AMOUNT_SETTING
+                + ")")
+        .with("field", "amount")
+        .with("max", max)
+        .with("setting", MAX_AMOUNT_SETTING);
   }
 }

@@ -48,6 +48,12 @@ public final class ManaLedger {
   /** The most pending holds {@link #pendingHolds} returns. */
   public static final int MAX_PENDING_HOLDS = 100;
 
+  /**
+   * The largest amount one operation (hold, post, transfer, mint) may move, unless configured: a
+   * thousand times the orchestrator's largest budget, so that no job is refused for its size.
+   */
+  public static final long DEFAULT_MAX_AMOUNT = 1_000_000_000_000_000L;
+
   /** The longest timeout a hold may ask for. */
   public static final Duration MAX_HOLD_TIMEOUT = Duration.ofDays(30);
 
@@ -71,13 +77,16 @@ public final class ManaLedger {
    *     negative allows credit
    * @param regeneration how accounts regain mana over time
    * @param floors floors of particular accounts, by DID, in place of {@code floor}
+   * @param maxAmount the largest amount one hold, post, transfer or mint may move; larger ones are
+   *     refused with {@code AMOUNT_ABOVE_MAX}
    */
   public record Options(
       long devGrant,
       Duration defaultHoldTimeout,
       long floor,
       Regeneration regeneration,
-      Map<String, Long> floors) {
+      Map<String, Long> floors,
+      long maxAmount) {
     /** No floor other than 0, no regeneration. */
     public Options(long devGrant, Duration defaultHoldTimeout) {
       this(devGrant, defaultHoldTimeout, DEFAULT_FLOOR, Regeneration.off());
@@ -87,6 +96,16 @@ public final class ManaLedger {
     public Options(
         long devGrant, Duration defaultHoldTimeout, long floor, Regeneration regeneration) {
       this(devGrant, defaultHoldTimeout, floor, regeneration, Map.of());
+    }
+
+    /** Floors of particular accounts, and the default cap on one operation's amount. */
+    public Options(
+        long devGrant,
+        Duration defaultHoldTimeout,
+        long floor,
+        Regeneration regeneration,
+        Map<String, Long> floors) {
+      this(devGrant, defaultHoldTimeout, floor, regeneration, floors, DEFAULT_MAX_AMOUNT);
     }
 
     /** Checks the values. */
@@ -104,6 +123,14 @@ public final class ManaLedger {
       if (floors.containsKey(MINT_ACCOUNT)) {
         throw new IllegalArgumentException("the system account " + MINT_ACCOUNT + " has no floor");
       }
+      if (maxAmount < 1) {
+        throw new IllegalArgumentException("the largest amount must be >= 1, got " + maxAmount);
+      }
+      // The grant is a mint like any other, so it obeys the same cap.
+      if (devGrant > maxAmount) {
+        throw new IllegalArgumentException(
+            "the development grant " + devGrant + " is above the largest amount " + maxAmount);
+      }
     }
 
     /** The least the account of {@code did} may have available. */
@@ -119,26 +146,31 @@ public final class ManaLedger {
 
     /** These options with a development grant of {@code amount}. */
     public Options withDevGrant(long amount) {
-      return new Options(amount, defaultHoldTimeout, floor, regeneration, floors);
+      return new Options(amount, defaultHoldTimeout, floor, regeneration, floors, maxAmount);
     }
 
     /**
      * These options with the floor {@code least} for every account not named in {@link #floors}.
      */
     public Options withFloor(long least) {
-      return new Options(devGrant, defaultHoldTimeout, least, regeneration, floors);
+      return new Options(devGrant, defaultHoldTimeout, least, regeneration, floors, maxAmount);
     }
 
     /** These options with the floor {@code least} for the account of {@code did} alone. */
     public Options withFloorOf(String did, long least) {
       Map<String, Long> own = new java.util.HashMap<>(floors);
       own.put(did, least);
-      return new Options(devGrant, defaultHoldTimeout, floor, regeneration, own);
+      return new Options(devGrant, defaultHoldTimeout, floor, regeneration, own, maxAmount);
+    }
+
+    /** These options with {@code most} as the largest amount of one operation. */
+    public Options withMaxAmount(long most) {
+      return new Options(devGrant, defaultHoldTimeout, floor, regeneration, floors, most);
     }
 
     /** These options with regeneration {@code rule}. */
     public Options withRegeneration(Regeneration rule) {
-      return new Options(devGrant, defaultHoldTimeout, floor, rule, floors);
+      return new Options(devGrant, defaultHoldTimeout, floor, rule, floors, maxAmount);
     }
   }
 
@@ -171,7 +203,7 @@ public final class ManaLedger {
               boolean stale =
                   account.isPresent()
                       && (!r.dueHoldsOf(did, now).isEmpty()
-                          || regenerationDue(account.get(), r.regeneration(did), now) > 0);
+                          || regenerationDue(account.get(), r, now) > 0);
               return new Peek(account, stale);
             });
     if (peek.account().isPresent() && !peek.stale()) {
@@ -198,7 +230,7 @@ public final class ManaLedger {
   public Account mint(String requestId, String did, long amount, String memo) {
     requireText("request_id", requestId);
     requireUserDid("did", did);
-    requirePositive("amount", amount);
+    requireAmount(amount);
     String note = orEmpty(memo);
     return LedgerStore.await(alone(batch -> batch.mint(requestId, did, amount, note)));
   }
@@ -313,7 +345,7 @@ public final class ManaLedger {
         String memo) {
       requireText("request_id", requestId);
       requireUserDid("payer_did", payerDid);
-      requirePositive("amount", amount);
+      requireAmount(amount);
       requireText("job_id", jobId);
       Duration asked = timeout == null ? Duration.ZERO : timeout;
       if (asked.isNegative() || asked.compareTo(MAX_HOLD_TIMEOUT) > 0) {
@@ -332,7 +364,7 @@ public final class ManaLedger {
           Outcomes::decodeHold,
           tx -> {
             Account payer = tx.spender(payerDid);
-            if (payer.available() - amount < options.floorOf(payerDid)) {
+            if (!payer.canSpend(amount, options.floorOf(payerDid))) {
               throw LedgerErrors.insufficientMana(payerDid, payer.available(), amount);
             }
             Hold hold =
@@ -367,7 +399,7 @@ public final class ManaLedger {
       requireText("request_id", requestId);
       requireText("hold_id", holdId);
       requireUserDid("payee_did", payeeDid);
-      requirePositive("amount", amount);
+      requireAmount(amount);
       String task = orEmpty(taskId);
       String note = orEmpty(memo);
       return mutate(
@@ -443,7 +475,7 @@ public final class ManaLedger {
       if (fromDid.equals(toDid)) {
         throw invalidField("to_did", "must differ from from_did");
       }
-      requirePositive("amount", amount);
+      requireAmount(amount);
       String job = orEmpty(jobId);
       String note = orEmpty(memo);
       return mutate(
@@ -454,7 +486,7 @@ public final class ManaLedger {
           Outcomes::decodeTransferred,
           tx -> {
             Account from = tx.spender(fromDid);
-            if (from.available() - amount < options.floorOf(fromDid)) {
+            if (!from.canSpend(amount, options.floorOf(fromDid))) {
               throw LedgerErrors.insufficientMana(fromDid, from.available(), amount);
             }
             tx.receiver(toDid);
@@ -727,11 +759,13 @@ public final class ManaLedger {
         return;
       }
       long due = rule.earned(state.get().anchor(), now) - state.get().paid();
-      if (due <= 0) {
+      // Never past the cap, and never more than the system account can still issue: its balance
+      // is minus all mana ever created and cannot go below Long.MIN_VALUE.
+      long credit = Math.min(Math.min(due, rule.room(account.balance())), mintable());
+      if (credit <= 0) {
         return;
       }
-      long room = rule.cap() - account.balance();
-      long credit = Math.min(due, room);
+      openMintAccount();
       long since = state.get().anchor();
       String memo = "regenerated since " + java.time.Instant.ofEpochMilli(since);
       entry(MINT_ACCOUNT, EntryKind.REGENERATE, -credit, 0, did, "", "", "", memo, "");
@@ -739,6 +773,18 @@ public final class ManaLedger {
       moved(EntryKind.REGENERATE, credit);
       writer.putRegeneration(
           did, credit < due ? new Regeneration.State(now, 0) : rule.paid(state.get(), credit));
+    }
+
+    private void openMintAccount() {
+      if (find(MINT_ACCOUNT).isEmpty()) {
+        writer.insertAccount(new Account(MINT_ACCOUNT, 0, 0, now));
+      }
+    }
+
+    /** Mana the system account can still issue before its balance would pass Long.MIN_VALUE. */
+    private long mintable() {
+      long minted = find(MINT_ACCOUNT).map(Account::balance).orElse(0L);
+      return Regeneration.saturatedDifference(minted, Long.MIN_VALUE);
     }
 
     /** The account of someone being paid, opened if new (with the grant in development mode). */
@@ -755,9 +801,7 @@ public final class ManaLedger {
     }
 
     void mintInto(String did, long amount, String memo, String requestId) {
-      if (find(MINT_ACCOUNT).isEmpty()) {
-        writer.insertAccount(new Account(MINT_ACCOUNT, 0, 0, now));
-      }
+      openMintAccount();
       entry(MINT_ACCOUNT, EntryKind.MINT, -amount, 0, did, null, "", memo, requestId);
       entry(did, EntryKind.MINT, amount, 0, MINT_ACCOUNT, null, "", memo, requestId);
       moved(EntryKind.MINT, amount);
@@ -824,22 +868,27 @@ public final class ManaLedger {
       long held;
       try {
         balance = Math.addExact(account.balance(), balanceDelta);
+      } catch (ArithmeticException e) {
+        throw LedgerErrors.amountTooLarge(did, "balance", account.balance(), balanceDelta);
+      }
+      try {
         held = Math.addExact(account.held(), heldDelta);
       } catch (ArithmeticException e) {
-        throw LedgerErrors.amountTooLarge(did);
+        throw LedgerErrors.amountTooLarge(did, "held", account.held(), heldDelta);
       }
+      Account after = new Account(did, balance, held, account.createdAt());
       // Only mana leaving an account is held to the floor: a credit, or a hold whose payer's floor
       // was lowered since, must still go through.
       boolean spends = balanceDelta < 0 || heldDelta > 0;
       if (!did.equals(MINT_ACCOUNT)
-          && (held < 0 || (spends && balance - held < options.floorOf(did)))) {
+          && (held < 0 || (spends && after.isBelow(options.floorOf(did))))) {
         // The operations check their preconditions first; reaching this is a bug, and the
         // transaction rolls back rather than commit a broken account.
         throw new IllegalStateException(
             kind + " would leave " + did + " with balance " + balance + " and held " + held);
       }
       writer.updateAccount(did, balance, held);
-      accounts.put(did, new Account(did, balance, held, account.createdAt()));
+      accounts.put(did, after);
       writer.appendEntry(
           new HistoryEntry(
               0,
@@ -869,14 +918,24 @@ public final class ManaLedger {
 
   // ---------------------------------------------------------------------------------------------
 
-  /** Mana {@code account} has regenerated and not yet been credited, capped at the room left. */
-  private long regenerationDue(Account account, Optional<Regeneration.State> state, long now) {
+  /**
+   * Mana {@code account} has regenerated and not yet been credited, capped at the room left under
+   * the cap and at what the system account can still issue.
+   */
+  private long regenerationDue(Account account, LedgerStore.Reader r, long now) {
     Regeneration rule = options.regeneration();
-    if (!rule.enabled() || state.isEmpty() || account.balance() >= rule.cap()) {
+    if (!rule.enabled() || account.balance() >= rule.cap()) {
+      return 0;
+    }
+    Optional<Regeneration.State> state = r.regeneration(account.did());
+    if (state.isEmpty()) {
       return 0;
     }
     long due = rule.earned(state.get().anchor(), now) - state.get().paid();
-    return Math.min(due, rule.cap() - account.balance());
+    long minted = r.account(MINT_ACCOUNT).map(Account::balance).orElse(0L);
+    return Math.min(
+        Math.min(due, rule.room(account.balance())),
+        Regeneration.saturatedDifference(minted, Long.MIN_VALUE));
   }
 
   /**
@@ -945,9 +1004,13 @@ public final class ManaLedger {
     }
   }
 
-  private static void requirePositive(String field, long amount) {
+  /** An operation's amount: positive, and at most what one operation may move. */
+  private void requireAmount(long amount) {
     if (amount <= 0) {
-      throw invalidField(field, "must be > 0, got " + amount).with("value", amount);
+      throw invalidField("amount", "must be > 0, got " + amount).with("value", amount);
+    }
+    if (amount > options.maxAmount()) {
+      throw LedgerErrors.amountAboveMax(amount, options.maxAmount());
     }
   }
 

@@ -64,6 +64,25 @@ public record Regeneration(long amount, Duration interval, long cap) {
   }
 
   /**
+   * How much the account at {@code balance} may regain before reaching the cap: {@code cap -
+   * balance}, or {@link Long#MAX_VALUE} when that is more than a long holds (a balance far below
+   * zero, which a negative floor allows).
+   */
+  long room(long balance) {
+    return balance >= cap ? 0 : saturatedDifference(cap, balance);
+  }
+
+  /** {@code a - b}, or {@link Long#MAX_VALUE} when the difference is larger than a long holds. */
+  static long saturatedDifference(long a, long b) {
+    long difference = a - b;
+    // Overflow happened exactly when a and b have opposite signs and the result took b's sign.
+    if (((a ^ b) & (a ^ difference)) < 0) {
+      return a >= 0 ? Long.MAX_VALUE : Long.MIN_VALUE;
+    }
+    return difference;
+  }
+
+  /**
    * The state after paying {@code credit} more, with whole intervals folded into the anchor so the
    * numbers stay small; {@code earned} is unchanged by the folding.
    */

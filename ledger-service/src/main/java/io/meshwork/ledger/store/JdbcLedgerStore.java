@@ -10,6 +10,7 @@ import io.meshwork.ledger.core.LedgerStore;
 import io.meshwork.ledger.core.RecordedRequest;
 import io.meshwork.ledger.core.Regeneration;
 import io.meshwork.runtime.errors.MeshException;
+import java.math.BigInteger;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -817,22 +818,38 @@ public abstract class JdbcLedgerStore implements LedgerStore {
           rs -> new Regeneration.State(rs.getLong(1), rs.getLong(2)));
     }
 
+    /**
+     * The audit's totals, computed exactly in SQL that cannot overflow on either database.
+     *
+     * <p>Every stored figure fits in a long, but sums and differences of them need not, and the two
+     * databases fail differently when one does not (SQLite's SUM raises an error, and its
+     * arithmetic turns into floating point; PostgreSQL raises "bigint out of range"). So sums are
+     * taken of each value's high and low 32 bits separately, {@link #exactSum}, and the floor is
+     * compared without subtracting.
+     */
     @Override
     public LedgerAudit audit(String systemAccount, long floor, Map<String, Long> floors) {
-      long systemBalance =
-          number("SELECT COALESCE(SUM(balance), 0) FROM accounts WHERE did = ?", systemAccount);
-      long userBalances =
-          number("SELECT COALESCE(SUM(balance), 0) FROM accounts WHERE did <> ?", systemAccount);
-      long held =
-          number("SELECT COALESCE(SUM(held), 0) FROM accounts WHERE did <> ?", systemAccount);
+      BigInteger systemBalance =
+          exactSum("balance", "accounts WHERE did = ?", ps -> ps.setString(1, systemAccount));
+      BigInteger userBalances =
+          exactSum("balance", "accounts WHERE did <> ?", ps -> ps.setString(1, systemAccount));
+      BigInteger held =
+          exactSum("held", "accounts WHERE did <> ?", ps -> ps.setString(1, systemAccount));
       long accounts = number("SELECT COUNT(*) FROM accounts WHERE did <> ?", systemAccount);
+      // balance - held < floor, for held >= 0, is balance < floor + held. That sum passes
+      // Long.MAX_VALUE only when held > MAX - floor (floor >= 0), and then the account is below
+      // the floor whatever its balance; CASE tries its branches in order, so the sum is only
+      // computed where it fits.
+      long heldBeyond = floor >= 0 ? Long.MAX_VALUE - floor : Long.MAX_VALUE;
       long belowFloor =
           one(
-                  "SELECT COUNT(*) FROM accounts"
-                      + " WHERE did <> ? AND (held < 0 OR balance - held < ?)",
+                  "SELECT COUNT(*) FROM accounts WHERE did <> ? AND 1 = CASE"
+                      + " WHEN held < 0 OR held > ? THEN 1"
+                      + " WHEN balance < ? + held THEN 1 ELSE 0 END",
                   ps -> {
                     ps.setString(1, systemAccount);
-                    ps.setLong(2, floor);
+                    ps.setLong(2, heldBeyond);
+                    ps.setLong(3, floor);
                   },
                   rs -> rs.getLong(1))
               .orElse(0L);
@@ -841,24 +858,34 @@ public abstract class JdbcLedgerStore implements LedgerStore {
       for (Map.Entry<String, Long> own : floors.entrySet()) {
         Optional<Account> a = account(own.getKey());
         if (a.isPresent() && !own.getKey().equals(systemAccount)) {
-          belowFloor += (below(a.get(), own.getValue()) ? 1 : 0) - (below(a.get(), floor) ? 1 : 0);
+          belowFloor +=
+              (a.get().isBelow(own.getValue()) ? 1 : 0) - (a.get().isBelow(floor) ? 1 : 0);
         }
       }
-      long pendingRemaining =
-          one(
-                  "SELECT COALESCE(SUM(amount - posted), 0) FROM holds WHERE state = ?",
-                  ps -> ps.setString(1, HoldState.PENDING.name()),
-                  rs -> rs.getLong(1))
-              .orElse(0L);
+      Binder pending = ps -> ps.setString(1, HoldState.PENDING.name());
+      BigInteger pendingRemaining =
+          exactSum("amount", "holds WHERE state = ?", pending)
+              .subtract(exactSum("posted", "holds WHERE state = ?", pending));
+      // An account matches its entries when the exact sums of its deltas equal its balance and
+      // held. Each sum is kept as high and low halves (see exactSum); carrying the low half's
+      // excess into the high half gives the one split in which the low part is below 2^32, which
+      // is the split of the stored value when, and only when, the two are equal.
       long offEntries =
           number(
               "SELECT COUNT(*) FROM accounts a LEFT JOIN ("
-                  + "SELECT did, SUM(balance_delta) AS b, SUM(held_delta) AS h"
+                  + "SELECT did,"
+                  + " CAST(SUM(balance_delta >> 32) AS BIGINT) AS bh,"
+                  + " CAST(SUM(balance_delta & 4294967295) AS BIGINT) AS bl,"
+                  + " CAST(SUM(held_delta >> 32) AS BIGINT) AS hh,"
+                  + " CAST(SUM(held_delta & 4294967295) AS BIGINT) AS hl"
                   + " FROM entries GROUP BY did) e ON e.did = a.did"
-                  + " WHERE COALESCE(e.b, 0) <> a.balance OR COALESCE(e.h, 0) <> a.held");
+                  + " WHERE COALESCE(e.bh, 0) + (COALESCE(e.bl, 0) >> 32) <> (a.balance >> 32)"
+                  + " OR (COALESCE(e.bl, 0) & 4294967295) <> (a.balance & 4294967295)"
+                  + " OR COALESCE(e.hh, 0) + (COALESCE(e.hl, 0) >> 32) <> (a.held >> 32)"
+                  + " OR (COALESCE(e.hl, 0) & 4294967295) <> (a.held & 4294967295)");
       long badHolds = number("SELECT COUNT(*) FROM holds WHERE posted < 0 OR posted > amount");
       return new LedgerAudit(
-          -systemBalance,
+          systemBalance.negate(),
           userBalances,
           held,
           pendingRemaining,
@@ -868,8 +895,25 @@ public abstract class JdbcLedgerStore implements LedgerStore {
           badHolds);
     }
 
-    private static boolean below(Account a, long floor) {
-      return a.held() < 0 || a.available() < floor;
+    /**
+     * The exact sum of {@code column} over {@code FROM from}. Each value is split into its high 32
+     * bits (signed, arithmetic shift) and its low 32 bits (unsigned); a sum of either half over
+     * fewer than 2^31 rows fits in a long on both databases, and the total is high * 2^32 + low.
+     */
+    private BigInteger exactSum(String column, String from, Binder binder) {
+      return one(
+              "SELECT CAST(COALESCE(SUM("
+                  + column
+                  + " >> 32), 0) AS BIGINT), CAST(COALESCE(SUM("
+                  + column
+                  + " & 4294967295), 0) AS BIGINT) FROM "
+                  + from,
+              binder,
+              rs ->
+                  BigInteger.valueOf(rs.getLong(1))
+                      .shiftLeft(32)
+                      .add(BigInteger.valueOf(rs.getLong(2))))
+          .orElse(BigInteger.ZERO);
     }
 
     // -- JDBC plumbing ----------------------------------------------------------------------

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.meshwork.runtime.errors.MeshException;
+import java.math.BigInteger;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -89,8 +90,8 @@ abstract class ManaLedgerTest {
     assertEquals("welcome", entry.memo());
     assertEquals("m1", entry.requestId());
     LedgerAudit audit = ledger.audit();
-    assertEquals(1000, audit.minted());
-    assertEquals(1000, audit.userBalances());
+    assertEquals(BigInteger.valueOf(1000), audit.minted());
+    assertEquals(BigInteger.valueOf(1000), audit.userBalances());
   }
 
   @Test
@@ -523,7 +524,7 @@ abstract class ManaLedgerTest {
     assertEquals(7_500, dev.account(BOB).available());
     // Opening happens once.
     assertEquals(10_000, dev.account(ALICE).balance());
-    assertEquals(20_000, dev.audit().minted());
+    assertEquals(BigInteger.valueOf(20_000), dev.audit().minted());
     assertEquals(HoldState.PENDING, hold.state());
   }
 
@@ -581,7 +582,7 @@ abstract class ManaLedgerTest {
     LedgerAudit audit = ledger.audit();
     audit.check();
     assertEquals(4, audit.accounts());
-    assertNotEquals(0, audit.minted());
+    assertNotEquals(BigInteger.ZERO, audit.minted());
     for (EntryKind kind : EntryKind.values()) {
       assertTrue(moved.getOrDefault(kind, 0L) > 0, "the sequence never moved mana by " + kind);
     }
@@ -739,7 +740,7 @@ abstract class ManaLedgerTest {
     assertEquals(ManaLedger.MINT_ACCOUNT, last.counterpartyDid());
     assertEquals("", last.requestId());
     // Regeneration is created mana, so it counts as minted.
-    assertEquals(10 + regained, regen.audit().minted());
+    assertEquals(BigInteger.valueOf(10 + regained), regen.audit().minted());
   }
 
   @Test

@@ -356,6 +356,42 @@ class LedgerGrpcServiceTest {
   }
 
   @Test
+  void anAmountAboveTheLedgersLargestIsRefusedNamingTheSetting() {
+    long above = io.meshwork.ledger.core.ManaLedger.DEFAULT_MAX_AMOUNT + 1;
+    StatusRuntimeException mint =
+        failure(
+            () ->
+                as(operator)
+                    .mint(
+                        MintRequest.newBuilder()
+                            .setRequestId("m-big")
+                            .setDid(alice.did())
+                            .setAmount(above)
+                            .build()));
+    assertEquals(Status.Code.INVALID_ARGUMENT, mint.getStatus().getCode());
+    assertEquals("AMOUNT_ABOVE_MAX", errorInfo(mint).getReason());
+    assertEquals("ledger.max-amount", errorInfo(mint).getMetadataMap().get("setting"));
+
+    SubmitOperationsResponse response =
+        as(orchestrator)
+            .submit(
+                SubmitOperationsRequest.newBuilder()
+                    .addOperations(
+                        Operation.newBuilder()
+                            .setCreateHold(
+                                CreateHoldRequest.newBuilder()
+                                    .setRequestId("big-h")
+                                    .setPayerDid(alice.did())
+                                    .setAmount(Long.MAX_VALUE)
+                                    .setJobId("job-big")))
+                    .build());
+    assertEquals("INVALID_ARGUMENT", response.getResults(0).getError().getCode());
+    assertEquals("AMOUNT_ABOVE_MAX", response.getResults(0).getError().getReason());
+    assertEquals(
+        Long.toString(above - 1), response.getResults(0).getError().getMetadataMap().get("max"));
+  }
+
+  @Test
   void batchesAndTransfersAreForServicesOnly() {
     StatusRuntimeException submit =
         failure(
