@@ -2,6 +2,7 @@ package io.meshwork.sandbox;
 
 import io.meshwork.sandbox.internal.ChicoryEngine;
 import io.meshwork.wasm.abi.JobAbi;
+import io.meshwork.wasm.abi.ModuleValidator;
 
 /**
  * Runs job modules in a sandbox: compile a module once, then call its exports, each call in a fresh
@@ -30,6 +31,14 @@ public interface WasmEngine {
    */
   static WasmEngine chicory(long maxModuleBytes, long maxMemoryBytes) {
     return new ChicoryEngine(maxModuleBytes, maxMemoryBytes);
+  }
+
+  /**
+   * The engine built on Chicory's runtime compiler, with the operator's caps on the modules it
+   * compiles, tables and element segments included.
+   */
+  static WasmEngine chicory(ModuleValidator.Limits moduleLimits) {
+    return new ChicoryEngine(moduleLimits);
   }
 
   /**

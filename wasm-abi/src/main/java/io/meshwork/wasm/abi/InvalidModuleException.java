@@ -35,6 +35,25 @@ public final class InvalidModuleException extends Exception {
   /** The module has several memories or a shared one, which the sandbox cannot cap. */
   public static final String UNSUPPORTED_MEMORY = "UNSUPPORTED_MEMORY";
 
+  /**
+   * The module uses a WebAssembly proposal the sandbox does not accept: garbage collection, typed
+   * function references, exception handling, threads (atomics), SIMD, tail calls, or {@code
+   * table.grow}.
+   */
+  public static final String UNSUPPORTED_FEATURE = "UNSUPPORTED_FEATURE";
+
+  /** The module defines more than one table. */
+  public static final String UNSUPPORTED_TABLE = "UNSUPPORTED_TABLE";
+
+  /** A table starts with more entries than the limit. */
+  public static final String TABLE_TOO_LARGE = "TABLE_TOO_LARGE";
+
+  /** The element segments together carry more entries than the limit. */
+  public static final String TOO_MANY_ELEMENTS = "TOO_MANY_ELEMENTS";
+
+  /** A function declares more locals than the limit. */
+  public static final String TOO_MANY_LOCALS = "TOO_MANY_LOCALS";
+
   private final String reason;
 
   /** Creates the exception with its machine-readable reason and a message for people. */

@@ -39,5 +39,12 @@ public final class JobAbi {
   /** Default cap on a module's linear memory. */
   public static final long DEFAULT_MAX_MEMORY_BYTES = 256L << 20;
 
+  /**
+   * Default cap on the entries a module's table may start with, and on the entries its element
+   * segments may carry together. Chicory gives every instance its own copy of the table, about 12
+   * bytes an entry, outside the linear memory the memory limit caps.
+   */
+  public static final long DEFAULT_MAX_TABLE_ELEMENTS = 100_000;
+
   private JobAbi() {}
 }

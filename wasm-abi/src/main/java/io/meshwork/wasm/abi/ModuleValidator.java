@@ -2,14 +2,17 @@ package io.meshwork.wasm.abi;
 
 import com.dylibso.chicory.wasm.Parser;
 import com.dylibso.chicory.wasm.WasmModule;
+import com.dylibso.chicory.wasm.types.CodeSection;
 import com.dylibso.chicory.wasm.types.Export;
 import com.dylibso.chicory.wasm.types.ExternalType;
 import com.dylibso.chicory.wasm.types.FunctionImport;
 import com.dylibso.chicory.wasm.types.FunctionType;
 import com.dylibso.chicory.wasm.types.Import;
 import com.dylibso.chicory.wasm.types.ImportSection;
+import com.dylibso.chicory.wasm.types.Instruction;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
 import com.dylibso.chicory.wasm.types.MemorySection;
+import com.dylibso.chicory.wasm.types.OpCode;
 import com.dylibso.chicory.wasm.types.ValType;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -24,12 +27,51 @@ import java.util.stream.Collectors;
  * Decides whether a binary is an acceptable job module under WASM-ABI version 1, before anyone
  * compiles or runs it.
  *
- * <p>The checks, in order: size, parsing and WebAssembly validation, imports (only {@code
- * meshwork.log} and {@code env.abort}, with their exact types), one unshared memory whose declared
- * initial size is within the limit, and the exports {@code memory}, {@code alloc}, {@code execute}
- * and, when present, {@code split} and {@code merge} with their exact types.
+ * <p>The checks, in order: size; a walk of the binary that refuses, before anything is decoded,
+ * counts that do not fit the bytes behind them, more element entries or locals than the limits,
+ * more than one table or a table above the limit, and the types and sections of proposals a job
+ * module has no use for ({@link BinaryPrecheck}); parsing and WebAssembly validation; every
+ * instruction against the set the sandbox runs (WebAssembly 2.0 without SIMD and {@code
+ * table.grow}); imports (only {@code meshwork.log} and {@code env.abort}, with their exact types);
+ * one unshared memory whose declared initial size is within the limit; and the exports {@code
+ * memory}, {@code alloc}, {@code execute} and, when present, {@code split} and {@code merge} with
+ * their exact types.
  */
 public final class ModuleValidator {
+
+  /**
+   * The most locals one function may declare. Chicory's parser allows this many per group of one
+   * type, and keeps a list entry per local; per function is what bounds it.
+   */
+  public static final long MAX_LOCALS = 50_000;
+
+  /**
+   * The caps a module is checked against.
+   *
+   * @param maxModuleBytes the largest binary accepted
+   * @param maxMemoryBytes the largest declared initial memory accepted
+   * @param maxTableElements the most entries the module's table may start with, and the most
+   *     entries its element segments may carry together
+   */
+  public record Limits(long maxModuleBytes, long maxMemoryBytes, long maxTableElements) {
+    /** Checks the values. */
+    public Limits {
+      if (maxModuleBytes < 1 || maxMemoryBytes < 0 || maxTableElements < 0) {
+        throw new IllegalArgumentException(
+            "module limits must be positive: "
+                + maxModuleBytes
+                + ", "
+                + maxMemoryBytes
+                + ", "
+                + maxTableElements);
+      }
+    }
+
+    /** The given size and memory caps, and the ABI's default cap on tables. */
+    public static Limits of(long maxModuleBytes, long maxMemoryBytes) {
+      return new Limits(maxModuleBytes, maxMemoryBytes, JobAbi.DEFAULT_MAX_TABLE_ELEMENTS);
+    }
+  }
 
   private static final FunctionType ALLOC_TYPE =
       FunctionType.of(List.of(ValType.I32), List.of(ValType.I32));
@@ -58,14 +100,30 @@ public final class ModuleValidator {
    */
   public static ModuleInfo validate(byte[] wasm, long maxModuleBytes, long maxMemoryBytes)
       throws InvalidModuleException {
-    if (wasm.length > maxModuleBytes) {
+    return validate(wasm, Limits.of(maxModuleBytes, maxMemoryBytes));
+  }
+
+  /**
+   * Checks {@code wasm} against the ABI and {@code limits}.
+   *
+   * @return what the module offers, for scheduling and for the sandbox
+   * @throws InvalidModuleException naming the first rule the module breaks
+   */
+  public static ModuleInfo validate(byte[] wasm, Limits limits) throws InvalidModuleException {
+    if (wasm.length > limits.maxModuleBytes()) {
       throw new InvalidModuleException(
           InvalidModuleException.MODULE_TOO_LARGE,
-          "module is " + wasm.length + " bytes; the limit is " + maxModuleBytes + " bytes");
+          "module is "
+              + wasm.length
+              + " bytes; the limit is "
+              + limits.maxModuleBytes()
+              + " bytes");
     }
+    BinaryPrecheck.check(wasm, limits.maxTableElements());
     WasmModule module = parse(wasm);
+    checkInstructions(module);
     Set<String> hostImports = checkImports(module);
-    MemoryLimits memory = checkMemory(module, maxMemoryBytes);
+    MemoryLimits memory = checkMemory(module, limits.maxMemoryBytes());
     Map<String, Export> exports = exportsByName(module);
     checkMemoryExport(exports.get(JobAbi.MEMORY));
     checkFunctionExport(module, exports, JobAbi.ALLOC, ALLOC_TYPE, true);
@@ -96,6 +154,66 @@ public final class ModuleValidator {
           "not a valid WebAssembly module: " + describe(e),
           e);
     }
+  }
+
+  /**
+   * Refuses an instruction outside what the sandbox runs: WebAssembly 2.0 (the MVP, sign extension,
+   * saturating conversions, bulk memory, multiple values, reference types) without SIMD, and
+   * without {@code table.grow}. Chicory's parser also accepts exception handling, tail calls, typed
+   * function references, garbage collection and atomics; the compiler cannot translate some of them
+   * (the module would be accepted here only to fail on every executor), garbage-collected objects
+   * and caught exceptions live on the JVM heap outside the memory limit, and a grown table is
+   * memory outside it too (Chicory even records the growth in the parsed module, so the next
+   * instance would start larger: state that outlives the call).
+   */
+  private static void checkInstructions(WasmModule module) throws InvalidModuleException {
+    int imported = module.importSection().count(ExternalType.FUNCTION);
+    CodeSection code = module.codeSection();
+    for (int f = 0; f < code.functionBodyCount(); f++) {
+      for (Instruction instruction : code.getFunctionBody(f).instructions()) {
+        String feature = unsupportedFeature(instruction.opcode());
+        if (feature != null) {
+          throw new InvalidModuleException(
+              InvalidModuleException.UNSUPPORTED_FEATURE,
+              "function "
+                  + (imported + f)
+                  + " uses "
+                  + instruction.opcode().name().toLowerCase(Locale.ROOT).replace('_', '.')
+                  + " ("
+                  + feature
+                  + "), which the sandbox does not run");
+        }
+      }
+    }
+  }
+
+  /** The proposal an instruction belongs to when the sandbox does not run it; null otherwise. */
+  private static String unsupportedFeature(OpCode op) {
+    int code = op.opcode();
+    return switch (op) {
+      case THROW, THROW_REF, TRY_TABLE -> "exception handling";
+      case RETURN_CALL, RETURN_CALL_INDIRECT, RETURN_CALL_REF -> "tail calls";
+      case CALL_REF, REF_AS_NON_NULL, BR_ON_NULL, BR_ON_NON_NULL -> "typed function references";
+      case REF_EQ -> "garbage collection";
+      case TABLE_GROW -> "tables keep the size they declare";
+      default -> {
+        if (code >= 0xFB00 && code <= 0xFBFF) {
+          yield "garbage collection";
+        }
+        if (code >= 0xFD00 && code <= 0xFDFF) {
+          yield "SIMD";
+        }
+        if (code >= 0xFE00 && code <= 0xFEFF) {
+          yield "threads";
+        }
+        // Anything else in the one-byte space past sign extension and the reference
+        // instructions, or in a prefix page the sandbox does not know, is refused too.
+        if (code > 0xFC11 || (code > 0xD2 && code < 0xFC00)) {
+          yield "a proposal the sandbox does not know";
+        }
+        yield null;
+      }
+    };
   }
 
   private static String describe(RuntimeException e) {

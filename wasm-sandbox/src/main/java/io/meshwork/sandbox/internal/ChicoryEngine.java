@@ -81,8 +81,7 @@ public final class ChicoryEngine implements WasmEngine {
   private static final FunctionType ABORT_TYPE =
       FunctionType.of(List.of(ValType.I32, ValType.I32, ValType.I32, ValType.I32), List.of());
 
-  private final long maxModuleBytes;
-  private final long maxMemoryBytes;
+  private final ModuleValidator.Limits moduleLimits;
   // Kept for a minute without calls; as many idle as a machine's cores could keep busy twice.
   private final SandboxThreads threads =
       new SandboxThreads(60_000, 2 * Runtime.getRuntime().availableProcessors());
@@ -90,7 +89,9 @@ public final class ChicoryEngine implements WasmEngine {
 
   /** Creates an engine that accepts modules within the ABI's default size and memory limits. */
   public ChicoryEngine() {
-    this(JobAbi.DEFAULT_MAX_MODULE_BYTES, JobAbi.DEFAULT_MAX_MEMORY_BYTES);
+    this(
+        ModuleValidator.Limits.of(
+            JobAbi.DEFAULT_MAX_MODULE_BYTES, JobAbi.DEFAULT_MAX_MEMORY_BYTES));
   }
 
   /**
@@ -100,8 +101,16 @@ public final class ChicoryEngine implements WasmEngine {
    * @param maxMemoryBytes the largest declared initial memory {@link #compile} accepts
    */
   public ChicoryEngine(long maxModuleBytes, long maxMemoryBytes) {
-    this.maxModuleBytes = maxModuleBytes;
-    this.maxMemoryBytes = maxMemoryBytes;
+    this(ModuleValidator.Limits.of(maxModuleBytes, maxMemoryBytes));
+  }
+
+  /**
+   * Creates an engine with the operator's caps on modules: size, declared memory, and the entries
+   * of the module's table and element segments (the one memory a module may use besides its linear
+   * memory, since the validator refuses garbage collection, exceptions and growing tables).
+   */
+  public ChicoryEngine(ModuleValidator.Limits moduleLimits) {
+    this.moduleLimits = moduleLimits;
   }
 
   /** A module as Chicory holds it: the parsed module and its compiled machine factory. */
@@ -113,7 +122,7 @@ public final class ChicoryEngine implements WasmEngine {
   public CompiledModule compile(byte[] wasm) throws SandboxException {
     ModuleInfo info;
     try {
-      info = ModuleValidator.validate(wasm, maxModuleBytes, maxMemoryBytes);
+      info = ModuleValidator.validate(wasm, moduleLimits);
     } catch (InvalidModuleException e) {
       throw new SandboxException(FailureKind.INVALID_MODULE, e.getMessage(), e);
     }

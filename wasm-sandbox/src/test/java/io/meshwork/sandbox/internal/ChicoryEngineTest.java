@@ -49,6 +49,44 @@ class ChicoryEngineTest {
     assertEquals(0, ENGINE.runningCalls(), "a guest thread is still running");
   }
 
+  /** A module of wasm-abi's test set; Maven runs tests from the module directory. */
+  private static byte[] abiModule(String name) throws java.io.IOException {
+    return java.nio.file.Files.readAllBytes(
+        java.nio.file.Path.of(
+            "..", "wasm-abi", "src", "test", "resources", "modules", name + ".wasm"));
+  }
+
+  @Test
+  void aTableBombIsRefusedBeforeAnyInstanceAllocatesIt() throws Exception {
+    SandboxException e =
+        assertThrows(SandboxException.class, () -> ENGINE.compile(abiModule("table-bomb")));
+    assertEquals(FailureKind.INVALID_MODULE, e.kind());
+    assertEquals(
+        InvalidModuleException.TABLE_TOO_LARGE,
+        assertInstanceOf(InvalidModuleException.class, e.getCause()).reason());
+    assertTrue(e.getMessage().contains("10000000 entries"), e.getMessage());
+  }
+
+  @Test
+  void aTableWithinTheOperatorsCapRunsAndOneAboveItIsRefused() throws Exception {
+    // execute returns call_indirect(square, len) as the output length, read from address 0.
+    CompiledModule indirect = ENGINE.compile(abiModule("indirect-call"));
+    CallOutcome outcome = ENGINE.call(indirect, "execute", new byte[5], SandboxLimits.defaults());
+    assertEquals(25, outcome.output().length);
+
+    ChicoryEngine strict =
+        new ChicoryEngine(
+            new io.meshwork.wasm.abi.ModuleValidator.Limits(
+                io.meshwork.wasm.abi.JobAbi.DEFAULT_MAX_MODULE_BYTES,
+                io.meshwork.wasm.abi.JobAbi.DEFAULT_MAX_MEMORY_BYTES,
+                1));
+    SandboxException e =
+        assertThrows(SandboxException.class, () -> strict.compile(abiModule("indirect-call")));
+    assertEquals(
+        InvalidModuleException.TABLE_TOO_LARGE,
+        assertInstanceOf(InvalidModuleException.class, e.getCause()).reason());
+  }
+
   private static SandboxException fails(String module, SandboxLimits limits, byte[] input)
       throws SandboxException {
     CompiledModule compiled = ENGINE.compile(TestModules.resource(module));
