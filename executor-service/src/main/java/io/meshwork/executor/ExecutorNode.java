@@ -6,12 +6,14 @@ import io.meshwork.executor.grpc.ExecutorGrpcService;
 import io.meshwork.executor.v1.AnnounceResponse;
 import io.meshwork.executor.work.Bidder;
 import io.meshwork.executor.work.GrpcOrchestratorLink;
+import io.meshwork.executor.work.ModuleCompiler;
 import io.meshwork.executor.work.OrchestratorLink;
 import io.meshwork.executor.work.TaskRunner;
 import io.meshwork.runtime.MeshService;
 import io.meshwork.runtime.ServiceContext;
 import io.meshwork.sandbox.ModuleCache;
 import io.meshwork.sandbox.WasmEngine;
+import io.meshwork.wasm.abi.ModuleValidator;
 import java.util.List;
 import java.util.function.UnaryOperator;
 
@@ -61,11 +63,21 @@ public final class ExecutorNode implements MeshService {
   public static ExecutorNode create(ServiceContext ctx, Alterations alterations) {
     ExecutorSettings s = ExecutorSettings.from(ctx.settings());
     WasmEngine engine =
-        alterations.engine().apply(WasmEngine.chicory(s.maxModuleBytes(), s.maxMemoryBytes()));
+        alterations
+            .engine()
+            .apply(
+                WasmEngine.chicory(
+                    new ModuleValidator.Limits(
+                        s.maxModuleBytes(), s.maxMemoryBytes(), s.maxTableElements())));
     TaskRunner runner =
         new TaskRunner(
             engine,
-            new ModuleCache(s.moduleCacheSize()),
+            new ModuleCompiler(
+                engine,
+                new ModuleCache(s.moduleCacheSize()),
+                s.maxCompiles(),
+                s.compileTimeout(),
+                ctx.metrics()),
             ctx.identity(),
             alterations.link().apply(new GrpcOrchestratorLink(ctx::channel, ctx.credentials())),
             ctx.clock(),

@@ -1,11 +1,14 @@
 package io.meshwork.executor;
 
+import io.meshwork.executor.work.ModuleCompiler;
 import io.meshwork.executor.work.PricingRule;
 import io.meshwork.runtime.SharedSettings;
 import io.meshwork.runtime.config.Setting;
 import io.meshwork.runtime.config.Settings;
 import io.meshwork.runtime.config.SettingsException;
 import io.meshwork.runtime.config.SettingsSchema;
+import io.meshwork.wasm.abi.JobAbi;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -19,6 +22,9 @@ import java.util.Map;
  * @param maxModuleBytes the largest module binary compiled
  * @param maxInputBytes the largest task input accepted
  * @param moduleCacheSize how many compiled modules are kept
+ * @param maxTableElements the most entries a module's table and element segments may have
+ * @param maxCompiles how many modules compile at once
+ * @param compileTimeout how long one module may take to compile
  * @param pricing how tasks are priced
  */
 public record ExecutorSettings(
@@ -28,6 +34,9 @@ public record ExecutorSettings(
     long maxModuleBytes,
     long maxInputBytes,
     int moduleCacheSize,
+    long maxTableElements,
+    int maxCompiles,
+    Duration compileTimeout,
     PricingRule pricing) {
 
   /** How many tasks run at once. */
@@ -80,6 +89,35 @@ public record ExecutorSettings(
               "How many compiled modules are kept, least recently used first out.")
           .atLeast(1);
 
+  /** The most entries of a module's table, and of its element segments together. */
+  public static final Setting<Long> MAX_TABLE_ELEMENTS =
+      Setting.longValue(
+              "executor.max-table-elements",
+              JobAbi.DEFAULT_MAX_TABLE_ELEMENTS,
+              "The most entries a module's table may start with, and its element segments may"
+                  + " carry together; a module above it is refused as TABLE_TOO_LARGE or"
+                  + " TOO_MANY_ELEMENTS.")
+          .atLeast(0L);
+
+  /** How many modules compile at once. */
+  public static final Setting<Integer> MAX_COMPILES =
+      Setting.integer(
+              ModuleCompiler.MAX_COMPILES_SETTING,
+              "half the number of processors, at least 1",
+              s -> Math.max(1, Runtime.getRuntime().availableProcessors() / 2),
+              "How many modules compile at once, beside the running tasks; an assignment whose"
+                  + " module would need one more is refused as BUSY.")
+          .atLeast(1);
+
+  /** How long one module may take to compile. */
+  public static final Setting<Duration> COMPILE_TIMEOUT =
+      Setting.millis(
+              ModuleCompiler.TIMEOUT_SETTING,
+              60_000,
+              "How long a module may take to validate and compile; its tasks fail as"
+                  + " INVALID_MODULE at that point, and later ones at once.")
+          .atLeast(Duration.ofMillis(1));
+
   /** The price of a task with no input. */
   public static final Setting<Double> PRICE_BASE =
       Setting.decimal("executor.price.base", 1, "The price of a task before its input, in mana.")
@@ -120,6 +158,9 @@ public record ExecutorSettings(
           MAX_MODULE_BYTES,
           MAX_INPUT_BYTES,
           MODULE_CACHE_SIZE,
+          MAX_TABLE_ELEMENTS,
+          MAX_COMPILES,
+          COMPILE_TIMEOUT,
           PRICE_BASE,
           PRICE_PER_MIB,
           PRICE_LOAD_FACTOR,
@@ -142,6 +183,9 @@ public record ExecutorSettings(
         settings.get(MAX_MODULE_BYTES),
         settings.get(MAX_INPUT_BYTES),
         settings.get(MODULE_CACHE_SIZE),
+        settings.get(MAX_TABLE_ELEMENTS),
+        settings.get(MAX_COMPILES),
+        settings.get(COMPILE_TIMEOUT),
         new PricingRule(
             settings.get(PRICE_BASE),
             settings.get(PRICE_PER_MIB),

@@ -29,7 +29,16 @@ class ExecutorSettingsTest {
 
     assertEquals(
         new ExecutorSettings(
-            cores, 4 * cores, 256L << 20, 16L << 20, 64L << 20, 64, new PricingRule(1, 16, 0.5)),
+            cores,
+            4 * cores,
+            256L << 20,
+            16L << 20,
+            64L << 20,
+            64,
+            100_000,
+            Math.max(1, cores / 2),
+            java.time.Duration.ofMinutes(1),
+            new PricingRule(1, 16, 0.5)),
         ExecutorSettings.from(new MapSettings(Map.of())));
     assertEquals(
         12,
@@ -104,6 +113,20 @@ class ExecutorSettingsTest {
               + "' (from the settings map); allowed: a comma-separated list of operation=weight, each weight greater than"
               + " 0",
           e.getMessage());
+    }
+  }
+
+  @Test
+  void compileLimitsBelowTheirLeastAreRefusedNamingTheKey() {
+    for (String key :
+        new String[] {
+          "executor.max-compiles", "executor.compile-timeout-ms", "executor.max-table-elements"
+        }) {
+      SettingsException e =
+          assertThrows(
+              SettingsException.class,
+              () -> start(new MapSettings(Map.of("data-dir", dir.toString(), key, "-1"))));
+      assertTrue(e.getMessage().startsWith("setting '" + key + "'"), e.getMessage());
     }
   }
 

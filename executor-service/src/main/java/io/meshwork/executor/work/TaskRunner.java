@@ -20,9 +20,11 @@ import io.meshwork.sandbox.SandboxException;
 import io.meshwork.sandbox.SandboxLimits;
 import io.meshwork.sandbox.WasmEngine;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -41,6 +43,12 @@ import java.util.logging.Logger;
  *
  * <p>The slot semaphore, not the thread pool, bounds how many modules run at once: a queued task
  * waits on a cheap virtual thread, and only a task holding a slot starts a sandbox thread.
+ *
+ * <p>An assignment is admitted first (against the queue limit), and only then is its module looked
+ * up, fetched if it is not cached and the packet does not carry it, and handed to the {@link
+ * ModuleCompiler}, which compiles it on a thread of its own while the task waits on its virtual
+ * thread. So the gRPC thread that delivered the assignment never compiles, and a compilation that
+ * fails or takes too long fails its task like any other failure in the sandbox.
  */
 public final class TaskRunner implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(TaskRunner.class.getName());
@@ -74,7 +82,7 @@ public final class TaskRunner implements AutoCloseable {
   }
 
   private final WasmEngine engine;
-  private final ModuleCache modules;
+  private final ModuleCompiler modules;
   private final Identity identity;
   private final OrchestratorLink orchestrators;
   private final Clock clock;
@@ -115,7 +123,10 @@ public final class TaskRunner implements AutoCloseable {
   private final ServiceMetrics.Counter completed;
   private final ServiceMetrics.Counter failed;
 
-  /** Creates a runner. */
+  /**
+   * Creates a runner whose modules compile into {@code modules}, up to 64 at once and at most a
+   * minute each: for tests that do not look at compilation.
+   */
   public TaskRunner(
       WasmEngine engine,
       ModuleCache modules,
@@ -126,8 +137,31 @@ public final class TaskRunner implements AutoCloseable {
       int queueLimit,
       long maxInputBytes,
       ServiceMetrics metrics) {
+    this(
+        engine,
+        new ModuleCompiler(engine, modules, 64, Duration.ofMinutes(1), metrics),
+        identity,
+        orchestrators,
+        clock,
+        slots,
+        queueLimit,
+        maxInputBytes,
+        metrics);
+  }
+
+  /** Creates a runner that compiles its modules with {@code compiler}. */
+  public TaskRunner(
+      WasmEngine engine,
+      ModuleCompiler compiler,
+      Identity identity,
+      OrchestratorLink orchestrators,
+      Clock clock,
+      int slots,
+      int queueLimit,
+      long maxInputBytes,
+      ServiceMetrics metrics) {
     this.engine = engine;
-    this.modules = modules;
+    this.modules = compiler;
     this.identity = identity;
     this.orchestrators = orchestrators;
     this.clock = clock;
@@ -169,7 +203,7 @@ public final class TaskRunner implements AutoCloseable {
 
   /** Whether the module is compiled and cached here. */
   public boolean hasModule(String moduleCid) {
-    return modules.get(moduleCid).isPresent();
+    return modules.cached(moduleCid).isPresent();
   }
 
   /**
@@ -187,7 +221,7 @@ public final class TaskRunner implements AutoCloseable {
 
   /** Compiled modules in the cache. */
   public int cachedModules() {
-    return modules.size();
+    return modules.cachedModules();
   }
 
   /**
@@ -252,12 +286,28 @@ public final class TaskRunner implements AutoCloseable {
     if (existing != null || ranAlready(id)) {
       return again(id, existing, inlineWaitMillis);
     }
-    CompiledModule module;
+    // Admission comes first: a full executor refuses before it fetches or compiles anything.
+    int now = admitted.incrementAndGet();
+    if (now > slots + queueLimit) {
+      admitted.decrementAndGet();
+      return Admission.decided(
+          new Acceptance(
+              Refusal.BUSY,
+              "all " + slots + " slots and " + queueLimit + " queue places are taken"));
+    }
+    ModuleCompiler.Pending module;
     try {
-      module = module(task, resultEndpoint);
+      Optional<ModuleCompiler.Pending> started = module(task, resultEndpoint);
+      if (started.isEmpty()) {
+        admitted.decrementAndGet();
+        return Admission.decided(new Acceptance(Refusal.BUSY, modules.busyMessage()));
+      }
+      module = started.get();
     } catch (SandboxException e) {
+      admitted.decrementAndGet();
       return Admission.decided(new Acceptance(Refusal.MODULE_INVALID, e.getMessage()));
     } catch (RuntimeException e) {
+      admitted.decrementAndGet();
       return Admission.decided(
           new Acceptance(
               Refusal.MODULE_MISSING,
@@ -267,14 +317,6 @@ public final class TaskRunner implements AutoCloseable {
                   + resultEndpoint
                   + " failed: "
                   + e.getMessage()));
-    }
-    int now = admitted.incrementAndGet();
-    if (now > slots + queueLimit) {
-      admitted.decrementAndGet();
-      return Admission.decided(
-          new Acceptance(
-              Refusal.BUSY,
-              "all " + slots + " slots and " + queueLimit + " queue places are taken"));
     }
     // Registered before the thread starts, so that a task finishing at once still finds itself
     // and a cancel that arrives first still reaches it.
@@ -371,16 +413,19 @@ public final class TaskRunner implements AutoCloseable {
   }
 
   /**
-   * The task's compiled module: from the cache, else compiled from the packet's bytes, else fetched
-   * by its CID from the assigning orchestrator (the bid said it was cached, and it has been evicted
-   * since, or the orchestrator chose to send only the hash).
+   * The task's module on its way: from the cache, else compiled from the packet's bytes, else
+   * fetched by its CID from the assigning orchestrator (the bid said it was cached, and it has been
+   * evicted since, or the orchestrator chose to send only the hash). Empty when it must be compiled
+   * and every compile place is taken.
    */
-  private CompiledModule module(ComputeTaskPacket task, String endpoint) throws SandboxException {
+  private Optional<ModuleCompiler.Pending> module(ComputeTaskPacket task, String endpoint)
+      throws SandboxException {
     String cid = task.getWasmModuleHash();
     if (task.getWasmModule().isEmpty()) {
-      var cached = modules.get(cid);
+      var cached = modules.cached(cid);
       if (cached.isPresent()) {
-        return cached.get();
+        CompiledModule module = cached.get();
+        return Optional.of(() -> module);
       }
     }
     byte[] bytes =
@@ -393,7 +438,7 @@ public final class TaskRunner implements AutoCloseable {
           "the module bytes do not match wasm_module_hash " + cid,
           null);
     }
-    return modules.getOrCompile(cid, () -> engine.compile(bytes));
+    return modules.start(cid, bytes);
   }
 
   private boolean ranAlready(String assignmentId) {
@@ -528,7 +573,7 @@ public final class TaskRunner implements AutoCloseable {
       Admitted entry,
       AssignJobV1 assignment,
       ComputeTaskPacket task,
-      CompiledModule module,
+      ModuleCompiler.Pending pending,
       String endpoint,
       String orchestratorDid,
       boolean commitFirst) {
@@ -538,13 +583,23 @@ public final class TaskRunner implements AutoCloseable {
       if (!entry.start(Thread.currentThread())) {
         return;
       }
-      running.acquire();
-      holding = true;
-      if (!entry.begin()) {
-        return;
+      // The module compiles before the task takes a slot: compilation has places of its own.
+      CompiledModule module = null;
+      ComputeTaskResult result = null;
+      try {
+        module = pending.await();
+      } catch (SandboxException unusable) {
+        result = failed(assignment, task, unusable, clock.millis());
       }
-      active.incrementAndGet();
-      ComputeTaskResult result = execute(assignment, task, module, orchestratorDid);
+      if (module != null) {
+        running.acquire();
+        holding = true;
+        if (!entry.begin()) {
+          return;
+        }
+        active.incrementAndGet();
+        result = execute(assignment, task, module, orchestratorDid);
+      }
       if (commitFirst && result.getStatus().equals("completed")) {
         // The receipt already commits to the output CID; the bytes stay here until revealed.
         commitments.keep(id, orchestratorDid, result.getResultData().toByteArray());
@@ -656,21 +711,30 @@ public final class TaskRunner implements AutoCloseable {
       if (e.kind() == FailureKind.CANCELLED) {
         throw new InterruptedException("cancelled");
       }
-      return result
-          .setStatus("failed")
-          .setExecutionTimeMs(clock.millis() - started)
-          .setFuelUsed(e.fuelUsed())
-          .setError(
-              JobErrorV1.newBuilder()
-                  .setJobId(task.getTaskId())
-                  .setExecutorDid(identity.did())
-                  .setKind(kind(e.kind()))
-                  .setMessage(e.getMessage())
-                  .setExportName(e.exportName())
-                  .setFuelUsed(e.fuelUsed())
-                  .setTimestamp(clock.millis()))
-          .build();
+      return failed(assignment, task, e, started);
     }
+  }
+
+  /** The result of a task that failed in the sandbox, or whose module could not be used. */
+  private ComputeTaskResult failed(
+      AssignJobV1 assignment, ComputeTaskPacket task, SandboxException e, long started) {
+    return ComputeTaskResult.newBuilder()
+        .setTaskId(task.getTaskId())
+        .setWorkerId(identity.did())
+        .setAssignmentId(assignment.getAssignmentId())
+        .setStatus("failed")
+        .setExecutionTimeMs(clock.millis() - started)
+        .setFuelUsed(e.fuelUsed())
+        .setError(
+            JobErrorV1.newBuilder()
+                .setJobId(task.getTaskId())
+                .setExecutorDid(identity.did())
+                .setKind(kind(e.kind()))
+                .setMessage(e.getMessage())
+                .setExportName(e.exportName())
+                .setFuelUsed(e.fuelUsed())
+                .setTimestamp(clock.millis()))
+        .build();
   }
 
   private static long positive(long value, long fallback) {
