@@ -138,6 +138,53 @@ class HostileModulesTest {
   }
 
   @Test
+  void tableBombIsRefusedAtSubmission() {
+    MeshClientException e = refused(MeshFixtures.abiTestModule("table-bomb.wasm"));
+    assertEquals("TABLE_TOO_LARGE", e.reason().orElse(""));
+    assertTrue(e.getMessage().contains("table of 10000000 entries"), e.getMessage());
+  }
+
+  @Test
+  void proposalsTheSandboxDoesNotRunAreRefusedAtSubmission() {
+    for (String module : new String[] {"table-grow.wasm", "exceptions.wasm", "tail-call.wasm"}) {
+      MeshClientException e = refused(MeshFixtures.abiTestModule(module));
+      assertEquals("UNSUPPORTED_FEATURE", e.reason().orElse(""), module);
+    }
+    MeshClientException tables = refused(MeshFixtures.abiTestModule("two-tables.wasm"));
+    assertEquals("UNSUPPORTED_TABLE", tables.reason().orElse(""));
+  }
+
+  @Test
+  void aDataSegmentDeclaringGigabytesIsRefusedWithoutAllocatingThem() {
+    // A 2 GiB data segment declared in 20 bytes: the parser would allocate it before noticing.
+    byte[] bomb = {
+      0,
+      'a',
+      's',
+      'm',
+      1,
+      0,
+      0,
+      0,
+      11,
+      9,
+      1,
+      0,
+      0x41,
+      0,
+      0x0B,
+      (byte) 0xFF,
+      (byte) 0xFF,
+      (byte) 0xFF,
+      (byte) 0xFF,
+      0x07
+    };
+    MeshClientException e = refused(bomb);
+    assertEquals("MALFORMED_MODULE", e.reason().orElse(""));
+    assertTrue(e.getMessage().contains("declares 2147483647 bytes"), e.getMessage());
+  }
+
+  @Test
   void garbageBytesAreRefusedAtSubmission() {
     MeshClientException e = refused("\0asm but not really".getBytes(StandardCharsets.US_ASCII));
     assertEquals("MALFORMED_MODULE", e.reason().orElse(""));

@@ -178,13 +178,29 @@ public final class ModuleValidator {
               "function "
                   + (imported + f)
                   + " uses "
-                  + instruction.opcode().name().toLowerCase(Locale.ROOT).replace('_', '.')
+                  + textName(instruction.opcode())
                   + " ("
                   + feature
                   + "), which the sandbox does not run");
         }
       }
     }
+  }
+
+  /**
+   * An instruction's name roughly as the text format spells it: {@code table.grow}, {@code
+   * return_call}.
+   */
+  private static String textName(OpCode op) {
+    String name = op.name().toLowerCase(Locale.ROOT);
+    boolean oneWord =
+        name.startsWith("return_call")
+            || name.startsWith("call_")
+            || name.startsWith("br_")
+            || name.startsWith("try_")
+            || name.startsWith("throw_")
+            || name.startsWith("ref_as");
+    return oneWord ? name : name.replace('_', '.');
   }
 
   /** The proposal an instruction belongs to when the sandbox does not run it; null otherwise. */
