@@ -157,28 +157,12 @@ class HostileModulesTest {
   @Test
   void aDataSegmentDeclaringGigabytesIsRefusedWithoutAllocatingThem() {
     // A 2 GiB data segment declared in 20 bytes: the parser would allocate it before noticing.
-    byte[] bomb = {
-      0,
-      'a',
-      's',
-      'm',
-      1,
-      0,
-      0,
-      0,
-      11,
-      9,
-      1,
-      0,
-      0x41,
-      0,
-      0x0B,
-      (byte) 0xFF,
-      (byte) 0xFF,
-      (byte) 0xFF,
-      (byte) 0xFF,
-      0x07
-    };
+    byte[] header = {0, 'a', 's', 'm', 1, 0, 0, 0};
+    // Section 11 (data), 10 bytes: one segment, active at i32.const 0, of 2^31 - 1 bytes.
+    byte[] data = {11, 10, 1, 0, 0x41, 0, 0x0B, -1, -1, -1, -1, 0x07};
+    byte[] bomb = new byte[header.length + data.length];
+    System.arraycopy(header, 0, bomb, 0, header.length);
+    System.arraycopy(data, 0, bomb, header.length, data.length);
     MeshClientException e = refused(bomb);
     assertEquals("MALFORMED_MODULE", e.reason().orElse(""));
     assertTrue(e.getMessage().contains("declares 2147483647 bytes"), e.getMessage());
