@@ -72,6 +72,8 @@ public record OrchestratorOptions(
             s.get(MAX_CHUNKS_PER_JOB),
             s.get(MIN_CHUNK_BYTES),
             s.get(LIMITS_MAX_MODULE_BYTES),
+            s.get(LIMITS_MAX_TABLE_ELEMENTS),
+            s.get(MAX_MODULE_VALIDATIONS),
             defaults,
             caps);
     JobCoordinator.Options jobs =

@@ -3,6 +3,7 @@ package io.meshwork.orchestrator;
 import io.meshwork.runtime.SharedSettings;
 import io.meshwork.runtime.config.Setting;
 import io.meshwork.runtime.config.SettingsSchema;
+import io.meshwork.wasm.abi.JobAbi;
 import java.time.Duration;
 import java.util.List;
 
@@ -166,6 +167,26 @@ public final class OrchestratorSettings {
               16L << 20,
               "The largest WebAssembly module a job or a delegated task may carry, in bytes.")
           .atLeast(1L);
+
+  /** The largest table a module may start with. */
+  public static final Setting<Long> LIMITS_MAX_TABLE_ELEMENTS =
+      Setting.longValue(
+              "limits.max-table-elements",
+              JobAbi.DEFAULT_MAX_TABLE_ELEMENTS,
+              "The most elements a module's table may start with (a table is memory outside"
+                  + " limits.memory-bytes); keep executors' executor.max-table-elements at least as"
+                  + " high, or modules accepted here fail on them.")
+          .atLeast(0L);
+
+  /** New modules validated at once. */
+  public static final Setting<Integer> MAX_MODULE_VALIDATIONS =
+      Setting.integer(
+              "orchestrator.max-module-validations",
+              2,
+              "New modules validated at once (a large module costs seconds of CPU and tens of"
+                  + " times its size in heap); one more submission of a module not seen before is"
+                  + " refused with RESOURCE_EXHAUSTED until one is done.")
+          .atLeast(1);
 
   /** A task's fuel when the job sets none. */
   public static final Setting<Long> LIMITS_FUEL =
@@ -476,6 +497,8 @@ public final class OrchestratorSettings {
           MAX_JOBS_PER_USER,
           MAX_RESULT_WAIT_MS,
           MAX_DELEGATIONS_PER_PEER,
+          MAX_MODULE_VALIDATIONS,
+          LIMITS_MAX_TABLE_ELEMENTS,
           EXECUTORS,
           PEERS,
           LEDGER,

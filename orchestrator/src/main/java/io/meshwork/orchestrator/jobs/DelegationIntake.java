@@ -11,8 +11,6 @@ import io.meshwork.orchestrator.tasks.TaskResult;
 import io.meshwork.orchestrator.tasks.TaskSpec;
 import io.meshwork.runtime.auth.Caller;
 import io.meshwork.runtime.errors.MeshException;
-import io.meshwork.wasm.abi.InvalidModuleException;
-import io.meshwork.wasm.abi.ModuleValidator;
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -68,15 +66,12 @@ public final class DelegationIntake {
    */
   public int accept(TaskPacket packet, String replyTo, String requestId, Caller caller) {
     caller.requireService("DelegateTask");
-    try {
-      ModuleValidator.validate(
-          packet.module(),
-          validator.maxModuleBytes(),
-          packet.limits().memoryBytes() == 0 ? 256L << 20 : packet.limits().memoryBytes());
-    } catch (InvalidModuleException e) {
-      throw MeshException.invalidArgument(
-          e.reason(), "task.wasm_module is refused: " + e.getMessage());
-    }
+    validator.module(
+        packet.module(),
+        packet.moduleCid(),
+        validator.maxModuleBytes(),
+        packet.limits().memoryBytes() == 0 ? 256L << 20 : packet.limits().memoryBytes(),
+        "task.wasm_module");
     Limits limits = validator.limits(packet.limits());
     TaskSpec task =
         new TaskSpec(

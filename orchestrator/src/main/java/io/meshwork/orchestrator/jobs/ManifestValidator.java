@@ -5,6 +5,7 @@ import io.meshwork.orchestrator.tasks.Limits;
 import io.meshwork.orchestrator.tasks.VerificationMode;
 import io.meshwork.runtime.errors.MeshException;
 import io.meshwork.wasm.abi.InvalidModuleException;
+import io.meshwork.wasm.abi.JobAbi;
 import io.meshwork.wasm.abi.ModuleInfo;
 import io.meshwork.wasm.abi.ModuleValidator;
 import io.meshwork.wasm.abi.SplitStrategy;
@@ -36,6 +37,8 @@ public final class ManifestValidator {
    * @param maxChunks the most chunks one job may be cut into
    * @param minChunkBytes the smallest {@code max_chunk_size} a splitting job may ask for
    * @param maxModuleBytes the largest module accepted
+   * @param maxTableElements the most elements a module's table may start with
+   * @param maxValidations modules validated at once; one more is refused until one is done
    * @param defaultLimits the limits of a run where the job asks for none
    * @param limitCaps the most a job may ask for, per limit
    */
@@ -52,6 +55,8 @@ public final class ManifestValidator {
       int maxChunks,
       long minChunkBytes,
       long maxModuleBytes,
+      long maxTableElements,
+      int maxValidations,
       Limits defaultLimits,
       Limits limitCaps) {
     /** The limits a run gets by default, which are also the caps unless the operator sets them. */
@@ -73,6 +78,8 @@ public final class ManifestValidator {
           100_000,
           64,
           16L << 20,
+          JobAbi.DEFAULT_MAX_TABLE_ELEMENTS,
+          2,
           DEFAULT_LIMITS,
           DEFAULT_LIMITS);
     }
@@ -88,10 +95,12 @@ public final class ManifestValidator {
   private final ConcurrentMap<String, ModuleInfo> validModules = new ConcurrentHashMap<>();
 
   private final Options options;
+  private final ValidationSlots validations;
 
   /** A validator with the operator's defaults and caps. */
   ManifestValidator(Options options) {
     this.options = options;
+    this.validations = new ValidationSlots(options.maxValidations());
   }
 
   /** Validates {@code m} submitted by {@code submitterDid}. */
@@ -228,27 +237,40 @@ public final class ManifestValidator {
   }
 
   private ModuleInfo module(byte[] module, String cid, long maxModule, long memoryCap) {
+    return module(module, cid, maxModule, memoryCap, "wasm_module");
+  }
+
+  /**
+   * Validates {@code module} against the ABI and the caps, in one of the bounded {@link
+   * ValidationSlots}, or answers from memory when it passed before.
+   *
+   * @param field the request field that carried the module, for the refusal
+   */
+  ModuleInfo module(byte[] module, String cid, long maxModule, long memoryCap, String field) {
     // The caps are part of the key: an operator may change them between two submissions.
-    String key = cid + "/" + maxModule + "/" + memoryCap;
+    String key = cid + "/" + maxModule + "/" + memoryCap + "/" + options.maxTableElements();
     ModuleInfo info = validModules.get(key);
     if (info != null) {
       return info;
     }
-    try {
-      info = ModuleValidator.validate(module, maxModule, memoryCap);
-    } catch (InvalidModuleException e) {
-      throw refused(e);
-    }
+    info =
+        validations.run(
+            () -> {
+              try {
+                return ModuleValidator.validate(
+                    module,
+                    new ModuleValidator.Limits(maxModule, memoryCap, options.maxTableElements()));
+              } catch (InvalidModuleException e) {
+                throw MeshException.invalidArgument(
+                        e.reason(), field + " is refused: " + e.getMessage())
+                    .with("field", field);
+              }
+            });
     if (validModules.size() >= REMEMBERED_MODULES) {
       validModules.clear();
     }
     validModules.put(key, info);
     return info;
-  }
-
-  private static MeshException refused(InvalidModuleException e) {
-    return MeshException.invalidArgument(e.reason(), "wasm_module is refused: " + e.getMessage())
-        .with("field", "wasm_module");
   }
 
   /** Applies defaults to zero fields and refuses values above the operator's caps. */
