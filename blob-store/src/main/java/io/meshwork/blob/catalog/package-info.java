@@ -1,0 +1,2 @@
+/** The blob catalog in SQLite (the embedded default) or PostgreSQL. */
+package io.meshwork.blob.catalog;
