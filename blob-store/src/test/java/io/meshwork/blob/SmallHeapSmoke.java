@@ -29,6 +29,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Streams one blob larger than the JVM's heap up and back down through the blob service, making its
@@ -107,12 +108,12 @@ public final class SmallHeapSmoke {
       throws Exception {
     CompletableFuture<UploadResponse> answer = new CompletableFuture<>();
     Object ready = new Object();
-    ClientCallStreamObserver<UploadRequest>[] call = new ClientCallStreamObserver[1];
+    AtomicReference<ClientCallStreamObserver<UploadRequest>> call = new AtomicReference<>();
     ClientResponseObserver<UploadRequest, UploadResponse> responses =
         new ClientResponseObserver<>() {
           @Override
           public void beforeStart(ClientCallStreamObserver<UploadRequest> requests) {
-            call[0] = requests;
+            call.set(requests);
             requests.setOnReadyHandler(
                 () -> {
                   synchronized (ready) {
@@ -146,7 +147,7 @@ public final class SmallHeapSmoke {
       random.nextBytes(frame);
       cid.update(frame, 0, n);
       synchronized (ready) {
-        while (!call[0].isReady() && !answer.isDone()) {
+        while (!call.get().isReady() && !answer.isDone()) {
           ready.wait(100);
         }
       }
@@ -155,9 +156,9 @@ public final class SmallHeapSmoke {
       if (at == 0) {
         message.setUploadId(uploadId).setOffset(0);
       }
-      call[0].onNext(message.build());
+      call.get().onNext(message.build());
     }
-    call[0].onCompleted();
+    call.get().onCompleted();
     String stored = answer.get(300, TimeUnit.SECONDS).getUpload().getBlob().getCid();
     if (!stored.equals(cid.cid())) {
       throw new AssertionError("sent " + cid.cid() + " but the service stored " + stored);

@@ -32,7 +32,7 @@ class S3BlobStoreTest extends BlobStoreContract {
   }
 
   @AfterAll
-  static void stopS3() throws Exception {
+  static void stopS3() {
     s3.close();
   }
 
