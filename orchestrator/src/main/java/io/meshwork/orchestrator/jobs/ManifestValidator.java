@@ -95,12 +95,12 @@ public final class ManifestValidator {
   private final ConcurrentMap<String, ModuleInfo> validModules = new ConcurrentHashMap<>();
 
   private final Options options;
-  private final ValidationSlots validations;
+  private final ValidationSlots<ModuleInfo> validations;
 
   /** A validator with the operator's defaults and caps. */
   ManifestValidator(Options options) {
     this.options = options;
-    this.validations = new ValidationSlots(options.maxValidations());
+    this.validations = new ValidationSlots<>(options.maxValidations());
   }
 
   /** Validates {@code m} submitted by {@code submitterDid}. */
@@ -255,6 +255,7 @@ public final class ManifestValidator {
     }
     info =
         validations.run(
+            key,
             () -> {
               try {
                 return ModuleValidator.validate(
