@@ -254,7 +254,10 @@ class TaskRunnerTest {
   void aQueuedTaskThatDoesNotGetItsTurnWithinTheInlineWaitIsAcknowledgedAsQueued()
       throws Exception {
     TaskRunner runner = runner(1, 1);
-    assertTrue(runner.assign(assignment("a-1"), endless(800), ENDPOINT, ORCHESTRATOR).accepted());
+    assertTrue(runner.assign(assignment("a-1"), endless(2_000), ENDPOINT, ORCHESTRATOR).accepted());
+    // Modules compile before their task takes a slot, so a-2's could overtake a-1's: wait until
+    // a-1 holds the slot.
+    eventually("a-1 holds the slot", () -> runner.runningTasks() == 1);
     TaskRunner.Acceptance queued =
         runner.assign(
             assignment("a-2"), task(WORD_COUNT, "x\n").build(), ENDPOINT, ORCHESTRATOR, false, 50);
@@ -270,6 +273,7 @@ class TaskRunnerTest {
   void aQueuedTaskWhoseTurnComesWithinTheInlineWaitIsAnsweredInline() throws Exception {
     TaskRunner runner = runner(1, 1);
     assertTrue(runner.assign(assignment("a-1"), endless(200), ENDPOINT, ORCHESTRATOR).accepted());
+    eventually("a-1 holds the slot", () -> runner.runningTasks() == 1);
     TaskRunner.Acceptance second =
         runner.assign(
             assignment("a-2"),
