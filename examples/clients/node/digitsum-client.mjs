@@ -64,15 +64,25 @@ function newIdentity() {
   return { did, privateKey };
 }
 
+// The audience of a token is the full name of the gRPC service called: the
+// method path '/meshwork.compute.v1.ComputeService/SubmitJob' is addressed to
+// 'meshwork.compute.v1.ComputeService'. A token for one service is refused by
+// every other, so one that leaks from a call cannot be spent elsewhere.
+function audienceOf(methodPath) {
+  const service = methodPath.slice(1, methodPath.lastIndexOf('/'));
+  if (!service) throw new Error(`cannot tell the service of the method ${methodPath}`);
+  return service;
+}
+
 // One compact JWS per call: the server remembers each jti for the token's
 // lifetime and refuses a replay, so tokens must never be reused.
-function bearerToken({ did, privateKey }) {
+function bearerToken({ did, privateKey }, audience) {
   const now = Math.floor(Date.now() / 1000);
   const header = { alg: 'EdDSA', typ: 'JWT', kid: did };
   const claims = {
     iss: did,
     sub: did,
-    aud: 'meshwork',
+    aud: audience,
     iat: now,
     exp: now + 120, // well inside the 300 s the server allows
     jti: randomUUID(),
@@ -84,17 +94,20 @@ function bearerToken({ did, privateKey }) {
 }
 
 // A client interceptor rather than metadata passed by hand, so that every call
-// made through the stub -- including any added later -- gets its own token.
+// made through the stub -- including any added later -- gets its own token,
+// addressed to the service of that call.
 // (grpc-js only allows CallCredentials on TLS channels, and the dev mesh is
 // plaintext, so this is the portable way to attach a per-call header.)
 function authInterceptor(identity) {
-  return (options, nextCall) =>
-    new grpc.InterceptingCall(nextCall(options), {
+  return (options, nextCall) => {
+    const audience = audienceOf(options.method_definition.path);
+    return new grpc.InterceptingCall(nextCall(options), {
       start(metadata, listener, next) {
-        metadata.set('authorization', `Bearer ${bearerToken(identity)}`);
+        metadata.set('authorization', `Bearer ${bearerToken(identity, audience)}`);
         next(metadata, listener);
       },
     });
+  };
 }
 
 // ---------------------------------------------------------------------------

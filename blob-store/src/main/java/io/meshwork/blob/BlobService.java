@@ -1,16 +1,17 @@
 package io.meshwork.blob;
 
-import io.grpc.BindableService;
 import io.meshwork.blob.catalog.PostgresBlobCatalog;
 import io.meshwork.blob.catalog.SqliteBlobCatalog;
 import io.meshwork.blob.core.BlobCatalog;
 import io.meshwork.blob.core.BlobRepository;
 import io.meshwork.blob.core.BlobStore;
 import io.meshwork.blob.core.JobAccess;
+import io.meshwork.blob.grpc.BlobAccess;
 import io.meshwork.blob.grpc.BlobGrpcService;
 import io.meshwork.blob.store.FileBlobStore;
 import io.meshwork.blob.store.S3BlobStore;
 import io.meshwork.runtime.ServiceContext;
+import io.meshwork.runtime.auth.GuardedService;
 import io.meshwork.runtime.config.Settings;
 import java.time.Clock;
 import java.time.Duration;
@@ -102,9 +103,12 @@ public final class BlobService implements AutoCloseable {
     return repository;
   }
 
-  /** {@code meshwork.blob.v1.BlobService}, to serve beside the process's own services. */
-  public BindableService grpcService() {
-    return grpc;
+  /**
+   * {@code meshwork.blob.v1.BlobService} with its access table ({@link BlobAccess}), to serve
+   * beside the process's own services.
+   */
+  public GuardedService grpcService() {
+    return BlobAccess.TABLE.guard(grpc);
   }
 
   /** Whether the catalog can be read (for the readiness probe). */

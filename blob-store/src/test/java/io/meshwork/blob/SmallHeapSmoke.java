@@ -57,7 +57,7 @@ public final class SmallHeapSmoke {
               blobs[0] = BlobService.open(ctx, new FakeJobs());
               return new MeshService() {
                 @Override
-                public List<io.grpc.BindableService> grpcServices() {
+                public List<io.meshwork.runtime.auth.GuardedService> grpcServices() {
                   return List.of(blobs[0].grpcService());
                 }
 

@@ -108,17 +108,24 @@ class MeshClientTest {
   }
 
   @Test
-  void everyCallCarriesABearerTokenOfTheClientsIdentity() {
+  void everyCallCarriesABearerTokenOfTheClientsIdentityForTheServiceCalled() {
     client.submit(JobRequest.newBuilder().wasmModule(MODULE).input(new byte[0]).build());
     client.balance();
 
     assertEquals(2, mesh.authorizations.size());
+    List<String> audiences = new ArrayList<>();
     for (String header : mesh.authorizations) {
       assertTrue(header.startsWith("Bearer "), header);
-      String jwtHeader = header.substring("Bearer ".length()).split("\\.")[0];
-      String decoded = new String(Base64.getUrlDecoder().decode(jwtHeader), StandardCharsets.UTF_8);
+      String[] parts = header.substring("Bearer ".length()).split("\\.");
+      String decoded = new String(Base64.getUrlDecoder().decode(parts[0]), StandardCharsets.UTF_8);
       assertTrue(decoded.contains(identity.did()), decoded);
+      String claims = new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8);
+      audiences.add(claims.replaceAll(".*\"aud\":\"([^\"]*)\".*", "$1"));
     }
+    // Each token is good only at the service it was sent to.
+    assertEquals(
+        List.of("meshwork.compute.v1.ComputeService", "meshwork.ledger.v1.LedgerService"),
+        audiences);
     // A token per call: the server refuses a replayed one.
     assertFalse(mesh.authorizations.get(0).equals(mesh.authorizations.get(1)));
   }

@@ -12,6 +12,7 @@ import io.meshwork.receiptlog.ReceiptSettings;
 import io.meshwork.runtime.MeshService;
 import io.meshwork.runtime.ServiceContext;
 import io.meshwork.runtime.ServiceHost;
+import io.meshwork.runtime.SharedSettings;
 import io.meshwork.runtime.config.MapSettings;
 import io.meshwork.runtime.config.SettingsException;
 import io.meshwork.runtime.config.SettingsSchema;
@@ -33,8 +34,14 @@ import java.util.function.Function;
  * ledger, receipts, then the executors, each with its admin port 1000 above). Every service keeps
  * its SQLite files and key under {@code dataDir/<service>}.
  *
+ * <p>Each service is told who the others are through the role lists it reads (docs/AUTH.md): the
+ * ledger and the executors know the orchestrator as {@code auth.orchestrators}, the receipt log
+ * knows it and the executors, the orchestrator knows the executors as {@code auth.executors}.
+ * Nobody is an operator unless the extra settings name one.
+ *
  * <p>Extra settings go to the services whose schema declares them, and only to those, since each
- * service refuses keys it does not read; a key that no service declares stops the mesh at start.
+ * service refuses keys it does not read; a key that no service declares stops the mesh at start. A
+ * role list among them is added to the one the mesh makes, not put in its place.
  */
 public final class DevMesh implements AutoCloseable {
   /** One running service of the mesh. */
@@ -94,16 +101,22 @@ public final class DevMesh implements AutoCloseable {
     for (String n : layout.services()) {
       ids.put(n, identity(dataDir.resolve(n).resolve(n + ".key")));
     }
-    String serviceDids = String.join(",", ids.values().stream().map(Identity::did).toList());
+    Map<String, String> roles = new HashMap<>();
+    roles.put(SharedSettings.AUTH_ORCHESTRATORS.key(), ids.get("orchestrator").did());
+    roles.put(
+        SharedSettings.AUTH_EXECUTORS.key(),
+        String.join(",", layout.executorNames().stream().map(n -> ids.get(n).did()).toList()));
     Function<String, Map<String, String>> common =
         name -> {
           Map<String, String> m = new HashMap<>();
           m.put("grpc.host", "127.0.0.1");
           m.put("data-dir", dataDir.resolve(name).toString());
           m.put("identity.file", dataDir.resolve(name).resolve(name + ".key").toString());
-          m.put("auth.service-dids", serviceDids);
+          m.putAll(roles);
           m.put("mesh.dev-mode", "true");
-          m.putAll(extra);
+          extra.forEach(
+              (key, value) ->
+                  m.merge(key, value, (own, more) -> isRoleList(key) ? own + "," + more : more));
           return m;
         };
     start("ledger", "ledger", common, LedgerSettings.SCHEMA, LedgerService::create);
@@ -144,6 +157,10 @@ public final class DevMesh implements AutoCloseable {
     endpoints.add(
         new Endpoint(
             name, role, host.grpcPort(), host.adminPort(), host.context().identity().did()));
+  }
+
+  private static boolean isRoleList(String key) {
+    return SharedSettings.ROLES.stream().anyMatch(list -> list.key().equals(key));
   }
 
   private static Identity identity(Path file) {

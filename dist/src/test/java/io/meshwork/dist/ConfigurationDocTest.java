@@ -34,6 +34,7 @@ class ConfigurationDocTest {
 
   static {
     SECTIONS.put("## Shared keys", SharedSettings.ALL);
+    SECTIONS.put("## Roles", SharedSettings.ROLES);
     SECTIONS.put("## Ledger", LedgerSettings.KEYS);
     SECTIONS.put("## Receipt log", ReceiptSettings.KEYS);
     SECTIONS.put("## Executor", ExecutorSettings.KEYS);

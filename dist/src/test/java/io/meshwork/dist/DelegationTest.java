@@ -43,44 +43,55 @@ class DelegationTest {
             "orchestrator", "ledger", "receipts", "executor-1", "orchestrator-b", "executor-b")) {
       ids.put(n, Identity.loadOrCreate(dataDir.resolve(n).resolve(n + ".key")));
     }
-    String dids = String.join(",", ids.values().stream().map(Identity::did).toList());
+    String orchestratorA = ids.get("orchestrator").did();
+    String orchestratorB = ids.get("orchestrator-b").did();
 
+    // B's executor serves B; B knows its executor, and A as a peer.
     ServiceHost executorB =
         ServiceHost.start(
             "executor-b",
             ExecutorSettings.SCHEMA,
-            settings("executor-b", b.grpcPort("executor-1"), dids, Map.of()),
+            settings(
+                "executor-b",
+                b.grpcPort("executor-1"),
+                Map.of("auth.orchestrators", orchestratorB)),
             ExecutorNode::create);
-    ServiceHost orchestratorB =
+    ServiceHost hostB =
         ServiceHost.start(
             "orchestrator-b",
             OrchestratorSettings.SCHEMA,
             settings(
                 "orchestrator-b",
                 b.grpcPort("orchestrator"),
-                dids,
                 Map.of(
+                    "auth.executors", ids.get("executor-b").did(),
+                    "auth.peers", orchestratorA,
                     "orchestrator.executors", b.target("executor-1"),
                     "orchestrator.ledger", a.target("ledger"),
                     "orchestrator.receipts", a.target("receipts"))),
             OrchestratorService::create);
+    // A's mesh adds B to its lists: its ledger and receipt log work for B too, its receipt log
+    // takes the receipts of B's executor, and A's orchestrator knows B as a peer.
     try (DevMesh meshA =
         DevMesh.start(
             dataDir,
             a,
             Map.of(
-                "auth.service-dids",
-                dids,
+                "auth.orchestrators",
+                orchestratorB,
+                "auth.executors",
+                ids.get("executor-b").did(),
+                "auth.peers",
+                orchestratorB,
                 "orchestrator.peers",
                 b.target("orchestrator"),
                 "orchestrator.delegation-threshold",
                 "0"))) {
       byte[] text = SampleText.generate(60_000, 5);
-      Identity reader = ids.get("orchestrator");
       String execB = ids.get("executor-b").did();
       String execA = ids.get("executor-1").did();
       int ledger = meshA.endpoint("ledger").grpcPort();
-      long execBBefore = MeshFixtures.balance(ledger, reader, execB);
+      long execBBefore = MeshFixtures.balance(ledger, ids.get("executor-b"));
       try (MeshClient client = MeshFixtures.client(meshA.layout(), Identity.generate())) {
         JobResult result =
             MeshFixtures.runWordCount(
@@ -97,21 +108,20 @@ class DelegationTest {
           }
         }
         assertTrue(paidToB > 0);
-        assertEquals(paidToB, MeshFixtures.balance(ledger, reader, execB) - execBBefore);
+        assertEquals(paidToB, MeshFixtures.balance(ledger, ids.get("executor-b")) - execBBefore);
       }
     } finally {
-      orchestratorB.close();
+      hostB.close();
       executorB.close();
     }
   }
 
-  private MapSettings settings(String name, int port, String dids, Map<String, String> extra) {
+  private MapSettings settings(String name, int port, Map<String, String> extra) {
     Map<String, String> m = new HashMap<>(extra);
     m.put("grpc.host", "127.0.0.1");
     m.put("grpc.port", Integer.toString(port));
     m.put("data-dir", dataDir.resolve(name).toString());
     m.put("identity.file", dataDir.resolve(name).resolve(name + ".key").toString());
-    m.put("auth.service-dids", dids);
     m.put("mesh.dev-mode", "true");
     return new MapSettings(m);
   }

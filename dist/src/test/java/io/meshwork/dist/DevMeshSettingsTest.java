@@ -4,6 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.meshwork.compute.v1.ComputeServiceGrpc;
+import io.meshwork.compute.v1.GetModuleRequest;
+import io.meshwork.executor.v1.ExecutorServiceGrpc;
+import io.meshwork.executor.v1.GetCapacityRequest;
+import io.meshwork.identity.BearerCredentials;
+import io.meshwork.identity.Identity;
+import io.meshwork.ledger.v1.LedgerServiceGrpc;
+import io.meshwork.ledger.v1.MintRequest;
 import io.meshwork.runtime.config.SettingsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,7 +23,10 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The development mesh hands each service only its own keys, and refuses keys nobody reads. */
+/**
+ * The development mesh hands each service only its own keys, and refuses keys nobody reads; each
+ * service learns the others' roles from the lists it reads.
+ */
 class DevMeshSettingsTest {
   @TempDir Path dir;
 
@@ -40,5 +55,68 @@ class DevMeshSettingsTest {
                 "receipts.origin", "example.org/dev"))) {
       assertEquals(4, mesh.endpoints().size());
     }
+  }
+
+  @Test
+  void eachServiceKnowsTheOthersInTheirRolesAndAnOperatorGivenIsAdded() {
+    Identity operator = Identity.generate();
+    try (DevMesh mesh =
+        DevMesh.start(dir, MeshFixtures.freeLayout(1), Map.of("auth.operators", operator.did()))) {
+      Identity orchestrator = MeshFixtures.serviceIdentity(dir, "orchestrator");
+      Identity executor = MeshFixtures.serviceIdentity(dir, "executor-1");
+      ManagedChannel ledger = channel(mesh, "ledger");
+      ManagedChannel compute = channel(mesh, "orchestrator");
+      ManagedChannel executorChannel = channel(mesh, "executor-1");
+      try {
+        // The ledger knows the operator it was given.
+        assertEquals(
+            10_005,
+            LedgerServiceGrpc.newBlockingStub(ledger)
+                .withCallCredentials(new BearerCredentials(operator))
+                .mint(
+                    MintRequest.newBuilder()
+                        .setRequestId("m1")
+                        .setDid(executor.did())
+                        .setAmount(5)
+                        .build())
+                .getAccount()
+                .getBalance());
+        // The executor knows its orchestrator, and nobody else is one to it.
+        assertEquals(
+            executor.did(),
+            ExecutorServiceGrpc.newBlockingStub(executorChannel)
+                .withCallCredentials(new BearerCredentials(orchestrator))
+                .getCapacity(GetCapacityRequest.getDefaultInstance())
+                .getExecutorDid());
+        StatusRuntimeException stranger =
+            assertThrows(
+                StatusRuntimeException.class,
+                () ->
+                    ExecutorServiceGrpc.newBlockingStub(executorChannel)
+                        .withCallCredentials(new BearerCredentials(operator))
+                        .getCapacity(GetCapacityRequest.getDefaultInstance()));
+        assertEquals(Status.Code.PERMISSION_DENIED, stranger.getStatus().getCode());
+        // The orchestrator knows its executor: a module it does not have is NOT_FOUND, not refused.
+        StatusRuntimeException missing =
+            assertThrows(
+                StatusRuntimeException.class,
+                () ->
+                    ComputeServiceGrpc.newBlockingStub(compute)
+                        .withCallCredentials(new BearerCredentials(executor))
+                        .getModule(
+                            GetModuleRequest.newBuilder().setModuleCid("bafkreinothere").build()));
+        assertEquals(Status.Code.NOT_FOUND, missing.getStatus().getCode());
+      } finally {
+        ledger.shutdownNow();
+        compute.shutdownNow();
+        executorChannel.shutdownNow();
+      }
+    }
+  }
+
+  private static ManagedChannel channel(DevMesh mesh, String service) {
+    return NettyChannelBuilder.forAddress("127.0.0.1", mesh.endpoint(service).grpcPort())
+        .usePlaintext()
+        .build();
   }
 }

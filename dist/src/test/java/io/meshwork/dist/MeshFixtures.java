@@ -140,18 +140,16 @@ final class MeshFixtures {
   }
 
   /**
-   * Reads each of {@code refs} from the receipt log on {@code receiptPort} as {@code reader}, and
-   * asserts that it is there under its CID at its log index and signed validly; returns the
-   * receipts in the order of {@code refs}, for checks of who signed them.
+   * Reads each of {@code refs} from the receipt log on {@code receiptPort}, with no token since the
+   * log's reads are public, and asserts that it is there under its CID at its log index and signed
+   * validly; returns the receipts in the order of {@code refs}, for checks of who signed them.
    */
-  static List<ExecutionReceipt> assertAnchored(
-      int receiptPort, Identity reader, List<ReceiptRef> refs) throws ReceiptException {
+  static List<ExecutionReceipt> assertAnchored(int receiptPort, List<ReceiptRef> refs)
+      throws ReceiptException {
     ManagedChannel channel =
         NettyChannelBuilder.forAddress("127.0.0.1", receiptPort).usePlaintext().build();
     try {
-      var log =
-          ReceiptServiceGrpc.newBlockingStub(channel)
-              .withCallCredentials(new BearerCredentials(reader));
+      var log = ReceiptServiceGrpc.newBlockingStub(channel);
       List<ExecutionReceipt> receipts = new ArrayList<>();
       for (ReceiptRef ref : refs) {
         var stored =
@@ -200,14 +198,17 @@ final class MeshFixtures {
     }
   }
 
-  /** The posted balance of {@code did}, read as the service identity {@code reader}. */
-  static long balance(int ledgerPort, Identity reader, String did) {
+  /**
+   * The posted balance of {@code owner}'s account, read by the owner itself: an account is its
+   * owner's and operators' to read.
+   */
+  static long balance(int ledgerPort, Identity owner) {
     ManagedChannel channel =
         NettyChannelBuilder.forAddress("127.0.0.1", ledgerPort).usePlaintext().build();
     try {
       return LedgerServiceGrpc.newBlockingStub(channel)
-          .withCallCredentials(new BearerCredentials(reader))
-          .getAccount(GetAccountRequest.newBuilder().setDid(did).build())
+          .withCallCredentials(new BearerCredentials(owner))
+          .getAccount(GetAccountRequest.getDefaultInstance())
           .getAccount()
           .getBalance();
     } finally {

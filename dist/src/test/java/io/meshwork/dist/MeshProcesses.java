@@ -34,7 +34,6 @@ final class MeshProcesses implements AutoCloseable {
   private final Map<String, String> orchestratorSettings;
   private final Map<String, Identity> ids = new LinkedHashMap<>();
   private final Map<String, Process> processes = new LinkedHashMap<>();
-  private final String dids;
 
   /**
    * Starts the mesh and waits until every service serves.
@@ -53,7 +52,6 @@ final class MeshProcesses implements AutoCloseable {
     for (String name : layout.services()) {
       ids.put(name, Identity.loadOrCreate(dataDir.resolve(name).resolve(name + ".key")));
     }
-    this.dids = String.join(",", ids.values().stream().map(Identity::did).toList());
     try {
       start("ledger", Meshwork.class.getName(), List.of("serve", "ledger"), Map.of());
       start("receipts", Meshwork.class.getName(), List.of("serve", "receipts"), Map.of());
@@ -163,9 +161,9 @@ final class MeshProcesses implements AutoCloseable {
     }
   }
 
-  /** The posted balance of executor {@code n} (from 1), read as the orchestrator. */
+  /** The posted balance of executor {@code n} (from 1), read by the executor itself. */
   long executorBalance(int n) {
-    return MeshFixtures.balance(layout.grpcPort("ledger"), ids.get("orchestrator"), executorDid(n));
+    return MeshFixtures.balance(layout.grpcPort("ledger"), ids.get(MeshLayout.executor(n)));
   }
 
   /** What a submitter and each executor held at one moment: element n is executor n's. */
@@ -223,7 +221,7 @@ final class MeshProcesses implements AutoCloseable {
     settings.put("admin.port", Integer.toString(layout.adminPort(name)));
     settings.put("data-dir", dataDir.resolve(name).toString());
     settings.put("identity.file", dataDir.resolve(name).resolve(name + ".key").toString());
-    settings.put("auth.service-dids", dids);
+    settings.putAll(roleLists(name));
     settings.put("mesh.dev-mode", "true");
     settings.putAll(extra);
     settings.forEach(
@@ -238,6 +236,23 @@ final class MeshProcesses implements AutoCloseable {
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(log))
             .start());
+  }
+
+  /**
+   * The role lists service {@code name} reads (docs/AUTH.md), and only those, since a process
+   * refuses a key it does not declare: the ledger and the executors know the orchestrator, the
+   * receipt log knows it and the executors, the orchestrator knows the executors.
+   */
+  private Map<String, String> roleLists(String name) {
+    String orchestrator = ids.get("orchestrator").did();
+    String executors =
+        String.join(",", layout.executorNames().stream().map(n -> ids.get(n).did()).toList());
+    return switch (name) {
+      case "ledger" -> Map.of("auth.orchestrators", orchestrator);
+      case "receipts" -> Map.of("auth.orchestrators", orchestrator, "auth.executors", executors);
+      case "orchestrator" -> Map.of("auth.executors", executors);
+      default -> Map.of("auth.orchestrators", orchestrator);
+    };
   }
 
   /** The log a service wrote, for assertion messages. */

@@ -68,7 +68,8 @@ class ReceiptCommandProcessTest {
             "admin.port=-1",
             "data-dir=" + dir.resolve("receipts"),
             "identity.file=" + dir.resolve("receipts").resolve("receipts.key"),
-            "auth.service-dids=" + orchestrator.did() + "," + executor.did(),
+            "auth.orchestrators=" + orchestrator.did(),
+            "auth.executors=" + executor.did(),
             "receipts.origin=" + ORIGIN)) {
       command.add("--set");
       command.add(setting);

@@ -1,7 +1,7 @@
 package io.meshwork.executor;
 
-import io.grpc.BindableService;
 import io.meshwork.compute.v1.ComputeTaskResult;
+import io.meshwork.executor.grpc.ExecutorAccess;
 import io.meshwork.executor.grpc.ExecutorGrpcService;
 import io.meshwork.executor.v1.AnnounceResponse;
 import io.meshwork.executor.work.Bidder;
@@ -11,6 +11,7 @@ import io.meshwork.executor.work.OrchestratorLink;
 import io.meshwork.executor.work.TaskRunner;
 import io.meshwork.runtime.MeshService;
 import io.meshwork.runtime.ServiceContext;
+import io.meshwork.runtime.auth.GuardedService;
 import io.meshwork.sandbox.ModuleCache;
 import io.meshwork.sandbox.WasmEngine;
 import io.meshwork.wasm.abi.ModuleValidator;
@@ -99,8 +100,8 @@ public final class ExecutorNode implements MeshService {
   }
 
   @Override
-  public List<BindableService> grpcServices() {
-    return List.of(grpc);
+  public List<GuardedService> grpcServices() {
+    return List.of(ExecutorAccess.TABLE.guard(grpc));
   }
 
   @Override

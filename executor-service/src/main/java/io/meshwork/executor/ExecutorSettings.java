@@ -166,9 +166,12 @@ public record ExecutorSettings(
           PRICE_LOAD_FACTOR,
           PRICE_WEIGHTS);
 
-  /** Everything the executor deployable reads: the shared keys and its own. */
+  /** The role lists the executor reads: the orchestrators it serves. */
+  public static final List<Setting<?>> ROLES = List.of(SharedSettings.AUTH_ORCHESTRATORS);
+
+  /** Everything the executor deployable reads: the shared keys, its role lists and its own. */
   public static final SettingsSchema SCHEMA =
-      SettingsSchema.of("executor", SharedSettings.ALL, KEYS);
+      SettingsSchema.of("executor", SharedSettings.ALL, ROLES, KEYS);
 
   /**
    * Parses the executor's settings.

@@ -20,7 +20,8 @@ public final class AuthenticationException extends Exception {
   /**
    * Returns the name of the failed check: {@code malformed}, {@code algorithm}, {@code key-id},
    * {@code signature}, {@code issuer}, {@code audience}, {@code lifetime}, {@code not-yet-valid},
-   * {@code expired}, {@code replayed} or {@code replay-capacity}.
+   * {@code expired}, {@code replayed}, {@code replay-quota} (the caller has too many live tokens)
+   * or {@code replay-capacity} (the server's memory of live tokens is full).
    */
   public String check() {
     return check;

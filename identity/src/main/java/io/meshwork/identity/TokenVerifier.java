@@ -8,22 +8,26 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.function.Predicate;
 
 /**
  * Checks the bearer tokens of AUTH.md on the server side and tells who the caller is.
  *
  * <p>A token passes only if it is a compact JWS with {@code alg} EdDSA whose {@code kid} is a
  * {@code did:key}, its signature verifies under that key, {@code iss == sub == kid}, {@code aud}
- * names this server, it lives at most 300 seconds, the clock is within {@code [iat - 30 s, exp]},
- * and its {@code jti} was not seen before. One verifier is meant to serve a whole server: it is
- * thread-safe and its replay memory is shared by all calls.
+ * names the gRPC service called, it lives at most 300 seconds, the clock is within {@code [iat - 30
+ * s, exp]}, and its {@code jti} was not seen before. One verifier is meant to serve a whole server:
+ * it is thread-safe and its replay memory is shared by all calls.
+ *
+ * <p>The replay memory has two pools. Callers the server knows in a role (the mesh's parties and
+ * its operators) use one, everyone else (users, who are free to make as many identities as they
+ * like) the other, so that a crowd of throwaway identities cannot fill the memory the mesh's own
+ * calls need. In each pool, every caller has a quota of live token ids ({@link ReplayLimits}).
  */
 public final class TokenVerifier {
   /** How far ahead of this server's clock a caller's clock may run. */
   public static final long CLOCK_SKEW_SECONDS = 30;
-
-  /** Default number of live token ids remembered against replay. */
-  public static final int DEFAULT_REPLAY_CAPACITY = 1_000_000;
 
   private static final int MAX_TOKEN_LENGTH = 8192;
   private static final int KEY_MEMORY = 10_000;
@@ -31,38 +35,46 @@ public final class TokenVerifier {
   private static final Base64.Decoder BASE64URL = Base64.getUrlDecoder();
   private static final Base64.Encoder BASE64URL_OUT = Base64.getUrlEncoder().withoutPadding();
 
-  private final String audience;
   private final Clock clock;
-  private final ReplayCache replays;
+  private final ReplayCache users;
+  private final ReplayCache parties;
+  private final Predicate<String> isParty;
   // A server hears from the same callers again and again: each key is validated once.
   private final ValidatedKeys keys = new ValidatedKeys(KEY_MEMORY);
 
   /**
-   * Creates a verifier for tokens addressed to {@code audience}, reading time from {@code clock}.
+   * Creates a verifier reading time from {@code clock}, with the default replay limits and every
+   * caller in the users' pool.
    */
-  public TokenVerifier(String audience, Clock clock) {
-    this(audience, clock, DEFAULT_REPLAY_CAPACITY);
+  public TokenVerifier(Clock clock) {
+    this(clock, ReplayLimits.USERS, ReplayLimits.PARTIES, did -> false);
   }
 
   /**
-   * Creates a verifier that remembers at most {@code replayCapacity} live token ids; when that many
-   * are live it refuses new tokens (check {@code replay-capacity}) rather than risk a replay.
+   * Creates a verifier reading time from {@code clock}.
+   *
+   * @param users the replay limits of callers {@code isParty} does not know
+   * @param parties the replay limits of callers it knows
+   * @param isParty whether a DID has a configured role at this server
    */
-  public TokenVerifier(String audience, Clock clock, int replayCapacity) {
-    if (audience == null || audience.isEmpty()) {
-      throw new IllegalArgumentException("a token verifier needs an audience");
-    }
-    this.audience = audience;
-    this.clock = clock;
-    this.replays = new ReplayCache(replayCapacity);
+  public TokenVerifier(
+      Clock clock, ReplayLimits users, ReplayLimits parties, Predicate<String> isParty) {
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.users = new ReplayCache(users);
+    this.parties = new ReplayCache(parties);
+    this.isParty = Objects.requireNonNull(isParty, "isParty");
   }
 
   /**
-   * Checks a compact token and returns the caller's DID.
+   * Checks a compact token presented to the gRPC service {@code audience} (its full name, such as
+   * {@code meshwork.ledger.v1.LedgerService}) and returns the caller's DID.
    *
    * @throws AuthenticationException naming the first check that failed
    */
-  public String verify(String compactToken) throws AuthenticationException {
+  public String verify(String compactToken, String audience) throws AuthenticationException {
+    if (audience == null || audience.isEmpty()) {
+      throw new IllegalArgumentException("a token is checked against the service called");
+    }
     if (compactToken == null || compactToken.isEmpty()) {
       throw fail("malformed", "The token is empty.");
     }
@@ -104,8 +116,16 @@ public final class TokenVerifier {
     if (!kid.equals(claims.get("iss")) || !kid.equals(claims.get("sub"))) {
       throw fail("issuer", "The token's iss and sub are not both the did:key in kid.");
     }
-    if (!audienceMatches(claims.get("aud"))) {
-      throw fail("audience", "The token is not addressed to '" + audience + "'.");
+    // A token names the one service it was minted for, so a service that receives a token cannot
+    // replay it at another.
+    if (!audience.equals(claims.get("aud"))) {
+      throw fail(
+          "audience",
+          "The token is addressed to "
+              + describe(claims.get("aud"))
+              + ", not to the service called, '"
+              + audience
+              + "'.");
     }
     if (!(claims.get("iat") instanceof Long iat) || !(claims.get("exp") instanceof Long exp)) {
       throw fail("malformed", "The token lacks integer iat and exp claims.");
@@ -132,8 +152,14 @@ public final class TokenVerifier {
       throw fail("malformed", "The token lacks a jti of 1 to " + MAX_JTI_LENGTH + " characters.");
     }
     // Ids are per caller: a caller can only ever collide with its own tokens.
-    switch (replays.record(kid + "\n" + jti, exp, now.getEpochSecond())) {
+    ReplayCache pool = isParty.test(kid) ? parties : users;
+    switch (pool.record(kid, jti, exp, now.getEpochSecond())) {
       case REPLAYED -> throw fail("replayed", "The token was already used (jti " + jti + ").");
+      case OVER_QUOTA ->
+          throw fail(
+              "replay-quota",
+              "The caller has too many live tokens at this service; retry when older ones"
+                  + " expire.");
       case FULL ->
           throw fail(
               "replay-capacity",
@@ -143,14 +169,14 @@ public final class TokenVerifier {
     return kid;
   }
 
-  private boolean audienceMatches(Object aud) {
+  private static String describe(Object aud) {
     if (aud instanceof String single) {
-      return single.equals(audience);
+      return "'" + single + "'";
     }
-    if (aud instanceof List<?> many) {
-      return many.contains(audience);
+    if (aud instanceof List<?>) {
+      return "a list of audiences (one service name is expected)";
     }
-    return false;
+    return "no audience";
   }
 
   private static Map<String, Object> json(String part, String what) throws AuthenticationException {

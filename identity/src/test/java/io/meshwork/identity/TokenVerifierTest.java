@@ -15,23 +15,25 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 
 class TokenVerifierTest {
+  private static final String AUD = "meshwork.ledger.v1.LedgerService";
   private static final Instant T0 = Instant.parse("2026-03-01T12:00:00Z");
   private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
 
   private final Identity caller = Identity.generate();
   private final SettableClock clock = new SettableClock(T0);
-  private final TokenVerifier verifier = new TokenVerifier("meshwork", clock);
+  private final TokenVerifier verifier = new TokenVerifier(clock);
 
   @Test
   void happyPathReturnsTheCallersDid() throws Exception {
-    String token = BearerTokens.mint(caller, "meshwork", T0, Duration.ofSeconds(60));
-    assertEquals(caller.did(), verifier.verify(token));
+    String token = BearerTokens.mint(caller, AUD, T0, Duration.ofSeconds(60));
+    assertEquals(caller.did(), verifier.verify(token, AUD));
 
     String[] parts = token.split("\\.");
     assertEquals(3, parts.length);
@@ -40,7 +42,7 @@ class TokenVerifierTest {
     Map<String, Object> claims = TokenJson.parseObject(decode(parts[1]));
     assertEquals(caller.did(), claims.get("iss"));
     assertEquals(caller.did(), claims.get("sub"));
-    assertEquals("meshwork", claims.get("aud"));
+    assertEquals(AUD, claims.get("aud"));
     assertEquals(T0.getEpochSecond(), claims.get("iat"));
     assertEquals(T0.getEpochSecond() + 60, claims.get("exp"));
     assertTrue(claims.get("jti") instanceof String jti && !jti.isEmpty());
@@ -48,21 +50,20 @@ class TokenVerifierTest {
 
   @Test
   void everyTokenHasItsOwnJti() throws Exception {
-    String a = BearerTokens.mint(caller, "meshwork", T0, Duration.ofSeconds(60));
-    String b = BearerTokens.mint(caller, "meshwork", T0, Duration.ofSeconds(60));
+    String a = BearerTokens.mint(caller, AUD, T0, Duration.ofSeconds(60));
+    String b = BearerTokens.mint(caller, AUD, T0, Duration.ofSeconds(60));
     assertNotEquals(a, b);
-    assertEquals(caller.did(), verifier.verify(a));
-    assertEquals(caller.did(), verifier.verify(b));
+    assertEquals(caller.did(), verifier.verify(a, AUD));
+    assertEquals(caller.did(), verifier.verify(b, AUD));
   }
 
   @Test
   void mintRefusesLongOrEmptyLifetimes() {
     assertThrows(
         IllegalArgumentException.class,
-        () -> BearerTokens.mint(caller, "meshwork", T0, Duration.ofSeconds(301)));
+        () -> BearerTokens.mint(caller, AUD, T0, Duration.ofSeconds(301)));
     assertThrows(
-        IllegalArgumentException.class,
-        () -> BearerTokens.mint(caller, "meshwork", T0, Duration.ZERO));
+        IllegalArgumentException.class, () -> BearerTokens.mint(caller, AUD, T0, Duration.ZERO));
     assertThrows(
         IllegalArgumentException.class,
         () -> BearerTokens.mint(caller, "", T0, Duration.ofSeconds(10)));
@@ -70,8 +71,8 @@ class TokenVerifierTest {
 
   @Test
   void replayIsRefused() throws Exception {
-    String token = BearerTokens.mint(caller, "meshwork", T0, Duration.ofSeconds(60));
-    verifier.verify(token);
+    String token = BearerTokens.mint(caller, AUD, T0, Duration.ofSeconds(60));
+    verifier.verify(token, AUD);
     assertCheck("replayed", token);
     clock.set(T0.plusSeconds(59));
     assertCheck("replayed", token);
@@ -81,12 +82,12 @@ class TokenVerifierTest {
   void clockSkewWindow() throws Exception {
     // The caller's clock runs ahead of the server's by up to 30 s.
     clock.set(T0.minusSeconds(30));
-    assertEquals(caller.did(), verifier.verify(mint(T0, 60)));
+    assertEquals(caller.did(), verifier.verify(mint(T0, 60), AUD));
     clock.set(T0.minusSeconds(31));
     assertCheck("not-yet-valid", mint(T0, 60));
 
     clock.set(T0.plusSeconds(60));
-    assertEquals(caller.did(), verifier.verify(mint(T0, 60)));
+    assertEquals(caller.did(), verifier.verify(mint(T0, 60), AUD));
     clock.set(T0.plusSeconds(60).plusMillis(1));
     assertCheck("expired", mint(T0, 60));
   }
@@ -102,7 +103,7 @@ class TokenVerifierTest {
     // A token signed by someone else but naming the caller in kid.
     Identity mallory = Identity.generate();
     String forged =
-        craft(mallory, header(caller.did()), claims(caller.did(), "\"meshwork\"", T0, 60, "j1"));
+        craft(mallory, header(caller.did()), claims(caller.did(), "\"" + AUD + "\"", T0, 60, "j1"));
     assertCheck("signature", forged);
 
     // Claims swapped after signing.
@@ -116,23 +117,42 @@ class TokenVerifierTest {
   void audienceIsChecked() throws Exception {
     assertCheck("audience", BearerTokens.mint(caller, "elsewhere", T0, Duration.ofSeconds(60)));
     String did = caller.did();
-    String array = craft(caller, header(did), claims(did, "[\"x\",\"meshwork\"]", T0, 60, "j2"));
-    assertEquals(did, verifier.verify(array));
-    String wrongArray = craft(caller, header(did), claims(did, "[\"x\"]", T0, 60, "j3"));
-    assertCheck("audience", wrongArray);
+    // A list would make one token good at several services, so even one naming this one is refused.
+    String array = craft(caller, header(did), claims(did, "[\"x\",\"" + AUD + "\"]", T0, 60, "j2"));
+    assertCheck("audience", array);
     String number = craft(caller, header(did), claims(did, "7", T0, 60, "j4"));
     assertCheck("audience", number);
   }
 
   @Test
+  void aTokenMintedForOneServiceIsRefusedByEveryOther() throws Exception {
+    String forLedger = BearerTokens.mint(caller, AUD, T0, Duration.ofSeconds(60));
+    AuthenticationException e =
+        assertThrows(
+            AuthenticationException.class,
+            () -> verifier.verify(forLedger, "meshwork.executor.v1.ExecutorService"));
+    assertEquals("audience", e.check());
+    assertTrue(
+        e.getMessage().contains(AUD)
+            && e.getMessage().contains("meshwork.executor.v1.ExecutorService"),
+        e.getMessage());
+    // The refusal did not spend the token: the service it was minted for still takes it, once.
+    assertEquals(caller.did(), verifier.verify(forLedger, AUD));
+    assertCheck("replayed", forLedger);
+  }
+
+  @Test
   void lifetimeIsChecked() throws Exception {
     String did = caller.did();
-    assertCheck("lifetime", craft(caller, header(did), claims(did, "\"meshwork\"", T0, 301, "j")));
-    assertCheck("lifetime", craft(caller, header(did), claims(did, "\"meshwork\"", T0, 0, "j")));
-    assertCheck("lifetime", craft(caller, header(did), claims(did, "\"meshwork\"", T0, -5, "j")));
+    assertCheck(
+        "lifetime", craft(caller, header(did), claims(did, "\"" + AUD + "\"", T0, 301, "j")));
+    assertCheck("lifetime", craft(caller, header(did), claims(did, "\"" + AUD + "\"", T0, 0, "j")));
+    assertCheck(
+        "lifetime", craft(caller, header(did), claims(did, "\"" + AUD + "\"", T0, -5, "j")));
     assertEquals(
         did,
-        verifier.verify(craft(caller, header(did), claims(did, "\"meshwork\"", T0, 300, "j"))));
+        verifier.verify(
+            craft(caller, header(did), claims(did, "\"" + AUD + "\"", T0, 300, "j")), AUD));
   }
 
   @Test
@@ -144,7 +164,9 @@ class TokenVerifierTest {
             + otherDid
             + "\",\"sub\":\""
             + did
-            + "\",\"aud\":\"meshwork\",\"iat\":"
+            + "\",\"aud\":\""
+            + AUD
+            + "\",\"iat\":"
             + T0.getEpochSecond()
             + ",\"exp\":"
             + (T0.getEpochSecond() + 60)
@@ -159,7 +181,7 @@ class TokenVerifierTest {
   @Test
   void headerIsChecked() throws Exception {
     String did = caller.did();
-    String claims = claims(did, "\"meshwork\"", T0, 60, "h");
+    String claims = claims(did, "\"" + AUD + "\"", T0, 60, "h");
     assertCheck(
         "algorithm",
         craft(caller, "{\"alg\":\"none\",\"typ\":\"JWT\",\"kid\":\"" + did + "\"}", claims));
@@ -175,7 +197,8 @@ class TokenVerifierTest {
         craft(caller, "{\"alg\":\"EdDSA\",\"crit\":[\"exp\"],\"kid\":\"" + did + "\"}", claims));
     // Without typ is still a valid JWS.
     assertEquals(
-        did, verifier.verify(craft(caller, "{\"alg\":\"EdDSA\",\"kid\":\"" + did + "\"}", claims)));
+        did,
+        verifier.verify(craft(caller, "{\"alg\":\"EdDSA\",\"kid\":\"" + did + "\"}", claims), AUD));
   }
 
   @Test
@@ -200,7 +223,7 @@ class TokenVerifierTest {
     // Duplicate members, missing jti, fractional times, trailing data are all refused.
     String header = header(did);
     long iat = T0.getEpochSecond();
-    String base = "\"iss\":\"" + did + "\",\"sub\":\"" + did + "\",\"aud\":\"meshwork\"";
+    String base = "\"iss\":\"" + did + "\",\"sub\":\"" + did + "\",\"aud\":\"" + AUD + "\"";
     assertCheck(
         "malformed",
         craft(caller, header, "{" + base + ",\"iat\":" + iat + ",\"exp\":" + (iat + 60) + "}"));
@@ -226,7 +249,9 @@ class TokenVerifierTest {
             header,
             "{"
                 + base
-                + ",\"aud\":\"meshwork\",\"iat\":"
+                + ",\"aud\":\""
+                + AUD
+                + "\",\"iat\":"
                 + iat
                 + ",\"exp\":"
                 + (iat + 60)
@@ -244,28 +269,89 @@ class TokenVerifierTest {
   void messagesAreSentences() {
     String token = BearerTokens.mint(caller, "elsewhere", T0, Duration.ofSeconds(60));
     AuthenticationException e =
-        assertThrows(AuthenticationException.class, () -> verifier.verify(token));
+        assertThrows(AuthenticationException.class, () -> verifier.verify(token, AUD));
     assertEquals("audience", e.check());
-    assertTrue(e.getMessage().contains("meshwork") && e.getMessage().endsWith("."), e.getMessage());
+    assertTrue(e.getMessage().contains(AUD) && e.getMessage().endsWith("."), e.getMessage());
   }
 
   @Test
   void replayMemoryIsBoundedAndForgetsExpiredIds() throws Exception {
-    TokenVerifier small = new TokenVerifier("meshwork", clock, 16);
+    TokenVerifier small =
+        new TokenVerifier(clock, new ReplayLimits(16, 16), ReplayLimits.PARTIES, did -> false);
     List<String> refused = new ArrayList<>();
     for (int i = 0; i < 40; i++) {
       String token = mint(T0, 10);
       try {
-        small.verify(token);
+        small.verify(token, AUD);
       } catch (AuthenticationException e) {
-        assertEquals("replay-capacity", e.check());
+        // With a quota as large as the memory, a full memory may show as either.
+        assertTrue(Set.of("replay-capacity", "replay-quota").contains(e.check()), e.check());
         refused.add(token);
       }
     }
     assertTrue(refused.size() >= 24, "at most 16 ids are live, refused " + refused.size());
     // Once the remembered tokens expired (plus the grace period) there is room again.
     clock.set(T0.plusSeconds(45));
-    assertEquals(caller.did(), small.verify(mint(T0.plusSeconds(45), 10)));
+    assertEquals(caller.did(), small.verify(mint(T0.plusSeconds(45), 10), AUD));
+  }
+
+  @Test
+  void oneCallerFloodingFreshTokensDoesNotLockOutAnother() throws Exception {
+    TokenVerifier limited =
+        new TokenVerifier(clock, new ReplayLimits(1600, 100), ReplayLimits.PARTIES, did -> false);
+    Identity mallory = Identity.generate();
+    int accepted = 0;
+    int overQuota = 0;
+    for (int i = 0; i < 1000; i++) {
+      try {
+        limited.verify(BearerTokens.mint(mallory, AUD, T0, Duration.ofSeconds(300)), AUD);
+        accepted++;
+      } catch (AuthenticationException e) {
+        assertEquals("replay-quota", e.check(), e.getMessage());
+        overQuota++;
+      }
+      // Everyone else keeps working while the flood goes on.
+      if (i % 20 == 0) {
+        assertEquals(caller.did(), limited.verify(mint(T0, 300), AUD));
+      }
+    }
+    assertEquals(100, accepted);
+    assertEquals(900, overQuota);
+    // Once the flood's tokens have expired (and the grace passed), its quota is free again.
+    clock.set(T0.plusSeconds(331));
+    assertEquals(
+        mallory.did(),
+        limited.verify(
+            BearerTokens.mint(mallory, AUD, T0.plusSeconds(331), Duration.ofSeconds(60)), AUD));
+  }
+
+  @Test
+  void aCrowdOfThrowawayIdentitiesCannotFillTheMemoryOfTheMeshsOwnCalls() throws Exception {
+    Identity orchestrator = Identity.generate();
+    TokenVerifier pooled =
+        new TokenVerifier(
+            clock,
+            new ReplayLimits(64, 4),
+            // Room enough that 32 ids spread over the shards never fill one.
+            new ReplayLimits(1600, 1600),
+            did -> did.equals(orchestrator.did()));
+    int full = 0;
+    for (int n = 0; n < 40; n++) {
+      Identity throwaway = Identity.generate();
+      for (int i = 0; i < 4; i++) {
+        try {
+          pooled.verify(BearerTokens.mint(throwaway, AUD, T0, Duration.ofSeconds(300)), AUD);
+        } catch (AuthenticationException e) {
+          assertEquals("replay-capacity", e.check(), e.getMessage());
+          full++;
+        }
+      }
+    }
+    assertTrue(full >= 160 - 64, "the users' memory holds 64 ids, refused only " + full);
+    for (int i = 0; i < 32; i++) {
+      String token = BearerTokens.mint(orchestrator, AUD, T0, Duration.ofSeconds(300));
+      assertEquals(orchestrator.did(), pooled.verify(token, AUD));
+    }
   }
 
   @Test
@@ -286,7 +372,7 @@ class TokenVerifierTest {
                   int count = 0;
                   for (String token : minted) {
                     try {
-                      verifier.verify(token);
+                      verifier.verify(token, AUD);
                       count++;
                     } catch (AuthenticationException e) {
                       if (!e.check().equals("replayed")) {
@@ -308,12 +394,12 @@ class TokenVerifierTest {
   }
 
   private String mint(Instant at, int seconds) {
-    return BearerTokens.mint(caller, "meshwork", at, Duration.ofSeconds(seconds));
+    return BearerTokens.mint(caller, AUD, at, Duration.ofSeconds(seconds));
   }
 
   private void assertCheck(String check, String token) {
     AuthenticationException e =
-        assertThrows(AuthenticationException.class, () -> verifier.verify(token));
+        assertThrows(AuthenticationException.class, () -> verifier.verify(token, AUD));
     assertEquals(check, e.check(), e.getMessage());
   }
 

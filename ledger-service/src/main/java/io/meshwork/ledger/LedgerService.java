@@ -1,17 +1,18 @@
 package io.meshwork.ledger;
 
-import io.grpc.BindableService;
 import io.meshwork.ledger.core.EntryKind;
 import io.meshwork.ledger.core.HoldState;
 import io.meshwork.ledger.core.LedgerObserver;
 import io.meshwork.ledger.core.LedgerStore;
 import io.meshwork.ledger.core.ManaLedger;
+import io.meshwork.ledger.grpc.LedgerAccess;
 import io.meshwork.ledger.grpc.LedgerGrpcService;
 import io.meshwork.ledger.store.PostgresLedgerStore;
 import io.meshwork.ledger.store.SqliteLedgerStore;
 import io.meshwork.runtime.MeshService;
 import io.meshwork.runtime.ServiceContext;
 import io.meshwork.runtime.ServiceMetrics;
+import io.meshwork.runtime.auth.GuardedService;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.EnumMap;
@@ -100,8 +101,8 @@ public final class LedgerService implements MeshService {
   }
 
   @Override
-  public List<BindableService> grpcServices() {
-    return List.of(grpc);
+  public List<GuardedService> grpcServices() {
+    return List.of(LedgerAccess.TABLE.guard(grpc));
   }
 
   @Override

@@ -154,8 +154,16 @@ public record LedgerSettings(
           POSTGRES_PASSWORD,
           MAX_OPS_PER_COMMIT);
 
-  /** Everything the ledger deployable reads: the shared keys and its own. */
-  public static final SettingsSchema SCHEMA = SettingsSchema.of("ledger", SharedSettings.ALL, KEYS);
+  /**
+   * The role lists the ledger reads: operators (mint, read and move any account) and the
+   * orchestrators it holds and pays mana for.
+   */
+  public static final List<Setting<?>> ROLES =
+      List.of(SharedSettings.AUTH_OPERATORS, SharedSettings.AUTH_ORCHESTRATORS);
+
+  /** Everything the ledger deployable reads: the shared keys, its role lists and its own. */
+  public static final SettingsSchema SCHEMA =
+      SettingsSchema.of("ledger", SharedSettings.ALL, ROLES, KEYS);
 
   /**
    * Where the ledger is kept.

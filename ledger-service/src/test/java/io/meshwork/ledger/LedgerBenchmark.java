@@ -211,7 +211,7 @@ public final class LedgerBenchmark {
     Map<String, String> settings = new HashMap<>(store);
     settings.put("data-dir", dir.toString());
     settings.put("grpc.port", "0");
-    settings.put("auth.service-dids", client.did());
+    settings.put("auth.orchestrators", client.did());
     settings.put("mesh.dev-mode", "true");
     settings.put("ledger.max-ops-per-commit", Integer.toString(config.maxOpsPerCommit()));
     // A grant this large is above the default largest amount, which is raised to match.

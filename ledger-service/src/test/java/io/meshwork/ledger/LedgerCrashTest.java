@@ -282,7 +282,7 @@ class LedgerCrashTest {
             "grpc.port=" + port,
             "admin.port=-1",
             "identity.file=" + dir.resolve("ledger.key"),
-            "auth.service-dids=" + service.did(),
+            "auth.orchestrators=" + service.did(),
             "mesh.dev-mode=true",
             "ledger.dev-grant=1000000"));
     for (String s : settings) {

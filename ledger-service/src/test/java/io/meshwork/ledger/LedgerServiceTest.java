@@ -46,9 +46,7 @@ class LedgerServiceTest {
       assertTrue(service.ready());
       assertEquals(
           List.of(LedgerServiceGrpc.SERVICE_NAME),
-          service.grpcServices().stream()
-              .map(s -> s.bindService().getServiceDescriptor().getName())
-              .toList());
+          service.grpcServices().stream().map(s -> s.access().serviceName()).toList());
       ManaLedger ledger = service.ledger();
 
       ledger.createHold("h1", "did:key:alice", 200, "job-1", Duration.ofMillis(1), "");
@@ -148,7 +146,7 @@ class LedgerServiceTest {
         "ledger",
         new MapSettings(settings),
         Identity.generate(),
-        new MeshRoles(List.of(), List.of()),
+        MeshRoles.none(),
         metrics,
         Clock.systemUTC(),
         target -> InProcessChannelBuilder.forName(target).build());

@@ -1,7 +1,7 @@
 package io.meshwork.orchestrator;
 
-import io.grpc.BindableService;
 import io.meshwork.content.Multihash;
+import io.meshwork.orchestrator.grpc.ComputeAccess;
 import io.meshwork.orchestrator.grpc.ComputeGrpcService;
 import io.meshwork.orchestrator.jobs.CapacityView;
 import io.meshwork.orchestrator.jobs.JobCoordinator;
@@ -18,6 +18,7 @@ import io.meshwork.orchestrator.tasks.TaskPipeline;
 import io.meshwork.orchestrator.trust.Reputation;
 import io.meshwork.runtime.MeshService;
 import io.meshwork.runtime.ServiceContext;
+import io.meshwork.runtime.auth.GuardedService;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -105,8 +106,8 @@ public final class OrchestratorService implements MeshService {
   }
 
   @Override
-  public List<BindableService> grpcServices() {
-    return List.of(grpc);
+  public List<GuardedService> grpcServices() {
+    return List.of(ComputeAccess.TABLE.guard(grpc));
   }
 
   @Override

@@ -548,9 +548,18 @@ public final class OrchestratorSettings {
           SAMPLE_RATE,
           SAMPLE_RECORD_HALVING);
 
-  /** Everything the orchestrator deployable reads: the shared keys and its own. */
+  /**
+   * The role lists the orchestrator reads: operators (who see and cancel every job), the executors
+   * that are members (who return results and fetch modules) and its peers (who delegate tasks and
+   * return delegated results).
+   */
+  public static final List<Setting<?>> ROLES =
+      List.of(
+          SharedSettings.AUTH_OPERATORS, SharedSettings.AUTH_EXECUTORS, SharedSettings.AUTH_PEERS);
+
+  /** Everything the orchestrator deployable reads: the shared keys, its role lists and its own. */
   public static final SettingsSchema SCHEMA =
-      SettingsSchema.of("orchestrator", SharedSettings.ALL, KEYS);
+      SettingsSchema.of("orchestrator", SharedSettings.ALL, ROLES, KEYS);
 
   private OrchestratorSettings() {}
 }

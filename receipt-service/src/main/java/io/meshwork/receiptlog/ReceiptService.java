@@ -1,13 +1,14 @@
 package io.meshwork.receiptlog;
 
-import io.grpc.BindableService;
 import io.meshwork.receiptlog.core.ReceiptLog;
+import io.meshwork.receiptlog.grpc.ReceiptAccess;
 import io.meshwork.receiptlog.grpc.ReceiptGrpcService;
 import io.meshwork.receiptlog.store.LogStore;
 import io.meshwork.receiptlog.store.PostgresLogStore;
 import io.meshwork.receiptlog.store.SqliteLogStore;
 import io.meshwork.runtime.MeshService;
 import io.meshwork.runtime.ServiceContext;
+import io.meshwork.runtime.auth.GuardedService;
 import java.util.List;
 import java.util.logging.Logger;
 
@@ -39,7 +40,7 @@ public final class ReceiptService implements MeshService {
     try {
       log =
           ReceiptLog.open(
-              store, ctx.identity(), origin, ctx.roles()::isService, ctx.clock(), ctx.metrics());
+              store, ctx.identity(), origin, ctx.roles()::isExecutor, ctx.clock(), ctx.metrics());
     } catch (RuntimeException e) {
       store.close();
       throw e;
@@ -72,8 +73,8 @@ public final class ReceiptService implements MeshService {
   }
 
   @Override
-  public List<BindableService> grpcServices() {
-    return List.of(new ReceiptGrpcService(log));
+  public List<GuardedService> grpcServices() {
+    return List.of(ReceiptAccess.TABLE.guard(new ReceiptGrpcService(log)));
   }
 
   @Override

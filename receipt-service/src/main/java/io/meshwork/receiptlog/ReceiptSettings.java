@@ -50,13 +50,20 @@ public record ReceiptSettings(String origin, StoreOptions store) {
   public static final Setting<String> POSTGRES_PASSWORD =
       Setting.string("receipts.postgres.password", "", "The PostgreSQL user's password.");
 
+  /**
+   * The role lists the receipt log reads: the orchestrators that anchor receipts, and the executors
+   * whose receipts it takes.
+   */
+  public static final List<Setting<?>> ROLES =
+      List.of(SharedSettings.AUTH_ORCHESTRATORS, SharedSettings.AUTH_EXECUTORS);
+
   /** Every key of the receipt service's own, in the order the documentation lists them. */
   public static final List<Setting<?>> KEYS =
       List.of(ORIGIN, STORE, POSTGRES_URL, POSTGRES_USER, POSTGRES_PASSWORD);
 
-  /** Everything the receipt service reads: the shared keys and its own. */
+  /** Everything the receipt service reads: the shared keys, its role lists and its own. */
   public static final SettingsSchema SCHEMA =
-      SettingsSchema.of("receipts", SharedSettings.ALL, KEYS);
+      SettingsSchema.of("receipts", SharedSettings.ALL, ROLES, KEYS);
 
   /**
    * Where the log is kept.

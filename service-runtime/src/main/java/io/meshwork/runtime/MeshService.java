@@ -1,6 +1,6 @@
 package io.meshwork.runtime;
 
-import io.grpc.BindableService;
+import io.meshwork.runtime.auth.GuardedService;
 import java.util.List;
 
 /**
@@ -8,8 +8,11 @@ import java.util.List;
  * ServiceContext}, and what to release when it stops.
  */
 public interface MeshService extends AutoCloseable {
-  /** The gRPC services to serve. */
-  List<BindableService> grpcServices();
+  /**
+   * The gRPC services to serve, each with the table of who may call its methods ({@code
+   * SomeAccess.TABLE.guard(service)}).
+   */
+  List<GuardedService> grpcServices();
 
   /** Whether the service can take calls now (readiness); for example, its store is reachable. */
   default boolean ready() {

@@ -1,15 +1,15 @@
 package io.meshwork.runtime;
 
-import io.grpc.BindableService;
 import io.grpc.ManagedChannel;
 import io.grpc.ServerBuilder;
-import io.meshwork.identity.BearerCredentials;
 import io.meshwork.identity.Identity;
+import io.meshwork.identity.ReplayLimits;
 import io.meshwork.identity.TokenVerifier;
 import io.meshwork.runtime.admin.AdminServer;
 import io.meshwork.runtime.admin.HelidonServiceMetrics;
-import io.meshwork.runtime.auth.AuthInterceptor;
+import io.meshwork.runtime.auth.GuardedService;
 import io.meshwork.runtime.auth.MeshRoles;
+import io.meshwork.runtime.auth.Role;
 import io.meshwork.runtime.config.HelidonSettings;
 import io.meshwork.runtime.config.MapSettings;
 import io.meshwork.runtime.config.Setting;
@@ -21,7 +21,7 @@ import io.meshwork.runtime.grpc.MeshChannels;
 import io.meshwork.runtime.grpc.MeshServer;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -137,6 +137,7 @@ public final class ServiceHost implements AutoCloseable {
             settings.get(SharedSettings.GRPC_HOST), settings.get(SharedSettings.GRPC_PORT));
     return launch(
         serviceName,
+        schema,
         settings,
         factory,
         builder,
@@ -163,7 +164,8 @@ public final class ServiceHost implements AutoCloseable {
       ServiceMetrics metrics,
       Clock clock) {
     check(schema, settings);
-    return launch(serviceName, settings, factory, serverBuilder, channelFactory, metrics, clock);
+    return launch(
+        serviceName, schema, settings, factory, serverBuilder, channelFactory, metrics, clock);
   }
 
   private static void check(SettingsSchema schema, Settings settings) {
@@ -179,10 +181,51 @@ public final class ServiceHost implements AutoCloseable {
       }
     }
     schema.check(settings);
+    replayLimits(
+        settings, SharedSettings.AUTH_REPLAY_USER_CAPACITY, SharedSettings.AUTH_REPLAY_USER_QUOTA);
+    replayLimits(
+        settings,
+        SharedSettings.AUTH_REPLAY_PARTY_CAPACITY,
+        SharedSettings.AUTH_REPLAY_PARTY_QUOTA);
+  }
+
+  private static ReplayLimits replayLimits(
+      Settings settings, Setting<Integer> capacity, Setting<Integer> quota) {
+    int total = settings.get(capacity);
+    int each = settings.get(quota);
+    if (each > total) {
+      throw new SettingsException(
+          "setting '"
+              + quota.key()
+              + "' is "
+              + each
+              + ", more than "
+              + capacity.key()
+              + " ("
+              + total
+              + "); one caller cannot have more live tokens than all callers together");
+    }
+    return new ReplayLimits(total, each);
+  }
+
+  /**
+   * Who has which role here: the role lists {@code schema} declares (a service declares those its
+   * access table names), from {@code settings}.
+   */
+  private static MeshRoles roles(SettingsSchema schema, Settings settings) {
+    Map<Role, List<String>> configured = new EnumMap<>(Role.class);
+    SharedSettings.ROLE_LISTS.forEach(
+        (role, list) -> {
+          if (schema.declares(list.key())) {
+            configured.put(role, settings.get(list));
+          }
+        });
+    return new MeshRoles(configured);
   }
 
   private static ServiceHost launch(
       String serviceName,
+      SettingsSchema schema,
       Settings settings,
       Function<ServiceContext, MeshService> factory,
       ServerBuilder<?> serverBuilder,
@@ -201,9 +244,7 @@ public final class ServiceHost implements AutoCloseable {
       throw new java.io.UncheckedIOException(
           "cannot read or create the identity file " + identityFile, e);
     }
-    List<String> services = new ArrayList<>(settings.get(SharedSettings.AUTH_SERVICE_DIDS));
-    services.add(identity.did());
-    MeshRoles roles = new MeshRoles(services, settings.get(SharedSettings.AUTH_OPERATOR_DIDS));
+    MeshRoles roles = roles(schema, settings);
     ServiceContext context =
         new ServiceContext(serviceName, settings, identity, roles, metrics, clock, channelFactory);
     MeshService service;
@@ -213,14 +254,27 @@ public final class ServiceHost implements AutoCloseable {
       context.close();
       throw e;
     }
+    TokenVerifier verifier =
+        new TokenVerifier(
+            clock,
+            replayLimits(
+                settings,
+                SharedSettings.AUTH_REPLAY_USER_CAPACITY,
+                SharedSettings.AUTH_REPLAY_USER_QUOTA),
+            replayLimits(
+                settings,
+                SharedSettings.AUTH_REPLAY_PARTY_CAPACITY,
+                SharedSettings.AUTH_REPLAY_PARTY_QUOTA),
+            roles::isParty);
     MeshServer.Builder sb =
         MeshServer.builder(serverBuilder)
             .maxMessageBytes(context.maxMessageBytes())
             .shutdownGrace(settings.get(SharedSettings.SHUTDOWN_GRACE))
             .intercept(new CallMetricsInterceptor(metrics))
-            .intercept(
-                new AuthInterceptor(new TokenVerifier(BearerCredentials.AUDIENCE, clock), roles));
-    for (BindableService s : service.grpcServices()) {
+            .authenticate(verifier, roles);
+    for (GuardedService s : service.grpcServices()) {
+      // The process is, at its own services, in the role of what it serves.
+      s.access().servedBy().ifPresent(role -> roles.addSelf(identity.did(), role));
       sb.addService(s);
     }
     MeshServer server = sb.build().start();

@@ -1,15 +1,22 @@
 package io.meshwork.runtime;
 
+import io.meshwork.identity.DidKey;
+import io.meshwork.identity.ReplayLimits;
+import io.meshwork.runtime.auth.Role;
 import io.meshwork.runtime.config.Setting;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
  * The keys every service reads through {@link ServiceHost} and {@link ServiceContext}: where it
- * serves, its files and key, who its peers and operators are, and how it stops. Each deployable's
- * schema is these plus its own.
+ * serves, its files and key, how much it remembers against token replay, and how it stops; and the
+ * lists of who is in which role, which each service takes only as far as it needs them. Each
+ * deployable's schema is {@link #ALL}, the {@link #ROLES} lists it needs, and its own keys.
  */
 public final class SharedSettings {
   /** The address the gRPC server binds to. */
@@ -68,17 +75,77 @@ public final class SharedSettings {
           "The file of the service's Ed25519 key, created on first start; its did:key is the"
               + " service's identity.");
 
-  /** The DIDs of the mesh's services. */
-  public static final Setting<List<String>> AUTH_SERVICE_DIDS =
-      Setting.list(
-          "auth.service-dids",
-          "The did:keys of the mesh's services, allowed the internal calls; the service's own is"
-              + " always one.");
+  /** How many live token ids a service remembers for callers without a configured role. */
+  public static final Setting<Integer> AUTH_REPLAY_USER_CAPACITY =
+      Setting.integer(
+              "auth.replay.user-capacity",
+              ReplayLimits.USERS.capacity(),
+              "How many live token ids the service remembers against replay for users (callers"
+                  + " with no configured role); when full, users are refused with"
+                  + " REPLAY_CAPACITY.")
+          .atLeast(ReplayLimits.MIN_CAPACITY);
+
+  /** How many live token ids one user may have at a service. */
+  public static final Setting<Integer> AUTH_REPLAY_USER_QUOTA =
+      Setting.integer(
+              "auth.replay.user-quota",
+              ReplayLimits.USERS.perCallerQuota(),
+              "How many live tokens one user may have at the service; one more is refused with"
+                  + " REPLAY_QUOTA until one expires.")
+          .atLeast(1);
+
+  /** How many live token ids a service remembers for callers in a configured role. */
+  public static final Setting<Integer> AUTH_REPLAY_PARTY_CAPACITY =
+      Setting.integer(
+              "auth.replay.party-capacity",
+              ReplayLimits.PARTIES.capacity(),
+              "How many live token ids the service remembers against replay for callers in a"
+                  + " configured role (auth.operators, auth.orchestrators, ...), apart from users.")
+          .atLeast(ReplayLimits.MIN_CAPACITY);
+
+  /** How many live token ids one caller in a configured role may have at a service. */
+  public static final Setting<Integer> AUTH_REPLAY_PARTY_QUOTA =
+      Setting.integer(
+              "auth.replay.party-quota",
+              ReplayLimits.PARTIES.perCallerQuota(),
+              "How many live tokens one caller in a configured role may have at the service; one"
+                  + " more is refused with REPLAY_QUOTA until one expires.")
+          .atLeast(1);
 
   /** The DIDs of the mesh's operators. */
-  public static final Setting<List<String>> AUTH_OPERATOR_DIDS =
-      Setting.list(
-          "auth.operator-dids", "The did:keys of operators, allowed the operator calls (Mint).");
+  public static final Setting<List<String>> AUTH_OPERATORS =
+      roleList(
+          "auth.operators",
+          "The did:keys of operators: they mint mana, read and move any account, and see and"
+              + " cancel every job.");
+
+  /** The DIDs of the orchestrators a service works for. */
+  public static final Setting<List<String>> AUTH_ORCHESTRATORS =
+      roleList(
+          "auth.orchestrators",
+          "The did:keys of the orchestrators the service works for: they hold and pay mana (at the"
+              + " ledger), anchor receipts (at the receipt log), and announce and assign tasks (at"
+              + " an executor).");
+
+  /** The DIDs of the executors that are members of the mesh. */
+  public static final Setting<List<String>> AUTH_EXECUTORS =
+      roleList(
+          "auth.executors",
+          "The did:keys of the executors that are members of the mesh: they return results and"
+              + " fetch modules (at an orchestrator), and sign the receipts the receipt log"
+              + " accepts.");
+
+  /** The DIDs of an orchestrator's peers. */
+  public static final Setting<List<String>> AUTH_PEERS =
+      roleList(
+          "auth.peers",
+          "The did:keys of the peer orchestrators that may delegate tasks to this one and return"
+              + " the results of tasks it delegated.");
+
+  private static Setting<List<String>> roleList(String key, String meaning) {
+    return Setting.list(key, meaning)
+        .check(dids -> dids.stream().allMatch(DidKey::isDidKey), "each a did:key DID");
+  }
 
   /** How long in-flight calls may take to finish at stop. */
   public static final Setting<Duration> SHUTDOWN_GRACE =
@@ -106,10 +173,34 @@ public final class SharedSettings {
           ADMIN_PORT,
           DATA_DIR,
           IDENTITY_FILE,
-          AUTH_SERVICE_DIDS,
-          AUTH_OPERATOR_DIDS,
+          AUTH_REPLAY_USER_CAPACITY,
+          AUTH_REPLAY_USER_QUOTA,
+          AUTH_REPLAY_PARTY_CAPACITY,
+          AUTH_REPLAY_PARTY_QUOTA,
           SHUTDOWN_GRACE,
           MESH_DEV_MODE);
+
+  /**
+   * The list of each role a service may be configured with. They are declared here, once, but no
+   * service reads them all: each adds to its schema the lists of the roles its access table names
+   * (docs/AUTH.md says which), and {@link ServiceHost} reads those.
+   */
+  public static final Map<Role, Setting<List<String>>> ROLE_LISTS =
+      Collections.unmodifiableMap(
+          new EnumMap<>(
+              Map.of(
+                  Role.OPERATOR,
+                  AUTH_OPERATORS,
+                  Role.ORCHESTRATOR,
+                  AUTH_ORCHESTRATORS,
+                  Role.EXECUTOR,
+                  AUTH_EXECUTORS,
+                  Role.PEER,
+                  AUTH_PEERS)));
+
+  /** Every role list, in the order the documentation lists them. */
+  public static final List<Setting<?>> ROLES =
+      List.of(AUTH_OPERATORS, AUTH_ORCHESTRATORS, AUTH_EXECUTORS, AUTH_PEERS);
 
   private SharedSettings() {}
 }

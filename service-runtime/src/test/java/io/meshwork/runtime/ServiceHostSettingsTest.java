@@ -83,6 +83,67 @@ class ServiceHostSettingsTest {
   }
 
   @Test
+  void aRoleListTheServiceDoesNotReadStopsIt() {
+    SettingsException e =
+        assertThrows(
+            SettingsException.class,
+            () ->
+                start(
+                    new MapSettings(
+                        Map.of(
+                            "data-dir",
+                            dir.toString(),
+                            "auth.peers",
+                            io.meshwork.identity.Identity.generate().did())),
+                    new AtomicBoolean()));
+
+    assertTrue(e.getMessage().contains("'auth.peers'"), e.getMessage());
+    assertTrue(e.getMessage().contains("not a key that the demo service declares"), e.getMessage());
+  }
+
+  @Test
+  void aRoleListNamesDids() {
+    SettingsSchema withOperators =
+        SettingsSchema.of(
+            "demo", SharedSettings.ALL, List.of(SharedSettings.AUTH_OPERATORS), List.of());
+    SettingsException e =
+        assertThrows(
+            SettingsException.class,
+            () ->
+                InProcessHost.start(
+                    "demo",
+                    withOperators,
+                    new MapSettings(
+                        Map.of("data-dir", dir.toString(), "auth.operators", "alice,bob")),
+                    ctx -> List::of));
+
+    assertTrue(e.getMessage().startsWith("setting 'auth.operators'"), e.getMessage());
+    assertTrue(e.getMessage().contains("each a did:key DID"), e.getMessage());
+  }
+
+  @Test
+  void aReplayQuotaAboveItsCapacityStopsTheService() {
+    SettingsException e =
+        assertThrows(
+            SettingsException.class,
+            () ->
+                start(
+                    new MapSettings(
+                        Map.of(
+                            "data-dir",
+                            dir.toString(),
+                            "auth.replay.user-capacity",
+                            "100",
+                            "auth.replay.user-quota",
+                            "101")),
+                    new AtomicBoolean()));
+
+    assertTrue(
+        e.getMessage().startsWith("setting 'auth.replay.user-quota' is 101"), e.getMessage());
+    assertTrue(e.getMessage().contains("auth.replay.user-capacity (100)"), e.getMessage());
+  }
+
+  @Test
   void aSchemaWithoutTheSharedKeysIsAProgrammingError() {
     SettingsSchema own = SettingsSchema.of("demo", List.of(DemoServiceMain.SIZE));
 

@@ -83,7 +83,7 @@ class BlobGrpcServiceTest {
   /** What a test serving only the blob service plugs into ServiceHost, as the orchestrator will. */
   final class BlobsOnly implements MeshService {
     @Override
-    public List<io.grpc.BindableService> grpcServices() {
+    public List<io.meshwork.runtime.auth.GuardedService> grpcServices() {
       return List.of(blobs.grpcService());
     }
 

@@ -26,7 +26,11 @@ import io.meshwork.runtime.errors.MeshException;
 import io.meshwork.runtime.grpc.Rpc;
 import java.util.function.UnaryOperator;
 
-/** ExecutorService over gRPC; only the mesh's service identities may call it. */
+/**
+ * ExecutorService over gRPC. Only the orchestrators this executor serves may call it ({@link
+ * ExecutorAccess#TABLE}, checked before a handler runs); the handlers tie each assignment to the
+ * orchestrator that made it.
+ */
 public final class ExecutorGrpcService extends ExecutorServiceGrpc.ExecutorServiceImplBase {
   // The longest an AssignTask call is held for an inline result, whatever the caller asks: the
   // call occupies a server thread meanwhile.
@@ -71,7 +75,6 @@ public final class ExecutorGrpcService extends ExecutorServiceGrpc.ExecutorServi
     Rpc.unary(
         observer,
         () -> {
-          Caller.current().requireService("Announce");
           if (!request.hasAnnouncement()) {
             throw MeshException.invalidArgument("MISSING_ANNOUNCEMENT", "announcement is missing")
                 .with("field", "announcement");
@@ -86,7 +89,6 @@ public final class ExecutorGrpcService extends ExecutorServiceGrpc.ExecutorServi
     Rpc.unary(
         observer,
         () -> {
-          Caller.current().requireService("AnnounceBatch");
           if (request.getAnnouncementsCount() > MAX_ANNOUNCEMENTS) {
             throw MeshException.invalidArgument(
                     "TOO_MANY_ANNOUNCEMENTS",
@@ -110,7 +112,7 @@ public final class ExecutorGrpcService extends ExecutorServiceGrpc.ExecutorServi
     Rpc.unary(
         observer,
         () -> {
-          Caller caller = Caller.current().requireService("AssignTask");
+          Caller caller = Caller.current();
           check(request, "");
           return answer(admit(request, caller).answer());
         });
@@ -119,7 +121,7 @@ public final class ExecutorGrpcService extends ExecutorServiceGrpc.ExecutorServi
   @Override
   public void assignTasks(
       AssignTasksRequest request, StreamObserver<AssignTasksResponse> observer) {
-    Caller caller = Caller.current().requireService("AssignTasks");
+    Caller caller = Caller.current();
     int count = request.getAssignmentsCount();
     if (count == 0 || count > MAX_ASSIGNMENTS) {
       throw MeshException.invalidArgument(
@@ -264,7 +266,6 @@ public final class ExecutorGrpcService extends ExecutorServiceGrpc.ExecutorServi
     Rpc.unary(
         observer,
         () -> {
-          Caller.current().requireService("CancelTask");
           return CancelTaskResponse.newBuilder()
               .setCancelled(runner.cancel(request.getAssignmentId(), request.getOnlyIfQueued()))
               .build();
@@ -277,7 +278,7 @@ public final class ExecutorGrpcService extends ExecutorServiceGrpc.ExecutorServi
     Rpc.unary(
         observer,
         () -> {
-          Caller caller = Caller.current().requireService("RevealResult");
+          Caller caller = Caller.current();
           return RevealResultResponse.newBuilder()
               .setResultData(
                   com.google.protobuf.ByteString.copyFrom(

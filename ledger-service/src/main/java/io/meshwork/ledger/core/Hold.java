@@ -13,6 +13,9 @@ package io.meshwork.ledger.core;
  * @param createdAt when it was created, epoch milliseconds
  * @param expiresAt when it expires if still pending, epoch milliseconds
  * @param closedAt when it was closed, epoch milliseconds; 0 while pending
+ * @param creatorDid the orchestrator that created it, which alone may post or void it and may read
+ *     what concerns its job; empty for a hold created before the ledger recorded creators, or by
+ *     the ledger's own in-process callers
  */
 public record Hold(
     String holdId,
@@ -24,11 +27,20 @@ public record Hold(
     String memo,
     long createdAt,
     long expiresAt,
-    long closedAt) {
+    long closedAt,
+    String creatorDid) {
 
   /** What can still be posted: the unposted amount while pending, 0 once closed. */
   public long remaining() {
     return state == HoldState.PENDING ? amount - posted : 0;
+  }
+
+  /**
+   * Whether {@code did} may post or void this hold: it created it, or the hold predates recorded
+   * creators.
+   */
+  public boolean mayBeSettledBy(String did) {
+    return creatorDid.isEmpty() || creatorDid.equals(did);
   }
 
   /** Whether the hold is pending and its expiry time has come at {@code nowMillis}. */
@@ -38,11 +50,31 @@ public record Hold(
 
   Hold withPosted(long newPosted) {
     return new Hold(
-        holdId, payerDid, amount, newPosted, state, jobId, memo, createdAt, expiresAt, closedAt);
+        holdId,
+        payerDid,
+        amount,
+        newPosted,
+        state,
+        jobId,
+        memo,
+        createdAt,
+        expiresAt,
+        closedAt,
+        creatorDid);
   }
 
   Hold closed(HoldState newState, long atMillis) {
     return new Hold(
-        holdId, payerDid, amount, posted, newState, jobId, memo, createdAt, expiresAt, atMillis);
+        holdId,
+        payerDid,
+        amount,
+        posted,
+        newState,
+        jobId,
+        memo,
+        createdAt,
+        expiresAt,
+        atMillis,
+        creatorDid);
   }
 }

@@ -40,6 +40,9 @@ public final class LedgerErrors {
   /** The setting that bounds one operation's amount, named in {@link #AMOUNT_ABOVE_MAX}. */
   public static final String MAX_AMOUNT_SETTING = "ledger.max-amount";
 
+  /** An orchestrator posted or voided a hold another orchestrator created. */
+  public static final String NOT_HOLD_CREATOR = "NOT_HOLD_CREATOR";
+
   /** A field of the request is missing or out of range. */
   public static final String INVALID_FIELD = "INVALID_FIELD";
 
@@ -115,6 +118,20 @@ public final class LedgerErrors {
   static MeshException holdNotFound(String holdId) {
     return MeshException.notFound(HOLD_NOT_FOUND, "no hold has the id " + holdId)
         .with("hold_id", holdId);
+  }
+
+  static MeshException notHoldCreator(Hold hold, String caller) {
+    return MeshException.permissionDenied(
+            NOT_HOLD_CREATOR,
+            "the hold "
+                + hold.holdId()
+                + " was created by "
+                + hold.creatorDid()
+                + "; only it may post or void the hold, not "
+                + caller)
+        .with("hold_id", hold.holdId())
+        .with("creator", hold.creatorDid())
+        .with("caller", caller);
   }
 
   /**

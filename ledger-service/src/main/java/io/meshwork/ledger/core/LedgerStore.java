@@ -112,6 +112,12 @@ public interface LedgerStore extends AutoCloseable {
     List<Hold> pendingHoldsOf(String payerDid, int limit);
 
     /**
+     * Whether {@code creatorDid} created a hold on {@code payerDid}'s account: for {@code jobId}
+     * unless it is empty, and still pending if {@code pending}.
+     */
+    boolean holdExists(String payerDid, String creatorDid, String jobId, boolean pending);
+
+    /**
      * Entries of {@code did}, newest first, with ids below {@code beforeEntryId}; only those of
      * {@code jobId} unless it is empty.
      */

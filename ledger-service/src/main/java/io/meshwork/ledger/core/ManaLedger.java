@@ -332,8 +332,34 @@ public final class ManaLedger {
    */
   public final class Batch {
     private final List<LedgerStore.Write<?>> writes = new ArrayList<>();
+    // The orchestrator on whose behalf the operations are made, or null for the ledger's own
+    // in-process callers, who are trusted with every hold.
+    private final String actor;
 
-    private Batch() {}
+    private Batch(String actor) {
+      this.actor = actor;
+    }
+
+    /** Refuses a hold this batch's orchestrator did not create. */
+    private Hold requireSettler(Hold hold) {
+      if (actor != null && !hold.mayBeSettledBy(actor)) {
+        throw LedgerErrors.notHoldCreator(hold, actor);
+      }
+      return hold;
+    }
+
+    /**
+     * Checks an outcome that is a hold like the operation itself: a request id replayed by another
+     * orchestrator must not hand it the first outcome, which is someone else's hold.
+     */
+    private <T> T requireOwnOutcome(T outcome) {
+      if (outcome instanceof Hold hold) {
+        requireSettler(hold);
+      } else if (outcome instanceof VoidedHold voided) {
+        requireSettler(voided.hold());
+      }
+      return outcome;
+    }
 
     /** Adds {@link ManaLedger#createHold}; throws at once for a bad field. */
     public CompletableFuture<Hold> createHold(
@@ -378,7 +404,8 @@ public final class ManaLedger {
                     note,
                     tx.now,
                     tx.now + lifetime,
-                    0);
+                    0,
+                    actor == null ? "" : actor);
             tx.writer.insertHold(hold);
             tx.entry(payerDid, EntryKind.HOLD, 0, amount, "", hold, "", note, requestId);
             tx.moved(EntryKind.HOLD, amount);
@@ -409,7 +436,7 @@ public final class ManaLedger {
           Outcomes::encode,
           Outcomes::decodeHold,
           tx -> {
-            Hold hold = tx.hold(holdId);
+            Hold hold = requireSettler(tx.hold(holdId));
             if (hold.state() != HoldState.PENDING) {
               // Returned rather than thrown, so that an expiry found just now is still committed.
               return Step.refused(LedgerErrors.holdClosed(hold));
@@ -450,7 +477,7 @@ public final class ManaLedger {
           Outcomes::encode,
           Outcomes::decodeVoided,
           tx -> {
-            Hold hold = tx.hold(holdId);
+            Hold hold = requireSettler(tx.hold(holdId));
             if (hold.state() != HoldState.PENDING) {
               return Step.refused(LedgerErrors.holdClosed(hold));
             }
@@ -529,7 +556,7 @@ public final class ManaLedger {
       LedgerStore.Write<Committed<T>> write =
           ManaLedger.this.mutate(operation, requestId, content, encode, decode, work);
       writes.add(write);
-      return write.outcome().thenApply(ManaLedger.this::finish);
+      return write.outcome().thenApply(ManaLedger.this::finish).thenApply(this::requireOwnOutcome);
     }
   }
 
@@ -538,14 +565,33 @@ public final class ManaLedger {
    * Submit} carries them.
    */
   public Batch batch() {
-    return new Batch();
+    return new Batch(null);
+  }
+
+  /**
+   * Starts a {@link Batch} made on behalf of the orchestrator {@code orchestratorDid}: the holds it
+   * creates record it as their creator, and it may post and void only holds it created (otherwise
+   * PERMISSION_DENIED {@code NOT_HOLD_CREATOR}).
+   */
+  public Batch batchBy(String orchestratorDid) {
+    requireText("orchestrator", orchestratorDid);
+    return new Batch(orchestratorDid);
   }
 
   private <T> CompletableFuture<T> alone(Function<Batch, CompletableFuture<T>> add) {
-    Batch batch = new Batch();
+    Batch batch = new Batch(null);
     CompletableFuture<T> outcome = add.apply(batch);
     batch.submit();
     return outcome;
+  }
+
+  /**
+   * Whether the orchestrator {@code creatorDid} created a hold on {@code payerDid}'s account: for
+   * the job {@code jobId} unless it is empty, and still pending if {@code pending}. It is how the
+   * ledger tells that an orchestrator runs a job paid from that account.
+   */
+  public boolean holdExists(String payerDid, String creatorDid, String jobId, boolean pending) {
+    return store.read(r -> r.holdExists(payerDid, creatorDid, orEmpty(jobId), pending));
   }
 
   /** Returns a hold, expiring it first if it is pending past its expiry. */

@@ -93,6 +93,7 @@ final class Outcomes {
     t.put("created_at", h.createdAt());
     t.put("expires_at", h.expiresAt());
     t.put("closed_at", h.closedAt());
+    t.put("creator_did", h.creatorDid());
   }
 
   private static Hold hold(Map<String, String> m) {
@@ -106,7 +107,9 @@ final class Outcomes {
         text(m, "memo"),
         number(m, "created_at"),
         number(m, "expires_at"),
-        number(m, "closed_at"));
+        number(m, "closed_at"),
+        // Outcomes recorded before holds named their creator have none.
+        text(m, "creator_did"));
   }
 
   /**

@@ -56,11 +56,12 @@ import java.util.function.Function;
  * Serves {@code meshwork.ledger.v1.LedgerService}: checks who may call, validates the fields, and
  * hands the call to {@link ManaLedger}.
  *
- * <p>Authorization follows AUTH.md: holds, posts, voids, transfers and batches of them only from
- * the mesh's service identities, mints only from an operator, and an account, its history and its
- * holds are readable by their owner, any service and any operator. Handlers run on gRPC's executor
- * and block until the store has durably committed their writes; concurrent handlers' writes share
- * commits, which is what makes many small calls cheap. No handler state is shared.
+ * <p>Who may call each RPC is {@link LedgerAccess#TABLE}, checked before a handler runs; the
+ * handlers apply the rest of docs/AUTH.md, about whose account it is: a transfer leaves only the
+ * caller's own account (an operator's: any), an orchestrator posts and voids only the holds it
+ * created, and {@link LedgerAccess} says who reads what. Handlers run on gRPC's executor and block
+ * until the store has durably committed their writes; concurrent handlers' writes share commits,
+ * which is what makes many small calls cheap. No handler state is shared.
  */
 public final class LedgerGrpcService extends LedgerServiceGrpc.LedgerServiceImplBase {
   private static final int MAX_ID_LENGTH = 256;
@@ -75,10 +76,12 @@ public final class LedgerGrpcService extends LedgerServiceGrpc.LedgerServiceImpl
   private static final Set<String> VALID_DIDS = ConcurrentHashMap.newKeySet();
 
   private final ManaLedger ledger;
+  private final LedgerAccess access;
 
   /** Serves {@code ledger}. */
   public LedgerGrpcService(ManaLedger ledger) {
     this.ledger = ledger;
+    this.access = new LedgerAccess(ledger);
   }
 
   @Override
@@ -88,12 +91,16 @@ public final class LedgerGrpcService extends LedgerServiceGrpc.LedgerServiceImpl
         () -> {
           Caller caller = Caller.current();
           String did = req.getDid().isEmpty() ? caller.did() : requireDid("did", req.getDid());
-          caller.requireOwnerOrService(did, "the account");
+          access.requireAccountReader(caller, did);
           GetAccountResponse.Builder response =
               GetAccountResponse.newBuilder()
                   .setAccount(account(ledger.account(did)))
                   .setRegeneration(LedgerProtos.toProto(ledger.options().regeneration()));
-          ledger.pendingHolds(did).forEach(h -> response.addPendingHolds(LedgerProtos.toProto(h)));
+          // An orchestrator reading a payer's account sees its own holds, not other jobs'.
+          boolean all = LedgerAccess.ownsOrOperates(caller, did);
+          ledger.pendingHolds(did).stream()
+              .filter(h -> all || h.creatorDid().equals(caller.did()))
+              .forEach(h -> response.addPendingHolds(LedgerProtos.toProto(h)));
           return response.build();
         });
   }
@@ -103,7 +110,6 @@ public final class LedgerGrpcService extends LedgerServiceGrpc.LedgerServiceImpl
     Rpc.unary(
         observer,
         () -> {
-          Caller.current().requireOperator("Mint");
           String requestId = requireId("request_id", req.getRequestId());
           String did = requireDid("did", req.getDid());
           long amount = requirePositive("amount", req.getAmount());
@@ -119,8 +125,7 @@ public final class LedgerGrpcService extends LedgerServiceGrpc.LedgerServiceImpl
     Rpc.unary(
         observer,
         () -> {
-          Caller.current().requireService("CreateHold");
-          ManaLedger.Batch batch = ledger.batch();
+          ManaLedger.Batch batch = ledger.batchBy(Caller.current().did());
           var outcome = startCreateHold(batch, req);
           batch.submit();
           return createHoldResponse(LedgerStore.await(outcome));
@@ -132,8 +137,7 @@ public final class LedgerGrpcService extends LedgerServiceGrpc.LedgerServiceImpl
     Rpc.unary(
         observer,
         () -> {
-          Caller.current().requireService("PostHold");
-          ManaLedger.Batch batch = ledger.batch();
+          ManaLedger.Batch batch = ledger.batchBy(Caller.current().did());
           var outcome = startPostHold(batch, req);
           batch.submit();
           return postHoldResponse(LedgerStore.await(outcome));
@@ -145,8 +149,7 @@ public final class LedgerGrpcService extends LedgerServiceGrpc.LedgerServiceImpl
     Rpc.unary(
         observer,
         () -> {
-          Caller.current().requireService("VoidHold");
-          ManaLedger.Batch batch = ledger.batch();
+          ManaLedger.Batch batch = ledger.batchBy(Caller.current().did());
           var outcome = startVoidHold(batch, req);
           batch.submit();
           return voidHoldResponse(LedgerStore.await(outcome));
@@ -158,9 +161,9 @@ public final class LedgerGrpcService extends LedgerServiceGrpc.LedgerServiceImpl
     Rpc.unary(
         observer,
         () -> {
-          Caller.current().requireService("Transfer");
+          Caller caller = Caller.current();
           ManaLedger.Batch batch = ledger.batch();
-          var outcome = startTransfer(batch, req);
+          var outcome = startTransfer(batch, req, caller);
           batch.submit();
           return transferResponse(LedgerStore.await(outcome));
         });
@@ -178,7 +181,7 @@ public final class LedgerGrpcService extends LedgerServiceGrpc.LedgerServiceImpl
     Rpc.unary(
         observer,
         () -> {
-          Caller.current().requireService("Submit");
+          Caller caller = Caller.current();
           int count = req.getOperationsCount();
           if (count == 0 || count > MAX_BATCH) {
             throw invalidField("operations", "must hold 1 to " + MAX_BATCH + " operations")
@@ -186,10 +189,10 @@ public final class LedgerGrpcService extends LedgerServiceGrpc.LedgerServiceImpl
           }
           // Every operation is checked and added first, then all are queued at once, so the batch
           // shares a commit instead of trickling into several.
-          ManaLedger.Batch batch = ledger.batch();
+          ManaLedger.Batch batch = ledger.batchBy(caller.did());
           List<Started<?>> started = new ArrayList<>(count);
           for (int i = 0; i < count; i++) {
-            started.add(start(batch, req.getOperations(i), i));
+            started.add(start(batch, req.getOperations(i), i, caller));
           }
           batch.submit();
           // Wait once for all of them: joining one by one would wake this thread for each
@@ -222,7 +225,7 @@ public final class LedgerGrpcService extends LedgerServiceGrpc.LedgerServiceImpl
     }
   }
 
-  private Started<?> start(ManaLedger.Batch batch, Operation op, int index) {
+  private Started<?> start(ManaLedger.Batch batch, Operation op, int index, Caller caller) {
     try {
       return switch (op.getOperationCase()) {
         case CREATE_HOLD ->
@@ -239,7 +242,7 @@ public final class LedgerGrpcService extends LedgerServiceGrpc.LedgerServiceImpl
                 v -> OperationResult.newBuilder().setVoidHold(voidHoldResponse(v)).build());
         case TRANSFER ->
             new Started<>(
-                startTransfer(batch, op.getTransfer()),
+                startTransfer(batch, op.getTransfer(), caller),
                 t -> OperationResult.newBuilder().setTransfer(transferResponse(t)).build());
         case OPERATION_NOT_SET ->
             throw invalidField("operations[" + index + "]", "names no operation");
@@ -298,9 +301,10 @@ public final class LedgerGrpcService extends LedgerServiceGrpc.LedgerServiceImpl
   }
 
   private CompletableFuture<Transferred> startTransfer(
-      ManaLedger.Batch batch, TransferRequest req) {
+      ManaLedger.Batch batch, TransferRequest req, Caller caller) {
     String requestId = requireId("request_id", req.getRequestId());
     String from = requireDid("from_did", req.getFromDid());
+    LedgerAccess.requireDebitor(caller, from);
     String to = requireDid("to_did", req.getToDid());
     long amount = requirePositive("amount", req.getAmount());
     String jobId = optionalId("job_id", req.getJobId());
@@ -320,7 +324,7 @@ public final class LedgerGrpcService extends LedgerServiceGrpc.LedgerServiceImpl
           Caller caller = Caller.current();
           String holdId = requireId("hold_id", req.getHoldId());
           Hold hold = ledger.hold(holdId);
-          caller.requireOwnerOrService(hold.payerDid(), "the hold " + holdId);
+          access.requireHoldReader(caller, hold);
           return GetHoldResponse.newBuilder().setHold(LedgerProtos.toProto(hold)).build();
         });
   }
@@ -332,13 +336,13 @@ public final class LedgerGrpcService extends LedgerServiceGrpc.LedgerServiceImpl
         () -> {
           Caller caller = Caller.current();
           String did = req.getDid().isEmpty() ? caller.did() : requireDid("did", req.getDid());
-          caller.requireOwnerOrService(did, "the account's history");
+          String jobId = optionalId("job_id", req.getJobId());
+          access.requireHistoryReader(caller, did, jobId);
           // uint32 arrives as a signed int: a negative value is beyond 2^31.
           if (req.getPageSize() < 0 || req.getPageSize() > ManaLedger.MAX_PAGE_SIZE) {
             throw invalidField("page_size", "must be between 0 and " + ManaLedger.MAX_PAGE_SIZE)
                 .with("max", ManaLedger.MAX_PAGE_SIZE);
           }
-          String jobId = optionalId("job_id", req.getJobId());
           HistoryPage page = ledger.history(did, jobId, req.getPageSize(), req.getPageToken());
           ListHistoryResponse.Builder response =
               ListHistoryResponse.newBuilder().setNextPageToken(page.nextPageToken());

@@ -44,6 +44,7 @@ final class LedgerProtos {
         .setJobId(h.jobId())
         .setCreatedAt(h.createdAt())
         .setExpiresAt(h.expiresAt())
+        .setCreatorDid(h.creatorDid())
         .build();
   }
 

@@ -62,7 +62,8 @@ public abstract class JdbcLedgerStore implements LedgerStore {
 
   static final String ACCOUNT_COLUMNS = "did, balance, held, created_at";
   static final String HOLD_COLUMNS =
-      "hold_id, payer_did, amount, posted, state, job_id, memo, created_at, expires_at, closed_at";
+      "hold_id, payer_did, amount, posted, state, job_id, memo, created_at, expires_at, closed_at,"
+          + " creator_did";
   static final String ENTRY_COLUMNS =
       "entry_id, did, kind, balance_delta, held_delta, balance_after, held_after,"
           + " counterparty_did, job_id, hold_id, task_id, memo, request_id, at";
@@ -128,7 +129,14 @@ public abstract class JdbcLedgerStore implements LedgerStore {
                 "CREATE TABLE regeneration ("
                     + " did TEXT PRIMARY KEY REFERENCES accounts (did),"
                     + " anchor BIGINT NOT NULL,"
-                    + " paid BIGINT NOT NULL)")));
+                    + " paid BIGINT NOT NULL)")),
+        new Migrations.Migration(
+            3,
+            "holds: the orchestrator that created each; empty for holds made before",
+            List.of(
+                "ALTER TABLE holds ADD COLUMN creator_did TEXT NOT NULL DEFAULT ''",
+                // Who may read an account or a job's history asks which holds a creator has.
+                "CREATE INDEX holds_by_creator ON holds (payer_did, creator_did, job_id)")));
   }
 
   private final String description;
@@ -554,6 +562,7 @@ public abstract class JdbcLedgerStore implements LedgerStore {
           ps.setLong(8, h.createdAt());
           ps.setLong(9, h.expiresAt());
           ps.setLong(10, h.closedAt());
+          ps.setString(11, h.creatorDid());
         });
     batch(
         entryInsert(),
@@ -607,7 +616,7 @@ public abstract class JdbcLedgerStore implements LedgerStore {
   static final String HOLD_UPSERT =
       "INSERT INTO holds ("
           + HOLD_COLUMNS
-          + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+          + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
           + " ON CONFLICT (hold_id) DO UPDATE SET posted = excluded.posted,"
           + " state = excluded.state, closed_at = excluded.closed_at";
   static final String REGENERATION_UPSERT =
@@ -734,6 +743,25 @@ public abstract class JdbcLedgerStore implements LedgerStore {
             ps.setInt(2, limit);
           },
           Access::toHold);
+    }
+
+    @Override
+    public boolean holdExists(String payerDid, String creatorDid, String jobId, boolean pending) {
+      boolean byJob = !jobId.isEmpty();
+      return one(
+              "SELECT 1 FROM holds WHERE payer_did = ? AND creator_did = ?"
+                  + (byJob ? " AND job_id = ?" : "")
+                  + (pending ? " AND state = 'PENDING'" : "")
+                  + " LIMIT 1",
+              ps -> {
+                ps.setString(1, payerDid);
+                ps.setString(2, creatorDid);
+                if (byJob) {
+                  ps.setString(3, jobId);
+                }
+              },
+              rs -> true)
+          .isPresent();
     }
 
     @Override
@@ -958,7 +986,8 @@ public abstract class JdbcLedgerStore implements LedgerStore {
           rs.getString(7),
           rs.getLong(8),
           rs.getLong(9),
-          rs.getLong(10));
+          rs.getLong(10),
+          rs.getString(11));
     }
 
     private static HistoryEntry toEntry(ResultSet rs) throws SQLException {

@@ -10,7 +10,18 @@ class OutcomesTest {
   void outcomesRoundTripWithAnyText() {
     String awkward = "a memo & more = 100% \"quoted\" + spaced, ünïcødé ✓, a/b?c#d";
     Hold hold =
-        new Hold("hold_1", "did:key:z6Mk", 300, 100, HoldState.POSTED, awkward, awkward, 1, 2, 3);
+        new Hold(
+            "hold_1",
+            "did:key:z6Mk",
+            300,
+            100,
+            HoldState.POSTED,
+            awkward,
+            awkward,
+            1,
+            2,
+            3,
+            awkward);
     Account from = new Account("did:key:a&b=c", 5, -2, 7);
     Account to = new Account(awkward, Long.MAX_VALUE, Long.MIN_VALUE, 0);
 

@@ -55,6 +55,7 @@ class LedgerGrpcServiceTest {
   @TempDir Path dataDir;
 
   private final Identity orchestrator = Identity.generate();
+  private final Identity otherOrchestrator = Identity.generate();
   private final Identity operator = Identity.generate();
   private final Identity alice = Identity.generate();
   private final Identity bob = Identity.generate();
@@ -67,11 +68,16 @@ class LedgerGrpcServiceTest {
     MapSettings settings =
         new MapSettings(
             Map.of(
-                "data-dir", dataDir.toString(),
-                "mesh.dev-mode", "true",
-                "ledger.dev-grant", "1000",
-                "auth.service-dids", orchestrator.did(),
-                "auth.operator-dids", operator.did()));
+                "data-dir",
+                dataDir.toString(),
+                "mesh.dev-mode",
+                "true",
+                "ledger.dev-grant",
+                "1000",
+                "auth.orchestrators",
+                orchestrator.did() + "," + otherOrchestrator.did(),
+                "auth.operators",
+                operator.did()));
     host =
         ServiceHost.start(
             "ledger",
@@ -97,7 +103,7 @@ class LedgerGrpcServiceTest {
   }
 
   @Test
-  void aServicePaysAJobFromOneHold() {
+  void anOrchestratorPaysAJobFromOneHold() {
     Hold hold =
         as(orchestrator)
             .createHold(
@@ -153,7 +159,7 @@ class LedgerGrpcServiceTest {
   }
 
   @Test
-  void aHoldFromANonServiceIdentityIsDenied() {
+  void aHoldFromAnyoneButAnOrchestratorIsDenied() {
     StatusRuntimeException e =
         failure(
             () ->
@@ -167,7 +173,8 @@ class LedgerGrpcServiceTest {
                             .build()));
 
     assertEquals(Status.Code.PERMISSION_DENIED, e.getStatus().getCode());
-    assertEquals("SERVICE_IDENTITY_REQUIRED", errorInfo(e).getReason());
+    assertEquals("ROLE_REQUIRED", errorInfo(e).getReason());
+    assertEquals("orchestrator", errorInfo(e).getMetadataMap().get("allowed_roles"));
   }
 
   @Test
@@ -236,22 +243,121 @@ class LedgerGrpcServiceTest {
 
     StatusRuntimeException e = failure(() -> as(orchestrator).mint(mint));
     assertEquals(Status.Code.PERMISSION_DENIED, e.getStatus().getCode());
-    assertEquals("OPERATOR_REQUIRED", errorInfo(e).getReason());
+    assertEquals("ROLE_REQUIRED", errorInfo(e).getReason());
+    assertEquals("operator", errorInfo(e).getMetadataMap().get("allowed_roles"));
 
     // In development mode the new account gets its grant, then the mint on top.
     assertEquals(1500, as(operator).mint(mint).getAccount().getBalance());
   }
 
   @Test
-  void anAccountIsReadableByItsOwnerServicesAndOperatorsOnly() {
+  void anAccountIsReadableByItsOwnerAndOperatorsAndByAnOrchestratorWhileItHoldsSomeOfIt() {
     GetAccountRequest bobs = GetAccountRequest.newBuilder().setDid(bob.did()).build();
 
     StatusRuntimeException e = failure(() -> as(alice).getAccount(bobs));
     assertEquals(Status.Code.PERMISSION_DENIED, e.getStatus().getCode());
     assertEquals("NOT_OWNER", errorInfo(e).getReason());
     assertEquals(1000, as(bob).getAccount(bobs).getAccount().getBalance());
-    assertEquals(1000, as(orchestrator).getAccount(bobs).getAccount().getBalance());
     assertEquals(1000, as(operator).getAccount(bobs).getAccount().getBalance());
+    assertEquals(
+        "NOT_OWNER", errorInfo(failure(() -> as(orchestrator).getAccount(bobs))).getReason());
+
+    Hold mine = hold(orchestrator, "h-mine", bob, 100, "job-1");
+    Hold theirs = hold(otherOrchestrator, "h-theirs", bob, 200, "job-2");
+    GetAccountResponse seen = as(orchestrator).getAccount(bobs);
+    assertEquals(300, seen.getAccount().getHeld());
+    // It runs job-1, not job-2: only its own hold is listed.
+    assertEquals(List.of(mine), seen.getPendingHoldsList());
+    assertEquals(List.of(mine, theirs), as(bob).getAccount(bobs).getPendingHoldsList());
+
+    as(orchestrator)
+        .voidHold(
+            VoidHoldRequest.newBuilder()
+                .setRequestId("v-mine")
+                .setHoldId(mine.getHoldId())
+                .build());
+    assertEquals(
+        "NOT_OWNER", errorInfo(failure(() -> as(orchestrator).getAccount(bobs))).getReason());
+  }
+
+  @Test
+  void anOrchestratorReadsTheHoldsItCreatedAndTheHistoryOfItsJobsOnly() {
+    Hold hold = hold(orchestrator, "h1", alice, 100, "job-1");
+    GetHoldRequest getHold = GetHoldRequest.newBuilder().setHoldId(hold.getHoldId()).build();
+
+    assertEquals(orchestrator.did(), as(orchestrator).getHold(getHold).getHold().getCreatorDid());
+    assertEquals(hold, as(alice).getHold(getHold).getHold());
+    assertEquals(hold, as(operator).getHold(getHold).getHold());
+    assertEquals(
+        "NOT_OWNER", errorInfo(failure(() -> as(otherOrchestrator).getHold(getHold))).getReason());
+    assertEquals("NOT_OWNER", errorInfo(failure(() -> as(bob).getHold(getHold))).getReason());
+
+    ListHistoryRequest.Builder alices = ListHistoryRequest.newBuilder().setDid(alice.did());
+    assertEquals(
+        1,
+        as(orchestrator).listHistory(alices.clone().setJobId("job-1").build()).getEntriesCount());
+    for (ListHistoryRequest outside :
+        List.of(alices.clone().build(), alices.clone().setJobId("job-2").build())) {
+      assertEquals(
+          "NOT_OWNER", errorInfo(failure(() -> as(orchestrator).listHistory(outside))).getReason());
+    }
+    assertEquals(
+        "NOT_OWNER",
+        errorInfo(
+                failure(
+                    () ->
+                        as(otherOrchestrator)
+                            .listHistory(alices.clone().setJobId("job-1").build())))
+            .getReason());
+  }
+
+  @Test
+  void anOrchestratorPostsAndVoidsOnlyTheHoldsItCreated() {
+    Hold hold = hold(orchestrator, "h1", alice, 100, "job-1");
+    PostHoldRequest post =
+        PostHoldRequest.newBuilder()
+            .setRequestId("p-other")
+            .setHoldId(hold.getHoldId())
+            .setPayeeDid(otherOrchestrator.did())
+            .setAmount(100)
+            .build();
+    VoidHoldRequest voidIt =
+        VoidHoldRequest.newBuilder().setRequestId("v-other").setHoldId(hold.getHoldId()).build();
+
+    for (Executable stolen :
+        List.<Executable>of(
+            () -> as(otherOrchestrator).postHold(post),
+            () -> as(otherOrchestrator).voidHold(voidIt))) {
+      StatusRuntimeException e = failure(stolen);
+      assertEquals(Status.Code.PERMISSION_DENIED, e.getStatus().getCode());
+      assertEquals("NOT_HOLD_CREATOR", errorInfo(e).getReason());
+      assertEquals(orchestrator.did(), errorInfo(e).getMetadataMap().get("creator"));
+    }
+    // Within a batch too, and a request id of the creator's replayed by another gets nothing.
+    SubmitOperationsResponse batch =
+        as(otherOrchestrator)
+            .submit(
+                SubmitOperationsRequest.newBuilder()
+                    .addOperations(Operation.newBuilder().setVoidHold(voidIt))
+                    .addOperations(
+                        Operation.newBuilder()
+                            .setCreateHold(
+                                CreateHoldRequest.newBuilder()
+                                    .setRequestId("h1")
+                                    .setPayerDid(alice.did())
+                                    .setAmount(100)
+                                    .setJobId("job-1")))
+                    .build());
+    assertEquals("NOT_HOLD_CREATOR", batch.getResults(0).getError().getReason());
+    assertEquals("NOT_HOLD_CREATOR", batch.getResults(1).getError().getReason());
+
+    assertEquals(
+        HoldState.HOLD_STATE_PENDING,
+        as(alice)
+            .getHold(GetHoldRequest.newBuilder().setHoldId(hold.getHoldId()).build())
+            .getHold()
+            .getState());
+    assertEquals(100, as(orchestrator).voidHold(voidIt).getRefunded());
   }
 
   @Test
@@ -331,8 +437,9 @@ class LedgerGrpcServiceTest {
     assertEquals("INSUFFICIENT_MANA", response.getResults(1).getError().getReason());
     assertEquals("FAILED_PRECONDITION", response.getResults(1).getError().getCode());
     assertEquals("600", response.getResults(1).getError().getMetadataMap().get("available"));
-    assertEquals(750, response.getResults(2).getTransfer().getFrom().getBalance());
-    assertEquals(1250, response.getResults(2).getTransfer().getTo().getBalance());
+    // An orchestrator moves no one's mana but through the holds it makes.
+    assertEquals("NOT_OWNER", response.getResults(2).getError().getReason());
+    assertEquals("PERMISSION_DENIED", response.getResults(2).getError().getCode());
     assertEquals("INVALID_ARGUMENT", response.getResults(3).getError().getCode());
     assertEquals("hold_id", response.getResults(3).getError().getMetadataMap().get("field"));
     assertEquals("INVALID_FIELD", response.getResults(4).getError().getReason());
@@ -343,15 +450,15 @@ class LedgerGrpcServiceTest {
     assertEquals(response.getResults(2), again.getResults(2));
     GetAccountResponse account =
         as(alice).getAccount(GetAccountRequest.newBuilder().setDid(alice.did()).build());
-    assertEquals(750, account.getAccount().getBalance());
+    assertEquals(1000, account.getAccount().getBalance());
     assertEquals(400, account.getAccount().getHeld());
     assertEquals(List.of(hold), account.getPendingHoldsList());
     ListHistoryResponse history =
         as(alice).listHistory(ListHistoryRequest.newBuilder().setJobId("job-b").build());
     assertEquals(
-        List.of(EntryKind.ENTRY_KIND_TRANSFER, EntryKind.ENTRY_KIND_HOLD),
+        List.of(EntryKind.ENTRY_KIND_HOLD),
         history.getEntriesList().stream().map(e -> e.getKind()).toList());
-    assertEquals("b-t1", history.getEntries(0).getRequestId());
+    assertEquals("b-h1", history.getEntries(0).getRequestId());
     assertEquals(400, history.getEntries(0).getHeldAfter());
   }
 
@@ -392,7 +499,7 @@ class LedgerGrpcServiceTest {
   }
 
   @Test
-  void batchesAndTransfersAreForServicesOnly() {
+  void batchesAreForOrchestratorsAndTransfersLeaveOnlyTheCallersOwnAccount() {
     StatusRuntimeException submit =
         failure(
             () ->
@@ -409,24 +516,41 @@ class LedgerGrpcServiceTest {
                                             .setAmount(1)))
                             .build()));
     assertEquals(Status.Code.PERMISSION_DENIED, submit.getStatus().getCode());
-    assertEquals("SERVICE_IDENTITY_REQUIRED", errorInfo(submit).getReason());
+    assertEquals("ROLE_REQUIRED", errorInfo(submit).getReason());
 
-    StatusRuntimeException transfer =
-        failure(
-            () ->
-                as(operator)
-                    .transfer(
-                        TransferRequest.newBuilder()
-                            .setRequestId("y")
-                            .setFromDid(alice.did())
-                            .setToDid(bob.did())
-                            .setAmount(1)
-                            .build()));
-    assertEquals(Status.Code.PERMISSION_DENIED, transfer.getStatus().getCode());
+    TransferRequest.Builder fromAlice =
+        TransferRequest.newBuilder().setFromDid(alice.did()).setToDid(bob.did()).setAmount(10);
+    for (Identity notAlice : List.of(bob, orchestrator)) {
+      StatusRuntimeException stolen =
+          failure(() -> as(notAlice).transfer(fromAlice.clone().setRequestId("t-theft").build()));
+      assertEquals(Status.Code.PERMISSION_DENIED, stolen.getStatus().getCode());
+      assertEquals("NOT_OWNER", errorInfo(stolen).getReason());
+    }
+    assertEquals(
+        990,
+        as(alice).transfer(fromAlice.clone().setRequestId("t-own").build()).getFrom().getBalance());
+    assertEquals(
+        980,
+        as(operator)
+            .transfer(fromAlice.clone().setRequestId("t-operator").build())
+            .getFrom()
+            .getBalance());
 
     StatusRuntimeException empty =
         failure(() -> as(orchestrator).submit(SubmitOperationsRequest.getDefaultInstance()));
     assertEquals(Status.Code.INVALID_ARGUMENT, empty.getStatus().getCode());
+  }
+
+  private Hold hold(Identity by, String requestId, Identity payer, long amount, String jobId) {
+    return as(by)
+        .createHold(
+            CreateHoldRequest.newBuilder()
+                .setRequestId(requestId)
+                .setPayerDid(payer.did())
+                .setAmount(amount)
+                .setJobId(jobId)
+                .build())
+        .getHold();
   }
 
   private static StatusRuntimeException failure(Executable call) {

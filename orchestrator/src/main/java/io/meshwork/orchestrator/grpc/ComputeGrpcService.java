@@ -40,7 +40,8 @@ import java.time.Duration;
 
 /**
  * ComputeService over gRPC: checks the request's shape, turns it into the domain's terms, calls the
- * job core, and turns the answer back into messages.
+ * job core, and turns the answer back into messages. Which roles may call each RPC is {@link
+ * ComputeAccess#TABLE}, checked before a handler runs; whose job it is, the job core's.
  */
 public final class ComputeGrpcService extends ComputeServiceGrpc.ComputeServiceImplBase {
   private final JobCoordinator jobs;
@@ -190,7 +191,7 @@ public final class ComputeGrpcService extends ComputeServiceGrpc.ComputeServiceI
     Rpc.unary(
         observer,
         () -> {
-          Caller caller = Caller.current().requireService("ReturnTaskResult");
+          Caller caller = Caller.current();
           if (!request.hasResult() || request.getResult().getAssignmentId().isEmpty()) {
             throw MeshException.invalidArgument(
                     "MISSING_ASSIGNMENT_ID", "result.assignment_id is missing")

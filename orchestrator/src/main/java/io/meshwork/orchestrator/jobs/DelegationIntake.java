@@ -65,7 +65,6 @@ public final class DelegationIntake {
    * @param requestId the delegator's id for this delegation
    */
   public int accept(TaskPacket packet, String replyTo, String requestId, Caller caller) {
-    caller.requireService("DelegateTask");
     validator.module(
         packet.module(),
         packet.moduleCid(),

@@ -525,7 +525,7 @@ public final class JobCoordinator implements AutoCloseable {
       queries.status(jobId, caller);
       return false;
     }
-    caller.requireOwnerOrService(job.spec.submitterDid(), "job " + jobId);
+    caller.requireOwnerOrOperator(job.spec.submitterDid(), "job " + jobId);
     job.cancelRequested = true;
     job.cancelAssignments();
     try {

@@ -49,7 +49,7 @@ public final class JobQueries {
   public JobStatus status(String jobId, Caller caller) {
     RunningJob job = live.get(jobId);
     if (job != null) {
-      caller.requireOwnerOrService(job.spec.submitterDid(), "job " + jobId);
+      caller.requireOwnerOrOperator(job.spec.submitterDid(), "job " + jobId);
       return status(job, clock.millis());
     }
     return status(find(jobId, caller));
@@ -62,7 +62,7 @@ public final class JobQueries {
   public List<Placement> placements(String jobId, Caller caller) {
     RunningJob job = live.get(jobId);
     if (job != null) {
-      caller.requireOwnerOrService(job.spec.submitterDid(), "job " + jobId);
+      caller.requireOwnerOrOperator(job.spec.submitterDid(), "job " + jobId);
     } else {
       find(jobId, caller);
     }
@@ -76,7 +76,7 @@ public final class JobQueries {
   public JobResult result(String jobId, Duration wait, Caller caller) {
     RunningJob job = live.get(jobId);
     if (job != null) {
-      caller.requireOwnerOrService(job.spec.submitterDid(), "job " + jobId);
+      caller.requireOwnerOrOperator(job.spec.submitterDid(), "job " + jobId);
       try {
         job.done.get(boundedWait(wait).toMillis(), TimeUnit.MILLISECONDS);
       } catch (TimeoutException e) {
@@ -135,7 +135,6 @@ public final class JobQueries {
    * submitter's work, not for whoever asks.
    */
   public byte[] module(String moduleCid, Caller caller) {
-    caller.requireService("GetModule");
     byte[] module = live.module(moduleCid);
     if (!assignsModule.test(caller.did(), moduleCid)) {
       throw MeshException.permissionDenied(
@@ -167,7 +166,7 @@ public final class JobQueries {
       watcher.accept(status(jobId, caller));
       return () -> {};
     }
-    caller.requireOwnerOrService(job.spec.submitterDid(), "job " + jobId);
+    caller.requireOwnerOrOperator(job.spec.submitterDid(), "job " + jobId);
     job.watchers.add(watcher);
     JobStatus now = status(job, clock.millis());
     watcher.accept(now);
@@ -186,7 +185,7 @@ public final class JobQueries {
                 () ->
                     MeshException.notFound("JOB_NOT_FOUND", "no job has the id '" + jobId + "'")
                         .with("job_id", jobId));
-    caller.requireOwnerOrService(r.submitterDid(), "job " + jobId);
+    caller.requireOwnerOrOperator(r.submitterDid(), "job " + jobId);
     return r;
   }
 

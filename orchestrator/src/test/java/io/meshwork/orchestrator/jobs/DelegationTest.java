@@ -21,6 +21,7 @@ import io.meshwork.orchestrator.tasks.TaskPacket;
 import io.meshwork.orchestrator.tasks.TaskResult;
 import io.meshwork.orchestrator.tasks.VerificationMode;
 import io.meshwork.runtime.auth.Caller;
+import io.meshwork.runtime.auth.Role;
 import io.meshwork.runtime.errors.MeshException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -194,7 +195,7 @@ class DelegationTest {
           }
         };
     JobCoordinator coordinator = core.start();
-    Caller delegator = new Caller(Identity.generate().did(), true, false);
+    Caller delegator = Caller.of(Identity.generate().did(), Role.PEER);
     byte[] chunk = "alpha\n".getBytes(StandardCharsets.UTF_8);
     TaskPacket task =
         new TaskPacket(

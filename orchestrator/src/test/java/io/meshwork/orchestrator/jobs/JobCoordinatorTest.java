@@ -265,7 +265,10 @@ class JobCoordinatorTest {
         JobCore.WITHOUT_MERGE,
         coordinator
             .queries()
-            .module(cid, new io.meshwork.runtime.auth.Caller(slow.did, true, false)));
+            .module(
+                cid,
+                io.meshwork.runtime.auth.Caller.of(
+                    slow.did, io.meshwork.runtime.auth.Role.EXECUTOR)));
     MeshException stranger =
         assertThrows(
             MeshException.class,
@@ -274,7 +277,8 @@ class JobCoordinatorTest {
                     .queries()
                     .module(
                         cid,
-                        new io.meshwork.runtime.auth.Caller("did:key:z6MkOther", true, false)));
+                        io.meshwork.runtime.auth.Caller.of(
+                            "did:key:z6MkOther", io.meshwork.runtime.auth.Role.EXECUTOR)));
     assertEquals(MeshException.Kind.PERMISSION_DENIED, stranger.kind());
     assertEquals("NO_LIVE_ASSIGNMENT", stranger.reason());
     slow.release();

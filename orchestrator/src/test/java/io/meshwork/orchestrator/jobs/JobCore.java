@@ -34,7 +34,7 @@ import java.util.concurrent.Executors;
  * gRPC, no processes.
  */
 final class JobCore implements AutoCloseable {
-  static final Caller SUBMITTER = new Caller("did:key:z6MkSubmitter", false, false);
+  static final Caller SUBMITTER = Caller.of("did:key:z6MkSubmitter");
   static final long GRANT = 100_000;
   static final byte[] WITH_MERGE = read("..", "examples", "wordcount", "wordcount.wasm");
   static final byte[] WITHOUT_MERGE =

@@ -25,7 +25,6 @@ import io.meshwork.receiptlog.core.ReceiptLog;
 import io.meshwork.receiptlog.core.ReceiptPage;
 import io.meshwork.receiptlog.core.SignedCheckpoint;
 import io.meshwork.receiptlog.core.StoredReceipt;
-import io.meshwork.runtime.auth.Caller;
 import io.meshwork.runtime.errors.MeshException;
 import io.meshwork.runtime.grpc.Rpc;
 import java.util.List;
@@ -34,9 +33,10 @@ import java.util.List;
  * Serves the receipt log as {@code meshwork.receipt.v1.ReceiptService}: checks the shape of each
  * request, calls {@link ReceiptLog} and converts the answer.
  *
- * <p>Anchoring is for the mesh's service identities only; reading and proving are open to any
- * authenticated caller, since proofs are meant for third parties. Handlers run on gRPC's executor
- * and may block while the appender commits; that is what makes the answer durable.
+ * <p>Who may call is {@link ReceiptAccess#TABLE}, checked before a handler runs: anchoring is for
+ * the orchestrators the log works for, and only receipts of member executors are taken; reading and
+ * proving are public, since proofs are meant for third parties. Handlers run on gRPC's executor and
+ * may block while the appender commits; that is what makes the answer durable.
  */
 public final class ReceiptGrpcService extends ReceiptServiceGrpc.ReceiptServiceImplBase {
   /** Receipts per AnchorReceipts call at most. */
@@ -65,7 +65,6 @@ public final class ReceiptGrpcService extends ReceiptServiceGrpc.ReceiptServiceI
     Rpc.unary(
         observer,
         () -> {
-          Caller.current().requireService("anchoring receipts");
           List<ExecutionReceipt> receipts = request.getReceiptsList();
           if (receipts.isEmpty() || receipts.size() > MAX_RECEIPTS_PER_CALL) {
             throw invalidField(
@@ -89,7 +88,6 @@ public final class ReceiptGrpcService extends ReceiptServiceGrpc.ReceiptServiceI
     Rpc.unary(
         observer,
         () -> {
-          Caller.current();
           StoredReceipt r = log.getReceipt(requireCid(request.getCid()));
           return GetReceiptResponse.newBuilder()
               .setReceipt(r.receipt())
@@ -105,7 +103,6 @@ public final class ReceiptGrpcService extends ReceiptServiceGrpc.ReceiptServiceI
     Rpc.unary(
         observer,
         () -> {
-          Caller.current();
           SignedCheckpoint c = log.latestCheckpoint();
           return GetCheckpointResponse.newBuilder()
               .setOrigin(c.origin())
@@ -123,7 +120,6 @@ public final class ReceiptGrpcService extends ReceiptServiceGrpc.ReceiptServiceI
     Rpc.unary(
         observer,
         () -> {
-          Caller.current();
           InclusionProof p =
               log.inclusionProof(requireCid(request.getCid()), request.getTreeSize());
           return GetInclusionProofResponse.newBuilder()
@@ -142,7 +138,6 @@ public final class ReceiptGrpcService extends ReceiptServiceGrpc.ReceiptServiceI
     Rpc.unary(
         observer,
         () -> {
-          Caller.current();
           if (request.getFromSize() < 1) {
             throw invalidField("from_size", "from_size must be at least 1");
           }
@@ -161,7 +156,6 @@ public final class ReceiptGrpcService extends ReceiptServiceGrpc.ReceiptServiceI
     Rpc.unary(
         observer,
         () -> {
-          Caller.current();
           String jobId = request.getJobId();
           if (jobId.isEmpty() || jobId.length() > MAX_JOB_ID_LENGTH) {
             throw invalidField(
@@ -194,7 +188,6 @@ public final class ReceiptGrpcService extends ReceiptServiceGrpc.ReceiptServiceI
     Rpc.unary(
         observer,
         () -> {
-          Caller.current();
           int count = request.getCount() == 0 ? MAX_LEAVES_PER_PAGE : request.getCount();
           if (request.getCount() < 0 || count > MAX_LEAVES_PER_PAGE) {
             throw invalidField(

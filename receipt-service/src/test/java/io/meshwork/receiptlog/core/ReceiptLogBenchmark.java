@@ -360,8 +360,10 @@ class ReceiptLogBenchmark {
                     "-1",
                     "data-dir",
                     data.toString(),
-                    "auth.service-dids",
-                    orchestrator.did() + "," + executor.did())),
+                    "auth.orchestrators",
+                    orchestrator.did(),
+                    "auth.executors",
+                    executor.did())),
             ReceiptService::create);
     List<ManagedChannel> channels = new ArrayList<>();
     ExecutorService clients =

@@ -77,8 +77,10 @@ class ReceiptGrpcServiceTest {
                 dir.toString(),
                 "receipts.origin",
                 ORIGIN,
-                "auth.service-dids",
-                orchestrator.did() + "," + executor.did()));
+                "auth.orchestrators",
+                orchestrator.did(),
+                "auth.executors",
+                executor.did()));
     host =
         ServiceHost.start(
             "receipts",
@@ -183,7 +185,7 @@ class ReceiptGrpcServiceTest {
   }
 
   @Test
-  void onlyServicesMayAnchor() {
+  void onlyOrchestratorsMayAnchor() {
     AnchorReceiptsRequest request =
         AnchorReceiptsRequest.newBuilder()
             .addReceipts(TestReceipts.signed(executor, "job", "task"))
@@ -193,18 +195,28 @@ class ReceiptGrpcServiceTest {
         assertThrows(StatusRuntimeException.class, () -> as(outsider).anchorReceipts(request));
 
     assertEquals(Status.Code.PERMISSION_DENIED, e.getStatus().getCode());
-    assertEquals("SERVICE_IDENTITY_REQUIRED", errorInfo(e).getReason());
+    assertEquals("ROLE_REQUIRED", errorInfo(e).getReason());
+    assertEquals("orchestrator", errorInfo(e).getMetadataMap().get("allowed_roles"));
+    // A member executor is no orchestrator either: it cannot anchor its own receipts.
+    StatusRuntimeException self =
+        assertThrows(StatusRuntimeException.class, () -> as(executor).anchorReceipts(request));
+    assertEquals("ROLE_REQUIRED", errorInfo(self).getReason());
   }
 
   @Test
-  void refusesCallsWithoutAToken() {
+  void readsNeedNoTokenButAnchoringDoes() {
+    ReceiptServiceBlockingStub anonymous = ReceiptServiceGrpc.newBlockingStub(channel);
+    assertEquals(
+        ORIGIN, anonymous.getCheckpoint(GetCheckpointRequest.getDefaultInstance()).getOrigin());
+
     StatusRuntimeException e =
         assertThrows(
             StatusRuntimeException.class,
             () ->
-                ReceiptServiceGrpc.newBlockingStub(channel)
-                    .getCheckpoint(GetCheckpointRequest.getDefaultInstance()));
-
+                anonymous.anchorReceipts(
+                    AnchorReceiptsRequest.newBuilder()
+                        .addReceipts(TestReceipts.signed(executor, "job", "task"))
+                        .build()));
     assertEquals(Status.Code.UNAUTHENTICATED, e.getStatus().getCode());
   }
 

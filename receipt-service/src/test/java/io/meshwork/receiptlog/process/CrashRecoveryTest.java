@@ -203,7 +203,8 @@ class CrashRecoveryTest {
             "data-dir=" + data,
             "identity.file=" + data.resolve("receipts.key"),
             "receipts.origin=" + ORIGIN,
-            "auth.service-dids=" + orchestrator.did() + "," + executor.did(),
+            "auth.orchestrators=" + orchestrator.did(),
+            "auth.executors=" + executor.did(),
             "mesh.dev-mode=true")) {
       command.add("--set");
       command.add(s);

@@ -86,8 +86,10 @@ class PostgresLogStoreTest extends LogStoreContract {
             postgres.user(),
             "receipts.postgres.password",
             postgres.password(),
-            "auth.service-dids",
-            orchestrator.did() + "," + executor.did());
+            "auth.orchestrators",
+            orchestrator.did(),
+            "auth.executors",
+            executor.did());
     List<ExecutionReceipt> receipts =
         IntStream.range(0, 9).mapToObj(i -> TestReceipts.signed(executor, "pg", "t" + i)).toList();
     for (int run = 0; run < 2; run++) {

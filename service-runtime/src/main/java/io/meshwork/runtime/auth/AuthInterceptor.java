@@ -12,52 +12,122 @@ import io.meshwork.identity.BearerCredentials;
 import io.meshwork.identity.TokenVerifier;
 import io.meshwork.runtime.errors.ErrorMapping;
 import io.meshwork.runtime.errors.MeshException;
+import java.util.Optional;
+import java.util.Set;
 
 /**
- * Authenticates every call with the bearer token of AUTH.md and makes the caller available to
- * handlers through {@link Caller#current()}.
+ * Decides, before any handler runs, whether a call to one gRPC service may go ahead: it finds the
+ * method's row in the service's {@link AccessTable}, authenticates the caller with the bearer token
+ * of docs/AUTH.md unless the row is public, and checks the caller's roles against the row. The
+ * caller is then available to handlers through {@link Caller#current()}.
  *
- * <p>The health and reflection services are open, because probes and tools such as grpcurl must
- * reach them without a key; every other method requires a valid token.
+ * <p>{@code MeshServer} puts one in front of every service it serves, so no service can forget it.
+ * The refusals, in the order they are checked:
+ *
+ * <ul>
+ *   <li>no row: PERMISSION_DENIED {@code ROLE_REQUIRED}, with no role allowed;
+ *   <li>no token, or a token that fails a check: UNAUTHENTICATED {@code UNAUTHENTICATED}, with the
+ *       check that failed (its {@code audience} check compares against the service called);
+ *   <li>a caller with too many live tokens, or a full replay memory: RESOURCE_EXHAUSTED {@code
+ *       REPLAY_QUOTA} or {@code REPLAY_CAPACITY};
+ *   <li>none of the roles allowed: PERMISSION_DENIED {@code ROLE_REQUIRED}, naming the roles
+ *       allowed and the caller's.
+ * </ul>
  */
 public final class AuthInterceptor implements ServerInterceptor {
   private final TokenVerifier verifier;
   private final MeshRoles roles;
+  private final AccessTable access;
 
-  /** Creates the interceptor. */
-  public AuthInterceptor(TokenVerifier verifier, MeshRoles roles) {
+  /** Guards the service of {@code access}. */
+  public AuthInterceptor(TokenVerifier verifier, MeshRoles roles, AccessTable access) {
     this.verifier = verifier;
     this.roles = roles;
+    this.access = access;
   }
 
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(
       ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
-    String service = call.getMethodDescriptor().getServiceName();
-    if (service != null
-        && (service.startsWith("grpc.health.") || service.startsWith("grpc.reflection."))) {
+    String method = call.getMethodDescriptor().getFullMethodName();
+    Optional<AccessTable.Rule> row = access.rule(method);
+    if (row.isEmpty()) {
+      return refuse(
+          call,
+          MeshException.permissionDenied(
+                  "ROLE_REQUIRED",
+                  "no role may call " + method + ": the service's access table has no row for it")
+              .with("method", method)
+              .with("allowed_roles", ""));
+    }
+    AccessTable.Rule rule = row.get();
+    if (rule.open()) {
       return next.startCall(call, headers);
     }
-    String header = headers.get(BearerCredentials.AUTHORIZATION);
     String did;
     try {
-      if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-        throw new AuthenticationException(
-            "missing", "the call has no 'authorization: Bearer <token>' header");
-      }
-      did = verifier.verify(header.substring(7).trim());
+      did = authenticate(headers, call.getMethodDescriptor().getServiceName());
     } catch (AuthenticationException e) {
-      StatusRuntimeException status =
-          ErrorMapping.toStatus(
-              new MeshException(
-                      MeshException.Kind.UNAUTHENTICATED,
-                      "UNAUTHENTICATED",
-                      "authentication failed: " + e.getMessage())
-                  .with("check", e.check()));
-      call.close(status.getStatus(), status.getTrailers());
-      return new ServerCall.Listener<>() {};
+      return refuse(call, refusal(e));
     }
-    Context context = Context.current().withValue(Caller.KEY, roles.callerFor(did));
+    Caller caller = roles.callerFor(did);
+    if (!rule.allows(caller.roles())) {
+      return refuse(call, roleRequired(method, rule.roles(), caller));
+    }
+    Context context = Context.current().withValue(Caller.KEY, caller);
     return Contexts.interceptCall(context, call, headers, next);
+  }
+
+  /** The caller's DID, from the bearer token addressed to {@code service}. */
+  private String authenticate(Metadata headers, String service) throws AuthenticationException {
+    String header = headers.get(BearerCredentials.AUTHORIZATION);
+    if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      throw new AuthenticationException(
+          "missing", "the call has no 'authorization: Bearer <token>' header");
+    }
+    return verifier.verify(header.substring(7).trim(), service);
+  }
+
+  private static MeshException refusal(AuthenticationException e) {
+    return switch (e.check()) {
+      // The caller proved who it is; it is asked to wait, not to authenticate again.
+      case "replay-quota", "replay-capacity" ->
+          new MeshException(
+                  MeshException.Kind.RESOURCE_EXHAUSTED,
+                  e.check().equals("replay-quota") ? "REPLAY_QUOTA" : "REPLAY_CAPACITY",
+                  e.getMessage())
+              .with("check", e.check());
+      default ->
+          new MeshException(
+                  MeshException.Kind.UNAUTHENTICATED,
+                  "UNAUTHENTICATED",
+                  "authentication failed: " + e.getMessage())
+              .with("check", e.check());
+    };
+  }
+
+  private static MeshException roleRequired(String method, Set<Role> allowed, Caller caller) {
+    String needed = Caller.names(allowed);
+    String has = Caller.names(caller.roles());
+    return MeshException.permissionDenied(
+            "ROLE_REQUIRED",
+            method
+                + " is for the role"
+                + (allowed.size() == 1 ? " " : "s ")
+                + needed
+                + "; the caller "
+                + caller.did()
+                + " is "
+                + has)
+        .with("method", method)
+        .with("allowed_roles", needed)
+        .with("caller_roles", has)
+        .with("caller", caller.did());
+  }
+
+  private static <Q, R> ServerCall.Listener<Q> refuse(ServerCall<Q, R> call, MeshException e) {
+    StatusRuntimeException status = ErrorMapping.toStatus(e);
+    call.close(status.getStatus(), status.getTrailers());
+    return new ServerCall.Listener<>() {};
   }
 }

@@ -1,42 +1,97 @@
 package io.meshwork.runtime.auth;
 
 import java.util.Collection;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Which DIDs the operator configured as the mesh's services and as operators.
+ * Which roles each DID has at this service, as its configuration says: the per-role lists of
+ * docs/AUTH.md ({@code auth.operators}, {@code auth.orchestrators}, ...) that the service reads,
+ * and its own DID in the role of what it runs. Every DID is also a {@link Role#USER}.
  *
- * <p>Service DIDs may be added at run time, when an executor joins an orchestrator with a
- * credential the operator issued, so the set is concurrent.
+ * <p>Executors may join while the service runs (an orchestrator admitting one with a credential the
+ * operator issued), so the sets are concurrent and {@link #addExecutor} may be called at any time;
+ * everything else is fixed at start.
  */
 public final class MeshRoles {
-  private final Set<String> services = ConcurrentHashMap.newKeySet();
-  private final Set<String> operators = ConcurrentHashMap.newKeySet();
+  private final Map<Role, Set<String>> members = new EnumMap<>(Role.class);
 
-  /** Creates roles from configured service and operator DIDs. */
-  public MeshRoles(Collection<String> serviceDids, Collection<String> operatorDids) {
-    services.addAll(serviceDids);
-    operators.addAll(operatorDids);
+  /**
+   * Creates roles from the configured lists.
+   *
+   * @param configured the DIDs of each role; {@link Role#USER} is everyone and cannot be listed
+   */
+  public MeshRoles(Map<Role, ? extends Collection<String>> configured) {
+    for (Role role : Role.values()) {
+      members.put(role, ConcurrentHashMap.newKeySet());
+    }
+    configured.forEach(
+        (role, dids) -> {
+          if (role == Role.USER) {
+            throw new IllegalArgumentException("every caller is a user; the role is not a list");
+          }
+          members.get(role).addAll(dids);
+        });
   }
 
-  /** Whether {@code did} is one of the mesh's services. */
-  public boolean isService(String did) {
-    return services.contains(did);
+  /** Roles in which nobody but users are configured. */
+  public static MeshRoles none() {
+    return new MeshRoles(Map.of());
   }
 
-  /** Whether {@code did} is an operator. */
-  public boolean isOperator(String did) {
-    return operators.contains(did);
+  /** Puts the service's own {@code did} in {@code role}, the role of what it runs. */
+  public void addSelf(String did, Role role) {
+    add(role, did);
   }
 
-  /** Adds a service identity. */
-  public void addService(String did) {
-    services.add(did);
+  /** Admits an executor while the service runs. */
+  public void addExecutor(String did) {
+    add(Role.EXECUTOR, did);
+  }
+
+  private void add(Role role, String did) {
+    if (role == Role.USER) {
+      throw new IllegalArgumentException("every caller is a user already");
+    }
+    members.get(role).add(did);
+  }
+
+  /** Every role {@code did} has here, {@link Role#USER} included. */
+  public Set<Role> rolesOf(String did) {
+    EnumSet<Role> roles = EnumSet.of(Role.USER);
+    members.forEach(
+        (role, dids) -> {
+          if (dids.contains(did)) {
+            roles.add(role);
+          }
+        });
+    return Collections.unmodifiableSet(roles);
+  }
+
+  /** Whether {@code did} has {@code role} here. */
+  public boolean has(String did, Role role) {
+    return role == Role.USER || members.get(role).contains(did);
+  }
+
+  /** Whether {@code did} is an executor that is a member of the mesh. */
+  public boolean isExecutor(String did) {
+    return has(did, Role.EXECUTOR);
+  }
+
+  /**
+   * Whether the configuration names {@code did} in some role beyond user: one of the mesh's parties
+   * or an operator.
+   */
+  public boolean isParty(String did) {
+    return members.values().stream().anyMatch(dids -> dids.contains(did));
   }
 
   /** The caller record for {@code did}. */
   public Caller callerFor(String did) {
-    return new Caller(did, isService(did), isOperator(did));
+    return new Caller(did, rolesOf(did));
   }
 }

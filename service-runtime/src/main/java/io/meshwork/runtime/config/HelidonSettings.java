@@ -15,10 +15,9 @@ import java.util.TreeMap;
 /**
  * Settings read from a YAML file through Helidon Config, overridden by environment variables.
  *
- * <p>A key such as {@code auth.service-dids} is overridden by {@code MESHWORK_AUTH_SERVICE_DIDS}:
- * the key upper-cased with dots and dashes turned into underscores. Lookups go from key to variable
- * name, so the mapping never has to be guessed backwards. YAML lists read as comma-separated
- * values.
+ * <p>A key such as {@code auth.executors} is overridden by {@code MESHWORK_AUTH_EXECUTORS}: the key
+ * upper-cased with dots and dashes turned into underscores. Lookups go from key to variable name,
+ * so the mapping never has to be guessed backwards. YAML lists read as comma-separated values.
  *
  * <p>Not every {@code MESHWORK_} variable is a setting: the scripts and the command line read
  * {@code MESHWORK_HOME}, {@code MESHWORK_JAVA_OPTS} and others. A variable counts as a setting when

@@ -10,6 +10,11 @@ import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.meshwork.identity.TokenVerifier;
+import io.meshwork.runtime.auth.AccessTable;
+import io.meshwork.runtime.auth.AuthInterceptor;
+import io.meshwork.runtime.auth.GuardedService;
+import io.meshwork.runtime.auth.MeshRoles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -20,10 +25,13 @@ import java.util.logging.Logger;
 
 /**
  * The gRPC server of one Meshwork service: its own services plus reflection and health, behind the
- * authentication and metrics interceptors, with a bounded message size and a graceful stop.
+ * metrics and access interceptors, with a bounded message size and a graceful stop.
  *
- * <p>Every one of its own services also gets the error-mapping interceptor, whatever the builder
- * was given: a handler's failure always reaches the caller as a mapped status.
+ * <p>Every one of its own services gets, whatever else the builder was given, an {@link
+ * AuthInterceptor} enforcing the service's {@link AccessTable} (authentication and roles), and the
+ * error-mapping interceptor, so a handler's failure always reaches the caller as a mapped status.
+ * Services come only as {@link GuardedService}s, so none can be served without its table.
+ * Reflection and health are public: probes and tools such as grpcurl reach them without a key.
  *
  * <p>It takes a {@link ServerBuilder} so that production hands it a Netty builder bound to a port
  * and tests hand it an in-process one: both run the same wiring.
@@ -42,15 +50,22 @@ public final class MeshServer {
     this.serviceNames = new ArrayList<>();
     ServerBuilder<?> sb = b.serverBuilder;
     sb.maxInboundMessageSize(b.maxMessageBytes);
+    if (!b.services.isEmpty() && b.verifier == null) {
+      throw new IllegalStateException(
+          "a MeshServer serves nobody unauthenticated: call authenticate");
+    }
     ErrorMappingInterceptor errors = new ErrorMappingInterceptor();
-    for (BindableService service : b.services) {
-      ServerServiceDefinition definition = service.bindService();
+    for (GuardedService service : b.services) {
+      ServerServiceDefinition definition = service.service().bindService();
       serviceNames.add(definition.getServiceDescriptor().getName());
       // Error mapping sits next to the handler, so that the status it closes a call with passes
       // out through the other interceptors (metrics count it). Interceptors listed first run
-      // first: metrics see every call, including refused ones.
-      ServerServiceDefinition guarded = ServerInterceptors.intercept(definition, errors);
-      sb.addService(ServerInterceptors.interceptForward(guarded, b.interceptors));
+      // first: metrics see every call, including refused ones; access is decided last, just
+      // before the handler.
+      List<ServerInterceptor> chain = new ArrayList<>(b.interceptors);
+      chain.add(new AuthInterceptor(b.verifier, b.roles, service.access()));
+      ServerServiceDefinition mapped = ServerInterceptors.intercept(definition, errors);
+      sb.addService(ServerInterceptors.interceptForward(mapped, chain));
     }
     sb.addService(health.getHealthService());
     sb.addService(ProtoReflectionServiceV1.newInstance());
@@ -124,8 +139,10 @@ public final class MeshServer {
   /** Builds a {@link MeshServer}. */
   public static final class Builder {
     private final ServerBuilder<?> serverBuilder;
-    private final List<BindableService> services = new ArrayList<>();
+    private final List<GuardedService> services = new ArrayList<>();
     private final List<ServerInterceptor> interceptors = new ArrayList<>();
+    private TokenVerifier verifier;
+    private MeshRoles roles;
     private int maxMessageBytes = 64 * 1024 * 1024;
     private Duration shutdownGrace = Duration.ofSeconds(10);
 
@@ -133,13 +150,26 @@ public final class MeshServer {
       this.serverBuilder = serverBuilder;
     }
 
-    /** Adds a service of this Meshwork service. */
-    public Builder addService(BindableService service) {
+    /** Adds a service of this Meshwork service, with the table of who may call it. */
+    public Builder addService(GuardedService service) {
       services.add(service);
       return this;
     }
 
-    /** Adds an interceptor applied to the service's own methods, in the order added. */
+    /**
+     * Authenticates callers with {@code verifier} and gives them their {@code roles}; required when
+     * the server has services of its own.
+     */
+    public Builder authenticate(TokenVerifier verifier, MeshRoles roles) {
+      this.verifier = verifier;
+      this.roles = roles;
+      return this;
+    }
+
+    /**
+     * Adds an interceptor applied to the service's own methods, in the order added and before the
+     * access check.
+     */
     public Builder intercept(ServerInterceptor interceptor) {
       interceptors.add(interceptor);
       return this;

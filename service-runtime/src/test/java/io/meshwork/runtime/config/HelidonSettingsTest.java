@@ -32,7 +32,7 @@ class HelidonSettingsTest {
           regeneration:
             amount: 3
         auth:
-          service-dids:
+          orchestrators:
             - did:key:a
             - did:key:b
         """);
@@ -40,9 +40,9 @@ class HelidonSettingsTest {
     HelidonSettings settings = HelidonSettings.load(Optional.of(yaml), Map.of());
 
     assertEquals(
-        Set.of("grpc.port", "ledger.dev-grant", "ledger.regeneration.amount", "auth.service-dids"),
+        Set.of("grpc.port", "ledger.dev-grant", "ledger.regeneration.amount", "auth.orchestrators"),
         settings.entries().stream().map(Settings.Entry::name).collect(Collectors.toSet()));
-    assertEquals(Optional.of("did:key:a,did:key:b"), settings.find("auth.service-dids"));
+    assertEquals(Optional.of("did:key:a,did:key:b"), settings.find("auth.orchestrators"));
     assertEquals(Optional.of("7"), settings.find("ledger.dev-grant"));
     assertTrue(settings.entries().stream().allMatch(e -> e.source().equals("the file " + yaml)));
   }
@@ -76,7 +76,7 @@ class HelidonSettingsTest {
     assertFalse(HelidonSettings.isSettingVariable("MESHWORK_LEDGERS"));
     assertFalse(HelidonSettings.isSettingVariable("LEDGER_DEV_GRANT"));
     assertEquals(
-        "MESHWORK_AUTH_SERVICE_DIDS", HelidonSettings.environmentName("auth.service-dids"));
+        "MESHWORK_AUTH_ORCHESTRATORS", HelidonSettings.environmentName("auth.orchestrators"));
   }
 
   @Test

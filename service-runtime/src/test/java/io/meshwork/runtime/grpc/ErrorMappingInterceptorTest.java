@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.StringValue;
 import com.google.rpc.ErrorInfo;
-import io.grpc.BindableService;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
@@ -30,6 +29,8 @@ import io.meshwork.runtime.MeshService;
 import io.meshwork.runtime.ServiceHost;
 import io.meshwork.runtime.ServiceMetrics;
 import io.meshwork.runtime.SharedSettings;
+import io.meshwork.runtime.auth.AccessTable;
+import io.meshwork.runtime.auth.Role;
 import io.meshwork.runtime.config.MapSettings;
 import io.meshwork.runtime.config.SettingsSchema;
 import io.meshwork.runtime.errors.ErrorMapping;
@@ -102,7 +103,13 @@ class ErrorMappingInterceptorTest {
   @BeforeEach
   void start() {
     String name = InProcessServerBuilder.generateName();
-    MeshService service = () -> List.<BindableService>of(this::failures);
+    ServerServiceDefinition failures = failures();
+    AccessTable.Builder everyone = AccessTable.forService(failures.getServiceDescriptor());
+    failures
+        .getServiceDescriptor()
+        .getMethods()
+        .forEach(m -> everyone.allow(m.getBareMethodName(), Role.USER));
+    MeshService service = () -> List.of(everyone.build().guard(() -> failures));
     host =
         ServiceHost.start(
             "failures",
