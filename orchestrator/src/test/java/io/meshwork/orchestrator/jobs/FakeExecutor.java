@@ -188,7 +188,7 @@ final class FakeExecutor implements ExecutorHandle {
     for (String id : List.copyOf(held.keySet())) {
       TaskResult r = held.remove(id);
       if (r != null) {
-        deliverTo.accept(r, did);
+        deliverTo.accept(r, new PendingResults.Sender(did, false));
       }
     }
   }
