@@ -140,6 +140,18 @@ final class MeshProcesses implements AutoCloseable {
     return ids.get("orchestrator").did();
   }
 
+  /** The key service {@code name} runs with, for test code that speaks as that party. */
+  Identity identity(String name) {
+    return ids.get(name);
+  }
+
+  /** A channel to service {@code name}, opened as any client of the mesh opens one. */
+  ManagedChannel channel(String name) {
+    return NettyChannelBuilder.forAddress("127.0.0.1", layout.grpcPort(name))
+        .usePlaintext()
+        .build();
+  }
+
   /** The ports the services listen on. */
   MeshLayout layout() {
     return layout;

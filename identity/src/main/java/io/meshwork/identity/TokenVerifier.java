@@ -154,7 +154,8 @@ public final class TokenVerifier {
     // Ids are per caller: a caller can only ever collide with its own tokens.
     ReplayCache pool = isParty.test(kid) ? parties : users;
     switch (pool.record(kid, jti, exp, now.getEpochSecond())) {
-      case REPLAYED -> throw fail("replayed", "The token was already used (jti " + jti + ").");
+      case REPLAYED ->
+          throw fail("replayed", "The token was already used (jti " + shown(jti, 40) + ").");
       case OVER_QUOTA ->
           throw fail(
               "replay-quota",
@@ -171,12 +172,28 @@ public final class TokenVerifier {
 
   private static String describe(Object aud) {
     if (aud instanceof String single) {
-      return "'" + single + "'";
+      return "'" + shown(single, 80) + "'";
     }
     if (aud instanceof List<?>) {
       return "a list of audiences (one service name is expected)";
     }
     return "no audience";
+  }
+
+  /**
+   * Text the caller chose, fit to quote in a one-line refusal: printable ASCII only (anything else
+   * becomes '?'), at most {@code max} characters.
+   */
+  static String shown(String text, int max) {
+    if (text == null) {
+      return "";
+    }
+    StringBuilder b = new StringBuilder(Math.min(text.length(), max + 3));
+    for (int i = 0; i < text.length() && b.length() < max; i++) {
+      char c = text.charAt(i);
+      b.append(c >= 0x20 && c < 0x7f ? c : '?');
+    }
+    return text.length() > max ? b.append("...").toString() : b.toString();
   }
 
   private static Map<String, Object> json(String part, String what) throws AuthenticationException {
@@ -191,7 +208,9 @@ public final class TokenVerifier {
               .toString();
       return TokenJson.parseObject(text);
     } catch (IllegalArgumentException | CharacterCodingException e) {
-      throw fail("malformed", "The token's " + what + " is not base64url JSON: " + e.getMessage());
+      throw fail(
+          "malformed",
+          "The token's " + what + " is not base64url JSON: " + shown(e.getMessage(), 120));
     }
   }
 

@@ -1,6 +1,7 @@
 package io.meshwork.identity;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -272,6 +273,20 @@ class TokenVerifierTest {
         assertThrows(AuthenticationException.class, () -> verifier.verify(token, AUD));
     assertEquals("audience", e.check());
     assertTrue(e.getMessage().contains(AUD) && e.getMessage().endsWith("."), e.getMessage());
+  }
+
+  @Test
+  void aRefusalQuotesWhatTheCallerChoseOnOneShortLine() {
+    String hostile = "evil\nservice\u0007".repeat(100);
+    String token = BearerTokens.mint(caller, hostile, T0, Duration.ofSeconds(60));
+    AuthenticationException e =
+        assertThrows(AuthenticationException.class, () -> verifier.verify(token, AUD));
+    assertEquals("audience", e.check());
+    assertFalse(e.getMessage().contains("\n"), e.getMessage());
+    assertTrue(e.getMessage().length() < 300, e.getMessage());
+    assertTrue(e.getMessage().contains("'evil?service?evil?"), e.getMessage());
+    assertEquals("abc", TokenVerifier.shown("abc", 3));
+    assertEquals("ab...", TokenVerifier.shown("abc", 2));
   }
 
   @Test

@@ -161,7 +161,9 @@ class LedgerCrashTest {
     for (var ack : acknowledged.entrySet()) {
       String rid = ack.getKey();
       Map<EntryKind, Integer> kinds = seen.getOrDefault(rid, Map.of());
-      assertTrue(store.read(r -> r.request(rid)).isPresent(), when + ": " + rid + " is lost");
+      assertTrue(
+          store.read(r -> r.request(ManaLedger.recordedRequestKey(service.did(), rid))).isPresent(),
+          when + ": " + rid + " is lost");
       switch (ack.getValue()) {
         case HOLD -> assertEquals(Map.of(EntryKind.HOLD, 1), kinds, when + ": " + rid);
         case POST -> {

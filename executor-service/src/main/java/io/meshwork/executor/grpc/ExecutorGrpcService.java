@@ -265,11 +265,14 @@ public final class ExecutorGrpcService extends ExecutorServiceGrpc.ExecutorServi
   public void cancelTask(CancelTaskRequest request, StreamObserver<CancelTaskResponse> observer) {
     Rpc.unary(
         observer,
-        () -> {
-          return CancelTaskResponse.newBuilder()
-              .setCancelled(runner.cancel(request.getAssignmentId(), request.getOnlyIfQueued()))
-              .build();
-        });
+        () ->
+            CancelTaskResponse.newBuilder()
+                .setCancelled(
+                    runner.cancel(
+                        request.getAssignmentId(),
+                        request.getOnlyIfQueued(),
+                        Caller.current().did()))
+                .build());
   }
 
   @Override

@@ -46,13 +46,19 @@ final class Commitments {
           .with("assignment_id", assignmentId);
     }
     if (!k.orchestratorDid.equals(callerDid)) {
-      throw new MeshException(
-          MeshException.Kind.PERMISSION_DENIED,
-          "NOT_THE_ASSIGNER",
-          "only the orchestrator that assigned " + assignmentId + " may read its result");
+      throw notTheAssigner(assignmentId, "read its result");
     }
     kept.remove(assignmentId);
     bytes -= k.bytes.length;
     return k.bytes;
+  }
+
+  /** The refusal of another orchestrator's request about an assignment it did not make. */
+  static MeshException notTheAssigner(String assignmentId, String what) {
+    return new MeshException(
+            MeshException.Kind.PERMISSION_DENIED,
+            "NOT_THE_ASSIGNER",
+            "only the orchestrator that assigned " + assignmentId + " may " + what)
+        .with("assignment_id", assignmentId);
   }
 }

@@ -320,7 +320,7 @@ public final class TaskRunner implements AutoCloseable {
     }
     // Registered before the thread starts, so that a task finishing at once still finds itself
     // and a cancel that arrives first still reaches it.
-    Admitted entry = new Admitted();
+    Admitted entry = new Admitted(orchestratorDid);
     Admitted raced = assignments.putIfAbsent(id, entry);
     if (raced != null) {
       admitted.decrementAndGet();
@@ -457,7 +457,21 @@ public final class TaskRunner implements AutoCloseable {
    * executor can take it over), and a running one goes on. Returns whether it was stopped.
    */
   public boolean cancel(String assignmentId, boolean onlyIfQueued) {
+    return cancel(assignmentId, onlyIfQueued, null);
+  }
+
+  /**
+   * Stops an assignment as {@link #cancel(String, boolean)} does, on behalf of the orchestrator
+   * {@code callerDid}, which must be the one that assigned it.
+   *
+   * @throws io.meshwork.runtime.errors.MeshException PERMISSION_DENIED {@code NOT_THE_ASSIGNER} for
+   *     another orchestrator's assignment
+   */
+  public boolean cancel(String assignmentId, boolean onlyIfQueued, String callerDid) {
     Admitted entry = assignments.get(assignmentId);
+    if (entry != null && callerDid != null && !callerDid.equals(entry.orchestratorDid)) {
+      throw Commitments.notTheAssigner(assignmentId, "cancel it");
+    }
     if (entry == null || !entry.cancel(onlyIfQueued)) {
       return false;
     }
@@ -480,9 +494,15 @@ public final class TaskRunner implements AutoCloseable {
    * whether it was cancelled.
    */
   private static final class Admitted {
+    // The orchestrator that assigned it, the only one that may cancel it.
+    private final String orchestratorDid;
     private Thread thread;
     private boolean cancelled;
     private boolean started;
+
+    Admitted(String orchestratorDid) {
+      this.orchestratorDid = orchestratorDid;
+    }
 
     synchronized boolean start(Thread t) {
       thread = t;

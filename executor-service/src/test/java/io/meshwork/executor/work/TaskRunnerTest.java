@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -18,6 +19,7 @@ import io.meshwork.mesh.v1.JobErrorKind;
 import io.meshwork.mesh.v1.ResourceLimits;
 import io.meshwork.receipt.format.ReceiptVerifier;
 import io.meshwork.runtime.ServiceMetrics;
+import io.meshwork.runtime.errors.MeshException;
 import io.meshwork.sandbox.ModuleCache;
 import io.meshwork.sandbox.WasmEngine;
 import java.io.IOException;
@@ -476,6 +478,25 @@ class TaskRunnerTest {
     assertEquals(JobErrorKind.JOB_ERROR_KIND_WALL_TIME, nextResult().getError().getKind());
     eventually("the runner has room", runner::hasRoom);
     assertEquals(0.0, runner.load());
+  }
+
+  @Test
+  void onlyTheOrchestratorThatAssignedATaskMayCancelIt() throws Exception {
+    TaskRunner runner = runner(1, 0);
+    assertTrue(
+        runner.assign(assignment("a-1"), endless(600_000), ENDPOINT, ORCHESTRATOR).accepted());
+    eventually("the task is running", () -> runner.runningTasks() == 1);
+
+    MeshException refused =
+        assertThrows(
+            MeshException.class, () -> runner.cancel("a-1", false, "did:key:z6MkAnotherOne"));
+    assertEquals("NOT_THE_ASSIGNER", refused.reason());
+    assertEquals(MeshException.Kind.PERMISSION_DENIED, refused.kind());
+    assertEquals(1, runner.runningTasks(), "the task runs on");
+
+    assertTrue(runner.cancel("a-1", false, ORCHESTRATOR));
+    eventually("the runner has room", runner::hasRoom);
+    assertNull(sink.delivered.peek(), "a cancelled task delivered a result");
   }
 
   @Test

@@ -9,6 +9,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -235,6 +236,17 @@ public final class ManaLedger {
     return LedgerStore.await(alone(batch -> batch.mint(requestId, did, amount, note)));
   }
 
+  /** {@link #mint} by {@code callerDid}, an operator, whose request ids are its own. */
+  public Account mintBy(String callerDid, String requestId, String did, long amount, String memo) {
+    requireText("request_id", requestId);
+    requireUserDid("did", did);
+    requireAmount(amount);
+    Batch batch = batchBy(callerDid);
+    CompletableFuture<Account> minted = batch.mint(requestId, did, amount, orEmpty(memo));
+    batch.submit();
+    return LedgerStore.await(minted);
+  }
+
   /**
    * Reserves {@code amount} from {@code payerDid} for {@code jobId}.
    *
@@ -336,6 +348,10 @@ public final class ManaLedger {
     // in-process callers, who are trusted with every hold.
     private final String actor;
 
+    private String requestKey(String requestId) {
+      return recordedRequestKey(actor, requestId);
+    }
+
     private Batch(String actor) {
       this.actor = actor;
     }
@@ -346,19 +362,6 @@ public final class ManaLedger {
         throw LedgerErrors.notHoldCreator(hold, actor);
       }
       return hold;
-    }
-
-    /**
-     * Checks an outcome that is a hold like the operation itself: a request id replayed by another
-     * orchestrator must not hand it the first outcome, which is someone else's hold.
-     */
-    private <T> T requireOwnOutcome(T outcome) {
-      if (outcome instanceof Hold hold) {
-        requireSettler(hold);
-      } else if (outcome instanceof VoidedHold voided) {
-        requireSettler(voided.hold());
-      }
-      return outcome;
     }
 
     /** Adds {@link ManaLedger#createHold}; throws at once for a bad field. */
@@ -554,10 +557,24 @@ public final class ManaLedger {
         Function<String, T> decode,
         Function<Tx, Step<T>> work) {
       LedgerStore.Write<Committed<T>> write =
-          ManaLedger.this.mutate(operation, requestId, content, encode, decode, work);
+          ManaLedger.this.mutate(
+              operation, requestKey(requestId), requestId, content, encode, decode, work);
       writes.add(write);
-      return write.outcome().thenApply(ManaLedger.this::finish).thenApply(this::requireOwnOutcome);
+      // A replayed request is this caller's own (ids are kept per caller), so its first outcome is
+      // its to see.
+      return write.outcome().thenApply(ManaLedger.this::finish);
     }
+  }
+
+  /**
+   * The key under which the ledger records {@code callerDid}'s request {@code requestId}: each
+   * caller's ids are its own, so that nobody can take an id another caller will use (an
+   * orchestrator's {@code pay:...} ids are easy to guess) and make that caller's request fail as a
+   * reuse. A DID has no space; the ledger's own in-process callers ({@code callerDid} null) are
+   * scoped "-", which is no DID.
+   */
+  public static String recordedRequestKey(String callerDid, String requestId) {
+    return (callerDid == null ? "-" : callerDid) + " " + requestId;
   }
 
   /**
@@ -569,13 +586,14 @@ public final class ManaLedger {
   }
 
   /**
-   * Starts a {@link Batch} made on behalf of the orchestrator {@code orchestratorDid}: the holds it
-   * creates record it as their creator, and it may post and void only holds it created (otherwise
-   * PERMISSION_DENIED {@code NOT_HOLD_CREATOR}).
+   * Starts a {@link Batch} made by the caller {@code callerDid}: its request ids are its own (the
+   * same id from another caller is another request), the holds it creates record it as their
+   * creator, and it may post and void only holds it created (otherwise PERMISSION_DENIED {@code
+   * NOT_HOLD_CREATOR}).
    */
-  public Batch batchBy(String orchestratorDid) {
-    requireText("orchestrator", orchestratorDid);
-    return new Batch(orchestratorDid);
+  public Batch batchBy(String callerDid) {
+    requireText("caller", callerDid);
+    return new Batch(callerDid);
   }
 
   private <T> CompletableFuture<T> alone(Function<Batch, CompletableFuture<T>> add) {
@@ -615,6 +633,17 @@ public final class ManaLedger {
    * @param pageToken "" for the first page, else the previous page's {@code nextPageToken}
    */
   public HistoryPage history(String did, String jobId, int pageSize, String pageToken) {
+    return history(did, jobId, null, pageSize, pageToken);
+  }
+
+  /**
+   * Returns a page of the history of {@code did} as {@link #history(String, String, int, String)}
+   * does, keeping only the entries of holds that {@code holdsBy} created when it is not null: what
+   * an orchestrator may see of an account, since a job id alone may be another orchestrator's too.
+   * A page may then hold fewer entries than asked, even none, and still have a next page.
+   */
+  public HistoryPage history(
+      String did, String jobId, String holdsBy, int pageSize, String pageToken) {
     requireText("did", did);
     if (pageSize < 0 || pageSize > MAX_PAGE_SIZE) {
       throw invalidField("page_size", "must be between 0 and " + MAX_PAGE_SIZE)
@@ -626,11 +655,27 @@ public final class ManaLedger {
     // Opens the account in development mode, and refuses an unknown DID otherwise.
     account(did);
     List<HistoryEntry> rows = store.read(r -> r.history(did, job, before, size + 1));
-    if (rows.size() <= size) {
-      return new HistoryPage(rows, "");
+    String next = rows.size() <= size ? "" : Long.toString(rows.get(size - 1).entryId());
+    List<HistoryEntry> page = rows.subList(0, Math.min(size, rows.size()));
+    if (holdsBy == null) {
+      return new HistoryPage(page, next);
     }
-    List<HistoryEntry> page = rows.subList(0, size);
-    return new HistoryPage(page, Long.toString(page.get(size - 1).entryId()));
+    return new HistoryPage(store.read(r -> entriesOfHoldsBy(r, page, holdsBy)), next);
+  }
+
+  private static List<HistoryEntry> entriesOfHoldsBy(
+      LedgerStore.Reader r, List<HistoryEntry> entries, String creatorDid) {
+    Map<String, Boolean> created = new HashMap<>();
+    List<HistoryEntry> kept = new ArrayList<>();
+    for (HistoryEntry e : entries) {
+      if (!e.holdId().isEmpty()
+          && created.computeIfAbsent(
+              e.holdId(),
+              id -> r.hold(id).map(h -> creatorDid.equals(h.creatorDid())).orElse(false))) {
+        kept.add(e);
+      }
+    }
+    return kept;
   }
 
   /**
@@ -683,6 +728,7 @@ public final class ManaLedger {
   /** The write that applies one request under the request_id rule. */
   private <T> LedgerStore.Write<Committed<T>> mutate(
       String operation,
+      String requestKey,
       String requestId,
       List<Object> content,
       Function<T, String> encode,
@@ -691,7 +737,7 @@ public final class ManaLedger {
     String fingerprint = fingerprint(operation, content);
     return new LedgerStore.Write<>(
         (LedgerStore.Writer writer) -> {
-          Optional<RecordedRequest> prior = writer.request(requestId);
+          Optional<RecordedRequest> prior = writer.request(requestKey);
           if (prior.isPresent()) {
             RecordedRequest first = prior.get();
             if (!first.operation().equals(operation) || !first.fingerprint().equals(fingerprint)) {
@@ -704,11 +750,11 @@ public final class ManaLedger {
           if (step.refusal() == null) {
             writer.recordRequest(
                 new RecordedRequest(
-                    requestId, operation, fingerprint, encode.apply(step.value()), tx.now));
+                    requestKey, operation, fingerprint, encode.apply(step.value()), tx.now));
           }
           return new Committed<>(step.value(), step.refusal(), tx.events, null);
         },
-        requestId);
+        requestKey);
   }
 
   /** Runs the ledger's own work (account opening, expiry), which no request id covers. */

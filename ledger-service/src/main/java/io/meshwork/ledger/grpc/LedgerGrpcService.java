@@ -114,9 +114,8 @@ public final class LedgerGrpcService extends LedgerServiceGrpc.LedgerServiceImpl
           String did = requireDid("did", req.getDid());
           long amount = requirePositive("amount", req.getAmount());
           String memo = requireMemo(req.getMemo());
-          return MintResponse.newBuilder()
-              .setAccount(account(ledger.mint(requestId, did, amount, memo)))
-              .build();
+          Account minted = ledger.mintBy(Caller.current().did(), requestId, did, amount, memo);
+          return MintResponse.newBuilder().setAccount(account(minted)).build();
         });
   }
 
@@ -162,7 +161,7 @@ public final class LedgerGrpcService extends LedgerServiceGrpc.LedgerServiceImpl
         observer,
         () -> {
           Caller caller = Caller.current();
-          ManaLedger.Batch batch = ledger.batch();
+          ManaLedger.Batch batch = ledger.batchBy(caller.did());
           var outcome = startTransfer(batch, req, caller);
           batch.submit();
           return transferResponse(LedgerStore.await(outcome));
@@ -343,7 +342,10 @@ public final class LedgerGrpcService extends LedgerServiceGrpc.LedgerServiceImpl
             throw invalidField("page_size", "must be between 0 and " + ManaLedger.MAX_PAGE_SIZE)
                 .with("max", ManaLedger.MAX_PAGE_SIZE);
           }
-          HistoryPage page = ledger.history(did, jobId, req.getPageSize(), req.getPageToken());
+          // An orchestrator reading someone else's account sees only its own holds' entries.
+          String holdsBy = LedgerAccess.ownsOrOperates(caller, did) ? null : caller.did();
+          HistoryPage page =
+              ledger.history(did, jobId, holdsBy, req.getPageSize(), req.getPageToken());
           ListHistoryResponse.Builder response =
               ListHistoryResponse.newBuilder().setNextPageToken(page.nextPageToken());
           page.entries().forEach(e -> response.addEntries(LedgerProtos.toProto(e)));

@@ -1,6 +1,7 @@
 package io.meshwork.ledger.grpc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.google.protobuf.Any;
@@ -309,6 +310,32 @@ class LedgerGrpcServiceTest {
                         as(otherOrchestrator)
                             .listHistory(alices.clone().setJobId("job-1").build())))
             .getReason());
+
+    // Job ids are unique only within one orchestrator: once the other has a "job-1" of its own on
+    // Alice's account, and Alice tags a transfer "job-1", each orchestrator still reads only the
+    // entries of its own hold.
+    Hold others = hold(otherOrchestrator, "h2", alice, 30, "job-1");
+    as(alice)
+        .transfer(
+            TransferRequest.newBuilder()
+                .setRequestId("t-job-1")
+                .setFromDid(alice.did())
+                .setToDid(bob.did())
+                .setAmount(5)
+                .setJobId("job-1")
+                .build());
+    ListHistoryRequest job1 = alices.clone().setJobId("job-1").build();
+    assertEquals(3, as(alice).listHistory(job1).getEntriesCount(), "Alice sees all three");
+    List<String> seenByFirst =
+        as(orchestrator).listHistory(job1).getEntriesList().stream()
+            .map(e -> e.getHoldId())
+            .toList();
+    assertEquals(List.of(hold.getHoldId()), seenByFirst);
+    List<String> seenBySecond =
+        as(otherOrchestrator).listHistory(job1).getEntriesList().stream()
+            .map(e -> e.getHoldId())
+            .toList();
+    assertEquals(List.of(others.getHoldId()), seenBySecond);
   }
 
   @Test
@@ -333,7 +360,8 @@ class LedgerGrpcServiceTest {
       assertEquals("NOT_HOLD_CREATOR", errorInfo(e).getReason());
       assertEquals(orchestrator.did(), errorInfo(e).getMetadataMap().get("creator"));
     }
-    // Within a batch too, and a request id of the creator's replayed by another gets nothing.
+    // Within a batch too; a request id the creator used is, from another, a request of its own,
+    // which makes a hold of its own rather than answering with the creator's.
     SubmitOperationsResponse batch =
         as(otherOrchestrator)
             .submit(
@@ -349,7 +377,9 @@ class LedgerGrpcServiceTest {
                                     .setJobId("job-1")))
                     .build());
     assertEquals("NOT_HOLD_CREATOR", batch.getResults(0).getError().getReason());
-    assertEquals("NOT_HOLD_CREATOR", batch.getResults(1).getError().getReason());
+    Hold own = batch.getResults(1).getCreateHold().getHold();
+    assertEquals(otherOrchestrator.did(), own.getCreatorDid());
+    assertNotEquals(hold.getHoldId(), own.getHoldId());
 
     assertEquals(
         HoldState.HOLD_STATE_PENDING,
@@ -539,6 +569,65 @@ class LedgerGrpcServiceTest {
     StatusRuntimeException empty =
         failure(() -> as(orchestrator).submit(SubmitOperationsRequest.getDefaultInstance()));
     assertEquals(Status.Code.INVALID_ARGUMENT, empty.getStatus().getCode());
+  }
+
+  @Test
+  void aCallerCannotTakeTheRequestIdsAnotherCallerWillUse() {
+    Hold hold = hold(orchestrator, "hold:o:job-7", alice, 300, "job-7");
+    String payId = "pay:o:task-7";
+    // Alice guesses the id the orchestrator will pay its executor under and uses it first.
+    as(alice)
+        .transfer(
+            TransferRequest.newBuilder()
+                .setRequestId(payId)
+                .setFromDid(alice.did())
+                .setToDid(bob.did())
+                .setAmount(1)
+                .build());
+    // The orchestrator's post is its own request: it pays, rather than failing as a reused id.
+    Hold posted =
+        as(orchestrator)
+            .postHold(
+                PostHoldRequest.newBuilder()
+                    .setRequestId(payId)
+                    .setHoldId(hold.getHoldId())
+                    .setPayeeDid(bob.did())
+                    .setAmount(120)
+                    .setFinal(true)
+                    .build())
+            .getHold();
+    assertEquals(120, posted.getPosted());
+    // Each caller's retry answers its own first outcome, and another orchestrator's use of the
+    // same id is a request of its own, refused for the hold it does not own.
+    assertEquals(
+        120,
+        as(orchestrator)
+            .postHold(
+                PostHoldRequest.newBuilder()
+                    .setRequestId(payId)
+                    .setHoldId(hold.getHoldId())
+                    .setPayeeDid(bob.did())
+                    .setAmount(120)
+                    .setFinal(true)
+                    .build())
+            .getHold()
+            .getPosted());
+    StatusRuntimeException other =
+        failure(
+            () ->
+                as(otherOrchestrator)
+                    .postHold(
+                        PostHoldRequest.newBuilder()
+                            .setRequestId(payId)
+                            .setHoldId(hold.getHoldId())
+                            .setPayeeDid(bob.did())
+                            .setAmount(120)
+                            .setFinal(true)
+                            .build()));
+    assertEquals("NOT_HOLD_CREATOR", errorInfo(other).getReason());
+    assertEquals(
+        1_000 - 1 - 120,
+        as(alice).getAccount(GetAccountRequest.getDefaultInstance()).getAccount().getBalance());
   }
 
   private Hold hold(Identity by, String requestId, Identity payer, long amount, String jobId) {

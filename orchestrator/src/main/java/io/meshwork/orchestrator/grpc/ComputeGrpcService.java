@@ -34,6 +34,7 @@ import io.meshwork.orchestrator.tasks.PendingResults;
 import io.meshwork.orchestrator.wire.JobMessages;
 import io.meshwork.orchestrator.wire.TaskMessages;
 import io.meshwork.runtime.auth.Caller;
+import io.meshwork.runtime.auth.Role;
 import io.meshwork.runtime.errors.MeshException;
 import io.meshwork.runtime.grpc.Rpc;
 import java.time.Duration;
@@ -198,7 +199,9 @@ public final class ComputeGrpcService extends ComputeServiceGrpc.ComputeServiceI
                 .with("field", "result.assignment_id");
           }
           PendingResults.Verdict verdict =
-              pending.accept(TaskMessages.result(request.getResult()), caller.did());
+              pending.accept(
+                  TaskMessages.result(request.getResult()),
+                  new PendingResults.Sender(caller.did(), caller.is(Role.PEER)));
           return ReturnTaskResultResponse.newBuilder()
               .setVerified(verdict.verified())
               .setReason(verdict.reason())

@@ -70,7 +70,7 @@ final class Assigner {
               "the executor answered with the result of another assignment", false, true);
         }
         // It came on the call made to the winner, so the winner is its sender.
-        pending.accept(ack.inlineResult(), bid.did());
+        pending.accept(ack.inlineResult(), PendingResults.Sender.executor(bid.did()));
       }
       control.assigned(assignmentId, () -> bid.executor().cancel(assignmentId));
       TaskResult result = await(task, control, arrival, bid, assignmentId, ack.queued());

@@ -196,7 +196,17 @@ final class Auction {
       try {
         AnnounceAnswer r =
             a.getValue().get(Math.max(0, until - System.nanoTime()), TimeUnit.NANOSECONDS);
-        if (r.bid() != null) {
+        if (r.impersonates()) {
+          // Named by the identity it proved, not the one it claimed: the claimed executor did
+          // nothing and keeps its standing.
+          refusals.put(
+              r.answeredBy(),
+              "IMPERSONATION (it bid as "
+                  + r.bid().executorDid()
+                  + ", but its certificate names "
+                  + r.answeredBy()
+                  + ")");
+        } else if (r.bid() != null) {
           bids.add(new Bid(a.getKey(), r.bid()));
         } else {
           refusals.put(who, r.declineReason() + " (" + r.declineMessage() + ")");

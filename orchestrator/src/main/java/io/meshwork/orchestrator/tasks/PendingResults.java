@@ -25,6 +25,20 @@ public final class PendingResults {
     }
   }
 
+  /**
+   * Who returned a result, as the call authenticated it.
+   *
+   * @param did its identity
+   * @param peer whether it is a peer orchestrator of this one ({@code auth.peers}): only a peer
+   *     returns a delegated task's result
+   */
+  public record Sender(String did, boolean peer) {
+    /** The executor a result came from on the assignment call itself. */
+    static Sender executor(String did) {
+      return new Sender(did, false);
+    }
+  }
+
   /** The verdict on a returned result. */
   public record Verdict(boolean verified, String reason) {}
 
@@ -38,8 +52,8 @@ public final class PendingResults {
   }
 
   /**
-   * Waits for the result of a delegation: whichever peer returns it must be the delegate that signs
-   * it (the peer's role is checked when it calls).
+   * Waits for the result of a delegation: whoever returns it must be a peer, and the delegate that
+   * signs it.
    */
   CompletableFuture<Arrival> expectDelegated(String delegationId, TaskSpec task) {
     return expect(delegationId, task, null);
@@ -63,17 +77,25 @@ public final class PendingResults {
   }
 
   /**
-   * Takes a result that {@code sender} returned: checks it and hands it to the waiting task. Only
-   * the executor the task was assigned to may return its result; one from anybody else is refused
-   * and leaves the assignment waiting for the real one, so it counts against nobody.
-   *
-   * @param sender the authenticated identity that returned it
+   * Takes a result that {@code from} returned: checks it and hands it to the waiting task. Only the
+   * executor the task was assigned to may return its result, and only a peer that signs it as the
+   * delegate a delegated task's; one from anybody else is refused and leaves the task waiting for
+   * the real one, so it counts against nobody.
    */
-  public Verdict accept(TaskResult result, String sender) {
+  public Verdict accept(TaskResult result, Sender from) {
     Pending p = pending.get(result.assignmentId());
     if (p == null) {
       return new Verdict(
           false, "no task is waiting for assignment '" + result.assignmentId() + "'");
+    }
+    String sender = from.did();
+    if (p.delegated() && !from.peer()) {
+      return new Verdict(
+          false,
+          "'"
+              + result.assignmentId()
+              + "' is a delegation, whose result only a peer orchestrator returns, not "
+              + sender);
     }
     if (p.delegated() && !sender.equals(result.workerId())) {
       return new Verdict(

@@ -15,6 +15,7 @@ import io.meshwork.identity.Ed25519;
 import io.meshwork.identity.Identity;
 import io.meshwork.orchestrator.tasks.Limits;
 import io.meshwork.orchestrator.tasks.PeerOrchestrators;
+import io.meshwork.orchestrator.tasks.PendingResults;
 import io.meshwork.orchestrator.tasks.Receipt;
 import io.meshwork.orchestrator.tasks.ResultStatement;
 import io.meshwork.orchestrator.tasks.TaskPacket;
@@ -109,7 +110,8 @@ class DelegationTest {
       Identity signer = conduct == Conduct.UNSIGNED ? Identity.generate() : identity;
       TaskResult returned = result.signedBy(signer::sign);
       // Returned after the call, as the real peer's ReturnTaskResult arrives on its own.
-      CompletableFuture.runAsync(() -> core.pending.accept(returned, identity.did()));
+      CompletableFuture.runAsync(
+          () -> core.pending.accept(returned, new PendingResults.Sender(identity.did(), true)));
       return new Delegated(true, "");
     }
 

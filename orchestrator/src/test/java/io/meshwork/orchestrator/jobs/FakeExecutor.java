@@ -48,6 +48,8 @@ final class FakeExecutor implements ExecutorHandle {
   volatile Conduct conduct = Conduct.HONEST;
   // When set, declines every announcement with this reason.
   volatile String declines;
+  // When set, bids in this DID's name, though the channel proves its own (an impersonator).
+  volatile String bidsAs;
   volatile boolean unreachable;
   // Refuses this many assignments as BUSY before it takes one.
   final AtomicInteger busyRefusals = new AtomicInteger();
@@ -98,7 +100,9 @@ final class FakeExecutor implements ExecutorHandle {
     if (declines != null) {
       return AnnounceAnswer.declined(declines, "this fake declines");
     }
-    return AnnounceAnswer.of(new Offer(did, price, load(), true, slots));
+    String named = bidsAs == null ? did : bidsAs;
+    // As over TLS: the answer comes from the identity this executor's certificate names.
+    return AnnounceAnswer.of(new Offer(named, price, load(), true, slots)).answeredBy(did);
   }
 
   @Override
@@ -188,7 +192,7 @@ final class FakeExecutor implements ExecutorHandle {
     for (String id : List.copyOf(held.keySet())) {
       TaskResult r = held.remove(id);
       if (r != null) {
-        deliverTo.accept(r, did);
+        deliverTo.accept(r, new PendingResults.Sender(did, false));
       }
     }
   }

@@ -73,6 +73,44 @@ class PlacementTest {
   }
 
   @Test
+  void aBidInAnotherExecutorsNameIsRefusedAndTheNamedExecutorKeepsItsStanding() {
+    FakeExecutor honest = core.executor("honest");
+    honest.price = 9;
+    FakeExecutor impostor = core.executor("impostor");
+    impostor.price = 1;
+    impostor.bidsAs = honest.did;
+    // The impostor would lie if it ran anything: winning in the honest one's name would get the
+    // honest one blamed for it.
+    impostor.conduct = FakeExecutor.Conduct.CONTRADICTS;
+    JobCoordinator coordinator = core.start();
+
+    String jobId =
+        coordinator.submit(
+            job("impersonated", "alpha\n", "bravo\n").module(JobCore.WITHOUT_MERGE).manifest(),
+            SUBMITTER);
+    assertEquals(JobState.COMPLETED, await(coordinator, jobId).status().state());
+
+    List<Placement> placements = coordinator.queries().placements(jobId, SUBMITTER);
+    assertEquals(2, placements.size(), placements.toString());
+    for (Placement p : placements) {
+      assertEquals(honest.did, p.winnerDid());
+      assertEquals(9, p.price(), "the honest price, not the impostor's");
+      assertTrue(p.outcome().startsWith("accepted"), p.outcome());
+      assertEquals(
+          "IMPERSONATION (it bid as "
+              + honest.did
+              + ", but its certificate names "
+              + impostor.did
+              + ")",
+          refusals(p).get(impostor.did));
+    }
+    assertTrue(impostor.assignments.isEmpty(), "nothing was assigned to the impostor");
+    ExecutorRecord record = core.journal.executor(honest.did);
+    assertEquals(0, record.failed(), "the honest executor is blamed for nothing");
+    assertEquals(0, record.caught(), "the honest executor is blamed for nothing");
+  }
+
+  @Test
   void bidsOfZeroOrOfTwoToTheSixtyThirdAreRefusedAndTheHonestPriceWins() {
     FakeExecutor free = core.executor("free");
     free.price = 0;

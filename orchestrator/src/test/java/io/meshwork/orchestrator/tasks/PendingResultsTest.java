@@ -93,7 +93,8 @@ class PendingResultsTest {
 
   /** Hands the result over as it arrives over the wire, its receipts read on the way. */
   private PendingResults.Verdict accept(ComputeTaskResult result) {
-    return pending.accept(TaskMessages.result(result), executor.did());
+    return pending.accept(
+        TaskMessages.result(result), PendingResults.Sender.executor(executor.did()));
   }
 
   @Test
@@ -223,12 +224,27 @@ class PendingResultsTest {
     Identity intruder = Identity.generate();
     ComputeTaskResult junk = completed(receipt(intruder, OUTPUT), OUTPUT).build();
 
-    PendingResults.Verdict refused = pending.accept(TaskMessages.result(junk), intruder.did());
+    PendingResults.Verdict refused =
+        pending.accept(TaskMessages.result(junk), PendingResults.Sender.executor(intruder.did()));
 
     assertFalse(refused.verified());
     assertTrue(refused.reason().contains("was not given to " + intruder.did()), refused.reason());
     assertFalse(waiting.isDone(), "the intruder's result reaches nobody, so it blames nobody");
     assertTrue(accept(completed(receipt(executor, OUTPUT), OUTPUT).build()).verified());
     assertNull(waiting.get().rejection());
+  }
+
+  @Test
+  void aDelegatedTasksResultIsTakenFromAPeerOnlyNeverFromAnExecutor() throws Exception {
+    CompletableFuture<PendingResults.Arrival> waiting = pending.expectDelegated(ASSIGNMENT, task());
+    // A member executor that learned the delegation's id returns a result naming itself as the
+    // worker: it is no peer, so the result is refused and blames nobody.
+    ComputeTaskResult posing =
+        completed(receipt(executor, OUTPUT), OUTPUT).setWorkerId(executor.did()).build();
+    PendingResults.Verdict refused =
+        pending.accept(TaskMessages.result(posing), PendingResults.Sender.executor(executor.did()));
+    assertFalse(refused.verified());
+    assertTrue(refused.reason().contains("only a peer orchestrator returns"), refused.reason());
+    assertFalse(waiting.isDone(), "the delegation still waits for its peer");
   }
 }

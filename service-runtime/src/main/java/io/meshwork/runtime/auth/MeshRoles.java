@@ -13,9 +13,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * docs/AUTH.md ({@code auth.operators}, {@code auth.orchestrators}, ...) that the service reads,
  * and its own DID in the role of what it runs. Every DID is also a {@link Role#USER}.
  *
- * <p>Executors may join while the service runs (an orchestrator admitting one with a credential the
- * operator issued), so the sets are concurrent and {@link #addExecutor} may be called at any time;
- * everything else is fixed at start.
+ * <p>The lists are fixed at start. (Executors joining while the service runs, issue 16, will add to
+ * them; the replay memory then has to keep a DID's token ids when it moves between its pools.)
  */
 public final class MeshRoles {
   private final Map<Role, Set<String>> members = new EnumMap<>(Role.class);
@@ -46,11 +45,6 @@ public final class MeshRoles {
   /** Puts the service's own {@code did} in {@code role}, the role of what it runs. */
   public void addSelf(String did, Role role) {
     add(role, did);
-  }
-
-  /** Admits an executor while the service runs. */
-  public void addExecutor(String did) {
-    add(Role.EXECUTOR, did);
   }
 
   private void add(Role role, String did) {
