@@ -56,8 +56,13 @@ class SeparateProcessesTest {
         "orchestrator.ledger=" + layout.target("ledger"),
         "orchestrator.receipts=" + layout.target("receipts"));
     for (String name : layout.services()) {
-      MeshFixtures.awaitServing(layout.grpcPort(name), java.time.Duration.ofSeconds(180), null);
+      MeshFixtures.awaitServing(
+          layout.grpcPort(name), caDir(), java.time.Duration.ofSeconds(180), null);
     }
+  }
+
+  private static Path caDir() {
+    return MeshFixtures.caDir(dataDir);
   }
 
   /** Starts {@code meshwork serve SERVICE} as the mesh's service {@code name}, on its ports. */
@@ -77,7 +82,9 @@ class SeparateProcessesTest {
                 "admin.port=" + layout.adminPort(name),
                 "data-dir=" + dataDir.resolve(name),
                 "identity.file=" + dataDir.resolve(name).resolve(name + ".key"),
-                "mesh.dev-mode=true"));
+                "mesh.dev-mode=true",
+                // One development CA for the mesh, which the first service to start creates.
+                "tls.dev-ca=" + caDir()));
     settings.addAll(List.of(extra));
     for (String s : settings) {
       command.add("--set");
@@ -107,10 +114,10 @@ class SeparateProcessesTest {
     String e1 = ids.get("executor-1").did();
     String e2 = ids.get("executor-2").did();
     int ledger = layout.grpcPort("ledger");
-    try (MeshClient client = MeshFixtures.client(layout, user)) {
+    try (MeshClient client = MeshFixtures.client(layout, caDir().resolve("ca.pem"), user)) {
       long before = client.balance().getBalance();
-      long e1Before = MeshFixtures.balance(ledger, ids.get("executor-1"));
-      long e2Before = MeshFixtures.balance(ledger, ids.get("executor-2"));
+      long e1Before = MeshFixtures.balance(ledger, caDir(), ids.get("executor-1"));
+      long e2Before = MeshFixtures.balance(ledger, caDir(), ids.get("executor-2"));
       JobResult result =
           MeshFixtures.runWordCount(
               client,
@@ -120,8 +127,8 @@ class SeparateProcessesTest {
 
       long paid = result.receipts().stream().mapToLong(ReceiptRef::getPrice).sum();
       long after = client.balance().getBalance();
-      long e1Gain = MeshFixtures.balance(ledger, ids.get("executor-1")) - e1Before;
-      long e2Gain = MeshFixtures.balance(ledger, ids.get("executor-2")) - e2Before;
+      long e1Gain = MeshFixtures.balance(ledger, caDir(), ids.get("executor-1")) - e1Before;
+      long e2Gain = MeshFixtures.balance(ledger, caDir(), ids.get("executor-2")) - e2Before;
       assertEquals(before - paid, after);
       assertEquals(
           paid,
@@ -130,7 +137,7 @@ class SeparateProcessesTest {
       assertEquals(0, client.balance().getHeld());
 
       for (ExecutionReceipt receipt :
-          MeshFixtures.assertAnchored(layout.grpcPort("receipts"), result.receipts())) {
+          MeshFixtures.assertAnchored(layout.grpcPort("receipts"), caDir(), result.receipts())) {
         assertTrue(List.of(e1, e2).contains(receipt.getExecutorDid()));
       }
     }

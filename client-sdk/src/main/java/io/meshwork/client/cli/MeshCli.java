@@ -182,6 +182,16 @@ public final class MeshCli {
     return connector.apply(clientOptions());
   }
 
+  /** True when {@code --plaintext} was given: no TLS (insecure, for debugging). */
+  public boolean plaintext() {
+    return plaintext;
+  }
+
+  /** The CA certificate file {@code --cacert} names, if any. */
+  public java.util.Optional<Path> caCertificate() {
+    return java.util.Optional.ofNullable(cacert);
+  }
+
   /** True when {@code --json} was given: print one JSON object instead of text. */
   public boolean json() {
     return json;
