@@ -107,7 +107,9 @@ final class DemoCommand implements Callable<Integer> {
         MeshClientOptions.newBuilder()
             .orchestratorTarget(layout.target("orchestrator"))
             .ledgerTarget(layout.target("ledger"))
-            .identity(Identity.loadOrCreate(MeshHome.dir().resolve("identity.key")))
+            .identity(
+                Identity.loadOrCreate(
+                    MeshCli.from(spec).home().orElse(MeshHome.dir()).resolve("identity.key")))
             .caCertificate(ca.orElse(null))
             .plaintext(plaintext)
             .build();

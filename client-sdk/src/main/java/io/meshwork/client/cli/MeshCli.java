@@ -187,6 +187,11 @@ public final class MeshCli {
     return plaintext;
   }
 
+  /** The folder {@code --home} names, if any. */
+  public java.util.Optional<Path> home() {
+    return java.util.Optional.ofNullable(home);
+  }
+
   /** The CA certificate file {@code --cacert} names, if any. */
   public java.util.Optional<Path> caCertificate() {
     return java.util.Optional.ofNullable(cacert);
