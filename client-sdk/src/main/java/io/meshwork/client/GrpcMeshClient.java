@@ -419,10 +419,12 @@ final class GrpcMeshClient implements MeshClient {
       // message then says which of the two targets could not be reached.
       if (status.getCode() == io.grpc.Status.Code.UNAVAILABLE && status.getCause() != null) {
         String description = "cannot reach the " + service + " at " + authority;
-        if (tlsFailure(status.getCause())) {
+        Throwable tls = tlsFailure(status.getCause());
+        if (tls != null) {
           description +=
               " over TLS (trust the mesh's CA with --cacert FILE; a development mesh's is"
-                  + " DATA-DIR/tls/ca.pem)";
+                  + " DATA-DIR/tls/ca.pem): "
+                  + tls.getMessage();
         }
         throw MeshClientException.fromGrpc(
             io.grpc.Status.UNAVAILABLE
@@ -434,14 +436,18 @@ final class GrpcMeshClient implements MeshClient {
     }
   }
 
-  /** Whether a connection failed in the TLS handshake rather than on the network. */
-  private static boolean tlsFailure(Throwable cause) {
+  /**
+   * The innermost TLS exception behind a failed connection, which says what the handshake refused;
+   * null when the connection failed on the network rather than in the handshake.
+   */
+  private static Throwable tlsFailure(Throwable cause) {
+    Throwable found = null;
     for (Throwable t = cause; t != null; t = t.getCause()) {
-      if (t instanceof SSLException) {
-        return true;
+      if (t instanceof SSLException || (found != null && t.getMessage() != null)) {
+        found = t;
       }
     }
-    return false;
+    return found;
   }
 
   private static String check(String jobId) {
