@@ -104,10 +104,18 @@ public final class ServiceHost implements AutoCloseable {
       return;
     }
     Runtime.getRuntime().addShutdownHook(new Thread(host::close, serviceName + "-shutdown"));
+    TlsOptions tls = tlsOptions(settings);
     System.out.printf(
         "meshwork %s: gRPC (%s) on %s:%d, admin on %d, identity %s%n",
         serviceName,
-        settings.get(SharedSettings.TLS_PLAINTEXT) ? "PLAINTEXT, INSECURE" : "TLS",
+        tls.plaintext()
+            ? "PLAINTEXT, INSECURE"
+            : tls.fromDevelopmentCa()
+                ? "TLS, development CA "
+                    + tls.developmentCa()
+                        .resolve(CertificateAuthority.CERTIFICATE_FILE)
+                        .toAbsolutePath()
+                : "TLS",
         settings.get(SharedSettings.GRPC_HOST),
         host.grpcPort(),
         host.adminPort(),
