@@ -1,14 +1,27 @@
 package io.meshwork.dist;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.rpc.ErrorInfo;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.protobuf.StatusProto;
 import io.meshwork.client.JobRequest;
 import io.meshwork.client.JobResult;
 import io.meshwork.client.MeshClient;
 import io.meshwork.client.MeshClientOptions;
 import io.meshwork.client.SplitStrategy;
+import io.meshwork.compute.v1.ComputeServiceGrpc;
+import io.meshwork.compute.v1.GetModuleRequest;
 import io.meshwork.compute.v1.ReceiptRef;
 import io.meshwork.identity.BearerCredentials;
 import io.meshwork.identity.Identity;
@@ -31,6 +44,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * What the end-to-end tests share: free ports, the example modules, clients, running a word count
@@ -193,6 +207,53 @@ final class MeshFixtures {
    */
   static ManagedChannel partyChannel(int port, Path caDir, Identity identity) {
     return TlsTestClients.party(port, caDir, identity);
+  }
+
+  /**
+   * Asserts that the gRPC port {@code port} of {@code service} refuses a plaintext client: the
+   * public health check and a call with a token both fail to connect, since the port speaks TLS
+   * only.
+   */
+  static void assertRefusesPlaintext(String service, int port) {
+    ManagedChannel plaintext =
+        NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+    try {
+      StatusRuntimeException health =
+          assertThrows(
+              StatusRuntimeException.class,
+              () ->
+                  HealthGrpc.newBlockingStub(plaintext)
+                      .withDeadlineAfter(10, TimeUnit.SECONDS)
+                      .check(HealthCheckRequest.getDefaultInstance()));
+      assertEquals(Status.Code.UNAVAILABLE, health.getStatus().getCode(), service);
+      StatusRuntimeException call =
+          assertThrows(
+              StatusRuntimeException.class,
+              () ->
+                  ComputeServiceGrpc.newBlockingStub(plaintext)
+                      .withCallCredentials(new BearerCredentials(Identity.generate()))
+                      .withDeadlineAfter(10, TimeUnit.SECONDS)
+                      .getModule(GetModuleRequest.getDefaultInstance()));
+      assertEquals(Status.Code.UNAVAILABLE, call.getStatus().getCode(), service);
+    } finally {
+      plaintext.shutdownNow();
+    }
+  }
+
+  /** The ErrorInfo of a refused call: its reason and metadata say why. */
+  static ErrorInfo errorInfo(StatusRuntimeException e) {
+    com.google.rpc.Status details = StatusProto.fromThrowable(e);
+    assertNotNull(details, "the refusal carries no status details: " + e);
+    for (Any any : details.getDetailsList()) {
+      if (any.is(ErrorInfo.class)) {
+        try {
+          return any.unpack(ErrorInfo.class);
+        } catch (InvalidProtocolBufferException bad) {
+          throw new AssertionError(bad);
+        }
+      }
+    }
+    throw new AssertionError("the refusal carries no ErrorInfo: " + details);
   }
 
   /**

@@ -1,12 +1,19 @@
 package io.meshwork.dist;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.rpc.ErrorInfo;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
 import io.meshwork.client.JobResult;
 import io.meshwork.client.MeshClient;
 import io.meshwork.compute.v1.ReceiptRef;
+import io.meshwork.identity.BearerCredentials;
 import io.meshwork.identity.Identity;
+import io.meshwork.ledger.v1.LedgerServiceGrpc;
+import io.meshwork.ledger.v1.VoidHoldRequest;
 import io.meshwork.mesh.v1.ExecutionReceipt;
 import io.meshwork.wasm.abi.SampleText;
 import java.io.File;
@@ -140,6 +147,46 @@ class SeparateProcessesTest {
           MeshFixtures.assertAnchored(layout.grpcPort("receipts"), caDir(), result.receipts())) {
         assertTrue(List.of(e1, e2).contains(receipt.getExecutorDid()));
       }
+    }
+  }
+
+  @Test
+  void everyProcessSpeaksOnlyTlsAndThePartiesRolesComeWithTheirCertificates() {
+    for (String name : layout.services()) {
+      MeshFixtures.assertRefusesPlaintext(name, layout.grpcPort(name));
+    }
+    // The orchestrator process pays executors through the ledger's orchestrator-only RPCs, so the
+    // job above went through only because it called with its certificate. Its token alone, over
+    // TLS, is a user's, and the ledger refuses it before looking for the hold.
+    Identity orchestrator = ids.get("orchestrator");
+    int ledger = layout.grpcPort("ledger");
+    VoidHoldRequest unknownHold =
+        VoidHoldRequest.newBuilder().setRequestId("probe").setHoldId("no-such-hold").build();
+    ManagedChannel certified = MeshFixtures.partyChannel(ledger, caDir(), orchestrator);
+    ManagedChannel tokenOnly = MeshFixtures.userChannel(ledger, caDir());
+    try {
+      StatusRuntimeException looked =
+          assertThrows(
+              StatusRuntimeException.class,
+              () ->
+                  LedgerServiceGrpc.newBlockingStub(certified)
+                      .withDeadlineAfter(30, TimeUnit.SECONDS)
+                      .voidHold(unknownHold));
+      assertEquals("HOLD_NOT_FOUND", MeshFixtures.errorInfo(looked).getReason());
+      StatusRuntimeException refused =
+          assertThrows(
+              StatusRuntimeException.class,
+              () ->
+                  LedgerServiceGrpc.newBlockingStub(tokenOnly)
+                      .withCallCredentials(new BearerCredentials(orchestrator))
+                      .withDeadlineAfter(30, TimeUnit.SECONDS)
+                      .voidHold(unknownHold));
+      ErrorInfo info = MeshFixtures.errorInfo(refused);
+      assertEquals("ROLE_REQUIRED", info.getReason());
+      assertEquals("orchestrator", info.getMetadataOrThrow("certificate_roles"));
+    } finally {
+      certified.shutdownNow();
+      tokenOnly.shutdownNow();
     }
   }
 }

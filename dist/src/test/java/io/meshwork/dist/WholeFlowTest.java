@@ -7,13 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
+import com.google.rpc.ErrorInfo;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.reflection.v1.ServerReflectionGrpc;
 import io.grpc.reflection.v1.ServerReflectionRequest;
 import io.grpc.reflection.v1.ServerReflectionResponse;
@@ -315,6 +315,8 @@ class WholeFlowTest {
                             new BearerCredentials(MeshFixtures.serviceIdentity(dataDir, assigned)))
                         .getModule(request));
         assertEquals(Status.Code.PERMISSION_DENIED, borrowed.getStatus().getCode());
+        assertEquals(
+            "executor", MeshFixtures.errorInfo(borrowed).getMetadataOrThrow("certificate_roles"));
       } finally {
         assertTrue(client.cancel(jobId));
       }
@@ -479,34 +481,16 @@ class WholeFlowTest {
             () -> borrowed.announceBatch(AnnounceBatchRequest.getDefaultInstance()));
 
     assertEquals(Status.Code.PERMISSION_DENIED, e.getStatus().getCode());
+    ErrorInfo info = MeshFixtures.errorInfo(e);
+    assertEquals("ROLE_REQUIRED", info.getReason());
+    assertEquals("user", info.getMetadataOrThrow("caller_roles"));
+    assertEquals("orchestrator", info.getMetadataOrThrow("certificate_roles"));
   }
 
   @Test
   void everyServicePortRefusesAPlaintextClient() {
     for (DevMesh.Endpoint e : mesh.endpoints()) {
-      ManagedChannel plaintext =
-          NettyChannelBuilder.forAddress("127.0.0.1", e.grpcPort()).usePlaintext().build();
-      try {
-        StatusRuntimeException health =
-            assertThrows(
-                StatusRuntimeException.class,
-                () ->
-                    HealthGrpc.newBlockingStub(plaintext)
-                        .withDeadlineAfter(10, TimeUnit.SECONDS)
-                        .check(HealthCheckRequest.getDefaultInstance()));
-        assertEquals(Status.Code.UNAVAILABLE, health.getStatus().getCode(), e.name());
-        StatusRuntimeException call =
-            assertThrows(
-                StatusRuntimeException.class,
-                () ->
-                    ComputeServiceGrpc.newBlockingStub(plaintext)
-                        .withCallCredentials(new BearerCredentials(Identity.generate()))
-                        .withDeadlineAfter(10, TimeUnit.SECONDS)
-                        .getModule(GetModuleRequest.getDefaultInstance()));
-        assertEquals(Status.Code.UNAVAILABLE, call.getStatus().getCode(), e.name());
-      } finally {
-        plaintext.shutdownNow();
-      }
+      MeshFixtures.assertRefusesPlaintext(e.name(), e.grpcPort());
     }
   }
 
