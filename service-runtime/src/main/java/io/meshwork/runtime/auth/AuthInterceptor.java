@@ -32,12 +32,14 @@ import java.util.Set;
  *
  * <ul>
  *   <li>no row: PERMISSION_DENIED {@code ROLE_REQUIRED}, with no role allowed;
- *   <li>no token, or a token that fails a check: UNAUTHENTICATED {@code UNAUTHENTICATED}, with the
- *       check that failed (its {@code audience} check compares against the service called);
+ *   <li>neither a mesh client certificate nor a token, or a token that fails a check:
+ *       UNAUTHENTICATED {@code UNAUTHENTICATED}, with the check that failed (its {@code audience}
+ *       check compares against the service called);
  *   <li>a caller with too many live tokens, or a full replay memory: RESOURCE_EXHAUSTED {@code
  *       REPLAY_QUOTA} or {@code REPLAY_CAPACITY};
  *   <li>none of the roles allowed: PERMISSION_DENIED {@code ROLE_REQUIRED}, naming the roles
- *       allowed and the caller's.
+ *       allowed and the caller's, and ({@code certificate_roles}) those the lists give the caller
+ *       but its token over TLS could not carry.
  * </ul>
  */
 public final class AuthInterceptor implements ServerInterceptor {
