@@ -9,19 +9,64 @@
 // the input), split into line chunks, waits for the merged result and checks it
 // against the same sum computed here in plain JavaScript.
 //
-// Usage: node digitsum-client.mjs [host:port]
-//   target: first argument, else $MESHWORK_TARGET, else localhost:50051 (the orchestrator).
+// Usage: node digitsum-client.mjs [--cacert FILE] [--plaintext] [host:port]
+//   target: the argument, else $MESHWORK_TARGET, else localhost:50051 (the orchestrator).
+//   TLS (AUTH.md, "Transport"): the server must prove a certificate from the CA in
+//   --cacert FILE, else $MESHWORK_CACERT, else a development mesh's
+//   $MESHWORK_HOME/dev/tls/ca.pem (~/.meshwork when unset) if it exists, else a public CA.
+//   --plaintext: no TLS, for a mesh started with --plaintext only (insecure).
 // Exit status: 0 when the mesh's result equals the local one, 1 otherwise.
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { createHash, generateKeyPairSync, randomUUID, sign } from 'node:crypto';
 import grpc from '@grpc/grpc-js';
 import { GrpcReflection } from 'grpc-js-reflection-client';
 
-const TARGET = process.argv[2] || process.env.MESHWORK_TARGET || 'localhost:50051';
+const ARGS = parseArgs(process.argv.slice(2));
+const TARGET = ARGS.target || process.env.MESHWORK_TARGET || 'localhost:50051';
 const SERVICE = 'meshwork.compute.v1.ComputeService';
 // Generous, because the first job on a fresh mesh also pays for warming up the JVMs.
 const RESULT_DEADLINE_MS = Number(process.env.MESHWORK_RESULT_TIMEOUT_MS || 120_000);
+
+function parseArgs(argv) {
+  const out = { target: undefined, cacert: undefined, plaintext: false };
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--cacert') out.cacert = argv[++i];
+    else if (argv[i] === '--plaintext') out.plaintext = true;
+    else if (argv[i].startsWith('-')) throw new Error(`unknown option ${argv[i]}`);
+    else out.target = argv[i];
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// Transport (AUTH.md, "Transport"): TLS that trusts the mesh's CA.
+// ---------------------------------------------------------------------------
+
+// The CA file the server's certificate must chain to, as the Java SDK finds it.
+function caFile() {
+  if (ARGS.cacert) return ARGS.cacert;
+  if (process.env.MESHWORK_CACERT) return process.env.MESHWORK_CACERT;
+  const home = process.env.MESHWORK_HOME || join(homedir(), '.meshwork');
+  const dev = join(home, 'dev', 'tls', 'ca.pem');
+  return existsSync(dev) ? dev : undefined;
+}
+
+// The channel credentials of every connection: TLS checking the server's certificate
+// and its name (localhost or 127.0.0.1 for a development mesh). A user presents no
+// client certificate; its bearer token says who it is.
+function channelCredentials() {
+  if (ARGS.plaintext) {
+    console.error('--plaintext: INSECURE, the token and the job cross the network in the clear');
+    return grpc.credentials.createInsecure();
+  }
+  const ca = caFile();
+  return grpc.credentials.createSsl(ca ? readFileSync(ca) : null);
+}
+
+const CREDENTIALS = channelCredentials();
 
 // ---------------------------------------------------------------------------
 // Identity and tokens (AUTH.md), with nothing but node:crypto.
@@ -96,8 +141,8 @@ function bearerToken({ did, privateKey }, audience) {
 // A client interceptor rather than metadata passed by hand, so that every call
 // made through the stub -- including any added later -- gets its own token,
 // addressed to the service of that call.
-// (grpc-js only allows CallCredentials on TLS channels, and the dev mesh is
-// plaintext, so this is the portable way to attach a per-call header.)
+// (grpc-js allows CallCredentials on TLS channels only; an interceptor works with
+// --plaintext too.)
 function authInterceptor(identity) {
   return (options, nextCall) => {
     const audience = audienceOf(options.method_definition.path);
@@ -117,7 +162,7 @@ function authInterceptor(identity) {
 async function computeServiceConstructor(target) {
   // grpc.reflection.v1 is the current name; the mesh also serves v1alpha for
   // older tools, but nothing here needs it. Reflection is open (no token).
-  const reflection = new GrpcReflection(target, grpc.credentials.createInsecure(), {}, 'v1');
+  const reflection = new GrpcReflection(target, CREDENTIALS, {}, 'v1');
   try {
     const services = await reflection.listServices();
     if (!services.includes(SERVICE)) {
@@ -206,12 +251,12 @@ const INPUT = Buffer.from(
 async function main() {
   const wasm = readFileSync(new URL('./digitsum.wasm', import.meta.url));
   const identity = newIdentity();
-  console.log(`target:   ${TARGET}`);
+  console.log(`target:   ${TARGET} (${ARGS.plaintext ? 'PLAINTEXT, insecure' : `TLS, CA ${caFile() || 'public roots'}`})`);
   console.log(`identity: ${identity.did}`);
 
   const ComputeService = await computeServiceConstructor(TARGET);
   console.log(`stubs:    ${SERVICE} built from server reflection`);
-  const client = new ComputeService(TARGET, grpc.credentials.createInsecure(), {
+  const client = new ComputeService(TARGET, CREDENTIALS, {
     interceptors: [authInterceptor(identity)],
   });
 

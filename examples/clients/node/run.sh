@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs the Node.js example client against a Meshwork orchestrator.
 #
-# Usage: examples/clients/node/run.sh [host:port]
+# Usage: examples/clients/node/run.sh [--cacert FILE] [--plaintext] [host:port]
 #   host:port  the orchestrator (default: $MESHWORK_TARGET, else localhost:50051)
+#   --cacert   the mesh's CA certificate (default: $MESHWORK_CACERT, else a development
+#              mesh's $MESHWORK_HOME/dev/tls/ca.pem)
 #
 # Installs the pinned dependencies from package-lock.json first if they are not
 # there yet. `npm ci` installs exactly the lock file's versions, so every run
@@ -22,4 +24,4 @@ if [[ ! -d node_modules ]]; then
   npm ci --ignore-scripts --no-audit --no-fund
 fi
 
-exec node digitsum-client.mjs "${1:-${MESHWORK_TARGET:-localhost:50051}}"
+exec node digitsum-client.mjs "$@"

@@ -4,7 +4,10 @@ import io.grpc.Channel;
 import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
 import io.meshwork.compute.v1.CancelJobRequest;
 import io.meshwork.compute.v1.ComputeJobStatus;
 import io.meshwork.compute.v1.ComputeServiceGrpc;
@@ -40,6 +43,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLException;
 
 /** The {@link MeshClient} over grpc-java blocking stubs. */
 final class GrpcMeshClient implements MeshClient {
@@ -92,20 +96,45 @@ final class GrpcMeshClient implements MeshClient {
   }
 
   static GrpcMeshClient connect(MeshClientOptions options) {
-    ManagedChannel compute = open(options.orchestratorTarget(), options);
-    ManagedChannel ledger = open(options.ledgerTarget(), options);
-    ManagedChannel receipts = open(options.receiptTarget(), options);
+    SslContext tls = options.plaintext() ? null : tlsContext(options);
+    ManagedChannel compute = open(options.orchestratorTarget(), options, tls);
+    ManagedChannel ledger = open(options.ledgerTarget(), options, tls);
+    ManagedChannel receipts = open(options.receiptTarget(), options, tls);
     return new GrpcMeshClient(
         compute, ledger, receipts, options, List.of(compute, ledger, receipts));
   }
 
-  private static ManagedChannel open(String target, MeshClientOptions options) {
-    // Plaintext for now: the mesh authenticates callers by their signed tokens, and TLS comes
-    // with the cluster deployment.
-    return NettyChannelBuilder.forTarget(target)
-        .usePlaintext()
-        .maxInboundMessageSize(options.maxMessageBytes())
-        .build();
+  /**
+   * The client's TLS: the server must prove a certificate from the options' CA (or from a CA the
+   * JDK trusts when none is named) valid for the target's host name. The client presents no
+   * certificate: a user is known by its bearer token.
+   */
+  private static SslContext tlsContext(MeshClientOptions options) {
+    try {
+      SslContextBuilder builder = GrpcSslContexts.forClient();
+      if (options.caCertificate().isPresent()) {
+        builder.trustManager(options.caCertificate().get().toFile());
+      }
+      return builder.build();
+    } catch (SSLException | IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "cannot use the CA certificate "
+              + options.caCertificate().map(Object::toString).orElse("")
+              + ": "
+              + e.getMessage(),
+          e);
+    }
+  }
+
+  private static ManagedChannel open(String target, MeshClientOptions options, SslContext tls) {
+    NettyChannelBuilder builder =
+        NettyChannelBuilder.forTarget(target).maxInboundMessageSize(options.maxMessageBytes());
+    if (tls == null) {
+      builder.usePlaintext();
+    } else {
+      builder.sslContext(tls);
+    }
+    return builder.build();
   }
 
   @Override
@@ -389,14 +418,36 @@ final class GrpcMeshClient implements MeshClient {
       // A cause means the failure happened on this side (no connection, for instance); the
       // message then says which of the two targets could not be reached.
       if (status.getCode() == io.grpc.Status.Code.UNAVAILABLE && status.getCause() != null) {
+        String description = "cannot reach the " + service + " at " + authority;
+        Throwable tls = tlsFailure(status.getCause());
+        if (tls != null) {
+          description +=
+              " over TLS (trust the mesh's CA with --cacert FILE; a development mesh's is"
+                  + " DATA-DIR/tls/ca.pem): "
+                  + tls.getMessage();
+        }
         throw MeshClientException.fromGrpc(
             io.grpc.Status.UNAVAILABLE
-                .withDescription("cannot reach the " + service + " at " + authority)
+                .withDescription(description)
                 .withCause(status.getCause())
                 .asRuntimeException());
       }
       throw MeshClientException.fromGrpc(e);
     }
+  }
+
+  /**
+   * The innermost TLS exception behind a failed connection, which says what the handshake refused;
+   * null when the connection failed on the network rather than in the handshake.
+   */
+  private static Throwable tlsFailure(Throwable cause) {
+    Throwable found = null;
+    for (Throwable t = cause; t != null; t = t.getCause()) {
+      if (t instanceof SSLException || (found != null && t.getMessage() != null)) {
+        found = t;
+      }
+    }
+    return found;
   }
 
   private static String check(String jobId) {

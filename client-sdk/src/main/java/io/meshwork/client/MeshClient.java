@@ -30,8 +30,9 @@ import java.util.Optional;
 public interface MeshClient extends AutoCloseable {
 
   /**
-   * Connects to the orchestrator, ledger and receipt log the options name, over plaintext HTTP/2
-   * (Netty). Connections open lazily, on the first call.
+   * Connects to the orchestrator, ledger and receipt log the options name, over TLS (Netty),
+   * trusting the options' CA ({@link MeshClientOptions#caCertificate()}). Connections open lazily,
+   * on the first call.
    */
   static MeshClient connect(MeshClientOptions options) {
     return GrpcMeshClient.connect(options);

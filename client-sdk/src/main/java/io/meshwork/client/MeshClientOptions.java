@@ -3,15 +3,19 @@ package io.meshwork.client;
 import io.meshwork.identity.Identity;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Where a {@link MeshClient} connects, who it calls as, and the limits of its calls.
  *
  * <p>Immutable and validated when built. Every setting has a default that reaches a development
- * mesh ({@code meshwork dev}) on this machine:
+ * mesh ({@code meshwork dev}) on this machine, over TLS that trusts the development mesh's CA
+ * ({@code ~/.meshwork/dev/tls/ca.pem}); a mesh elsewhere needs its CA named with {@link
+ * Builder#caCertificate(Path)} unless its certificates chain to a CA the JDK trusts:
  *
  * <pre>{@code
  * MeshClientOptions options = MeshClientOptions.newBuilder()
@@ -39,20 +43,30 @@ public final class MeshClientOptions {
   /** The file, under the Meshwork home, that holds the caller's identity. */
   public static final String IDENTITY_FILE = "identity.key";
 
+  /**
+   * The CA certificate of the development mesh ({@code meshwork dev}, {@code meshwork demo}) with
+   * its default data folder, under the Meshwork home.
+   */
+  public static final Path DEV_CA_FILE = Path.of("dev", "tls", "ca.pem");
+
   private final String orchestratorTarget;
   private final String ledgerTarget;
   private final String receiptTarget;
   private final Identity identity;
   private final int maxMessageBytes;
   private final Duration callDeadline;
+  private final Optional<Path> caCertificate;
+  private final boolean plaintext;
 
-  private MeshClientOptions(Builder builder, Identity identity) {
+  private MeshClientOptions(Builder builder, Identity identity, Optional<Path> caCertificate) {
     this.orchestratorTarget = builder.orchestratorTarget;
     this.ledgerTarget = builder.ledgerTarget;
     this.receiptTarget = builder.receiptTarget;
     this.identity = identity;
     this.maxMessageBytes = builder.maxMessageBytes;
     this.callDeadline = builder.callDeadline;
+    this.caCertificate = caCertificate;
+    this.plaintext = builder.plaintext;
   }
 
   /** Starts options with every default. */
@@ -85,7 +99,9 @@ public final class MeshClientOptions {
         .receiptTarget(receiptTarget)
         .identity(identity)
         .maxMessageBytes(maxMessageBytes)
-        .callDeadline(callDeadline);
+        .callDeadline(callDeadline)
+        .caCertificate(caCertificate.orElse(null))
+        .plaintext(plaintext);
   }
 
   /** The orchestrator's {@code ComputeService}, as a gRPC target ({@code host:port}). */
@@ -121,6 +137,20 @@ public final class MeshClientOptions {
     return callDeadline;
   }
 
+  /**
+   * The PEM file of the CA whose certificates the client trusts for the mesh's servers: the one
+   * given, else a development mesh's {@code ca.pem} under the home when every target is on this
+   * machine and that file exists. Empty means the JDK's default trusted CAs.
+   */
+  public Optional<Path> caCertificate() {
+    return caCertificate;
+  }
+
+  /** Whether calls go without TLS: insecure, for a mesh run with {@code tls.plaintext} only. */
+  public boolean plaintext() {
+    return plaintext;
+  }
+
   @Override
   public String toString() {
     return "MeshClientOptions[orchestrator="
@@ -135,6 +165,9 @@ public final class MeshClientOptions {
         + maxMessageBytes
         + ", callDeadline="
         + callDeadline
+        + (plaintext
+            ? ", PLAINTEXT"
+            : ", trusting " + caCertificate.map(Path::toString).orElse("the default CAs"))
         + "]";
   }
 
@@ -147,6 +180,8 @@ public final class MeshClientOptions {
     private Path home;
     private int maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
     private Duration callDeadline = DEFAULT_CALL_DEADLINE;
+    private Path caCertificate;
+    private boolean plaintext;
 
     private Builder() {}
 
@@ -203,22 +238,69 @@ public final class MeshClientOptions {
     }
 
     /**
+     * Trusts the CA certificate(s) in this PEM file for the mesh's servers ({@code --cacert}); null
+     * goes back to finding one by itself (see {@link MeshClientOptions#caCertificate()}).
+     */
+    public Builder caCertificate(Path file) {
+      this.caCertificate = file;
+      return this;
+    }
+
+    /**
+     * Calls without TLS when {@code true}. INSECURE: tokens and payloads cross the network in the
+     * clear. Only for a mesh started with {@code tls.plaintext} to debug it.
+     */
+    public Builder plaintext(boolean plaintext) {
+      this.plaintext = plaintext;
+      return this;
+    }
+
+    /**
      * Builds the options; without an explicit identity this loads {@code identity.key} from the
      * home folder, creating it on first use.
      *
      * @throws UncheckedIOException when the identity file cannot be read or written
      */
     public MeshClientOptions build() {
+      Path homeDir = home != null ? home : defaultHome();
+      if (caCertificate != null && !Files.isRegularFile(caCertificate)) {
+        throw new IllegalArgumentException("no CA certificate file at " + caCertificate);
+      }
       Identity resolved = identity;
       if (resolved == null) {
-        Path file = (home != null ? home : defaultHome()).resolve(IDENTITY_FILE);
+        Path file = homeDir.resolve(IDENTITY_FILE);
         try {
           resolved = Identity.loadOrCreate(file);
         } catch (IOException e) {
           throw new UncheckedIOException("cannot load the identity in " + file, e);
         }
       }
-      return new MeshClientOptions(this, resolved);
+      return new MeshClientOptions(this, resolved, trustedCa(homeDir));
+    }
+
+    /** The CA file given, else a development mesh's on this machine, else none. */
+    private Optional<Path> trustedCa(Path homeDir) {
+      if (caCertificate != null) {
+        return Optional.of(caCertificate);
+      }
+      Path dev = homeDir.resolve(DEV_CA_FILE);
+      boolean local =
+          isLoopback(orchestratorTarget) && isLoopback(ledgerTarget) && isLoopback(receiptTarget);
+      return local && Files.isRegularFile(dev) ? Optional.of(dev) : Optional.empty();
+    }
+
+    private static boolean isLoopback(String target) {
+      String host = target;
+      if (host.startsWith("dns:///")) {
+        host = host.substring("dns:///".length());
+      }
+      int colon = host.lastIndexOf(':');
+      if (colon > 0 && host.indexOf(':') == colon) {
+        host = host.substring(0, colon);
+      } else if (host.startsWith("[")) {
+        host = host.substring(1, host.indexOf(']'));
+      }
+      return host.equals("localhost") || host.startsWith("127.") || host.equals("::1");
     }
 
     private static String requireTarget(String target, String what) {

@@ -31,6 +31,7 @@ import io.meshwork.compute.v1.SubmitJobResponse;
 import io.meshwork.compute.v1.WatchJobRequest;
 import io.meshwork.compute.v1.WatchJobResponse;
 import io.meshwork.identity.BearerCredentials;
+import io.meshwork.identity.Identity;
 import io.meshwork.ledger.v1.Account;
 import io.meshwork.ledger.v1.GetAccountRequest;
 import io.meshwork.ledger.v1.GetAccountResponse;
@@ -40,9 +41,12 @@ import io.meshwork.ledger.v1.LedgerServiceGrpc;
 import io.meshwork.ledger.v1.ListHistoryRequest;
 import io.meshwork.ledger.v1.ListHistoryResponse;
 import io.meshwork.ledger.v1.Regeneration;
+import io.meshwork.runtime.tls.CertificateAuthority;
+import io.meshwork.runtime.tls.ServiceTls;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -128,6 +132,26 @@ public final class FakeMesh implements AutoCloseable {
   /** Serves the same fakes over Netty on a free loopback port, for tests of real connections. */
   public Server startNetty() throws IOException {
     return NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+        .addService(ServerInterceptors.intercept(new Compute(), recordAuthorization))
+        .addService(ServerInterceptors.intercept(new Ledger(), recordAuthorization))
+        .build()
+        .start();
+  }
+
+  /**
+   * Serves the same fakes over Netty with TLS on a free loopback port, with a certificate that a
+   * fresh development CA in {@code caDir} issues for localhost (its {@code ca.pem} is what a client
+   * must trust).
+   */
+  public Server startNettyTls(Path caDir) throws IOException {
+    ServiceTls tls =
+        ServiceTls.issuedBy(
+            CertificateAuthority.loadOrCreate(caDir),
+            Identity.generate(),
+            "fake-mesh",
+            CertificateAuthority.LOOPBACK_NAMES);
+    return NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+        .sslContext(tls.serverContext())
         .addService(ServerInterceptors.intercept(new Compute(), recordAuthorization))
         .addService(ServerInterceptors.intercept(new Ledger(), recordAuthorization))
         .build()

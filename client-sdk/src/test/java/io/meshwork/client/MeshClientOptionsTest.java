@@ -8,6 +8,7 @@ import io.meshwork.identity.Identity;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -54,5 +55,48 @@ class MeshClientOptionsTest {
             .build();
 
     assertEquals(options.toString(), options.toBuilder().build().toString());
+  }
+
+  @Test
+  void aDevelopmentMeshsCaUnderTheHomeIsTrustedForTargetsOnThisMachine(@TempDir Path home)
+      throws Exception {
+    Path ca = home.resolve("dev/tls/ca.pem");
+    Files.createDirectories(ca.getParent());
+    Files.writeString(ca, "a CA certificate");
+
+    MeshClientOptions local = MeshClientOptions.newBuilder().home(home).build();
+    MeshClientOptions byAddress =
+        MeshClientOptions.newBuilder()
+            .home(home)
+            .orchestratorTarget("127.0.0.1:50151")
+            .ledgerTarget("127.0.0.1:50152")
+            .receiptTarget("[::1]:50153")
+            .build();
+    MeshClientOptions remote =
+        MeshClientOptions.newBuilder().home(home).orchestratorTarget("mesh.example:50051").build();
+
+    assertEquals(Optional.of(ca), local.caCertificate());
+    assertEquals(Optional.of(ca), byAddress.caCertificate());
+    assertEquals(Optional.empty(), remote.caCertificate(), "a remote mesh's CA is not guessed");
+  }
+
+  @Test
+  void aNamedCaFileWinsAndMustExist(@TempDir Path home) throws Exception {
+    Path ca = Files.writeString(home.resolve("mesh-ca.pem"), "a CA certificate");
+
+    assertEquals(
+        Optional.of(ca),
+        MeshClientOptions.newBuilder().home(home).caCertificate(ca).build().caCertificate());
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> MeshClientOptions.newBuilder().home(home).caCertificate(home.resolve("x")).build());
+  }
+
+  @Test
+  void withoutADevelopmentMeshTheDefaultCasAreTrusted(@TempDir Path home) {
+    MeshClientOptions options = MeshClientOptions.newBuilder().home(home).build();
+
+    assertEquals(Optional.empty(), options.caCertificate());
+    assertTrue(!options.plaintext());
   }
 }

@@ -21,6 +21,7 @@ import io.meshwork.ledger.v1.Hold;
 import io.meshwork.ledger.v1.Regeneration;
 import io.meshwork.mesh.v1.ResourceLimits;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -30,6 +31,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class MeshClientTest {
   private static final byte[] MODULE = "\0asm-module".getBytes(StandardCharsets.UTF_8);
@@ -371,8 +373,8 @@ class MeshClientTest {
   }
 
   @Test
-  void connectTalksToTheMeshOverNettyWithSignedCalls() throws Exception {
-    io.grpc.Server netty = mesh.startNetty();
+  void connectTalksToTheMeshOverTlsWithSignedCalls(@TempDir Path caDir) throws Exception {
+    io.grpc.Server netty = mesh.startNettyTls(caDir);
     try {
       String target = "localhost:" + netty.getPort();
       MeshClientOptions options =
@@ -380,6 +382,7 @@ class MeshClientTest {
               .identity(identity)
               .orchestratorTarget(target)
               .ledgerTarget(target)
+              .caCertificate(caDir.resolve("ca.pem"))
               .build();
       try (MeshClient connected = MeshClient.connect(options)) {
         assertEquals(
@@ -389,6 +392,58 @@ class MeshClientTest {
         assertEquals(identity.did(), connected.balance().getDid());
       }
       assertTrue(mesh.authorizations.stream().allMatch(h -> h.startsWith("Bearer ")));
+    } finally {
+      netty.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void aServerWhoseCaTheClientDoesNotTrustFailsWithAHintAtTheCaFile(@TempDir Path caDir)
+      throws Exception {
+    io.grpc.Server netty = mesh.startNettyTls(caDir);
+    try {
+      String target = "127.0.0.1:" + netty.getPort();
+      MeshClientOptions options =
+          MeshClientOptions.newBuilder()
+              .identity(identity)
+              .orchestratorTarget(target)
+              .ledgerTarget(target)
+              .home(caDir.resolve("no-home"))
+              .callDeadline(Duration.ofSeconds(10))
+              .build();
+      try (MeshClient untrusting = MeshClient.connect(options)) {
+        MeshClientException e =
+            assertThrows(MeshClientException.class, () -> untrusting.status("j"));
+        assertEquals(Status.Code.UNAVAILABLE, e.code());
+        assertTrue(
+            e.getMessage()
+                .startsWith(
+                    "cannot reach the orchestrator at "
+                        + target
+                        + " over TLS (trust the mesh's CA with --cacert FILE"),
+            e.getMessage());
+      }
+      assertTrue(mesh.authorizations.isEmpty(), "no call reached the fake");
+    } finally {
+      netty.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void plaintextReachesAMeshRunWithoutTls() throws Exception {
+    io.grpc.Server netty = mesh.startNetty();
+    try {
+      String target = "localhost:" + netty.getPort();
+      MeshClientOptions options =
+          MeshClientOptions.newBuilder()
+              .identity(identity)
+              .orchestratorTarget(target)
+              .ledgerTarget(target)
+              .plaintext(true)
+              .build();
+      try (MeshClient connected = MeshClient.connect(options)) {
+        assertEquals(identity.did(), connected.balance().getDid());
+      }
     } finally {
       netty.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }

@@ -1,6 +1,8 @@
 package io.meshwork.dist;
 
+import io.meshwork.client.MeshClientOptions;
 import io.meshwork.client.cli.MeshCli;
+import io.meshwork.identity.Identity;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -12,6 +14,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
@@ -119,6 +122,10 @@ final class BenchCommand implements Callable<Integer> {
       return 2;
     }
     PrintWriter progress = json ? err : out;
+    boolean plaintext = MeshCli.from(spec).plaintext();
+    if (plaintext) {
+      err.println("bench: --plaintext: INSECURE, the mesh runs and is called without TLS");
+    }
     DevMesh mesh = null;
     Path dataDir = null;
     MeshBench.Target where;
@@ -128,15 +135,35 @@ final class BenchCommand implements Callable<Integer> {
         MeshLayout layout =
             portBase != 0 ? new MeshLayout(portBase, executors) : MeshLayout.onFreePorts(executors);
         // A large grant so that no run is cut short by the clients' mana.
-        mesh = DevMesh.start(dataDir, layout, Map.of("ledger.dev-grant", "1000000000000"));
-        where = new MeshBench.Target(layout.target("orchestrator"), layout.target("ledger"));
+        Map<String, String> settings = new java.util.HashMap<>();
+        settings.put("ledger.dev-grant", "1000000000000");
+        if (plaintext) {
+          settings.put("tls.plaintext", "true");
+        }
+        mesh = DevMesh.start(dataDir, layout, settings);
+        where =
+            new MeshBench.Target(
+                layout.target("orchestrator"),
+                layout.target("ledger"),
+                mesh.caCertificate(),
+                plaintext);
         progress.printf(
             "Started the development mesh in %s: orchestrator %s, %d executors%n",
             dataDir, layout.target("orchestrator"), executors);
       } else {
-        where =
-            new MeshBench.Target(
-                target, ledgerTarget != null ? ledgerTarget : MeshLayout.ledgerBeside(target));
+        String ledger = ledgerTarget != null ? ledgerTarget : MeshLayout.ledgerBeside(target);
+        // The CA as the SDK finds it for these targets: --cacert, else a development mesh's on
+        // this machine.
+        Optional<Path> ca =
+            MeshClientOptions.newBuilder()
+                .orchestratorTarget(target)
+                .ledgerTarget(ledger)
+                .receiptTarget(target)
+                .identity(Identity.generate())
+                .caCertificate(MeshCli.from(spec).caCertificate().orElse(null))
+                .build()
+                .caCertificate();
+        where = new MeshBench.Target(target, ledger, ca, plaintext);
         progress.println("Driving the mesh at " + target);
       }
       MeshBench bench = new MeshBench(where, wordCountModule());

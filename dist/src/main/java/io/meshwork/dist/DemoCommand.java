@@ -3,7 +3,6 @@ package io.meshwork.dist;
 import io.grpc.ManagedChannel;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthGrpc;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.meshwork.client.JobRequest;
 import io.meshwork.client.JobResult;
 import io.meshwork.client.JobWatch;
@@ -11,6 +10,7 @@ import io.meshwork.client.MeshClient;
 import io.meshwork.client.MeshClientOptions;
 import io.meshwork.client.SplitStrategy;
 import io.meshwork.client.VerificationMode;
+import io.meshwork.client.cli.MeshCli;
 import io.meshwork.compute.v1.ComputeJobStatus;
 import io.meshwork.compute.v1.ReceiptRef;
 import io.meshwork.identity.Identity;
@@ -23,11 +23,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code meshwork demo}: counts the words of a few megabytes of text on the mesh, split into lines,
@@ -56,13 +59,28 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--chunk-kib", description = "Largest chunk in KiB (default: ${DEFAULT-VALUE}).")
   int chunkKib = 64;
 
+  @Spec CommandSpec spec;
+
   @Override
   public Integer call() throws Exception {
     DevMesh started = null;
     MeshLayout layout = new MeshLayout(portBase, 2);
-    if (!running(layout.target("orchestrator"))) {
+    boolean plaintext = MeshCli.from(spec).plaintext();
+    Optional<Path> ca =
+        plaintext
+            ? Optional.empty()
+            : Optional.of(
+                MeshCli.from(spec)
+                    .caCertificate()
+                    .orElse(dataDir.resolve(DevMesh.TLS_DIR).resolve("ca.pem")));
+    if (plaintext) {
+      System.err.println(
+          "meshwork demo: --plaintext: INSECURE, the mesh runs without TLS. For debugging only.");
+    }
+    if (!running(layout.target("orchestrator"), ca, plaintext)) {
       System.out.println("Starting the development mesh in " + dataDir.toAbsolutePath() + " ...");
-      started = DevMesh.start(dataDir, layout, Map.of());
+      started =
+          DevMesh.start(dataDir, layout, plaintext ? Map.of("tls.plaintext", "true") : Map.of());
       for (DevMesh.Endpoint e : started.endpoints()) {
         System.out.printf("  %-13s 127.0.0.1:%d%n", e.name(), e.grpcPort());
       }
@@ -70,7 +88,7 @@ final class DemoCommand implements Callable<Integer> {
       System.out.println("Using the mesh already running at " + layout.target("orchestrator"));
     }
     try {
-      return run(layout);
+      return run(layout, ca, plaintext);
     } finally {
       if (started != null) {
         started.close();
@@ -78,7 +96,7 @@ final class DemoCommand implements Callable<Integer> {
     }
   }
 
-  private int run(MeshLayout layout) throws IOException {
+  private int run(MeshLayout layout, Optional<Path> ca, boolean plaintext) throws IOException {
     Path demoDir = dataDir.resolve("demo");
     Files.createDirectories(demoDir);
     byte[] text = SampleText.generate(sizeMb << 20, 16);
@@ -89,7 +107,11 @@ final class DemoCommand implements Callable<Integer> {
         MeshClientOptions.newBuilder()
             .orchestratorTarget(layout.target("orchestrator"))
             .ledgerTarget(layout.target("ledger"))
-            .identity(Identity.loadOrCreate(MeshHome.dir().resolve("identity.key")))
+            .identity(
+                Identity.loadOrCreate(
+                    MeshCli.from(spec).home().orElse(MeshHome.dir()).resolve("identity.key")))
+            .caCertificate(ca.orElse(null))
+            .plaintext(plaintext)
             .build();
     try (MeshClient client = MeshClient.connect(options)) {
       Account before = client.balance().account();
@@ -167,9 +189,15 @@ final class DemoCommand implements Callable<Integer> {
     }
   }
 
-  /** Whether a mesh answers health checks at {@code target}. */
-  static boolean running(String target) {
-    ManagedChannel channel = NettyChannelBuilder.forTarget(target).usePlaintext().build();
+  /**
+   * Whether a mesh answers health checks at {@code target}, over TLS trusting {@code ca} (or in
+   * plaintext). A mesh whose CA is not {@code ca} does not count: the demo could not talk to it.
+   */
+  static boolean running(String target, Optional<Path> ca, boolean plaintext) {
+    if (ca.isPresent() && !Files.isRegularFile(ca.get())) {
+      return false;
+    }
+    ManagedChannel channel = ClientChannels.open(target, ca, plaintext);
     try {
       HealthGrpc.newBlockingStub(channel)
           .withDeadlineAfter(1, TimeUnit.SECONDS)

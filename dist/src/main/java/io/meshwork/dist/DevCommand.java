@@ -1,11 +1,14 @@
 package io.meshwork.dist;
 
+import io.meshwork.client.cli.MeshCli;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code meshwork dev}: runs the whole mesh in this process until interrupted. */
 @Command(
@@ -28,9 +31,20 @@ final class DevCommand implements Callable<Integer> {
       description = "How many executors to run (default: ${DEFAULT-VALUE}).")
   int executors = 2;
 
+  @Spec CommandSpec spec;
+
   @Override
   public Integer call() throws InterruptedException {
-    DevMesh mesh = DevMesh.start(dataDir, portBase, executors, Map.of());
+    boolean plaintext = MeshCli.from(spec).plaintext();
+    if (plaintext) {
+      System.err.println(
+          "meshwork dev: --plaintext: INSECURE, the mesh runs without TLS; anyone on the path"
+              + " reads tokens and payloads, and services are known by bearer tokens alone."
+              + " For debugging only.");
+    }
+    DevMesh mesh =
+        DevMesh.start(
+            dataDir, portBase, executors, plaintext ? Map.of("tls.plaintext", "true") : Map.of());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
@@ -47,8 +61,19 @@ final class DevCommand implements Callable<Integer> {
           "%-14s %-13s 127.0.0.1:%-7d http://127.0.0.1:%-5d %s%n",
           e.name(), e.role(), e.grpcPort(), e.adminPort(), e.did());
     }
-    System.out.println(
-        "Try: grpcurl -plaintext 127.0.0.1:" + portBase + " list    (Ctrl-C stops the mesh)");
+    if (plaintext) {
+      System.out.println(
+          "Try: grpcurl -plaintext localhost:" + portBase + " list    (Ctrl-C stops the mesh)");
+    } else {
+      Path ca = mesh.caCertificate().orElseThrow().toAbsolutePath();
+      System.out.println("TLS on every port; clients trust the mesh's CA in " + ca);
+      System.out.println(
+          "Try: grpcurl -cacert "
+              + ca
+              + " localhost:"
+              + portBase
+              + " list    (Ctrl-C stops the mesh)");
+    }
     stopped.await();
     return 0;
   }

@@ -16,6 +16,7 @@ import io.meshwork.runtime.SharedSettings;
 import io.meshwork.runtime.config.MapSettings;
 import io.meshwork.runtime.config.SettingsException;
 import io.meshwork.runtime.config.SettingsSchema;
+import io.meshwork.runtime.tls.CertificateAuthority;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -24,6 +25,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 
 /**
@@ -32,7 +34,10 @@ import java.util.function.Function;
  *
  * <p>The services take the ports of a {@link MeshLayout} (from 50051 by default: orchestrator,
  * ledger, receipts, then the executors, each with its admin port 1000 above). Every service keeps
- * its SQLite files and key under {@code dataDir/<service>}.
+ * its SQLite files and key under {@code dataDir/<service>}. Every port speaks TLS with a
+ * certificate from the mesh's development CA in {@code dataDir/tls} (clients trust its {@code
+ * ca.pem}), and the services call each other over mutual TLS; {@code tls.plaintext=true} in the
+ * extra settings turns TLS off, for debugging only.
  *
  * <p>Each service is told who the others are through the role lists it reads (docs/AUTH.md): the
  * ledger and the executors know the orchestrator as {@code auth.orchestrators}, the receipt log
@@ -54,12 +59,19 @@ public final class DevMesh implements AutoCloseable {
           ExecutorSettings.SCHEMA,
           OrchestratorSettings.SCHEMA);
 
+  /** The development CA's folder under the mesh's data folder. */
+  public static final String TLS_DIR = "tls";
+
   private final MeshLayout layout;
+  private final Path dataDir;
+  private final boolean plaintext;
   private final List<ServiceHost> hosts = new ArrayList<>();
   private final List<Endpoint> endpoints = new ArrayList<>();
 
-  private DevMesh(MeshLayout layout) {
+  private DevMesh(MeshLayout layout, Path dataDir, boolean plaintext) {
     this.layout = layout;
+    this.dataDir = dataDir;
+    this.plaintext = plaintext;
   }
 
   /**
@@ -85,7 +97,7 @@ public final class DevMesh implements AutoCloseable {
             "unknown setting '" + key + "': no service of the mesh declares it");
       }
     }
-    DevMesh mesh = new DevMesh(layout);
+    DevMesh mesh = new DevMesh(layout, dataDir, "true".equals(extra.get("tls.plaintext")));
     try {
       mesh.boot(dataDir, extra);
       return mesh;
@@ -106,6 +118,11 @@ public final class DevMesh implements AutoCloseable {
     roles.put(
         SharedSettings.AUTH_EXECUTORS.key(),
         String.join(",", layout.executorNames().stream().map(n -> ids.get(n).did()).toList()));
+    if (!plaintext) {
+      // One CA for the whole mesh; each service proves its key to it at start and gets its
+      // certificate, the way a party joining from elsewhere would.
+      CertificateAuthority.loadOrCreate(dataDir.resolve(TLS_DIR));
+    }
     Function<String, Map<String, String>> common =
         name -> {
           Map<String, String> m = new HashMap<>();
@@ -114,6 +131,7 @@ public final class DevMesh implements AutoCloseable {
           m.put("identity.file", dataDir.resolve(name).resolve(name + ".key").toString());
           m.putAll(roles);
           m.put("mesh.dev-mode", "true");
+          m.put("tls.dev-ca", dataDir.resolve(TLS_DIR).toString());
           extra.forEach(
               (key, value) ->
                   m.merge(key, value, (own, more) -> isRoleList(key) ? own + "," + more : more));
@@ -177,6 +195,21 @@ public final class DevMesh implements AutoCloseable {
    */
   public MeshLayout layout() {
     return layout;
+  }
+
+  /**
+   * The CA certificate clients of this mesh trust ({@code DATA-DIR/tls/ca.pem}); empty for a mesh
+   * started with {@code tls.plaintext}.
+   */
+  public Optional<Path> caCertificate() {
+    return plaintext
+        ? Optional.empty()
+        : Optional.of(dataDir.resolve(TLS_DIR).resolve(CertificateAuthority.CERTIFICATE_FILE));
+  }
+
+  /** Whether the mesh runs without TLS ({@code tls.plaintext}, for debugging). */
+  public boolean plaintext() {
+    return plaintext;
   }
 
   /** The running services, orchestrator last. */

@@ -3,7 +3,6 @@ package io.meshwork.dist;
 import io.grpc.ManagedChannel;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthGrpc;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.meshwork.client.JobRequest;
 import io.meshwork.client.JobResult;
 import io.meshwork.client.MeshClient;
@@ -20,10 +19,12 @@ import io.meshwork.sandbox.WasmEngine;
 import io.meshwork.wasm.abi.SampleText;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -51,8 +52,12 @@ final class MeshBench {
     "wasm", "job", "task", "bid", "the", "a", "of", "and", "to"
   };
 
-  /** Where the mesh is and who calls it. */
-  record Target(String orchestrator, String ledger) {}
+  /**
+   * Where the mesh is and how to reach it: TLS trusting {@code caCertificate} (the JDK's CAs when
+   * empty), or plaintext.
+   */
+  record Target(
+      String orchestrator, String ledger, Optional<Path> caCertificate, boolean plaintext) {}
 
   /** One load: jobs of {@code chunks} chunks, from {@code clients} clients. */
   record Load(String name, int chunks, int clients, Duration warmup, Duration measured) {}
@@ -110,7 +115,7 @@ final class MeshBench {
 
   private double[] healthRoundTrips(Duration each) {
     ManagedChannel channel =
-        NettyChannelBuilder.forTarget(target.orchestrator()).usePlaintext().build();
+        ClientChannels.open(target.orchestrator(), target.caCertificate(), target.plaintext());
     try {
       HealthGrpc.HealthBlockingStub health = HealthGrpc.newBlockingStub(channel);
       List<Long> samples = new ArrayList<>();
@@ -281,6 +286,8 @@ final class MeshBench {
             .orchestratorTarget(target.orchestrator())
             .ledgerTarget(target.ledger())
             .identity(Identity.generate())
+            .caCertificate(target.caCertificate().orElse(null))
+            .plaintext(target.plaintext())
             .build();
     SplittableRandom random = new SplittableRandom(31L * client + load.chunks());
     try (MeshClient mesh = MeshClient.connect(options)) {

@@ -91,8 +91,9 @@ class DelegationTest {
       String execB = ids.get("executor-b").did();
       String execA = ids.get("executor-1").did();
       int ledger = meshA.endpoint("ledger").grpcPort();
-      long execBBefore = MeshFixtures.balance(ledger, ids.get("executor-b"));
-      try (MeshClient client = MeshFixtures.client(meshA.layout(), Identity.generate())) {
+      long execBBefore =
+          MeshFixtures.balance(ledger, MeshFixtures.caDir(dataDir), ids.get("executor-b"));
+      try (MeshClient client = MeshFixtures.client(meshA, Identity.generate())) {
         JobResult result =
             MeshFixtures.runWordCount(
                 client,
@@ -108,7 +109,10 @@ class DelegationTest {
           }
         }
         assertTrue(paidToB > 0);
-        assertEquals(paidToB, MeshFixtures.balance(ledger, ids.get("executor-b")) - execBBefore);
+        assertEquals(
+            paidToB,
+            MeshFixtures.balance(ledger, MeshFixtures.caDir(dataDir), ids.get("executor-b"))
+                - execBBefore);
       }
     } finally {
       hostB.close();
@@ -123,6 +127,8 @@ class DelegationTest {
     m.put("data-dir", dataDir.resolve(name).toString());
     m.put("identity.file", dataDir.resolve(name).resolve(name + ".key").toString());
     m.put("mesh.dev-mode", "true");
+    // B's services take their certificates from the same development CA as mesh A's.
+    m.put("tls.dev-ca", MeshFixtures.caDir(dataDir).toString());
     return new MapSettings(m);
   }
 }

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.meshwork.compute.v1.ComputeServiceGrpc;
 import io.meshwork.compute.v1.GetModuleRequest;
 import io.meshwork.executor.v1.ExecutorServiceGrpc;
@@ -64,9 +63,11 @@ class DevMeshSettingsTest {
         DevMesh.start(dir, MeshFixtures.freeLayout(1), Map.of("auth.operators", operator.did()))) {
       Identity orchestrator = MeshFixtures.serviceIdentity(dir, "orchestrator");
       Identity executor = MeshFixtures.serviceIdentity(dir, "executor-1");
-      ManagedChannel ledger = channel(mesh, "ledger");
-      ManagedChannel compute = channel(mesh, "orchestrator");
-      ManagedChannel executorChannel = channel(mesh, "executor-1");
+      // People call with a token over TLS; the mesh's parties with their certificate.
+      ManagedChannel ledger = MeshFixtures.userChannel(mesh, "ledger");
+      ManagedChannel compute = MeshFixtures.partyChannel(mesh, "orchestrator", executor);
+      ManagedChannel executorChannel = MeshFixtures.partyChannel(mesh, "executor-1", orchestrator);
+      ManagedChannel executorAsUser = MeshFixtures.userChannel(mesh, "executor-1");
       try {
         // The ledger knows the operator it was given.
         assertEquals(
@@ -85,14 +86,13 @@ class DevMeshSettingsTest {
         assertEquals(
             executor.did(),
             ExecutorServiceGrpc.newBlockingStub(executorChannel)
-                .withCallCredentials(new BearerCredentials(orchestrator))
                 .getCapacity(GetCapacityRequest.getDefaultInstance())
                 .getExecutorDid());
         StatusRuntimeException stranger =
             assertThrows(
                 StatusRuntimeException.class,
                 () ->
-                    ExecutorServiceGrpc.newBlockingStub(executorChannel)
+                    ExecutorServiceGrpc.newBlockingStub(executorAsUser)
                         .withCallCredentials(new BearerCredentials(operator))
                         .getCapacity(GetCapacityRequest.getDefaultInstance()));
         assertEquals(Status.Code.PERMISSION_DENIED, stranger.getStatus().getCode());
@@ -102,7 +102,6 @@ class DevMeshSettingsTest {
                 StatusRuntimeException.class,
                 () ->
                     ComputeServiceGrpc.newBlockingStub(compute)
-                        .withCallCredentials(new BearerCredentials(executor))
                         .getModule(
                             GetModuleRequest.newBuilder().setModuleCid("bafkreinothere").build()));
         assertEquals(Status.Code.NOT_FOUND, missing.getStatus().getCode());
@@ -110,13 +109,8 @@ class DevMeshSettingsTest {
         ledger.shutdownNow();
         compute.shutdownNow();
         executorChannel.shutdownNow();
+        executorAsUser.shutdownNow();
       }
     }
-  }
-
-  private static ManagedChannel channel(DevMesh mesh, String service) {
-    return NettyChannelBuilder.forAddress("127.0.0.1", mesh.endpoint(service).grpcPort())
-        .usePlaintext()
-        .build();
   }
 }

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.meshwork.client.JobRequest;
 import io.meshwork.client.JobResult;
 import io.meshwork.client.MeshClient;
@@ -51,7 +50,7 @@ class ExampleJobsTest {
   @BeforeAll
   static void startMesh() {
     mesh = DevMesh.start(dataDir, MeshFixtures.freeLayout(2), Map.of("rfc0016.t2-ms", "500"));
-    client = MeshFixtures.client(mesh.layout(), Identity.generate());
+    client = MeshFixtures.client(mesh, Identity.generate());
   }
 
   @AfterAll
@@ -169,7 +168,7 @@ class ExampleJobsTest {
     collectFuel(client, mesh, input, line.length * 100, fuel, executors);
     try (DevMesh second =
             DevMesh.start(other, MeshFixtures.freeLayout(1), Map.of("rfc0016.t2-ms", "500"));
-        MeshClient otherClient = MeshFixtures.client(second.layout(), Identity.generate())) {
+        MeshClient otherClient = MeshFixtures.client(second, Identity.generate())) {
       collectFuel(otherClient, second, input, line.length * 100, fuel, executors);
     }
     assertEquals(1, fuel.size(), "fuel differed: " + fuel);
@@ -199,10 +198,7 @@ class ExampleJobsTest {
       int chunkSize,
       Set<Long> fuel,
       Set<String> executors) {
-    ManagedChannel channel =
-        NettyChannelBuilder.forAddress("127.0.0.1", mesh.endpoint("receipts").grpcPort())
-            .usePlaintext()
-            .build();
+    ManagedChannel channel = MeshFixtures.userChannel(mesh, "receipts");
     try {
       var log =
           ReceiptServiceGrpc.newBlockingStub(channel)

@@ -9,7 +9,6 @@ import io.grpc.ManagedChannel;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.meshwork.client.JobRequest;
 import io.meshwork.client.JobResult;
 import io.meshwork.client.MeshClient;
@@ -48,7 +47,7 @@ class HostileModulesTest {
             dataDir,
             MeshFixtures.freeLayout(2),
             Map.of("rfc0016.t2-ms", "500", "limits.cap.fuel", "1000000000000000"));
-    client = MeshFixtures.client(mesh.layout(), Identity.generate());
+    client = MeshFixtures.client(mesh, Identity.generate());
     // Warm up, so that the heap measured before each test already holds the mesh's caches.
     honestJobSucceeds();
   }
@@ -234,8 +233,7 @@ class HostileModulesTest {
   }
 
   private static HealthCheckResponse.ServingStatus health(int port) {
-    ManagedChannel channel =
-        NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+    ManagedChannel channel = MeshFixtures.userChannel(port, MeshFixtures.caDir(dataDir));
     try {
       return HealthGrpc.newBlockingStub(channel)
           .check(HealthCheckRequest.getDefaultInstance())

@@ -1,15 +1,27 @@
 package io.meshwork.dist;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.rpc.ErrorInfo;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.protobuf.StatusProto;
 import io.meshwork.client.JobRequest;
 import io.meshwork.client.JobResult;
 import io.meshwork.client.MeshClient;
 import io.meshwork.client.MeshClientOptions;
 import io.meshwork.client.SplitStrategy;
+import io.meshwork.compute.v1.ComputeServiceGrpc;
+import io.meshwork.compute.v1.GetModuleRequest;
 import io.meshwork.compute.v1.ReceiptRef;
 import io.meshwork.identity.BearerCredentials;
 import io.meshwork.identity.Identity;
@@ -21,6 +33,7 @@ import io.meshwork.receipt.format.ReceiptException;
 import io.meshwork.receipt.format.ReceiptVerifier;
 import io.meshwork.receipt.v1.GetReceiptRequest;
 import io.meshwork.receipt.v1.ReceiptServiceGrpc;
+import io.meshwork.runtime.tls.TlsTestClients;
 import io.meshwork.wasm.abi.SampleText;
 import java.io.IOException;
 import java.io.InputStream;
@@ -31,6 +44,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * What the end-to-end tests share: free ports, the example modules, clients, running a word count
@@ -53,16 +67,23 @@ final class MeshFixtures {
   }
 
   /**
-   * Waits until the gRPC service on {@code port} reports SERVING over the standard health check.
+   * Waits until the gRPC service on {@code port} reports SERVING over the standard health check,
+   * asked over TLS as a client that trusts the CA in {@code caDir}.
    *
    * @param process the service's process, so that one that died fails at once; null if none
    * @throws AssertionError when it does not serve within {@code limit}
    */
-  static void awaitServing(int port, java.time.Duration limit, Process process)
+  static void awaitServing(int port, Path caDir, java.time.Duration limit, Process process)
       throws InterruptedException {
     long until = System.nanoTime() + limit.toNanos();
-    ManagedChannel channel =
-        NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+    // Services that make the CA themselves at start (meshwork serve) write ca.pem first.
+    while (!Files.exists(caDir.resolve("ca.pem"))) {
+      if ((process != null && !process.isAlive()) || System.nanoTime() > until) {
+        throw new AssertionError("no CA certificate appeared in " + caDir);
+      }
+      Thread.sleep(100);
+    }
+    ManagedChannel channel = TlsTestClients.user(port, caDir);
     try {
       while (true) {
         try {
@@ -128,15 +149,111 @@ final class MeshFixtures {
     return result;
   }
 
-  /** A client for {@code user} against the mesh laid out as {@code layout}. */
-  static MeshClient client(MeshLayout layout, Identity user) {
+  /** A client for {@code user} against {@code mesh}, over TLS that trusts the mesh's CA. */
+  static MeshClient client(DevMesh mesh, Identity user) {
+    return client(mesh.layout(), mesh.caCertificate().orElseThrow(), user);
+  }
+
+  /**
+   * A client for {@code user} against the mesh laid out as {@code layout}, over TLS that trusts the
+   * CA certificate {@code ca}, as the SDK's users do.
+   */
+  static MeshClient client(MeshLayout layout, Path ca, Identity user) {
     return MeshClient.connect(
         MeshClientOptions.newBuilder()
             .orchestratorTarget(layout.target("orchestrator"))
             .ledgerTarget(layout.target("ledger"))
             .receiptTarget(layout.target("receipts"))
             .identity(user)
+            .caCertificate(ca)
             .build());
+  }
+
+  /** The development CA's folder of a mesh whose data folder is {@code dataDir}. */
+  static Path caDir(Path dataDir) {
+    return dataDir.resolve(DevMesh.TLS_DIR);
+  }
+
+  /** A channel to {@code mesh}'s {@code service} as a user: see {@link #userChannel(int, Path)}. */
+  static ManagedChannel userChannel(DevMesh mesh, String service) {
+    return userChannel(mesh.endpoint(service).grpcPort(), caDirOf(mesh));
+  }
+
+  /**
+   * A channel to {@code mesh}'s {@code service} as the party {@code identity}: see {@link
+   * #partyChannel(int, Path, Identity)}.
+   */
+  static ManagedChannel partyChannel(DevMesh mesh, String service, Identity identity) {
+    return partyChannel(mesh.endpoint(service).grpcPort(), caDirOf(mesh), identity);
+  }
+
+  /** The development CA's folder of a running mesh. */
+  static Path caDirOf(DevMesh mesh) {
+    return mesh.caCertificate().orElseThrow().getParent();
+  }
+
+  /**
+   * A channel to a service on loopback {@code port} as a user: TLS trusting the CA in {@code
+   * caDir}, no client certificate, so the caller is whoever its bearer token names.
+   */
+  static ManagedChannel userChannel(int port, Path caDir) {
+    return TlsTestClients.user(port, caDir);
+  }
+
+  /**
+   * A channel to a service on loopback {@code port} as the mesh party {@code identity}: mutual TLS
+   * with a certificate the CA in {@code caDir} issues now for {@code identity}, so calls need no
+   * token.
+   */
+  static ManagedChannel partyChannel(int port, Path caDir, Identity identity) {
+    return TlsTestClients.party(port, caDir, identity);
+  }
+
+  /**
+   * Asserts that the gRPC port {@code port} of {@code service} refuses a plaintext client: the
+   * public health check and a call with a token both fail to connect, since the port speaks TLS
+   * only.
+   */
+  static void assertRefusesPlaintext(String service, int port) {
+    ManagedChannel plaintext =
+        NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+    try {
+      StatusRuntimeException health =
+          assertThrows(
+              StatusRuntimeException.class,
+              () ->
+                  HealthGrpc.newBlockingStub(plaintext)
+                      .withDeadlineAfter(10, TimeUnit.SECONDS)
+                      .check(HealthCheckRequest.getDefaultInstance()));
+      assertEquals(Status.Code.UNAVAILABLE, health.getStatus().getCode(), service);
+      StatusRuntimeException call =
+          assertThrows(
+              StatusRuntimeException.class,
+              () ->
+                  ComputeServiceGrpc.newBlockingStub(plaintext)
+                      .withCallCredentials(new BearerCredentials(Identity.generate()))
+                      .withDeadlineAfter(10, TimeUnit.SECONDS)
+                      .getModule(GetModuleRequest.getDefaultInstance()));
+      assertEquals(Status.Code.UNAVAILABLE, call.getStatus().getCode(), service);
+    } finally {
+      plaintext.shutdownNow();
+    }
+  }
+
+  /** The ErrorInfo of a refused call: its reason and metadata say why. */
+  static ErrorInfo errorInfo(StatusRuntimeException e) {
+    com.google.rpc.Status details = StatusProto.fromThrowable(e);
+    assertNotNull(details, "the refusal carries no status details: " + e);
+    for (Any any : details.getDetailsList()) {
+      if (any.is(ErrorInfo.class)) {
+        try {
+          return any.unpack(ErrorInfo.class);
+        } catch (InvalidProtocolBufferException bad) {
+          throw new AssertionError(bad);
+        }
+      }
+    }
+    throw new AssertionError("the refusal carries no ErrorInfo: " + details);
   }
 
   /**
@@ -144,10 +261,9 @@ final class MeshFixtures {
    * log's reads are public, and asserts that it is there under its CID at its log index and signed
    * validly; returns the receipts in the order of {@code refs}, for checks of who signed them.
    */
-  static List<ExecutionReceipt> assertAnchored(int receiptPort, List<ReceiptRef> refs)
+  static List<ExecutionReceipt> assertAnchored(int receiptPort, Path caDir, List<ReceiptRef> refs)
       throws ReceiptException {
-    ManagedChannel channel =
-        NettyChannelBuilder.forAddress("127.0.0.1", receiptPort).usePlaintext().build();
+    ManagedChannel channel = userChannel(receiptPort, caDir);
     try {
       var log = ReceiptServiceGrpc.newBlockingStub(channel);
       List<ExecutionReceipt> receipts = new ArrayList<>();
@@ -199,12 +315,11 @@ final class MeshFixtures {
   }
 
   /**
-   * The posted balance of {@code owner}'s account, read by the owner itself: an account is its
-   * owner's and operators' to read.
+   * The posted balance of {@code owner}'s account, read by the owner itself with its token over TLS
+   * that trusts the CA in {@code caDir}: an account is its owner's and operators' to read.
    */
-  static long balance(int ledgerPort, Identity owner) {
-    ManagedChannel channel =
-        NettyChannelBuilder.forAddress("127.0.0.1", ledgerPort).usePlaintext().build();
+  static long balance(int ledgerPort, Path caDir, Identity owner) {
+    ManagedChannel channel = userChannel(ledgerPort, caDir);
     try {
       return LedgerServiceGrpc.newBlockingStub(channel)
           .withCallCredentials(new BearerCredentials(owner))

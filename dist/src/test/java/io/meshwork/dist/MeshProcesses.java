@@ -3,7 +3,6 @@ package io.meshwork.dist;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.meshwork.client.JobResult;
 import io.meshwork.client.MeshClient;
 import io.meshwork.compute.v1.ComputeJobStatus;
@@ -11,8 +10,8 @@ import io.meshwork.compute.v1.ReceiptRef;
 import io.meshwork.executor.v1.ExecutorServiceGrpc;
 import io.meshwork.executor.v1.GetCapacityRequest;
 import io.meshwork.executor.v1.GetCapacityResponse;
-import io.meshwork.identity.BearerCredentials;
 import io.meshwork.identity.Identity;
+import io.meshwork.runtime.tls.CertificateAuthority;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -24,8 +23,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A mesh of separate processes on loopback, as the deployment manifests run it: ledger, receipt
- * log, orchestrator, and executors that may be {@link MisbehavingExecutor}s. The orchestrator can
- * be killed with SIGKILL and started again on the same data.
+ * log, orchestrator, and executors that may be {@link MisbehavingExecutor}s, each serving TLS with
+ * a certificate from the mesh's development CA and calling the others over mutual TLS. The
+ * orchestrator can be killed with SIGKILL and started again on the same data.
  */
 final class MeshProcesses implements AutoCloseable {
   private final Path dataDir;
@@ -52,6 +52,9 @@ final class MeshProcesses implements AutoCloseable {
     for (String name : layout.services()) {
       ids.put(name, Identity.loadOrCreate(dataDir.resolve(name).resolve(name + ".key")));
     }
+    // The mesh's development CA, made before any process starts: each service proves its key to
+    // it at start and gets its certificate (tls.dev-ca).
+    CertificateAuthority.loadOrCreate(caDir());
     try {
       start("ledger", Meshwork.class.getName(), List.of("serve", "ledger"), Map.of());
       start("receipts", Meshwork.class.getName(), List.of("serve", "receipts"), Map.of());
@@ -72,7 +75,8 @@ final class MeshProcesses implements AutoCloseable {
       }
       startOrchestrator();
       for (String name : layout.services()) {
-        MeshFixtures.awaitServing(layout.grpcPort(name), java.time.Duration.ofSeconds(180), null);
+        MeshFixtures.awaitServing(
+            layout.grpcPort(name), caDir(), java.time.Duration.ofSeconds(180), null);
       }
     } catch (Exception | Error e) {
       close();
@@ -113,6 +117,7 @@ final class MeshProcesses implements AutoCloseable {
   void awaitOrchestrator() throws InterruptedException {
     MeshFixtures.awaitServing(
         layout.grpcPort("orchestrator"),
+        caDir(),
         java.time.Duration.ofSeconds(180),
         processes.get("orchestrator"));
   }
@@ -160,12 +165,10 @@ final class MeshProcesses implements AutoCloseable {
   /** What executor {@code n} (from 1) reports of its slots, running and queued tasks. */
   GetCapacityResponse executorCapacity(int n) {
     ManagedChannel channel =
-        NettyChannelBuilder.forAddress("127.0.0.1", layout.grpcPort(MeshLayout.executor(n)))
-            .usePlaintext()
-            .build();
+        MeshFixtures.partyChannel(
+            layout.grpcPort(MeshLayout.executor(n)), caDir(), ids.get("orchestrator"));
     try {
       return ExecutorServiceGrpc.newBlockingStub(channel)
-          .withCallCredentials(new BearerCredentials(ids.get("orchestrator")))
           .withDeadlineAfter(5, TimeUnit.SECONDS)
           .getCapacity(GetCapacityRequest.getDefaultInstance());
     } finally {
@@ -175,7 +178,8 @@ final class MeshProcesses implements AutoCloseable {
 
   /** The posted balance of executor {@code n} (from 1), read by the executor itself. */
   long executorBalance(int n) {
-    return MeshFixtures.balance(layout.grpcPort("ledger"), ids.get(MeshLayout.executor(n)));
+    return MeshFixtures.balance(
+        layout.grpcPort("ledger"), caDir(), ids.get(MeshLayout.executor(n)));
   }
 
   /** What a submitter and each executor held at one moment: element n is executor n's. */
@@ -215,7 +219,17 @@ final class MeshProcesses implements AutoCloseable {
 
   /** A client for {@code user} against this mesh. */
   MeshClient client(Identity user) {
-    return MeshFixtures.client(layout, user);
+    return MeshFixtures.client(layout, caCertificate(), user);
+  }
+
+  /** The folder of the mesh's development CA. */
+  Path caDir() {
+    return MeshFixtures.caDir(dataDir);
+  }
+
+  /** The CA certificate the mesh's clients trust. */
+  Path caCertificate() {
+    return caDir().resolve(CertificateAuthority.CERTIFICATE_FILE);
   }
 
   private void start(String name, String mainClass, List<String> args, Map<String, String> extra)
@@ -235,6 +249,7 @@ final class MeshProcesses implements AutoCloseable {
     settings.put("identity.file", dataDir.resolve(name).resolve(name + ".key").toString());
     settings.putAll(roleLists(name));
     settings.put("mesh.dev-mode", "true");
+    settings.put("tls.dev-ca", caDir().toString());
     settings.putAll(extra);
     settings.forEach(
         (k, v) -> {

@@ -5,9 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.meshwork.content.Cid;
-import io.meshwork.identity.BearerCredentials;
 import io.meshwork.identity.Identity;
 import io.meshwork.mesh.v1.ExecutionReceipt;
 import io.meshwork.mesh.v1.ExecutionReceiptAvailableV1;
@@ -79,18 +77,17 @@ class ReceiptCommandProcessTest {
             .redirectErrorStream(true)
             .redirectOutput(dir.resolve("receipts.log").toFile())
             .start();
-    MeshFixtures.awaitServing(port, java.time.Duration.ofSeconds(120), service);
+    // Started with no TLS settings at all, the service made a development CA in its data folder.
+    MeshFixtures.awaitServing(port, caDir(), java.time.Duration.ofSeconds(120), service);
 
     List<ExecutionReceipt> batch = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
       batch.add(receipt(executor, "task-" + i));
     }
-    ManagedChannel channel =
-        NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+    ManagedChannel channel = MeshFixtures.partyChannel(port, caDir(), orchestrator);
     try {
       List<ExecutionReceiptAvailableV1> anchored =
           ReceiptServiceGrpc.newBlockingStub(channel)
-              .withCallCredentials(new BearerCredentials(orchestrator))
               .withDeadlineAfter(60, TimeUnit.SECONDS)
               .anchorReceipts(AnchorReceiptsRequest.newBuilder().addAllReceipts(batch).build())
               .getAnchoredList();
@@ -214,6 +211,11 @@ class ReceiptCommandProcessTest {
     }
   }
 
+  /** The development CA the receipt log made for itself in its data folder. */
+  private static Path caDir() {
+    return dir.resolve("receipts").resolve("tls");
+  }
+
   private static Run meshwork(String... args) throws Exception {
     return meshwork(null, args);
   }
@@ -226,6 +228,7 @@ class ReceiptCommandProcessTest {
     List<String> command = java(Meshwork.class.getName());
     command.addAll(List.of("--home", dir.resolve("home").toString()));
     command.addAll(List.of("--receipt-log", "127.0.0.1:" + port));
+    command.addAll(List.of("--cacert", caDir().resolve("ca.pem").toString()));
     command.addAll(List.of(args));
     Path out = stdout != null ? stdout : Files.createTempFile(dir, "out", ".txt");
     Path err = Files.createTempFile(dir, "err", ".txt");

@@ -1,12 +1,19 @@
 package io.meshwork.dist;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.rpc.ErrorInfo;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
 import io.meshwork.client.JobResult;
 import io.meshwork.client.MeshClient;
 import io.meshwork.compute.v1.ReceiptRef;
+import io.meshwork.identity.BearerCredentials;
 import io.meshwork.identity.Identity;
+import io.meshwork.ledger.v1.LedgerServiceGrpc;
+import io.meshwork.ledger.v1.VoidHoldRequest;
 import io.meshwork.mesh.v1.ExecutionReceipt;
 import io.meshwork.wasm.abi.SampleText;
 import java.io.File;
@@ -56,8 +63,13 @@ class SeparateProcessesTest {
         "orchestrator.ledger=" + layout.target("ledger"),
         "orchestrator.receipts=" + layout.target("receipts"));
     for (String name : layout.services()) {
-      MeshFixtures.awaitServing(layout.grpcPort(name), java.time.Duration.ofSeconds(180), null);
+      MeshFixtures.awaitServing(
+          layout.grpcPort(name), caDir(), java.time.Duration.ofSeconds(180), null);
     }
+  }
+
+  private static Path caDir() {
+    return MeshFixtures.caDir(dataDir);
   }
 
   /** Starts {@code meshwork serve SERVICE} as the mesh's service {@code name}, on its ports. */
@@ -77,7 +89,9 @@ class SeparateProcessesTest {
                 "admin.port=" + layout.adminPort(name),
                 "data-dir=" + dataDir.resolve(name),
                 "identity.file=" + dataDir.resolve(name).resolve(name + ".key"),
-                "mesh.dev-mode=true"));
+                "mesh.dev-mode=true",
+                // One development CA for the mesh, which the first service to start creates.
+                "tls.dev-ca=" + caDir()));
     settings.addAll(List.of(extra));
     for (String s : settings) {
       command.add("--set");
@@ -107,10 +121,10 @@ class SeparateProcessesTest {
     String e1 = ids.get("executor-1").did();
     String e2 = ids.get("executor-2").did();
     int ledger = layout.grpcPort("ledger");
-    try (MeshClient client = MeshFixtures.client(layout, user)) {
+    try (MeshClient client = MeshFixtures.client(layout, caDir().resolve("ca.pem"), user)) {
       long before = client.balance().getBalance();
-      long e1Before = MeshFixtures.balance(ledger, ids.get("executor-1"));
-      long e2Before = MeshFixtures.balance(ledger, ids.get("executor-2"));
+      long e1Before = MeshFixtures.balance(ledger, caDir(), ids.get("executor-1"));
+      long e2Before = MeshFixtures.balance(ledger, caDir(), ids.get("executor-2"));
       JobResult result =
           MeshFixtures.runWordCount(
               client,
@@ -120,8 +134,8 @@ class SeparateProcessesTest {
 
       long paid = result.receipts().stream().mapToLong(ReceiptRef::getPrice).sum();
       long after = client.balance().getBalance();
-      long e1Gain = MeshFixtures.balance(ledger, ids.get("executor-1")) - e1Before;
-      long e2Gain = MeshFixtures.balance(ledger, ids.get("executor-2")) - e2Before;
+      long e1Gain = MeshFixtures.balance(ledger, caDir(), ids.get("executor-1")) - e1Before;
+      long e2Gain = MeshFixtures.balance(ledger, caDir(), ids.get("executor-2")) - e2Before;
       assertEquals(before - paid, after);
       assertEquals(
           paid,
@@ -130,9 +144,49 @@ class SeparateProcessesTest {
       assertEquals(0, client.balance().getHeld());
 
       for (ExecutionReceipt receipt :
-          MeshFixtures.assertAnchored(layout.grpcPort("receipts"), result.receipts())) {
+          MeshFixtures.assertAnchored(layout.grpcPort("receipts"), caDir(), result.receipts())) {
         assertTrue(List.of(e1, e2).contains(receipt.getExecutorDid()));
       }
+    }
+  }
+
+  @Test
+  void everyProcessSpeaksOnlyTlsAndThePartiesRolesComeWithTheirCertificates() {
+    for (String name : layout.services()) {
+      MeshFixtures.assertRefusesPlaintext(name, layout.grpcPort(name));
+    }
+    // The orchestrator process pays executors through the ledger's orchestrator-only RPCs, so the
+    // job above went through only because it called with its certificate. Its token alone, over
+    // TLS, is a user's, and the ledger refuses it before looking for the hold.
+    Identity orchestrator = ids.get("orchestrator");
+    int ledger = layout.grpcPort("ledger");
+    VoidHoldRequest unknownHold =
+        VoidHoldRequest.newBuilder().setRequestId("probe").setHoldId("no-such-hold").build();
+    ManagedChannel certified = MeshFixtures.partyChannel(ledger, caDir(), orchestrator);
+    ManagedChannel tokenOnly = MeshFixtures.userChannel(ledger, caDir());
+    try {
+      StatusRuntimeException looked =
+          assertThrows(
+              StatusRuntimeException.class,
+              () ->
+                  LedgerServiceGrpc.newBlockingStub(certified)
+                      .withDeadlineAfter(30, TimeUnit.SECONDS)
+                      .voidHold(unknownHold));
+      assertEquals("HOLD_NOT_FOUND", MeshFixtures.errorInfo(looked).getReason());
+      StatusRuntimeException refused =
+          assertThrows(
+              StatusRuntimeException.class,
+              () ->
+                  LedgerServiceGrpc.newBlockingStub(tokenOnly)
+                      .withCallCredentials(new BearerCredentials(orchestrator))
+                      .withDeadlineAfter(30, TimeUnit.SECONDS)
+                      .voidHold(unknownHold));
+      ErrorInfo info = MeshFixtures.errorInfo(refused);
+      assertEquals("ROLE_REQUIRED", info.getReason());
+      assertEquals("orchestrator", info.getMetadataOrThrow("certificate_roles"));
+    } finally {
+      certified.shutdownNow();
+      tokenOnly.shutdownNow();
     }
   }
 }

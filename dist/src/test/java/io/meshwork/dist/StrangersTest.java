@@ -188,7 +188,7 @@ class StrangersTest {
               refused.getMessage());
         }
         MeshFixtures.awaitServing(
-            mesh.layout().grpcPort("orchestrator"), Duration.ofSeconds(5), null);
+            mesh.layout().grpcPort("orchestrator"), mesh.caDir(), Duration.ofSeconds(5), null);
       }
       mesh.killOrchestrator();
       mesh.startOrchestrator();

@@ -7,13 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
+import com.google.rpc.ErrorInfo;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.reflection.v1.ServerReflectionGrpc;
 import io.grpc.reflection.v1.ServerReflectionRequest;
 import io.grpc.reflection.v1.ServerReflectionResponse;
@@ -68,16 +68,22 @@ class WholeFlowTest {
   @TempDir static Path dataDir;
   static DevMesh mesh;
 
-  /** A channel to executor-1, for the tests that call an executor as the orchestrator would. */
+  /**
+   * A channel to executor-1 as the mesh's orchestrator (mutual TLS with a certificate for its
+   * identity), for the tests that call an executor as the orchestrator would.
+   */
   static ManagedChannel firstExecutor;
+
+  /** A channel to executor-1 as a user: TLS without a client certificate. */
+  static ManagedChannel firstExecutorAsUser;
 
   @BeforeAll
   static void startMesh() {
     mesh = DevMesh.start(dataDir, MeshFixtures.freeLayout(2), Map.of("rfc0016.t2-ms", "2000"));
     firstExecutor =
-        NettyChannelBuilder.forAddress("127.0.0.1", mesh.endpoint("executor-1").grpcPort())
-            .usePlaintext()
-            .build();
+        MeshFixtures.partyChannel(
+            mesh, "executor-1", MeshFixtures.serviceIdentity(dataDir, "orchestrator"));
+    firstExecutorAsUser = MeshFixtures.userChannel(mesh, "executor-1");
   }
 
   @AfterAll
@@ -85,13 +91,16 @@ class WholeFlowTest {
     if (firstExecutor != null) {
       firstExecutor.shutdownNow();
     }
+    if (firstExecutorAsUser != null) {
+      firstExecutorAsUser.shutdownNow();
+    }
     if (mesh != null) {
       mesh.close();
     }
   }
 
   private static MeshClient client(Identity identity) {
-    return MeshFixtures.client(mesh.layout(), identity);
+    return MeshFixtures.client(mesh, identity);
   }
 
   @Test
@@ -108,7 +117,8 @@ class WholeFlowTest {
       long before = client.balance().getBalance();
       long[] executorsBefore = new long[2];
       for (int i = 0; i < 2; i++) {
-        executorsBefore[i] = MeshFixtures.balance(ledger, executorIds[i]);
+        executorsBefore[i] =
+            MeshFixtures.balance(ledger, MeshFixtures.caDirOf(mesh), executorIds[i]);
       }
       JobResult result =
           MeshFixtures.runWordCount(
@@ -138,7 +148,9 @@ class WholeFlowTest {
       receipts.forEach(r -> earned.merge(r.getExecutorDid(), r.getPrice(), Long::sum));
       long gained = 0;
       for (int i = 0; i < 2; i++) {
-        long delta = MeshFixtures.balance(ledger, executorIds[i]) - executorsBefore[i];
+        long delta =
+            MeshFixtures.balance(ledger, MeshFixtures.caDirOf(mesh), executorIds[i])
+                - executorsBefore[i];
         assertEquals(earned.getOrDefault(executors[i], 0L), delta);
         gained += delta;
       }
@@ -146,7 +158,8 @@ class WholeFlowTest {
 
       // Every receipt is in the log under its CID, signed by the executor that ran the task.
       List<ExecutionReceipt> logged =
-          MeshFixtures.assertAnchored(mesh.endpoint("receipts").grpcPort(), receipts);
+          MeshFixtures.assertAnchored(
+              mesh.endpoint("receipts").grpcPort(), MeshFixtures.caDirOf(mesh), receipts);
       for (int i = 0; i < receipts.size(); i++) {
         assertEquals(receipts.get(i).getExecutorDid(), logged.get(i).getExecutorDid());
       }
@@ -208,11 +221,13 @@ class WholeFlowTest {
     return JobRequest.newBuilder().wasmModule(module).input(new byte[] {1});
   }
 
-  /** The orchestrator's ComputeService as the service {@code name} of the mesh calls it. */
-  private ComputeServiceGrpc.ComputeServiceBlockingStub asService(
-      ManagedChannel channel, String name) {
-    return ComputeServiceGrpc.newBlockingStub(channel)
-        .withCallCredentials(new BearerCredentials(MeshFixtures.serviceIdentity(dataDir, name)));
+  /**
+   * The orchestrator's ComputeService as the service {@code name} of the mesh calls it: over its
+   * channel in {@code asParties}, mutual TLS with a certificate for its identity, no token.
+   */
+  private static ComputeServiceGrpc.ComputeServiceBlockingStub asService(
+      Map<String, ManagedChannel> asParties, String name) {
+    return ComputeServiceGrpc.newBlockingStub(asParties.get(name));
   }
 
   /**
@@ -220,7 +235,8 @@ class WholeFlowTest {
    * and returns its name; the other must be refused meanwhile.
    */
   private String awaitFetchingExecutor(
-      ManagedChannel channel, GetModuleRequest request, byte[] module) throws InterruptedException {
+      Map<String, ManagedChannel> channel, GetModuleRequest request, byte[] module)
+      throws InterruptedException {
     long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (System.nanoTime() < until) {
       for (String name : List.of("executor-1", "executor-2")) {
@@ -246,10 +262,14 @@ class WholeFlowTest {
   void onlyTheExecutorAssignedATaskOfAModuleMayFetchItByItsCid() throws Exception {
     byte[] module = MeshFixtures.executorTestModule("endless-loop");
     String cid = Cid.of(module);
-    ManagedChannel channel =
-        NettyChannelBuilder.forAddress("127.0.0.1", mesh.endpoint("orchestrator").grpcPort())
-            .usePlaintext()
-            .build();
+    Map<String, ManagedChannel> channel = new HashMap<>();
+    for (String executor : List.of("executor-1", "executor-2")) {
+      channel.put(
+          executor,
+          MeshFixtures.partyChannel(
+              mesh, "orchestrator", MeshFixtures.serviceIdentity(dataDir, executor)));
+    }
+    ManagedChannel userChannel = MeshFixtures.userChannel(mesh, "orchestrator");
     try (MeshClient client = client(Identity.generate())) {
       GetModuleRequest request = GetModuleRequest.newBuilder().setModuleCid(cid).build();
       StatusRuntimeException unused =
@@ -281,15 +301,28 @@ class WholeFlowTest {
             assertThrows(
                 StatusRuntimeException.class,
                 () ->
-                    ComputeServiceGrpc.newBlockingStub(channel)
+                    ComputeServiceGrpc.newBlockingStub(userChannel)
                         .withCallCredentials(new BearerCredentials(Identity.generate()))
                         .getModule(request));
         assertEquals(Status.Code.PERMISSION_DENIED, user.getStatus().getCode());
+        // The assigned executor's own token, without its certificate, makes the caller a user.
+        StatusRuntimeException borrowed =
+            assertThrows(
+                StatusRuntimeException.class,
+                () ->
+                    ComputeServiceGrpc.newBlockingStub(userChannel)
+                        .withCallCredentials(
+                            new BearerCredentials(MeshFixtures.serviceIdentity(dataDir, assigned)))
+                        .getModule(request));
+        assertEquals(Status.Code.PERMISSION_DENIED, borrowed.getStatus().getCode());
+        assertEquals(
+            "executor", MeshFixtures.errorInfo(borrowed).getMetadataOrThrow("certificate_roles"));
       } finally {
         assertTrue(client.cancel(jobId));
       }
     } finally {
-      channel.shutdownNow();
+      channel.values().forEach(ManagedChannel::shutdownNow);
+      userChannel.shutdownNow();
     }
   }
 
@@ -419,17 +452,46 @@ class WholeFlowTest {
     assertEquals(Status.Code.PERMISSION_DENIED, user.getStatus().getCode());
   }
 
-  /** Executor-1's API, called as the mesh's orchestrator. */
+  /**
+   * Executor-1's API, called as the mesh's orchestrator: its certificate names it, as the
+   * orchestrator's own channels do, so the calls carry no token.
+   */
   private static ExecutorServiceGrpc.ExecutorServiceBlockingStub asOrchestrator() {
-    return ExecutorServiceGrpc.newBlockingStub(firstExecutor)
-        .withCallCredentials(
-            new BearerCredentials(MeshFixtures.serviceIdentity(dataDir, "orchestrator")));
+    return ExecutorServiceGrpc.newBlockingStub(firstExecutor);
   }
 
   /** Executor-1's API, called by a user who is none of the mesh's services. */
   private static ExecutorServiceGrpc.ExecutorServiceBlockingStub asUser() {
-    return ExecutorServiceGrpc.newBlockingStub(firstExecutor)
+    return ExecutorServiceGrpc.newBlockingStub(firstExecutorAsUser)
         .withCallCredentials(new BearerCredentials(Identity.generate()));
+  }
+
+  @Test
+  void theOrchestratorsTokenWithoutItsCertificateIsRefusedTheOrchestratorsCalls() {
+    // A genuine token of the orchestrator's identity, over TLS without the mesh's client
+    // certificate: the caller is a user, never the orchestrator.
+    var borrowed =
+        ExecutorServiceGrpc.newBlockingStub(firstExecutorAsUser)
+            .withCallCredentials(
+                new BearerCredentials(MeshFixtures.serviceIdentity(dataDir, "orchestrator")));
+
+    StatusRuntimeException e =
+        assertThrows(
+            StatusRuntimeException.class,
+            () -> borrowed.announceBatch(AnnounceBatchRequest.getDefaultInstance()));
+
+    assertEquals(Status.Code.PERMISSION_DENIED, e.getStatus().getCode());
+    ErrorInfo info = MeshFixtures.errorInfo(e);
+    assertEquals("ROLE_REQUIRED", info.getReason());
+    assertEquals("user", info.getMetadataOrThrow("caller_roles"));
+    assertEquals("orchestrator", info.getMetadataOrThrow("certificate_roles"));
+  }
+
+  @Test
+  void everyServicePortRefusesAPlaintextClient() {
+    for (DevMesh.Endpoint e : mesh.endpoints()) {
+      MeshFixtures.assertRefusesPlaintext(e.name(), e.grpcPort());
+    }
   }
 
   /** An announcement of a task of {@code module} from the mesh's orchestrator. */
@@ -517,10 +579,9 @@ class WholeFlowTest {
   }
 
   @Test
-  void everyServiceAnswersReflectionAndHealthWithoutCredentials() throws Exception {
+  void everyServiceAnswersReflectionAndHealthOverTlsWithoutCredentials() throws Exception {
     for (DevMesh.Endpoint e : mesh.endpoints()) {
-      ManagedChannel channel =
-          NettyChannelBuilder.forAddress("127.0.0.1", e.grpcPort()).usePlaintext().build();
+      ManagedChannel channel = MeshFixtures.userChannel(mesh, e.name());
       try {
         assertEquals(
             HealthCheckResponse.ServingStatus.SERVING,

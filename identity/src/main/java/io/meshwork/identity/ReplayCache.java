@@ -81,8 +81,15 @@ final class ReplayCache {
     return (int) Math.floorMod(id.high(), (long) SHARDS);
   }
 
-  /** How many live ids {@code caller} has (for tests). */
-  int liveIdsOf(String caller) {
+  /**
+   * How many live ids {@code caller} has at {@code nowSeconds} (for tests). Ids that expired in
+   * shards nobody has touched since are still counted until a sweep, so this sweeps every shard
+   * first; {@link #record} does the same before it refuses a caller over its quota.
+   */
+  int liveIdsOf(String caller, long nowSeconds) {
+    for (Shard s : shards) {
+      s.forgetExpired(nowSeconds);
+    }
     Live live = callers.get(caller);
     return live == null ? 0 : live.count;
   }

@@ -32,12 +32,17 @@ class ReplayCacheTest {
     assertEquals(ReplayCache.Outcome.FIRST_USE, cache.record("a", "3", NOW + 10, NOW));
     assertEquals(ReplayCache.Outcome.OVER_QUOTA, cache.record("a", "4", NOW + 10, NOW));
     // A refused id was not taken: the quota counts only what is remembered.
-    assertEquals(3, cache.liveIdsOf("a"));
+    assertEquals(3, cache.liveIdsOf("a", NOW));
     assertEquals(ReplayCache.Outcome.FIRST_USE, cache.record("b", "1", NOW + 10, NOW));
 
-    // Past expiry and grace, the next id frees the caller's quota, wherever its ids were kept.
+    // Past expiry and grace, the caller's whole quota is free again, wherever its ids were kept:
+    // expired ids in shards the new ones do not land in are swept before anyone is refused.
     long later = NOW + 10 + 31;
     assertEquals(ReplayCache.Outcome.FIRST_USE, cache.record("a", "4", later + 10, later));
-    assertEquals(1, cache.liveIdsOf("a"));
+    assertEquals(1, cache.liveIdsOf("a", later));
+    assertEquals(ReplayCache.Outcome.FIRST_USE, cache.record("a", "5", later + 10, later));
+    assertEquals(ReplayCache.Outcome.FIRST_USE, cache.record("a", "6", later + 10, later));
+    assertEquals(ReplayCache.Outcome.OVER_QUOTA, cache.record("a", "7", later + 10, later));
+    assertEquals(3, cache.liveIdsOf("a", later));
   }
 }

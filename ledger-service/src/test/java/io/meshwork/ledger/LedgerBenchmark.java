@@ -1,8 +1,6 @@
 package io.meshwork.ledger;
 
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.meshwork.identity.BearerCredentials;
 import io.meshwork.identity.Identity;
 import io.meshwork.ledger.core.Hold;
 import io.meshwork.ledger.core.LedgerObserver;
@@ -20,6 +18,7 @@ import io.meshwork.ledger.v1.SubmitOperationsRequest;
 import io.meshwork.ledger.v1.SubmitOperationsResponse;
 import io.meshwork.runtime.ServiceHost;
 import io.meshwork.runtime.config.MapSettings;
+import io.meshwork.runtime.tls.TlsTestClients;
 import io.meshwork.testing.postgres.TestPostgres;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -220,12 +219,10 @@ public final class LedgerBenchmark {
     try (ServiceHost host =
         ServiceHost.start(
             "ledger", LedgerSettings.SCHEMA, new MapSettings(settings), LedgerService::create)) {
-      ManagedChannel channel =
-          NettyChannelBuilder.forAddress("127.0.0.1", host.grpcPort()).usePlaintext().build();
+      // The orchestrator's calls, as the mesh makes them: mutual TLS, no token.
+      ManagedChannel channel = TlsTestClients.party(host.grpcPort(), dir.resolve("tls"), client);
       try {
-        var stub =
-            LedgerServiceGrpc.newBlockingStub(channel)
-                .withCallCredentials(new BearerCredentials(client));
+        var stub = LedgerServiceGrpc.newBlockingStub(channel);
         List<String> payers = new ArrayList<>();
         for (int i = 0; i < config.clients(); i++) {
           payers.add(Identity.generate().did());

@@ -8,8 +8,6 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.meshwork.identity.BearerCredentials;
 import io.meshwork.identity.Identity;
 import io.meshwork.ledger.core.EntryKind;
 import io.meshwork.ledger.core.HistoryEntry;
@@ -27,6 +25,8 @@ import io.meshwork.ledger.v1.SubmitOperationsRequest;
 import io.meshwork.ledger.v1.SubmitOperationsResponse;
 import io.meshwork.ledger.v1.TransferRequest;
 import io.meshwork.ledger.v1.VoidHoldRequest;
+import io.meshwork.runtime.tls.CertificateAuthority;
+import io.meshwork.runtime.tls.TlsTestClients;
 import io.meshwork.testing.postgres.TestPostgres;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -91,8 +91,10 @@ class LedgerCrashTest {
     int port = freePort();
     Map<String, EntryKind> acknowledged = new ConcurrentHashMap<>();
     AtomicBoolean running = new AtomicBoolean(true);
-    ManagedChannel channel =
-        NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+    // The ledger serves TLS with a certificate from this development CA; the clients call as the
+    // mesh's service over mutual TLS, with a certificate the CA issues for the service's key.
+    CertificateAuthority.loadOrCreate(dir.resolve("tls"));
+    ManagedChannel channel = TlsTestClients.party(port, dir.resolve("tls"), service);
     List<Thread> clients = new ArrayList<>();
     Process ledger = launch(port, storeSettings);
     try {
@@ -186,9 +188,7 @@ class LedgerCrashTest {
       int client,
       Map<String, EntryKind> acknowledged,
       AtomicBoolean running) {
-    LedgerServiceGrpc.LedgerServiceBlockingStub stub =
-        LedgerServiceGrpc.newBlockingStub(channel)
-            .withCallCredentials(new BearerCredentials(service));
+    LedgerServiceGrpc.LedgerServiceBlockingStub stub = LedgerServiceGrpc.newBlockingStub(channel);
     Random random = new Random(client);
     List<String> holds = new ArrayList<>();
     int sequence = 0;
@@ -286,6 +286,7 @@ class LedgerCrashTest {
             "identity.file=" + dir.resolve("ledger.key"),
             "auth.orchestrators=" + service.did(),
             "mesh.dev-mode=true",
+            "tls.dev-ca=" + dir.resolve("tls"),
             "ledger.dev-grant=1000000"));
     for (String s : settings) {
       command.add("--set");

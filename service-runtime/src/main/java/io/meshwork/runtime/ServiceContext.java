@@ -22,7 +22,8 @@ import java.util.logging.Logger;
 
 /**
  * Everything a service's wiring needs from its surroundings: settings, its own identity, the mesh's
- * roles, metrics, a clock, and authenticated channels to the other services.
+ * roles, metrics, a clock, and authenticated channels to the other services (mutual TLS, or bearer
+ * tokens where there is no TLS).
  */
 public final class ServiceContext implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(ServiceContext.class.getName());
@@ -34,12 +35,14 @@ public final class ServiceContext implements AutoCloseable {
   private final ServiceMetrics metrics;
   private final Clock clock;
   private final Function<String, ManagedChannel> channelFactory;
+  private final boolean mutualTls;
   private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
   private final Deque<AutoCloseable> closeables = new ArrayDeque<>();
   private volatile int boundPort = -1;
 
   /**
-   * Creates a context.
+   * Creates a context whose channels do not authenticate the service, so that its calls carry
+   * bearer tokens (in-process tests, {@code tls.plaintext}).
    *
    * @param channelFactory opens a channel to a target; production uses Netty, tests in-process
    */
@@ -51,6 +54,26 @@ public final class ServiceContext implements AutoCloseable {
       ServiceMetrics metrics,
       Clock clock,
       Function<String, ManagedChannel> channelFactory) {
+    this(serviceName, settings, identity, roles, metrics, clock, channelFactory, false);
+  }
+
+  /**
+   * Creates a context.
+   *
+   * @param channelFactory opens a channel to a target; production uses Netty, tests in-process
+   * @param mutualTls whether the factory's channels present this service's certificate (mutual
+   *     TLS), which names the service to the callee without a token
+   */
+  public ServiceContext(
+      String serviceName,
+      Settings settings,
+      Identity identity,
+      MeshRoles roles,
+      ServiceMetrics metrics,
+      Clock clock,
+      Function<String, ManagedChannel> channelFactory,
+      boolean mutualTls) {
+    this.mutualTls = mutualTls;
     this.serviceName = serviceName;
     this.settings = settings;
     this.identity = identity;
@@ -125,9 +148,29 @@ public final class ServiceContext implements AutoCloseable {
     this.boundPort = port;
   }
 
-  /** Credentials that sign calls as this service. */
+  /**
+   * Credentials that name this service on its calls to other services. Over mutual TLS the
+   * channel's certificate already does, so they add nothing; otherwise each call carries a bearer
+   * token of the service's identity.
+   */
   public CallCredentials credentials() {
-    return new BearerCredentials(identity, clock);
+    return mutualTls ? CertificateOnly.INSTANCE : new BearerCredentials(identity, clock);
+  }
+
+  /** Whether this service's channels present its certificate (mutual TLS). */
+  public boolean mutualTls() {
+    return mutualTls;
+  }
+
+  /** Call credentials for channels whose client certificate names the caller: nothing to add. */
+  private static final class CertificateOnly extends CallCredentials {
+    static final CertificateOnly INSTANCE = new CertificateOnly();
+
+    @Override
+    public void applyRequestMetadata(
+        RequestInfo info, java.util.concurrent.Executor executor, MetadataApplier applier) {
+      applier.apply(new io.grpc.Metadata());
+    }
   }
 
   /**

@@ -2,6 +2,7 @@ package io.meshwork.runtime;
 
 import io.grpc.ManagedChannel;
 import io.grpc.ServerBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.meshwork.identity.Identity;
 import io.meshwork.identity.ReplayLimits;
 import io.meshwork.identity.TokenVerifier;
@@ -19,6 +20,9 @@ import io.meshwork.runtime.config.SettingsSchema;
 import io.meshwork.runtime.grpc.CallMetricsInterceptor;
 import io.meshwork.runtime.grpc.MeshChannels;
 import io.meshwork.runtime.grpc.MeshServer;
+import io.meshwork.runtime.tls.CertificateAuthority;
+import io.meshwork.runtime.tls.ServiceTls;
+import io.meshwork.runtime.tls.TlsOptions;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.EnumMap;
@@ -36,6 +40,10 @@ import java.util.logging.Logger;
  *
  * <p>Every deployable's {@code main} is one call to {@link #main}; the development mesh and the
  * tests call {@link #start} with the same wiring, so what is tested is what is shipped.
+ *
+ * <p>Every gRPC port speaks TLS ({@link ServiceTls}): with the certificate of {@code tls.cert}, or
+ * one the development CA issues at start. Calls to other services present the service's certificate
+ * (mutual TLS) instead of a bearer token. {@code tls.plaintext} turns TLS off, for debugging only.
  *
  * <p>Before anything else, the settings are checked against the service's {@link SettingsSchema}:
  * {@link SharedSettings} (read here and by {@link ServiceContext}) plus the service's own keys. A
@@ -96,9 +104,18 @@ public final class ServiceHost implements AutoCloseable {
       return;
     }
     Runtime.getRuntime().addShutdownHook(new Thread(host::close, serviceName + "-shutdown"));
+    TlsOptions tls = tlsOptions(settings);
     System.out.printf(
-        "meshwork %s: gRPC on %s:%d, admin on %d, identity %s%n",
+        "meshwork %s: gRPC (%s) on %s:%d, admin on %d, identity %s%n",
         serviceName,
+        tls.plaintext()
+            ? "PLAINTEXT, INSECURE"
+            : tls.fromDevelopmentCa()
+                ? "TLS, development CA "
+                    + tls.developmentCa()
+                        .resolve(CertificateAuthority.CERTIFICATE_FILE)
+                        .toAbsolutePath()
+                : "TLS",
         settings.get(SharedSettings.GRPC_HOST),
         host.grpcPort(),
         host.adminPort(),
@@ -131,19 +148,62 @@ public final class ServiceHost implements AutoCloseable {
       Settings settings,
       Function<ServiceContext, MeshService> factory) {
     check(schema, settings);
+    Identity identity = loadIdentity(serviceName, settings);
+    TlsOptions tls = tlsOptions(settings);
     int maxMessage = settings.get(SharedSettings.GRPC_MAX_MESSAGE_BYTES);
-    ServerBuilder<?> builder =
-        MeshChannels.serverOn(
-            settings.get(SharedSettings.GRPC_HOST), settings.get(SharedSettings.GRPC_PORT));
+    String host = settings.get(SharedSettings.GRPC_HOST);
+    NettyServerBuilder builder =
+        MeshChannels.serverOn(host, settings.get(SharedSettings.GRPC_PORT));
+    Function<String, ManagedChannel> channels;
+    boolean mutualTls;
+    if (tls.plaintext()) {
+      LOG.warning(
+          serviceName
+              + ": tls.plaintext is on. INSECURE: its gRPC traffic is not encrypted, anyone on"
+              + " the path reads tokens and payloads, and no service is authenticated by"
+              + " certificate. For debugging only.");
+      channels = target -> MeshChannels.openPlaintext(target, maxMessage);
+      mutualTls = false;
+    } else {
+      ServiceTls serviceTls = ServiceTls.of(tls, identity, serviceName);
+      builder.sslContext(serviceTls.serverContext());
+      channels = target -> MeshChannels.open(target, maxMessage, serviceTls.clientContext());
+      mutualTls = true;
+      if (tls.fromDevelopmentCa()) {
+        LOG.info(
+            () ->
+                serviceName
+                    + ": TLS with a certificate from the development CA in "
+                    + tls.developmentCa().toAbsolutePath()
+                    + " (clients trust its "
+                    + CertificateAuthority.CERTIFICATE_FILE
+                    + ")");
+      }
+    }
+    int healthPort = settings.get(SharedSettings.GRPC_HEALTH_PORT);
     return launch(
         serviceName,
         schema,
         settings,
+        identity,
         factory,
         builder,
-        target -> MeshChannels.open(target, maxMessage),
+        healthPort < 0 ? null : MeshChannels.serverOn(host, healthPort),
+        channels,
+        mutualTls,
         new HelidonServiceMetrics(serviceName),
         Clock.systemUTC());
+  }
+
+  private static TlsOptions tlsOptions(Settings settings) {
+    return new TlsOptions(
+        settings.get(SharedSettings.TLS_PLAINTEXT),
+        settings.get(SharedSettings.TLS_CERT),
+        settings.get(SharedSettings.TLS_KEY),
+        settings.get(SharedSettings.TLS_CA),
+        settings
+            .get(SharedSettings.TLS_DEV_CA)
+            .orElseGet(() -> settings.get(SharedSettings.DATA_DIR).resolve("tls")));
   }
 
   /**
@@ -165,7 +225,17 @@ public final class ServiceHost implements AutoCloseable {
       Clock clock) {
     check(schema, settings);
     return launch(
-        serviceName, schema, settings, factory, serverBuilder, channelFactory, metrics, clock);
+        serviceName,
+        schema,
+        settings,
+        loadIdentity(serviceName, settings),
+        factory,
+        serverBuilder,
+        null,
+        channelFactory,
+        false,
+        metrics,
+        clock);
   }
 
   private static void check(SettingsSchema schema, Settings settings) {
@@ -223,30 +293,43 @@ public final class ServiceHost implements AutoCloseable {
     return new MeshRoles(configured);
   }
 
-  private static ServiceHost launch(
-      String serviceName,
-      SettingsSchema schema,
-      Settings settings,
-      Function<ServiceContext, MeshService> factory,
-      ServerBuilder<?> serverBuilder,
-      Function<String, ManagedChannel> channelFactory,
-      ServiceMetrics metrics,
-      Clock clock) {
+  private static Identity loadIdentity(String serviceName, Settings settings) {
     Path dataDir = settings.get(SharedSettings.DATA_DIR);
     Path identityFile =
         settings
             .get(SharedSettings.IDENTITY_FILE)
             .orElseGet(() -> dataDir.resolve(serviceName + ".key"));
-    Identity identity;
     try {
-      identity = Identity.loadOrCreate(identityFile);
+      return Identity.loadOrCreate(identityFile);
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(
           "cannot read or create the identity file " + identityFile, e);
     }
+  }
+
+  /**
+   * Builds the service and serves it.
+   *
+   * @param healthOnlyBuilder the plaintext health port's builder, or null for none
+   * @param mutualTls whether {@code channelFactory}'s channels present this service's certificate,
+   *     so that its calls need no bearer token
+   */
+  private static ServiceHost launch(
+      String serviceName,
+      SettingsSchema schema,
+      Settings settings,
+      Identity identity,
+      Function<ServiceContext, MeshService> factory,
+      ServerBuilder<?> serverBuilder,
+      ServerBuilder<?> healthOnlyBuilder,
+      Function<String, ManagedChannel> channelFactory,
+      boolean mutualTls,
+      ServiceMetrics metrics,
+      Clock clock) {
     MeshRoles roles = roles(schema, settings);
     ServiceContext context =
-        new ServiceContext(serviceName, settings, identity, roles, metrics, clock, channelFactory);
+        new ServiceContext(
+            serviceName, settings, identity, roles, metrics, clock, channelFactory, mutualTls);
     MeshService service;
     try {
       service = factory.apply(context);
@@ -272,6 +355,9 @@ public final class ServiceHost implements AutoCloseable {
             .shutdownGrace(settings.get(SharedSettings.SHUTDOWN_GRACE))
             .intercept(new CallMetricsInterceptor(metrics))
             .authenticate(verifier, roles);
+    if (healthOnlyBuilder != null) {
+      sb.healthOnlyOn(healthOnlyBuilder);
+    }
     for (GuardedService s : service.grpcServices()) {
       // The process is, at its own services, in the role of what it serves.
       s.access().servedBy().ifPresent(role -> roles.addSelf(identity.did(), role));
@@ -293,6 +379,11 @@ public final class ServiceHost implements AutoCloseable {
   /** The gRPC port. */
   public int grpcPort() {
     return server.port();
+  }
+
+  /** The plaintext health-only port ({@code grpc.health-port}), or -1 when there is none. */
+  public int healthPort() {
+    return server.healthPort();
   }
 
   /** The admin port, or -1 when there is none. */

@@ -14,9 +14,9 @@ import java.util.Optional;
 
 /**
  * The keys every service reads through {@link ServiceHost} and {@link ServiceContext}: where it
- * serves, its files and key, how much it remembers against token replay, and how it stops; and the
- * lists of who is in which role, which each service takes only as far as it needs them. Each
- * deployable's schema is {@link #ALL}, the {@link #ROLES} lists it needs, and its own keys.
+ * serves, its files and key, its TLS, how much it remembers against token replay, and how it stops;
+ * and the lists of who is in which role, which each service takes only as far as it needs them.
+ * Each deployable's schema is {@link #ALL}, the {@link #ROLES} lists it needs, and its own keys.
  */
 public final class SharedSettings {
   /** The address the gRPC server binds to. */
@@ -34,6 +34,15 @@ public final class SharedSettings {
               64 * 1024 * 1024,
               "The largest gRPC message the service sends or accepts, in bytes.")
           .atLeast(1);
+
+  /** A plaintext port that serves health checks and nothing else. */
+  public static final Setting<Integer> GRPC_HEALTH_PORT =
+      Setting.integer(
+              "grpc.health-port",
+              -1,
+              "A plaintext port that serves grpc.health.v1 and nothing else, for probes that cannot"
+                  + " speak TLS (Kubernetes gRPC probes); 0 takes a free one, -1 turns it off.")
+          .between(-1, 65_535);
 
   /** The address other services reach this one at. */
   public static final Setting<Optional<String>> GRPC_ADVERTISE =
@@ -155,6 +164,44 @@ public final class SharedSettings {
               "How long calls in flight may take to finish when the service stops.")
           .atLeast(Duration.ZERO);
 
+  /** No TLS at all, for debugging. */
+  public static final Setting<Boolean> TLS_PLAINTEXT =
+      Setting.flag(
+          "tls.plaintext",
+          false,
+          "INSECURE, for debugging only: serve and call other services without TLS, so that"
+              + " anyone on the path reads tokens and payloads, and services are known by"
+              + " bearer tokens alone.");
+
+  /** The service's certificate chain. */
+  public static final Setting<Optional<Path>> TLS_CERT =
+      Setting.optionalPath(
+          "tls.cert",
+          "issued at start by the development CA",
+          "The PEM certificate chain of the service's TLS key, leaf first; the leaf names the"
+              + " service's did:key as its URI subject alternative name. With tls.key and tls.ca.");
+
+  /** The private key of the service's certificate. */
+  public static final Setting<Optional<Path>> TLS_KEY =
+      Setting.optionalPath(
+          "tls.key", "(none)", "The PEM private key of tls.cert (PKCS#8, or SEC1 EC PRIVATE KEY).");
+
+  /** The CA of the mesh's certificates. */
+  public static final Setting<Optional<Path>> TLS_CA =
+      Setting.optionalPath(
+          "tls.ca",
+          "(none)",
+          "The PEM certificate(s) of the CA that issues the mesh's certificates: the services this"
+              + " one calls, and the services that call it with a certificate, must chain to it.");
+
+  /** The development CA's folder. */
+  public static final Setting<Optional<Path>> TLS_DEV_CA =
+      Setting.optionalPath(
+          "tls.dev-ca",
+          "data-dir/tls",
+          "Without tls.cert: the folder of the development CA (ca.pem, ca.key; created on first"
+              + " use) that issues the service a certificate for localhost at start.");
+
   /** Whether the mesh runs in development mode. */
   public static final Setting<Boolean> MESH_DEV_MODE =
       Setting.flag(
@@ -169,6 +216,7 @@ public final class SharedSettings {
           GRPC_PORT,
           GRPC_MAX_MESSAGE_BYTES,
           GRPC_ADVERTISE,
+          GRPC_HEALTH_PORT,
           ADMIN_HOST,
           ADMIN_PORT,
           DATA_DIR,
@@ -178,6 +226,11 @@ public final class SharedSettings {
           AUTH_REPLAY_PARTY_CAPACITY,
           AUTH_REPLAY_PARTY_QUOTA,
           SHUTDOWN_GRACE,
+          TLS_PLAINTEXT,
+          TLS_CERT,
+          TLS_KEY,
+          TLS_CA,
+          TLS_DEV_CA,
           MESH_DEV_MODE);
 
   /**

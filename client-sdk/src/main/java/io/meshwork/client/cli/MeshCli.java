@@ -94,6 +94,23 @@ public final class MeshCli {
   private Path home;
 
   @Option(
+      names = "--cacert",
+      paramLabel = "FILE",
+      scope = ScopeType.INHERIT,
+      description =
+          "Trust the mesh's CA certificate in this PEM file (default: a development mesh's"
+              + " $MESHWORK_HOME/dev/tls/ca.pem for targets on this machine, else the JDK's CAs).")
+  private Path cacert;
+
+  @Option(
+      names = "--plaintext",
+      scope = ScopeType.INHERIT,
+      description =
+          "INSECURE: call without TLS, for a mesh started with --plaintext to debug it; tokens"
+              + " and payloads cross the network in the clear.")
+  private boolean plaintext;
+
+  @Option(
       names = "--json",
       scope = ScopeType.INHERIT,
       description = "Print one JSON object instead of text.")
@@ -153,12 +170,31 @@ public final class MeshCli {
     if (home != null) {
       options.home(home);
     }
-    return options.build();
+    if (plaintext) {
+      err().println("meshwork: --plaintext: INSECURE, calls go without TLS");
+      err().flush();
+    }
+    return options.caCertificate(cacert).plaintext(plaintext).build();
   }
 
   /** Opens a client to the mesh the global options name; the caller closes it. */
   public MeshClient connect() {
     return connector.apply(clientOptions());
+  }
+
+  /** True when {@code --plaintext} was given: no TLS (insecure, for debugging). */
+  public boolean plaintext() {
+    return plaintext;
+  }
+
+  /** The folder {@code --home} names, if any. */
+  public java.util.Optional<Path> home() {
+    return java.util.Optional.ofNullable(home);
+  }
+
+  /** The CA certificate file {@code --cacert} names, if any. */
+  public java.util.Optional<Path> caCertificate() {
+    return java.util.Optional.ofNullable(cacert);
   }
 
   /** True when {@code --json} was given: print one JSON object instead of text. */

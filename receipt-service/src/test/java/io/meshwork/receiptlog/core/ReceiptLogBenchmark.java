@@ -3,10 +3,8 @@ package io.meshwork.receiptlog.core;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.meshwork.content.Cid;
 import io.meshwork.content.MerkleHash;
-import io.meshwork.identity.BearerCredentials;
 import io.meshwork.identity.Identity;
 import io.meshwork.mesh.v1.ExecutionReceipt;
 import io.meshwork.mesh.v1.ExecutionReceiptAvailableV1;
@@ -26,6 +24,7 @@ import io.meshwork.receiptlog.testing.TestReceipts;
 import io.meshwork.runtime.ServiceHost;
 import io.meshwork.runtime.ServiceMetrics;
 import io.meshwork.runtime.config.MapSettings;
+import io.meshwork.runtime.tls.TlsTestClients;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -371,13 +370,13 @@ class ReceiptLogBenchmark {
             clientCount, Thread.ofPlatform().name("bench-client-", 0).factory());
     try {
       for (int c = 0; c < clientCount; c++) {
-        channels.add(NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build());
+        // The orchestrator's calls, as the mesh makes them: mutual TLS, no token.
+        channels.add(TlsTestClients.party(port, data.resolve("tls"), orchestrator));
       }
       // A short warm-up with receipts of its own, so the measured run starts on a hot JIT.
       anchorAll(
           channels,
           clients,
-          orchestrator,
           IntStream.range(0, Math.min(2_000, receipts.size()))
               .mapToObj(i -> TestReceipts.signed(executor, "warm", "warm-" + i))
               .toList(),
@@ -385,7 +384,7 @@ class ReceiptLogBenchmark {
       Map<Long, Long> threadsBefore = threadCpuNanos();
       long cpuStart = processCpuNanos();
       long start = System.nanoTime();
-      long anchored = anchorAll(channels, clients, orchestrator, receipts, p.batch());
+      long anchored = anchorAll(channels, clients, receipts, p.batch());
       double seconds = (System.nanoTime() - start) / 1e9;
       long cpuNanos = processCpuNanos() - cpuStart;
       assertEquals(receipts.size(), anchored);
@@ -403,7 +402,6 @@ class ReceiptLogBenchmark {
   private static long anchorAll(
       List<ManagedChannel> channels,
       ExecutorService clients,
-      Identity caller,
       List<ExecutionReceipt> receipts,
       int batch)
       throws Exception {
@@ -415,7 +413,6 @@ class ReceiptLogBenchmark {
           clients.submit(
               () ->
                   ReceiptServiceGrpc.newBlockingStub(channel)
-                      .withCallCredentials(new BearerCredentials(caller))
                       .withDeadlineAfter(60, TimeUnit.SECONDS)
                       .anchorReceipts(
                           AnchorReceiptsRequest.newBuilder().addAllReceipts(part).build())

@@ -7,8 +7,6 @@ import io.grpc.ManagedChannel;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.meshwork.identity.BearerCredentials;
 import io.meshwork.identity.Identity;
 import io.meshwork.mesh.v1.ExecutionReceipt;
 import io.meshwork.mesh.v1.ExecutionReceiptAvailableV1;
@@ -28,6 +26,8 @@ import io.meshwork.receipt.v1.ReceiptServiceGrpc;
 import io.meshwork.receipt.v1.ReceiptServiceGrpc.ReceiptServiceBlockingStub;
 import io.meshwork.receiptlog.ReceiptMain;
 import io.meshwork.receiptlog.testing.TestReceipts;
+import io.meshwork.runtime.tls.CertificateAuthority;
+import io.meshwork.runtime.tls.TlsTestClients;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Path;
@@ -67,16 +67,17 @@ class CrashRecoveryTest {
     AtomicInteger sequence = new AtomicInteger();
     String lastNote = null;
 
+    // The log serves TLS with a certificate from the development CA in its data folder (made here
+    // first, found there by the service); the test anchors as the orchestrator over mutual TLS.
+    Path caDir = data.resolve("tls");
+    CertificateAuthority.loadOrCreate(caDir);
     for (int round = 0; round <= CRASHES; round++) {
       int port = freePort();
       Process service = start(data, port);
-      ManagedChannel channel =
-          NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+      ManagedChannel channel = TlsTestClients.party(port, caDir, orchestrator);
       try {
         awaitServing(channel, service);
-        ReceiptServiceBlockingStub log =
-            ReceiptServiceGrpc.newBlockingStub(channel)
-                .withCallCredentials(new BearerCredentials(orchestrator));
+        ReceiptServiceBlockingStub log = ReceiptServiceGrpc.newBlockingStub(channel);
 
         // Everything acknowledged before the last crash is there, at the same index.
         for (Map.Entry<String, Long> e : acknowledged.entrySet()) {

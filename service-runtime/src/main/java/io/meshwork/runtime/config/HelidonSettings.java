@@ -44,7 +44,8 @@ public final class HelidonSettings implements Settings {
           "orchestrator",
           "receipts",
           "rfc0016",
-          "shutdown");
+          "shutdown",
+          "tls");
 
   private static final String PREFIX = "MESHWORK_";
 

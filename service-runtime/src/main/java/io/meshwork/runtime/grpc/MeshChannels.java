@@ -3,6 +3,7 @@ package io.meshwork.runtime.grpc;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 
@@ -10,8 +11,23 @@ import java.util.concurrent.TimeUnit;
 public final class MeshChannels {
   private MeshChannels() {}
 
-  /** A plaintext channel to {@code target} ("host:port"), accepting messages up to the limit. */
-  public static ManagedChannel open(String target, int maxMessageBytes) {
+  /**
+   * A TLS channel to {@code target} ("host:port") with {@code tls} (the service's client context:
+   * its certificate, the mesh's CA), accepting messages up to the limit.
+   */
+  public static ManagedChannel open(String target, int maxMessageBytes, SslContext tls) {
+    return NettyChannelBuilder.forTarget(target)
+        .sslContext(tls)
+        .maxInboundMessageSize(maxMessageBytes)
+        .keepAliveTime(30, TimeUnit.SECONDS)
+        .build();
+  }
+
+  /**
+   * A plaintext channel to {@code target}, for a mesh run with {@code tls.plaintext} (debugging
+   * only), accepting messages up to the limit.
+   */
+  public static ManagedChannel openPlaintext(String target, int maxMessageBytes) {
     return NettyChannelBuilder.forTarget(target)
         .usePlaintext()
         .maxInboundMessageSize(maxMessageBytes)

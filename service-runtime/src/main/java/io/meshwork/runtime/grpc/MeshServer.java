@@ -15,6 +15,7 @@ import io.meshwork.runtime.auth.AccessTable;
 import io.meshwork.runtime.auth.AuthInterceptor;
 import io.meshwork.runtime.auth.GuardedService;
 import io.meshwork.runtime.auth.MeshRoles;
+import io.meshwork.runtime.tls.PeerIdentity;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -40,6 +41,7 @@ public final class MeshServer {
   private static final Logger LOG = Logger.getLogger(MeshServer.class.getName());
 
   private final Server server;
+  private final Server healthOnly;
   private final HealthStatusManager health;
   private final List<String> serviceNames;
   private final Duration shutdownGrace;
@@ -54,6 +56,8 @@ public final class MeshServer {
       throw new IllegalStateException(
           "a MeshServer serves nobody unauthenticated: call authenticate");
     }
+    // Reads a TLS client certificate's DID once per connection, for the authentication step.
+    sb.addTransportFilter(PeerIdentity.transportFilter());
     ErrorMappingInterceptor errors = new ErrorMappingInterceptor();
     for (GuardedService service : b.services) {
       ServerServiceDefinition definition = service.service().bindService();
@@ -71,6 +75,11 @@ public final class MeshServer {
     sb.addService(ProtoReflectionServiceV1.newInstance());
     sb.addService(legacyReflection());
     this.server = sb.build();
+    // The probes' port shares the health status of the main port, and carries nothing else.
+    this.healthOnly =
+        b.healthOnlyBuilder == null
+            ? null
+            : b.healthOnlyBuilder.addService(health.getHealthService()).build();
   }
 
   @SuppressWarnings("deprecation")
@@ -91,6 +100,14 @@ public final class MeshServer {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start the gRPC server: " + e.getMessage(), e);
     }
+    if (healthOnly != null) {
+      try {
+        healthOnly.start();
+      } catch (IOException e) {
+        server.shutdownNow();
+        throw new UncheckedIOException("cannot start the gRPC health port: " + e.getMessage(), e);
+      }
+    }
     health.setStatus("", ServingStatus.SERVING);
     for (String name : serviceNames) {
       health.setStatus(name, ServingStatus.SERVING);
@@ -101,6 +118,11 @@ public final class MeshServer {
   /** The bound port (for a Netty server started on port 0, the one the system chose). */
   public int port() {
     return server.getPort();
+  }
+
+  /** The bound port of the plaintext health-only server, or -1 when there is none. */
+  public int healthPort() {
+    return healthOnly == null ? -1 : healthOnly.getPort();
   }
 
   /** Sets the health status of every service, e.g. NOT_SERVING while a dependency is down. */
@@ -118,6 +140,9 @@ public final class MeshServer {
    */
   public void stop() {
     health.enterTerminalState();
+    if (healthOnly != null) {
+      healthOnly.shutdownNow();
+    }
     server.shutdown();
     try {
       if (!server.awaitTermination(shutdownGrace.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -145,6 +170,7 @@ public final class MeshServer {
     private MeshRoles roles;
     private int maxMessageBytes = 64 * 1024 * 1024;
     private Duration shutdownGrace = Duration.ofSeconds(10);
+    private ServerBuilder<?> healthOnlyBuilder;
 
     private Builder(ServerBuilder<?> serverBuilder) {
       this.serverBuilder = serverBuilder;
@@ -184,6 +210,15 @@ public final class MeshServer {
     /** How long a stop waits for in-flight calls. */
     public Builder shutdownGrace(Duration grace) {
       this.shutdownGrace = grace;
+      return this;
+    }
+
+    /**
+     * Also serves {@code grpc.health.v1.Health}, and nothing else, on {@code builder}: a plaintext
+     * port for probes that cannot speak TLS, such as Kubernetes' gRPC probes.
+     */
+    public Builder healthOnlyOn(ServerBuilder<?> builder) {
+      this.healthOnlyBuilder = builder;
       return this;
     }
 
