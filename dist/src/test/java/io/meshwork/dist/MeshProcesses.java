@@ -150,11 +150,21 @@ final class MeshProcesses implements AutoCloseable {
     return ids.get(name);
   }
 
-  /** A channel to service {@code name}, opened as any client of the mesh opens one. */
+  /**
+   * A channel to service {@code name}, opened as any client of the mesh opens one: over TLS,
+   * trusting the mesh's CA, presenting no certificate (callers identify with tokens).
+   */
   ManagedChannel channel(String name) {
-    return NettyChannelBuilder.forAddress("127.0.0.1", layout.grpcPort(name))
-        .usePlaintext()
-        .build();
+    return MeshFixtures.userChannel(layout.grpcPort(name), caDir());
+  }
+
+  /**
+   * A channel to service {@code name} on which {@code party} presents a certificate the mesh's CA
+   * issued for its key, as the mesh's services call each other: the call is that party, with the
+   * roles the service's lists give it.
+   */
+  ManagedChannel partyChannel(String name, Identity party) {
+    return MeshFixtures.partyChannel(layout.grpcPort(name), caDir(), party);
   }
 
   /** The ports the services listen on. */

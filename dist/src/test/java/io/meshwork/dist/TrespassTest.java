@@ -37,6 +37,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
@@ -68,6 +69,7 @@ class TrespassTest {
   private MeshProcesses mesh;
   private ManagedChannel ledger;
   private ManagedChannel orchestrator;
+  private final List<ManagedChannel> partyChannels = new CopyOnWriteArrayList<>();
 
   @BeforeAll
   void startMesh() throws Exception {
@@ -86,15 +88,27 @@ class TrespassTest {
       ledger.shutdownNow();
       orchestrator.shutdownNow();
     }
+    partyChannels.forEach(ManagedChannel::shutdownNow);
     if (mesh != null) {
       mesh.close();
     }
   }
 
+  /** The ledger as {@code caller} calls it with a token: a user, whoever the caller is. */
   private LedgerServiceGrpc.LedgerServiceBlockingStub ledgerAs(Identity caller) {
     return LedgerServiceGrpc.newBlockingStub(ledger)
         .withCallCredentials(new BearerCredentials(caller))
         .withDeadlineAfter(20, TimeUnit.SECONDS);
+  }
+
+  /**
+   * The ledger as the mesh's party {@code party} calls it, presenting its certificate: with the
+   * roles the ledger's lists give it. The channel is closed when the test class ends.
+   */
+  private LedgerServiceGrpc.LedgerServiceBlockingStub ledgerWithCertificateOf(Identity party) {
+    ManagedChannel channel = mesh.partyChannel("ledger", party);
+    partyChannels.add(channel);
+    return LedgerServiceGrpc.newBlockingStub(channel).withDeadlineAfter(20, TimeUnit.SECONDS);
   }
 
   /** A stub that presents exactly {@code token}, however the call is addressed. */
@@ -131,9 +145,11 @@ class TrespassTest {
     Identity user = Identity.generate();
     Identity executor = mesh.identity(MeshLayout.executor(1));
     Identity orchestratorKey = mesh.identity("orchestrator");
-    // A real pending hold on the user's account, made as the orchestrator makes one for a job.
+    // A real pending hold on the user's account, made as the orchestrator makes one for a job:
+    // with its certificate.
+    var asOrchestrator = ledgerWithCertificateOf(orchestratorKey);
     Hold hold =
-        ledgerAs(orchestratorKey)
+        asOrchestrator
             .createHold(
                 CreateHoldRequest.newBuilder()
                     .setRequestId("hold:trespass:" + user.did())
@@ -145,80 +161,82 @@ class TrespassTest {
             .getHold();
     AccountState userBefore = state(user);
     AccountState executorBefore = state(executor);
-    var asExecutor = ledgerAs(executor);
+    // With its token (over TLS, a token is only ever a user) and with its own certificate (an
+    // executor is no orchestrator of the ledger's).
+    for (var asExecutor : List.of(ledgerAs(executor), ledgerWithCertificateOf(executor))) {
 
-    refused(
-        Status.Code.PERMISSION_DENIED,
-        "NOT_OWNER",
-        () ->
-            asExecutor.transfer(
-                TransferRequest.newBuilder()
-                    .setRequestId("steal-1")
-                    .setFromDid(user.did())
-                    .setToDid(executor.did())
-                    .setAmount(10)
-                    .build()));
-    PostHoldRequest post =
-        PostHoldRequest.newBuilder()
-            .setRequestId("steal-2")
-            .setHoldId(hold.getHoldId())
-            .setPayeeDid(executor.did())
-            .setAmount(40)
-            .setFinal(true)
-            .build();
-    MeshClientException postRefusal =
-        refused(Status.Code.PERMISSION_DENIED, "ROLE_REQUIRED", () -> asExecutor.postHold(post));
-    assertTrue(postRefusal.getMessage().contains("orchestrator"), postRefusal.getMessage());
-    refused(
-        Status.Code.PERMISSION_DENIED,
-        "ROLE_REQUIRED",
-        () ->
-            asExecutor.voidHold(
-                VoidHoldRequest.newBuilder()
-                    .setRequestId("steal-3")
-                    .setHoldId(hold.getHoldId())
-                    .build()));
-    refused(
-        Status.Code.PERMISSION_DENIED,
-        "ROLE_REQUIRED",
-        () ->
-            asExecutor.createHold(
-                CreateHoldRequest.newBuilder()
-                    .setRequestId("steal-4")
-                    .setPayerDid(user.did())
-                    .setAmount(10)
-                    .setJobId("not-a-job")
-                    .build()));
-    refused(
-        Status.Code.PERMISSION_DENIED,
-        "ROLE_REQUIRED",
-        () ->
-            asExecutor.submit(
-                SubmitOperationsRequest.newBuilder()
-                    .addOperations(Operation.newBuilder().setPostHold(post))
-                    .build()));
-    refused(
-        Status.Code.PERMISSION_DENIED,
-        "NOT_OWNER",
-        () -> asExecutor.getAccount(GetAccountRequest.newBuilder().setDid(user.did()).build()));
-    refused(
-        Status.Code.PERMISSION_DENIED,
-        "NOT_OWNER",
-        () -> asExecutor.listHistory(ListHistoryRequest.newBuilder().setDid(user.did()).build()));
-    refused(
-        Status.Code.PERMISSION_DENIED,
-        "NOT_OWNER",
-        () -> asExecutor.getHold(GetHoldRequest.newBuilder().setHoldId(hold.getHoldId()).build()));
-
+      refused(
+          Status.Code.PERMISSION_DENIED,
+          "NOT_OWNER",
+          () ->
+              asExecutor.transfer(
+                  TransferRequest.newBuilder()
+                      .setRequestId("steal-1")
+                      .setFromDid(user.did())
+                      .setToDid(executor.did())
+                      .setAmount(10)
+                      .build()));
+      PostHoldRequest post =
+          PostHoldRequest.newBuilder()
+              .setRequestId("steal-2")
+              .setHoldId(hold.getHoldId())
+              .setPayeeDid(executor.did())
+              .setAmount(40)
+              .setFinal(true)
+              .build();
+      MeshClientException postRefusal =
+          refused(Status.Code.PERMISSION_DENIED, "ROLE_REQUIRED", () -> asExecutor.postHold(post));
+      assertTrue(postRefusal.getMessage().contains("orchestrator"), postRefusal.getMessage());
+      refused(
+          Status.Code.PERMISSION_DENIED,
+          "ROLE_REQUIRED",
+          () ->
+              asExecutor.voidHold(
+                  VoidHoldRequest.newBuilder()
+                      .setRequestId("steal-3")
+                      .setHoldId(hold.getHoldId())
+                      .build()));
+      refused(
+          Status.Code.PERMISSION_DENIED,
+          "ROLE_REQUIRED",
+          () ->
+              asExecutor.createHold(
+                  CreateHoldRequest.newBuilder()
+                      .setRequestId("steal-4")
+                      .setPayerDid(user.did())
+                      .setAmount(10)
+                      .setJobId("not-a-job")
+                      .build()));
+      refused(
+          Status.Code.PERMISSION_DENIED,
+          "ROLE_REQUIRED",
+          () ->
+              asExecutor.submit(
+                  SubmitOperationsRequest.newBuilder()
+                      .addOperations(Operation.newBuilder().setPostHold(post))
+                      .build()));
+      refused(
+          Status.Code.PERMISSION_DENIED,
+          "NOT_OWNER",
+          () -> asExecutor.getAccount(GetAccountRequest.newBuilder().setDid(user.did()).build()));
+      refused(
+          Status.Code.PERMISSION_DENIED,
+          "NOT_OWNER",
+          () -> asExecutor.listHistory(ListHistoryRequest.newBuilder().setDid(user.did()).build()));
+      refused(
+          Status.Code.PERMISSION_DENIED,
+          "NOT_OWNER",
+          () ->
+              asExecutor.getHold(GetHoldRequest.newBuilder().setHoldId(hold.getHoldId()).build()));
+    }
     assertEquals(userBefore, state(user), "the user's account, holds and history are unchanged");
     assertEquals(executorBefore, state(executor), "the executor gained nothing");
     assertEquals(40, ledgerAs(user).getHold(holdRequest(hold)).getHold().getRemaining());
-    ledgerAs(orchestratorKey)
-        .voidHold(
-            VoidHoldRequest.newBuilder()
-                .setRequestId("void:trespass:" + user.did())
-                .setHoldId(hold.getHoldId())
-                .build());
+    asOrchestrator.voidHold(
+        VoidHoldRequest.newBuilder()
+            .setRequestId("void:trespass:" + user.did())
+            .setHoldId(hold.getHoldId())
+            .build());
   }
 
   private static GetHoldRequest holdRequest(Hold hold) {
@@ -296,6 +314,26 @@ class TrespassTest {
                         .setAmount(10)
                         .setJobId("replayed-job")
                         .build()));
+    // Even a token the orchestrator's key signs for the ledger itself makes no hold without the
+    // orchestrator's certificate: over TLS a token is a user, whatever the role lists say.
+    String ledgerToken =
+        BearerTokens.mint(
+            orchestratorKey, LedgerServiceGrpc.SERVICE_NAME, Instant.now(), Duration.ofMinutes(2));
+    MeshClientException noCertificate =
+        refused(
+            Status.Code.PERMISSION_DENIED,
+            "ROLE_REQUIRED",
+            () ->
+                withToken(LedgerServiceGrpc.newBlockingStub(ledger), ledgerToken)
+                    .createHold(
+                        CreateHoldRequest.newBuilder()
+                            .setRequestId("tokened-hold")
+                            .setPayerDid(user.did())
+                            .setAmount(10)
+                            .setJobId("tokened-job")
+                            .build()));
+    assertTrue(
+        noCertificate.metadata().containsKey("certificate_roles"), noCertificate.getMessage());
     // And a token used once is not taken twice, even where it was addressed.
     refused(
         Status.Code.UNAUTHENTICATED,
