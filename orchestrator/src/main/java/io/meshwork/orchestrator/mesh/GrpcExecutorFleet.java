@@ -28,6 +28,7 @@ import io.meshwork.orchestrator.tasks.ExecutorFleet;
 import io.meshwork.orchestrator.tasks.ExecutorHandle;
 import io.meshwork.orchestrator.tasks.RemoteCallFailed;
 import io.meshwork.orchestrator.wire.ExecutorMessages;
+import io.meshwork.runtime.tls.PeerIdentity;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,6 +37,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 
 /**
@@ -66,6 +68,12 @@ public final class GrpcExecutorFleet implements ExecutorFleet {
   /** An announcement waiting to go out, with how long its caller waits for the answer. */
   private record Announcing(JobAnnouncementV1 announcement, Duration answerWithin) {}
 
+  /**
+   * An executor's answer to one announcement, with the DID its TLS certificate proved on the call
+   * that carried it (null over plaintext).
+   */
+  private record Answered(AnnounceResponse response, String provedDid) {}
+
   /** An assignment waiting to go out, with how long its caller waits for the answer. */
   private record Assigning(AssignTaskRequest request, Duration answerWithin) {}
 
@@ -88,7 +96,7 @@ public final class GrpcExecutorFleet implements ExecutorFleet {
     private final String endpoint;
     private final ExecutorServiceGrpc.ExecutorServiceBlockingStub stub;
     private final ExecutorServiceGrpc.ExecutorServiceStub asyncStub;
-    private final MicroBatcher<Announcing, AnnounceResponse> announcements =
+    private final MicroBatcher<Announcing, Answered> announcements =
         new MicroBatcher<>(this::announceBatch, MAX_ANNOUNCEMENTS, ANNOUNCE_CALLS_IN_FLIGHT);
     private final MicroBatcher<Assigning, AssignTaskResponse> assignments =
         new MicroBatcher<>(this::assignBatch, MAX_ASSIGNMENTS, ASSIGN_CALLS_IN_FLIGHT);
@@ -112,12 +120,13 @@ public final class GrpcExecutorFleet implements ExecutorFleet {
     public AnnounceAnswer announce(Announcement announcement, Duration wait) {
       try {
         // The call itself has the deadline; this bound only guards against an answer never set.
-        AnnounceResponse r =
+        Answered r =
             answer(
                 announcements.submit(
                     new Announcing(ExecutorMessages.announcement(announcement), wait)),
                 wait.plusSeconds(5));
-        return ExecutorMessages.answer(r);
+        // The bid is judged against the identity the executor proved, not the one it claims.
+        return ExecutorMessages.answer(r.response()).answeredBy(r.provedDid());
       } catch (StatusRuntimeException e) {
         throw failed(e);
       }
@@ -160,7 +169,7 @@ public final class GrpcExecutorFleet implements ExecutorFleet {
     }
 
     private void announceBatch(
-        List<Announcing> requests, List<CompletableFuture<AnnounceResponse>> outcomes) {
+        List<Announcing> requests, List<CompletableFuture<Answered>> outcomes) {
       if (requests.size() == 1 || !batches) {
         eachAlone(requests, outcomes, a -> announceOne(a));
         return;
@@ -172,9 +181,11 @@ public final class GrpcExecutorFleet implements ExecutorFleet {
         wait = wait.compareTo(a.answerWithin()) < 0 ? a.answerWithin() : wait;
       }
       AnnounceBatchResponse response;
+      AtomicReference<String> proved = new AtomicReference<>();
       try {
         response =
-            stub.withDeadlineAfter(wait.toMillis(), TimeUnit.MILLISECONDS)
+            stub.withInterceptors(PeerIdentity.captureServerDid(proved))
+                .withDeadlineAfter(wait.toMillis(), TimeUnit.MILLISECONDS)
                 .announceBatch(request.build());
       } catch (StatusRuntimeException e) {
         if (e.getStatus().getCode() == Status.Code.UNIMPLEMENTED) {
@@ -194,7 +205,7 @@ public final class GrpcExecutorFleet implements ExecutorFleet {
                 + " announcements");
       }
       for (int i = 0; i < requests.size(); i++) {
-        outcomes.get(i).complete(response.getAnswers(i));
+        outcomes.get(i).complete(new Answered(response.getAnswers(i), proved.get()));
       }
     }
 
@@ -229,9 +240,13 @@ public final class GrpcExecutorFleet implements ExecutorFleet {
       }
     }
 
-    private AnnounceResponse announceOne(Announcing a) {
-      return stub.withDeadlineAfter(a.answerWithin().toMillis(), TimeUnit.MILLISECONDS)
-          .announce(AnnounceRequest.newBuilder().setAnnouncement(a.announcement()).build());
+    private Answered announceOne(Announcing a) {
+      AtomicReference<String> proved = new AtomicReference<>();
+      AnnounceResponse response =
+          stub.withInterceptors(PeerIdentity.captureServerDid(proved))
+              .withDeadlineAfter(a.answerWithin().toMillis(), TimeUnit.MILLISECONDS)
+              .announce(AnnounceRequest.newBuilder().setAnnouncement(a.announcement()).build());
+      return new Answered(response, proved.get());
     }
 
     @Override

@@ -13,8 +13,10 @@ import io.meshwork.orchestrator.tasks.RemoteCallFailed;
 import io.meshwork.orchestrator.tasks.TaskPacket;
 import io.meshwork.orchestrator.tasks.TaskResult;
 import io.meshwork.orchestrator.wire.TaskMessages;
+import io.meshwork.runtime.tls.PeerIdentity;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 
 /** {@link PeerOrchestrators} over ComputeService's internal RPCs. */
@@ -45,9 +47,14 @@ public final class GrpcPeerOrchestrators implements PeerOrchestrators {
             .setRequestId(requestId)
             .build();
     try {
+      AtomicReference<String> proved = new AtomicReference<>();
       DelegateTaskResponse r =
-          stub(peer).withDeadlineAfter(10, TimeUnit.SECONDS).delegateTask(request);
-      return new Delegated(r.getAccepted(), r.getReason());
+          stub(peer)
+              .withInterceptors(PeerIdentity.captureServerDid(proved))
+              .withDeadlineAfter(10, TimeUnit.SECONDS)
+              .delegateTask(request);
+      return new Delegated(
+          r.getAccepted(), r.getReason(), proved.get() == null ? "" : proved.get());
     } catch (StatusRuntimeException e) {
       throw new RemoteCallFailed(
           e.getMessage(),

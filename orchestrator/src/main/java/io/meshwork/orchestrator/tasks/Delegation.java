@@ -76,6 +76,17 @@ final class Delegation {
       }
       control.assigned(delegationId, () -> {});
       TaskResult result = await(task, control, arrival);
+      // The result's signer returned it (PendingResults checks that); it must also be the peer
+      // this task was handed to, as that peer's certificate proved, not another peer.
+      if (!response.provedDid().isEmpty() && !response.provedDid().equals(result.workerId())) {
+        throw new AttemptFailed(
+            "the result was signed and returned by "
+                + result.workerId()
+                + ", not by "
+                + response.provedDid()
+                + ", the peer the task was delegated to",
+            false);
+      }
       long charged = result.price();
       if (charged <= 0 || charged > slice) {
         throw new AttemptFailed(

@@ -39,6 +39,11 @@ public interface PeerOrchestrators {
     };
   }
 
-  /** A peer's answer to a delegation. */
-  record Delegated(boolean accepted, String reason) {}
+  /**
+   * A peer's answer to a delegation.
+   *
+   * @param provedDid the DID the peer's TLS certificate proved on the call, or "" when the channel
+   *     proves none (a mesh run with --plaintext)
+   */
+  record Delegated(boolean accepted, String reason, String provedDid) {}
 }

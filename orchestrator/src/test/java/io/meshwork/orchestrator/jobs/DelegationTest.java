@@ -55,11 +55,17 @@ class DelegationTest {
       /** Its result is signed by another key, so nobody vouches for it. */
       UNSIGNED,
       /** Charges the whole budget, more than its slice, and signs that. */
-      OVERCHARGES
+      OVERCHARGES,
+      /**
+       * Hands the task to another peer, which signs and returns the result as itself: a peer the
+       * delegator did not give the task to.
+       */
+      RELAYS
     }
 
     final Identity identity = Identity.generate();
     final Identity executor = Identity.generate();
+    final Identity otherPeer = Identity.generate();
     final List<TaskPacket> delegated = new CopyOnWriteArrayList<>();
     private final JobCore core;
     private final Conduct conduct;
@@ -91,6 +97,7 @@ class DelegationTest {
               5,
               ("receipt by " + executor.did() + " of " + task.taskId())
                   .getBytes(StandardCharsets.UTF_8));
+      Identity worker = conduct == Conduct.RELAYS ? otherPeer : identity;
       TaskResult result =
           new TaskResult(
               task.taskId(),
@@ -98,7 +105,7 @@ class DelegationTest {
               "completed",
               output,
               Cid.of(output),
-              identity.did(),
+              worker.did(),
               List.of(receipt),
               null,
               null,
@@ -107,12 +114,17 @@ class DelegationTest {
               conduct == Conduct.OVERCHARGES ? 1_000 : Math.max(1, task.maxPrice() / 2),
               1,
               new byte[0]);
-      Identity signer = conduct == Conduct.UNSIGNED ? Identity.generate() : identity;
+      Identity signer =
+          switch (conduct) {
+            case UNSIGNED -> Identity.generate();
+            case RELAYS -> otherPeer;
+            default -> identity;
+          };
       TaskResult returned = result.signedBy(signer::sign);
       // Returned after the call, as the real peer's ReturnTaskResult arrives on its own.
       CompletableFuture.runAsync(
-          () -> core.pending.accept(returned, new PendingResults.Sender(identity.did(), true)));
-      return new Delegated(true, "");
+          () -> core.pending.accept(returned, new PendingResults.Sender(worker.did(), true)));
+      return new Delegated(true, "", identity.did());
     }
 
     @Override
@@ -170,6 +182,21 @@ class DelegationTest {
 
     assertEquals(JobState.COMPLETED, result.status().state());
     assertEquals(0, core.ledger.balance(greedy.executor.did()), "an overcharge is not paid");
+    assertEquals(2, local.assignments.size(), "both chunks ran here instead");
+  }
+
+  @Test
+  void aResultFromAnotherPeerThanTheOneTheTaskWentToIsRefusedUnpaid() {
+    FakeExecutor local = core.executor("local");
+    // The peer's certificate proved one identity; the result comes signed and returned by
+    // another peer, as if the first had passed the task on.
+    Peer relay = new Peer(core, Peer.Conduct.RELAYS);
+
+    JobResult result = runWith(relay);
+
+    assertEquals(JobState.COMPLETED, result.status().state());
+    assertEquals("ALPHA\nBRAVO\n", new String(result.result(), StandardCharsets.UTF_8));
+    assertEquals(0, core.ledger.balance(relay.executor.did()), "the relayed result is not paid");
     assertEquals(2, local.assignments.size(), "both chunks ran here instead");
   }
 
