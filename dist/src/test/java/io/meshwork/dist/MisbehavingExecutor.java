@@ -5,6 +5,7 @@ import io.meshwork.executor.ExecutorNode;
 import io.meshwork.executor.ExecutorSettings;
 import io.meshwork.executor.v1.AnnounceResponse;
 import io.meshwork.executor.work.OrchestratorLink;
+import io.meshwork.identity.Identity;
 import io.meshwork.runtime.ServiceHost;
 import io.meshwork.sandbox.CallOutcome;
 import io.meshwork.sandbox.CompiledModule;
@@ -12,7 +13,12 @@ import io.meshwork.sandbox.FailureKind;
 import io.meshwork.sandbox.SandboxException;
 import io.meshwork.sandbox.SandboxLimits;
 import io.meshwork.sandbox.WasmEngine;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.Set;
 import java.util.function.UnaryOperator;
@@ -34,7 +40,14 @@ import java.util.function.UnaryOperator;
  *   <li>{@code overcharger}: bids 100 times its price and claims a million mana in its results;
  *   <li>{@code staller}: accepts tasks and never finishes them;
  *   <li>{@code crasher}: the process dies (halt, as {@code kill -9} would) when it starts a task;
- *   <li>{@code slow}: waits 1.5 s before each call (a machine much slower than its peers).
+ *   <li>{@code slow}: waits 1.5 s before each call (a machine much slower than its peers);
+ *   <li>{@code impostor=DID}: bids in the name of the executor {@code DID} (it would win with
+ *       {@code cheap}), though its certificate names itself;
+ *   <li>{@code forger=KEYFILE}: before each of its results is delivered, returns a forged result
+ *       for the same assignment as the identity in {@code KEYFILE} (another member executor, which
+ *       was not assigned the task), over mutual TLS with that identity's certificate, and writes
+ *       each verdict to {@code DATA-DIR/forgeries.log} (results answered inline are not forged: run
+ *       the orchestrator with {@code orchestrator.inline-result-ms=0}).
  * </ul>
  *
  * <p>Everything else is the shipped executor: its sandbox, receipts, signatures and protocol.
@@ -50,7 +63,53 @@ public final class MisbehavingExecutor {
         "executor",
         ExecutorSettings.SCHEMA,
         rest,
-        ctx -> ExecutorNode.create(ctx, alterations(behaviours)));
+        ctx -> {
+          ExecutorNode.Alterations base = alterations(behaviours);
+          ExecutorNode.Alterations altered = base;
+          String forgerKey = valueOf(behaviours, "forger");
+          if (forgerKey != null) {
+            Forger forger =
+                new Forger(
+                    load(Path.of(forgerKey)),
+                    Path.of(setting(rest, "tls.dev-ca")),
+                    Path.of(setting(rest, "data-dir")).resolve("forgeries.log"));
+            altered =
+                new ExecutorNode.Alterations(
+                    base.engine(),
+                    l -> forger.new Link(base.link().apply(l)),
+                    base.answers(),
+                    base.inlineResults());
+          }
+          return ExecutorNode.create(ctx, altered);
+        });
+  }
+
+  /** The value of a {@code name=value} behaviour, or null. */
+  private static String valueOf(Set<String> behaviours, String name) {
+    for (String b : behaviours) {
+      if (b.startsWith(name + "=")) {
+        return b.substring(name.length() + 1);
+      }
+    }
+    return null;
+  }
+
+  /** The value of a {@code --set key=value} argument. */
+  private static String setting(String[] args, String key) {
+    for (int i = 0; i + 1 < args.length; i++) {
+      if (args[i].equals("--set") && args[i + 1].startsWith(key + "=")) {
+        return args[i + 1].substring(key.length() + 1);
+      }
+    }
+    throw new IllegalArgumentException("no --set " + key + "=...");
+  }
+
+  private static Identity load(Path key) {
+    try {
+      return Identity.load(key);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   static ExecutorNode.Alterations alterations(Set<String> behaviours) {
@@ -83,6 +142,17 @@ public final class MisbehavingExecutor {
     if (behaviours.contains("huge")) {
       // 2^63 on the wire's uint64.
       answers = withPrice(answers, p -> Long.MIN_VALUE);
+    }
+    String impersonated = valueOf(behaviours, "impostor");
+    if (impersonated != null) {
+      UnaryOperator<AnnounceResponse> before = answers;
+      answers =
+          a -> {
+            AnnounceResponse r = before.apply(a);
+            return r.hasBid()
+                ? r.toBuilder().setBid(r.getBid().toBuilder().setExecutorDid(impersonated)).build()
+                : r;
+          };
     }
     UnaryOperator<OrchestratorLink> link = l -> l;
     UnaryOperator<ComputeTaskResult> inline = r -> r;
@@ -236,6 +306,78 @@ public final class MisbehavingExecutor {
     @Override
     public byte[] fetchModule(String endpoint, String moduleCid) {
       return real.fetchModule(endpoint, moduleCid);
+    }
+  }
+
+  /**
+   * Returns a forged result for each assignment, as another member executor that was not assigned
+   * it, just before the real result goes back; the orchestrator's verdicts are written to a log.
+   */
+  private static final class Forger {
+    private final Identity forger;
+    private final Path caDir;
+    private final Path log;
+
+    Forger(Identity forger, Path caDir, Path log) {
+      this.forger = forger;
+      this.caDir = caDir;
+      this.log = log;
+    }
+
+    /** The real link, with a forgery sent ahead of each delivery. */
+    final class Link implements OrchestratorLink {
+      private final OrchestratorLink real;
+
+      Link(OrchestratorLink real) {
+        this.real = real;
+      }
+
+      @Override
+      public boolean deliver(String endpoint, ComputeTaskResult result) {
+        forge(endpoint, result);
+        return real.deliver(endpoint, result);
+      }
+
+      @Override
+      public byte[] fetchModule(String endpoint, String moduleCid) {
+        return real.fetchModule(endpoint, moduleCid);
+      }
+    }
+
+    private synchronized void forge(String endpoint, ComputeTaskResult real) {
+      byte[] junk = "forged".getBytes(StandardCharsets.US_ASCII);
+      ComputeTaskResult forged =
+          real.toBuilder()
+              .setResultData(com.google.protobuf.ByteString.copyFrom(junk))
+              .setResultHash(io.meshwork.content.Cid.of(junk))
+              .build();
+      int port = Integer.parseInt(endpoint.substring(endpoint.lastIndexOf(':') + 1));
+      io.grpc.ManagedChannel channel =
+          io.meshwork.runtime.tls.TlsTestClients.party(port, caDir, forger);
+      String verdict;
+      try {
+        var response =
+            io.meshwork.compute.v1.ComputeServiceGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(10, java.util.concurrent.TimeUnit.SECONDS)
+                .returnTaskResult(
+                    io.meshwork.compute.v1.ReturnTaskResultRequest.newBuilder()
+                        .setResult(forged)
+                        .build());
+        verdict = "verified=" + response.getVerified() + " reason=" + response.getReason();
+      } catch (io.grpc.StatusRuntimeException e) {
+        verdict = "refused=" + e.getStatus().getCode() + " " + e.getStatus().getDescription();
+      } finally {
+        channel.shutdownNow();
+      }
+      try {
+        Files.writeString(
+            log,
+            real.getAssignmentId() + " " + verdict + "\n",
+            StandardOpenOption.CREATE,
+            StandardOpenOption.APPEND);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
     }
   }
 }

@@ -16,6 +16,7 @@ import io.meshwork.identity.Identity;
 import io.meshwork.wasm.abi.SampleText;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -69,6 +70,97 @@ class StrangersTest {
         }
         assertEquals(free, mesh.executorBalance(1), "the free bidder earned nothing");
         assertEquals(huge, mesh.executorBalance(2), "the huge bidder earned nothing");
+      }
+    }
+  }
+
+  /** The key executor {@code n} of a MeshProcesses mesh in {@code dataDir} will run with. */
+  private Path executorKey(int n) {
+    String name = MeshLayout.executor(n);
+    return dataDir.resolve(name).resolve(name + ".key");
+  }
+
+  @Test
+  void aBidInAnotherExecutorsNameIsRefusedAndTheNamedExecutorKeepsItsStanding() throws Exception {
+    Identity honest = Identity.loadOrCreate(executorKey(2));
+    try (MeshProcesses mesh =
+        new MeshProcesses(
+            dataDir,
+            List.of("impostor=" + honest.did() + ",cheap", "honest"),
+            MeshProcesses.tolerantTimings())) {
+      long impostorBefore = mesh.executorBalance(1);
+      long honestBefore = mesh.executorBalance(2);
+      try (MeshClient client = mesh.client(Identity.generate())) {
+        JobResult result =
+            MeshFixtures.runWordCount(
+                client,
+                MeshFixtures.wordCountJob(SampleText.generate(3_000, 7), 1_000)
+                    .manaBudget(500)
+                    .build(),
+                Duration.ofSeconds(120));
+        String impostor = mesh.executorDid(1);
+        List<TaskPlacement> placements = client.placements(result.status().getJobId());
+        assertTrue(placements.size() >= 4, "three chunks and the merge: " + placements);
+        long paid = 0;
+        for (TaskPlacement p : placements) {
+          // The cheap bid in the honest executor's name never won: every task ran on the honest
+          // executor, at its own price, and was accepted, so nothing was blamed on it.
+          assertEquals(honest.did(), p.getWinnerDid(), p.toString());
+          assertTrue(p.getOutcome().startsWith("accepted"), p.getOutcome());
+          assertEquals(
+              "IMPERSONATION (it bid as "
+                  + honest.did()
+                  + ", but its certificate names "
+                  + impostor
+                  + ")",
+              refusals(p).get(impostor));
+          paid += p.getPrice();
+        }
+        assertEquals(impostorBefore, mesh.executorBalance(1), "the impostor earned nothing");
+        assertEquals(honestBefore + paid, mesh.executorBalance(2), "the honest one was paid");
+      }
+    }
+  }
+
+  @Test
+  void aResultReturnedByAnExecutorThatWasNotAssignedTheTaskIsRefusedAndBlamesNobody()
+      throws Exception {
+    Identity other = Identity.loadOrCreate(executorKey(2));
+    // Executor 1 wins the tasks (cheap); before each of its results, a forged one for the same
+    // assignment comes from executor 2's identity, a member that was not assigned it. Results go
+    // back by ReturnTaskResult, not inline, so that each one is forged.
+    try (MeshProcesses mesh =
+        new MeshProcesses(
+            dataDir,
+            List.of("forger=" + executorKey(2) + ",cheap", "honest"),
+            MeshProcesses.tolerantTimings("orchestrator.inline-result-ms", "0"))) {
+      try (MeshClient client = mesh.client(Identity.generate())) {
+        JobResult result =
+            MeshFixtures.runWordCount(
+                client,
+                MeshFixtures.wordCountJob(SampleText.generate(3_000, 9), 1_000)
+                    .manaBudget(500)
+                    .build(),
+                Duration.ofSeconds(120));
+        List<String> verdicts =
+            Files.readAllLines(dataDir.resolve(MeshLayout.executor(1)).resolve("forgeries.log"));
+        assertTrue(!verdicts.isEmpty(), "the forger returned results");
+        for (String v : verdicts) {
+          assertTrue(
+              v.contains("verified=false")
+                  && v.contains("was not given to " + other.did() + "; only its executor may"),
+              v);
+        }
+        // The forgeries reached no task: every task still took its real result, and none of
+        // them counts against executor 2, which did nothing.
+        for (TaskPlacement p : client.placements(result.status().getJobId())) {
+          if (p.getWinnerDid().equals(other.did())) {
+            assertTrue(p.getOutcome().startsWith("accepted"), p.getOutcome());
+          }
+          assertTrue(
+              !p.getOutcome().startsWith("failed") && !p.getOutcome().startsWith("caught"),
+              p.toString());
+        }
       }
     }
   }
