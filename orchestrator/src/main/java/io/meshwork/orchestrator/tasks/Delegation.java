@@ -1,7 +1,10 @@
 package io.meshwork.orchestrator.tasks;
 
 import io.meshwork.content.Cid;
+import io.meshwork.orchestrator.trust.Reputation;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -18,6 +21,11 @@ import java.util.logging.Logger;
  * with the executor's signed receipt, its price and its own signature over both; the result is
  * checked like any other, and the peer's signature with it. When the peer refuses or fails, the
  * task runs on this orchestrator's executors instead.
+ *
+ * <p>A signed, well-formed result can still be a fabrication: the peer, or an executor it vouches
+ * for, may have lied. So a delegated result is audited as an executor's is: under {@code redundant}
+ * always, under {@code sample} when the secret draw picks it, this orchestrator's own executors run
+ * the task again, and a result they contradict is refused unpaid.
  */
 final class Delegation {
   private static final Logger LOG = Logger.getLogger(Delegation.class.getName());
@@ -29,13 +37,19 @@ final class Delegation {
   private final PendingResults pending;
   private final Supplier<String> resultEndpoint;
   private final Clock clock;
+  private final AuditDraw draw;
+  private final Reputation reputation;
 
   Delegation(
       PeerOrchestrators peers,
       PendingResults pending,
       Supplier<String> resultEndpoint,
       Clock clock,
-      int maxOpenPerPeer) {
+      int maxOpenPerPeer,
+      AuditDraw draw,
+      Reputation reputation) {
+    this.draw = draw;
+    this.reputation = reputation;
     this.peers = peers;
     this.maxOpenPerPeer = maxOpenPerPeer;
     this.pending = pending;
@@ -101,8 +115,12 @@ final class Delegation {
       control.unreserve(slice - charged);
       reserved = 0;
       byte[] bytes = result.data();
-      return new TaskOutcome(
-          task, bytes, Cid.of(bytes), result.receipts().get(0), charged, result.workerId());
+      return audited(
+          task,
+          control,
+          local,
+          new TaskOutcome(
+              task, bytes, Cid.of(bytes), result.receipts().get(0), charged, result.workerId()));
     } catch (AttemptFailed | RemoteCallFailed e) {
       pending.forget(delegationId);
       control.unreserve(reserved);
@@ -125,6 +143,60 @@ final class Delegation {
       openToPeer.decrementAndGet();
       control.unassigned(delegationId);
     }
+  }
+
+  /**
+   * The peer's outcome, or, when an audit by this orchestrator's own executors contradicts it, the
+   * audit's: the peer is then recorded as caught and its charge released unpaid.
+   */
+  private TaskOutcome audited(
+      TaskSpec task, TaskControl control, Verification local, TaskOutcome delegated) {
+    String peer = delegated.workerDid();
+    boolean audit =
+        switch (task.verification()) {
+          case REDUNDANT -> true;
+          case SAMPLE -> draw.audits(task.taskId(), reputation.sampleRate(peer));
+          default -> false;
+        };
+    if (!audit) {
+      return delegated;
+    }
+    TaskOutcome check;
+    try {
+      check = local.run(task, control);
+    } catch (TaskFailedException e) {
+      if ("CANCELLED".equals(e.reason())) {
+        throw e;
+      }
+      // As for an executor's result: with no audit to be had, the result stands unaudited.
+      LOG.info(() -> "no audit of " + task.taskId() + " from " + peer + ": " + e.getMessage());
+      return delegated;
+    }
+    if (check.resultCid().equals(delegated.resultCid())) {
+      reputation.verified(peer);
+      List<TaskOutcome.Paid> paid = new ArrayList<>(delegated.alsoPaid());
+      paid.add(new TaskOutcome.Paid(check.receipt(), check.price()));
+      paid.addAll(check.alsoPaid());
+      return new TaskOutcome(
+          task,
+          delegated.result(),
+          delegated.resultCid(),
+          delegated.receipt(),
+          delegated.price(),
+          peer,
+          paid);
+    }
+    reputation.caught(
+        peer, "its result for " + task.taskId() + " was contradicted by this orchestrator's audit");
+    control.unreserve(delegated.price());
+    LOG.warning(
+        () ->
+            "the delegated result of "
+                + task.taskId()
+                + " from "
+                + peer
+                + " was contradicted by an audit here; it is not paid");
+    return check;
   }
 
   private TaskResult await(

@@ -103,7 +103,14 @@ public final class TaskPipeline {
         new RedundantRuns(placer, reputation, calls, options.t2().multipliedBy(2)));
     verifications.put(VerificationMode.SAMPLE, new SampledAudit(placer, reputation, audits));
     this.delegation =
-        new Delegation(peers, pending, resultEndpoint, clock, options.maxDelegationsPerPeer());
+        new Delegation(
+            peers,
+            pending,
+            resultEndpoint,
+            clock,
+            options.maxDelegationsPerPeer(),
+            audits,
+            reputation);
     this.pending = pending;
   }
 

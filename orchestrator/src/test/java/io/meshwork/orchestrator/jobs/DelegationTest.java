@@ -21,6 +21,7 @@ import io.meshwork.orchestrator.tasks.ResultStatement;
 import io.meshwork.orchestrator.tasks.TaskPacket;
 import io.meshwork.orchestrator.tasks.TaskResult;
 import io.meshwork.orchestrator.tasks.VerificationMode;
+import io.meshwork.orchestrator.trust.Reputation;
 import io.meshwork.runtime.auth.Caller;
 import io.meshwork.runtime.auth.Role;
 import io.meshwork.runtime.errors.MeshException;
@@ -60,7 +61,9 @@ class DelegationTest {
        * Hands the task to another peer, which signs and returns the result as itself: a peer the
        * delegator did not give the task to.
        */
-      RELAYS
+      RELAYS,
+      /** Returns a wrong output, with a receipt over it, signed: only a run elsewhere shows it. */
+      FABRICATES
     }
 
     final Identity identity = Identity.generate();
@@ -83,7 +86,10 @@ class DelegationTest {
     @Override
     public Delegated delegate(String peer, TaskPacket task, String replyTo, String requestId) {
       delegated.add(task);
-      byte[] output = FakeExecutor.honest(task.exportName(), task.chunk());
+      byte[] output =
+          conduct == Conduct.FABRICATES
+              ? "FABRICATED".getBytes(StandardCharsets.UTF_8)
+              : FakeExecutor.honest(task.exportName(), task.chunk());
       Receipt receipt =
           new Receipt(
               task.taskId(),
@@ -198,6 +204,56 @@ class DelegationTest {
     assertEquals("ALPHA\nBRAVO\n", new String(result.result(), StandardCharsets.UTF_8));
     assertEquals(0, core.ledger.balance(relay.executor.did()), "the relayed result is not paid");
     assertEquals(2, local.assignments.size(), "both chunks ran here instead");
+  }
+
+  @Test
+  void aFabricatedResultIsCaughtByAnAuditHereAndNotPaid() {
+    FakeExecutor local = core.executor("local");
+    // Every delegated result is audited: a fabrication, well signed, is still caught.
+    core.reputation = new Reputation.Options(0.2, 2.0, 0.5, 1.0, 1e12);
+    Peer liar = new Peer(core, Peer.Conduct.FABRICATES);
+    core.peers = liar;
+    JobCoordinator coordinator = core.start();
+
+    String jobId =
+        coordinator.submit(
+            job("fabricated", "alpha\n", "bravo\n")
+                .module(JobCore.WITHOUT_MERGE)
+                .verification("sample")
+                .manifest(),
+            SUBMITTER);
+    JobResult result = await(coordinator, jobId);
+
+    assertEquals(JobState.COMPLETED, result.status().state());
+    assertEquals("ALPHA\nBRAVO\n", new String(result.result(), StandardCharsets.UTF_8));
+    assertEquals(0, core.ledger.balance(liar.executor.did()), "the fabrication is not paid");
+    assertEquals(2, local.assignments.size(), "each chunk was audited here");
+    assertEquals(20, core.ledger.balance(local.did), "the audits were paid");
+    assertEquals(2, core.journal.executor(liar.identity.did()).caught(), "the peer was caught");
+  }
+
+  @Test
+  void anHonestResultAuditedHereIsPaidToBoth() {
+    FakeExecutor local = core.executor("local");
+    core.reputation = new Reputation.Options(0.2, 2.0, 0.5, 1.0, 1e12);
+    Peer peer = new Peer(core, Peer.Conduct.HONEST);
+    core.peers = peer;
+    JobCoordinator coordinator = core.start();
+
+    String jobId =
+        coordinator.submit(
+            job("audited", "alpha\n", "bravo\n")
+                .module(JobCore.WITHOUT_MERGE)
+                .verification("sample")
+                .manifest(),
+            SUBMITTER);
+    JobResult result = await(coordinator, jobId);
+
+    assertEquals(JobState.COMPLETED, result.status().state());
+    assertEquals(2, local.assignments.size(), "each chunk was audited here");
+    assertTrue(core.ledger.balance(peer.executor.did()) > 0, "the peer's executor was paid");
+    assertEquals(20, core.ledger.balance(local.did), "and so were the audits");
+    assertEquals(2, core.journal.executor(peer.identity.did()).verified());
   }
 
   @Test
