@@ -3,11 +3,15 @@ package io.meshwork.dist;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.meshwork.client.JobRequest;
 import io.meshwork.client.JobResult;
 import io.meshwork.client.MeshClient;
+import io.meshwork.client.VerificationMode;
+import io.meshwork.compute.v1.ComputeTaskResult;
 import io.meshwork.compute.v1.ReceiptRef;
 import io.meshwork.executor.ExecutorNode;
 import io.meshwork.executor.ExecutorSettings;
+import io.meshwork.executor.work.OrchestratorLink;
 import io.meshwork.identity.Identity;
 import io.meshwork.orchestrator.OrchestratorService;
 import io.meshwork.orchestrator.OrchestratorSettings;
@@ -20,6 +24,10 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,6 +41,96 @@ class DelegationTest {
 
   @Test
   void chunksDelegatedToAnotherOrchestratorComeBackVerifiedAndPaid() throws Exception {
+    delegate(
+        false,
+        Map.of(),
+        MeshFixtures.wordCountJob(SampleText.generate(60_000, 5), 10_000).manaBudget(1_000),
+        (result, mesh) -> {
+          long paidToB = 0;
+          for (ReceiptRef r : result.receipts()) {
+            if (r.getTaskId().endsWith(":merge")) {
+              assertEquals(mesh.execA, r.getExecutorDid(), "A merges on its own executor");
+            } else {
+              assertEquals(mesh.execB, r.getExecutorDid(), "every chunk ran on B's executor");
+              paidToB += r.getPrice();
+            }
+          }
+          assertTrue(paidToB > 0);
+          assertEquals(paidToB, mesh.execBEarned(), "B's executor was paid what it earned");
+        });
+  }
+
+  @Test
+  void aPeerVouchingForFabricatedResultsIsCaughtByTheDelegatorsAuditsAndNotPaid() throws Exception {
+    // B's only executor lies on every chunk, with honestly signed receipts over its lies, and B
+    // signs the results as its own: well-formed fabrications. A audits every delegated result.
+    delegate(
+        true,
+        Map.of("orchestrator.sample.rate", "1.0", "orchestrator.sample.record-halving", "1e12"),
+        MeshFixtures.wordCountJob(SampleText.generate(60_000, 5), 10_000)
+            .manaBudget(2_000)
+            .verificationMode(VerificationMode.SAMPLE),
+        (result, mesh) -> {
+          // runWordCount already checked the count: A's own runs stood, not B's lies.
+          for (ReceiptRef r : result.receipts()) {
+            assertEquals(mesh.execA, r.getExecutorDid(), "every result that stood ran on A");
+          }
+          assertTrue(mesh.resultsOfB().getAsInt() > 0, "B's executor ran chunks and lied");
+          assertEquals(0, mesh.execBEarned(), "the fabrications were not paid");
+        });
+  }
+
+  /** What a delegation test checks once the job has run. */
+  private interface Check {
+    void check(JobResult result, Meshes mesh) throws Exception;
+  }
+
+  /**
+   * The two meshes' executors, what B's earned during the job, and how many results B's executor
+   * handed back to B.
+   */
+  private record Meshes(
+      String execA, String execB, LongSupplier earnedByB, IntSupplier resultsOfB) {
+    long execBEarned() {
+      return earnedByB.getAsLong();
+    }
+  }
+
+  /** B's executor with {@code behaviour}, counting each result it hands back, either way. */
+  private static ExecutorNode.Alterations counted(String behaviour, AtomicInteger results) {
+    ExecutorNode.Alterations base = MisbehavingExecutor.alterations(Set.of(behaviour));
+    return new ExecutorNode.Alterations(
+        base.engine(),
+        l -> {
+          OrchestratorLink inner = base.link().apply(l);
+          return new OrchestratorLink() {
+            @Override
+            public boolean deliver(String endpoint, ComputeTaskResult result) {
+              results.incrementAndGet();
+              return inner.deliver(endpoint, result);
+            }
+
+            @Override
+            public byte[] fetchModule(String endpoint, String moduleCid) {
+              return inner.fetchModule(endpoint, moduleCid);
+            }
+          };
+        },
+        base.answers(),
+        r -> {
+          results.incrementAndGet();
+          return base.inlineResults().apply(r);
+        });
+  }
+
+  /**
+   * Runs {@code job} on mesh A, which delegates every chunk to orchestrator B (with B's executor
+   * lying when {@code liarB}), and checks the result.
+   */
+  private void delegate(
+      boolean liarB, Map<String, String> extraA, JobRequest.Builder job, Check check)
+      throws Exception {
+    AtomicInteger resultsOfB = new AtomicInteger();
     MeshLayout a = MeshFixtures.freeLayout(1);
     // B is a mesh of an orchestrator and one executor that settles through A's ledger and receipt
     // log: of its layout only those two ports are used.
@@ -55,7 +153,7 @@ class DelegationTest {
                 "executor-b",
                 b.grpcPort("executor-1"),
                 Map.of("auth.orchestrators", orchestratorB)),
-            ExecutorNode::create);
+            ctx -> ExecutorNode.create(ctx, counted(liarB ? "liar" : "honest", resultsOfB)));
     ServiceHost hostB =
         ServiceHost.start(
             "orchestrator-b",
@@ -72,47 +170,35 @@ class DelegationTest {
             OrchestratorService::create);
     // A's mesh adds B to its lists: its ledger and receipt log work for B too, its receipt log
     // takes the receipts of B's executor, and A's orchestrator knows B as a peer.
-    try (DevMesh meshA =
-        DevMesh.start(
-            dataDir,
-            a,
-            Map.of(
-                "auth.orchestrators",
-                orchestratorB,
-                "auth.executors",
-                ids.get("executor-b").did(),
-                "auth.peers",
-                orchestratorB,
-                "orchestrator.peers",
-                b.target("orchestrator"),
-                "orchestrator.delegation-threshold",
-                "0"))) {
-      byte[] text = SampleText.generate(60_000, 5);
+    Map<String, String> settingsA = new HashMap<>(extraA);
+    settingsA.putAll(
+        Map.of(
+            "auth.orchestrators",
+            orchestratorB,
+            "auth.executors",
+            ids.get("executor-b").did(),
+            "auth.peers",
+            orchestratorB,
+            "orchestrator.peers",
+            b.target("orchestrator"),
+            "orchestrator.delegation-threshold",
+            "0"));
+    try (DevMesh meshA = DevMesh.start(dataDir, a, settingsA)) {
       String execB = ids.get("executor-b").did();
       String execA = ids.get("executor-1").did();
       int ledger = meshA.endpoint("ledger").grpcPort();
-      long execBBefore =
-          MeshFixtures.balance(ledger, MeshFixtures.caDir(dataDir), ids.get("executor-b"));
+      Path ca = MeshFixtures.caDir(dataDir);
+      long execBBefore = MeshFixtures.balance(ledger, ca, ids.get("executor-b"));
       try (MeshClient client = MeshFixtures.client(meshA, Identity.generate())) {
-        JobResult result =
-            MeshFixtures.runWordCount(
-                client,
-                MeshFixtures.wordCountJob(text, 10_000).manaBudget(1_000).build(),
-                Duration.ofSeconds(60));
-        long paidToB = 0;
-        for (ReceiptRef r : result.receipts()) {
-          if (r.getTaskId().endsWith(":merge")) {
-            assertEquals(execA, r.getExecutorDid(), "A merges on its own executor");
-          } else {
-            assertEquals(execB, r.getExecutorDid(), "every chunk ran on B's executor");
-            paidToB += r.getPrice();
-          }
-        }
-        assertTrue(paidToB > 0);
-        assertEquals(
-            paidToB,
-            MeshFixtures.balance(ledger, MeshFixtures.caDir(dataDir), ids.get("executor-b"))
-                - execBBefore);
+        JobRequest request = job.build();
+        JobResult result = MeshFixtures.runWordCount(client, request, Duration.ofSeconds(120));
+        check.check(
+            result,
+            new Meshes(
+                execA,
+                execB,
+                () -> MeshFixtures.balance(ledger, ca, ids.get("executor-b")) - execBBefore,
+                resultsOfB::get));
       }
     } finally {
       hostB.close();
