@@ -1,6 +1,8 @@
 package io.meshwork.orchestrator;
 
+import io.meshwork.blob.BlobService;
 import io.meshwork.content.Multihash;
+import io.meshwork.orchestrator.blobs.JobBlobAccess;
 import io.meshwork.orchestrator.grpc.ComputeAccess;
 import io.meshwork.orchestrator.grpc.ComputeGrpcService;
 import io.meshwork.orchestrator.jobs.CapacityView;
@@ -35,13 +37,19 @@ public final class OrchestratorService implements MeshService {
   private final ComputeGrpcService grpc;
   private final JobStore store;
   private final ExecutorService calls;
+  private final BlobService blobs;
 
   private OrchestratorService(
-      JobCoordinator coordinator, ComputeGrpcService grpc, JobStore store, ExecutorService calls) {
+      JobCoordinator coordinator,
+      ComputeGrpcService grpc,
+      JobStore store,
+      ExecutorService calls,
+      BlobService blobs) {
     this.coordinator = coordinator;
     this.grpc = grpc;
     this.store = store;
     this.calls = calls;
+    this.blobs = blobs;
   }
 
   /** Builds the orchestrator from its context and resumes the jobs its journal left unfinished. */
@@ -79,12 +87,17 @@ public final class OrchestratorService implements MeshService {
             ctx.identity(),
             ctx.clock(),
             ctx.metrics());
+    // The blob store is served on the orchestrator's port; who may read a job's blobs is what
+    // the orchestrator knows of its jobs and assignments.
+    BlobService blobs =
+        BlobService.open(ctx, new JobBlobAccess(store, pending, ctx.roles(), ctx.identity().did()));
     OrchestratorService service =
         new OrchestratorService(
             coordinator,
             new ComputeGrpcService(coordinator, pending, new CapacityView(fleet)),
             store,
-            calls);
+            calls,
+            blobs);
     coordinator.resumeUnfinished();
     return service;
   }
@@ -107,11 +120,17 @@ public final class OrchestratorService implements MeshService {
 
   @Override
   public List<GuardedService> grpcServices() {
-    return List.of(ComputeAccess.TABLE.guard(grpc));
+    return List.of(ComputeAccess.TABLE.guard(grpc), blobs.grpcService());
+  }
+
+  /** The blob store this orchestrator serves (for tests that drive it directly). */
+  public BlobService blobs() {
+    return blobs;
   }
 
   @Override
   public void close() {
+    blobs.close();
     coordinator.close();
     calls.shutdownNow();
     store.close();

@@ -1,5 +1,6 @@
 package io.meshwork.orchestrator;
 
+import io.meshwork.blob.BlobSettings;
 import io.meshwork.runtime.SharedSettings;
 import io.meshwork.runtime.config.Setting;
 import io.meshwork.runtime.config.SettingsSchema;
@@ -559,7 +560,7 @@ public final class OrchestratorSettings {
 
   /** Everything the orchestrator deployable reads: the shared keys, its role lists and its own. */
   public static final SettingsSchema SCHEMA =
-      SettingsSchema.of("orchestrator", SharedSettings.ALL, ROLES, KEYS);
+      SettingsSchema.of("orchestrator", SharedSettings.ALL, ROLES, KEYS, BlobSettings.KEYS);
 
   private OrchestratorSettings() {}
 }

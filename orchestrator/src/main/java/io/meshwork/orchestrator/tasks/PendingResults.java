@@ -72,6 +72,19 @@ public final class PendingResults {
     return false;
   }
 
+  /**
+   * Whether {@code executor} holds an assignment, not yet answered, of a task of job {@code jobId}:
+   * only such an executor may read the job's blobs.
+   */
+  public boolean assignsJob(String executor, String jobId) {
+    for (Pending p : pending.values()) {
+      if (executor.equals(p.expectedExecutor()) && jobId.equals(p.task().jobId())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   void forget(String assignmentId) {
     pending.remove(assignmentId);
   }

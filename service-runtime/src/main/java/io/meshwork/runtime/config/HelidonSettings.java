@@ -34,6 +34,7 @@ public final class HelidonSettings implements Settings {
       List.of(
           "admin",
           "auth",
+          "blobs",
           "data-dir",
           "executor",
           "grpc",
