@@ -584,47 +584,23 @@ class LedgerGrpcServiceTest {
                 .setToDid(bob.did())
                 .setAmount(1)
                 .build());
-    // The orchestrator's post is its own request: it pays, rather than failing as a reused id.
-    Hold posted =
-        as(orchestrator)
-            .postHold(
-                PostHoldRequest.newBuilder()
-                    .setRequestId(payId)
-                    .setHoldId(hold.getHoldId())
-                    .setPayeeDid(bob.did())
-                    .setAmount(120)
-                    .setFinal(true)
-                    .build())
-            .getHold();
-    assertEquals(120, posted.getPosted());
-    // Each caller's retry answers its own first outcome, and another orchestrator's use of the
-    // same id is a request of its own, refused for the hold it does not own.
+    PostHoldRequest pay =
+        PostHoldRequest.newBuilder()
+            .setRequestId(payId)
+            .setHoldId(hold.getHoldId())
+            .setPayeeDid(bob.did())
+            .setAmount(120)
+            .setFinal(true)
+            .build();
+    // The orchestrator's post is its own request: it pays, rather than failing as a reused id,
+    // and its retry answers its own first outcome.
+    assertEquals(120, as(orchestrator).postHold(pay).getHold().getPosted());
+    assertEquals(120, as(orchestrator).postHold(pay).getHold().getPosted());
+    // Another orchestrator's use of the same id is a request of its own, refused for the hold it
+    // does not own.
     assertEquals(
-        120,
-        as(orchestrator)
-            .postHold(
-                PostHoldRequest.newBuilder()
-                    .setRequestId(payId)
-                    .setHoldId(hold.getHoldId())
-                    .setPayeeDid(bob.did())
-                    .setAmount(120)
-                    .setFinal(true)
-                    .build())
-            .getHold()
-            .getPosted());
-    StatusRuntimeException other =
-        failure(
-            () ->
-                as(otherOrchestrator)
-                    .postHold(
-                        PostHoldRequest.newBuilder()
-                            .setRequestId(payId)
-                            .setHoldId(hold.getHoldId())
-                            .setPayeeDid(bob.did())
-                            .setAmount(120)
-                            .setFinal(true)
-                            .build()));
-    assertEquals("NOT_HOLD_CREATOR", errorInfo(other).getReason());
+        "NOT_HOLD_CREATOR",
+        errorInfo(failure(() -> as(otherOrchestrator).postHold(pay))).getReason());
     assertEquals(
         1_000 - 1 - 120,
         as(alice).getAccount(GetAccountRequest.getDefaultInstance()).getAccount().getBalance());

@@ -206,23 +206,27 @@ class DelegationTest {
     assertEquals(2, local.assignments.size(), "both chunks ran here instead");
   }
 
-  @Test
-  void aFabricatedResultIsCaughtByAnAuditHereAndNotPaid() {
-    FakeExecutor local = core.executor("local");
-    // Every delegated result is audited: a fabrication, well signed, is still caught.
+  /** Runs a two-chunk job under sample verification, every delegated result audited here. */
+  private JobResult runAudited(Peer peer) {
     core.reputation = new Reputation.Options(0.2, 2.0, 0.5, 1.0, 1e12);
-    Peer liar = new Peer(core, Peer.Conduct.FABRICATES);
-    core.peers = liar;
+    core.peers = peer;
     JobCoordinator coordinator = core.start();
-
     String jobId =
         coordinator.submit(
-            job("fabricated", "alpha\n", "bravo\n")
+            job("audited", "alpha\n", "bravo\n")
                 .module(JobCore.WITHOUT_MERGE)
                 .verification("sample")
                 .manifest(),
             SUBMITTER);
-    JobResult result = await(coordinator, jobId);
+    return await(coordinator, jobId);
+  }
+
+  @Test
+  void aFabricatedResultIsCaughtByAnAuditHereAndNotPaid() {
+    FakeExecutor local = core.executor("local");
+    Peer liar = new Peer(core, Peer.Conduct.FABRICATES);
+
+    JobResult result = runAudited(liar);
 
     assertEquals(JobState.COMPLETED, result.status().state());
     assertEquals("ALPHA\nBRAVO\n", new String(result.result(), StandardCharsets.UTF_8));
@@ -235,19 +239,9 @@ class DelegationTest {
   @Test
   void anHonestResultAuditedHereIsPaidToBoth() {
     FakeExecutor local = core.executor("local");
-    core.reputation = new Reputation.Options(0.2, 2.0, 0.5, 1.0, 1e12);
     Peer peer = new Peer(core, Peer.Conduct.HONEST);
-    core.peers = peer;
-    JobCoordinator coordinator = core.start();
 
-    String jobId =
-        coordinator.submit(
-            job("audited", "alpha\n", "bravo\n")
-                .module(JobCore.WITHOUT_MERGE)
-                .verification("sample")
-                .manifest(),
-            SUBMITTER);
-    JobResult result = await(coordinator, jobId);
+    JobResult result = runAudited(peer);
 
     assertEquals(JobState.COMPLETED, result.status().state());
     assertEquals(2, local.assignments.size(), "each chunk was audited here");
