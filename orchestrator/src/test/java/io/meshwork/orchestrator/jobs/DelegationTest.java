@@ -172,10 +172,7 @@ class DelegationTest {
 
     JobResult result = runWith(peer);
 
-    assertEquals(JobState.COMPLETED, result.status().state());
-    assertEquals("ALPHA\nBRAVO\n", new String(result.result(), StandardCharsets.UTF_8));
-    assertEquals(0, core.ledger.balance(peer.executor.did()), "the fabrication is not paid");
-    assertEquals(2, local.assignments.size(), "both chunks ran here instead");
+    assertRanHereUnpaid(result, peer, local, "the fabrication is not paid");
     assertEquals(20, core.ledger.balance(local.did));
   }
 
@@ -186,9 +183,7 @@ class DelegationTest {
 
     JobResult result = runWith(greedy);
 
-    assertEquals(JobState.COMPLETED, result.status().state());
-    assertEquals(0, core.ledger.balance(greedy.executor.did()), "an overcharge is not paid");
-    assertEquals(2, local.assignments.size(), "both chunks ran here instead");
+    assertRanHereUnpaid(result, greedy, local, "an overcharge is not paid");
   }
 
   @Test
@@ -200,9 +195,17 @@ class DelegationTest {
 
     JobResult result = runWith(relay);
 
+    assertRanHereUnpaid(result, relay, local, "the relayed result is not paid");
+  }
+
+  /**
+   * Asserts that the job completed with the right result, its peer's executor unpaid ({@code why}),
+   * and both chunks run on {@code local} instead.
+   */
+  private void assertRanHereUnpaid(JobResult result, Peer peer, FakeExecutor local, String why) {
     assertEquals(JobState.COMPLETED, result.status().state());
     assertEquals("ALPHA\nBRAVO\n", new String(result.result(), StandardCharsets.UTF_8));
-    assertEquals(0, core.ledger.balance(relay.executor.did()), "the relayed result is not paid");
+    assertEquals(0, core.ledger.balance(peer.executor.did()), why);
     assertEquals(2, local.assignments.size(), "both chunks ran here instead");
   }
 
