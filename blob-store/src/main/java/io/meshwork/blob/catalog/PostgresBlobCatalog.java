@@ -1,6 +1,7 @@
 package io.meshwork.blob.catalog;
 
 import io.meshwork.runtime.errors.MeshException;
+import io.meshwork.runtime.sql.SchemaMigrations;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -49,7 +50,7 @@ public final class PostgresBlobCatalog extends JdbcBlobCatalog {
         p.execute();
       }
       try {
-        Migrations.apply(writer, Migrations.schema("BYTEA"));
+        SchemaMigrations.apply(writer, CatalogSchema.migrations("BYTEA"));
       } finally {
         try (PreparedStatement p = writer.prepareStatement("SELECT pg_advisory_unlock(?)")) {
           p.setLong(1, WRITE_LOCK);

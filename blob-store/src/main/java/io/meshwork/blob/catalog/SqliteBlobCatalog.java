@@ -1,6 +1,7 @@
 package io.meshwork.blob.catalog;
 
 import io.meshwork.runtime.errors.MeshException;
+import io.meshwork.runtime.sql.SchemaMigrations;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -33,7 +34,7 @@ public final class SqliteBlobCatalog extends JdbcBlobCatalog {
     Connection writer = null;
     try {
       writer = connect(url);
-      Migrations.apply(writer, Migrations.schema("BLOB"));
+      SchemaMigrations.apply(writer, CatalogSchema.migrations("BLOB"));
       Connection reader = connect(url);
       try (Statement s = reader.createStatement()) {
         s.execute("PRAGMA query_only = true");

@@ -10,6 +10,7 @@ import io.meshwork.ledger.core.LedgerStore;
 import io.meshwork.ledger.core.RecordedRequest;
 import io.meshwork.ledger.core.Regeneration;
 import io.meshwork.runtime.errors.MeshException;
+import io.meshwork.runtime.sql.SchemaMigrations;
 import java.math.BigInteger;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -72,9 +73,9 @@ public abstract class JdbcLedgerStore implements LedgerStore {
    * The schema, as numbered migrations; {@code entryIdColumn} is the one column whose SQL differs
    * between the databases (an increasing id that is never reused, which page tokens rely on).
    */
-  static List<Migrations.Migration> migrations(String entryIdColumn) {
+  static List<SchemaMigrations.Migration> migrations(String entryIdColumn) {
     return List.of(
-        new Migrations.Migration(
+        new SchemaMigrations.Migration(
             1,
             "accounts, holds, entries and request outcomes",
             List.of(
@@ -122,7 +123,7 @@ public abstract class JdbcLedgerStore implements LedgerStore {
                     + " fingerprint TEXT NOT NULL,"
                     + " outcome TEXT NOT NULL,"
                     + " at BIGINT NOT NULL)")),
-        new Migrations.Migration(
+        new SchemaMigrations.Migration(
             2,
             "regeneration: from when each account's regeneration is counted",
             List.of(
@@ -130,7 +131,7 @@ public abstract class JdbcLedgerStore implements LedgerStore {
                     + " did TEXT PRIMARY KEY REFERENCES accounts (did),"
                     + " anchor BIGINT NOT NULL,"
                     + " paid BIGINT NOT NULL)")),
-        new Migrations.Migration(
+        new SchemaMigrations.Migration(
             3,
             "holds: the orchestrator that created each; empty for holds made before",
             List.of(

@@ -1,6 +1,7 @@
 package io.meshwork.ledger.store;
 
 import io.meshwork.runtime.errors.MeshException;
+import io.meshwork.runtime.sql.SchemaMigrations;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -25,7 +26,7 @@ public final class PostgresLedgerStore extends JdbcLedgerStore {
   private static final long WRITER_LOCK = 0x6d6573686c656467L;
   private static final Duration LOCK_WAIT = Duration.ofSeconds(60);
 
-  static final List<Migrations.Migration> MIGRATIONS =
+  static final List<SchemaMigrations.Migration> MIGRATIONS =
       migrations("BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY");
 
   private final String url;
@@ -58,7 +59,7 @@ public final class PostgresLedgerStore extends JdbcLedgerStore {
     Connection reader = null;
     try {
       writer = connectWriter(url, props);
-      Migrations.apply(writer, MIGRATIONS);
+      SchemaMigrations.apply(writer, MIGRATIONS);
       reader = connectReader(url, props);
       return new PostgresLedgerStore(url, props, writer, reader, maxOpsPerCommit);
     } catch (SQLException e) {

@@ -1,6 +1,7 @@
 package io.meshwork.ledger.store;
 
 import io.meshwork.runtime.errors.MeshException;
+import io.meshwork.runtime.sql.SchemaMigrations;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -24,7 +25,7 @@ public final class SqliteLedgerStore extends JdbcLedgerStore {
   public static final String FILE_NAME = "ledger.db";
 
   // AUTOINCREMENT keeps entry ids increasing and never reused, even after the newest is deleted.
-  static final List<Migrations.Migration> MIGRATIONS =
+  static final List<SchemaMigrations.Migration> MIGRATIONS =
       migrations("INTEGER PRIMARY KEY AUTOINCREMENT");
 
   private static final int CACHE_KIB = 64 * 1024;
@@ -57,7 +58,7 @@ public final class SqliteLedgerStore extends JdbcLedgerStore {
     Connection writer = null;
     try {
       writer = connect(url);
-      Migrations.apply(writer, MIGRATIONS);
+      SchemaMigrations.apply(writer, MIGRATIONS);
       Connection reader = connect(url);
       try (Statement s = reader.createStatement()) {
         s.execute("PRAGMA query_only = true");

@@ -13,6 +13,7 @@ import io.meshwork.ledger.core.LedgerStore;
 import io.meshwork.ledger.core.ManaLedger;
 import io.meshwork.ledger.core.RecordedRequest;
 import io.meshwork.runtime.errors.MeshException;
+import io.meshwork.runtime.sql.SchemaMigrations;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -49,13 +50,13 @@ class SqliteLedgerStoreTest {
     SqliteLedgerStore.inDirectory(dir).close();
 
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("ledger.db"))) {
-      assertEquals(SqliteLedgerStore.MIGRATIONS.size(), Migrations.currentVersion(c));
+      assertEquals(SqliteLedgerStore.MIGRATIONS.size(), SchemaMigrations.currentVersion(c));
       try (Statement s = c.createStatement();
           ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM schema_migrations")) {
         rs.next();
         assertEquals(SqliteLedgerStore.MIGRATIONS.size(), rs.getInt(1));
       }
-      assertEquals(0, Migrations.apply(c, SqliteLedgerStore.MIGRATIONS));
+      assertEquals(0, SchemaMigrations.apply(c, SqliteLedgerStore.MIGRATIONS));
     }
   }
 

@@ -1,4 +1,4 @@
-package io.meshwork.ledger.store;
+package io.meshwork.runtime.sql;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -9,12 +9,13 @@ import java.util.List;
 
 /**
  * Brings a database schema up to date from a numbered list of migrations, recording each in the
- * {@code schema_migrations} table so it runs once.
+ * {@code schema_migrations} table so it runs once. The ledger and the blob catalog keep their
+ * schemas this way, on SQLite and PostgreSQL alike.
  *
  * <p>Each migration runs in its own transaction together with its record, so a crash leaves the
  * schema either before or after it, never halfway.
  */
-final class Migrations {
+public final class SchemaMigrations {
   /**
    * One schema change.
    *
@@ -22,12 +23,12 @@ final class Migrations {
    * @param description what it does
    * @param statements the SQL statements, run in order
    */
-  record Migration(int version, String description, List<String> statements) {}
+  public record Migration(int version, String description, List<String> statements) {}
 
-  private Migrations() {}
+  private SchemaMigrations() {}
 
   /** Applies the migrations newer than the database's version; returns how many ran. */
-  static int apply(Connection connection, List<Migration> migrations) throws SQLException {
+  public static int apply(Connection connection, List<Migration> migrations) throws SQLException {
     boolean autoCommit = connection.getAutoCommit();
     connection.setAutoCommit(false);
     try {
@@ -72,7 +73,7 @@ final class Migrations {
   }
 
   /** The highest migration applied, 0 for a new database. */
-  static int currentVersion(Connection connection) throws SQLException {
+  public static int currentVersion(Connection connection) throws SQLException {
     try (Statement s = connection.createStatement();
         ResultSet rs = s.executeQuery("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")) {
       rs.next();

@@ -1,27 +1,16 @@
 package io.meshwork.blob.catalog;
 
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
+import io.meshwork.runtime.sql.SchemaMigrations;
 import java.util.List;
 
-/**
- * Brings the catalog's schema up to date from a numbered list of migrations, each recorded in
- * {@code schema_migrations} in the same transaction as its statements, so it runs exactly once and
- * a crash leaves the schema before or after it.
- */
-final class Migrations {
-  /** One schema change: its number (increasing), what it does, its statements in order. */
-  record Migration(int version, String description, List<String> statements) {}
-
-  private Migrations() {}
+/** The catalog's schema, as the numbered migrations {@link SchemaMigrations} applies once each. */
+final class CatalogSchema {
+  private CatalogSchema() {}
 
   /** The catalog's schema; {@code bytesType} is the one column type the databases spell apart. */
-  static List<Migration> schema(String bytesType) {
+  static List<SchemaMigrations.Migration> migrations(String bytesType) {
     return List.of(
-        new Migration(
+        new SchemaMigrations.Migration(
             1,
             "blobs, their holders and uses, uploads, released jobs",
             List.of(
@@ -69,56 +58,5 @@ final class Migrations {
                 "CREATE TABLE released_jobs ("
                     + " job_id TEXT PRIMARY KEY,"
                     + " released_at BIGINT NOT NULL)")));
-  }
-
-  /** Applies the migrations newer than the database's version; returns how many ran. */
-  static int apply(Connection connection, List<Migration> migrations) throws SQLException {
-    boolean autoCommit = connection.getAutoCommit();
-    connection.setAutoCommit(false);
-    try {
-      try (Statement s = connection.createStatement()) {
-        s.execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations ("
-                + " version INTEGER PRIMARY KEY,"
-                + " description TEXT NOT NULL,"
-                + " applied_at BIGINT NOT NULL)");
-      }
-      connection.commit();
-      int current;
-      try (Statement s = connection.createStatement();
-          ResultSet rs =
-              s.executeQuery("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")) {
-        rs.next();
-        current = rs.getInt(1);
-      }
-      int applied = 0;
-      for (Migration m : migrations) {
-        if (m.version() <= current) {
-          continue;
-        }
-        try (Statement s = connection.createStatement()) {
-          for (String sql : m.statements()) {
-            s.execute(sql);
-          }
-        }
-        try (PreparedStatement p =
-            connection.prepareStatement(
-                "INSERT INTO schema_migrations (version, description, applied_at)"
-                    + " VALUES (?, ?, ?)")) {
-          p.setInt(1, m.version());
-          p.setString(2, m.description());
-          p.setLong(3, System.currentTimeMillis());
-          p.executeUpdate();
-        }
-        connection.commit();
-        applied++;
-      }
-      return applied;
-    } catch (SQLException | RuntimeException e) {
-      connection.rollback();
-      throw e;
-    } finally {
-      connection.setAutoCommit(autoCommit);
-    }
   }
 }
