@@ -3,6 +3,7 @@ package io.meshwork.orchestrator.tasks;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 
 /**
  * Assignments waiting for their results, keyed by assignment id.
@@ -64,12 +65,7 @@ public final class PendingResults {
    * only such an executor may fetch the module's bytes.
    */
   public boolean assignsModule(String executor, String moduleCid) {
-    for (Pending p : pending.values()) {
-      if (executor.equals(p.expectedExecutor()) && moduleCid.equals(p.task().moduleCid())) {
-        return true;
-      }
-    }
-    return false;
+    return assigns(executor, task -> moduleCid.equals(task.moduleCid()));
   }
 
   /**
@@ -77,8 +73,13 @@ public final class PendingResults {
    * only such an executor may read the job's blobs.
    */
   public boolean assignsJob(String executor, String jobId) {
+    return assigns(executor, task -> jobId.equals(task.jobId()));
+  }
+
+  /** Whether {@code executor} holds an unanswered assignment of a task that {@code which} takes. */
+  private boolean assigns(String executor, Predicate<TaskSpec> which) {
     for (Pending p : pending.values()) {
-      if (executor.equals(p.expectedExecutor()) && jobId.equals(p.task().jobId())) {
+      if (executor.equals(p.expectedExecutor()) && which.test(p.task())) {
         return true;
       }
     }
