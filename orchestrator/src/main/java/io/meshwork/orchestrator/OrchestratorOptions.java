@@ -89,7 +89,8 @@ public record OrchestratorOptions(
             s.get(SCAN_FUEL_PER_BYTE),
             s.get(MAX_JOBS_PER_USER),
             Duration.ofMillis(s.get(MAX_RESULT_WAIT_MS)),
-            s.get(MAX_DELEGATIONS_PER_PEER));
+            s.get(MAX_DELEGATIONS_PER_PEER),
+            s.get(INLINE_CHUNK_BYTES));
     TaskPipeline.Options placement =
         new TaskPipeline.Options(
             s.get(RFC0016_T1),

@@ -3,6 +3,7 @@ package io.meshwork.orchestrator;
 import io.meshwork.blob.BlobService;
 import io.meshwork.content.Multihash;
 import io.meshwork.orchestrator.blobs.JobBlobAccess;
+import io.meshwork.orchestrator.blobs.StoredInputs;
 import io.meshwork.orchestrator.grpc.ComputeAccess;
 import io.meshwork.orchestrator.grpc.ComputeGrpcService;
 import io.meshwork.orchestrator.jobs.CapacityView;
@@ -62,6 +63,10 @@ public final class OrchestratorService implements MeshService {
     GrpcPeerOrchestrators peers =
         new GrpcPeerOrchestrators(options.peers(), ctx::channel, ctx.credentials());
     PendingResults pending = new PendingResults();
+    // The blob store is served on the orchestrator's port; who may read a job's blobs is what
+    // the orchestrator knows of its jobs and assignments.
+    BlobService blobs =
+        BlobService.open(ctx, new JobBlobAccess(store, pending, ctx.roles(), ctx.identity().did()));
     TaskPipeline pipeline =
         new TaskPipeline(
             fleet,
@@ -81,16 +86,13 @@ public final class OrchestratorService implements MeshService {
             store,
             new GrpcManaAccounts(ctx.channel(options.ledger()), ctx.credentials()),
             new GrpcReceiptLog(ctx.channel(options.receipts()), ctx.credentials()),
+            new StoredInputs(blobs.repository(), ctx.identity().did()),
             pipeline,
             peers,
             fleet,
             ctx.identity(),
             ctx.clock(),
             ctx.metrics());
-    // The blob store is served on the orchestrator's port; who may read a job's blobs is what
-    // the orchestrator knows of its jobs and assignments.
-    BlobService blobs =
-        BlobService.open(ctx, new JobBlobAccess(store, pending, ctx.roles(), ctx.identity().did()));
     OrchestratorService service =
         new OrchestratorService(
             coordinator,

@@ -61,6 +61,17 @@ public final class OrchestratorSettings {
               "A job's max_chunk_size when its manifest gives none, in bytes.")
           .atLeast(1L);
 
+  /** The largest chunk of a stored input that travels inside its task rather than by reference. */
+  public static final Setting<Long> INLINE_CHUNK_BYTES =
+      Setting.longValue(
+              "orchestrator.inline-chunk-bytes",
+              1L << 20,
+              "Chunks of a stored input (input_cid) up to this many bytes are read here and sent"
+                  + " inside their task; larger ones go by reference (blob, offset, length, CID)"
+                  + " and the executor downloads them. Inline saves the executor a call; references"
+                  + " keep the orchestrator from holding the bytes of every task in flight.")
+          .atLeast(0L);
+
   /** The largest chunk size a job may ask for. */
   public static final Setting<Long> MAX_CHUNK_BYTES =
       Setting.longValue(
@@ -103,7 +114,7 @@ public final class OrchestratorSettings {
   public static final Setting<Long> DEFAULT_BUDGET =
       Setting.longValue(
               "orchestrator.default-budget",
-              1000,
+              100_000,
               "A job's mana_budget when its manifest gives none, held on the ledger at submit.")
           .atLeast(1L);
 
@@ -498,6 +509,7 @@ public final class OrchestratorSettings {
           MAX_JOBS_PER_USER,
           MAX_RESULT_WAIT_MS,
           MAX_DELEGATIONS_PER_PEER,
+          INLINE_CHUNK_BYTES,
           MAX_MODULE_VALIDATIONS,
           LIMITS_MAX_TABLE_ELEMENTS,
           EXECUTORS,

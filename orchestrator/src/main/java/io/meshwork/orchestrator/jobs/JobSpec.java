@@ -19,7 +19,7 @@ record JobSpec(
     byte[] module,
     String moduleCid,
     ModuleInfo moduleInfo,
-    byte[] input,
+    JobInput input,
     SplitStrategy splitStrategy,
     long minChunkSize,
     long maxChunkSize,

@@ -73,7 +73,7 @@ public final class ManifestValidator {
           300,
           3600,
           10,
-          1000,
+          100_000,
           1_000_000_000_000L,
           100_000,
           64,
@@ -103,8 +103,11 @@ public final class ManifestValidator {
     this.validations = new ValidationSlots<>(options.maxValidations());
   }
 
-  /** Validates {@code m} submitted by {@code submitterDid}. */
-  JobSpec validate(JobManifest m, String submitterDid) {
+  /**
+   * Validates {@code m} submitted by {@code submitterDid}; a stored input is looked up in {@code
+   * blobs}, where the submitter must be allowed to read it.
+   */
+  JobSpec validate(JobManifest m, String submitterDid, InputBlobs blobs) {
     String jobId = m.jobId().isEmpty() ? UUID.randomUUID().toString() : m.jobId();
     if (!JOB_ID.matcher(jobId).matches()) {
       throw invalid(
@@ -115,13 +118,7 @@ public final class ManifestValidator {
     if (m.wasmModule().length == 0) {
       throw invalid("MISSING_MODULE", "wasm_module", "wasm_module is empty");
     }
-    long maxInput = options.maxInputBytes();
-    if (m.inputData().length > maxInput) {
-      throw invalid(
-          "INPUT_TOO_LARGE",
-          "input_data",
-          "input_data has " + m.inputData().length + " bytes; this mesh takes at most " + maxInput);
-    }
+    JobInput input = input(m, submitterDid, blobs);
     SplitStrategy strategy;
     try {
       strategy = SplitStrategy.parse(m.splitStrategy());
@@ -144,7 +141,7 @@ public final class ManifestValidator {
           "max_chunk_size " + maxChunk + " is above this mesh's cap of " + chunkCap + " bytes");
     }
     if (strategy == SplitStrategy.LINES || strategy == SplitStrategy.FIXED) {
-      chunkCount(m.inputData().length, maxChunk);
+      chunkCount(input.size(), maxChunk);
     }
 
     VerificationMode verification = VerificationMode.parse(m.verificationMode());
@@ -214,13 +211,28 @@ public final class ManifestValidator {
           "split_strategy",
           "split_strategy 'wasm' needs the module to export 'split', and it does not");
     }
+    if (input.isStored()
+        && (strategy == SplitStrategy.WASM || strategy == SplitStrategy.NONE)
+        && input.size() > limits.memoryBytes()) {
+      // The module's split, or its one execute call, gets the whole input in its memory.
+      throw invalid(
+          "INPUT_EXCEEDS_MEMORY",
+          "input_cid",
+          "the input of "
+              + input.size()
+              + " bytes cannot go whole into a sandbox of limits.memory_bytes "
+              + limits.memoryBytes()
+              + " (split_strategy '"
+              + strategy.wireName()
+              + "' hands the module the whole input); use split_strategy lines or fixed");
+    }
     return new JobSpec(
         jobId,
         submitterDid,
         module,
         moduleCid,
         info,
-        m.inputData(),
+        input,
         strategy,
         minChunk,
         maxChunk,
@@ -234,6 +246,39 @@ public final class ManifestValidator {
         limits,
         m.digest(),
         Math.max(0, m.operationWeight()));
+  }
+
+  /** The input inline or stored; exactly one of {@code input_data} and {@code input_cid}. */
+  private JobInput input(JobManifest m, String submitterDid, InputBlobs blobs) {
+    if (m.inputCid().isEmpty()) {
+      long maxInput = options.maxInputBytes();
+      if (m.inputData().length > maxInput) {
+        throw invalid(
+            "INPUT_TOO_LARGE",
+            "input_data",
+            "input_data has "
+                + m.inputData().length
+                + " bytes; this mesh takes at most "
+                + maxInput
+                + " inline (upload a larger input as a blob and name it in input_cid)");
+      }
+      return JobInput.inline(m.inputData());
+    }
+    if (m.inputData().length > 0) {
+      throw invalid(
+          "INPUT_TWICE",
+          "input_cid",
+          "input_data and input_cid are both set; give the input one way");
+    }
+    try {
+      Cid.requireCanonical(m.inputCid());
+    } catch (IllegalArgumentException e) {
+      throw invalid(
+          "INVALID_FIELD",
+          "input_cid",
+          "input_cid is not a canonical CIDv1 raw sha2-256 CID: " + e.getMessage());
+    }
+    return JobInput.stored(m.inputCid(), blobs.readableSize(submitterDid, m.inputCid()));
   }
 
   private ModuleInfo module(byte[] module, String cid, long maxModule, long memoryCap) {

@@ -32,6 +32,7 @@ public final class JobMessages {
         m.getJobId(),
         m.getWasmModule().toByteArray(),
         m.getInputData().toByteArray(),
+        m.getInputCid(),
         m.getSplitStrategy(),
         m.getMinChunkSize(),
         m.getMaxChunkSize(),
@@ -54,6 +55,7 @@ public final class JobMessages {
             .setJobId(m.jobId())
             .setWasmModule(ByteString.copyFrom(m.wasmModule()))
             .setInputData(ByteString.copyFrom(m.inputData()))
+            .setInputCid(m.inputCid())
             .setSplitStrategy(m.splitStrategy())
             .setMinChunkSize(m.minChunkSize())
             .setMaxChunkSize(m.maxChunkSize())

@@ -5,6 +5,7 @@ import io.meshwork.orchestrator.tasks.AnnounceAnswer;
 import io.meshwork.orchestrator.tasks.Announcement;
 import io.meshwork.orchestrator.tasks.AssignAnswer;
 import io.meshwork.orchestrator.tasks.Assignment;
+import io.meshwork.orchestrator.tasks.Chunk;
 import io.meshwork.orchestrator.tasks.ExecutorCapacity;
 import io.meshwork.orchestrator.tasks.ExecutorHandle;
 import io.meshwork.orchestrator.tasks.Offer;
@@ -64,11 +65,32 @@ final class FakeExecutor implements ExecutorHandle {
   private final Map<String, TaskResult> held = new ConcurrentHashMap<>();
   private final Map<String, byte[]> committed = new ConcurrentHashMap<>();
   private final PendingResults deliverTo;
+  private final MemoryBlobs blobs;
+  // Chunks that came by reference and were fetched from the blob store.
+  final List<Chunk> fetched = new CopyOnWriteArrayList<>();
 
-  FakeExecutor(String name, PendingResults deliverTo) {
+  FakeExecutor(String name, PendingResults deliverTo, MemoryBlobs blobs) {
     this.did = "did:key:z6MkFake" + name;
     this.endpoint = "fake-" + name;
     this.deliverTo = deliverTo;
+    this.blobs = blobs;
+  }
+
+  /** The chunk's bytes: carried in the task, or fetched by reference as an executor would. */
+  private byte[] bytes(Chunk chunk) {
+    if (chunk.inline()) {
+      return chunk.bytes();
+    }
+    fetched.add(chunk);
+    try (var in = blobs.read(chunk.blobCid(), chunk.offset(), chunk.size())) {
+      byte[] bytes = in.readAllBytes();
+      if (!Cid.of(bytes).equals(chunk.cid())) {
+        throw new AssertionError("the reference's bytes are not chunk " + chunk.cid());
+      }
+      return bytes;
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   /** The honest result of {@code task}. */
@@ -128,7 +150,7 @@ final class FakeExecutor implements ExecutorHandle {
     byte[] output =
         conduct == Conduct.LIAR
             ? ("lie from " + did + " about " + task.taskId()).getBytes(StandardCharsets.UTF_8)
-            : honest(task.exportName(), task.chunk());
+            : honest(task.exportName(), bytes(task.chunk()));
     String outputCid = Cid.of(output);
     Receipt receipt =
         new Receipt(
@@ -137,10 +159,10 @@ final class FakeExecutor implements ExecutorHandle {
             did,
             a.assignmentId(),
             task.moduleCid(),
-            Cid.of(task.chunk()),
+            task.chunk().cid(),
             outputCid,
             task.exportName(),
-            7L * task.chunk().length,
+            7L * task.chunk().size(),
             (did + "|" + a.assignmentId() + "|" + outputCid).getBytes(StandardCharsets.UTF_8));
     if (a.commitFirst()) {
       committed.put(a.assignmentId(), output);

@@ -44,6 +44,7 @@ final class JobCore implements AutoCloseable {
   final MemoryJournal journal = new MemoryJournal();
   final FakeLedger ledger = new FakeLedger();
   final FakeReceiptLog receipts = new FakeReceiptLog();
+  final MemoryBlobs blobs = new MemoryBlobs();
   final PendingResults pending = new PendingResults();
   final List<FakeExecutor> executors = new CopyOnWriteArrayList<>();
   final ExecutorFleet fleet = () -> List.<ExecutorHandle>copyOf(executors);
@@ -55,6 +56,7 @@ final class JobCore implements AutoCloseable {
   int maxChunks = 100_000;
   int maxJobsPerUser = 64;
   int maxDelegationsPerPeer = 64;
+  long inlineChunkBytes = 1 << 20;
   // Peer orchestrators; with any, chunks go to them whenever a job has input at all.
   PeerOrchestrators peers = PeerOrchestrators.none();
   // Timings short enough that nothing in a test waits long: bids come at once from the fakes,
@@ -81,7 +83,7 @@ final class JobCore implements AutoCloseable {
 
   /** Adds an executor named {@code name} to the fleet. */
   FakeExecutor executor(String name) {
-    FakeExecutor e = new FakeExecutor(name, pending);
+    FakeExecutor e = new FakeExecutor(name, pending, blobs);
     executors.add(e);
     return e;
   }
@@ -129,11 +131,14 @@ final class JobCore implements AutoCloseable {
                             "0",
                             // The tests' chunks are single short lines.
                             "orchestrator.min-chunk-bytes",
-                            "1")))
+                            "1",
+                            "orchestrator.inline-chunk-bytes",
+                            Long.toString(inlineChunkBytes))))
                 .jobs(),
             store,
             mana,
             log,
+            blobs,
             pipeline,
             peers,
             executors,
@@ -169,6 +174,9 @@ final class JobCore implements AutoCloseable {
     private int retries = 2;
     private int redundancy;
     private long budget = 1_000;
+    private String split = "lines";
+    private long memory;
+    private MemoryBlobs store;
 
     private Job(String id, String input) {
       this.id = id;
@@ -205,12 +213,29 @@ final class JobCore implements AutoCloseable {
       return this;
     }
 
+    Job memory(long bytes) {
+      this.memory = bytes;
+      return this;
+    }
+
+    Job split(String strategy) {
+      this.split = strategy;
+      return this;
+    }
+
+    /** The input uploaded to {@code blobs} by the submitter and named by its CID. */
+    Job storedIn(MemoryBlobs blobs) {
+      this.store = blobs;
+      return this;
+    }
+
     JobManifest manifest() {
       return new JobManifest(
           id,
           module,
-          input.getBytes(StandardCharsets.UTF_8),
-          "lines",
+          store == null ? input.getBytes(StandardCharsets.UTF_8) : new byte[0],
+          store == null ? "" : store.put(SUBMITTER.did(), input.getBytes(StandardCharsets.UTF_8)),
+          split,
           0,
           // Every line of the tests' inputs is at most 8 bytes, so each is a chunk of its own.
           8,
@@ -222,7 +247,7 @@ final class JobCore implements AutoCloseable {
           budget,
           "",
           0,
-          new Limits(0, 0, 0, 0, 0),
+          new Limits(0, memory, 0, 0, 0),
           (id + input + verification + redundancy).getBytes(StandardCharsets.UTF_8));
     }
   }

@@ -34,6 +34,7 @@ class SqliteJobStoreTest {
         id,
         ("module of " + id).getBytes(StandardCharsets.UTF_8),
         ("input of " + id).getBytes(StandardCharsets.UTF_8),
+        "",
         "lines",
         1,
         1000,
