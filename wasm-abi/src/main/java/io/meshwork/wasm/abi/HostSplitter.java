@@ -1,14 +1,21 @@
 package io.meshwork.wasm.abi;
 
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * Cuts a job's input into chunks with the strategies the host runs itself ({@code none}, {@code
  * lines}, {@code fixed}), exactly as WASM-ABI.md describes them.
  *
  * <p>Every strategy returns at least one chunk, so an empty input still makes one (empty) task.
+ *
+ * <p>{@link #split} cuts an input held in memory into copies; {@link #slices} cuts an input of any
+ * size, read once as a stream, into byte ranges with the same boundaries.
  */
 public final class HostSplitter {
 
@@ -46,10 +53,48 @@ public final class HostSplitter {
         checkSizes(strategy, minChunk, maxChunk);
         yield fixed(input, maxChunk);
       }
-      case WASM ->
-          throw new IllegalArgumentException(
-              "split strategy wasm runs the module's split export; the host cannot split with it");
+      case WASM -> throw wasmIsNotHostSide();
     };
+  }
+
+  /**
+   * Cuts an input read as a stream into the same chunks as {@link #split}, as byte ranges handed
+   * out in order while the stream is still being read, so an input of any size is split without
+   * being held in memory.
+   *
+   * <p>The returned iterator reads {@code input} once, sequentially, in blocks of 64 KiB, as far as
+   * it needs to decide the next chunk: a caller can start on the first chunks while later ones are
+   * still being cut, and stop at any time. It keeps one block and a few offsets, whatever the
+   * length of the input or of its lines; it never closes {@code input}, which stays the caller's.
+   * {@code hasNext()} returns false only once the stream has ended exactly at {@code size} bytes,
+   * so a caller that took every slice knows the input matched its declared size. {@code NONE} and
+   * {@code FIXED} read the stream too, so all strategies check that.
+   *
+   * <p>A failure is thrown from {@code hasNext()} or {@code next()}, and again from every later
+   * call: an {@link UncheckedIOException} wrapping the stream's {@link java.io.IOException}, or the
+   * subclass {@link InputSizeMismatchException} when the stream ends before {@code size} bytes or
+   * holds more. The iterator is not thread-safe.
+   *
+   * @param size the input's declared length in bytes
+   * @throws IllegalArgumentException at once, as {@link #split} does, or for {@code size < 0}
+   */
+  public static Iterator<ChunkSlice> slices(
+      SplitStrategy strategy, InputStream input, long size, long minChunk, long maxChunk) {
+    Objects.requireNonNull(input, "input");
+    if (size < 0) {
+      throw new IllegalArgumentException("input size must be >= 0, got " + size);
+    }
+    switch (strategy) {
+      case NONE -> {}
+      case LINES, FIXED -> checkSizes(strategy, minChunk, maxChunk);
+      case WASM -> throw wasmIsNotHostSide();
+    }
+    return new StreamedSlices(strategy, input, size, minChunk, maxChunk);
+  }
+
+  private static IllegalArgumentException wasmIsNotHostSide() {
+    return new IllegalArgumentException(
+        "split strategy wasm runs the module's split export; the host cannot split with it");
   }
 
   private static void checkSizes(SplitStrategy strategy, long minChunk, long maxChunk) {
