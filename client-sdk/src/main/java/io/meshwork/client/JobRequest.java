@@ -2,6 +2,7 @@ package io.meshwork.client;
 
 import com.google.protobuf.ByteString;
 import io.meshwork.compute.v1.ComputeJobManifest;
+import io.meshwork.content.Cid;
 import io.meshwork.mesh.v1.ResourceLimits;
 import java.util.Arrays;
 import java.util.Locale;
@@ -12,6 +13,10 @@ import java.util.stream.Collectors;
 /**
  * A job to submit to the mesh: the WebAssembly module, its input, and how the mesh should split,
  * run, check and pay for it.
+ *
+ * <p>The input goes either inline ({@link Builder#input(byte[])}), inside the submission message,
+ * or as a blob uploaded beforehand and named by its CID ({@link Builder#inputCid(String)}, after
+ * {@link MeshClient#upload}); a large input should be a blob, since a message has a size limit.
  *
  * <p>Immutable and validated when built; it holds the module and input as immutable {@link
  * ByteString}s, so building copies them once and submitting copies them no more. Zero in a numeric
@@ -32,6 +37,7 @@ public final class JobRequest {
 
   private final ByteString wasmModule;
   private final ByteString input;
+  private final String inputCid;
   private final SplitStrategy splitStrategy;
   private final long minChunkSize;
   private final long maxChunkSize;
@@ -46,7 +52,8 @@ public final class JobRequest {
 
   private JobRequest(Builder b) {
     this.wasmModule = b.wasmModule;
-    this.input = b.input;
+    this.input = b.input == null ? ByteString.EMPTY : b.input;
+    this.inputCid = b.inputCid;
     this.splitStrategy = b.splitStrategy;
     this.minChunkSize = b.minChunkSize;
     this.maxChunkSize = b.maxChunkSize;
@@ -72,6 +79,7 @@ public final class JobRequest {
             .setJobId(jobId == null ? "" : jobId)
             .setWasmModule(wasmModule)
             .setInputData(input)
+            .setInputCid(inputCid == null ? "" : inputCid)
             .setSplitStrategy(splitStrategy.wireName())
             .setMinChunkSize(minChunkSize)
             .setMaxChunkSize(maxChunkSize)
@@ -98,9 +106,14 @@ public final class JobRequest {
     return wasmModule;
   }
 
-  /** The whole input. */
+  /** The whole input when it goes inline; empty when it is a blob ({@link #inputCid()}). */
   public ByteString input() {
     return input;
+  }
+
+  /** The CID of the blob that is the input, when the input is not inline. */
+  public Optional<String> inputCid() {
+    return Optional.ofNullable(inputCid);
   }
 
   /** How the input is cut into chunks. */
@@ -153,6 +166,27 @@ public final class JobRequest {
     return Optional.ofNullable(jobId);
   }
 
+  /**
+   * Checks that {@code cid} is a CID the blob service takes: CIDv1, raw codec, sha2-256, in its one
+   * canonical spelling (lower-case base32), and returns it.
+   */
+  static String requireCid(String cid, String what) {
+    if (cid == null || cid.isBlank()) {
+      throw new IllegalArgumentException(what + " must not be empty");
+    }
+    byte[] digest;
+    try {
+      digest = Cid.digest(cid);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(what + " " + cid + " is not valid: " + e.getMessage(), e);
+    }
+    if (!Cid.ofDigest(digest).equals(cid)) {
+      throw new IllegalArgumentException(
+          what + " " + cid + " is not in canonical form (lower-case base32, b...)");
+    }
+    return cid;
+  }
+
   static String wireNames(Enum<?>[] values) {
     return Arrays.stream(values)
         .map(v -> v.name().toLowerCase(Locale.ROOT))
@@ -163,6 +197,7 @@ public final class JobRequest {
   public static final class Builder {
     private ByteString wasmModule;
     private ByteString input;
+    private String inputCid;
     private SplitStrategy splitStrategy = SplitStrategy.NONE;
     private long minChunkSize;
     private long maxChunkSize;
@@ -206,6 +241,18 @@ public final class JobRequest {
     /** Sets the input. */
     public Builder input(ByteString input) {
       this.input = Objects.requireNonNull(input, "input");
+      return this;
+    }
+
+    /**
+     * Sets the input to the blob with this CID, uploaded beforehand ({@link MeshClient#upload});
+     * the caller must be allowed to read it. A job has either this or an inline {@link
+     * #input(ByteString)}.
+     *
+     * @throws IllegalArgumentException for a CID that is not a canonical CIDv1 raw sha2-256 CID
+     */
+    public Builder inputCid(String cid) {
+      this.inputCid = requireCid(cid, "an input CID");
       return this;
     }
 
@@ -278,15 +325,20 @@ public final class JobRequest {
     /**
      * Builds the request.
      *
-     * @throws IllegalArgumentException when the module or input is missing, the module is empty, or
-     *     the minimum chunk size exceeds the maximum
+     * @throws IllegalArgumentException when the module or input is missing, the input is both
+     *     inline and by CID, the module is empty, or the minimum chunk size exceeds the maximum
      */
     public JobRequest build() {
       if (wasmModule == null || wasmModule.isEmpty()) {
         throw new IllegalArgumentException("a job needs a WebAssembly module");
       }
-      if (input == null) {
-        throw new IllegalArgumentException("a job needs an input (it may be empty)");
+      if (input == null && inputCid == null) {
+        throw new IllegalArgumentException(
+            "a job needs an input, inline (it may be empty) or by CID");
+      }
+      if (input != null && inputCid != null) {
+        throw new IllegalArgumentException(
+            "a job's input goes inline or by CID, not both: " + inputCid + " and inline bytes");
       }
       if (maxChunkSize > 0 && minChunkSize > maxChunkSize) {
         throw new IllegalArgumentException(
