@@ -174,15 +174,10 @@ public final class JobRequest {
     if (cid == null || cid.isBlank()) {
       throw new IllegalArgumentException(what + " must not be empty");
     }
-    byte[] digest;
     try {
-      digest = Cid.digest(cid);
+      Cid.requireCanonical(cid);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(what + " " + cid + " is not valid: " + e.getMessage(), e);
-    }
-    if (!Cid.ofDigest(digest).equals(cid)) {
-      throw new IllegalArgumentException(
-          what + " " + cid + " is not in canonical form (lower-case base32, b...)");
     }
     return cid;
   }

@@ -59,8 +59,7 @@ class StoredInputJobTest {
         assertEquals(Files.size(text), blob.size());
         assertEquals(cidOf(text), blob.cid());
 
-        String jobId =
-            client.submit(wordCountOf(blob.cid(), 4L << 20).timeoutSecs(600).build());
+        String jobId = client.submit(wordCountOf(blob.cid(), 4L << 20).timeoutSecs(600).build());
         JobResult result = client.result(jobId, Duration.ofMinutes(8));
 
         assertTrue(result.success(), "the job failed (logs in " + dataDir + "): " + result.error());
@@ -98,9 +97,7 @@ class StoredInputJobTest {
       try (MeshClient mallory = mesh.client(Identity.generate())) {
         MeshClientException e =
             assertThrows(
-                MeshClientException.class,
-                () ->
-                    mallory.submit(wordCountOf(cid, 1 << 20).build()));
+                MeshClientException.class, () -> mallory.submit(wordCountOf(cid, 1 << 20).build()));
         assertEquals(Status.Code.PERMISSION_DENIED, e.code(), e.getMessage());
         assertEquals(Optional.of("BLOB_ACCESS_DENIED"), e.reason(), e.getMessage());
       }
