@@ -3,8 +3,10 @@ package io.meshwork.dist;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.meshwork.client.JobRequest;
 import io.meshwork.client.JobResult;
 import io.meshwork.client.MeshClient;
+import io.meshwork.client.SplitStrategy;
 import io.meshwork.compute.v1.ComputeJobStatus;
 import io.meshwork.compute.v1.ReceiptRef;
 import io.meshwork.identity.Identity;
@@ -19,9 +21,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Issue 6, must-show 4: the orchestrator killed with SIGKILL in the middle of a multi-chunk job and
@@ -34,11 +37,19 @@ class OrchestratorCrashTest {
   @TempDir(cleanup = CleanupMode.ON_SUCCESS)
   Path dataDir;
 
-  @Test
-  void aKilledOrchestratorResumesTheJobAndPaysEachTaskOnce() throws Exception {
+  /**
+   * @param stored whether the input is an uploaded blob (cut in ranges, its chunks sent by
+   *     reference and cut again after the restart) rather than inline bytes
+   */
+  @ParameterizedTest(name = "stored input: {0}")
+  @ValueSource(booleans = {false, true})
+  void aKilledOrchestratorResumesTheJobAndPaysEachTaskOnce(boolean stored) throws Exception {
     try (MeshProcesses mesh =
         new MeshProcesses(
-            dataDir, List.of("slow", "slow", "slow"), MeshProcesses.tolerantTimings())) {
+            dataDir,
+            List.of("slow", "slow", "slow"),
+            // Chunks of a stored input go by reference.
+            MeshProcesses.tolerantTimings("orchestrator.inline-chunk-bytes", "256"))) {
       Identity user = Identity.generate();
       byte[] text = SampleText.generate(36_000, 17);
       MeshProcesses.Balances before;
@@ -46,9 +57,17 @@ class OrchestratorCrashTest {
       int settledAtKill;
       try (MeshClient client = mesh.client(user)) {
         before = mesh.balances(client);
-        jobId =
-            client.submit(
-                MeshFixtures.wordCountJob(text, 1_000).manaBudget(BUDGET).timeoutSecs(300).build());
+        JobRequest.Builder job = MeshFixtures.wordCountJob(text, 1_000);
+        if (stored) {
+          Path file = Files.write(dataDir.resolve("input.txt"), text);
+          job =
+              JobRequest.newBuilder()
+                  .wasmModule(MeshFixtures.wordCount())
+                  .inputCid(client.upload(file).cid())
+                  .splitStrategy(SplitStrategy.LINES)
+                  .maxChunkSize(1_000);
+        }
+        jobId = client.submit(job.manaBudget(BUDGET).timeoutSecs(300).build());
         ComputeJobStatus running = CancelMidJobTest.awaitChunks(client, jobId, 6);
         assertTrue(running.getTotalChunks() >= 30, "a multi-chunk job: " + running);
         mesh.killOrchestrator();
