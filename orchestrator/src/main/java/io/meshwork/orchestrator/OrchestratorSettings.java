@@ -45,12 +45,13 @@ public final class OrchestratorSettings {
   // ---------------------------------------------------------------------------------------------
   // What a job may ask for, and its defaults (ManifestValidator.Options)
 
-  /** The largest job input. */
+  /** The largest input that comes inside the submission. */
   public static final Setting<Long> MAX_INPUT_BYTES =
       Setting.longValue(
               "orchestrator.max-input-bytes",
               48L << 20,
-              "The largest job input accepted, in bytes.")
+              "The largest inline job input (input_data) accepted, in bytes; a larger input is"
+                  + " uploaded as a blob and named by input_cid.")
           .atLeast(1L);
 
   /** A job's chunk size when its manifest gives none. */
