@@ -42,9 +42,9 @@ class StoredInputJobTest {
 
   @Test
   void aWordCountOverAnInputLargerThanEveryHeapCountsRight() throws Exception {
-    // 80 MiB of text against 64 MiB heaps: no service can hold the input whole, or a copy of it.
+    // 40 MiB of text against 32 MiB heaps: no service can hold the input whole.
     Path text = files.resolve("corpus.txt");
-    long words = writeText(text, 80L << 20);
+    long words = writeText(text, 40L << 20);
     try (MeshProcesses mesh =
         new MeshProcesses(
             dataDir,
@@ -52,7 +52,7 @@ class StoredInputJobTest {
             MeshProcesses.tolerantTimings(
                 // Every chunk is above the inline limit, so each goes by reference.
                 "orchestrator.inline-chunk-bytes", "65536"),
-            "64m")) {
+            "32m")) {
       Identity user = Identity.generate();
       try (MeshClient client = mesh.client(user)) {
         Blob blob = client.upload(text);

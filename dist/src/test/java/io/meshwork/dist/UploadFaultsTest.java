@@ -38,7 +38,7 @@ class UploadFaultsTest {
   @Test
   void aKilledUploadResumesAndABlobTooLargeFailsAtOnceInOneLine() throws Exception {
     Path input = files.resolve("input.bin");
-    String cid = writeRandom(input, 192L << 20);
+    String cid = writeRandom(input, 96L << 20);
     try (MeshProcesses mesh =
         new MeshProcesses(
             dataDir,
