@@ -59,6 +59,36 @@ class JobRequestTest {
   }
 
   @Test
+  void anInputUrlGoesIntoTheManifestWithItsHash() {
+    String sha256 = "AB".repeat(32);
+
+    var manifest =
+        JobRequest.newBuilder()
+            .wasmModule(MODULE)
+            .inputUrl("https://data.example.com/in.txt", sha256)
+            .build()
+            .toManifest();
+
+    assertEquals("https://data.example.com/in.txt", manifest.getInputUrl());
+    assertEquals("ab".repeat(32), manifest.getInputSha256());
+    assertTrue(manifest.getInputData().isEmpty());
+    assertEquals("", manifest.getInputCid());
+  }
+
+  @Test
+  void anInputUrlIsHttpsOrHttpWithAWellFormedHashAndTheOnlyInput() {
+    JobRequest.Builder job = JobRequest.newBuilder().wasmModule(MODULE);
+
+    assertThrows(IllegalArgumentException.class, () -> job.inputUrl("s3://bucket/key", ""));
+    assertThrows(IllegalArgumentException.class, () -> job.inputUrl("https://h/x", "abc"));
+    IllegalArgumentException both =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> job.input(new byte[1]).inputUrl("https://h/x", "").build());
+    assertTrue(both.getMessage().contains("one way"), both.getMessage());
+  }
+
+  @Test
   void anInputCidMustBeACanonicalRawSha256Cid() {
     JobRequest.Builder job = JobRequest.newBuilder().wasmModule(MODULE);
     String cid = Cid.of(new byte[] {1, 2, 3});

@@ -2,6 +2,8 @@ package io.meshwork.orchestrator;
 
 import static io.meshwork.orchestrator.OrchestratorSettings.*;
 
+import io.meshwork.orchestrator.inputs.UrlInputFetcher;
+import io.meshwork.orchestrator.inputs.UrlInputSettings;
 import io.meshwork.orchestrator.jobs.JobCoordinator;
 import io.meshwork.orchestrator.jobs.ManifestValidator;
 import io.meshwork.orchestrator.tasks.Limits;
@@ -22,6 +24,7 @@ import java.util.List;
  * @param ledger the ledger service ("host:port")
  * @param receipts the receipt log service ("host:port")
  * @param peers other orchestrators to delegate heavy jobs to ("host:port")
+ * @param urlInputs which URL inputs are fetched, and how long a fetch may wait
  */
 public record OrchestratorOptions(
     List<String> executors,
@@ -29,6 +32,7 @@ public record OrchestratorOptions(
     String receipts,
     List<String> peers,
     JobCoordinator.Options jobs,
+    UrlInputFetcher.Options urlInputs,
     TaskPipeline.Options placement,
     SelectionPolicy.Weights selection,
     Reputation.Options reputation) {
@@ -121,6 +125,7 @@ public record OrchestratorOptions(
         s.get(RECEIPTS),
         s.get(PEERS),
         jobs,
+        UrlInputSettings.options(s),
         placement,
         selection,
         reputation);

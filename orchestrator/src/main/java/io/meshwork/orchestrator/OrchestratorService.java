@@ -6,6 +6,7 @@ import io.meshwork.orchestrator.blobs.JobBlobAccess;
 import io.meshwork.orchestrator.blobs.StoredInputs;
 import io.meshwork.orchestrator.grpc.ComputeAccess;
 import io.meshwork.orchestrator.grpc.ComputeGrpcService;
+import io.meshwork.orchestrator.inputs.UrlInputFetcher;
 import io.meshwork.orchestrator.jobs.CapacityView;
 import io.meshwork.orchestrator.jobs.JobCoordinator;
 import io.meshwork.orchestrator.jobs.JobStore;
@@ -87,6 +88,7 @@ public final class OrchestratorService implements MeshService {
             new GrpcManaAccounts(ctx.channel(options.ledger()), ctx.credentials()),
             new GrpcReceiptLog(ctx.channel(options.receipts()), ctx.credentials()),
             new StoredInputs(blobs.repository(), ctx.identity().did()),
+            new UrlInputFetcher(options.urlInputs(), blobs.repository(), ctx.clock()),
             pipeline,
             peers,
             fleet,

@@ -1,6 +1,7 @@
 package io.meshwork.orchestrator;
 
 import io.meshwork.blob.BlobSettings;
+import io.meshwork.orchestrator.inputs.UrlInputSettings;
 import io.meshwork.runtime.SharedSettings;
 import io.meshwork.runtime.config.Setting;
 import io.meshwork.runtime.config.SettingsSchema;
@@ -18,7 +19,6 @@ import java.util.List;
  * record they end up in, so that it can read these constants instead.
  */
 public final class OrchestratorSettings {
-
   // ---------------------------------------------------------------------------------------------
   // The services it talks to (OrchestratorOptions)
 
@@ -511,6 +511,10 @@ public final class OrchestratorSettings {
           MAX_RESULT_WAIT_MS,
           MAX_DELEGATIONS_PER_PEER,
           INLINE_CHUNK_BYTES,
+          UrlInputSettings.HOSTS,
+          UrlInputSettings.ALLOW_PRIVATE,
+          UrlInputSettings.ALLOW_HTTP,
+          UrlInputSettings.TIMEOUT,
           MAX_MODULE_VALIDATIONS,
           LIMITS_MAX_TABLE_ELEMENTS,
           EXECUTORS,

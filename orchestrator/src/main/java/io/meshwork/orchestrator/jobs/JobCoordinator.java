@@ -118,11 +118,12 @@ public final class JobCoordinator implements AutoCloseable {
   private final LedgerRequests requests;
   private final InputBlobs blobs;
   private final InputChunks inputs;
+  private final UrlInputFetch urlInputs;
   private final ServiceMetrics.Counter jobsSubmitted;
 
   /**
    * Creates the coordinator over its ports: the journal, the ledger, the receipt log, the blob
-   * store, the mesh.
+   * store and what fetches URL inputs into it, the mesh.
    */
   public JobCoordinator(
       Options options,
@@ -130,6 +131,7 @@ public final class JobCoordinator implements AutoCloseable {
       ManaAccounts mana,
       ReceiptLog receipts,
       InputBlobs blobs,
+      UrlInputs urls,
       TaskPipeline pipeline,
       PeerOrchestrators peers,
       ExecutorFleet fleet,
@@ -162,6 +164,7 @@ public final class JobCoordinator implements AutoCloseable {
                 options.manifests().minChunkBytes(),
                 options.manifests().maxChunks()));
     this.progress = new JobProgress(new JournalWriter(store), clock);
+    this.urlInputs = new UrlInputFetch(urls, blobs, store, validator, progress);
     this.requests = new LedgerRequests(self.did());
     this.settlement = new Settlement(receipts, store, mana, costs, progress, requests, metrics);
     this.queries =
@@ -206,17 +209,8 @@ public final class JobCoordinator implements AutoCloseable {
     if (existing.isPresent()) {
       return sameJobOrConflict(existing.get(), spec);
     }
-    if (!live.tryAdmit(spec.submitterDid(), options.maxJobsPerUser())) {
-      throw new MeshException(
-              MeshException.Kind.RESOURCE_EXHAUSTED,
-              "TOO_MANY_JOBS",
-              spec.submitterDid()
-                  + " has "
-                  + options.maxJobsPerUser()
-                  + " jobs running or queued, as many as this mesh allows; submit again when one"
-                  + " ends")
-          .with("max", Integer.toString(options.maxJobsPerUser()));
-    }
+    urlInputs.check(spec);
+    live.admitWithin(spec.submitterDid(), options.maxJobsPerUser());
     boolean started = false;
     try {
       String holdId =
@@ -282,8 +276,11 @@ public final class JobCoordinator implements AutoCloseable {
   }
 
   private void run(RunningJob job) {
-    JobSpec spec = job.spec;
     try {
+      if (job.spec.input().isUrl()) {
+        job.spec = urlInputs.resolve(job);
+      }
+      JobSpec spec = job.spec;
       Map<Integer, TaskRecord> recorded = new HashMap<>();
       TaskRecord mergeRecord = null;
       TaskRecord splitRecord = null;
@@ -357,7 +354,7 @@ public final class JobCoordinator implements AutoCloseable {
         finish(job, JobState.FAILED, null, e.getMessage());
       }
     } catch (RuntimeException e) {
-      LOG.log(Level.WARNING, "job " + spec.jobId() + " failed", e);
+      LOG.log(Level.WARNING, "job " + job.spec.jobId() + " failed", e);
       finish(
           job,
           job.cancelRequested ? JobState.CANCELLED : JobState.FAILED,
@@ -549,7 +546,7 @@ public final class JobCoordinator implements AutoCloseable {
       job.refunded = refunded;
       job.finishedAt = clock.millis();
     }
-    if (job.spec.input().isStored()) {
+    if (!job.spec.input().isInline()) {
       try {
         blobs.release(job.spec.jobId());
       } catch (RuntimeException e) {

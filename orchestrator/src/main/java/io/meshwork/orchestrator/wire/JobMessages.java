@@ -33,6 +33,8 @@ public final class JobMessages {
         m.getWasmModule().toByteArray(),
         m.getInputData().toByteArray(),
         m.getInputCid(),
+        m.getInputUrl(),
+        m.getInputSha256(),
         m.getSplitStrategy(),
         m.getMinChunkSize(),
         m.getMaxChunkSize(),
@@ -56,6 +58,8 @@ public final class JobMessages {
             .setWasmModule(ByteString.copyFrom(m.wasmModule()))
             .setInputData(ByteString.copyFrom(m.inputData()))
             .setInputCid(m.inputCid())
+            .setInputUrl(m.inputUrl())
+            .setInputSha256(m.inputSha256())
             .setSplitStrategy(m.splitStrategy())
             .setMinChunkSize(m.minChunkSize())
             .setMaxChunkSize(m.maxChunkSize())

@@ -29,9 +29,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
- * The orchestrator's job core as production wires it, over in-memory fakes at its four ports: the
- * executor fleet, the ledger, the receipt log and the journal, with a clock that stands still. No
- * gRPC, no processes.
+ * The orchestrator's job core as production wires it, over in-memory fakes at its ports: the
+ * executor fleet, the ledger, the receipt log, the journal, the blob store and URL inputs, with a
+ * clock that stands still. No gRPC, no processes.
  */
 final class JobCore implements AutoCloseable {
   static final Caller SUBMITTER = Caller.of("did:key:z6MkSubmitter");
@@ -45,6 +45,7 @@ final class JobCore implements AutoCloseable {
   final FakeLedger ledger = new FakeLedger();
   final FakeReceiptLog receipts = new FakeReceiptLog();
   final MemoryBlobs blobs = new MemoryBlobs();
+  final FakeUrlInputs urls = new FakeUrlInputs(blobs);
   final PendingResults pending = new PendingResults();
   final List<FakeExecutor> executors = new CopyOnWriteArrayList<>();
   final ExecutorFleet fleet = () -> List.<ExecutorHandle>copyOf(executors);
@@ -95,6 +96,16 @@ final class JobCore implements AutoCloseable {
 
   /** A coordinator over the given ports (a test may wrap the fakes). */
   JobCoordinator start(JobStore store, ManaAccounts mana, ReceiptLog log, ExecutorFleet executors) {
+    return start(store, mana, log, executors, blobs);
+  }
+
+  /** A coordinator over the given ports, the blob store among them. */
+  JobCoordinator start(
+      JobStore store,
+      ManaAccounts mana,
+      ReceiptLog log,
+      ExecutorFleet executors,
+      InputBlobs inputBlobs) {
     ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor();
     TaskPipeline pipeline =
         new TaskPipeline(
@@ -138,7 +149,8 @@ final class JobCore implements AutoCloseable {
             store,
             mana,
             log,
-            blobs,
+            inputBlobs,
+            urls,
             pipeline,
             peers,
             executors,
@@ -177,6 +189,8 @@ final class JobCore implements AutoCloseable {
     private String split = "lines";
     private long memory;
     private MemoryBlobs store;
+    private String url = "";
+    private String sha256 = "";
 
     private Job(String id, String input) {
       this.id = id;
@@ -229,12 +243,28 @@ final class JobCore implements AutoCloseable {
       return this;
     }
 
+    /** The input served at {@code url} by {@code urls}, and named by that URL. */
+    Job fetchedFrom(FakeUrlInputs urls, String url) {
+      urls.pages.put(url, input.getBytes(StandardCharsets.UTF_8));
+      this.url = url;
+      return this;
+    }
+
+    /** The SHA-256 the fetched input must have. */
+    Job sha256(String hex) {
+      this.sha256 = hex;
+      return this;
+    }
+
     JobManifest manifest() {
+      boolean inline = store == null && url.isEmpty();
       return new JobManifest(
           id,
           module,
-          store == null ? input.getBytes(StandardCharsets.UTF_8) : new byte[0],
+          inline ? input.getBytes(StandardCharsets.UTF_8) : new byte[0],
           store == null ? "" : store.put(SUBMITTER.did(), input.getBytes(StandardCharsets.UTF_8)),
+          url,
+          sha256,
           split,
           0,
           // Every line of the tests' inputs is at most 8 bytes, so each is a chunk of its own.

@@ -296,7 +296,7 @@ class ManifestValidatorTest {
     MeshException e = assertThrows(MeshException.class, () -> validate(validator, manifest));
     assertEquals("TOO_MANY_CHUNKS", e.reason());
     assertEquals(
-        "input_data of 7340032 bytes in chunks of at most 64 bytes makes at least 114688 chunks;"
+        "the input of 7340032 bytes in chunks of at most 64 bytes makes at least 114688 chunks;"
             + " this mesh cuts a job into at most 100000",
         e.getMessage());
   }

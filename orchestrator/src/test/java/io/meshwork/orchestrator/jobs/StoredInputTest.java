@@ -92,6 +92,8 @@ class StoredInputTest {
             stored.wasmModule(),
             "alpha\n".getBytes(StandardCharsets.UTF_8),
             stored.inputCid(),
+            stored.inputUrl(),
+            stored.inputSha256(),
             stored.splitStrategy(),
             stored.minChunkSize(),
             stored.maxChunkSize(),
