@@ -62,6 +62,20 @@ final class SubmitCommand implements Callable<Integer> {
   private String inputCid;
 
   @Option(
+      names = "--input-url",
+      paramLabel = "URL",
+      description =
+          "The input as an https URL the mesh fetches into its blob store (the operator lists the"
+              + " hosts it may fetch from).")
+  private String inputUrl;
+
+  @Option(
+      names = "--input-sha256",
+      paramLabel = "HEX",
+      description = "With --input-url: the SHA-256 the fetched bytes must have.")
+  private String inputSha256 = "";
+
+  @Option(
       names = "--split",
       paramLabel = "STRATEGY",
       defaultValue = "none",
@@ -129,9 +143,14 @@ final class SubmitCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     MeshCli cli = MeshCli.from(spec);
-    if ((input == null) == (inputCid == null)) {
+    int ways = (input == null ? 0 : 1) + (inputCid == null ? 0 : 1) + (inputUrl == null ? 0 : 1);
+    if (ways != 1) {
       throw new ParameterException(
-          spec.commandLine(), "give the input as one of --input FILE and --input-cid CID");
+          spec.commandLine(),
+          "give the input as one of --input FILE, --input-cid CID and --input-url URL");
+    }
+    if (!inputSha256.isEmpty() && inputUrl == null) {
+      throw new ParameterException(spec.commandLine(), "--input-sha256 goes with --input-url");
     }
     byte[] module = read(wasm, "--wasm");
     boolean upload = false;
@@ -140,14 +159,13 @@ final class SubmitCommand implements Callable<Integer> {
       upload = Files.size(input) > INLINE_INPUT_BYTES;
     }
     // Every option is checked before anything is sent, with a stand-in for an input file.
-    jobRequest(
-        module, inputCid != null ? job -> job.inputCid(inputCid) : job -> job.input(new byte[0]));
+    jobRequest(module, given(inputCid, new byte[0]));
     try (MeshClient mesh = cli.connect()) {
       String blobCid = upload ? UploadCommand.upload(cli, mesh, input).cid() : inputCid;
       JobRequest job =
           jobRequest(
               module,
-              blobCid != null ? b -> b.inputCid(blobCid) : b -> b.input(read(input, "--input")));
+              given(blobCid, blobCid != null || input == null ? null : read(input, "--input")));
       String id = mesh.submit(job);
       if (!wait) {
         if (cli.json()) {
@@ -176,6 +194,16 @@ final class SubmitCommand implements Callable<Integer> {
   }
 
   /** The job the options describe, with its input set by {@code input}. */
+  /**
+   * Sets the job's input: the URL when given, else the blob {@code blobCid}, else {@code bytes}.
+   */
+  private Consumer<JobRequest.Builder> given(String blobCid, byte[] bytes) {
+    if (inputUrl != null) {
+      return b -> b.inputUrl(inputUrl, inputSha256);
+    }
+    return blobCid != null ? b -> b.inputCid(blobCid) : b -> b.input(bytes);
+  }
+
   private JobRequest jobRequest(byte[] module, Consumer<JobRequest.Builder> input) {
     JobRequest.Builder job = JobRequest.newBuilder();
     try {

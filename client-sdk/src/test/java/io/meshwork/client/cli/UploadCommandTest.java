@@ -194,7 +194,9 @@ class UploadCommandTest {
       assertEquals(2, run.exit(), run.err());
       assertTrue(run.err().startsWith("meshwork: "), run.err());
     }
-    assertTrue(none.err().contains("one of --input FILE and --input-cid CID"), none.err());
+    assertTrue(
+        none.err().contains("one of --input FILE, --input-cid CID and --input-url URL"),
+        none.err());
     assertTrue(bad.err().contains("an input CID Qm-not-a-cid is not valid"), bad.err());
     assertTrue(mesh.manifests.isEmpty());
   }
