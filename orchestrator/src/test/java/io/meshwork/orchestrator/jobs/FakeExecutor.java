@@ -52,6 +52,8 @@ final class FakeExecutor implements ExecutorHandle {
   // When set, bids in this DID's name, though the channel proves its own (an impersonator).
   volatile String bidsAs;
   volatile boolean unreachable;
+  // Bids, but never answers an assignment in time (a stalled process, a lost network).
+  volatile boolean silentOnAssign;
   // Refuses this many assignments as BUSY before it takes one.
   final AtomicInteger busyRefusals = new AtomicInteger();
   // When set, acknowledges assignments and keeps their results until release(); queued says
@@ -130,6 +132,13 @@ final class FakeExecutor implements ExecutorHandle {
   @Override
   public AssignAnswer assign(Assignment a, Duration wait) {
     refuseIfUnreachable();
+    if (silentOnAssign) {
+      assignments.add(a);
+      throw new RemoteCallFailed(
+          "DEADLINE_EXCEEDED: " + endpoint + " gave no answer",
+          "Status{code=DEADLINE_EXCEEDED}",
+          true);
+    }
     synchronized (assignments) {
       assignments.add(a);
       assignments.notifyAll();
