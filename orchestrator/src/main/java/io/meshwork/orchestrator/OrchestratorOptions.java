@@ -118,7 +118,8 @@ public record OrchestratorOptions(
             s.get(REPUTATION_CAUGHT_WEIGHT),
             s.get(REPUTATION_FAILURE_WEIGHT),
             s.get(SAMPLE_RATE),
-            s.get(SAMPLE_RECORD_HALVING));
+            s.get(SAMPLE_RECORD_HALVING),
+            Duration.ofMillis(s.get(REPUTATION_FAILURE_COOLDOWN_MS)));
     return new OrchestratorOptions(
         s.get(EXECUTORS),
         s.get(LEDGER),

@@ -485,6 +485,15 @@ public final class OrchestratorSettings {
               "How much one failed attempt (crash, hang, timeout, refusal) weighs against it.")
           .atLeast(0.0);
 
+  /** How long lost assignments alone keep an executor excluded. */
+  public static final Setting<Long> REPUTATION_FAILURE_COOLDOWN_MS =
+      Setting.longValue(
+              "orchestrator.reputation.failure-cooldown-ms",
+              60_000L,
+              "How long an executor excluded for lost assignments alone (never caught lying) stays"
+                  + " excluded after its last one, in ms; then it may bid again.")
+          .atLeast(0L);
+
   /** The audit rate of sample verification. */
   public static final Setting<Double> SAMPLE_RATE =
       Setting.decimal(
@@ -563,6 +572,7 @@ public final class OrchestratorSettings {
           REPUTATION_EXCLUDE_BELOW,
           REPUTATION_CAUGHT_WEIGHT,
           REPUTATION_FAILURE_WEIGHT,
+          REPUTATION_FAILURE_COOLDOWN_MS,
           SAMPLE_RATE,
           SAMPLE_RECORD_HALVING);
 

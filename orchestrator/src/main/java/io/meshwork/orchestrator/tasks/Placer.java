@@ -67,7 +67,9 @@ final class Placer {
         slotClaim = null;
         boolean refusedBusy = false;
         try {
-          return assigner.attempt(task, control, winner, assignmentId, commitFirst);
+          Run run = assigner.attempt(task, control, winner, assignmentId, commitFirst);
+          reputation.completed(did);
+          return run;
         } catch (AttemptFailed.Busy e) {
           refusedBusy = true;
           // Several tasks may win the same executor's bids at once; the overflow is refused as

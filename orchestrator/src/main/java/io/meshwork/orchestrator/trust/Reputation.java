@@ -1,6 +1,7 @@
 package io.meshwork.orchestrator.trust;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Logger;
@@ -28,16 +29,20 @@ public final class Reputation {
    * @param failureWeight how much an assignment lost without a result counts against it
    * @param sampleRate the fraction of a newcomer's results that sample verification audits
    * @param recordHalving verified results after which the audit rate is halved
+   * @param failureCooldown how long an executor excluded for lost assignments alone (never caught
+   *     with a wrong result) stays excluded after its last failure; then it may bid again, and one
+   *     result it delivers starts to forgive the failures
    */
   public record Options(
       double excludeBelow,
       double caughtWeight,
       double failureWeight,
       double sampleRate,
-      double recordHalving) {
-    /** The defaults: 0.2, 2, 0.5, 0.1 and 20. */
+      double recordHalving,
+      Duration failureCooldown) {
+    /** The defaults: 0.2, 2, 0.5, 0.1, 20 and one minute. */
     public static Options defaults() {
-      return new Options(0.2, 2.0, 0.5, 0.1, 20.0);
+      return new Options(0.2, 2.0, 0.5, 0.1, 20.0, Duration.ofMinutes(1));
     }
   }
 
@@ -48,6 +53,7 @@ public final class Reputation {
   private final double failureWeight;
   private final double sampleRate;
   private final double recordHalving;
+  private final long failureCooldownMillis;
   private final Map<String, ExecutorRecord> records = new ConcurrentHashMap<>();
 
   /** Reputations kept in {@code store}. */
@@ -59,6 +65,7 @@ public final class Reputation {
     this.failureWeight = options.failureWeight();
     this.sampleRate = options.sampleRate();
     this.recordHalving = options.recordHalving();
+    this.failureCooldownMillis = options.failureCooldown().toMillis();
   }
 
   /** The executor's record. */
@@ -73,9 +80,18 @@ public final class Reputation {
         / (r.verified() + 2.0 + caughtWeight * r.caught() + failureWeight * r.failed());
   }
 
-  /** Whether the executor may be given work: its reputation is at least the threshold. */
+  /**
+   * Whether the executor may be given work: its reputation is at least the threshold, or it is low
+   * from lost assignments alone and the last of them is older than the cool-down. Lost assignments
+   * are often the mesh's doing (an overloaded machine, a network hiccup), and an executor excluded
+   * for good could never deliver the results that restore it.
+   */
   public boolean trusted(String did) {
-    return score(did) >= excludeBelow;
+    if (score(did) >= excludeBelow) {
+      return true;
+    }
+    ExecutorRecord r = record(did);
+    return r.caught() == 0 && clock.millis() - r.updatedAt() >= failureCooldownMillis;
   }
 
   /** The exclusion threshold. */
@@ -115,6 +131,17 @@ public final class Reputation {
     update(did, 0, 0, 1);
   }
 
+  /**
+   * This executor delivered a result that passed the checks: it forgives one lost assignment, since
+   * both speak of whether it answers, not of whether it is honest (that is {@link #verified} and
+   * {@link #caught}). Nothing is written when there is nothing to forgive.
+   */
+  public void completed(String did) {
+    if (record(did).failed() > 0) {
+      update(did, 0, 0, -1);
+    }
+  }
+
   private void update(String did, long verified, long caught, long failed) {
     // Saved inside the map's update so that concurrent updates reach the journal in order.
     records.compute(
@@ -126,7 +153,7 @@ public final class Reputation {
                   k,
                   base.verified() + verified,
                   base.caught() + caught,
-                  base.failed() + failed,
+                  Math.max(0, base.failed() + failed),
                   clock.millis());
           store.saveExecutor(next);
           return next;

@@ -212,7 +212,8 @@ class DelegationTest {
 
   /** Runs a two-chunk job under sample verification, every delegated result audited here. */
   private JobResult runAudited(Peer peer) {
-    core.reputation = new Reputation.Options(0.2, 2.0, 0.5, 1.0, 1e12);
+    core.reputation =
+        new Reputation.Options(0.2, 2.0, 0.5, 1.0, 1e12, java.time.Duration.ofMinutes(1));
     core.peers = peer;
     JobCoordinator coordinator = core.start();
     String jobId =

@@ -92,7 +92,8 @@ class VerificationModesTest {
 
   @Test
   void anAuditThatAgreesPaysBothRunsAndRaisesBothRecords() {
-    core.reputation = new Reputation.Options(0.2, 2.0, 0.5, 1.0, 20.0);
+    core.reputation =
+        new Reputation.Options(0.2, 2.0, 0.5, 1.0, 20.0, java.time.Duration.ofMinutes(1));
     FakeExecutor primary = core.executor("primary");
     primary.price = 5;
     FakeExecutor auditor = core.executor("auditor");
@@ -113,7 +114,8 @@ class VerificationModesTest {
 
   @Test
   void anAuditThatDisagreesIsSettledByATieBreakAndCatchesTheLiar() {
-    core.reputation = new Reputation.Options(0.2, 2.0, 0.5, 1.0, 20.0);
+    core.reputation =
+        new Reputation.Options(0.2, 2.0, 0.5, 1.0, 20.0, java.time.Duration.ofMinutes(1));
     FakeExecutor liar = core.executor("liar");
     liar.conduct = FakeExecutor.Conduct.LIAR;
     liar.price = 1;
@@ -139,7 +141,8 @@ class VerificationModesTest {
 
   @Test
   void aResultNotDrawnForAnAuditIsAcceptedAsReturned() {
-    core.reputation = new Reputation.Options(0.2, 2.0, 0.5, 0.0, 20.0);
+    core.reputation =
+        new Reputation.Options(0.2, 2.0, 0.5, 0.0, 20.0, java.time.Duration.ofMinutes(1));
     FakeExecutor only = core.executor("only");
     JobCoordinator coordinator = core.start();
 
