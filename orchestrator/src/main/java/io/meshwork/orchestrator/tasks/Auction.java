@@ -148,6 +148,15 @@ final class Auction {
                 role);
         return new Winner(j.bid(), placement);
       }
+      if (refusals.values().stream().anyMatch(r -> r.startsWith("BUSY"))
+          && clock.millis() < task.deadlineMillis()) {
+        // An executor that declined only because its slots and queue are full will take work
+        // again soon: a job of a thousand chunks keeps more tasks waiting than the fleet has
+        // places. Wait for one of this orchestrator's tasks to free a place, without spending
+        // a round; the job's deadline bounds the wait.
+        load.awaitFreedSlot(task, control);
+        round--;
+      }
     }
     control.placed(
         new Placement(

@@ -154,7 +154,8 @@ public final class Reputation {
                   base.verified() + verified,
                   base.caught() + caught,
                   Math.max(0, base.failed() + failed),
-                  clock.millis());
+                  // Forgiving keeps the time: the cool-down counts from the last failure.
+                  failed < 0 ? base.updatedAt() : clock.millis());
           store.saveExecutor(next);
           return next;
         });

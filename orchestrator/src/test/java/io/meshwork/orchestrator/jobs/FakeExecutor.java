@@ -49,6 +49,8 @@ final class FakeExecutor implements ExecutorHandle {
   volatile Conduct conduct = Conduct.HONEST;
   // When set, declines every announcement with this reason.
   volatile String declines;
+  // Declines this many announcements as BUSY before it bids.
+  final AtomicInteger busyDeclines = new AtomicInteger();
   // When set, bids in this DID's name, though the channel proves its own (an impersonator).
   volatile String bidsAs;
   volatile boolean unreachable;
@@ -121,6 +123,9 @@ final class FakeExecutor implements ExecutorHandle {
   @Override
   public AnnounceAnswer announce(Announcement announcement, Duration wait) {
     refuseIfUnreachable();
+    if (busyDeclines.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+      return AnnounceAnswer.declined("BUSY", "every task slot and queue place is taken");
+    }
     if (declines != null) {
       return AnnounceAnswer.declined(declines, "this fake declines");
     }

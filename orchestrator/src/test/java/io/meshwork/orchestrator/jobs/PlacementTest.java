@@ -139,7 +139,7 @@ class PlacementTest {
 
   @Test
   void whenNobodyCanTakeATaskTheJobFailsNamingEveryExecutorAndItsReason() {
-    core.executor("decliner").declines = "BUSY";
+    core.executor("decliner").declines = "OVER_MEMORY";
     core.executor("gone").unreachable = true;
     JobCoordinator coordinator = core.start();
 
@@ -151,7 +151,7 @@ class PlacementTest {
     assertEquals(JobState.FAILED, result.status().state());
     String why = result.status().errorMessage();
     assertTrue(why.startsWith("no executor could take task nobody:0: "), why);
-    assertTrue(why.contains("fake-decliner: BUSY (this fake declines)"), why);
+    assertTrue(why.contains("fake-decliner: OVER_MEMORY (this fake declines)"), why);
     assertTrue(why.contains("fake-gone: UNREACHABLE ("), why);
     Placement none = coordinator.queries().placements(jobId, SUBMITTER).get(0);
     assertEquals("no executor could take it", none.outcome());
@@ -180,6 +180,24 @@ class PlacementTest {
         placements.stream().map(Placement::outcome).toList());
     assertEquals(2, full.assignments.size());
     assertEquals(0, core.journal.executor(full.did).failed(), "a full executor is not at fault");
+  }
+
+  @Test
+  void aTaskWaitsForAFullFleetRatherThanFailing() {
+    // Busy for more rounds than the auction's rebroadcasts (N1 = 3 here): a full executor frees
+    // a place sooner or later, so the task waits for it instead of failing its job.
+    FakeExecutor full = core.executor("full");
+    full.busyDeclines.set(8);
+    JobCoordinator coordinator = core.start();
+
+    String jobId =
+        coordinator.submit(
+            job("full", "alpha\n").module(JobCore.WITHOUT_MERGE).retries(0).manifest(), SUBMITTER);
+    JobResult result = await(coordinator, jobId);
+
+    assertEquals(JobState.COMPLETED, result.status().state(), result.status().errorMessage());
+    assertEquals(0, full.busyDeclines.get());
+    assertEquals(1, full.assignments.size());
   }
 
   @Test
