@@ -93,6 +93,11 @@ class UploadFaultsTest {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("--enable-native-access=ALL-UNNAMED");
+    // As bin/meshwork runs it: no JVM warning about Unsafe on standard error (this JDK is 21+,
+    // and the option exists from 23).
+    if (Runtime.version().feature() >= 23) {
+      command.add("--sun-misc-unsafe-memory-access=allow");
+    }
     command.add("-Xmx64m");
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));

@@ -15,6 +15,8 @@ import java.util.logging.Logger;
  * attempt.
  */
 final class Placer {
+  // Placements of one task that an executor never acknowledged, before they count as attempts.
+  private static final int MAX_UNACKNOWLEDGED = 8;
   private static final Logger LOG = Logger.getLogger(Placer.class.getName());
 
   private final Auction auction;
@@ -52,6 +54,7 @@ final class Placer {
       TaskSpec task, TaskControl control, Set<String> claimed, String role, boolean commitFirst) {
     List<String> failures = new ArrayList<>();
     int placement = 0;
+    int unacknowledged = 0;
     String stolenFrom = null;
     String slotClaim = null;
     try {
@@ -99,18 +102,22 @@ final class Placer {
           control.placed(winner.placement().withOutcome(e.getMessage()));
           attempt--;
         } catch (AttemptFailed.Unacknowledged e) {
-          // An executor that never acknowledged is a fault of that executor or the network, not
-          // of the task: the task goes to another one without spending a retry the job asked for,
-          // so that a job of a thousand chunks does not fail on one executor's hiccup. The
-          // executor stays excluded from this task, so the tries end when no executor is left
-          // (the auction then finds no bid), or at the job's deadline.
+          // An executor that never acknowledged is a fault of that executor or the network (an
+          // overloaded machine), not of the task: the task is placed again without spending a
+          // retry the job asked for, so that a job of a thousand chunks does not fail on one
+          // hiccup. The executor is passed over while anyone else bids; the tries end after
+          // MAX_UNACKNOWLEDGED of them, or at the job's deadline.
           control.unreserve(winner.bid().price());
           failures.add(did + ": " + e.getMessage());
           reputation.failed(did);
           control.placed(
               winner.placement().withOutcome("failed: " + e.getMessage() + "; placed again"));
           LOG.info(() -> "task " + task.taskId() + " was not acknowledged by " + did + ": " + e);
-          attempt--;
+          if (++unacknowledged < MAX_UNACKNOWLEDGED) {
+            claimed.remove(did);
+            stolenFrom = did;
+            attempt--;
+          }
           if (clock.millis() >= task.deadlineMillis()) {
             throw new TaskFailedException(
                 "TIMED_OUT",
