@@ -3,7 +3,7 @@ package io.meshwork.executor.work;
 import io.meshwork.compute.v1.ChunkReference;
 import io.meshwork.compute.v1.ComputeTaskPacket;
 import io.meshwork.content.Cid;
-import io.meshwork.content.StreamingCid;
+import io.meshwork.content.CidDigest;
 import io.meshwork.sandbox.FailureKind;
 import io.meshwork.sandbox.SandboxException;
 import java.time.Duration;
@@ -119,7 +119,7 @@ final class ReferencedChunks {
       return cached.get();
     }
     byte[] chunk = new byte[(int) ref.getLength()];
-    StreamingCid hash = new StreamingCid();
+    CidDigest hash = new CidDigest();
     try {
       orchestrators.fetchRange(
           endpoint,

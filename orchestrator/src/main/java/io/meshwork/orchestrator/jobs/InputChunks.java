@@ -1,6 +1,6 @@
 package io.meshwork.orchestrator.jobs;
 
-import io.meshwork.content.StreamingCid;
+import io.meshwork.content.CidDigest;
 import io.meshwork.orchestrator.tasks.Chunk;
 import io.meshwork.wasm.abi.ChunkSlice;
 import io.meshwork.wasm.abi.HostSplitter;
@@ -61,7 +61,7 @@ final class InputChunks {
     if (slice.length() <= inlineChunkBytes) {
       return Chunk.inline(read(input, slice.offset(), slice.length()));
     }
-    StreamingCid cid = new StreamingCid();
+    CidDigest cid = new CidDigest();
     try (InputStream in = blobs.read(input.blobCid(), slice.offset(), slice.length())) {
       byte[] buffer = new byte[BUFFER];
       for (int n; (n = in.read(buffer)) > 0; ) {
