@@ -8,6 +8,7 @@ import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
+import io.meshwork.blob.v1.BlobServiceGrpc;
 import io.meshwork.compute.v1.CancelJobRequest;
 import io.meshwork.compute.v1.ComputeJobStatus;
 import io.meshwork.compute.v1.ComputeServiceGrpc;
@@ -35,6 +36,7 @@ import io.meshwork.receipt.v1.GetLeavesResponse;
 import io.meshwork.receipt.v1.GetReceiptRequest;
 import io.meshwork.receipt.v1.GetReceiptResponse;
 import io.meshwork.receipt.v1.ReceiptServiceGrpc;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -61,6 +63,7 @@ final class GrpcMeshClient implements MeshClient {
   private final List<ManagedChannel> ownedChannels;
   private final String computeAuthority;
   private final String ledgerAuthority;
+  private final BlobUploader uploader;
 
   GrpcMeshClient(
       Channel computeChannel,
@@ -90,6 +93,19 @@ final class GrpcMeshClient implements MeshClient {
                 .withMaxInboundMessageSize(max)
                 .withMaxOutboundMessageSize(max);
     this.receiptAuthority = receiptChannel == null ? "" : receiptChannel.authority();
+    // The orchestrator serves the blob service on its own port, so blobs share its channel.
+    this.uploader =
+        new BlobUploader(
+            BlobServiceGrpc.newBlockingStub(computeChannel)
+                .withCallCredentials(credentials)
+                .withMaxInboundMessageSize(max)
+                .withMaxOutboundMessageSize(max),
+            BlobServiceGrpc.newStub(computeChannel)
+                .withCallCredentials(credentials)
+                .withMaxInboundMessageSize(max)
+                .withMaxOutboundMessageSize(max),
+            options,
+            computeChannel.authority());
     this.ownedChannels = List.copyOf(ownedChannels);
     this.computeAuthority = computeChannel.authority();
     this.ledgerAuthority = ledgerChannel.authority();
@@ -145,12 +161,31 @@ final class GrpcMeshClient implements MeshClient {
   @Override
   public String submit(JobRequest job) {
     Objects.requireNonNull(job, "job");
-    SubmitJobResponse response =
-        callOrchestrator(
-            () ->
-                computeWithDeadline(Duration.ZERO)
-                    .submitJob(
-                        SubmitJobRequest.newBuilder().setManifest(job.toManifest()).build()));
+    SubmitJobRequest request = SubmitJobRequest.newBuilder().setManifest(job.toManifest()).build();
+    // Checked here rather than left to gRPC: a message over the stub's outbound limit makes
+    // grpc-java throw inside its own executor (grpc/grpc-java#12109), which logs a stack trace
+    // and leaves the blocking call waiting forever, past its deadline.
+    int size = request.getSerializedSize();
+    if (size > options.maxMessageBytes()) {
+      throw new MeshClientException(
+          io.grpc.Status.Code.RESOURCE_EXHAUSTED,
+          MeshClientException.MESSAGE_TOO_LARGE,
+          tooLarge(job, size, "the client's limit of " + options.maxMessageBytes() + " bytes"));
+    }
+    SubmitJobResponse response;
+    try {
+      response = callOrchestrator(() -> computeWithDeadline(Duration.ZERO).submitJob(request));
+    } catch (MeshClientException e) {
+      // The server refuses a message over its limit with a bare status, no reason.
+      if (e.code() == io.grpc.Status.Code.RESOURCE_EXHAUSTED && e.reason().isEmpty()) {
+        throw new MeshClientException(
+            e.code(),
+            MeshClientException.MESSAGE_TOO_LARGE,
+            tooLarge(job, size, "what the orchestrator accepts (" + e.getMessage() + ")"),
+            e);
+      }
+      throw e;
+    }
     if (!response.getSuccess()) {
       throw new MeshClientException(
           io.grpc.Status.Code.FAILED_PRECONDITION,
@@ -158,6 +193,34 @@ final class GrpcMeshClient implements MeshClient {
           response.getErrorMsg().isEmpty() ? "the job was not accepted" : response.getErrorMsg());
     }
     return response.getJobId();
+  }
+
+  private static String tooLarge(JobRequest job, int size, String limit) {
+    return "the job is "
+        + size
+        + " bytes (module "
+        + job.wasmModule().size()
+        + ", inline input "
+        + job.input().size()
+        + "), more than "
+        + limit
+        + "; send the input as a blob (MeshClient.upload, then JobRequest.inputCid)";
+  }
+
+  @Override
+  public Blob upload(Path file, UploadProgress progress) {
+    return uploader.upload(
+        Objects.requireNonNull(file, "file"),
+        Optional.empty(),
+        Objects.requireNonNull(progress, "progress"));
+  }
+
+  @Override
+  public Blob upload(Path file, String expectedCid, UploadProgress progress) {
+    return uploader.upload(
+        Objects.requireNonNull(file, "file"),
+        Optional.of(JobRequest.requireCid(expectedCid, "an expected CID")),
+        Objects.requireNonNull(progress, "progress"));
   }
 
   @Override
@@ -414,26 +477,34 @@ final class GrpcMeshClient implements MeshClient {
     try {
       return rpc.get();
     } catch (StatusRuntimeException e) {
-      io.grpc.Status status = e.getStatus();
-      // A cause means the failure happened on this side (no connection, for instance); the
-      // message then says which of the two targets could not be reached.
-      if (status.getCode() == io.grpc.Status.Code.UNAVAILABLE && status.getCause() != null) {
-        String description = "cannot reach the " + service + " at " + authority;
-        Throwable tls = tlsFailure(status.getCause());
-        if (tls != null) {
-          description +=
-              " over TLS (trust the mesh's CA with --cacert FILE; a development mesh's is"
-                  + " DATA-DIR/tls/ca.pem): "
-                  + tls.getMessage();
-        }
-        throw MeshClientException.fromGrpc(
-            io.grpc.Status.UNAVAILABLE
-                .withDescription(description)
-                .withCause(status.getCause())
-                .asRuntimeException());
-      }
-      throw MeshClientException.fromGrpc(e);
+      throw failure(service, authority, e);
     }
+  }
+
+  /**
+   * The SDK's form of a failed call to {@code service} at {@code authority}: a connection that
+   * could not be made says which target and, for a refused TLS handshake, which CA to trust.
+   */
+  static MeshClientException failure(String service, String authority, StatusRuntimeException e) {
+    io.grpc.Status status = e.getStatus();
+    // A cause means the failure happened on this side (no connection, for instance); the
+    // message then says which of the targets could not be reached.
+    if (status.getCode() == io.grpc.Status.Code.UNAVAILABLE && status.getCause() != null) {
+      String description = "cannot reach the " + service + " at " + authority;
+      Throwable tls = tlsFailure(status.getCause());
+      if (tls != null) {
+        description +=
+            " over TLS (trust the mesh's CA with --cacert FILE; a development mesh's is"
+                + " DATA-DIR/tls/ca.pem): "
+                + tls.getMessage();
+      }
+      return MeshClientException.fromGrpc(
+          io.grpc.Status.UNAVAILABLE
+              .withDescription(description)
+              .withCause(status.getCause())
+              .asRuntimeException());
+    }
+    return MeshClientException.fromGrpc(e);
   }
 
   /**

@@ -2,6 +2,7 @@ package io.meshwork.client;
 
 import com.google.protobuf.ByteString;
 import io.meshwork.compute.v1.ComputeJobManifest;
+import io.meshwork.content.Cid;
 import io.meshwork.mesh.v1.ResourceLimits;
 import java.util.Arrays;
 import java.util.Locale;
@@ -12,6 +13,12 @@ import java.util.stream.Collectors;
 /**
  * A job to submit to the mesh: the WebAssembly module, its input, and how the mesh should split,
  * run, check and pay for it.
+ *
+ * <p>The input goes inline ({@link Builder#input(byte[])}), inside the submission message, as a
+ * blob uploaded beforehand and named by its CID ({@link Builder#inputCid(String)}, after {@link
+ * MeshClient#upload}), or as a URL the orchestrator fetches into its blob store ({@link
+ * Builder#inputUrl(String, String)}, where the operator allows it); a large input should not go
+ * inline, since a message has a size limit.
  *
  * <p>Immutable and validated when built; it holds the module and input as immutable {@link
  * ByteString}s, so building copies them once and submitting copies them no more. Zero in a numeric
@@ -32,6 +39,9 @@ public final class JobRequest {
 
   private final ByteString wasmModule;
   private final ByteString input;
+  private final String inputCid;
+  private final String inputUrl;
+  private final String inputSha256;
   private final SplitStrategy splitStrategy;
   private final long minChunkSize;
   private final long maxChunkSize;
@@ -46,7 +56,10 @@ public final class JobRequest {
 
   private JobRequest(Builder b) {
     this.wasmModule = b.wasmModule;
-    this.input = b.input;
+    this.input = b.input == null ? ByteString.EMPTY : b.input;
+    this.inputCid = b.inputCid;
+    this.inputUrl = b.inputUrl;
+    this.inputSha256 = b.inputSha256;
     this.splitStrategy = b.splitStrategy;
     this.minChunkSize = b.minChunkSize;
     this.maxChunkSize = b.maxChunkSize;
@@ -72,6 +85,9 @@ public final class JobRequest {
             .setJobId(jobId == null ? "" : jobId)
             .setWasmModule(wasmModule)
             .setInputData(input)
+            .setInputCid(inputCid == null ? "" : inputCid)
+            .setInputUrl(inputUrl == null ? "" : inputUrl)
+            .setInputSha256(inputSha256)
             .setSplitStrategy(splitStrategy.wireName())
             .setMinChunkSize(minChunkSize)
             .setMaxChunkSize(maxChunkSize)
@@ -98,9 +114,19 @@ public final class JobRequest {
     return wasmModule;
   }
 
-  /** The whole input. */
+  /** The whole input when it goes inline; empty when it is a blob ({@link #inputCid()}). */
   public ByteString input() {
     return input;
+  }
+
+  /** The CID of the blob that is the input, when the input is a stored blob. */
+  public Optional<String> inputCid() {
+    return Optional.ofNullable(inputCid);
+  }
+
+  /** The URL the orchestrator fetches the input from, when the input is a URL. */
+  public Optional<String> inputUrl() {
+    return Optional.ofNullable(inputUrl);
   }
 
   /** How the input is cut into chunks. */
@@ -153,6 +179,22 @@ public final class JobRequest {
     return Optional.ofNullable(jobId);
   }
 
+  /**
+   * Checks that {@code cid} is a CID the blob service takes: CIDv1, raw codec, sha2-256, in its one
+   * canonical spelling (lower-case base32), and returns it.
+   */
+  static String requireCid(String cid, String what) {
+    if (cid == null || cid.isBlank()) {
+      throw new IllegalArgumentException(what + " must not be empty");
+    }
+    try {
+      Cid.requireCanonical(cid);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(what + " " + cid + " is not valid: " + e.getMessage(), e);
+    }
+    return cid;
+  }
+
   static String wireNames(Enum<?>[] values) {
     return Arrays.stream(values)
         .map(v -> v.name().toLowerCase(Locale.ROOT))
@@ -163,6 +205,9 @@ public final class JobRequest {
   public static final class Builder {
     private ByteString wasmModule;
     private ByteString input;
+    private String inputCid;
+    private String inputUrl;
+    private String inputSha256 = "";
     private SplitStrategy splitStrategy = SplitStrategy.NONE;
     private long minChunkSize;
     private long maxChunkSize;
@@ -206,6 +251,44 @@ public final class JobRequest {
     /** Sets the input. */
     public Builder input(ByteString input) {
       this.input = Objects.requireNonNull(input, "input");
+      return this;
+    }
+
+    /**
+     * Sets the input to the blob with this CID, uploaded beforehand ({@link MeshClient#upload});
+     * the caller must be allowed to read it. A job has either this or an inline {@link
+     * #input(ByteString)}.
+     *
+     * @throws IllegalArgumentException for a CID that is not a canonical CIDv1 raw sha2-256 CID
+     */
+    public Builder inputCid(String cid) {
+      this.inputCid = requireCid(cid, "an input CID");
+      return this;
+    }
+
+    /**
+     * Sets the input to the bytes at {@code url}, which the orchestrator fetches into its blob
+     * store once it has accepted the job (the job's status is {@code fetching} meanwhile), as a
+     * blob of the submitter's. The orchestrator's operator decides which hosts it fetches from; by
+     * default it fetches from none (docs/ORCHESTRATOR.md, "Inputs from a URL").
+     *
+     * @param sha256 the SHA-256 the bytes must have, as 64 hex digits, or "" to take what comes;
+     *     other bytes fail the job
+     * @throws IllegalArgumentException for a URL that is not https or http, or a malformed hash
+     */
+    public Builder inputUrl(String url, String sha256) {
+      Objects.requireNonNull(url, "url");
+      Objects.requireNonNull(sha256, "sha256");
+      String lower = url.toLowerCase(Locale.ROOT);
+      if (!lower.startsWith("https://") && !lower.startsWith("http://")) {
+        throw new IllegalArgumentException("an input URL is https:// (or http://), not " + url);
+      }
+      if (!sha256.isEmpty() && !sha256.matches("[0-9a-fA-F]{64}")) {
+        throw new IllegalArgumentException(
+            "an input's SHA-256 is 64 hex digits, got " + sha256.length() + " characters");
+      }
+      this.inputUrl = url;
+      this.inputSha256 = sha256.toLowerCase(Locale.ROOT);
       return this;
     }
 
@@ -278,15 +361,21 @@ public final class JobRequest {
     /**
      * Builds the request.
      *
-     * @throws IllegalArgumentException when the module or input is missing, the module is empty, or
-     *     the minimum chunk size exceeds the maximum
+     * @throws IllegalArgumentException when the module or input is missing, the input is both
+     *     inline and by CID, the module is empty, or the minimum chunk size exceeds the maximum
      */
     public JobRequest build() {
       if (wasmModule == null || wasmModule.isEmpty()) {
         throw new IllegalArgumentException("a job needs a WebAssembly module");
       }
-      if (input == null) {
-        throw new IllegalArgumentException("a job needs an input (it may be empty)");
+      int ways = (input != null ? 1 : 0) + (inputCid != null ? 1 : 0) + (inputUrl != null ? 1 : 0);
+      if (ways == 0) {
+        throw new IllegalArgumentException(
+            "a job needs an input, inline (it may be empty), by CID or by URL");
+      }
+      if (ways > 1) {
+        throw new IllegalArgumentException(
+            "a job's input goes inline, by CID or by URL, one way, not both (or all three)");
       }
       if (maxChunkSize > 0 && minChunkSize > maxChunkSize) {
         throw new IllegalArgumentException(

@@ -8,6 +8,7 @@ import io.meshwork.receipt.v1.GetCheckpointResponse;
 import io.meshwork.receipt.v1.GetInclusionProofResponse;
 import io.meshwork.receipt.v1.GetLeavesResponse;
 import io.meshwork.receipt.v1.GetReceiptResponse;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -76,9 +77,48 @@ public interface MeshClient extends AutoCloseable {
    *
    * @throws MeshClientException {@code INVALID_ARGUMENT} for a bad manifest or module, {@code
    *     FAILED_PRECONDITION} when the budget cannot be held, {@code ALREADY_EXISTS} when the job id
-   *     is taken by a different job
+   *     is taken by a different job, {@code RESOURCE_EXHAUSTED} {@link
+   *     MeshClientException#MESSAGE_TOO_LARGE} at once when the job (its inline input, above all)
+   *     is larger than a message may be, on this side or the orchestrator's
    */
   String submit(JobRequest job);
+
+  /**
+   * Uploads a file as a blob to the orchestrator's blob service (docs/BLOBS.md) and returns it; a
+   * job takes it as its input with {@link JobRequest.Builder#inputCid(String)}.
+   *
+   * <p>The file is streamed in frames of the service's {@code max_frame_bytes} as the connection
+   * takes them, never read whole. A broken stream ({@code UNAVAILABLE}, {@code DEADLINE_EXCEEDED},
+   * a reset connection) is resumed from the offset the service acknowledged, after a back-off, up
+   * to a few failed calls in a row. The upload's request id is derived from the file's real path,
+   * size and modification time, so uploading the same file again, from another process too,
+   * continues the same upload, or returns its blob at once when it completed.
+   *
+   * <p>Unary calls carry the options' call deadline; each {@code Upload} call carries the call
+   * deadline plus one second per MiB it has to send (a floor rate of 1 MiB/s), and a call that
+   * reaches it is resumed like a broken one.
+   *
+   * @param progress hears the bytes sent (see {@link UploadProgress}); {@link UploadProgress#NONE}
+   * @throws MeshClientException when the service refuses the upload ({@code RESOURCE_EXHAUSTED}
+   *     {@code QUOTA_EXCEEDED}, {@code INVALID_ARGUMENT} {@code BLOB_TOO_LARGE}, ...), when the
+   *     stream broke too often in a row ({@link MeshClientException#UPLOAD_INTERRUPTED}), or when
+   *     the file changed while it was sent ({@link MeshClientException#FILE_CHANGED})
+   * @throws java.io.UncheckedIOException when the file cannot be read
+   */
+  Blob upload(Path file, UploadProgress progress);
+
+  /**
+   * Uploads a file as {@link #upload(Path, UploadProgress)} does, declaring the CID its bytes must
+   * have: the service refuses other bytes ({@code INVALID_ARGUMENT} {@code CID_MISMATCH}), and an
+   * owner who already holds that blob gets it back without sending a byte. Only worth it when the
+   * CID is known already; hashing the file just for this would read it twice.
+   */
+  Blob upload(Path file, String expectedCid, UploadProgress progress);
+
+  /** Uploads a file as a blob, without listening to its progress. */
+  default Blob upload(Path file) {
+    return upload(file, UploadProgress.NONE);
+  }
 
   /** Returns the job's current status. */
   ComputeJobStatus status(String jobId);

@@ -27,6 +27,19 @@ public final class MeshClientException extends RuntimeException {
   /** The reason of a submission the orchestrator answered with {@code success = false}. */
   public static final String JOB_NOT_ACCEPTED = "JOB_NOT_ACCEPTED";
 
+  /**
+   * The reason of a request larger than a gRPC message may be (the client's {@link
+   * MeshClientOptions#maxMessageBytes()} or the server's limit): a job whose inline input is too
+   * large, which should go as a blob instead ({@link MeshClient#upload}).
+   */
+  public static final String MESSAGE_TOO_LARGE = "MESSAGE_TOO_LARGE";
+
+  /** The reason of an upload whose file changed (size or modification time) while it was sent. */
+  public static final String FILE_CHANGED = "FILE_CHANGED";
+
+  /** The reason of an upload that stopped after too many broken streams in a row. */
+  public static final String UPLOAD_INTERRUPTED = "UPLOAD_INTERRUPTED";
+
   private final Status.Code code;
   private final String reason;
   private final String domain;
@@ -35,6 +48,11 @@ public final class MeshClientException extends RuntimeException {
   /** An exception for a failure the SDK detected itself. */
   public MeshClientException(Status.Code code, String reason, String message) {
     this(code, reason, "", Map.of(), message, null);
+  }
+
+  /** An exception for a failure the SDK detected itself, with the failure behind it. */
+  public MeshClientException(Status.Code code, String reason, String message, Throwable cause) {
+    this(code, reason, "", Map.of(), message, cause);
   }
 
   private MeshClientException(

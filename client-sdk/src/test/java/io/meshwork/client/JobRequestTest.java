@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.meshwork.content.Cid;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class JobRequestTest {
@@ -18,6 +20,86 @@ class JobRequestTest {
         () -> JobRequest.newBuilder().wasmModule(new byte[0]).input(new byte[1]).build());
     assertThrows(
         IllegalArgumentException.class, () -> JobRequest.newBuilder().wasmModule(MODULE).build());
+  }
+
+  @Test
+  void anInputByCidGoesInTheManifestInsteadOfTheBytes() {
+    String cid = Cid.of(new byte[] {1, 2, 3});
+
+    JobRequest job = JobRequest.newBuilder().wasmModule(MODULE).inputCid(cid).build();
+
+    assertEquals(Optional.of(cid), job.inputCid());
+    assertEquals(cid, job.toManifest().getInputCid());
+    assertTrue(job.toManifest().getInputData().isEmpty());
+    assertEquals(
+        "",
+        JobRequest.newBuilder()
+            .wasmModule(MODULE)
+            .input(new byte[1])
+            .build()
+            .toManifest()
+            .getInputCid());
+  }
+
+  @Test
+  void anInputIsInlineOrByCidNotBoth() {
+    String cid = Cid.of(new byte[] {1, 2, 3});
+
+    IllegalArgumentException both =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                JobRequest.newBuilder()
+                    .wasmModule(MODULE)
+                    .input(new byte[1])
+                    .inputCid(cid)
+                    .build());
+
+    assertTrue(both.getMessage().contains("not both"), both.getMessage());
+  }
+
+  @Test
+  void anInputUrlGoesIntoTheManifestWithItsHash() {
+    String sha256 = "AB".repeat(32);
+
+    var manifest =
+        JobRequest.newBuilder()
+            .wasmModule(MODULE)
+            .inputUrl("https://data.example.com/in.txt", sha256)
+            .build()
+            .toManifest();
+
+    assertEquals("https://data.example.com/in.txt", manifest.getInputUrl());
+    assertEquals("ab".repeat(32), manifest.getInputSha256());
+    assertTrue(manifest.getInputData().isEmpty());
+    assertEquals("", manifest.getInputCid());
+  }
+
+  @Test
+  void anInputUrlIsHttpsOrHttpWithAWellFormedHashAndTheOnlyInput() {
+    JobRequest.Builder job = JobRequest.newBuilder().wasmModule(MODULE);
+
+    assertThrows(IllegalArgumentException.class, () -> job.inputUrl("s3://bucket/key", ""));
+    assertThrows(IllegalArgumentException.class, () -> job.inputUrl("https://h/x", "abc"));
+    IllegalArgumentException both =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> job.input(new byte[1]).inputUrl("https://h/x", "").build());
+    assertTrue(both.getMessage().contains("one way"), both.getMessage());
+  }
+
+  @Test
+  void anInputCidMustBeACanonicalRawSha256Cid() {
+    JobRequest.Builder job = JobRequest.newBuilder().wasmModule(MODULE);
+    String cid = Cid.of(new byte[] {1, 2, 3});
+
+    assertThrows(IllegalArgumentException.class, () -> job.inputCid(""));
+    assertThrows(IllegalArgumentException.class, () -> job.inputCid("bafy-not-a-cid"));
+    IllegalArgumentException upper =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> job.inputCid("b" + cid.substring(1).toUpperCase()));
+    assertTrue(upper.getMessage().contains("not"), upper.getMessage());
   }
 
   @Test

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
@@ -424,6 +425,66 @@ class MeshClientTest {
             e.getMessage());
       }
       assertTrue(mesh.authorizations.isEmpty(), "no call reached the fake");
+    } finally {
+      netty.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void aJobLargerThanTheClientsMessageLimitFailsAtOnceWithoutSendingIt() throws Exception {
+    // Over Netty, where grpc-java itself would log the failure and leave the call hanging.
+    io.grpc.Server netty = mesh.startNetty();
+    try {
+      String target = "localhost:" + netty.getPort();
+      MeshClientOptions options =
+          MeshClientOptions.newBuilder()
+              .identity(identity)
+              .orchestratorTarget(target)
+              .ledgerTarget(target)
+              .plaintext(true)
+              .maxMessageBytes(1 << 20)
+              .build();
+      JobRequest job = JobRequest.newBuilder().wasmModule(MODULE).input(new byte[2 << 20]).build();
+      try (MeshClient connected = MeshClient.connect(options)) {
+        MeshClientException e =
+            assertTimeoutPreemptively(
+                Duration.ofSeconds(20),
+                () -> assertThrows(MeshClientException.class, () -> connected.submit(job)));
+        assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.code());
+        assertEquals(Optional.of(MeshClientException.MESSAGE_TOO_LARGE), e.reason());
+        assertTrue(e.getMessage().contains("the client's limit of 1048576 bytes"), e.getMessage());
+        assertTrue(e.getMessage().contains("as a blob"), e.getMessage());
+      }
+      assertTrue(mesh.manifests.isEmpty());
+    } finally {
+      netty.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void aJobLargerThanTheServersMessageLimitIsRefusedAsTooLarge() throws Exception {
+    // The fake's Netty server keeps gRPC's default limit of 4 MiB; the client allows 64 MiB.
+    io.grpc.Server netty = mesh.startNetty();
+    try {
+      String target = "localhost:" + netty.getPort();
+      MeshClientOptions options =
+          MeshClientOptions.newBuilder()
+              .identity(identity)
+              .orchestratorTarget(target)
+              .ledgerTarget(target)
+              .plaintext(true)
+              .build();
+      JobRequest job = JobRequest.newBuilder().wasmModule(MODULE).input(new byte[5 << 20]).build();
+      try (MeshClient connected = MeshClient.connect(options)) {
+        MeshClientException e =
+            assertTimeoutPreemptively(
+                Duration.ofSeconds(20),
+                () -> assertThrows(MeshClientException.class, () -> connected.submit(job)));
+        assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.code());
+        assertEquals(Optional.of(MeshClientException.MESSAGE_TOO_LARGE), e.reason());
+        assertTrue(e.getMessage().contains("what the orchestrator accepts"), e.getMessage());
+        assertFalse(e.getMessage().contains("\n"), e.getMessage());
+      }
     } finally {
       netty.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }

@@ -67,6 +67,20 @@ public final class Cid {
     }
   }
 
+  /**
+   * Checks that {@code cid} is a CID in its one canonical spelling (CIDv1, raw, sha2-256,
+   * lower-case base32 {@code b...}): stores use CIDs as file names and keys, so no other spelling
+   * is accepted.
+   *
+   * @throws IllegalArgumentException naming the problem
+   */
+  public static void requireCanonical(String cid) {
+    byte[] digest = digest(cid);
+    if (!ofDigest(digest).equals(cid)) {
+      throw new IllegalArgumentException("CID is not in canonical form (lower-case base32, b...)");
+    }
+  }
+
   /** Tells whether {@code cid} is a valid CID naming exactly {@code data}; false for a bad CID. */
   public static boolean matches(String cid, byte[] data) {
     byte[] expected;

@@ -18,6 +18,7 @@ import io.meshwork.orchestrator.OrchestratorSettings;
 import io.meshwork.runtime.ServiceHost;
 import io.meshwork.runtime.config.MapSettings;
 import io.meshwork.wasm.abi.SampleText;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -26,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
 import org.junit.jupiter.api.Test;
@@ -113,6 +115,17 @@ class DelegationTest {
             @Override
             public byte[] fetchModule(String endpoint, String moduleCid) {
               return inner.fetchModule(endpoint, moduleCid);
+            }
+
+            @Override
+            public void fetchRange(
+                String endpoint,
+                String blobCid,
+                long offset,
+                long length,
+                Duration deadline,
+                Consumer<ByteBuffer> frames) {
+              inner.fetchRange(endpoint, blobCid, offset, length, deadline, frames);
             }
           };
         },

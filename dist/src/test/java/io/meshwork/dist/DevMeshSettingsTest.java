@@ -71,7 +71,7 @@ class DevMeshSettingsTest {
       try {
         // The ledger knows the operator it was given.
         assertEquals(
-            10_005,
+            10_000_005,
             LedgerServiceGrpc.newBlockingStub(ledger)
                 .withCallCredentials(new BearerCredentials(operator))
                 .mint(

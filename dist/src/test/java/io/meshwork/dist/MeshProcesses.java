@@ -32,6 +32,7 @@ final class MeshProcesses implements AutoCloseable {
   private final MeshLayout layout;
   private final List<String> executorBehaviours;
   private final Map<String, String> orchestratorSettings;
+  private final String heap;
   private final Map<String, Identity> ids = new LinkedHashMap<>();
   private final Map<String, Process> processes = new LinkedHashMap<>();
 
@@ -45,6 +46,20 @@ final class MeshProcesses implements AutoCloseable {
   MeshProcesses(
       Path dataDir, List<String> executorBehaviours, Map<String, String> orchestratorSettings)
       throws Exception {
+    this(dataDir, executorBehaviours, orchestratorSettings, "512m");
+  }
+
+  /**
+   * Starts the mesh as {@link #MeshProcesses(Path, List, Map)} does, each service's JVM with a heap
+   * of at most {@code heap} ({@code -Xmx}).
+   */
+  MeshProcesses(
+      Path dataDir,
+      List<String> executorBehaviours,
+      Map<String, String> orchestratorSettings,
+      String heap)
+      throws Exception {
+    this.heap = heap;
     this.dataDir = dataDir;
     this.executorBehaviours = executorBehaviours;
     this.orchestratorSettings = orchestratorSettings;
@@ -247,7 +262,9 @@ final class MeshProcesses implements AutoCloseable {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("--enable-native-access=ALL-UNNAMED");
-    command.add("-Xmx512m");
+    command.add("-Xmx" + heap);
+    // A service that runs out of heap stops at once, saying so in its log, rather than limping.
+    command.add("-XX:+ExitOnOutOfMemoryError");
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
     command.add(mainClass);

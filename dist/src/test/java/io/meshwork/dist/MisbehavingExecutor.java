@@ -15,12 +15,15 @@ import io.meshwork.sandbox.SandboxLimits;
 import io.meshwork.sandbox.WasmEngine;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 
 /**
@@ -307,6 +310,17 @@ public final class MisbehavingExecutor {
     public byte[] fetchModule(String endpoint, String moduleCid) {
       return real.fetchModule(endpoint, moduleCid);
     }
+
+    @Override
+    public void fetchRange(
+        String endpoint,
+        String blobCid,
+        long offset,
+        long length,
+        Duration deadline,
+        Consumer<ByteBuffer> frames) {
+      real.fetchRange(endpoint, blobCid, offset, length, deadline, frames);
+    }
   }
 
   /**
@@ -341,6 +355,17 @@ public final class MisbehavingExecutor {
       @Override
       public byte[] fetchModule(String endpoint, String moduleCid) {
         return real.fetchModule(endpoint, moduleCid);
+      }
+
+      @Override
+      public void fetchRange(
+          String endpoint,
+          String blobCid,
+          long offset,
+          long length,
+          Duration deadline,
+          Consumer<ByteBuffer> frames) {
+        real.fetchRange(endpoint, blobCid, offset, length, deadline, frames);
       }
     }
 

@@ -26,7 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Issue 6, must-show 4: the orchestrator killed with SIGKILL in the middle of a multi-chunk job and
  * started again on its data resumes the job from its journal and completes it with the right
- * result, and the ledger shows every task paid exactly once.
+ * result, and the ledger shows every task paid exactly once. (Issue 15: with its input a stored
+ * blob.)
  */
 class OrchestratorCrashTest {
   private static final long BUDGET = 1_000;
@@ -34,11 +35,18 @@ class OrchestratorCrashTest {
   @TempDir(cleanup = CleanupMode.ON_SUCCESS)
   Path dataDir;
 
+  /**
+   * The job's input is an uploaded blob, so the resumed job also cuts the stored input again and
+   * sends its chunks by reference; the journal keeps only the blob's CID.
+   */
   @Test
   void aKilledOrchestratorResumesTheJobAndPaysEachTaskOnce() throws Exception {
     try (MeshProcesses mesh =
         new MeshProcesses(
-            dataDir, List.of("slow", "slow", "slow"), MeshProcesses.tolerantTimings())) {
+            dataDir,
+            List.of("slow", "slow", "slow"),
+            // Chunks of a stored input go by reference.
+            MeshProcesses.tolerantTimings("orchestrator.inline-chunk-bytes", "256"))) {
       Identity user = Identity.generate();
       byte[] text = SampleText.generate(36_000, 17);
       MeshProcesses.Balances before;
@@ -46,9 +54,13 @@ class OrchestratorCrashTest {
       int settledAtKill;
       try (MeshClient client = mesh.client(user)) {
         before = mesh.balances(client);
+        Path file = Files.write(dataDir.resolve("input.txt"), text);
         jobId =
             client.submit(
-                MeshFixtures.wordCountJob(text, 1_000).manaBudget(BUDGET).timeoutSecs(300).build());
+                StoredInputJobTest.wordCountOf(client.upload(file).cid(), 1_000)
+                    .manaBudget(BUDGET)
+                    .timeoutSecs(300)
+                    .build());
         ComputeJobStatus running = CancelMidJobTest.awaitChunks(client, jobId, 6);
         assertTrue(running.getTotalChunks() >= 30, "a multi-chunk job: " + running);
         mesh.killOrchestrator();

@@ -5,6 +5,7 @@ import io.meshwork.executor.grpc.ExecutorAccess;
 import io.meshwork.executor.grpc.ExecutorGrpcService;
 import io.meshwork.executor.v1.AnnounceResponse;
 import io.meshwork.executor.work.Bidder;
+import io.meshwork.executor.work.ChunkCache;
 import io.meshwork.executor.work.GrpcOrchestratorLink;
 import io.meshwork.executor.work.ModuleCompiler;
 import io.meshwork.executor.work.OrchestratorLink;
@@ -81,6 +82,7 @@ public final class ExecutorNode implements MeshService {
                 ctx.metrics()),
             ctx.identity(),
             alterations.link().apply(new GrpcOrchestratorLink(ctx::channel, ctx.credentials())),
+            ChunkCache.open(ctx.dataDir().resolve("chunks"), s.chunkCacheBytes()),
             ctx.clock(),
             s.taskSlots(),
             s.queueLimit(),

@@ -22,6 +22,7 @@ import java.util.Map;
  * @param maxModuleBytes the largest module binary compiled
  * @param maxInputBytes the largest task input accepted
  * @param moduleCacheSize how many compiled modules are kept
+ * @param chunkCacheBytes how many bytes of fetched input chunks are kept on disk; 0 keeps none
  * @param maxTableElements the most entries a module's table and element segments may have
  * @param maxCompiles how many modules compile at once
  * @param compileTimeout how long one module may take to compile
@@ -34,6 +35,7 @@ public record ExecutorSettings(
     long maxModuleBytes,
     long maxInputBytes,
     int moduleCacheSize,
+    long chunkCacheBytes,
     long maxTableElements,
     int maxCompiles,
     Duration compileTimeout,
@@ -88,6 +90,16 @@ public record ExecutorSettings(
               64,
               "How many compiled modules are kept, least recently used first out.")
           .atLeast(1);
+
+  /** How many bytes of fetched chunks are kept. */
+  public static final Setting<Long> CHUNK_CACHE_BYTES =
+      Setting.longValue(
+              "executor.chunk-cache-bytes",
+              256L << 20,
+              "How many bytes of input chunks fetched by reference are kept on disk (in"
+                  + " data-dir/chunks), least recently used first out, so that a task run here"
+                  + " again does not fetch its chunk again; 0 keeps none.")
+          .atLeast(0L);
 
   /** The most entries of a module's table, and of its element segments together. */
   public static final Setting<Long> MAX_TABLE_ELEMENTS =
@@ -158,6 +170,7 @@ public record ExecutorSettings(
           MAX_MODULE_BYTES,
           MAX_INPUT_BYTES,
           MODULE_CACHE_SIZE,
+          CHUNK_CACHE_BYTES,
           MAX_TABLE_ELEMENTS,
           MAX_COMPILES,
           COMPILE_TIMEOUT,
@@ -186,6 +199,7 @@ public record ExecutorSettings(
         settings.get(MAX_MODULE_BYTES),
         settings.get(MAX_INPUT_BYTES),
         settings.get(MODULE_CACHE_SIZE),
+        settings.get(CHUNK_CACHE_BYTES),
         settings.get(MAX_TABLE_ELEMENTS),
         settings.get(MAX_COMPILES),
         settings.get(COMPILE_TIMEOUT),

@@ -35,6 +35,7 @@ class ExecutorSettingsTest {
             16L << 20,
             64L << 20,
             64,
+            256L << 20,
             100_000,
             Math.max(1, cores / 2),
             java.time.Duration.ofMinutes(1),

@@ -30,7 +30,7 @@ public record LedgerSettings(
   public static final Setting<Long> DEV_GRANT =
       Setting.longValue(
               "ledger.dev-grant",
-              10_000,
+              10_000_000,
               "The mana a new account is granted in development mode (mesh.dev-mode).")
           .atLeast(0L);
 

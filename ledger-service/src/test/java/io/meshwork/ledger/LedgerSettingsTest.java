@@ -41,7 +41,7 @@ class LedgerSettingsTest {
         new LedgerSettings.StoreOptions(false, Optional.empty(), "meshwork", "", 1024),
         settings.store());
     assertEquals(
-        10_000,
+        10_000_000,
         LedgerSettings.from(new MapSettings(Map.of("mesh.dev-mode", "true"))).ledger().devGrant());
   }
 

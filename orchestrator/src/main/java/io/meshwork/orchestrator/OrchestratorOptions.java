@@ -2,6 +2,8 @@ package io.meshwork.orchestrator;
 
 import static io.meshwork.orchestrator.OrchestratorSettings.*;
 
+import io.meshwork.orchestrator.inputs.UrlInputFetcher;
+import io.meshwork.orchestrator.inputs.UrlInputSettings;
 import io.meshwork.orchestrator.jobs.JobCoordinator;
 import io.meshwork.orchestrator.jobs.ManifestValidator;
 import io.meshwork.orchestrator.tasks.Limits;
@@ -22,6 +24,7 @@ import java.util.List;
  * @param ledger the ledger service ("host:port")
  * @param receipts the receipt log service ("host:port")
  * @param peers other orchestrators to delegate heavy jobs to ("host:port")
+ * @param urlInputs which URL inputs are fetched, and how long a fetch may wait
  */
 public record OrchestratorOptions(
     List<String> executors,
@@ -29,6 +32,7 @@ public record OrchestratorOptions(
     String receipts,
     List<String> peers,
     JobCoordinator.Options jobs,
+    UrlInputFetcher.Options urlInputs,
     TaskPipeline.Options placement,
     SelectionPolicy.Weights selection,
     Reputation.Options reputation) {
@@ -89,7 +93,8 @@ public record OrchestratorOptions(
             s.get(SCAN_FUEL_PER_BYTE),
             s.get(MAX_JOBS_PER_USER),
             Duration.ofMillis(s.get(MAX_RESULT_WAIT_MS)),
-            s.get(MAX_DELEGATIONS_PER_PEER));
+            s.get(MAX_DELEGATIONS_PER_PEER),
+            s.get(INLINE_CHUNK_BYTES));
     TaskPipeline.Options placement =
         new TaskPipeline.Options(
             s.get(RFC0016_T1),
@@ -120,6 +125,7 @@ public record OrchestratorOptions(
         s.get(RECEIPTS),
         s.get(PEERS),
         jobs,
+        UrlInputSettings.options(s),
         placement,
         selection,
         reputation);

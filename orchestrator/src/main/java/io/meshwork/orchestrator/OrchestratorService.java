@@ -3,8 +3,10 @@ package io.meshwork.orchestrator;
 import io.meshwork.blob.BlobService;
 import io.meshwork.content.Multihash;
 import io.meshwork.orchestrator.blobs.JobBlobAccess;
+import io.meshwork.orchestrator.blobs.StoredInputs;
 import io.meshwork.orchestrator.grpc.ComputeAccess;
 import io.meshwork.orchestrator.grpc.ComputeGrpcService;
+import io.meshwork.orchestrator.inputs.UrlInputFetcher;
 import io.meshwork.orchestrator.jobs.CapacityView;
 import io.meshwork.orchestrator.jobs.JobCoordinator;
 import io.meshwork.orchestrator.jobs.JobStore;
@@ -62,6 +64,10 @@ public final class OrchestratorService implements MeshService {
     GrpcPeerOrchestrators peers =
         new GrpcPeerOrchestrators(options.peers(), ctx::channel, ctx.credentials());
     PendingResults pending = new PendingResults();
+    // The blob store is served on the orchestrator's port; who may read a job's blobs is what
+    // the orchestrator knows of its jobs and assignments.
+    BlobService blobs =
+        BlobService.open(ctx, new JobBlobAccess(store, pending, ctx.roles(), ctx.identity().did()));
     TaskPipeline pipeline =
         new TaskPipeline(
             fleet,
@@ -81,16 +87,14 @@ public final class OrchestratorService implements MeshService {
             store,
             new GrpcManaAccounts(ctx.channel(options.ledger()), ctx.credentials()),
             new GrpcReceiptLog(ctx.channel(options.receipts()), ctx.credentials()),
+            new StoredInputs(blobs.repository(), ctx.identity().did()),
+            new UrlInputFetcher(options.urlInputs(), blobs.repository(), ctx.clock()),
             pipeline,
             peers,
             fleet,
             ctx.identity(),
             ctx.clock(),
             ctx.metrics());
-    // The blob store is served on the orchestrator's port; who may read a job's blobs is what
-    // the orchestrator knows of its jobs and assignments.
-    BlobService blobs =
-        BlobService.open(ctx, new JobBlobAccess(store, pending, ctx.roles(), ctx.identity().did()));
     OrchestratorService service =
         new OrchestratorService(
             coordinator,

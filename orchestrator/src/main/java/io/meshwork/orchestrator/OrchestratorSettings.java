@@ -1,6 +1,7 @@
 package io.meshwork.orchestrator;
 
 import io.meshwork.blob.BlobSettings;
+import io.meshwork.orchestrator.inputs.UrlInputSettings;
 import io.meshwork.runtime.SharedSettings;
 import io.meshwork.runtime.config.Setting;
 import io.meshwork.runtime.config.SettingsSchema;
@@ -18,7 +19,6 @@ import java.util.List;
  * record they end up in, so that it can read these constants instead.
  */
 public final class OrchestratorSettings {
-
   // ---------------------------------------------------------------------------------------------
   // The services it talks to (OrchestratorOptions)
 
@@ -45,12 +45,13 @@ public final class OrchestratorSettings {
   // ---------------------------------------------------------------------------------------------
   // What a job may ask for, and its defaults (ManifestValidator.Options)
 
-  /** The largest job input. */
+  /** The largest input that comes inside the submission. */
   public static final Setting<Long> MAX_INPUT_BYTES =
       Setting.longValue(
               "orchestrator.max-input-bytes",
               48L << 20,
-              "The largest job input accepted, in bytes.")
+              "The largest inline job input (input_data) accepted, in bytes; a larger input is"
+                  + " uploaded as a blob and named by input_cid.")
           .atLeast(1L);
 
   /** A job's chunk size when its manifest gives none. */
@@ -60,6 +61,17 @@ public final class OrchestratorSettings {
               1L << 20,
               "A job's max_chunk_size when its manifest gives none, in bytes.")
           .atLeast(1L);
+
+  /** The largest chunk of a stored input that travels inside its task rather than by reference. */
+  public static final Setting<Long> INLINE_CHUNK_BYTES =
+      Setting.longValue(
+              "orchestrator.inline-chunk-bytes",
+              1L << 20,
+              "Chunks of a stored input (input_cid) up to this many bytes are read here and sent"
+                  + " inside their task; larger ones go by reference (blob, offset, length, CID)"
+                  + " and the executor downloads them. Inline saves the executor a call; references"
+                  + " keep the orchestrator from holding the bytes of every task in flight.")
+          .atLeast(0L);
 
   /** The largest chunk size a job may ask for. */
   public static final Setting<Long> MAX_CHUNK_BYTES =
@@ -103,7 +115,7 @@ public final class OrchestratorSettings {
   public static final Setting<Long> DEFAULT_BUDGET =
       Setting.longValue(
               "orchestrator.default-budget",
-              1000,
+              100_000,
               "A job's mana_budget when its manifest gives none, held on the ledger at submit.")
           .atLeast(1L);
 
@@ -498,6 +510,11 @@ public final class OrchestratorSettings {
           MAX_JOBS_PER_USER,
           MAX_RESULT_WAIT_MS,
           MAX_DELEGATIONS_PER_PEER,
+          INLINE_CHUNK_BYTES,
+          UrlInputSettings.HOSTS,
+          UrlInputSettings.ALLOW_PRIVATE,
+          UrlInputSettings.ALLOW_HTTP,
+          UrlInputSettings.TIMEOUT,
           MAX_MODULE_VALIDATIONS,
           LIMITS_MAX_TABLE_ELEMENTS,
           EXECUTORS,

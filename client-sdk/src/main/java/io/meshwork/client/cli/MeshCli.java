@@ -46,6 +46,7 @@ import picocli.CommandLine.Spec;
       StatusCommand.class,
       ResultCommand.class,
       CancelCommand.class,
+      UploadCommand.class,
       BalanceCommand.class,
       LedgerCommand.class,
       ReceiptCommand.class
@@ -115,6 +116,12 @@ public final class MeshCli {
       scope = ScopeType.INHERIT,
       description = "Print one JSON object instead of text.")
   private boolean json;
+
+  @Option(
+      names = "--debug",
+      scope = ScopeType.INHERIT,
+      description = "On a failure, print its detail (the stack trace) after the one-line message.")
+  private boolean debug;
 
   @Option(
       names = {"-h", "--help"},
@@ -197,6 +204,11 @@ public final class MeshCli {
     return java.util.Optional.ofNullable(cacert);
   }
 
+  /** True when {@code --debug} was given: a failure's stack trace follows its one-line message. */
+  public boolean debug() {
+    return debug;
+  }
+
   /** True when {@code --json} was given: print one JSON object instead of text. */
   public boolean json() {
     return json;
@@ -230,6 +242,9 @@ public final class MeshCli {
       Exception e, CommandLine command, CommandLine.ParseResult parseResult) {
     PrintWriter err = command.getErr();
     err.println("meshwork: " + describe(e));
+    if (command.getCommandSpec().root().userObject() instanceof MeshCli cli && cli.debug) {
+      e.printStackTrace(err);
+    }
     err.flush();
     return EXIT_FAILURE;
   }

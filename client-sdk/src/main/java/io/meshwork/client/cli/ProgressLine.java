@@ -4,8 +4,9 @@ import io.meshwork.compute.v1.ComputeJobStatus;
 import java.io.PrintWriter;
 
 /**
- * Shows a job's progress on standard error as it changes: redrawn in place on a terminal, one line
- * per change otherwise (so a log file does not fill with carriage returns).
+ * Shows progress on standard error as it changes: redrawn in place on a terminal, one line per
+ * change otherwise (so a log file does not fill with carriage returns). What counts as a change is
+ * up to the caller: a job's status, or an upload's progress ({@link UploadProgressView}).
  */
 final class ProgressLine {
   private final PrintWriter err;
@@ -17,8 +18,17 @@ final class ProgressLine {
     this.redraw = redraw;
   }
 
+  /** True when the line is redrawn in place (standard error is a terminal). */
+  boolean redraws() {
+    return redraw;
+  }
+
   void show(ComputeJobStatus status) {
-    String line = JobViews.progressLine(status);
+    show(JobViews.progressLine(status));
+  }
+
+  /** Shows {@code line}, unless it is the one shown already. */
+  void show(String line) {
     if (line.equals(shown)) {
       return;
     }
@@ -38,5 +48,6 @@ final class ProgressLine {
       err.println();
       err.flush();
     }
+    shown = "";
   }
 }

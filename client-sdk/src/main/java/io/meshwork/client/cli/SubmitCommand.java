@@ -14,17 +14,31 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-/** {@code meshwork submit}: sends a job and prints its id, or with {@code --wait} its result. */
+/**
+ * {@code meshwork submit}: sends a job and prints its id, or with {@code --wait} its result.
+ *
+ * <p>An input file up to {@link #INLINE_INPUT_BYTES} goes inside the submission; a larger one is
+ * uploaded as a blob first (resumably, with its progress on standard error) and the job names it by
+ * CID, so no input meets the message size limit and none is read into memory whole.
+ */
 @Command(
     name = "submit",
     description = "Submit a job; print its id, or with --wait follow it and print the result.")
 final class SubmitCommand implements Callable<Integer> {
+  /**
+   * The largest input file sent inline, inside the SubmitJob message: 1 MiB. Larger ones are
+   * uploaded as blobs. Small inputs stay inline because one call is quicker than an upload's three,
+   * and 1 MiB is far below any message limit.
+   */
+  static final long INLINE_INPUT_BYTES = 1L << 20;
+
   /** How long to ask for the result once the watch says the job has ended. */
   private static final Duration RESULT_GRACE = Duration.ofSeconds(30);
 
@@ -33,8 +47,33 @@ final class SubmitCommand implements Callable<Integer> {
   @Option(names = "--wasm", required = true, paramLabel = "FILE", description = "The module.")
   private Path wasm;
 
-  @Option(names = "--input", required = true, paramLabel = "FILE", description = "The input.")
+  @Option(
+      names = "--input",
+      paramLabel = "FILE",
+      description =
+          "The input; a file over 1 MiB is uploaded as a blob first (run again after an"
+              + " interruption, the upload continues where it stopped).")
   private Path input;
+
+  @Option(
+      names = "--input-cid",
+      paramLabel = "CID",
+      description = "The input as a blob uploaded before ('meshwork upload FILE'), by its CID.")
+  private String inputCid;
+
+  @Option(
+      names = "--input-url",
+      paramLabel = "URL",
+      description =
+          "The input as an https URL the mesh fetches into its blob store (the operator lists the"
+              + " hosts it may fetch from).")
+  private String inputUrl;
+
+  @Option(
+      names = "--input-sha256",
+      paramLabel = "HEX",
+      description = "With --input-url: the SHA-256 the fetched bytes must have.")
+  private String inputSha256 = "";
 
   @Option(
       names = "--split",
@@ -104,13 +143,37 @@ final class SubmitCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     MeshCli cli = MeshCli.from(spec);
-    JobRequest job = jobRequest();
+    int ways = (input == null ? 0 : 1) + (inputCid == null ? 0 : 1) + (inputUrl == null ? 0 : 1);
+    if (ways != 1) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "give the input as one of --input FILE, --input-cid CID and --input-url URL");
+    }
+    if (!inputSha256.isEmpty() && inputUrl == null) {
+      throw new ParameterException(spec.commandLine(), "--input-sha256 goes with --input-url");
+    }
+    byte[] module = read(wasm, "--wasm");
+    boolean upload = false;
+    if (input != null) {
+      UploadCommand.requireFile(spec, input, "--input");
+      upload = Files.size(input) > INLINE_INPUT_BYTES;
+    }
+    // Every option is checked before anything is sent, with a stand-in for an input file.
+    jobRequest(module, given(inputCid, new byte[0]));
     try (MeshClient mesh = cli.connect()) {
+      String blobCid = upload ? UploadCommand.upload(cli, mesh, input).cid() : inputCid;
+      JobRequest job =
+          jobRequest(
+              module,
+              given(blobCid, blobCid != null || input == null ? null : read(input, "--input")));
       String id = mesh.submit(job);
       if (!wait) {
         if (cli.json()) {
           Map<String, Object> json = Json.object();
           json.put("job_id", id);
+          if (blobCid != null) {
+            json.put("input_cid", blobCid);
+          }
           cli.out().println(Json.write(json));
         } else {
           cli.out().println(id);
@@ -130,12 +193,23 @@ final class SubmitCommand implements Callable<Integer> {
     }
   }
 
-  private JobRequest jobRequest() {
+  /** The job the options describe, with its input set by {@code input}. */
+  /**
+   * Sets the job's input: the URL when given, else the blob {@code blobCid}, else {@code bytes}.
+   */
+  private Consumer<JobRequest.Builder> given(String blobCid, byte[] bytes) {
+    if (inputUrl != null) {
+      return b -> b.inputUrl(inputUrl, inputSha256);
+    }
+    return blobCid != null ? b -> b.inputCid(blobCid) : b -> b.input(bytes);
+  }
+
+  private JobRequest jobRequest(byte[] module, Consumer<JobRequest.Builder> input) {
     JobRequest.Builder job = JobRequest.newBuilder();
     try {
-      job.wasmModule(read(wasm, "--wasm"))
-          .input(read(input, "--input"))
-          .splitStrategy(split)
+      job.wasmModule(module);
+      input.accept(job);
+      job.splitStrategy(split)
           .minChunkSize(minChunkSize)
           .maxChunkSize(maxChunkSize)
           .verificationMode(verification)

@@ -49,6 +49,11 @@ import java.util.logging.Logger;
  * ModuleCompiler}, which compiles it on a thread of its own while the task waits on its virtual
  * thread. So the gRPC thread that delivered the assignment never compiles, and a compilation that
  * fails or takes too long fails its task like any other failure in the sandbox.
+ *
+ * <p>A chunk sent by reference (a range of a blob, see {@link ReferencedChunks}) is checked at
+ * admission and fetched by the task itself, once it holds its slot and before the sandbox is
+ * called, so that admission stays quick and a download counts against the slots like the run it
+ * feeds.
  */
 public final class TaskRunner implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(TaskRunner.class.getName());
@@ -59,7 +64,9 @@ public final class TaskRunner implements AutoCloseable {
   public enum Refusal {
     MODULE_MISSING,
     BUSY,
-    MODULE_INVALID
+    MODULE_INVALID,
+    /** The packet's chunk reference is malformed, or comes beside inline chunk bytes. */
+    CHUNK_REF_INVALID
   }
 
   /**
@@ -85,6 +92,7 @@ public final class TaskRunner implements AutoCloseable {
   private final ModuleCompiler modules;
   private final Identity identity;
   private final OrchestratorLink orchestrators;
+  private final ReferencedChunks chunks;
   private final Clock clock;
   private final int slots;
   private final int queueLimit;
@@ -132,6 +140,7 @@ public final class TaskRunner implements AutoCloseable {
       ModuleCache modules,
       Identity identity,
       OrchestratorLink orchestrators,
+      ChunkCache chunkCache,
       Clock clock,
       int slots,
       int queueLimit,
@@ -142,6 +151,7 @@ public final class TaskRunner implements AutoCloseable {
         new ModuleCompiler(engine, modules, 64, Duration.ofMinutes(1), metrics),
         identity,
         orchestrators,
+        chunkCache,
         clock,
         slots,
         queueLimit,
@@ -149,12 +159,16 @@ public final class TaskRunner implements AutoCloseable {
         metrics);
   }
 
-  /** Creates a runner that compiles its modules with {@code compiler}. */
+  /**
+   * Creates a runner that compiles its modules with {@code compiler} and keeps the chunks it
+   * fetches in {@code chunkCache}.
+   */
   public TaskRunner(
       WasmEngine engine,
       ModuleCompiler compiler,
       Identity identity,
       OrchestratorLink orchestrators,
+      ChunkCache chunkCache,
       Clock clock,
       int slots,
       int queueLimit,
@@ -164,6 +178,7 @@ public final class TaskRunner implements AutoCloseable {
     this.modules = compiler;
     this.identity = identity;
     this.orchestrators = orchestrators;
+    this.chunks = new ReferencedChunks(orchestrators, chunkCache, maxInputBytes);
     this.clock = clock;
     this.slots = slots;
     this.queueLimit = queueLimit;
@@ -285,6 +300,10 @@ public final class TaskRunner implements AutoCloseable {
     Admitted existing = assignments.get(id);
     if (existing != null || ranAlready(id)) {
       return again(id, existing, inlineWaitMillis);
+    }
+    String badReference = ReferencedChunks.refusal(task);
+    if (badReference != null) {
+      return Admission.decided(new Acceptance(Refusal.CHUNK_REF_INVALID, badReference));
     }
     // Admission comes first: a full executor refuses before it fetches or compiles anything.
     int now = admitted.incrementAndGet();
@@ -618,7 +637,7 @@ public final class TaskRunner implements AutoCloseable {
           return;
         }
         active.incrementAndGet();
-        result = execute(assignment, task, module, orchestratorDid);
+        result = execute(assignment, task, module, endpoint, orchestratorDid);
       }
       if (commitFirst && result.getStatus().equals("completed")) {
         // The receipt already commits to the output CID; the bytes stay here until revealed.
@@ -665,7 +684,11 @@ public final class TaskRunner implements AutoCloseable {
   }
 
   private ComputeTaskResult execute(
-      AssignJobV1 assignment, ComputeTaskPacket task, CompiledModule module, String orchestratorDid)
+      AssignJobV1 assignment,
+      ComputeTaskPacket task,
+      CompiledModule module,
+      String endpoint,
+      String orchestratorDid)
       throws InterruptedException {
     String export = task.getExportName().isEmpty() ? "execute" : task.getExportName();
     ResourceLimits limits = task.getLimits();
@@ -677,7 +700,18 @@ public final class TaskRunner implements AutoCloseable {
             positive(limits.getStackBytes(), SandboxLimits.defaults().stackBytes()),
             positive(limits.getMaxOutputBytes(), SandboxLimits.defaults().maxOutputBytes()),
             maxInputBytes);
-    byte[] input = task.getChunkData().toByteArray();
+    byte[] input;
+    try {
+      // The orchestrator waits for a result up to twice the wall-time limit (and a grace): a
+      // download bounded by it leaves the run its own.
+      input =
+          task.hasChunkRef()
+              ? chunks.read(
+                  task.getChunkRef(), endpoint, Duration.ofMillis(sandbox.wallTimeMillis()))
+              : task.getChunkData().toByteArray();
+    } catch (SandboxException unavailable) {
+      return failed(assignment, task, unavailable, clock.millis());
+    }
     long started = clock.millis();
     ComputeTaskResult.Builder result =
         ComputeTaskResult.newBuilder()
@@ -699,7 +733,10 @@ public final class TaskRunner implements AutoCloseable {
                   .setJobId(task.getParentJobId())
                   .setExecutorDid(identity.did())
                   .setModuleCid(task.getWasmModuleHash())
-                  .setInputCid(Cid.of(input))
+                  // A referenced chunk was checked against its CID as it arrived (or when it
+                  // was cached): no second pass over it.
+                  .setInputCid(
+                      task.hasChunkRef() ? task.getChunkRef().getChunkCid() : Cid.of(input))
                   .setOutputCid(outputCid)
                   .setFuelUsed(outcome.fuelUsed())
                   .setLimits(
@@ -735,7 +772,9 @@ public final class TaskRunner implements AutoCloseable {
     }
   }
 
-  /** The result of a task that failed in the sandbox, or whose module could not be used. */
+  /**
+   * The result of a task that failed in the sandbox, or whose module or chunk could not be used.
+   */
   private ComputeTaskResult failed(
       AssignJobV1 assignment, ComputeTaskPacket task, SandboxException e, long started) {
     return ComputeTaskResult.newBuilder()

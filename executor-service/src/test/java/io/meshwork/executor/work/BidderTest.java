@@ -16,12 +16,15 @@ import io.meshwork.mesh.v1.ResourceLimits;
 import io.meshwork.runtime.ServiceMetrics;
 import io.meshwork.sandbox.ModuleCache;
 import io.meshwork.sandbox.WasmEngine;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -50,6 +53,17 @@ class BidderTest {
           public byte[] fetchModule(String endpoint, String moduleCid) {
             throw new IllegalStateException("not needed");
           }
+
+          @Override
+          public void fetchRange(
+              String endpoint,
+              String blobCid,
+              long offset,
+              long length,
+              Duration deadline,
+              Consumer<ByteBuffer> frames) {
+            throw new IllegalStateException("not needed");
+          }
         };
     runner =
         new TaskRunner(
@@ -57,6 +71,7 @@ class BidderTest {
             new ModuleCache(4),
             Identity.generate(),
             link,
+            ChunkCache.disabled(),
             Clock.systemUTC(),
             1,
             1,

@@ -23,6 +23,7 @@ import io.meshwork.sandbox.WasmEngine;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,6 +38,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -61,6 +63,17 @@ class ModuleCompilationTest {
         public byte[] fetchModule(String endpoint, String moduleCid) {
           fetched.add(moduleCid);
           throw new IllegalStateException("NOT_FOUND: " + moduleCid);
+        }
+
+        @Override
+        public void fetchRange(
+            String endpoint,
+            String blobCid,
+            long offset,
+            long length,
+            Duration deadline,
+            Consumer<ByteBuffer> frames) {
+          throw new IllegalStateException("no chunk is sent by reference");
         }
 
         @Override
@@ -91,6 +104,7 @@ class ModuleCompilationTest {
             compiler,
             identity,
             sink,
+            ChunkCache.disabled(),
             Clock.systemUTC(),
             slots,
             queueLimit,

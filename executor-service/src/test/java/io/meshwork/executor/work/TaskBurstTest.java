@@ -13,16 +13,19 @@ import io.meshwork.runtime.ServiceMetrics;
 import io.meshwork.sandbox.ModuleCache;
 import io.meshwork.sandbox.internal.ChicoryEngine;
 import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -54,6 +57,17 @@ class TaskBurstTest {
           @Override
           public byte[] fetchModule(String endpoint, String moduleCid) {
             throw new IllegalStateException("every assignment carries its module");
+          }
+
+          @Override
+          public void fetchRange(
+              String endpoint,
+              String blobCid,
+              long offset,
+              long length,
+              Duration deadline,
+              Consumer<ByteBuffer> frames) {
+            throw new IllegalStateException("every assignment carries its chunk");
           }
         };
     Identity identity = Identity.generate();
@@ -94,6 +108,17 @@ class TaskBurstTest {
           @Override
           public byte[] fetchModule(String endpoint, String moduleCid) {
             throw new IllegalStateException("every assignment carries its module");
+          }
+
+          @Override
+          public void fetchRange(
+              String endpoint,
+              String blobCid,
+              long offset,
+              long length,
+              Duration deadline,
+              Consumer<ByteBuffer> frames) {
+            throw new IllegalStateException("every assignment carries its chunk");
           }
         };
     try (TaskRunner runner = runner(engine, counting, identity)) {
@@ -153,6 +178,7 @@ class TaskBurstTest {
         new ModuleCache(4),
         id,
         link,
+        ChunkCache.disabled(),
         Clock.systemUTC(),
         SLOTS,
         TASKS,

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.google.protobuf.ByteString;
+import io.meshwork.compute.v1.ChunkReference;
 import io.meshwork.compute.v1.ComputeTaskPacket;
 import io.meshwork.compute.v1.ComputeTaskResult;
 import io.meshwork.content.Cid;
@@ -24,20 +25,25 @@ import io.meshwork.sandbox.ModuleCache;
 import io.meshwork.sandbox.WasmEngine;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class TaskRunnerTest {
   private static final WasmEngine ENGINE = WasmEngine.chicory();
@@ -48,14 +54,51 @@ class TaskRunnerTest {
   private static final byte[] ENDLESS_LOOP = sandboxTestModule("endless-loop");
 
   /**
-   * An orchestrator that keeps the results it is given and serves the modules it was given (or, for
-   * a test, lies about them).
+   * An orchestrator that keeps the results it is given and serves the modules and blobs it was
+   * given (or, for a test, lies about them).
    */
   private static final class RecordingSink implements OrchestratorLink {
     final BlockingQueue<ComputeTaskResult> delivered = new LinkedBlockingQueue<>();
     final BlockingQueue<String> endpoints = new LinkedBlockingQueue<>();
     final Map<String, byte[]> modules = new ConcurrentHashMap<>();
     final List<String> fetched = new CopyOnWriteArrayList<>();
+    final Map<String, byte[]> blobs = new ConcurrentHashMap<>();
+    // "endpoint blob offset+length" of every range asked for, and the deadline it was given.
+    final List<String> ranges = new CopyOnWriteArrayList<>();
+    final List<Duration> deadlines = new CopyOnWriteArrayList<>();
+    // When set, a range download waits here (until interrupted) before it sends anything.
+    volatile CountDownLatch hold;
+
+    @Override
+    public void fetchRange(
+        String endpoint,
+        String blobCid,
+        long offset,
+        long length,
+        Duration deadline,
+        Consumer<ByteBuffer> frames) {
+      ranges.add(endpoint + " " + blobCid + " " + offset + "+" + length);
+      deadlines.add(deadline);
+      if (hold != null) {
+        try {
+          hold.await();
+        } catch (InterruptedException e) {
+          // As gRPC does: the call is cancelled, the flag stays set.
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("CANCELLED: Thread interrupted", e);
+        }
+      }
+      byte[] blob = blobs.get(blobCid);
+      if (blob == null) {
+        throw new IllegalStateException(
+            "PERMISSION_DENIED BLOB_ACCESS_DENIED: you may not read blob " + blobCid);
+      }
+      // In frames of 5 bytes, so that a chunk arrives in several.
+      for (long at = offset; at < offset + length; at += 5) {
+        int n = (int) Math.min(5, offset + length - at);
+        frames.accept(ByteBuffer.wrap(blob, (int) at, n));
+      }
+    }
 
     @Override
     public byte[] fetchModule(String endpoint, String moduleCid) {
@@ -77,6 +120,7 @@ class TaskRunnerTest {
 
   private final Identity identity = Identity.generate();
   private final RecordingSink sink = new RecordingSink();
+  @TempDir Path dataDir;
   private TaskRunner runner;
 
   @AfterEach
@@ -111,6 +155,7 @@ class TaskRunnerTest {
             new ModuleCache(8),
             identity,
             sink,
+            ChunkCache.open(dataDir.resolve("chunks"), 1L << 20),
             Clock.systemUTC(),
             slots,
             queueLimit,
@@ -525,5 +570,185 @@ class TaskRunnerTest {
   @Test
   void cancellingAnUnknownAssignmentReturnsFalse() {
     assertFalse(runner(1, 0).cancel("never-assigned"));
+  }
+
+  // A blob whose bytes [6, 26) are the chunk "the quick brown fox\n".
+  private static final byte[] BLOB =
+      "head: the quick brown fox\ntrailer".getBytes(StandardCharsets.UTF_8);
+  private static final String BLOB_CID = Cid.of(BLOB);
+  private static final String CHUNK_CID =
+      Cid.of("the quick brown fox\n".getBytes(StandardCharsets.UTF_8));
+
+  private static ChunkReference.Builder chunkRef() {
+    return ChunkReference.newBuilder()
+        .setBlobCid(BLOB_CID)
+        .setOffset(6)
+        .setLength(20)
+        .setChunkCid(CHUNK_CID);
+  }
+
+  /** A word-count task whose chunk is {@code ref}, not in the packet. */
+  private static ComputeTaskPacket byReference(ChunkReference.Builder ref) {
+    return task(WORD_COUNT, "").clearChunkData().setChunkRef(ref).build();
+  }
+
+  @Test
+  void aChunkByReferenceIsDownloadedCheckedAndNamedByItsCidInTheReceipt() throws Exception {
+    TaskRunner runner = runner(1, 1);
+    sink.blobs.put(BLOB_CID, BLOB);
+
+    TaskRunner.Acceptance a =
+        runner.assign(assignment("a-1"), byReference(chunkRef()), ENDPOINT, ORCHESTRATOR);
+
+    assertTrue(a.accepted(), a.message());
+    ComputeTaskResult result = nextResult();
+    assertEquals("completed", result.getStatus(), result.getError().getMessage());
+    assertEquals("4", result.getResultData().toString(StandardCharsets.US_ASCII));
+    ExecutionReceipt receipt = result.getReceipts(0);
+    ReceiptVerifier.verify(receipt);
+    assertEquals(CHUNK_CID, receipt.getInputCid());
+    assertEquals(List.of(ENDPOINT + " " + BLOB_CID + " 6+20"), sink.ranges);
+    // The download is bounded by the task's wall-time limit (here the 30 s default).
+    assertEquals(List.of(Duration.ofSeconds(30)), sink.deadlines);
+  }
+
+  @Test
+  void aCachedChunkIsNotDownloadedAgain() throws Exception {
+    TaskRunner runner = runner(1, 1);
+    sink.blobs.put(BLOB_CID, BLOB);
+
+    assertTrue(
+        runner
+            .assign(assignment("a-1"), byReference(chunkRef()), ENDPOINT, ORCHESTRATOR)
+            .accepted());
+    assertEquals("completed", nextResult().getStatus());
+    // A retry of the task, or a redundant replica of it, lands here again.
+    assertTrue(
+        runner
+            .assign(assignment("a-2"), byReference(chunkRef()), ENDPOINT, ORCHESTRATOR)
+            .accepted());
+    ComputeTaskResult again = nextResult();
+
+    assertEquals("completed", again.getStatus(), again.getError().getMessage());
+    assertEquals(CHUNK_CID, again.getReceipts(0).getInputCid());
+    assertEquals(1, sink.ranges.size(), "the chunk was downloaded twice: " + sink.ranges);
+  }
+
+  @Test
+  void bytesThatAreNotTheChunksFailTheTaskWithoutRunningIt() throws Exception {
+    TaskRunner runner = runner(1, 1);
+    sink.blobs.put(BLOB_CID, BLOB);
+    // The reference's range is one byte off: its bytes are not the named chunk's.
+    ComputeTaskPacket packet = byReference(chunkRef().setOffset(5));
+
+    assertTrue(runner.assign(assignment("a-1"), packet, ENDPOINT, ORCHESTRATOR).accepted());
+
+    ComputeTaskResult result = nextResult();
+    assertEquals("failed", result.getStatus());
+    assertEquals(0, result.getReceiptsCount());
+    assertEquals(JobErrorKind.JOB_ERROR_KIND_INTERNAL, result.getError().getKind());
+    String message = result.getError().getMessage();
+    assertTrue(message.startsWith("CHUNK_MISMATCH: "), message);
+    assertTrue(message.contains("bytes [5, 25) of blob " + BLOB_CID), message);
+    assertTrue(message.contains("not to its chunk_cid " + CHUNK_CID), message);
+    assertEquals(0, runner.fuelEstimate(Cid.of(WORD_COUNT), 20).orElse(0), "the module ran");
+  }
+
+  @Test
+  void aDownloadThatFailsFailsTheTaskNamingTheRangeAndWhy() throws Exception {
+    TaskRunner runner = runner(1, 1);
+    // The orchestrator does not let this executor read the blob.
+
+    assertTrue(
+        runner
+            .assign(assignment("a-1"), byReference(chunkRef()), ENDPOINT, ORCHESTRATOR)
+            .accepted());
+
+    ComputeTaskResult result = nextResult();
+    assertEquals("failed", result.getStatus());
+    assertEquals(JobErrorKind.JOB_ERROR_KIND_INTERNAL, result.getError().getKind());
+    String message = result.getError().getMessage();
+    assertTrue(
+        message.startsWith(
+            "CHUNK_FETCH_FAILED: downloading the chunk bytes [6, 26) of blob "
+                + BLOB_CID
+                + " from "
+                + ENDPOINT
+                + " failed: PERMISSION_DENIED BLOB_ACCESS_DENIED"),
+        message);
+    // Nothing was cached: the next try downloads again.
+    sink.blobs.put(BLOB_CID, BLOB);
+    assertTrue(
+        runner
+            .assign(assignment("a-2"), byReference(chunkRef()), ENDPOINT, ORCHESTRATOR)
+            .accepted());
+    assertEquals("completed", nextResult().getStatus());
+    assertEquals(2, sink.ranges.size());
+  }
+
+  @Test
+  void aChunkAboveTheInputLimitFailsBeforeAnythingIsDownloaded() throws Exception {
+    TaskRunner runner = runner(1, 1);
+    sink.blobs.put(BLOB_CID, BLOB);
+
+    assertTrue(
+        runner
+            .assign(
+                assignment("a-1"),
+                byReference(chunkRef().setLength(2L << 20)),
+                ENDPOINT,
+                ORCHESTRATOR)
+            .accepted());
+
+    ComputeTaskResult result = nextResult();
+    assertEquals(JobErrorKind.JOB_ERROR_KIND_INPUT_TOO_LARGE, result.getError().getKind());
+    assertTrue(
+        result.getError().getMessage().contains("at most 1048576 bytes"),
+        result.getError().getMessage());
+    assertEquals(List.of(), sink.ranges);
+  }
+
+  @Test
+  void cancellingATaskWhileItsChunkDownloadsDeliversNothingAndFreesTheSlot() throws Exception {
+    TaskRunner runner = runner(1, 0);
+    sink.blobs.put(BLOB_CID, BLOB);
+    sink.hold = new CountDownLatch(1);
+    assertTrue(
+        runner
+            .assign(assignment("a-1"), byReference(chunkRef()), ENDPOINT, ORCHESTRATOR)
+            .accepted());
+    eventually("the download has started", () -> !sink.ranges.isEmpty());
+
+    assertTrue(runner.cancel("a-1"));
+
+    eventually("the runner has room", runner::hasRoom);
+    assertEquals(0, runner.runningTasks());
+    assertNull(sink.delivered.poll(200, TimeUnit.MILLISECONDS), "a cancelled task delivered");
+  }
+
+  @Test
+  void malformedChunkReferencesAreRefusedAtAdmission() {
+    TaskRunner runner = runner(1, 1);
+    Map<String, ComputeTaskPacket> bad =
+        Map.of(
+            "both chunk_data and chunk_ref",
+            byReference(chunkRef()).toBuilder().setChunkData(ByteString.copyFromUtf8("x")).build(),
+            "chunk_ref.blob_cid is missing",
+            byReference(chunkRef().clearBlobCid()),
+            "chunk_ref.chunk_cid " + CHUNK_CID.toUpperCase() + " is not",
+            byReference(chunkRef().setChunkCid(CHUNK_CID.toUpperCase())),
+            "chunk_ref.length is 0",
+            byReference(chunkRef().setLength(0)),
+            "ends beyond the largest blob",
+            byReference(chunkRef().setOffset(Long.MAX_VALUE)));
+    int i = 0;
+    for (Map.Entry<String, ComputeTaskPacket> c : bad.entrySet()) {
+      TaskRunner.Acceptance a =
+          runner.assign(assignment("bad-" + i++), c.getValue(), ENDPOINT, ORCHESTRATOR);
+      assertEquals(TaskRunner.Refusal.CHUNK_REF_INVALID, a.refusal(), c.getKey());
+      assertTrue(a.message().contains(c.getKey()), a.message());
+    }
+    assertEquals(List.of(), sink.ranges);
+    assertEquals(0.0, runner.load());
   }
 }

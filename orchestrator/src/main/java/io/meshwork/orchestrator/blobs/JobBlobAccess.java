@@ -32,7 +32,9 @@ public final class JobBlobAccess implements JobAccess {
 
   @Override
   public boolean worksOn(String did, String jobId) {
-    return submitter(jobId).map(did::equals).orElse(false) || assignments.assignsJob(did, jobId);
+    // The assignments first: they are in memory, and an executor fetching a chunk asks for every
+    // chunk, while the submitter is read from the journal.
+    return assignments.assignsJob(did, jobId) || submitter(jobId).map(did::equals).orElse(false);
   }
 
   @Override

@@ -33,7 +33,7 @@ final class ChunkPlanner {
     int free = Math.max(0, live.taskSlots() - Math.round(live.currentLoad() * live.taskSlots()));
     ChunkPlan.Plan plan =
         ChunkPlan.plan(
-            spec.input().length,
+            spec.input().size(),
             spec.operationWeight(),
             costs.fuelPerByte(spec.moduleCid()),
             free,
@@ -41,7 +41,7 @@ final class ChunkPlanner {
             spec.maxChunkSize(),
             options);
     long fixed = store.fixChunkSize(spec.jobId(), plan.targetChunkBytes());
-    LOG.info(() -> "job " + spec.jobId() + ": " + plan.describe(spec.input().length));
+    LOG.info(() -> "job " + spec.jobId() + ": " + plan.describe(spec.input().size()));
     return fixed;
   }
 }

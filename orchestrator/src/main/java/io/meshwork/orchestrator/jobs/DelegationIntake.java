@@ -71,6 +71,14 @@ public final class DelegationIntake {
         validator.maxModuleBytes(),
         packet.limits().memoryBytes() == 0 ? 256L << 20 : packet.limits().memoryBytes(),
         "task.wasm_module");
+    if (!packet.chunk().inline()) {
+      // A blob lives in the delegator's store, which this orchestrator's executors cannot read.
+      throw new MeshException(
+              MeshException.Kind.INVALID_ARGUMENT,
+              "INVALID_FIELD",
+              "a delegated task carries its chunk in task.chunk_data, not by reference")
+          .with("field", "task.chunk_ref");
+    }
     Limits limits = validator.limits(packet.limits());
     TaskSpec task =
         new TaskSpec(

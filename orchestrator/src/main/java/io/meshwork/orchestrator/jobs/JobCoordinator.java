@@ -2,6 +2,7 @@ package io.meshwork.orchestrator.jobs;
 
 import io.meshwork.content.Cid;
 import io.meshwork.identity.Identity;
+import io.meshwork.orchestrator.tasks.Chunk;
 import io.meshwork.orchestrator.tasks.ExecutorFleet;
 import io.meshwork.orchestrator.tasks.PeerOrchestrators;
 import io.meshwork.orchestrator.tasks.TaskFailedException;
@@ -12,7 +13,6 @@ import io.meshwork.runtime.ServiceMetrics;
 import io.meshwork.runtime.auth.Caller;
 import io.meshwork.runtime.errors.MeshException;
 import io.meshwork.wasm.abi.FrameList;
-import io.meshwork.wasm.abi.HostSplitter;
 import io.meshwork.wasm.abi.SplitStrategy;
 import java.io.ByteArrayOutputStream;
 import java.time.Clock;
@@ -28,6 +28,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -62,6 +63,8 @@ public final class JobCoordinator implements AutoCloseable {
    * @param maxJobsPerUser jobs one submitter may have running or queued at once
    * @param maxResultWait the longest a caller may wait for a job's result in one call
    * @param maxDelegationsPerPeer tasks one peer may have delegated here and still open
+   * @param inlineChunkBytes the largest chunk of a stored input sent inside its task; larger ones
+   *     go by reference
    */
   public record Options(
       ManifestValidator.Options manifests,
@@ -75,7 +78,8 @@ public final class JobCoordinator implements AutoCloseable {
       double scanFuelPerByte,
       int maxJobsPerUser,
       Duration maxResultWait,
-      int maxDelegationsPerPeer) {
+      int maxDelegationsPerPeer,
+      long inlineChunkBytes) {
     /** The defaults of docs/CONFIGURATION.md. */
     public static Options defaults() {
       return new Options(
@@ -90,7 +94,8 @@ public final class JobCoordinator implements AutoCloseable {
           10.0,
           64,
           Duration.ofMinutes(5),
-          64);
+          64,
+          1 << 20);
     }
   }
 
@@ -111,14 +116,22 @@ public final class JobCoordinator implements AutoCloseable {
   private final JobQueries queries;
   private final DelegationIntake delegations;
   private final LedgerRequests requests;
+  private final InputBlobs blobs;
+  private final InputChunks inputs;
+  private final UrlInputFetch urlInputs;
   private final ServiceMetrics.Counter jobsSubmitted;
 
-  /** Creates the coordinator over its ports: the journal, the ledger, the receipt log, the mesh. */
+  /**
+   * Creates the coordinator over its ports: the journal, the ledger, the receipt log, the blob
+   * store and what fetches URL inputs into it, the mesh.
+   */
   public JobCoordinator(
       Options options,
       JobStore store,
       ManaAccounts mana,
       ReceiptLog receipts,
+      InputBlobs blobs,
+      UrlInputs urls,
       TaskPipeline pipeline,
       PeerOrchestrators peers,
       ExecutorFleet fleet,
@@ -129,6 +142,8 @@ public final class JobCoordinator implements AutoCloseable {
     this.validator = new ManifestValidator(options.manifests());
     this.store = store;
     this.mana = mana;
+    this.blobs = blobs;
+    this.inputs = new InputChunks(blobs, options.inlineChunkBytes());
     this.pipeline = pipeline;
     this.peers = peers;
     this.fleet = fleet;
@@ -149,6 +164,7 @@ public final class JobCoordinator implements AutoCloseable {
                 options.manifests().minChunkBytes(),
                 options.manifests().maxChunks()));
     this.progress = new JobProgress(new JournalWriter(store), clock);
+    this.urlInputs = new UrlInputFetch(urls, blobs, store, validator, progress);
     this.requests = new LedgerRequests(self.did());
     this.settlement = new Settlement(receipts, store, mana, costs, progress, requests, metrics);
     this.queries =
@@ -188,22 +204,13 @@ public final class JobCoordinator implements AutoCloseable {
    * of the same job id and manifest returns the same job.
    */
   public String submit(JobManifest manifest, Caller caller) {
-    JobSpec spec = validator.validate(manifest, caller.did());
+    JobSpec spec = validator.validate(manifest, caller.did(), blobs);
     var existing = store.find(spec.jobId());
     if (existing.isPresent()) {
       return sameJobOrConflict(existing.get(), spec);
     }
-    if (!live.tryAdmit(spec.submitterDid(), options.maxJobsPerUser())) {
-      throw new MeshException(
-              MeshException.Kind.RESOURCE_EXHAUSTED,
-              "TOO_MANY_JOBS",
-              spec.submitterDid()
-                  + " has "
-                  + options.maxJobsPerUser()
-                  + " jobs running or queued, as many as this mesh allows; submit again when one"
-                  + " ends")
-          .with("max", Integer.toString(options.maxJobsPerUser()));
-    }
+    urlInputs.check(spec);
+    live.admitWithin(spec.submitterDid(), options.maxJobsPerUser());
     boolean started = false;
     try {
       String holdId =
@@ -248,7 +255,7 @@ public final class JobCoordinator implements AutoCloseable {
   public void resumeUnfinished() {
     for (JobRecord r : store.unfinished()) {
       try {
-        JobSpec spec = validator.validate(r.manifest(), r.submitterDid());
+        JobSpec spec = validator.validate(r.manifest(), r.submitterDid(), blobs);
         RunningJob job = new RunningJob(spec);
         job.holdId = r.holdId();
         job.submittedAt = r.submittedAt();
@@ -269,8 +276,11 @@ public final class JobCoordinator implements AutoCloseable {
   }
 
   private void run(RunningJob job) {
-    JobSpec spec = job.spec;
     try {
+      if (job.spec.input().isUrl()) {
+        job.spec = urlInputs.resolve(job);
+      }
+      JobSpec spec = job.spec;
       Map<Integer, TaskRecord> recorded = new HashMap<>();
       TaskRecord mergeRecord = null;
       TaskRecord splitRecord = null;
@@ -284,14 +294,17 @@ public final class JobCoordinator implements AutoCloseable {
           recorded.put(t.chunkIndex(), t);
         }
       }
-      List<byte[]> chunks =
+      if (spec.input().isStored()) {
+        // The job keeps its input blob until it ends; taking it up again after a restart is the
+        // same as once.
+        blobs.use(spec.jobId(), spec.input().blobCid());
+      }
+      List<Supplier<Chunk>> chunks =
           spec.splitStrategy() == SplitStrategy.WASM
               ? moduleSplit(job, splitRecord)
-              : HostSplitter.split(
-                  spec.splitStrategy(),
-                  spec.input(),
-                  spec.minChunkSize(),
-                  planner.chunkBytes(spec));
+              : inputs.cut(spec, planner.chunkBytes(spec), options.manifests().maxChunks()).stream()
+                  .<Supplier<Chunk>>map(slice -> () -> inputs.load(spec.input(), slice))
+                  .toList();
       if (chunks.size() > options.manifests().maxChunks()) {
         throw new TaskFailedException(
             "TOO_MANY_CHUNKS",
@@ -322,7 +335,7 @@ public final class JobCoordinator implements AutoCloseable {
                   spec.jobId() + ":merge",
                   chunks.size(),
                   "merge",
-                  FrameList.encode(Arrays.asList(results)),
+                  mergeInput(spec, results),
                   spec.manaBudget());
           merged = settlement.settle(job, runTask(job, merge));
         }
@@ -341,7 +354,7 @@ public final class JobCoordinator implements AutoCloseable {
         finish(job, JobState.FAILED, null, e.getMessage());
       }
     } catch (RuntimeException e) {
-      LOG.log(Level.WARNING, "job " + spec.jobId() + " failed", e);
+      LOG.log(Level.WARNING, "job " + job.spec.jobId() + " failed", e);
       finish(
           job,
           job.cancelRequested ? JobState.CANCELLED : JobState.FAILED,
@@ -355,7 +368,7 @@ public final class JobCoordinator implements AutoCloseable {
    * receipt and pay like any other. A journaled split (before a restart) is not run again: its
    * result is in the journal.
    */
-  private List<byte[]> moduleSplit(RunningJob job, TaskRecord journaled) {
+  private List<Supplier<Chunk>> moduleSplit(RunningJob job, TaskRecord journaled) {
     byte[] frames =
         journaled != null
             ? journaled.result()
@@ -368,7 +381,7 @@ public final class JobCoordinator implements AutoCloseable {
                         job.spec.jobId() + ":split",
                         0,
                         "split",
-                        job.spec.input(),
+                        inputs.whole(job.spec.input()),
                         job.spec.manaBudget())));
     List<byte[]> chunks;
     try {
@@ -380,11 +393,29 @@ public final class JobCoordinator implements AutoCloseable {
     if (chunks.isEmpty()) {
       throw new TaskFailedException("BAD_SPLIT", "split returned no chunks");
     }
-    return chunks;
+    return chunks.stream().<Supplier<Chunk>>map(bytes -> () -> Chunk.inline(bytes)).toList();
+  }
+
+  /**
+   * The merge's input, the frame list of the chunks' results, which must fit the sandbox's memory
+   * whole.
+   */
+  private static Chunk mergeInput(JobSpec spec, byte[][] results) {
+    byte[] frames = FrameList.encode(Arrays.asList(results));
+    long memory = spec.limits().memoryBytes();
+    if (frames.length > memory) {
+      throw new TaskFailedException(
+          "MERGE_INPUT_TOO_LARGE",
+          "the chunks' results add up to "
+              + frames.length
+              + " bytes, more than the merge can take in limits.memory_bytes "
+              + memory);
+    }
+    return Chunk.inline(frames);
   }
 
   /** Runs every chunk without a result yet, each on its own thread once the scheduler admits it. */
-  private void runChunks(RunningJob job, List<byte[]> chunks, byte[][] results) {
+  private void runChunks(RunningJob job, List<Supplier<Chunk>> chunks, byte[][] results) {
     List<Future<?>> futures = new ArrayList<>();
     int tasks = chunks.size() + (job.spec.moduleInfo().hasMerge() ? 1 : 0);
     long share = Math.max(1, job.spec.manaBudget() / tasks);
@@ -393,8 +424,6 @@ public final class JobCoordinator implements AutoCloseable {
         continue;
       }
       final int index = i;
-      TaskSpec task =
-          task(job, job.spec.jobId() + ":" + index, index, "execute", chunks.get(index), share);
       futures.add(
           threads.submit(
               () -> {
@@ -407,6 +436,15 @@ public final class JobCoordinator implements AutoCloseable {
                   if (job.stopped()) {
                     throw new TaskFailedException("CANCELLED", "job stopped");
                   }
+                  // Loaded only now: the chunks of the tasks in flight are all that is held.
+                  TaskSpec task =
+                      task(
+                          job,
+                          job.spec.jobId() + ":" + index,
+                          index,
+                          "execute",
+                          chunks.get(index).get(),
+                          share);
                   results[index] = settlement.settle(job, runTask(job, task));
                 } finally {
                   scheduler.release();
@@ -446,7 +484,7 @@ public final class JobCoordinator implements AutoCloseable {
    *     merge, which run here
    */
   private TaskSpec task(
-      RunningJob job, String taskId, int index, String export, byte[] chunk, long maxPrice) {
+      RunningJob job, String taskId, int index, String export, Chunk chunk, long maxPrice) {
     JobSpec spec = job.spec;
     return new TaskSpec(
         taskId,
@@ -475,7 +513,10 @@ public final class JobCoordinator implements AutoCloseable {
     List<String> peerList = peers.peers();
     if (!peerList.isEmpty() && task.delegationDepth() > 0 && "execute".equals(task.exportName())) {
       if (complexityScore(job.spec) > options.delegationThreshold()) {
-        return pipeline.runDelegated(task, peerList.get(task.chunkIndex() % peerList.size()), job);
+        return pipeline.runDelegated(
+            task.withChunk(inputs.inlined(task.chunk())),
+            peerList.get(task.chunkIndex() % peerList.size()),
+            job);
       }
     }
     return pipeline.runOnExecutors(task, job);
@@ -484,7 +525,7 @@ public final class JobCoordinator implements AutoCloseable {
   /** {@code data_size * operation_weight / available_capacity}, capacity in executors. */
   private double complexityScore(JobSpec spec) {
     int slots = Math.max(1, fleet.executors().size());
-    return spec.input().length * options.operationWeight() / slots;
+    return spec.input().size() * options.operationWeight() / slots;
   }
 
   private void finish(RunningJob job, JobState state, byte[] result, String error) {
@@ -504,6 +545,14 @@ public final class JobCoordinator implements AutoCloseable {
       job.errorMessage = error;
       job.refunded = refunded;
       job.finishedAt = clock.millis();
+    }
+    if (!job.spec.input().isInline()) {
+      try {
+        blobs.release(job.spec.jobId());
+      } catch (RuntimeException e) {
+        // The blob is then kept until a later release; the job's outcome stands.
+        LOG.log(Level.WARNING, "releasing the blobs of job " + job.spec.jobId() + " failed", e);
+      }
     }
     try {
       progress.ended(job);

@@ -8,6 +8,9 @@ import io.meshwork.orchestrator.tasks.Limits;
  * "the mesh's default".
  *
  * @param jobId the submitter's id for the job, or "" for one chosen here
+ * @param inputCid the CID of the stored blob that is the input, or ""
+ * @param inputUrl the URL to fetch the input from, or ""
+ * @param inputSha256 the hex SHA-256 the fetched input must have, or "" for no check
  * @param operationType the manifest's complexity hint: what kind of work it is, or ""
  * @param operationWeight the manifest's complexity hint: cost per input byte, or 0 for none
  * @param limits the limits asked for; a zero field takes the operator's default
@@ -18,6 +21,9 @@ public record JobManifest(
     String jobId,
     byte[] wasmModule,
     byte[] inputData,
+    String inputCid,
+    String inputUrl,
+    String inputSha256,
     String splitStrategy,
     long minChunkSize,
     long maxChunkSize,
@@ -38,6 +44,9 @@ public record JobManifest(
         id,
         wasmModule,
         inputData,
+        inputCid,
+        inputUrl,
+        inputSha256,
         splitStrategy,
         minChunkSize,
         maxChunkSize,

@@ -19,7 +19,7 @@ record JobSpec(
     byte[] module,
     String moduleCid,
     ModuleInfo moduleInfo,
-    byte[] input,
+    JobInput input,
     SplitStrategy splitStrategy,
     long minChunkSize,
     long maxChunkSize,
@@ -32,4 +32,29 @@ record JobSpec(
     String operationType,
     Limits limits,
     byte[] manifestDigest,
-    double operationWeight) {}
+    double operationWeight) {
+
+  /** The same job on {@code other} input (a fetched URL input, now a stored blob). */
+  JobSpec withInput(JobInput other) {
+    return new JobSpec(
+        jobId,
+        submitterDid,
+        module,
+        moduleCid,
+        moduleInfo,
+        other,
+        splitStrategy,
+        minChunkSize,
+        maxChunkSize,
+        verification,
+        timeoutSecs,
+        retryCount,
+        priority,
+        redundancy,
+        manaBudget,
+        operationType,
+        limits,
+        manifestDigest,
+        operationWeight);
+  }
+}

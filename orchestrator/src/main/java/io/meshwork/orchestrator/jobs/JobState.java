@@ -5,6 +5,8 @@ import java.util.Locale;
 /** The states of a job, as ComputeJobStatus.status names them. */
 public enum JobState {
   PENDING,
+  /** The job's {@code input_url} is being fetched into the blob store. */
+  FETCHING,
   ASSIGNED,
   COMPUTING,
   VERIFYING,

@@ -38,6 +38,15 @@ public interface JobStore extends ExecutorRecords, AutoCloseable {
    */
   long fixChunkSize(String jobId, long chunkBytes);
 
+  /**
+   * Records the blob a job's {@code input_url} was fetched into, once: a resumed job takes its
+   * input from the store instead of fetching it again. Returns the CID recorded first.
+   */
+  String fixFetchedInput(String jobId, String blobCid);
+
+  /** The blob a job's {@code input_url} was fetched into, if it was. */
+  Optional<String> fetchedInput(String jobId);
+
   /** Appends how a task attempt was placed to the job's record. */
   void savePlacement(String jobId, Placement placement);
 

@@ -20,10 +20,13 @@ final class LiveJobs {
   private final Map<String, Integer> perSubmitter = new ConcurrentHashMap<>();
 
   /**
-   * Counts a new job of {@code submitter} if it has fewer than {@code max} jobs not yet ended;
-   * false, counting nothing, when it has that many already. Pair with {@link #release}.
+   * Counts a new job of {@code submitter} if it has fewer than {@code max} jobs not yet ended. Pair
+   * with {@link #release}.
+   *
+   * @throws MeshException RESOURCE_EXHAUSTED {@code TOO_MANY_JOBS}, counting nothing, when it has
+   *     that many already
    */
-  boolean tryAdmit(String submitter, int max) {
+  void admitWithin(String submitter, int max) {
     boolean[] admitted = {false};
     perSubmitter.compute(
         submitter,
@@ -35,7 +38,17 @@ final class LiveJobs {
           admitted[0] = true;
           return now + 1;
         });
-    return admitted[0];
+    if (!admitted[0]) {
+      throw new MeshException(
+              MeshException.Kind.RESOURCE_EXHAUSTED,
+              "TOO_MANY_JOBS",
+              submitter
+                  + " has "
+                  + max
+                  + " jobs running or queued, as many as this mesh allows; submit again when one"
+                  + " ends")
+          .with("max", Integer.toString(max));
+    }
   }
 
   /** Counts a job of {@code submitter} whatever it has already (a job resumed from the journal). */
@@ -43,7 +56,7 @@ final class LiveJobs {
     perSubmitter.merge(submitter, 1, Integer::sum);
   }
 
-  /** A job counted by {@link #tryAdmit} or {@link #admit} has ended, or never started. */
+  /** A job counted by {@link #admitWithin} or {@link #admit} has ended, or never started. */
   void release(String submitter) {
     perSubmitter.computeIfPresent(submitter, (k, n) -> n <= 1 ? null : n - 1);
   }

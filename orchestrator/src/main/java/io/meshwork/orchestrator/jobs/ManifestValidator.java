@@ -9,6 +9,7 @@ import io.meshwork.wasm.abi.JobAbi;
 import io.meshwork.wasm.abi.ModuleInfo;
 import io.meshwork.wasm.abi.ModuleValidator;
 import io.meshwork.wasm.abi.SplitStrategy;
+import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -73,7 +74,7 @@ public final class ManifestValidator {
           300,
           3600,
           10,
-          1000,
+          100_000,
           1_000_000_000_000L,
           100_000,
           64,
@@ -86,6 +87,7 @@ public final class ManifestValidator {
   }
 
   private static final Pattern JOB_ID = Pattern.compile("[A-Za-z0-9._-]{1,128}");
+  private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
 
   // Modules that passed validation, by CID and the caps they were checked against. Users
   // submit the same module job after job, and parsing and validating it costs more than the rest
@@ -103,8 +105,11 @@ public final class ManifestValidator {
     this.validations = new ValidationSlots<>(options.maxValidations());
   }
 
-  /** Validates {@code m} submitted by {@code submitterDid}. */
-  JobSpec validate(JobManifest m, String submitterDid) {
+  /**
+   * Validates {@code m} submitted by {@code submitterDid}; a stored input is looked up in {@code
+   * blobs}, where the submitter must be allowed to read it.
+   */
+  JobSpec validate(JobManifest m, String submitterDid, InputBlobs blobs) {
     String jobId = m.jobId().isEmpty() ? UUID.randomUUID().toString() : m.jobId();
     if (!JOB_ID.matcher(jobId).matches()) {
       throw invalid(
@@ -115,13 +120,7 @@ public final class ManifestValidator {
     if (m.wasmModule().length == 0) {
       throw invalid("MISSING_MODULE", "wasm_module", "wasm_module is empty");
     }
-    long maxInput = options.maxInputBytes();
-    if (m.inputData().length > maxInput) {
-      throw invalid(
-          "INPUT_TOO_LARGE",
-          "input_data",
-          "input_data has " + m.inputData().length + " bytes; this mesh takes at most " + maxInput);
-    }
+    JobInput input = input(m, submitterDid, blobs);
     SplitStrategy strategy;
     try {
       strategy = SplitStrategy.parse(m.splitStrategy());
@@ -143,8 +142,12 @@ public final class ManifestValidator {
           "max_chunk_size",
           "max_chunk_size " + maxChunk + " is above this mesh's cap of " + chunkCap + " bytes");
     }
-    if (strategy == SplitStrategy.LINES || strategy == SplitStrategy.FIXED) {
-      chunkCount(m.inputData().length, maxChunk);
+    if (splitsOnHost(strategy)) {
+      chunkFloor(maxChunk);
+      if (!input.isUrl()) {
+        // A URL's size is known once it is fetched; withFetchedInput checks it then.
+        chunkCount(input.size(), maxChunk);
+      }
     }
 
     VerificationMode verification = VerificationMode.parse(m.verificationMode());
@@ -214,26 +217,128 @@ public final class ManifestValidator {
           "split_strategy",
           "split_strategy 'wasm' needs the module to export 'split', and it does not");
     }
-    return new JobSpec(
-        jobId,
-        submitterDid,
-        module,
-        moduleCid,
-        info,
-        m.inputData(),
-        strategy,
-        minChunk,
-        maxChunk,
-        verification,
-        timeout,
-        retries,
-        priority,
-        redundancy,
-        budget,
-        m.operationType(),
-        limits,
-        m.digest(),
-        Math.max(0, m.operationWeight()));
+    JobSpec spec =
+        new JobSpec(
+            jobId,
+            submitterDid,
+            module,
+            moduleCid,
+            info,
+            input,
+            strategy,
+            minChunk,
+            maxChunk,
+            verification,
+            timeout,
+            retries,
+            priority,
+            redundancy,
+            budget,
+            m.operationType(),
+            limits,
+            m.digest(),
+            Math.max(0, m.operationWeight()));
+    fitsMemory(spec, "input_cid");
+    return spec;
+  }
+
+  /**
+   * {@code spec} on the blob its {@code input_url} was fetched into, checked as a stored input is
+   * at submission (chunk count, memory for a whole input).
+   */
+  JobSpec withFetchedInput(JobSpec spec, String cid, long size) {
+    JobSpec fetched = spec.withInput(JobInput.stored(cid, size));
+    if (splitsOnHost(fetched.splitStrategy())) {
+      chunkCount(size, fetched.maxChunkSize());
+    }
+    fitsMemory(fetched, "input_url");
+    return fetched;
+  }
+
+  /**
+   * Refuses a stored input that the module would get whole in its memory (split strategy {@code
+   * none} or {@code wasm}) and that does not fit there.
+   */
+  private static void fitsMemory(JobSpec spec, String field) {
+    JobInput input = spec.input();
+    SplitStrategy strategy = spec.splitStrategy();
+    long memory = spec.limits().memoryBytes();
+    if (input.isStored()
+        && (strategy == SplitStrategy.WASM || strategy == SplitStrategy.NONE)
+        && input.size() > memory) {
+      // The module's split, or its one execute call, gets the whole input in its memory.
+      throw invalid(
+          "INPUT_EXCEEDS_MEMORY",
+          field,
+          "the input of "
+              + input.size()
+              + " bytes cannot go whole into a sandbox of limits.memory_bytes "
+              + memory
+              + " (split_strategy '"
+              + strategy.wireName()
+              + "' hands the module the whole input); use split_strategy lines or fixed");
+    }
+  }
+
+  private static boolean splitsOnHost(SplitStrategy strategy) {
+    return strategy == SplitStrategy.LINES || strategy == SplitStrategy.FIXED;
+  }
+
+  /**
+   * The input inline, stored or at a URL: exactly one of {@code input_data}, {@code input_cid} and
+   * {@code input_url}. Whether this orchestrator may fetch the URL is not asked here, since a job
+   * resumed after a restart is validated again and must not depend on the network ({@link
+   * UrlInputs#check} at submission, and again when it is fetched).
+   */
+  private JobInput input(JobManifest m, String submitterDid, InputBlobs blobs) {
+    boolean inline = m.inputData().length > 0;
+    boolean stored = !m.inputCid().isEmpty();
+    boolean url = !m.inputUrl().isEmpty();
+    if ((inline ? 1 : 0) + (stored ? 1 : 0) + (url ? 1 : 0) > 1) {
+      throw invalid(
+          "INPUT_TWICE",
+          url ? "input_url" : "input_cid",
+          "more than one of input_data, input_cid and input_url is set; give the input one way");
+    }
+    if (!m.inputSha256().isEmpty() && !url) {
+      throw invalid(
+          "INVALID_FIELD", "input_sha256", "input_sha256 checks an input_url, and none is set");
+    }
+    if (url) {
+      String sha256 = m.inputSha256().toLowerCase(Locale.ROOT);
+      if (!sha256.isEmpty() && !SHA256_HEX.matcher(sha256).matches()) {
+        throw invalid(
+            "INVALID_FIELD",
+            "input_sha256",
+            "input_sha256 must be 64 hexadecimal digits (a SHA-256), got "
+                + m.inputSha256().length()
+                + " characters");
+      }
+      return JobInput.fetched(m.inputUrl(), sha256);
+    }
+    if (!stored) {
+      long maxInput = options.maxInputBytes();
+      if (m.inputData().length > maxInput) {
+        throw invalid(
+            "INPUT_TOO_LARGE",
+            "input_data",
+            "input_data has "
+                + m.inputData().length
+                + " bytes; this mesh takes at most "
+                + maxInput
+                + " inline (upload a larger input as a blob and name it in input_cid)");
+      }
+      return JobInput.inline(m.inputData());
+    }
+    try {
+      Cid.requireCanonical(m.inputCid());
+    } catch (IllegalArgumentException e) {
+      throw invalid(
+          "INVALID_FIELD",
+          "input_cid",
+          "input_cid is not a canonical CIDv1 raw sha2-256 CID: " + e.getMessage());
+    }
+    return JobInput.stored(m.inputCid(), blobs.readableSize(submitterDid, m.inputCid()));
   }
 
   private ModuleInfo module(byte[] module, String cid, long maxModule, long memoryCap) {
@@ -299,11 +404,11 @@ public final class ManifestValidator {
   }
 
   /**
-   * Refuses a chunk size that makes too many chunks of {@code inputBytes}, or that is below the
-   * floor: every chunk costs an auction, a thread and a journal row, so their number is bounded
-   * before any is cut.
+   * Refuses a chunk size below the floor, or one that makes too many chunks of {@code inputBytes}:
+   * every chunk costs an auction, a thread and a journal row, so their number is bounded before any
+   * is cut.
    */
-  private void chunkCount(long inputBytes, long maxChunk) {
+  private void chunkFloor(long maxChunk) {
     if (maxChunk < options.minChunkBytes()) {
       throw invalid(
           "CHUNK_TOO_SMALL",
@@ -314,12 +419,15 @@ public final class ManifestValidator {
               + options.minChunkBytes()
               + " bytes");
     }
+  }
+
+  private void chunkCount(long inputBytes, long maxChunk) {
     long atLeast = (inputBytes + maxChunk - 1) / maxChunk;
     if (atLeast > options.maxChunks()) {
       throw invalid(
           "TOO_MANY_CHUNKS",
           "max_chunk_size",
-          "input_data of "
+          "the input of "
               + inputBytes
               + " bytes in chunks of at most "
               + maxChunk

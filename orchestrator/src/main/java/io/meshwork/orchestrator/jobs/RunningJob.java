@@ -14,7 +14,12 @@ import java.util.function.Consumer;
  * must reach, and the watchers to tell about every change.
  */
 final class RunningJob implements TaskControl {
-  final JobSpec spec;
+  /**
+   * What the job is; replaced once, before any task, when its URL input has been fetched and the
+   * job reads a stored blob instead.
+   */
+  volatile JobSpec spec;
+
   final CompletableFuture<Void> done = new CompletableFuture<>();
   final List<Consumer<JobStatus>> watchers = new CopyOnWriteArrayList<>();
   private final Map<String, Runnable> assignments = new ConcurrentHashMap<>();

@@ -86,7 +86,7 @@ final class Settlement {
     }
     tasksSettled.increment();
     if ("execute".equals(task.exportName())) {
-      costs.record(task.moduleCid(), outcome.receipt().fuelUsed(), task.chunk().length);
+      costs.record(task.moduleCid(), outcome.receipt().fuelUsed(), task.chunk().size());
       synchronized (job) {
         job.completedChunks++;
       }

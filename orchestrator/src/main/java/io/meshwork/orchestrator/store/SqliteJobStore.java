@@ -92,7 +92,8 @@ public final class SqliteJobStore implements JobStore {
       caught INTEGER NOT NULL,
       failed INTEGER NOT NULL,
       updated_at INTEGER NOT NULL)
-    """
+    """,
+    "CREATE TABLE job_inputs (job_id TEXT PRIMARY KEY, blob_cid TEXT NOT NULL)"
   };
 
   private final Path file;
@@ -340,6 +341,42 @@ public final class SqliteJobStore implements JobStore {
             }
           }
         });
+  }
+
+  @Override
+  public String fixFetchedInput(String jobId, String blobCid) {
+    return write(
+        "record the fetched input of job " + jobId,
+        c -> {
+          try (PreparedStatement insert =
+                  c.prepareStatement("INSERT OR IGNORE INTO job_inputs VALUES (?,?)");
+              PreparedStatement read =
+                  c.prepareStatement("SELECT blob_cid FROM job_inputs WHERE job_id=?")) {
+            insert.setString(1, jobId);
+            insert.setString(2, blobCid);
+            insert.executeUpdate();
+            read.setString(1, jobId);
+            try (ResultSet rs = read.executeQuery()) {
+              rs.next();
+              return rs.getString(1);
+            }
+          }
+        });
+  }
+
+  @Override
+  public Optional<String> fetchedInput(String jobId) {
+    synchronized (reader) {
+      try (PreparedStatement ps =
+          reader.prepareStatement("SELECT blob_cid FROM job_inputs WHERE job_id=?")) {
+        ps.setString(1, jobId);
+        try (ResultSet rs = ps.executeQuery()) {
+          return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+        }
+      } catch (SQLException e) {
+        throw new IllegalStateException("cannot read the fetched input of job " + jobId, e);
+      }
+    }
   }
 
   @Override

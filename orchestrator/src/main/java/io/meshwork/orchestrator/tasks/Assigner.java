@@ -124,9 +124,8 @@ final class Assigner {
         last = e;
       }
     }
-    throw new AttemptFailed(
-        "no acknowledgement after " + (n3 + 1) + " tries: " + (last == null ? "" : last.status()),
-        true);
+    throw new AttemptFailed.Unacknowledged(
+        "no acknowledgement after " + (n3 + 1) + " tries: " + (last == null ? "" : last.status()));
   }
 
   /**

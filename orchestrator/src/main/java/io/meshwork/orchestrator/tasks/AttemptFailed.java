@@ -33,6 +33,18 @@ class AttemptFailed extends RuntimeException {
     }
   }
 
+  /**
+   * The executor never acknowledged the assignment (it did not answer, or not in time): the fault
+   * of the executor or the network, not of the task, which may never have started.
+   */
+  static final class Unacknowledged extends AttemptFailed {
+    private static final long serialVersionUID = 1L;
+
+    Unacknowledged(String message) {
+      super(message, true);
+    }
+  }
+
   /** The task was taken back from a busy executor's queue for an idle one (work stealing). */
   static final class Withdrawn extends AttemptFailed {
     private static final long serialVersionUID = 1L;

@@ -1,6 +1,5 @@
 package io.meshwork.orchestrator.tasks;
 
-import io.meshwork.content.Cid;
 import io.meshwork.orchestrator.trust.Reputation;
 import java.time.Clock;
 import java.time.Duration;
@@ -177,8 +176,8 @@ final class Auction {
             task.taskId(),
             originatorDid,
             task.moduleCid(),
-            task.chunk().length,
-            Cid.of(task.chunk()),
+            task.chunk().size(),
+            task.chunk().cid(),
             task.limits(),
             task.operationType(),
             budget,

@@ -96,6 +96,27 @@ final class Placer {
           slotClaim = e.idleDid;
           control.placed(winner.placement().withOutcome(e.getMessage()));
           attempt--;
+        } catch (AttemptFailed.Unacknowledged e) {
+          // An executor that never acknowledged is a fault of that executor or the network, not
+          // of the task: the task goes to another one without spending a retry the job asked for,
+          // so that a job of a thousand chunks does not fail on one executor's hiccup. The
+          // executor stays excluded from this task, so the tries end when no executor is left
+          // (the auction then finds no bid), or at the job's deadline.
+          control.unreserve(winner.bid().price());
+          failures.add(did + ": " + e.getMessage());
+          reputation.failed(did);
+          control.placed(
+              winner.placement().withOutcome("failed: " + e.getMessage() + "; placed again"));
+          LOG.info(() -> "task " + task.taskId() + " was not acknowledged by " + did + ": " + e);
+          attempt--;
+          if (clock.millis() >= task.deadlineMillis()) {
+            throw new TaskFailedException(
+                "TIMED_OUT",
+                "task "
+                    + task.taskId()
+                    + " was not acknowledged before the job's deadline: "
+                    + String.join("; ", failures));
+          }
         } catch (AttemptFailed e) {
           control.unreserve(winner.bid().price());
           failures.add(did + ": " + e.getMessage());

@@ -52,7 +52,7 @@ final class ResultCheck {
     if (!task.moduleCid().equals(receipt.moduleCid())) {
       return "the receipt names another module";
     }
-    if (!Cid.of(task.chunk()).equals(receipt.inputCid())) {
+    if (!task.chunk().cid().equals(receipt.inputCid())) {
       return "the receipt names another input";
     }
     if (!task.exportName().equals(receipt.exportName())) {

@@ -3,6 +3,7 @@ package io.meshwork.orchestrator.tasks;
 /**
  * The Cap'n Proto ComputeTaskPacket: a task as it travels to an executor or a peer orchestrator.
  *
+ * @param chunk the input: inline bytes, or a range of a blob the receiver fetches
  * @param module the module's bytes, or null when the receiver has it already
  * @param delegationDepth how many more times the task may be delegated onward
  * @param timeoutMs how long the job has left, from when the packet was built
@@ -12,7 +13,7 @@ public record TaskPacket(
     String taskId,
     String jobId,
     int chunkIndex,
-    byte[] chunk,
+    Chunk chunk,
     String moduleCid,
     byte[] module,
     int delegationDepth,

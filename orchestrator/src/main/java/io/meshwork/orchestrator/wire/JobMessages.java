@@ -32,6 +32,9 @@ public final class JobMessages {
         m.getJobId(),
         m.getWasmModule().toByteArray(),
         m.getInputData().toByteArray(),
+        m.getInputCid(),
+        m.getInputUrl(),
+        m.getInputSha256(),
         m.getSplitStrategy(),
         m.getMinChunkSize(),
         m.getMaxChunkSize(),
@@ -54,6 +57,9 @@ public final class JobMessages {
             .setJobId(m.jobId())
             .setWasmModule(ByteString.copyFrom(m.wasmModule()))
             .setInputData(ByteString.copyFrom(m.inputData()))
+            .setInputCid(m.inputCid())
+            .setInputUrl(m.inputUrl())
+            .setInputSha256(m.inputSha256())
             .setSplitStrategy(m.splitStrategy())
             .setMinChunkSize(m.minChunkSize())
             .setMaxChunkSize(m.maxChunkSize())

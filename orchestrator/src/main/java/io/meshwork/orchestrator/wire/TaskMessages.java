@@ -2,6 +2,7 @@ package io.meshwork.orchestrator.wire;
 
 import com.google.protobuf.ByteString;
 import io.meshwork.compute.v1.BidVerdict;
+import io.meshwork.compute.v1.ChunkReference;
 import io.meshwork.compute.v1.ComputeTaskPacket;
 import io.meshwork.compute.v1.ComputeTaskResult;
 import io.meshwork.compute.v1.ExecutorRefusal;
@@ -10,6 +11,7 @@ import io.meshwork.mesh.v1.ExecutionReceipt;
 import io.meshwork.mesh.v1.JobErrorKind;
 import io.meshwork.mesh.v1.JobErrorV1;
 import io.meshwork.mesh.v1.ResourceLimits;
+import io.meshwork.orchestrator.tasks.Chunk;
 import io.meshwork.orchestrator.tasks.Limits;
 import io.meshwork.orchestrator.tasks.Placement;
 import io.meshwork.orchestrator.tasks.Receipt;
@@ -19,6 +21,7 @@ import io.meshwork.orchestrator.tasks.VerificationMode;
 import io.meshwork.receipt.format.ReceiptCodec;
 import io.meshwork.receipt.format.ReceiptException;
 import io.meshwork.receipt.format.ReceiptVerifier;
+import io.meshwork.runtime.errors.MeshException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -153,7 +156,6 @@ public final class TaskMessages {
             .setTaskId(p.taskId())
             .setParentJobId(p.jobId())
             .setChunkIndex(p.chunkIndex())
-            .setChunkData(ByteString.copyFrom(p.chunk()))
             .setWasmModuleHash(p.moduleCid())
             .setDelegationDepth(p.delegationDepth())
             .setTimeoutMs(p.timeoutMs())
@@ -161,6 +163,17 @@ public final class TaskMessages {
             .setMaxPrice(p.maxPrice())
             .setVerificationMode(p.verification().wireName())
             .setExportName(p.exportName());
+    Chunk chunk = p.chunk();
+    if (chunk.inline()) {
+      b.setChunkData(ByteString.copyFrom(chunk.bytes()));
+    } else {
+      b.setChunkRef(
+          ChunkReference.newBuilder()
+              .setBlobCid(chunk.blobCid())
+              .setOffset(chunk.offset())
+              .setLength(chunk.size())
+              .setChunkCid(chunk.cid()));
+    }
     if (p.module() != null) {
       b.setWasmModule(ByteString.copyFrom(p.module()));
     }
@@ -178,7 +191,7 @@ public final class TaskMessages {
         p.getTaskId(),
         p.getParentJobId(),
         p.getChunkIndex(),
-        p.getChunkData().toByteArray(),
+        chunk(p),
         p.getWasmModuleHash(),
         p.getWasmModule().isEmpty() ? null : p.getWasmModule().toByteArray(),
         p.getDelegationDepth(),
@@ -187,6 +200,21 @@ public final class TaskMessages {
         p.getMaxPrice(),
         VerificationMode.parse(p.getVerificationMode()),
         p.getExportName());
+  }
+
+  private static Chunk chunk(ComputeTaskPacket p) {
+    if (!p.hasChunkRef()) {
+      return Chunk.inline(p.getChunkData().toByteArray());
+    }
+    ChunkReference ref = p.getChunkRef();
+    if (!p.getChunkData().isEmpty()) {
+      throw new MeshException(
+              MeshException.Kind.INVALID_ARGUMENT,
+              "INVALID_FIELD",
+              "task.chunk_data and task.chunk_ref are both set; a chunk travels one way")
+          .with("field", "task.chunk_ref");
+    }
+    return Chunk.stored(ref.getBlobCid(), ref.getOffset(), ref.getLength(), ref.getChunkCid());
   }
 
   /** A placement for the wire (and the journal). */

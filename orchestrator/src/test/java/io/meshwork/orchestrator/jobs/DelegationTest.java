@@ -13,6 +13,7 @@ import io.meshwork.content.Cid;
 import io.meshwork.identity.DidKey;
 import io.meshwork.identity.Ed25519;
 import io.meshwork.identity.Identity;
+import io.meshwork.orchestrator.tasks.Chunk;
 import io.meshwork.orchestrator.tasks.Limits;
 import io.meshwork.orchestrator.tasks.PeerOrchestrators;
 import io.meshwork.orchestrator.tasks.PendingResults;
@@ -89,7 +90,7 @@ class DelegationTest {
       byte[] output =
           conduct == Conduct.FABRICATES
               ? "FABRICATED".getBytes(StandardCharsets.UTF_8)
-              : FakeExecutor.honest(task.exportName(), task.chunk());
+              : FakeExecutor.honest(task.exportName(), task.chunk().bytes());
       Receipt receipt =
           new Receipt(
               task.taskId(),
@@ -97,7 +98,7 @@ class DelegationTest {
               executor.did(),
               "its-own-assignment",
               task.moduleCid(),
-              Cid.of(task.chunk()),
+              task.chunk().cid(),
               Cid.of(output),
               task.exportName(),
               5,
@@ -284,7 +285,7 @@ class DelegationTest {
             "theirs:0",
             "theirs",
             0,
-            chunk,
+            Chunk.inline(chunk),
             Cid.of(JobCore.WITHOUT_MERGE),
             JobCore.WITHOUT_MERGE,
             1,

@@ -5,6 +5,7 @@ import io.meshwork.orchestrator.tasks.AnnounceAnswer;
 import io.meshwork.orchestrator.tasks.Announcement;
 import io.meshwork.orchestrator.tasks.AssignAnswer;
 import io.meshwork.orchestrator.tasks.Assignment;
+import io.meshwork.orchestrator.tasks.Chunk;
 import io.meshwork.orchestrator.tasks.ExecutorCapacity;
 import io.meshwork.orchestrator.tasks.ExecutorHandle;
 import io.meshwork.orchestrator.tasks.Offer;
@@ -51,6 +52,8 @@ final class FakeExecutor implements ExecutorHandle {
   // When set, bids in this DID's name, though the channel proves its own (an impersonator).
   volatile String bidsAs;
   volatile boolean unreachable;
+  // Bids, but never answers an assignment in time (a stalled process, a lost network).
+  volatile boolean silentOnAssign;
   // Refuses this many assignments as BUSY before it takes one.
   final AtomicInteger busyRefusals = new AtomicInteger();
   // When set, acknowledges assignments and keeps their results until release(); queued says
@@ -64,11 +67,32 @@ final class FakeExecutor implements ExecutorHandle {
   private final Map<String, TaskResult> held = new ConcurrentHashMap<>();
   private final Map<String, byte[]> committed = new ConcurrentHashMap<>();
   private final PendingResults deliverTo;
+  private final MemoryBlobs blobs;
+  // Chunks that came by reference and were fetched from the blob store.
+  final List<Chunk> fetched = new CopyOnWriteArrayList<>();
 
-  FakeExecutor(String name, PendingResults deliverTo) {
+  FakeExecutor(String name, PendingResults deliverTo, MemoryBlobs blobs) {
     this.did = "did:key:z6MkFake" + name;
     this.endpoint = "fake-" + name;
     this.deliverTo = deliverTo;
+    this.blobs = blobs;
+  }
+
+  /** The chunk's bytes: carried in the task, or fetched by reference as an executor would. */
+  private byte[] bytes(Chunk chunk) {
+    if (chunk.inline()) {
+      return chunk.bytes();
+    }
+    fetched.add(chunk);
+    try (var in = blobs.read(chunk.blobCid(), chunk.offset(), chunk.size())) {
+      byte[] bytes = in.readAllBytes();
+      if (!Cid.of(bytes).equals(chunk.cid())) {
+        throw new AssertionError("the reference's bytes are not chunk " + chunk.cid());
+      }
+      return bytes;
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   /** The honest result of {@code task}. */
@@ -108,6 +132,13 @@ final class FakeExecutor implements ExecutorHandle {
   @Override
   public AssignAnswer assign(Assignment a, Duration wait) {
     refuseIfUnreachable();
+    if (silentOnAssign) {
+      assignments.add(a);
+      throw new RemoteCallFailed(
+          "DEADLINE_EXCEEDED: " + endpoint + " gave no answer",
+          "Status{code=DEADLINE_EXCEEDED}",
+          true);
+    }
     synchronized (assignments) {
       assignments.add(a);
       assignments.notifyAll();
@@ -128,7 +159,7 @@ final class FakeExecutor implements ExecutorHandle {
     byte[] output =
         conduct == Conduct.LIAR
             ? ("lie from " + did + " about " + task.taskId()).getBytes(StandardCharsets.UTF_8)
-            : honest(task.exportName(), task.chunk());
+            : honest(task.exportName(), bytes(task.chunk()));
     String outputCid = Cid.of(output);
     Receipt receipt =
         new Receipt(
@@ -137,10 +168,10 @@ final class FakeExecutor implements ExecutorHandle {
             did,
             a.assignmentId(),
             task.moduleCid(),
-            Cid.of(task.chunk()),
+            task.chunk().cid(),
             outputCid,
             task.exportName(),
-            7L * task.chunk().length,
+            7L * task.chunk().size(),
             (did + "|" + a.assignmentId() + "|" + outputCid).getBytes(StandardCharsets.UTF_8));
     if (a.commitFirst()) {
       committed.put(a.assignmentId(), output);

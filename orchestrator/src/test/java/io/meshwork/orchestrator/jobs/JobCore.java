@@ -29,9 +29,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
- * The orchestrator's job core as production wires it, over in-memory fakes at its four ports: the
- * executor fleet, the ledger, the receipt log and the journal, with a clock that stands still. No
- * gRPC, no processes.
+ * The orchestrator's job core as production wires it, over in-memory fakes at its ports: the
+ * executor fleet, the ledger, the receipt log, the journal, the blob store and URL inputs, with a
+ * clock that stands still. No gRPC, no processes.
  */
 final class JobCore implements AutoCloseable {
   static final Caller SUBMITTER = Caller.of("did:key:z6MkSubmitter");
@@ -44,6 +44,8 @@ final class JobCore implements AutoCloseable {
   final MemoryJournal journal = new MemoryJournal();
   final FakeLedger ledger = new FakeLedger();
   final FakeReceiptLog receipts = new FakeReceiptLog();
+  final MemoryBlobs blobs = new MemoryBlobs();
+  final FakeUrlInputs urls = new FakeUrlInputs(blobs);
   final PendingResults pending = new PendingResults();
   final List<FakeExecutor> executors = new CopyOnWriteArrayList<>();
   final ExecutorFleet fleet = () -> List.<ExecutorHandle>copyOf(executors);
@@ -55,6 +57,7 @@ final class JobCore implements AutoCloseable {
   int maxChunks = 100_000;
   int maxJobsPerUser = 64;
   int maxDelegationsPerPeer = 64;
+  long inlineChunkBytes = 1 << 20;
   // Peer orchestrators; with any, chunks go to them whenever a job has input at all.
   PeerOrchestrators peers = PeerOrchestrators.none();
   // Timings short enough that nothing in a test waits long: bids come at once from the fakes,
@@ -81,7 +84,7 @@ final class JobCore implements AutoCloseable {
 
   /** Adds an executor named {@code name} to the fleet. */
   FakeExecutor executor(String name) {
-    FakeExecutor e = new FakeExecutor(name, pending);
+    FakeExecutor e = new FakeExecutor(name, pending, blobs);
     executors.add(e);
     return e;
   }
@@ -93,6 +96,16 @@ final class JobCore implements AutoCloseable {
 
   /** A coordinator over the given ports (a test may wrap the fakes). */
   JobCoordinator start(JobStore store, ManaAccounts mana, ReceiptLog log, ExecutorFleet executors) {
+    return start(store, mana, log, executors, blobs);
+  }
+
+  /** A coordinator over the given ports, the blob store among them. */
+  JobCoordinator start(
+      JobStore store,
+      ManaAccounts mana,
+      ReceiptLog log,
+      ExecutorFleet executors,
+      InputBlobs inputBlobs) {
     ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor();
     TaskPipeline pipeline =
         new TaskPipeline(
@@ -129,11 +142,15 @@ final class JobCore implements AutoCloseable {
                             "0",
                             // The tests' chunks are single short lines.
                             "orchestrator.min-chunk-bytes",
-                            "1")))
+                            "1",
+                            "orchestrator.inline-chunk-bytes",
+                            Long.toString(inlineChunkBytes))))
                 .jobs(),
             store,
             mana,
             log,
+            inputBlobs,
+            urls,
             pipeline,
             peers,
             executors,
@@ -169,6 +186,11 @@ final class JobCore implements AutoCloseable {
     private int retries = 2;
     private int redundancy;
     private long budget = 1_000;
+    private String split = "lines";
+    private long memory;
+    private MemoryBlobs store;
+    private String url = "";
+    private String sha256 = "";
 
     private Job(String id, String input) {
       this.id = id;
@@ -205,12 +227,45 @@ final class JobCore implements AutoCloseable {
       return this;
     }
 
+    Job memory(long bytes) {
+      this.memory = bytes;
+      return this;
+    }
+
+    Job split(String strategy) {
+      this.split = strategy;
+      return this;
+    }
+
+    /** The input uploaded to {@code blobs} by the submitter and named by its CID. */
+    Job storedIn(MemoryBlobs blobs) {
+      this.store = blobs;
+      return this;
+    }
+
+    /** The input served at {@code url} by {@code urls}, and named by that URL. */
+    Job fetchedFrom(FakeUrlInputs urls, String url) {
+      urls.pages.put(url, input.getBytes(StandardCharsets.UTF_8));
+      this.url = url;
+      return this;
+    }
+
+    /** The SHA-256 the fetched input must have. */
+    Job sha256(String hex) {
+      this.sha256 = hex;
+      return this;
+    }
+
     JobManifest manifest() {
+      boolean inline = store == null && url.isEmpty();
       return new JobManifest(
           id,
           module,
-          input.getBytes(StandardCharsets.UTF_8),
-          "lines",
+          inline ? input.getBytes(StandardCharsets.UTF_8) : new byte[0],
+          store == null ? "" : store.put(SUBMITTER.did(), input.getBytes(StandardCharsets.UTF_8)),
+          url,
+          sha256,
+          split,
           0,
           // Every line of the tests' inputs is at most 8 bytes, so each is a chunk of its own.
           8,
@@ -222,7 +277,7 @@ final class JobCore implements AutoCloseable {
           budget,
           "",
           0,
-          new Limits(0, 0, 0, 0, 0),
+          new Limits(0, memory, 0, 0, 0),
           (id + input + verification + redundancy).getBytes(StandardCharsets.UTF_8));
     }
   }

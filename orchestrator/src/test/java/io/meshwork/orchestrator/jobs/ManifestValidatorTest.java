@@ -45,7 +45,7 @@ class ManifestValidatorTest {
 
   /** Validates a manifest as it arrives over the wire. */
   private static JobSpec validate(ManifestValidator validator, ComputeJobManifest manifest) {
-    return validator.validate(JobMessages.submitted(manifest), SUBMITTER);
+    return validator.validate(JobMessages.submitted(manifest), SUBMITTER, new MemoryBlobs());
   }
 
   private static byte[] read(String first, String... more) {
@@ -88,11 +88,11 @@ class ManifestValidatorTest {
     assertArrayEquals(WORD_COUNT, spec.module());
     assertEquals(Cid.of(WORD_COUNT), spec.moduleCid());
     assertArrayEquals(
-        "the quick brown fox\njumps over\n".getBytes(StandardCharsets.UTF_8), spec.input());
+        "the quick brown fox\njumps over\n".getBytes(StandardCharsets.UTF_8), spec.input().bytes());
     assertEquals(SplitStrategy.LINES, spec.splitStrategy());
     assertEquals(VerificationMode.HASH, spec.verification());
     assertEquals(Priority.MEDIUM, spec.priority());
-    assertEquals(1000, spec.manaBudget());
+    assertEquals(100_000, spec.manaBudget());
     assertEquals(1, spec.redundancy());
     assertEquals(1L << 20, spec.maxChunkSize());
     assertEquals(300, spec.timeoutSecs());
@@ -245,7 +245,7 @@ class ManifestValidatorTest {
     ComputeJobManifest manifest =
         wordCountJob().setInputData(ByteString.copyFromUtf8("ten bytes!")).build();
 
-    assertEquals(10, validate(small, manifest).input().length);
+    assertEquals(10, validate(small, manifest).input().size());
   }
 
   @Test
@@ -296,7 +296,7 @@ class ManifestValidatorTest {
     MeshException e = assertThrows(MeshException.class, () -> validate(validator, manifest));
     assertEquals("TOO_MANY_CHUNKS", e.reason());
     assertEquals(
-        "input_data of 7340032 bytes in chunks of at most 64 bytes makes at least 114688 chunks;"
+        "the input of 7340032 bytes in chunks of at most 64 bytes makes at least 114688 chunks;"
             + " this mesh cuts a job into at most 100000",
         e.getMessage());
   }

@@ -18,6 +18,7 @@ final class MemoryJournal implements JobStore {
   private final Map<String, TaskRecord> tasks = new LinkedHashMap<>();
   private final Map<String, List<Placement>> placements = new LinkedHashMap<>();
   private final Map<String, Long> chunkSizes = new LinkedHashMap<>();
+  private final Map<String, String> fetchedInputs = new LinkedHashMap<>();
   private final Map<String, ExecutorRecord> executors = new LinkedHashMap<>();
 
   @Override
@@ -81,6 +82,16 @@ final class MemoryJournal implements JobStore {
   @Override
   public synchronized long fixChunkSize(String jobId, long chunkBytes) {
     return chunkSizes.computeIfAbsent(jobId, k -> chunkBytes);
+  }
+
+  @Override
+  public synchronized String fixFetchedInput(String jobId, String blobCid) {
+    return fetchedInputs.computeIfAbsent(jobId, k -> blobCid);
+  }
+
+  @Override
+  public synchronized Optional<String> fetchedInput(String jobId) {
+    return Optional.ofNullable(fetchedInputs.get(jobId));
   }
 
   @Override

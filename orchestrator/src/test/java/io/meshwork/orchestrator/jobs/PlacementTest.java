@@ -183,6 +183,52 @@ class PlacementTest {
   }
 
   @Test
+  void anExecutorThatNeverAcknowledgesCostsNoRetryAndTheTaskGoesToAnother() {
+    FakeExecutor silent = core.executor("silent");
+    silent.price = 1;
+    silent.silentOnAssign = true;
+    FakeExecutor honest = core.executor("honest");
+    JobCoordinator coordinator = core.start();
+
+    // No retries: the executor's silence is not the task's failure.
+    String jobId =
+        coordinator.submit(
+            job("silent", "alpha\n").module(JobCore.WITHOUT_MERGE).retries(0).manifest(),
+            SUBMITTER);
+    JobResult result = await(coordinator, jobId);
+
+    assertEquals(JobState.COMPLETED, result.status().state(), result.status().errorMessage());
+    List<Placement> placements = coordinator.queries().placements(jobId, SUBMITTER);
+    assertEquals(2, placements.size(), placements.toString());
+    assertEquals(silent.did, placements.get(0).winnerDid());
+    assertTrue(placements.get(0).outcome().endsWith("placed again"), placements.toString());
+    assertEquals(honest.did, placements.get(1).winnerDid());
+    assertEquals(1, core.journal.executor(silent.did).failed(), "the silent executor is at fault");
+  }
+
+  @Test
+  void whenNoExecutorAcknowledgesTheTaskFailsOnceEachWasTried() {
+    for (String name : List.of("a", "b")) {
+      core.executor(name).silentOnAssign = true;
+    }
+    JobCoordinator coordinator = core.start();
+
+    String jobId =
+        coordinator.submit(
+            job("nobody", "alpha\n").module(JobCore.WITHOUT_MERGE).retries(0).manifest(),
+            SUBMITTER);
+    JobResult result = await(coordinator, jobId);
+
+    assertEquals(JobState.FAILED, result.status().state());
+    // Each was tried once; then no executor was left to bid.
+    List<Placement> placements = coordinator.queries().placements(jobId, SUBMITTER);
+    assertEquals(
+        2,
+        placements.stream().filter(p -> p.outcome().endsWith("placed again")).count(),
+        placements.toString());
+  }
+
+  @Test
   void aTaskQueuedOnABusyExecutorIsWithdrawnForAnIdleOne() {
     FakeExecutor busy = core.executor("busy");
     busy.price = 1;

@@ -18,6 +18,7 @@ import io.meshwork.executor.v1.ExecutorServiceGrpc;
 import io.meshwork.identity.BearerCredentials;
 import io.meshwork.identity.Identity;
 import io.meshwork.orchestrator.tasks.Assignment;
+import io.meshwork.orchestrator.tasks.Chunk;
 import io.meshwork.orchestrator.tasks.ExecutorHandle;
 import io.meshwork.orchestrator.tasks.Limits;
 import io.meshwork.orchestrator.tasks.RemoteCallFailed;
@@ -144,7 +145,7 @@ class GrpcExecutorFleetTest {
             "job:0",
             "job",
             0,
-            new byte[0],
+            Chunk.inline(new byte[0]),
             "bmodule",
             module,
             0,

@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,6 +35,9 @@ class SqliteJobStoreTest {
         id,
         ("module of " + id).getBytes(StandardCharsets.UTF_8),
         ("input of " + id).getBytes(StandardCharsets.UTF_8),
+        "",
+        "",
+        "",
         "lines",
         1,
         1000,
@@ -273,6 +277,66 @@ class SqliteJobStoreTest {
       assertEquals(1, reopened.tasks("job-1").size());
       // Migrations must not run again on an existing journal.
       assertTrue(reopened.insert(job("job-2", JobState.PENDING, 200)));
+    }
+  }
+
+  @Test
+  void aFetchedInputIsRecordedOnceAndKeptWithTheUrlOfItsManifest() {
+    JobManifest m = manifest("job-url");
+    JobManifest fetched =
+        new JobManifest(
+            m.jobId(),
+            m.wasmModule(),
+            new byte[0],
+            "",
+            "https://data.example.com/in.txt",
+            "ab".repeat(32),
+            m.splitStrategy(),
+            m.minChunkSize(),
+            m.maxChunkSize(),
+            m.verificationMode(),
+            m.timeoutSecs(),
+            m.retryCount(),
+            m.priority(),
+            m.redundancy(),
+            m.manaBudget(),
+            m.operationType(),
+            m.operationWeight(),
+            m.limits(),
+            m.digest());
+    JobRecord j = job("job-url", JobState.FETCHING, 100);
+    try (SqliteJobStore store = new SqliteJobStore(journal())) {
+      store.insert(
+          new JobRecord(
+              j.jobId(),
+              j.submitterDid(),
+              j.state(),
+              fetched,
+              j.manifestDigest(),
+              j.holdId(),
+              j.budget(),
+              j.spent(),
+              j.refunded(),
+              j.totalChunks(),
+              j.completedChunks(),
+              j.errorMessage(),
+              j.result(),
+              j.resultCid(),
+              j.submittedAt(),
+              j.finishedAt()));
+      assertEquals(Optional.empty(), store.fetchedInput("job-url"));
+      assertEquals("bafkreifirst", store.fixFetchedInput("job-url", "bafkreifirst"));
+      // A second record (a fetch that raced the first) keeps the first.
+      assertEquals("bafkreifirst", store.fixFetchedInput("job-url", "bafkreisecond"));
+    }
+    try (SqliteJobStore reopened = new SqliteJobStore(journal())) {
+      assertEquals(Optional.of("bafkreifirst"), reopened.fetchedInput("job-url"));
+      JobRecord read = reopened.find("job-url").orElseThrow();
+      assertEquals(JobState.FETCHING, read.state());
+      assertEquals("https://data.example.com/in.txt", read.manifest().inputUrl());
+      assertEquals("ab".repeat(32), read.manifest().inputSha256());
+      assertEquals(
+          List.of("job-url"), reopened.unfinished().stream().map(JobRecord::jobId).toList());
     }
   }
 

@@ -37,7 +37,7 @@ class PendingResultsTest {
         "job-1",
         0,
         "execute",
-        CHUNK,
+        Chunk.inline(CHUNK),
         Cid.of(MODULE),
         MODULE,
         new Limits(0, 0, 0, 0, 0),

@@ -1,0 +1,195 @@
+package io.meshwork.executor.work;
+
+import io.meshwork.compute.v1.ChunkReference;
+import io.meshwork.compute.v1.ComputeTaskPacket;
+import io.meshwork.content.Cid;
+import io.meshwork.content.StreamingCid;
+import io.meshwork.sandbox.FailureKind;
+import io.meshwork.sandbox.SandboxException;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * Chunks that assignments name by reference ({@code ComputeTaskPacket.chunk_ref}), a byte range of
+ * a blob, instead of carrying them: checked when the assignment is admitted, and turned into bytes
+ * when the task runs, from the {@link ChunkCache} or else downloaded from the assigning
+ * orchestrator's blob service and checked against the chunk's CID as they arrive.
+ *
+ * <p>A chunk that cannot be had fails its task with kind {@code INTERNAL} (the module is not at
+ * fault) and a message that starts with {@code CHUNK_FETCH_FAILED} (the download failed, was
+ * refused, ran past its deadline, or brought the wrong number of bytes) or {@code CHUNK_MISMATCH}
+ * (the bytes are not the chunk's), so the orchestrator can tell the two apart; one larger than this
+ * executor takes fails as {@code INPUT_TOO_LARGE}, as an inline chunk would, before anything is
+ * fetched. No task ever runs on bytes that were not checked.
+ */
+final class ReferencedChunks {
+  /** The start of the message of a task whose chunk could not be downloaded. */
+  static final String FETCH_FAILED = "CHUNK_FETCH_FAILED";
+
+  /** The start of the message of a task whose downloaded chunk is not the one named. */
+  static final String MISMATCH = "CHUNK_MISMATCH";
+
+  // The largest array the JVM allocates; the sandbox takes its input as one.
+  private static final long MAX_ARRAY_BYTES = Integer.MAX_VALUE - 8;
+
+  private final OrchestratorLink orchestrators;
+  private final ChunkCache cache;
+  private final long maxInputBytes;
+
+  ReferencedChunks(OrchestratorLink orchestrators, ChunkCache cache, long maxInputBytes) {
+    this.orchestrators = orchestrators;
+    this.cache = cache;
+    this.maxInputBytes = Math.min(maxInputBytes, MAX_ARRAY_BYTES);
+  }
+
+  /**
+   * Why {@code task}'s chunk reference cannot be taken, or null when it can (or there is none): a
+   * packet carries its chunk one way only, both CIDs must be canonical (the chunk's becomes a file
+   * name in the cache), and the range must be non-empty and within what a blob can hold. Whether it
+   * lies within the blob only its blob service knows.
+   */
+  static String refusal(ComputeTaskPacket task) {
+    if (!task.hasChunkRef()) {
+      return null;
+    }
+    if (!task.getChunkData().isEmpty()) {
+      return "the packet carries both chunk_data and chunk_ref; a chunk travels one way only";
+    }
+    ChunkReference ref = task.getChunkRef();
+    String bad = notCanonical("chunk_ref.blob_cid", ref.getBlobCid());
+    if (bad == null) {
+      bad = notCanonical("chunk_ref.chunk_cid", ref.getChunkCid());
+    }
+    if (bad != null) {
+      return bad;
+    }
+    if (ref.getLength() == 0) {
+      return "chunk_ref.length is 0; an empty chunk travels as empty chunk_data";
+    }
+    // The fields are uint64: above Long.MAX_VALUE they read as negative here.
+    if (ref.getOffset() < 0 || ref.getLength() < 0 || ref.getOffset() + ref.getLength() < 0) {
+      return "chunk_ref's range (offset "
+          + Long.toUnsignedString(ref.getOffset())
+          + ", length "
+          + Long.toUnsignedString(ref.getLength())
+          + ") ends beyond the largest blob there can be";
+    }
+    return null;
+  }
+
+  private static String notCanonical(String field, String cid) {
+    if (cid.isEmpty()) {
+      return field + " is missing";
+    }
+    try {
+      if (Cid.ofDigest(Cid.digest(cid)).equals(cid)) {
+        return null;
+      }
+      return field + " " + cid + " is not in canonical form (lower-case base32, b...)";
+    } catch (IllegalArgumentException e) {
+      return field + " " + cid + " is not a CIDv1 raw sha2-256 CID: " + e.getMessage();
+    }
+  }
+
+  /**
+   * The bytes of the chunk {@code ref} names, checked against its {@code chunk_cid}: from the cache
+   * when they are there, else downloaded from the orchestrator at {@code endpoint} within {@code
+   * deadline} and then cached. {@code ref} passed {@link #refusal}.
+   *
+   * @throws SandboxException INPUT_TOO_LARGE for a chunk above the input limit (nothing is
+   *     fetched); INTERNAL when the download fails or the bytes are not the chunk's
+   * @throws InterruptedException when the task was cancelled meanwhile
+   */
+  byte[] read(ChunkReference ref, String endpoint, Duration deadline)
+      throws SandboxException, InterruptedException {
+    if (ref.getLength() > maxInputBytes) {
+      throw new SandboxException(
+          FailureKind.INPUT_TOO_LARGE,
+          "the chunk "
+              + range(ref)
+              + " is "
+              + ref.getLength()
+              + " bytes; this executor takes inputs of at most "
+              + maxInputBytes
+              + " bytes (executor.max-input-bytes), so it did not fetch it",
+          null);
+    }
+    Optional<byte[]> cached = cache.get(ref.getChunkCid());
+    if (cached.isPresent()) {
+      return cached.get();
+    }
+    byte[] chunk = new byte[(int) ref.getLength()];
+    StreamingCid hash = new StreamingCid();
+    try {
+      orchestrators.fetchRange(
+          endpoint,
+          ref.getBlobCid(),
+          ref.getOffset(),
+          ref.getLength(),
+          deadline,
+          frame -> {
+            int at = (int) hash.length();
+            int n = frame.remaining();
+            if (n > chunk.length - at) {
+              throw new IllegalStateException(
+                  "the blob service sent more than the " + chunk.length + " bytes asked for");
+            }
+            frame.get(chunk, at, n);
+            // Hashed as it arrives: the bytes are never read a second time to be checked.
+            hash.update(chunk, at, n);
+          });
+    } catch (RuntimeException e) {
+      if (Thread.interrupted()) {
+        throw new InterruptedException("cancelled while fetching its chunk");
+      }
+      throw fetchFailed(ref, endpoint, e.getMessage());
+    }
+    if (hash.length() != chunk.length) {
+      throw fetchFailed(
+          ref,
+          endpoint,
+          "the blob service sent " + hash.length() + " of the " + chunk.length + " bytes");
+    }
+    String actual = hash.cid();
+    if (!actual.equals(ref.getChunkCid())) {
+      throw new SandboxException(
+          FailureKind.INTERNAL,
+          MISMATCH
+              + ": the chunk "
+              + range(ref)
+              + " downloaded from "
+              + endpoint
+              + " hashes to "
+              + actual
+              + ", not to its chunk_cid "
+              + ref.getChunkCid()
+              + "; the task was not run",
+          null);
+    }
+    cache.put(ref.getChunkCid(), chunk);
+    return chunk;
+  }
+
+  private static SandboxException fetchFailed(ChunkReference ref, String endpoint, String why) {
+    return new SandboxException(
+        FailureKind.INTERNAL,
+        FETCH_FAILED
+            + ": downloading the chunk "
+            + range(ref)
+            + " from "
+            + endpoint
+            + " failed: "
+            + why,
+        null);
+  }
+
+  /** Names the range, e.g. "bytes [1024, 2048) of blob bafk...". */
+  private static String range(ChunkReference ref) {
+    return "bytes ["
+        + ref.getOffset()
+        + ", "
+        + (ref.getOffset() + ref.getLength())
+        + ") of blob "
+        + ref.getBlobCid();
+  }
+}

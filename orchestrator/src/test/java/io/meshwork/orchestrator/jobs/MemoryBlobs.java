@@ -1,0 +1,64 @@
+package io.meshwork.orchestrator.jobs;
+
+import io.meshwork.content.Cid;
+import io.meshwork.runtime.errors.MeshException;
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The blob store as jobs see it, in memory: blobs with the DIDs that hold them, the blobs each job
+ * uses, and how many bytes were read (so that a test can tell a chunk was read, and once).
+ */
+final class MemoryBlobs implements InputBlobs {
+  private final Map<String, byte[]> blobs = new ConcurrentHashMap<>();
+  private final Map<String, Set<String>> holders = new ConcurrentHashMap<>();
+  final Map<String, Set<String>> uses = new ConcurrentHashMap<>();
+  final Set<String> released = ConcurrentHashMap.newKeySet();
+  final AtomicLong bytesRead = new AtomicLong();
+
+  /** Stores {@code bytes} for {@code holder}; returns its CID. */
+  String put(String holder, byte[] bytes) {
+    String cid = Cid.of(bytes);
+    blobs.put(cid, bytes.clone());
+    holders.computeIfAbsent(cid, c -> ConcurrentHashMap.newKeySet()).add(holder);
+    return cid;
+  }
+
+  @Override
+  public long readableSize(String did, String cid) {
+    byte[] bytes = blobs.get(cid);
+    if (bytes == null || !holders.getOrDefault(cid, Set.of()).contains(did)) {
+      throw new MeshException(
+          MeshException.Kind.PERMISSION_DENIED,
+          "BLOB_ACCESS_DENIED",
+          did + " may not read blob " + cid);
+    }
+    return bytes.length;
+  }
+
+  @Override
+  public void use(String jobId, String cid) {
+    if (released.contains(jobId)) {
+      throw new MeshException(
+          MeshException.Kind.FAILED_PRECONDITION, "JOB_RELEASED", "job " + jobId + " has ended");
+    }
+    uses.computeIfAbsent(jobId, j -> ConcurrentHashMap.newKeySet()).add(cid);
+  }
+
+  @Override
+  public void release(String jobId) {
+    uses.remove(jobId);
+    released.add(jobId);
+  }
+
+  @Override
+  public InputStream read(String cid, long offset, long length) {
+    byte[] bytes = blobs.get(cid);
+    bytesRead.addAndGet(length);
+    return new ByteArrayInputStream(bytes, (int) offset, (int) length);
+  }
+}
