@@ -40,8 +40,12 @@ import java.util.function.Consumer;
  */
 final class LocalWordCounts {
 
-  /** What one way of counting answered, and how long it took, in nanoseconds. */
-  record Timed(long words, long nanos) {
+  /**
+   * What one way of counting answered, how long it took and the CPU time this JVM used meanwhile
+   * (all its threads: the engine's call threads, the JIT, the garbage collector), in nanoseconds;
+   * {@code cpuNanos} is -1 when the work ran in another process.
+   */
+  record Timed(long words, long nanos, long cpuNanos) {
     /** Input megabytes (10^6 bytes) per second. */
     double megabytesPerSecond(long bytes) {
       return nanos == 0 ? 0 : bytes / 1e6 / (nanos / 1e9);
@@ -68,6 +72,7 @@ final class LocalWordCounts {
   Timed engine(Path file, List<ChunkSlice> chunks, Consumer<String> progress) {
     // The executor's limits for a task that names none, and an input cap that fits any chunk.
     SandboxLimits limits = SandboxLimits.defaults().withMaxInputBytes(Integer.MAX_VALUE);
+    long cpu = MeshBench.processCpuNanos();
     long started = System.nanoTime();
     long nextReport = started + TimeUnit.SECONDS.toNanos(2);
     List<byte[]> counts = new ArrayList<>(chunks.size());
@@ -88,7 +93,10 @@ final class LocalWordCounts {
         }
       }
       byte[] merged = call("merge", FrameList.encode(counts), limits).output();
-      return new Timed(parseCount("the module's merge", merged), System.nanoTime() - started);
+      return new Timed(
+          parseCount("the module's merge", merged),
+          System.nanoTime() - started,
+          MeshBench.processCpuNanos() - cpu);
     } catch (IOException e) {
       throw new UncheckedIOException("reading " + file, e);
     }
@@ -117,10 +125,11 @@ final class LocalWordCounts {
 
   /** Counts the file's words with {@link SampleText#countWords(InputStream)}: a loop in Java. */
   static Timed plainJava(Path file) {
+    long cpu = MeshBench.processCpuNanos();
     long started = System.nanoTime();
     try (InputStream in = Files.newInputStream(file)) {
       long words = SampleText.countWords(in);
-      return new Timed(words, System.nanoTime() - started);
+      return new Timed(words, System.nanoTime() - started, MeshBench.processCpuNanos() - cpu);
     } catch (IOException e) {
       throw new UncheckedIOException("reading " + file, e);
     }
@@ -145,8 +154,8 @@ final class LocalWordCounts {
       if (code != 0) {
         throw new IllegalStateException("wc -w exited with " + code + ": " + answer);
       }
-      return new Timed(
-          parseCount("wc -w", answer.split("\\s+")[0].getBytes(StandardCharsets.US_ASCII)), nanos);
+      long words = parseCount("wc -w", answer.split("\\s+")[0].getBytes(StandardCharsets.US_ASCII));
+      return new Timed(words, nanos, -1);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot run wc -w (is it on the PATH?)", e);
     } catch (InterruptedException e) {

@@ -35,10 +35,20 @@ final class MeshWordCount {
    * @param words the job's merged count
    * @param uploadNanos from the start of the upload to the blob's CID
    * @param jobNanos from the start of the submit to the result
+   * @param uploadCpuNanos the CPU time this JVM used during the upload: when the mesh runs in it,
+   *     the client's and the whole mesh's
+   * @param jobCpuNanos the same during the job
    * @param chunks the chunks the orchestrator cut
    * @param jobId the job
    */
-  record Run(long words, long uploadNanos, long jobNanos, int chunks, String jobId) {}
+  record Run(
+      long words,
+      long uploadNanos,
+      long jobNanos,
+      long uploadCpuNanos,
+      long jobCpuNanos,
+      int chunks,
+      String jobId) {}
 
   private static final Set<String> ENDED = Set.of("completed", "failed", "cancelled");
 
@@ -72,9 +82,11 @@ final class MeshWordCount {
       // (or returns at once) an upload of the same name: a new time makes each round send every
       // byte, as a first upload does.
       Files.setLastModifiedTime(data.path(), FileTime.from(Instant.now()));
+      long cpu0 = MeshBench.processCpuNanos();
       long t0 = System.nanoTime();
       Blob blob = mesh.upload(data.path(), every2s("upload", progress));
       long t1 = System.nanoTime();
+      long cpu1 = MeshBench.processCpuNanos();
       if (blob.size() != data.bytes()) {
         throw new IllegalStateException(
             "the blob " + blob.cid() + " has " + blob.size() + " bytes, the file " + data.bytes());
@@ -93,8 +105,15 @@ final class MeshWordCount {
       String jobId = mesh.submit(job);
       JobResult result = waitForResult(mesh, jobId, progress);
       long t2 = System.nanoTime();
+      long cpu2 = MeshBench.processCpuNanos();
       return new Run(
-          check(result), t1 - t0, t2 - t1, result.status().getTotalChunks(), result.jobId());
+          check(result),
+          t1 - t0,
+          t2 - t1,
+          cpu1 - cpu0,
+          cpu2 - cpu1,
+          result.status().getTotalChunks(),
+          result.jobId());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot touch " + data.path(), e);
     }

@@ -44,6 +44,9 @@ class DataBenchSmokeTest {
     assertTrue(round.engine().nanos() > 0 && round.java().nanos() > 0 && round.wc().nanos() > 0);
     assertTrue(report.ratioUploadExcluded() > 0 && report.ratioUploadIncluded() > 0);
     assertTrue(report.ratioUploadIncluded() <= report.ratioUploadExcluded());
+    // The mesh runs in this JVM, so its CPU time is measured too.
+    assertTrue(round.mesh().jobCpuNanos() > 0 && round.engine().cpuNanos() > 0);
+    assertTrue(report.cpuRatioUploadExcluded() > 0);
 
     String json = out.toString().strip();
     for (String key :
@@ -56,6 +59,9 @@ class DataBenchSmokeTest {
           "\"wc_w\":",
           "\"mesh_upload_excluded_over_engine\":",
           "\"mesh_upload_included_over_engine\":",
+          "\"median_cpu_ms_per_mb\":{\"mesh_upload_included\":",
+          "\"mesh_cpu_per_mb_over_engine\":",
+          "\"cpu_seconds\":{\"upload\":",
           "\"goal\":1.0000",
           "\"moonshot\":1.6000",
           "\"counts_agree\":true",
