@@ -1,22 +1,16 @@
 package io.meshwork.dist;
 
-import io.meshwork.client.MeshClientOptions;
 import io.meshwork.client.cli.MeshCli;
-import io.meshwork.identity.Identity;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -126,46 +120,16 @@ final class BenchCommand implements Callable<Integer> {
     if (plaintext) {
       err.println("bench: --plaintext: INSECURE, the mesh runs and is called without TLS");
     }
-    DevMesh mesh = null;
-    Path dataDir = null;
-    MeshBench.Target where;
-    try {
-      if (target == null) {
-        dataDir = Files.createTempDirectory("meshwork-bench");
-        MeshLayout layout =
-            portBase != 0 ? new MeshLayout(portBase, executors) : MeshLayout.onFreePorts(executors);
-        // A large grant so that no run is cut short by the clients' mana.
-        Map<String, String> settings = new java.util.HashMap<>();
-        settings.put("ledger.dev-grant", "1000000000000");
-        if (plaintext) {
-          settings.put("tls.plaintext", "true");
-        }
-        mesh = DevMesh.start(dataDir, layout, settings);
-        where =
-            new MeshBench.Target(
-                layout.target("orchestrator"),
-                layout.target("ledger"),
-                mesh.caCertificate(),
-                plaintext);
-        progress.printf(
-            "Started the development mesh in %s: orchestrator %s, %d executors%n",
-            dataDir, layout.target("orchestrator"), executors);
-      } else {
-        String ledger = ledgerTarget != null ? ledgerTarget : MeshLayout.ledgerBeside(target);
-        // The CA as the SDK finds it for these targets: --cacert, else a development mesh's on
-        // this machine.
-        Optional<Path> ca =
-            MeshClientOptions.newBuilder()
-                .orchestratorTarget(target)
-                .ledgerTarget(ledger)
-                .receiptTarget(target)
-                .identity(Identity.generate())
-                .caCertificate(MeshCli.from(spec).caCertificate().orElse(null))
-                .build()
-                .caCertificate();
-        where = new MeshBench.Target(target, ledger, ca, plaintext);
-        progress.println("Driving the mesh at " + target);
-      }
+    try (BenchMesh mesh =
+        target == null
+            ? BenchMesh.start(executors, portBase, plaintext, Map.of(), progress)
+            : BenchMesh.running(
+                target,
+                ledgerTarget,
+                MeshCli.from(spec).caCertificate().orElse(null),
+                plaintext,
+                progress)) {
+      MeshBench.Target where = mesh.target();
       MeshBench bench = new MeshBench(where, wordCountModule());
       // A quarter of the measured time, at most a second, is plenty for the references.
       MeshBench.Reference reference =
@@ -241,13 +205,6 @@ final class BenchCommand implements Callable<Integer> {
       }
       out.flush();
       return failed == 0 ? 0 : 1;
-    } finally {
-      if (mesh != null) {
-        mesh.close();
-      }
-      if (dataDir != null) {
-        deleteTree(dataDir);
-      }
     }
   }
 
@@ -407,22 +364,12 @@ final class BenchCommand implements Callable<Integer> {
     return b == 0 ? 0 : a / b;
   }
 
-  private static byte[] wordCountModule() throws IOException {
+  static byte[] wordCountModule() throws IOException {
     try (InputStream in = BenchCommand.class.getResourceAsStream("/examples/wordcount.wasm")) {
       if (in == null) {
         throw new IOException("the word-count module is missing from the launcher's resources");
       }
       return in.readAllBytes();
-    }
-  }
-
-  private static void deleteTree(Path dir) {
-    try (Stream<Path> files = Files.walk(dir)) {
-      for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    } catch (IOException e) {
-      System.err.println("bench: could not delete " + dir + ": " + e.getMessage());
     }
   }
 }

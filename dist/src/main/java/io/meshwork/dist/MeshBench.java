@@ -382,7 +382,8 @@ final class MeshBench {
     return text.toString().getBytes(StandardCharsets.US_ASCII);
   }
 
-  private static long processCpuNanos() {
+  /** The CPU time every thread of this JVM has used so far. */
+  static long processCpuNanos() {
     return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
         .getProcessCpuTime();
   }

@@ -4,8 +4,8 @@ import io.meshwork.client.cli.MeshCli;
 import picocli.CommandLine;
 
 /**
- * The {@code meshwork} command: the client commands plus {@code dev}, {@code demo}, {@code serve}
- * and {@code bench}.
+ * The {@code meshwork} command: the client commands plus {@code dev}, {@code demo}, {@code serve},
+ * {@code bench} and {@code bench-data}.
  */
 public final class Meshwork {
   private Meshwork() {}
@@ -17,6 +17,7 @@ public final class Meshwork {
     cli.addSubcommand("demo", new DemoCommand());
     cli.addSubcommand("serve", new ServeCommand());
     cli.addSubcommand("bench", new BenchCommand());
+    cli.addSubcommand("bench-data", new DataBenchCommand());
     return cli;
   }
 
