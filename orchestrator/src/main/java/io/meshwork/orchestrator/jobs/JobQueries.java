@@ -73,6 +73,17 @@ public final class JobQueries {
    * Waits up to {@code wait}, or the mesh's longest wait if that is shorter, for the job to end and
    * returns what it produced.
    */
+  private static void awaitFinished(RunningJob job) {
+    try {
+      job.done.get(30, TimeUnit.SECONDS);
+    } catch (TimeoutException | ExecutionException e) {
+      throw new IllegalStateException("job " + job.spec.jobId() + " ended but did not finish", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+
   public JobResult result(String jobId, Duration wait, Caller caller) {
     RunningJob job = live.get(jobId);
     if (job != null) {
@@ -80,7 +91,13 @@ public final class JobQueries {
       try {
         job.done.get(boundedWait(wait).toMillis(), TimeUnit.MILLISECONDS);
       } catch (TimeoutException e) {
-        return new JobResult(status(job, clock.millis()), null, null, List.of());
+        JobStatus now = status(job, clock.millis());
+        if (!now.state().terminal()) {
+          return new JobResult(now, null, null, List.of());
+        }
+        // It ended just as the wait did: its state is set before its result is journaled and
+        // handed out, so wait the moment that takes and answer as for an ended job.
+        awaitFinished(job);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return new JobResult(status(job, clock.millis()), null, null, List.of());
