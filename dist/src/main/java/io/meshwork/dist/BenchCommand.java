@@ -12,6 +12,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -34,27 +35,7 @@ final class BenchCommand implements Callable<Integer> {
   /** The chunks per job of the default multi-chunk scenario. */
   static final int DEFAULT_MULTI_CHUNKS = 16;
 
-  @Option(
-      names = "--target",
-      description =
-          "Orchestrator (host:port) of a running mesh to drive; by default a development mesh"
-              + " is started here in a temporary folder.")
-  String target;
-
-  @Option(
-      names = "--ledger-target",
-      description = "Ledger of the running mesh (default: the --target port + 1).")
-  String ledgerTarget;
-
-  @Option(
-      names = "--executors",
-      description = "Executors of the mesh started here (default: ${DEFAULT-VALUE}).")
-  int executors = 2;
-
-  @Option(
-      names = "--port-base",
-      description = "Orchestrator port of the mesh started here (default: free ports).")
-  int portBase = 0;
+  @Mixin BenchMesh.Options meshOptions;
 
   @Option(
       names = "--seconds",
@@ -107,7 +88,7 @@ final class BenchCommand implements Callable<Integer> {
       err.println("bench: --seconds must be positive, the warm-ups zero or more");
       return 2;
     }
-    if (clients < 1 || executors < 1) {
+    if (clients < 1 || meshOptions.executors < 1) {
       err.println("bench: --clients and --executors must be at least 1");
       return 2;
     }
@@ -121,14 +102,8 @@ final class BenchCommand implements Callable<Integer> {
       err.println("bench: --plaintext: INSECURE, the mesh runs and is called without TLS");
     }
     try (BenchMesh mesh =
-        target == null
-            ? BenchMesh.start(executors, portBase, plaintext, Map.of(), progress)
-            : BenchMesh.running(
-                target,
-                ledgerTarget,
-                MeshCli.from(spec).caCertificate().orElse(null),
-                plaintext,
-                progress)) {
+        meshOptions.open(
+            plaintext, MeshCli.from(spec).caCertificate().orElse(null), Map.of(), progress)) {
       MeshBench.Target where = mesh.target();
       MeshBench bench = new MeshBench(where, wordCountModule());
       // A quarter of the measured time, at most a second, is plenty for the references.
@@ -194,7 +169,7 @@ final class BenchCommand implements Callable<Integer> {
       lastReference = reference;
       lastFigures = List.copyOf(figures);
       if (json) {
-        out.println(json(reference, figures, target == null, where));
+        out.println(json(reference, figures, meshOptions.target == null, where));
       } else {
         printTable(reference, figures);
       }

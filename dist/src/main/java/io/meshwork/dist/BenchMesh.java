@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
+import picocli.CommandLine.Option;
 
 /**
  * The mesh a benchmark command drives: the development mesh, started in this JVM in a temporary
@@ -19,6 +20,42 @@ import java.util.stream.Stream;
  * alone. {@code meshwork bench} and {@code meshwork bench-data} share it.
  */
 final class BenchMesh implements AutoCloseable {
+  /** Which mesh a benchmark command drives: its options, shared by both commands. */
+  static final class Options {
+    @Option(
+        names = "--target",
+        description =
+            "Orchestrator (host:port) of a running mesh to drive; by default a development mesh"
+                + " is started here in a temporary folder.")
+    String target;
+
+    @Option(
+        names = "--ledger-target",
+        description = "Ledger of the running mesh (default: the --target port + 1).")
+    String ledgerTarget;
+
+    @Option(
+        names = "--executors",
+        description = "Executors of the mesh started here (default: ${DEFAULT-VALUE}).")
+    int executors = 2;
+
+    @Option(
+        names = "--port-base",
+        description = "Orchestrator port of the mesh started here (default: free ports).")
+    int portBase = 0;
+
+    /**
+     * The mesh these options name: started here with {@code settings}, or the running one at {@code
+     * --target}, trusting {@code caCertificate} (null: the CA the SDK finds).
+     */
+    BenchMesh open(
+        boolean plaintext, Path caCertificate, Map<String, String> settings, PrintWriter progress) {
+      return target == null
+          ? start(executors, portBase, plaintext, settings, progress)
+          : running(target, ledgerTarget, caCertificate, plaintext, progress);
+    }
+  }
+
   private final MeshBench.Target target;
   private final DevMesh mesh;
   private final Path dataDir;

@@ -14,6 +14,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -64,27 +65,7 @@ final class DataBenchCommand implements Callable<Integer> {
           "Rounds of every measurement; the figures are medians (default: ${DEFAULT-VALUE}).")
   int rounds = 3;
 
-  @Option(
-      names = "--target",
-      description =
-          "Orchestrator (host:port) of a running mesh to drive; by default a development mesh"
-              + " is started here in a temporary folder.")
-  String target;
-
-  @Option(
-      names = "--ledger-target",
-      description = "Ledger of the running mesh (default: the --target port + 1).")
-  String ledgerTarget;
-
-  @Option(
-      names = "--executors",
-      description = "Executors of the mesh started here (default: ${DEFAULT-VALUE}).")
-  int executors = 2;
-
-  @Option(
-      names = "--port-base",
-      description = "Orchestrator port of the mesh started here (default: free ports).")
-  int portBase = 0;
+  @Mixin BenchMesh.Options meshOptions;
 
   @Spec CommandSpec spec;
 
@@ -96,7 +77,7 @@ final class DataBenchCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     MeshCli cli = MeshCli.from(spec);
-    if (dataSize < 1 || chunkSize < 1 || rounds < 1 || executors < 1) {
+    if (dataSize < 1 || chunkSize < 1 || rounds < 1 || meshOptions.executors < 1) {
       err.println(
           "bench-data: --data-size, --chunk-size, --rounds and --executors must be at least 1");
       return MeshCli.EXIT_USAGE;
@@ -113,10 +94,7 @@ final class DataBenchCommand implements Callable<Integer> {
     byte[] module = BenchCommand.wordCountModule();
     Path folder = Files.createTempDirectory("meshwork-bench-data");
     try (BenchMesh mesh =
-        target == null
-            ? BenchMesh.start(executors, portBase, cli.plaintext(), Map.of(), err)
-            : BenchMesh.running(
-                target, ledgerTarget, cli.caCertificate().orElse(null), cli.plaintext(), err)) {
+        meshOptions.open(cli.plaintext(), cli.caCertificate().orElse(null), Map.of(), err)) {
       progress.accept(
           String.format(Locale.ROOT, "Writing %,d bytes of text to %s ...", dataSize, folder));
       long t0 = System.nanoTime();
