@@ -135,8 +135,8 @@ public record BlobSettings(
       Setting.integer(
               "blobs.max-frame-bytes",
               BlobLimits.DEFAULTS.maxFrameBytes(),
-              "The most bytes one Upload frame may carry, and the bytes of each Download frame (1"
-                  + " MiB); it must fit in grpc.max-message-bytes.")
+              "The most bytes one Upload frame may carry, and the bytes of each Download frame (256"
+                  + " KiB); it must fit in grpc.max-message-bytes.")
           .atLeast(1);
 
   /** The largest blob. */

@@ -38,7 +38,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * fails with an exception.
  */
 public final class SmallHeapSmoke {
-  private static final int FRAME = 1 << 20;
+  private static final int FRAME = io.meshwork.blob.core.BlobLimits.DEFAULTS.maxFrameBytes();
 
   private SmallHeapSmoke() {}
 

@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -102,8 +101,7 @@ final class BenchCommand implements Callable<Integer> {
       err.println("bench: --plaintext: INSECURE, the mesh runs and is called without TLS");
     }
     try (BenchMesh mesh =
-        meshOptions.open(
-            plaintext, MeshCli.from(spec).caCertificate().orElse(null), Map.of(), progress)) {
+        meshOptions.open(plaintext, MeshCli.from(spec).caCertificate().orElse(null), progress)) {
       MeshBench.Target where = mesh.target();
       MeshBench bench = new MeshBench(where, wordCountModule());
       // A quarter of the measured time, at most a second, is plenty for the references.

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
@@ -44,12 +45,23 @@ final class BenchMesh implements AutoCloseable {
         description = "Orchestrator port of the mesh started here (default: free ports).")
     int portBase = 0;
 
+    @Option(
+        names = "--set",
+        paramLabel = "KEY=VALUE",
+        description =
+            "A setting of the mesh started here (docs/CONFIGURATION.md), for instance"
+                + " orchestrator.inline-chunk-bytes=4194304; repeatable.")
+    Map<String, String> settings = new LinkedHashMap<>();
+
     /**
-     * The mesh these options name: started here with {@code settings}, or the running one at {@code
-     * --target}, trusting {@code caCertificate} (null: the CA the SDK finds).
+     * The mesh these options name: started here with the {@code --set} settings, or the running one
+     * at {@code --target}, trusting {@code caCertificate} (null: the CA the SDK finds).
      */
-    BenchMesh open(
-        boolean plaintext, Path caCertificate, Map<String, String> settings, PrintWriter progress) {
+    BenchMesh open(boolean plaintext, Path caCertificate, PrintWriter progress) {
+      if (target != null && !settings.isEmpty()) {
+        throw new IllegalArgumentException(
+            "--set configures the mesh started here; a running mesh (--target) keeps its own");
+      }
       return target == null
           ? start(executors, portBase, plaintext, settings, progress)
           : running(target, ledgerTarget, caCertificate, plaintext, progress);

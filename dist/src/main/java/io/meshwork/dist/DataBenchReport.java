@@ -15,10 +15,16 @@ import java.util.function.ToLongFunction;
  * @param meshStartedHere whether the mesh ran in this JVM (then the machine's cores served both)
  * @param orchestrator the mesh's orchestrator
  * @param cores the cores this JVM sees
+ * @param warmupRounds the rounds run first and not counted
  * @param rounds the rounds, in order
  */
 record DataBenchReport(
-    DataFile data, boolean meshStartedHere, String orchestrator, int cores, List<Round> rounds) {
+    DataFile data,
+    boolean meshStartedHere,
+    String orchestrator,
+    int cores,
+    int warmupRounds,
+    List<Round> rounds) {
 
   /** The goal of issue 15: the mesh on 2 cores at least as fast as one engine thread. */
   static final double GOAL = 1.0;
@@ -164,11 +170,12 @@ record DataBenchReport(
         data.chunkBytes());
     out.printf(
         Locale.ROOT,
-        "Mesh: %s at %s; %d cores visible to this JVM; %d round(s), figures are medians;"
-            + " MB = 10^6 bytes%n",
+        "Mesh: %s at %s; %d cores visible to this JVM; %d warm-up round(s) not counted,"
+            + " then %d round(s), figures are medians; MB = 10^6 bytes%n",
         meshStartedHere ? "the development mesh, in this JVM," : "a running mesh",
         orchestrator,
         cores,
+        warmupRounds,
         rounds.size());
     out.println();
     out.printf(
@@ -265,6 +272,8 @@ record DataBenchReport(
         .append(meshStartedHere)
         .append("},\"cores\":")
         .append(cores)
+        .append(",\"warmup_rounds\":")
+        .append(warmupRounds)
         .append(",\"median_mb_per_s\":{")
         .append(field("mesh_upload_included", median(this::meshUploadIncluded)))
         .append(',')

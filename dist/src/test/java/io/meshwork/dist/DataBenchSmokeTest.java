@@ -26,7 +26,16 @@ class DataBenchSmokeTest {
 
     int code =
         cli.execute(
-            "bench-data", "--json", "--data-size", "8m", "--chunk-size", "1m", "--rounds", "1");
+            "bench-data",
+            "--json",
+            "--data-size",
+            "8m",
+            "--chunk-size",
+            "1m",
+            "--rounds",
+            "1",
+            "--warmup",
+            "0");
 
     assertEquals(0, code, "exit code; stdout:\n" + out + "\nstderr:\n" + err);
     DataBenchCommand bench = (DataBenchCommand) cli.getSubcommands().get("bench-data").getCommand();

@@ -25,10 +25,23 @@ public record BlobLimits(
     Duration retention,
     Duration uploadExpiry) {
 
-  /** The defaults the settings declare. */
+  /**
+   * The defaults the settings declare. Frames are 256 KiB: every frame is copied a few times on its
+   * way (read buffer, message, network buffers, parsed bytes), and on a small heap the collector
+   * allocates an array of half a region (512 KiB at 1 MiB regions) or more outside the young
+   * generation, where each one adds to the next collection's work; at 1 MiB, frames made most of a
+   * download's garbage such arrays. 256 KiB frames still carry thousands of bytes per byte of
+   * framing.
+   */
   public static final BlobLimits DEFAULTS =
       new BlobLimits(
-          1 << 20, 64L << 30, 128L << 30, 16, 16L << 20, Duration.ofDays(7), Duration.ofHours(24));
+          256 << 10,
+          64L << 30,
+          128L << 30,
+          16,
+          16L << 20,
+          Duration.ofDays(7),
+          Duration.ofHours(24));
 
   /** Checks every limit is positive. */
   public BlobLimits {

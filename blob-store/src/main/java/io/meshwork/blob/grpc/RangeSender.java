@@ -1,6 +1,6 @@
 package io.meshwork.blob.grpc;
 
-import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.meshwork.blob.core.BlobRange;
 import io.meshwork.runtime.errors.MeshException;
@@ -17,7 +17,7 @@ import java.io.InputStream;
 final class RangeSender implements Runnable {
   private final BlobRange range;
   private final ServerCallStreamObserver<io.meshwork.blob.v1.DownloadResponse> call;
-  private final byte[] buffer;
+  private final int frameBytes;
   private long sent;
   private boolean first = true;
   private boolean done;
@@ -28,7 +28,7 @@ final class RangeSender implements Runnable {
       int frameBytes) {
     this.range = range;
     this.call = call;
-    this.buffer = new byte[(int) Math.min(frameBytes, Math.max(1, range.length()))];
+    this.frameBytes = (int) Math.min(frameBytes, Math.max(1, range.length()));
   }
 
   void start() {
@@ -44,17 +44,20 @@ final class RangeSender implements Runnable {
     }
     try {
       while (call.isReady() && !done) {
-        int want = (int) Math.min(buffer.length, range.length() - sent);
+        int want = (int) Math.min(frameBytes, range.length() - sent);
         if (want == 0 && !first) {
           finish();
           call.onCompleted();
           return;
         }
-        readFully(range.bytes(), want);
+        // A new array per frame, handed to the message as it is: gRPC may still be serialising
+        // the previous frame, and wrapping saves copying every byte once more.
+        byte[] data = new byte[want];
+        readFully(range.bytes(), data);
         io.meshwork.blob.v1.DownloadResponse.Builder frame =
             io.meshwork.blob.v1.DownloadResponse.newBuilder()
                 .setOffset(range.offset() + sent)
-                .setData(ByteString.copyFrom(buffer, 0, want));
+                .setData(UnsafeByteOperations.unsafeWrap(data));
         if (first) {
           frame.setBlob(BlobProtos.blob(range.blob()));
           first = false;
@@ -75,10 +78,11 @@ final class RangeSender implements Runnable {
     }
   }
 
-  private void readFully(InputStream in, int want) throws IOException {
+  private void readFully(InputStream in, byte[] into) throws IOException {
+    int want = into.length;
     int got = 0;
     while (got < want) {
-      int n = in.read(buffer, got, want - got);
+      int n = in.read(into, got, want - got);
       if (n < 0) {
         throw new IOException(
             "the store ended the range " + (range.length() - sent - got) + " bytes early");
