@@ -1,5 +1,6 @@
 package io.meshwork.content;
 
+import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 
 /**
@@ -16,6 +17,13 @@ public final class CidDigest {
   public CidDigest update(byte[] data, int offset, int length) {
     digest.update(data, offset, length);
     this.length += length;
+    return this;
+  }
+
+  /** Adds the remaining bytes of {@code data}, leaving its position at its limit. */
+  public CidDigest update(ByteBuffer data) {
+    length += data.remaining();
+    digest.update(data);
     return this;
   }
 

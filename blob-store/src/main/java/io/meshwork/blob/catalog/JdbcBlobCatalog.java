@@ -12,6 +12,7 @@ import java.sql.SQLException;
 import java.sql.Types;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.locks.ReentrantLock;
@@ -284,7 +285,8 @@ public abstract class JdbcBlobCatalog implements BlobCatalog {
                       rs.getLong(6),
                       rs.getString(7),
                       rs.getLong(8),
-                      rs.getBytes(9),
+                      // An empty state (the store replays its staged bytes) may read as null.
+                      Objects.requireNonNullElse(rs.getBytes(9), new byte[0]),
                       rs.getString(10),
                       UploadState.valueOf(rs.getString(11)),
                       rs.getString(12),

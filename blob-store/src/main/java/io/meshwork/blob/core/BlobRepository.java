@@ -1,7 +1,6 @@
 package io.meshwork.blob.core;
 
 import io.meshwork.content.Cid;
-import io.meshwork.content.StreamingCid;
 import io.meshwork.runtime.errors.MeshException;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -138,7 +137,7 @@ public final class BlobRepository {
                   request.size(),
                   expected,
                   0,
-                  new StreamingCid().state(),
+                  UploadHash.initialState(),
                   "",
                   UploadState.OPEN,
                   "",
@@ -217,13 +216,19 @@ public final class BlobRepository {
           || current.acknowledgedOffset() != upload.acknowledgedOffset()) {
         throw BlobErrors.offsetMismatch(uploadId, offset, current.acknowledgedOffset());
       }
-      StreamingCid hash = StreamingCid.resume(current.hashState());
       BlobStore.Staged staged =
           store.stage(
               uploadId,
               optional(current.expectedCid()),
               current.acknowledgedOffset(),
               current.storeToken());
+      UploadHash hash;
+      try {
+        hash = UploadHash.resume(current, staged);
+      } catch (RuntimeException e) {
+        staged.close();
+        throw e;
+      }
       return new UploadWriter(this, current, staged, hash);
     } catch (RuntimeException e) {
       streaming.remove(uploadId);

@@ -80,6 +80,15 @@ public interface BlobStore extends AutoCloseable {
     void write(ByteBuffer data);
 
     /**
+     * The persisted bytes, read back from the start, when this store can read a staging area it is
+     * still writing (a file can; an S3 multipart upload cannot). An upload that continues is hashed
+     * again from them instead of from a saved hash state: see {@code UploadHash}.
+     */
+    default Optional<InputStream> readPersisted() {
+      return Optional.empty();
+    }
+
+    /**
      * Makes every byte written so far durable and returns the token a later {@link BlobStore#stage}
      * needs to find them.
      *

@@ -15,7 +15,8 @@ import java.util.Objects;
  * @param size the bytes the blob will have
  * @param expectedCid the CID the uploader declared, or ""
  * @param acknowledgedOffset how many bytes are durably stored
- * @param hashState the {@link io.meshwork.content.StreamingCid} state after exactly those bytes
+ * @param hashState the {@link io.meshwork.content.StreamingCid} state after exactly those bytes, or
+ *     empty where the store reads its staged bytes back instead (see {@link UploadHash})
  * @param storeToken what the byte store needs to find them again
  * @param state where it stands
  * @param cid the blob's CID once complete, or ""

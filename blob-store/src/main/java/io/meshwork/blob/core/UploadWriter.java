@@ -1,6 +1,5 @@
 package io.meshwork.blob.core;
 
-import io.meshwork.content.StreamingCid;
 import io.meshwork.runtime.errors.MeshException;
 import java.nio.ByteBuffer;
 import java.util.Optional;
@@ -10,9 +9,9 @@ import java.util.logging.Logger;
 /**
  * One Upload call's bytes going into an upload: each frame is checked, hashed and staged as it
  * comes, and every {@code checkpoint} bytes the staged bytes are made durable and the offset they
- * reach is acknowledged in the catalog, together with the hash state at exactly that offset. A
- * later call, in this process or after a restart, continues from there without reading anything
- * back.
+ * reach is acknowledged in the catalog (with the hash state at exactly that offset where the store
+ * cannot read its staged bytes back; see {@link UploadHash}). A later call, in this process or
+ * after a restart, continues from there.
  *
  * <p>Used by one thread at a time (gRPC delivers a call's messages in order). It ends with {@link
  * #finish} when the client half-closes, or {@link #abandon} when the call breaks off; either lets
@@ -23,13 +22,13 @@ public final class UploadWriter {
 
   private final BlobRepository repository;
   private final BlobStore.Staged staged;
-  private final StreamingCid hash;
+  private final UploadHash hash;
   private final long checkpointBytes;
   private UploadSession upload;
   private boolean closed;
 
   UploadWriter(
-      BlobRepository repository, UploadSession upload, BlobStore.Staged staged, StreamingCid hash) {
+      BlobRepository repository, UploadSession upload, BlobStore.Staged staged, UploadHash hash) {
     this.repository = repository;
     this.upload = upload;
     this.staged = staged;
@@ -57,7 +56,7 @@ public final class UploadWriter {
     if (staged.length() + n > upload.size()) {
       throw BlobErrors.sizeExceeded(upload.uploadId(), upload.size(), staged.length() + n);
     }
-    hash.update(data.duplicate());
+    hash.update(data);
     staged.write(data);
     if (staged.length() - staged.persistedLength() >= checkpointBytes) {
       checkpoint();

@@ -190,6 +190,16 @@ public final class FileBlobStore implements BlobStore {
     }
 
     @Override
+    public Optional<InputStream> readPersisted() {
+      try {
+        FileChannel reader = FileChannel.open(file, StandardOpenOption.READ);
+        return Optional.of(new ChannelRangeStream(reader, 0, persisted));
+      } catch (IOException e) {
+        throw failure("cannot read back the staged bytes of upload " + uploadId, e);
+      }
+    }
+
+    @Override
     public String persist() {
       try {
         channel.force(false);
