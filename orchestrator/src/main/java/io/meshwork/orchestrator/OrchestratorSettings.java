@@ -58,7 +58,7 @@ public final class OrchestratorSettings {
   public static final Setting<Long> DEFAULT_MAX_CHUNK_BYTES =
       Setting.longValue(
               "orchestrator.default-max-chunk-bytes",
-              1L << 20,
+              16L << 20,
               "A job's max_chunk_size when its manifest gives none, in bytes.")
           .atLeast(1L);
 
@@ -77,7 +77,7 @@ public final class OrchestratorSettings {
   public static final Setting<Long> MAX_CHUNK_BYTES =
       Setting.longValue(
               "orchestrator.max-chunk-bytes",
-              16L << 20,
+              64L << 20,
               "The largest max_chunk_size a job may ask for, in bytes.")
           .atLeast(1L);
 
@@ -351,11 +351,17 @@ public final class OrchestratorSettings {
                   + " divided by this is its operation weight.")
           .check(v -> v > 0, "greater than 0");
 
-  /** The complexity score per free slot above which a job is cut into chunks. */
+  /**
+   * The complexity score per free slot above which a job is cut into chunks. 16 MiB because every
+   * task costs the mesh about 15 ms of CPU whatever its size (an auction, an assignment, a signed
+   * receipt, its log entry, a payment, journal rows: {@code meshwork bench-data} with 1 and 16 MiB
+   * chunks, docs/BENCHMARKS.md), and a plain scan of 16 MiB takes the engine about 120 ms; at 1 MiB
+   * the overhead outweighed the work.
+   */
   public static final Setting<Double> SPLIT_THRESHOLD =
       Setting.decimal(
               "orchestrator.split-threshold",
-              1 << 20,
+              16 << 20,
               "The weighted bytes per free executor slot above which a job is cut into chunks,"
                   + " and the most weighted bytes one chunk should carry.")
           .check(v -> v > 0, "greater than 0");

@@ -16,7 +16,7 @@ import java.util.OptionalDouble;
  * fuel per byte of a plain scan, 10), else 1. {@code available_capacity} is the free task slots of
  * the executors that answer now (at least 1). The score is thus weighted bytes per free slot.
  *
- * <p>At or below {@code orchestrator.split-threshold} (1 MiB) the job is small: it runs as one
+ * <p>At or below {@code orchestrator.split-threshold} (16 MiB) the job is small: it runs as one
  * task, unless its input is larger than its {@code max_chunk_size}. Above it, the work is cut so
  * that every free slot gets a share and no share weighs more than the threshold: {@code chunks =
  * max(available_capacity, ceil(data_size x weight / threshold))}, and the chunk size is {@code
@@ -35,9 +35,9 @@ final class ChunkPlan {
    *     orchestrator.max-chunks-per-job})
    */
   record Options(double splitThreshold, double scanFuelPerByte, long minChunkBytes, int maxChunks) {
-    /** 1 MiB, 10, 64 bytes and 100,000 chunks. */
+    /** 16 MiB, 10, 64 bytes and 100,000 chunks. */
     static Options defaults() {
-      return new Options(1 << 20, 10.0, 64, 100_000);
+      return new Options(16 << 20, 10.0, 64, 100_000);
     }
   }
 

@@ -90,7 +90,7 @@ public final class JobCoordinator implements AutoCloseable {
           64.0 * (1 << 20),
           1.0,
           2,
-          1 << 20,
+          16 << 20,
           10.0,
           64,
           Duration.ofMinutes(5),

@@ -68,8 +68,8 @@ public final class ManifestValidator {
     public static Options defaults() {
       return new Options(
           48L << 20,
-          1L << 20,
           16L << 20,
+          64L << 20,
           7,
           300,
           3600,

@@ -94,7 +94,7 @@ class ManifestValidatorTest {
     assertEquals(Priority.MEDIUM, spec.priority());
     assertEquals(100_000, spec.manaBudget());
     assertEquals(1, spec.redundancy());
-    assertEquals(1L << 20, spec.maxChunkSize());
+    assertEquals(16L << 20, spec.maxChunkSize());
     assertEquals(300, spec.timeoutSecs());
     assertEquals(1_000_000_000L, spec.limits().fuel());
     assertEquals(256L << 20, spec.limits().memoryBytes());
