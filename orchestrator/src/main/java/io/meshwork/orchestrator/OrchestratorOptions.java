@@ -1,6 +1,7 @@
 package io.meshwork.orchestrator;
 
 import static io.meshwork.orchestrator.OrchestratorSettings.*;
+import static io.meshwork.orchestrator.PlacementSettings.*;
 
 import io.meshwork.orchestrator.inputs.UrlInputFetcher;
 import io.meshwork.orchestrator.inputs.UrlInputSettings;
