@@ -80,7 +80,8 @@ public record OrchestratorOptions(
             s.get(LIMITS_MAX_TABLE_ELEMENTS),
             s.get(MAX_MODULE_VALIDATIONS),
             defaults,
-            caps);
+            caps,
+            s.get(MAX_CHUNK_PREFIX_BYTES));
     JobCoordinator.Options jobs =
         new JobCoordinator.Options(
             manifests,

@@ -74,6 +74,16 @@ public final class OrchestratorSettings {
                   + " keep the orchestrator from holding the bytes of every task in flight.")
           .atLeast(0L);
 
+  /** The longest chunk prefix a job may give. */
+  public static final Setting<Long> MAX_CHUNK_PREFIX_BYTES =
+      Setting.longValue(
+              "orchestrator.max-chunk-prefix-bytes",
+              64L << 10,
+              "The longest chunk_prefix a job may give, in bytes: the bytes put before every chunk"
+                  + " of a host-side split (a job's argument, such as grep's pattern line). Every"
+                  + " task carries them, inline or beside its reference.")
+          .atLeast(0L);
+
   /** The largest chunk size a job may ask for. */
   public static final Setting<Long> MAX_CHUNK_BYTES =
       Setting.longValue(
@@ -445,6 +455,7 @@ public final class OrchestratorSettings {
           MAX_RESULT_WAIT_MS,
           MAX_DELEGATIONS_PER_PEER,
           INLINE_CHUNK_BYTES,
+          MAX_CHUNK_PREFIX_BYTES,
           UrlInputSettings.HOSTS,
           UrlInputSettings.ALLOW_PRIVATE,
           UrlInputSettings.ALLOW_HTTP,
