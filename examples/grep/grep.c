@@ -7,9 +7,21 @@
  *
  *   split(input)  -> frames, each "pattern\n" followed by whole lines of the text, about
  *                    64 KiB of text per frame (a longer line makes a frame of its own)
- *   execute(part) -> the matching lines of that part
+ *   execute(part) -> the matching lines of that part ("pattern\n" followed by lines)
  * There is no merge: the chunk results concatenated in chunk order are the matches in order.
- * Run it with split_strategy "wasm", so that every chunk carries the pattern.
+ *
+ * Every chunk must start with the pattern line. There are two ways to run it:
+ *
+ *   - Small inputs: split_strategy "wasm" over "pattern\n" + text. The module's own split
+ *     repeats the pattern line in every part. It gets the whole input in its memory, so the
+ *     input must fit the sandbox (256 MiB by default; a larger stored input is refused with
+ *     INPUT_EXCEEDS_MEMORY).
+ *       meshwork submit --wasm grep.wasm --input pattern-and-text.txt --split wasm
+ *   - Inputs of any size: a host split ("lines") over the text alone, with the pattern line as
+ *     the job's chunk_prefix, which the mesh puts before every chunk. split is not called.
+ *       meshwork submit --wasm grep.wasm --input text.txt --split lines \
+ *           --chunk-prefix $'pattern\n'
+ *   Both give the same lines: execute sees the same "pattern\n" + whole lines either way.
  */
 #include "../c/meshwork.h"
 

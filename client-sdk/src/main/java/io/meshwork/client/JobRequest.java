@@ -53,6 +53,7 @@ public final class JobRequest {
   private final long manaBudget;
   private final String jobId;
   private final ResourceLimits limits;
+  private final ByteString chunkPrefix;
 
   private JobRequest(Builder b) {
     this.wasmModule = b.wasmModule;
@@ -71,6 +72,7 @@ public final class JobRequest {
     this.manaBudget = b.manaBudget;
     this.jobId = b.jobId;
     this.limits = b.limits;
+    this.chunkPrefix = b.chunkPrefix;
   }
 
   /** Starts a job; the module and the input must be set before {@link Builder#build()}. */
@@ -96,7 +98,8 @@ public final class JobRequest {
             .setRetryCount((int) retryCount)
             .setPriority(priority.wireName())
             .setRedundancy((int) redundancy)
-            .setManaBudget(manaBudget);
+            .setManaBudget(manaBudget)
+            .setChunkPrefix(chunkPrefix);
     // Unset limits stay absent on the wire, so the mesh applies its defaults.
     if (!limits.equals(ResourceLimits.getDefaultInstance())) {
       manifest.setLimits(limits);
@@ -127,6 +130,11 @@ public final class JobRequest {
   /** The URL the orchestrator fetches the input from, when the input is a URL. */
   public Optional<String> inputUrl() {
     return Optional.ofNullable(inputUrl);
+  }
+
+  /** The bytes put before every chunk; empty for none. */
+  public ByteString chunkPrefix() {
+    return chunkPrefix;
   }
 
   /** How the input is cut into chunks. */
@@ -219,6 +227,7 @@ public final class JobRequest {
     private long manaBudget;
     private String jobId;
     private ResourceLimits limits = ResourceLimits.getDefaultInstance();
+    private ByteString chunkPrefix = ByteString.EMPTY;
 
     private Builder() {}
 
@@ -292,6 +301,23 @@ public final class JobRequest {
       return this;
     }
 
+    /**
+     * Sets bytes the mesh puts before every chunk of a host-side split ({@code none}, {@code
+     * lines}, {@code fixed}), so that each task gets {@code prefix} followed by its chunk: the way
+     * to hand every chunk the job's argument, such as examples/grep's {@code "pattern\n"}. The
+     * split itself runs over the input alone. The mesh caps its length ({@code
+     * orchestrator.max-chunk-prefix-bytes}, 64 KiB by default). Copied.
+     */
+    public Builder chunkPrefix(byte[] prefix) {
+      return chunkPrefix(ByteString.copyFrom(Objects.requireNonNull(prefix, "prefix")));
+    }
+
+    /** Sets the bytes put before every chunk, as {@link #chunkPrefix(byte[])} does. */
+    public Builder chunkPrefix(ByteString prefix) {
+      this.chunkPrefix = Objects.requireNonNull(prefix, "prefix");
+      return this;
+    }
+
     /** Sets how the input is split; {@link SplitStrategy#NONE} by default. */
     public Builder splitStrategy(SplitStrategy strategy) {
       this.splitStrategy = Objects.requireNonNull(strategy, "strategy");
@@ -362,7 +388,8 @@ public final class JobRequest {
      * Builds the request.
      *
      * @throws IllegalArgumentException when the module or input is missing, the input is both
-     *     inline and by CID, the module is empty, or the minimum chunk size exceeds the maximum
+     *     inline and by CID, the module is empty, the minimum chunk size exceeds the maximum, or a
+     *     chunk prefix comes with the wasm split
      */
     public JobRequest build() {
       if (wasmModule == null || wasmModule.isEmpty()) {
@@ -376,6 +403,11 @@ public final class JobRequest {
       if (ways > 1) {
         throw new IllegalArgumentException(
             "a job's input goes inline, by CID or by URL, one way, not both (or all three)");
+      }
+      if (!chunkPrefix.isEmpty() && splitStrategy == SplitStrategy.WASM) {
+        throw new IllegalArgumentException(
+            "a chunk prefix goes with a host-side split (none, lines, fixed); with the wasm split"
+                + " the module's split decides what each chunk holds");
       }
       if (maxChunkSize > 0 && minChunkSize > maxChunkSize) {
         throw new IllegalArgumentException(

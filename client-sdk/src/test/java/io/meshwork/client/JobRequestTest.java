@@ -89,6 +89,39 @@ class JobRequestTest {
   }
 
   @Test
+  void aChunkPrefixGoesIntoTheManifestAndNotWithTheWasmSplit() {
+    JobRequest job =
+        JobRequest.newBuilder()
+            .wasmModule(MODULE)
+            .input(new byte[] {1})
+            .splitStrategy(SplitStrategy.LINES)
+            .chunkPrefix("needle\n".getBytes(java.nio.charset.StandardCharsets.UTF_8))
+            .build();
+
+    assertEquals("needle\n", job.toManifest().getChunkPrefix().toStringUtf8());
+    assertEquals(
+        0,
+        JobRequest.newBuilder()
+            .wasmModule(MODULE)
+            .input(new byte[] {1})
+            .build()
+            .toManifest()
+            .getChunkPrefix()
+            .size());
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                JobRequest.newBuilder()
+                    .wasmModule(MODULE)
+                    .input(new byte[] {1})
+                    .splitStrategy(SplitStrategy.WASM)
+                    .chunkPrefix(new byte[] {'p'})
+                    .build());
+    assertTrue(e.getMessage().contains("host-side split"), e.getMessage());
+  }
+
+  @Test
   void anInputCidMustBeACanonicalRawSha256Cid() {
     JobRequest.Builder job = JobRequest.newBuilder().wasmModule(MODULE);
     String cid = Cid.of(new byte[] {1, 2, 3});

@@ -1,6 +1,7 @@
 package io.meshwork.orchestrator;
 
 import static io.meshwork.orchestrator.OrchestratorSettings.*;
+import static io.meshwork.orchestrator.PlacementSettings.*;
 
 import io.meshwork.orchestrator.inputs.UrlInputFetcher;
 import io.meshwork.orchestrator.inputs.UrlInputSettings;
@@ -79,7 +80,8 @@ public record OrchestratorOptions(
             s.get(LIMITS_MAX_TABLE_ELEMENTS),
             s.get(MAX_MODULE_VALIDATIONS),
             defaults,
-            caps);
+            caps,
+            s.get(MAX_CHUNK_PREFIX_BYTES));
     JobCoordinator.Options jobs =
         new JobCoordinator.Options(
             manifests,

@@ -6,7 +6,6 @@ import io.meshwork.runtime.SharedSettings;
 import io.meshwork.runtime.config.Setting;
 import io.meshwork.runtime.config.SettingsSchema;
 import io.meshwork.wasm.abi.JobAbi;
-import java.time.Duration;
 import java.util.List;
 
 /**
@@ -16,7 +15,9 @@ import java.util.List;
  * <p>{@link #SCHEMA} is what {@code ServiceHost} checks at start, so a mistyped key or a value out
  * of range stops the orchestrator before it serves. {@link OrchestratorOptions} still reads the
  * values by name, with the same names, types and defaults; the keys are grouped here by the option
- * record they end up in, so that it can read these constants instead.
+ * record they end up in, so that it can read these constants instead. The keys of placing a task
+ * are declared in {@link PlacementSettings}, and those of URL inputs in {@code UrlInputSettings};
+ * {@link #KEYS} lists them all.
  */
 public final class OrchestratorSettings {
   // ---------------------------------------------------------------------------------------------
@@ -71,6 +72,16 @@ public final class OrchestratorSettings {
                   + " inside their task; larger ones go by reference (blob, offset, length, CID)"
                   + " and the executor downloads them. Inline saves the executor a call; references"
                   + " keep the orchestrator from holding the bytes of every task in flight.")
+          .atLeast(0L);
+
+  /** The longest chunk prefix a job may give. */
+  public static final Setting<Long> MAX_CHUNK_PREFIX_BYTES =
+      Setting.longValue(
+              "orchestrator.max-chunk-prefix-bytes",
+              64L << 10,
+              "The longest chunk_prefix a job may give, in bytes: the bytes put before every chunk"
+                  + " of a host-side split (a job's argument, such as grep's pattern line). Every"
+                  + " task carries them, inline or beside its reference.")
           .atLeast(0L);
 
   /** The largest chunk size a job may ask for. */
@@ -367,82 +378,6 @@ public final class OrchestratorSettings {
           .check(v -> v > 0, "greater than 0");
 
   // ---------------------------------------------------------------------------------------------
-  // Placing a task (TaskPipeline.Options)
-
-  /** T1: how long between announcements while nobody bids. */
-  public static final Setting<Duration> RFC0016_T1 =
-      Setting.millis(
-              "rfc0016.t1-ms",
-              500,
-              "T1: how long to wait before announcing a task again when nobody bid.")
-          .atLeast(Duration.ZERO);
-
-  /** T2: how long bids are collected. */
-  public static final Setting<Duration> RFC0016_T2 =
-      Setting.millis("rfc0016.t2-ms", 1000, "T2: how long bids for a task are collected.")
-          .atLeast(Duration.ofMillis(1));
-
-  /** N1: how often a task is announced again. */
-  public static final Setting<Integer> RFC0016_N1 =
-      Setting.integer(
-              "rfc0016.n1", 3, "N1: how many more times a task is announced while nobody bids.")
-          .atLeast(0);
-
-  /** N3: how often an unacknowledged assignment is retried. */
-  public static final Setting<Integer> RFC0016_N3 =
-      Setting.integer(
-              "rfc0016.n3",
-              2,
-              "N3: how many more times an assignment is sent while the executor does not"
-                  + " acknowledge it.")
-          .atLeast(0);
-
-  /** How long a task refused as BUSY waits. */
-  public static final Setting<Duration> BUSY_BACKOFF =
-      Setting.millis(
-              "orchestrator.busy-backoff-ms",
-              50,
-              "A task refused as BUSY is auctioned again when a slot frees, or after ten of these"
-                  + " at most.")
-          .atLeast(Duration.ZERO);
-
-  /** How often a running task's executor is probed. */
-  public static final Setting<Duration> PROBE_INTERVAL =
-      Setting.millis(
-              "orchestrator.probe-interval-ms",
-              500,
-              "How often the executor of a running task is probed, so a dead or hung one fails"
-                  + " the attempt early.")
-          .atLeast(Duration.ofMillis(1));
-
-  /** How long a queued task waits before it is stolen. */
-  public static final Setting<Duration> STEAL_AFTER =
-      Setting.millis(
-              "orchestrator.steal-after-ms",
-              250,
-              "A task still queued on a busy executor after this long is withdrawn when another"
-                  + " executor has a free slot.")
-          .atLeast(Duration.ZERO);
-
-  /** How long an executor may hold an assignment to answer with the result. */
-  public static final Setting<Duration> INLINE_RESULT =
-      Setting.millis(
-              "orchestrator.inline-result-ms",
-              100,
-              "How long an executor may hold an assignment to answer with the result itself; 0"
-                  + " turns it off.")
-          .between(Duration.ZERO, Duration.ofMillis(Integer.MAX_VALUE));
-
-  /** Extra wait for a result past twice the wall-time limit. */
-  public static final Setting<Long> RESULT_GRACE_MS =
-      Setting.longValue(
-              "orchestrator.result-grace-ms",
-              10_000,
-              "Without probes, a result is awaited for twice the wall-time limit plus this many"
-                  + " milliseconds.")
-          .atLeast(0L);
-
-  // ---------------------------------------------------------------------------------------------
   // Choosing a bid (SelectionPolicy.Weights) and trusting executors (Reputation.Options)
 
   /** The weight of price in a bid's score. */
@@ -526,6 +461,7 @@ public final class OrchestratorSettings {
           MAX_RESULT_WAIT_MS,
           MAX_DELEGATIONS_PER_PEER,
           INLINE_CHUNK_BYTES,
+          MAX_CHUNK_PREFIX_BYTES,
           UrlInputSettings.HOSTS,
           UrlInputSettings.ALLOW_PRIVATE,
           UrlInputSettings.ALLOW_HTTP,
@@ -563,15 +499,15 @@ public final class OrchestratorSettings {
           DELEGATED_RETRY_COUNT,
           SCAN_FUEL_PER_BYTE,
           SPLIT_THRESHOLD,
-          RFC0016_T1,
-          RFC0016_T2,
-          RFC0016_N1,
-          RFC0016_N3,
-          BUSY_BACKOFF,
-          PROBE_INTERVAL,
-          STEAL_AFTER,
-          INLINE_RESULT,
-          RESULT_GRACE_MS,
+          PlacementSettings.RFC0016_T1,
+          PlacementSettings.RFC0016_T2,
+          PlacementSettings.RFC0016_N1,
+          PlacementSettings.RFC0016_N3,
+          PlacementSettings.BUSY_BACKOFF,
+          PlacementSettings.PROBE_INTERVAL,
+          PlacementSettings.STEAL_AFTER,
+          PlacementSettings.INLINE_RESULT,
+          PlacementSettings.RESULT_GRACE_MS,
           SELECTION_PRICE_WEIGHT,
           SELECTION_REPUTATION_WEIGHT,
           SELECTION_LOAD_WEIGHT,

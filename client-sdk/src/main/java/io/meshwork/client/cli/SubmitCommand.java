@@ -8,6 +8,7 @@ import io.meshwork.client.Priority;
 import io.meshwork.client.SplitStrategy;
 import io.meshwork.client.VerificationMode;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -82,6 +83,20 @@ final class SubmitCommand implements Callable<Integer> {
       description = "none, lines, row_based, fixed or wasm (default: ${DEFAULT-VALUE}).")
   private SplitStrategy split;
 
+  @Option(
+      names = "--chunk-prefix",
+      paramLabel = "TEXT",
+      description =
+          "Put TEXT (its UTF-8 bytes, as given) before every chunk of a none, lines or fixed split,"
+              + " e.g. grep's pattern line: in bash, $'needle\\n' ends it with a newline.")
+  private String chunkPrefix;
+
+  @Option(
+      names = "--chunk-prefix-file",
+      paramLabel = "FILE",
+      description = "Put the bytes of FILE before every chunk (instead of --chunk-prefix).")
+  private Path chunkPrefixFile;
+
   @Option(names = "--min-chunk-size", paramLabel = "BYTES", description = "Smallest chunk.")
   private long minChunkSize;
 
@@ -152,6 +167,10 @@ final class SubmitCommand implements Callable<Integer> {
     if (!inputSha256.isEmpty() && inputUrl == null) {
       throw new ParameterException(spec.commandLine(), "--input-sha256 goes with --input-url");
     }
+    if (chunkPrefix != null && chunkPrefixFile != null) {
+      throw new ParameterException(
+          spec.commandLine(), "give the chunk prefix as --chunk-prefix or --chunk-prefix-file");
+    }
     byte[] module = read(wasm, "--wasm");
     boolean upload = false;
     if (input != null) {
@@ -209,6 +228,11 @@ final class SubmitCommand implements Callable<Integer> {
     try {
       job.wasmModule(module);
       input.accept(job);
+      if (chunkPrefix != null) {
+        job.chunkPrefix(chunkPrefix.getBytes(StandardCharsets.UTF_8));
+      } else if (chunkPrefixFile != null) {
+        job.chunkPrefix(read(chunkPrefixFile, "--chunk-prefix-file"));
+      }
       job.splitStrategy(split)
           .minChunkSize(minChunkSize)
           .maxChunkSize(maxChunkSize)

@@ -147,6 +147,87 @@ class MeshCliTest {
   }
 
   @Test
+  void submitSendsTheChunkPrefixAsTextOrFromAFile() throws Exception {
+    Run text =
+        run(
+            "submit",
+            "--wasm",
+            wasm.toString(),
+            "--input",
+            input.toString(),
+            "--split",
+            "lines",
+            // What bash makes of $'needle\n': the word and a real newline.
+            "--chunk-prefix",
+            "néedle\n");
+    byte[] bytes = {(byte) 0xff, 'p', '\n'};
+    Path file = Files.write(dir.resolve("prefix.bin"), bytes);
+    Run fromFile =
+        run(
+            "submit",
+            "--wasm",
+            wasm.toString(),
+            "--input",
+            input.toString(),
+            "--split",
+            "fixed",
+            "--chunk-prefix-file",
+            file.toString());
+
+    assertEquals(0, text.exit(), text.err());
+    assertEquals(0, fromFile.exit(), fromFile.err());
+    assertArrayEquals(
+        "néedle\n".getBytes(StandardCharsets.UTF_8),
+        mesh.manifests.get(0).getChunkPrefix().toByteArray());
+    assertArrayEquals(bytes, mesh.manifests.get(1).getChunkPrefix().toByteArray());
+  }
+
+  @Test
+  void aChunkPrefixGivenTwiceOrWithTheWasmSplitIsBadUsage() throws Exception {
+    Path file = Files.write(dir.resolve("prefix.txt"), new byte[] {'p'});
+    Run twice =
+        run(
+            "submit",
+            "--wasm",
+            wasm.toString(),
+            "--input",
+            input.toString(),
+            "--chunk-prefix",
+            "p",
+            "--chunk-prefix-file",
+            file.toString());
+    Run wasmSplit =
+        run(
+            "submit",
+            "--wasm",
+            wasm.toString(),
+            "--input",
+            input.toString(),
+            "--split",
+            "wasm",
+            "--chunk-prefix",
+            "p");
+    Run noFile =
+        run(
+            "submit",
+            "--wasm",
+            wasm.toString(),
+            "--input",
+            input.toString(),
+            "--chunk-prefix-file",
+            dir.resolve("nope").toString());
+
+    for (Run run : List.of(twice, wasmSplit, noFile)) {
+      assertEquals(2, run.exit(), run.err());
+      assertTrue(run.err().startsWith("meshwork: "), run.err());
+    }
+    assertTrue(twice.err().contains("--chunk-prefix or --chunk-prefix-file"), twice.err());
+    assertTrue(wasmSplit.err().contains("host-side split"), wasmSplit.err());
+    assertTrue(noFile.err().contains("--chunk-prefix-file: no such file"), noFile.err());
+    assertTrue(mesh.manifests.isEmpty());
+  }
+
+  @Test
   void submitJsonPrintsOneObject() {
     Run run = run("submit", "--wasm", wasm.toString(), "--input", input.toString(), "--json");
 

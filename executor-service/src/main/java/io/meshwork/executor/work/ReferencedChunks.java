@@ -15,6 +15,10 @@ import java.util.Optional;
  * when the task runs, from the {@link ChunkCache} or else downloaded from the assigning
  * orchestrator's blob service and checked against the chunk's CID as they arrive.
  *
+ * <p>A reference may carry a prefix (the job's {@code chunk_prefix}, such as grep's pattern line),
+ * which goes before the downloaded range: the chunk is prefix and range together, and its CID,
+ * which the receipt names and the cache files it under, is over both.
+ *
  * <p>A chunk that cannot be had fails its task with kind {@code INTERNAL} (the module is not at
  * fault) and a message that starts with {@code CHUNK_FETCH_FAILED} (the download failed, was
  * refused, ran past its deadline, or brought the wrong number of bytes) or {@code CHUNK_MISMATCH}
@@ -45,10 +49,11 @@ final class ReferencedChunks {
   /**
    * Why {@code task}'s chunk reference cannot be taken, or null when it can (or there is none): a
    * packet carries its chunk one way only, both CIDs must be canonical (the chunk's becomes a file
-   * name in the cache), and the range must be non-empty and within what a blob can hold. Whether it
-   * lies within the blob only its blob service knows.
+   * name in the cache), the range must be non-empty and within what a blob can hold, and the prefix
+   * no longer than the inputs this executor takes. Whether the range lies within the blob only its
+   * blob service knows.
    */
-  static String refusal(ComputeTaskPacket task) {
+  String refusal(ComputeTaskPacket task) {
     if (!task.hasChunkRef()) {
       return null;
     }
@@ -65,6 +70,14 @@ final class ReferencedChunks {
     }
     if (ref.getLength() == 0) {
       return "chunk_ref.length is 0; an empty chunk travels as empty chunk_data";
+    }
+    if (ref.getPrefix().size() > maxInputBytes) {
+      // The prefix arrived with the assignment; a task could never run on it.
+      return "chunk_ref.prefix has "
+          + ref.getPrefix().size()
+          + " bytes; this executor takes inputs of at most "
+          + maxInputBytes
+          + " bytes (executor.max-input-bytes)";
     }
     // The fields are uint64: above Long.MAX_VALUE they read as negative here.
     if (ref.getOffset() < 0 || ref.getLength() < 0 || ref.getOffset() + ref.getLength() < 0) {
@@ -92,9 +105,10 @@ final class ReferencedChunks {
   }
 
   /**
-   * The bytes of the chunk {@code ref} names, checked against its {@code chunk_cid}: from the cache
-   * when they are there, else downloaded from the orchestrator at {@code endpoint} within {@code
-   * deadline} and then cached. {@code ref} passed {@link #refusal}.
+   * The bytes of the chunk {@code ref} names, its prefix and then its range, checked against its
+   * {@code chunk_cid}: from the cache when they are there, else the range downloaded from the
+   * orchestrator at {@code endpoint} within {@code deadline} and then cached. {@code ref} passed
+   * {@link #refusal}.
    *
    * @throws SandboxException INPUT_TOO_LARGE for a chunk above the input limit (nothing is
    *     fetched); INTERNAL when the download fails or the bytes are not the chunk's
@@ -102,13 +116,14 @@ final class ReferencedChunks {
    */
   byte[] read(ChunkReference ref, String endpoint, Duration deadline)
       throws SandboxException, InterruptedException {
-    if (ref.getLength() > maxInputBytes) {
+    int prefix = ref.getPrefix().size();
+    if (ref.getLength() > maxInputBytes - prefix) {
       throw new SandboxException(
           FailureKind.INPUT_TOO_LARGE,
           "the chunk "
               + range(ref)
               + " is "
-              + ref.getLength()
+              + (prefix + ref.getLength())
               + " bytes; this executor takes inputs of at most "
               + maxInputBytes
               + " bytes (executor.max-input-bytes), so it did not fetch it",
@@ -118,8 +133,10 @@ final class ReferencedChunks {
     if (cached.isPresent()) {
       return cached.get();
     }
-    byte[] chunk = new byte[(int) ref.getLength()];
+    byte[] chunk = new byte[(int) (prefix + ref.getLength())];
+    ref.getPrefix().copyTo(chunk, 0);
     CidDigest hash = new CidDigest();
+    hash.update(chunk, 0, prefix);
     try {
       orchestrators.fetchRange(
           endpoint,
@@ -132,7 +149,7 @@ final class ReferencedChunks {
             int n = frame.remaining();
             if (n > chunk.length - at) {
               throw new IllegalStateException(
-                  "the blob service sent more than the " + chunk.length + " bytes asked for");
+                  "the blob service sent more than the " + ref.getLength() + " bytes asked for");
             }
             frame.get(chunk, at, n);
             // Hashed as it arrives: the bytes are never read a second time to be checked.
@@ -148,7 +165,11 @@ final class ReferencedChunks {
       throw fetchFailed(
           ref,
           endpoint,
-          "the blob service sent " + hash.length() + " of the " + chunk.length + " bytes");
+          "the blob service sent "
+              + (hash.length() - prefix)
+              + " of the "
+              + ref.getLength()
+              + " bytes");
     }
     String actual = hash.cid();
     if (!actual.equals(ref.getChunkCid())) {
@@ -183,13 +204,17 @@ final class ReferencedChunks {
         null);
   }
 
-  /** Names the range, e.g. "bytes [1024, 2048) of blob bafk...". */
+  /**
+   * Names the range, e.g. "bytes [1024, 2048) of blob bafk...", and says so when a prefix goes
+   * before it.
+   */
   private static String range(ChunkReference ref) {
     return "bytes ["
         + ref.getOffset()
         + ", "
         + (ref.getOffset() + ref.getLength())
         + ") of blob "
-        + ref.getBlobCid();
+        + ref.getBlobCid()
+        + (ref.getPrefix().isEmpty() ? "" : " after a prefix of " + ref.getPrefix().size());
   }
 }

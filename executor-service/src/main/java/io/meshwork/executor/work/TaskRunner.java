@@ -301,7 +301,7 @@ public final class TaskRunner implements AutoCloseable {
     if (existing != null || ranAlready(id)) {
       return again(id, existing, inlineWaitMillis);
     }
-    String badReference = ReferencedChunks.refusal(task);
+    String badReference = chunks.refusal(task);
     if (badReference != null) {
       return Admission.decided(new Acceptance(Refusal.CHUNK_REF_INVALID, badReference));
     }

@@ -613,6 +613,45 @@ class TaskRunnerTest {
   }
 
   @Test
+  void aPrefixGoesBeforeTheDownloadedRangeAndTheChunkCidCoversBoth() throws Exception {
+    TaskRunner runner = runner(1, 1);
+    sink.blobs.put(BLOB_CID, BLOB);
+    byte[] chunk = "one two the quick brown fox\n".getBytes(StandardCharsets.UTF_8);
+    ChunkReference.Builder ref =
+        chunkRef().setPrefix(ByteString.copyFromUtf8("one two ")).setChunkCid(Cid.of(chunk));
+
+    assertTrue(
+        runner.assign(assignment("a-1"), byReference(ref), ENDPOINT, ORCHESTRATOR).accepted());
+
+    ComputeTaskResult result = nextResult();
+    assertEquals("completed", result.getStatus(), result.getError().getMessage());
+    // The module counted the prefix's words with the range's: it ran on both.
+    assertEquals("6", result.getResultData().toString(StandardCharsets.US_ASCII));
+    assertEquals(Cid.of(chunk), result.getReceipts(0).getInputCid());
+    // Only the range came from the blob service.
+    assertEquals(List.of(ENDPOINT + " " + BLOB_CID + " 6+20"), sink.ranges);
+  }
+
+  @Test
+  void aPrefixedChunkWhoseCidIsNotOverPrefixAndRangeFailsWithoutRunning() throws Exception {
+    TaskRunner runner = runner(1, 1);
+    sink.blobs.put(BLOB_CID, BLOB);
+    // The CID of the range alone: the bytes the module would get are not the ones named.
+    ChunkReference.Builder ref = chunkRef().setPrefix(ByteString.copyFromUtf8("one two "));
+
+    assertTrue(
+        runner.assign(assignment("a-1"), byReference(ref), ENDPOINT, ORCHESTRATOR).accepted());
+
+    ComputeTaskResult result = nextResult();
+    assertEquals("failed", result.getStatus());
+    assertEquals(0, result.getReceiptsCount());
+    String message = result.getError().getMessage();
+    assertTrue(message.startsWith("CHUNK_MISMATCH: "), message);
+    assertTrue(message.contains("of blob " + BLOB_CID + " after a prefix of 8"), message);
+    assertEquals(0, runner.fuelEstimate(Cid.of(WORD_COUNT), 28).orElse(0), "the module ran");
+  }
+
+  @Test
   void aCachedChunkIsNotDownloadedAgain() throws Exception {
     TaskRunner runner = runner(1, 1);
     sink.blobs.put(BLOB_CID, BLOB);
@@ -740,7 +779,10 @@ class TaskRunnerTest {
             "chunk_ref.length is 0",
             byReference(chunkRef().setLength(0)),
             "ends beyond the largest blob",
-            byReference(chunkRef().setOffset(Long.MAX_VALUE)));
+            byReference(chunkRef().setOffset(Long.MAX_VALUE)),
+            // One byte more than this executor's 1 MiB input limit.
+            "chunk_ref.prefix has 1048577 bytes",
+            byReference(chunkRef().setPrefix(ByteString.copyFrom(new byte[(1 << 20) + 1]))));
     int i = 0;
     for (Map.Entry<String, ComputeTaskPacket> c : bad.entrySet()) {
       TaskRunner.Acceptance a =

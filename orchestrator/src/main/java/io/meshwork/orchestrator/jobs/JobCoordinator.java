@@ -303,7 +303,8 @@ public final class JobCoordinator implements AutoCloseable {
           spec.splitStrategy() == SplitStrategy.WASM
               ? moduleSplit(job, splitRecord)
               : inputs.cut(spec, planner.chunkBytes(spec), options.manifests().maxChunks()).stream()
-                  .<Supplier<Chunk>>map(slice -> () -> inputs.load(spec.input(), slice))
+                  .<Supplier<Chunk>>map(
+                      slice -> () -> inputs.load(spec.input(), slice, spec.chunkPrefix()))
                   .toList();
       if (chunks.size() > options.manifests().maxChunks()) {
         throw new TaskFailedException(

@@ -16,6 +16,7 @@ import io.meshwork.orchestrator.tasks.Limits;
  * @param limits the limits asked for; a zero field takes the operator's default
  * @param digest SHA-256 over the manifest as submitted, so that a resubmission of the same job can
  *     be told from a different job reusing its id
+ * @param chunkPrefix the bytes to put before every chunk of a host-side split, or empty
  */
 public record JobManifest(
     String jobId,
@@ -36,7 +37,8 @@ public record JobManifest(
     String operationType,
     double operationWeight,
     Limits limits,
-    byte[] digest) {
+    byte[] digest,
+    byte[] chunkPrefix) {
 
   /** The same manifest under the job id {@code id} (the one chosen when it had none). */
   public JobManifest withJobId(String id) {
@@ -59,6 +61,7 @@ public record JobManifest(
         operationType,
         operationWeight,
         limits,
-        digest);
+        digest,
+        chunkPrefix);
   }
 }

@@ -12,6 +12,8 @@ import io.meshwork.wasm.abi.SplitStrategy;
  * @param moduleInfo what validation learned about the module (split and merge exports)
  * @param operationWeight the manifest's hint of cost per input byte (1.0 = a plain scan); 0 when
  *     the client gave none
+ * @param chunkPrefix the bytes that go before every execute chunk of a host-side split (empty for
+ *     none); always empty with the module's own split
  */
 record JobSpec(
     String jobId,
@@ -32,7 +34,8 @@ record JobSpec(
     String operationType,
     Limits limits,
     byte[] manifestDigest,
-    double operationWeight) {
+    double operationWeight,
+    byte[] chunkPrefix) {
 
   /** The same job on {@code other} input (a fetched URL input, now a stored blob). */
   JobSpec withInput(JobInput other) {
@@ -55,6 +58,7 @@ record JobSpec(
         operationType,
         limits,
         manifestDigest,
-        operationWeight);
+        operationWeight,
+        chunkPrefix);
   }
 }

@@ -42,6 +42,7 @@ public final class ManifestValidator {
    * @param maxValidations modules validated at once; one more is refused until one is done
    * @param defaultLimits the limits of a run where the job asks for none
    * @param limitCaps the most a job may ask for, per limit
+   * @param maxChunkPrefixBytes the longest {@code chunk_prefix} a job may give
    */
   public record Options(
       long maxInputBytes,
@@ -59,7 +60,8 @@ public final class ManifestValidator {
       long maxTableElements,
       int maxValidations,
       Limits defaultLimits,
-      Limits limitCaps) {
+      Limits limitCaps,
+      long maxChunkPrefixBytes) {
     /** The limits a run gets by default, which are also the caps unless the operator sets them. */
     public static final Limits DEFAULT_LIMITS =
         new Limits(1_000_000_000L, 256L << 20, 30_000, 1L << 20, 16L << 20);
@@ -82,7 +84,8 @@ public final class ManifestValidator {
           JobAbi.DEFAULT_MAX_TABLE_ELEMENTS,
           2,
           DEFAULT_LIMITS,
-          DEFAULT_LIMITS);
+          DEFAULT_LIMITS,
+          64L << 10);
     }
   }
 
@@ -127,6 +130,7 @@ public final class ManifestValidator {
     } catch (IllegalArgumentException e) {
       throw invalid("UNKNOWN_SPLIT_STRATEGY", "split_strategy", e.getMessage());
     }
+    chunkPrefix(m.chunkPrefix(), strategy);
     long maxChunk = m.maxChunkSize() == 0 ? options.defaultMaxChunkBytes() : m.maxChunkSize();
     long minChunk = m.minChunkSize();
     if (minChunk > maxChunk) {
@@ -237,7 +241,8 @@ public final class ManifestValidator {
             m.operationType(),
             limits,
             m.digest(),
-            Math.max(0, m.operationWeight()));
+            Math.max(0, m.operationWeight()),
+            m.chunkPrefix());
     fitsMemory(spec, "input_cid");
     return spec;
   }
@@ -256,23 +261,55 @@ public final class ManifestValidator {
   }
 
   /**
+   * Refuses a {@code chunk_prefix} longer than the operator allows, or one given with the module's
+   * own split, which decides by itself what each chunk holds (a module that wants its argument in
+   * every chunk puts it there in {@code split}, as examples/grep does).
+   */
+  private void chunkPrefix(byte[] prefix, SplitStrategy strategy) {
+    if (prefix.length == 0) {
+      return;
+    }
+    if (strategy == SplitStrategy.WASM) {
+      throw invalid(
+          "CHUNK_PREFIX_WITH_WASM_SPLIT",
+          "chunk_prefix",
+          "chunk_prefix goes before the chunks of a host-side split (none, lines, fixed); with"
+              + " split_strategy 'wasm' the module's split decides its chunks");
+    }
+    long max = options.maxChunkPrefixBytes();
+    if (prefix.length > max) {
+      throw invalid(
+          "CHUNK_PREFIX_TOO_LONG",
+          "chunk_prefix",
+          "chunk_prefix has "
+              + prefix.length
+              + " bytes; this mesh takes at most "
+              + max
+              + " (orchestrator.max-chunk-prefix-bytes)");
+    }
+  }
+
+  /**
    * Refuses a stored input that the module would get whole in its memory (split strategy {@code
-   * none} or {@code wasm}) and that does not fit there.
+   * none} or {@code wasm}) and that does not fit there, its chunk prefix included.
    */
   private static void fitsMemory(JobSpec spec, String field) {
     JobInput input = spec.input();
     SplitStrategy strategy = spec.splitStrategy();
     long memory = spec.limits().memoryBytes();
+    long prefix = spec.chunkPrefix().length;
     if (input.isStored()
         && (strategy == SplitStrategy.WASM || strategy == SplitStrategy.NONE)
-        && input.size() > memory) {
+        && input.size() + prefix > memory) {
       // The module's split, or its one execute call, gets the whole input in its memory.
       throw invalid(
           "INPUT_EXCEEDS_MEMORY",
           field,
           "the input of "
               + input.size()
-              + " bytes cannot go whole into a sandbox of limits.memory_bytes "
+              + " bytes"
+              + (prefix > 0 ? " after a chunk_prefix of " + prefix + " bytes" : "")
+              + " cannot go whole into a sandbox of limits.memory_bytes "
               + memory
               + " (split_strategy '"
               + strategy.wireName()

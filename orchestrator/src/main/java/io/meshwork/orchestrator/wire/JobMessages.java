@@ -47,7 +47,8 @@ public final class JobMessages {
         m.hasComplexity() ? m.getComplexity().getOperationType() : "",
         m.hasComplexity() ? m.getComplexity().getOperationWeight() : 0,
         TaskMessages.limits(m.getLimits()),
-        digest);
+        digest,
+        m.getChunkPrefix().toByteArray());
   }
 
   /** A manifest for the journal. */
@@ -69,7 +70,10 @@ public final class JobMessages {
             .setPriority(m.priority())
             .setRedundancy(m.redundancy())
             .setManaBudget(m.manaBudget())
-            .setLimits(TaskMessages.limits(m.limits()));
+            .setLimits(TaskMessages.limits(m.limits()))
+            // Journaled with the rest, so that a resumed job cuts the same chunks after the
+            // same prefix.
+            .setChunkPrefix(ByteString.copyFrom(m.chunkPrefix()));
     if (!m.operationType().isEmpty() || m.operationWeight() != 0) {
       b.setComplexity(
           ComplexityHints.newBuilder()

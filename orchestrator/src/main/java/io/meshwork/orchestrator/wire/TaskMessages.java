@@ -171,8 +171,9 @@ public final class TaskMessages {
           ChunkReference.newBuilder()
               .setBlobCid(chunk.blobCid())
               .setOffset(chunk.offset())
-              .setLength(chunk.size())
-              .setChunkCid(chunk.cid()));
+              .setLength(chunk.rangeLength())
+              .setChunkCid(chunk.cid())
+              .setPrefix(ByteString.copyFrom(chunk.prefix())));
     }
     if (p.module() != null) {
       b.setWasmModule(ByteString.copyFrom(p.module()));
@@ -214,7 +215,12 @@ public final class TaskMessages {
               "task.chunk_data and task.chunk_ref are both set; a chunk travels one way")
           .with("field", "task.chunk_ref");
     }
-    return Chunk.stored(ref.getBlobCid(), ref.getOffset(), ref.getLength(), ref.getChunkCid());
+    return Chunk.stored(
+        ref.getBlobCid(),
+        ref.getOffset(),
+        ref.getLength(),
+        ref.getPrefix().toByteArray(),
+        ref.getChunkCid());
   }
 
   /** A placement for the wire (and the journal). */

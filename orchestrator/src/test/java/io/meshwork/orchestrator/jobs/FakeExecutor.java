@@ -86,8 +86,12 @@ final class FakeExecutor implements ExecutorHandle {
       return chunk.bytes();
     }
     fetched.add(chunk);
-    try (var in = blobs.read(chunk.blobCid(), chunk.offset(), chunk.size())) {
-      byte[] bytes = in.readAllBytes();
+    try (var in = blobs.read(chunk.blobCid(), chunk.offset(), chunk.rangeLength())) {
+      byte[] range = in.readAllBytes();
+      // As an executor does: the prefix goes first, and the CID is over both.
+      byte[] bytes = new byte[chunk.prefix().length + range.length];
+      System.arraycopy(chunk.prefix(), 0, bytes, 0, chunk.prefix().length);
+      System.arraycopy(range, 0, bytes, chunk.prefix().length, range.length);
       if (!Cid.of(bytes).equals(chunk.cid())) {
         throw new AssertionError("the reference's bytes are not chunk " + chunk.cid());
       }

@@ -191,6 +191,7 @@ final class JobCore implements AutoCloseable {
     private MemoryBlobs store;
     private String url = "";
     private String sha256 = "";
+    private String prefix = "";
 
     private Job(String id, String input) {
       this.id = id;
@@ -250,6 +251,12 @@ final class JobCore implements AutoCloseable {
       return this;
     }
 
+    /** The bytes to put before every chunk. */
+    Job chunkPrefix(String p) {
+      this.prefix = p;
+      return this;
+    }
+
     /** The SHA-256 the fetched input must have. */
     Job sha256(String hex) {
       this.sha256 = hex;
@@ -278,7 +285,8 @@ final class JobCore implements AutoCloseable {
           "",
           0,
           new Limits(0, memory, 0, 0, 0),
-          (id + input + verification + redundancy).getBytes(StandardCharsets.UTF_8));
+          (id + input + verification + redundancy + prefix).getBytes(StandardCharsets.UTF_8),
+          prefix.getBytes(StandardCharsets.UTF_8));
     }
   }
 

@@ -106,7 +106,8 @@ class StoredInputTest {
             stored.operationType(),
             stored.operationWeight(),
             stored.limits(),
-            stored.digest());
+            stored.digest(),
+            stored.chunkPrefix());
 
     MeshException e = assertThrows(MeshException.class, () -> coordinator.submit(both, SUBMITTER));
 

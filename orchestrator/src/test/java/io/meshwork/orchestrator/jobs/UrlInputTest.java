@@ -225,6 +225,7 @@ class UrlInputTest {
         m.operationType(),
         m.operationWeight(),
         m.limits(),
-        m.digest());
+        m.digest(),
+        m.chunkPrefix());
   }
 }

@@ -50,7 +50,9 @@ class SqliteJobStoreTest {
         "word_count",
         1.5,
         new Limits(1000, 65_536, 2000, 1 << 20, 4096),
-        new byte[] {1, 2, 3});
+        new byte[] {1, 2, 3},
+        // Journaled, so that a resumed job puts the same prefix before the same chunks.
+        ("pattern of " + id + "\n").getBytes(StandardCharsets.UTF_8));
   }
 
   private static JobRecord job(String id, JobState state, long submittedAt) {
@@ -303,7 +305,8 @@ class SqliteJobStoreTest {
             m.operationType(),
             m.operationWeight(),
             m.limits(),
-            m.digest());
+            m.digest(),
+            m.chunkPrefix());
     JobRecord j = job("job-url", JobState.FETCHING, 100);
     try (SqliteJobStore store = new SqliteJobStore(journal())) {
       store.insert(
