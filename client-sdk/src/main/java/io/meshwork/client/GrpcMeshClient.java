@@ -36,6 +36,9 @@ import io.meshwork.receipt.v1.GetLeavesResponse;
 import io.meshwork.receipt.v1.GetReceiptRequest;
 import io.meshwork.receipt.v1.GetReceiptResponse;
 import io.meshwork.receipt.v1.ReceiptServiceGrpc;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -64,6 +67,7 @@ final class GrpcMeshClient implements MeshClient {
   private final String computeAuthority;
   private final String ledgerAuthority;
   private final BlobUploader uploader;
+  private final ResultDownloader downloader;
 
   GrpcMeshClient(
       Channel computeChannel,
@@ -106,6 +110,13 @@ final class GrpcMeshClient implements MeshClient {
                 .withMaxOutboundMessageSize(max),
             options,
             computeChannel.authority());
+    this.downloader =
+        new ResultDownloader(
+            BlobServiceGrpc.newBlockingStub(computeChannel)
+                .withCallCredentials(credentials)
+                .withMaxInboundMessageSize(max)
+                .withMaxOutboundMessageSize(max),
+            options);
     this.ownedChannels = List.copyOf(ownedChannels);
     this.computeAuthority = computeChannel.authority();
     this.ledgerAuthority = ledgerChannel.authority();
@@ -266,8 +277,8 @@ final class GrpcMeshClient implements MeshClient {
     byte[] bytes = response.getResult().toByteArray();
     String cid = response.getResultCid();
     // The orchestrator is one node of the mesh; the bytes are checked against their own name
-    // rather than trusted.
-    if (!cid.isEmpty() && !Cid.matches(cid, bytes)) {
+    // rather than trusted (a stored result's as they are read).
+    if (!cid.isEmpty() && !response.getResultStored() && !Cid.matches(cid, bytes)) {
       throw new MeshClientException(
           io.grpc.Status.Code.DATA_LOSS,
           MeshClientException.RESULT_CID_MISMATCH,
@@ -289,7 +300,32 @@ final class GrpcMeshClient implements MeshClient {
         cid,
         response.getStatus(),
         response.getMerkleRoot(),
-        response.getChunkProofsList());
+        response.getChunkProofsList(),
+        response.getResultStored() ? response.getResultSize() : bytes.length,
+        response.getResultStored());
+  }
+
+  @Override
+  public void readResult(JobResult result, OutputStream out, DownloadProgress progress) {
+    Objects.requireNonNull(out, "out");
+    Objects.requireNonNull(progress, "progress");
+    if (!result.success()) {
+      throw new MeshClientException(
+          io.grpc.Status.Code.FAILED_PRECONDITION,
+          MeshClientException.NO_RESULT,
+          "job " + result.jobId() + " has no result: " + result.error());
+    }
+    if (result.inline()) {
+      try {
+        out.write(result.bytes());
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot write the result: " + e.getMessage(), e);
+      }
+      progress.bytesReceived(result.size(), result.size());
+      return;
+    }
+    downloader.download(
+        result.jobId(), result.resultCid().orElseThrow(), result.resultSize(), out, progress);
   }
 
   /** With merkle verification, every chunk result must lead to the root through its proof. */

@@ -11,9 +11,13 @@ import java.util.Optional;
  * What a job produced: the merged result bytes when it completed, or why there is no result, and
  * the signed receipts that make the result checkable without trusting the mesh.
  *
- * <p>When the orchestrator names the result by a CID, the SDK has already checked that the bytes
- * match it; a mismatch never becomes a {@code JobResult} but a {@link MeshClientException} with
- * reason {@link MeshClientException#RESULT_CID_MISMATCH}.
+ * <p>A result up to the orchestrator's {@code orchestrator.inline-result-bytes} (4 MiB by default)
+ * comes with its bytes ({@link #inline()}); a larger one is a blob of the orchestrator's blob
+ * store, named by {@link #resultCid()}, which {@link MeshClient#readResult} streams to a file or
+ * any stream. When the orchestrator names inline bytes by a CID, the SDK has already checked that
+ * the bytes match it; a mismatch never becomes a {@code JobResult} but a {@link
+ * MeshClientException} with reason {@link MeshClientException#RESULT_CID_MISMATCH}. A stored result
+ * is checked the same way as it is read.
  */
 public final class JobResult {
   private final String jobId;
@@ -25,6 +29,8 @@ public final class JobResult {
   private final ComputeJobStatus status;
   private final String merkleRoot;
   private final List<ChunkProof> chunkProofs;
+  private final long resultSize;
+  private final boolean stored;
 
   JobResult(
       String jobId,
@@ -47,6 +53,34 @@ public final class JobResult {
       ComputeJobStatus status,
       String merkleRoot,
       List<ChunkProof> chunkProofs) {
+    this(
+        jobId,
+        bytes,
+        success,
+        error,
+        receipts,
+        resultCid,
+        status,
+        merkleRoot,
+        chunkProofs,
+        bytes.size(),
+        false);
+  }
+
+  JobResult(
+      String jobId,
+      ByteString bytes,
+      boolean success,
+      String error,
+      List<ReceiptRef> receipts,
+      String resultCid,
+      ComputeJobStatus status,
+      String merkleRoot,
+      List<ChunkProof> chunkProofs,
+      long resultSize,
+      boolean stored) {
+    this.resultSize = resultSize;
+    this.stored = stored;
     this.merkleRoot = merkleRoot;
     this.chunkProofs = List.copyOf(chunkProofs);
     this.jobId = jobId;
@@ -76,14 +110,30 @@ public final class JobResult {
     return jobId;
   }
 
-  /** The merged result (a copy); empty unless {@link #success()}. */
+  /**
+   * The merged result (a copy) when it came inline; empty unless {@link #success()}, and empty for
+   * a stored result (read it with {@link MeshClient#readResult}).
+   */
   public byte[] bytes() {
     return bytes.toByteArray();
   }
 
-  /** The number of result bytes, without copying them. */
+  /** The number of result bytes that came inline, without copying them. */
   public int size() {
     return bytes.size();
+  }
+
+  /** The result's length in bytes, inline or stored; 0 unless {@link #success()}. */
+  public long resultSize() {
+    return resultSize;
+  }
+
+  /**
+   * Whether the result's bytes came with this answer ({@link #bytes()}); false for a result larger
+   * than the orchestrator keeps inline, which is the blob {@link #resultCid()} names.
+   */
+  public boolean inline() {
+    return !stored;
   }
 
   /** True when the job completed and {@link #bytes()} holds its result. */

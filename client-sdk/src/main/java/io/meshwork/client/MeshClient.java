@@ -8,7 +8,13 @@ import io.meshwork.receipt.v1.GetCheckpointResponse;
 import io.meshwork.receipt.v1.GetInclusionProofResponse;
 import io.meshwork.receipt.v1.GetLeavesResponse;
 import io.meshwork.receipt.v1.GetReceiptResponse;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -143,6 +149,54 @@ public interface MeshClient extends AutoCloseable {
    *     the bytes do not match the CID the orchestrator gave for them
    */
   JobResult result(String jobId, Duration wait);
+
+  /**
+   * Writes the bytes of a completed job's result to {@code out}, whatever their size: a result that
+   * came inline at once, a stored one (larger than the orchestrator's {@code
+   * orchestrator.inline-result-bytes}) streamed from the orchestrator's blob service frame by
+   * frame, every call under a deadline (the call deadline plus a second per MiB), resumed from the
+   * next byte after a broken stream, and checked against the result's CID. Nothing holds it whole.
+   *
+   * @throws MeshClientException {@link MeshClientException#NO_RESULT} for a job that did not
+   *     complete; {@link MeshClientException#RESULT_CID_MISMATCH} when the bytes are not the CID's
+   *     (some are written by then); the blob service's reason when it refuses
+   * @throws java.io.UncheckedIOException when {@code out} cannot be written
+   */
+  void readResult(JobResult result, OutputStream out, DownloadProgress progress);
+
+  /**
+   * Writes a completed job's result to {@code file}, all of it or nothing: the bytes go to {@code
+   * file} with {@code .part} appended, which is moved into place once they are checked and removed
+   * otherwise.
+   */
+  default void readResult(JobResult result, Path file, DownloadProgress progress) {
+    Path part = file.resolveSibling(file.getFileName() + ".part");
+    boolean done = false;
+    try {
+      try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(part), 1 << 16)) {
+        readResult(result, out, progress);
+      }
+      Files.move(part, file, StandardCopyOption.REPLACE_EXISTING);
+      done = true;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+    } finally {
+      if (!done) {
+        try {
+          Files.deleteIfExists(part);
+        } catch (IOException ignored) {
+          // Only a leftover .part file; the failure that brought us here is what the caller hears.
+        }
+      }
+    }
+  }
+
+  /** Fetches the job's result at once (without waiting) and writes it to {@code file}. */
+  default JobResult readResult(String jobId, Path file, DownloadProgress progress) {
+    JobResult result = result(jobId, Duration.ZERO);
+    readResult(result, file, progress);
+    return result;
+  }
 
   /** Cancels the job; true if it was running and is now cancelled, false if it had ended. */
   boolean cancel(String jobId);

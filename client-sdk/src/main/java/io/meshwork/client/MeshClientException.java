@@ -40,6 +40,12 @@ public final class MeshClientException extends RuntimeException {
   /** The reason of an upload that stopped after too many broken streams in a row. */
   public static final String UPLOAD_INTERRUPTED = "UPLOAD_INTERRUPTED";
 
+  /** The reason of a result download that stopped after too many broken streams in a row. */
+  public static final String DOWNLOAD_INTERRUPTED = "DOWNLOAD_INTERRUPTED";
+
+  /** The reason for asking to read the result of a job that has none (not completed). */
+  public static final String NO_RESULT = "NO_RESULT";
+
   private final Status.Code code;
   private final String reason;
   private final String domain;

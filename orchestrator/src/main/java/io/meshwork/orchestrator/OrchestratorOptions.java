@@ -3,6 +3,7 @@ package io.meshwork.orchestrator;
 import static io.meshwork.orchestrator.OrchestratorSettings.*;
 import static io.meshwork.orchestrator.PlacementSettings.*;
 
+import io.meshwork.orchestrator.blobs.BlobTransferSettings;
 import io.meshwork.orchestrator.inputs.UrlInputFetcher;
 import io.meshwork.orchestrator.inputs.UrlInputSettings;
 import io.meshwork.orchestrator.jobs.JobCoordinator;
@@ -96,7 +97,8 @@ public record OrchestratorOptions(
             s.get(MAX_JOBS_PER_USER),
             Duration.ofMillis(s.get(MAX_RESULT_WAIT_MS)),
             s.get(MAX_DELEGATIONS_PER_PEER),
-            s.get(INLINE_CHUNK_BYTES));
+            s.get(BlobTransferSettings.INLINE_CHUNK_BYTES),
+            s.get(BlobTransferSettings.INLINE_RESULT_BYTES));
     TaskPipeline.Options placement =
         new TaskPipeline.Options(
             s.get(RFC0016_T1),

@@ -4,6 +4,7 @@ import io.meshwork.blob.BlobService;
 import io.meshwork.content.Multihash;
 import io.meshwork.orchestrator.blobs.JobBlobAccess;
 import io.meshwork.orchestrator.blobs.StoredInputs;
+import io.meshwork.orchestrator.blobs.StoredResults;
 import io.meshwork.orchestrator.grpc.ComputeAccess;
 import io.meshwork.orchestrator.grpc.ComputeGrpcService;
 import io.meshwork.orchestrator.inputs.UrlInputFetcher;
@@ -88,6 +89,7 @@ public final class OrchestratorService implements MeshService {
             new GrpcManaAccounts(ctx.channel(options.ledger()), ctx.credentials()),
             new GrpcReceiptLog(ctx.channel(options.receipts()), ctx.credentials()),
             new StoredInputs(blobs.repository(), ctx.identity().did()),
+            new StoredResults(blobs.repository()),
             new UrlInputFetcher(options.urlInputs(), blobs.repository(), ctx.clock()),
             pipeline,
             peers,

@@ -1,6 +1,7 @@
 package io.meshwork.orchestrator;
 
 import io.meshwork.blob.BlobSettings;
+import io.meshwork.orchestrator.blobs.BlobTransferSettings;
 import io.meshwork.orchestrator.inputs.UrlInputSettings;
 import io.meshwork.runtime.SharedSettings;
 import io.meshwork.runtime.config.Setting;
@@ -62,17 +63,6 @@ public final class OrchestratorSettings {
               16L << 20,
               "A job's max_chunk_size when its manifest gives none, in bytes.")
           .atLeast(1L);
-
-  /** The largest chunk of a stored input that travels inside its task rather than by reference. */
-  public static final Setting<Long> INLINE_CHUNK_BYTES =
-      Setting.longValue(
-              "orchestrator.inline-chunk-bytes",
-              1L << 20,
-              "Chunks of a stored input (input_cid) up to this many bytes are read here and sent"
-                  + " inside their task; larger ones go by reference (blob, offset, length, CID)"
-                  + " and the executor downloads them. Inline saves the executor a call; references"
-                  + " keep the orchestrator from holding the bytes of every task in flight.")
-          .atLeast(0L);
 
   /** The longest chunk prefix a job may give. */
   public static final Setting<Long> MAX_CHUNK_PREFIX_BYTES =
@@ -460,7 +450,8 @@ public final class OrchestratorSettings {
           MAX_JOBS_PER_USER,
           MAX_RESULT_WAIT_MS,
           MAX_DELEGATIONS_PER_PEER,
-          INLINE_CHUNK_BYTES,
+          BlobTransferSettings.INLINE_CHUNK_BYTES,
+          BlobTransferSettings.INLINE_RESULT_BYTES,
           MAX_CHUNK_PREFIX_BYTES,
           UrlInputSettings.HOSTS,
           UrlInputSettings.ALLOW_PRIVATE,

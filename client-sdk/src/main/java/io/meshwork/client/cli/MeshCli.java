@@ -60,6 +60,8 @@ public final class MeshCli {
 
   private final Function<MeshClientOptions, MeshClient> connector;
   private final boolean terminal;
+  // Standard output as bytes, for results streamed as they are (set by tests).
+  private java.io.OutputStream stdout = System.out;
 
   @Spec private CommandSpec spec;
 
@@ -217,6 +219,19 @@ public final class MeshCli {
   /** Where results go. */
   public PrintWriter out() {
     return spec.commandLine().getOut();
+  }
+
+  /**
+   * Standard output as bytes, for a result streamed as it is; flush {@link #out()} before writing
+   * to it.
+   */
+  public java.io.OutputStream stdout() {
+    return stdout;
+  }
+
+  /** Sends {@link #stdout()} elsewhere (tests). */
+  void stdout(java.io.OutputStream stream) {
+    this.stdout = stream;
   }
 
   /** Where progress and errors go. */

@@ -6,7 +6,7 @@ import java.io.PrintWriter;
 /**
  * Shows progress on standard error as it changes: redrawn in place on a terminal, one line per
  * change otherwise (so a log file does not fill with carriage returns). What counts as a change is
- * up to the caller: a job's status, or an upload's progress ({@link UploadProgressView}).
+ * up to the caller: a job's status, or an upload's progress ({@link TransferProgressView}).
  */
 final class ProgressLine {
   private final PrintWriter err;

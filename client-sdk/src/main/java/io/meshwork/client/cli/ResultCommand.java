@@ -1,5 +1,6 @@
 package io.meshwork.client.cli;
 
+import io.meshwork.client.DownloadProgress;
 import io.meshwork.client.JobResult;
 import io.meshwork.client.MeshClient;
 import io.meshwork.compute.v1.ReceiptRef;
@@ -60,7 +61,7 @@ final class ResultCommand implements Callable<Integer> {
       if (receiptsDir != null && result.success()) {
         saveProofs(cli, mesh, result, receiptsDir);
       }
-      return print(cli, result, output);
+      return print(cli, mesh, result, output);
     }
   }
 
@@ -105,10 +106,26 @@ final class ResultCommand implements Callable<Integer> {
 
   /**
    * Prints a result as {@code result} and {@code submit --wait} show it, returning the exit code.
+   * With {@code output}, the bytes are streamed to that file (a stored result from the blob
+   * service, never whole in memory); without it, an inline result is printed as text and a stored
+   * one is streamed to standard output as it is. With {@code --json}, a stored result is described
+   * (CID, size) rather than printed.
    */
-  static int print(MeshCli cli, JobResult result, Path output) throws IOException {
+  static int print(MeshCli cli, MeshClient mesh, JobResult result, Path output) {
     if (result.success() && output != null) {
-      Files.write(output, result.bytes());
+      TransferProgressView progress =
+          result.inline() || cli.json()
+              ? null
+              : TransferProgressView.downloading(
+                  new ProgressLine(cli.err(), cli.terminal()),
+                  String.valueOf(output.getFileName()));
+      try {
+        mesh.readResult(result, output, progress == null ? DownloadProgress.NONE : progress);
+      } finally {
+        if (progress != null) {
+          progress.stop();
+        }
+      }
     }
     if (cli.json()) {
       Map<String, Object> json = Json.object();
@@ -117,10 +134,11 @@ final class ResultCommand implements Callable<Integer> {
       json.put("status", result.status().getStatus());
       json.put("error", result.error());
       json.put("result_cid", result.resultCid().orElse(""));
-      json.put("size", result.size());
+      json.put("size", result.resultSize());
+      json.put("stored", !result.inline());
       if (output != null) {
         json.put("output", output.toString());
-      } else {
+      } else if (result.inline()) {
         json.put("result_base64", Base64.getEncoder().encodeToString(result.bytes()));
       }
       json.put("receipts", JobViews.receiptsJson(result.receipts()));
@@ -141,7 +159,16 @@ final class ResultCommand implements Callable<Integer> {
       cli.err().flush();
       return MeshCli.EXIT_FAILURE;
     }
-    if (output == null) {
+    if (output == null && !result.inline()) {
+      // Too large to have come inline: its exact bytes, streamed, for a pipe or a redirect.
+      cli.out().flush();
+      mesh.readResult(result, cli.stdout(), DownloadProgress.NONE);
+      try {
+        cli.stdout().flush();
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException("cannot write the result: " + e.getMessage(), e);
+      }
+    } else if (output == null) {
       // Text for people: the exact bytes are what -o writes.
       String text = new String(result.bytes(), StandardCharsets.UTF_8);
       cli.out().print(text);
@@ -149,7 +176,7 @@ final class ResultCommand implements Callable<Integer> {
         cli.out().println();
       }
     } else {
-      cli.out().println("wrote " + result.size() + " bytes to " + output);
+      cli.out().println("wrote " + result.resultSize() + " bytes to " + output);
       result.resultCid().ifPresent(cid -> cli.out().println("result cid " + cid + " (checked)"));
       result
           .merkleRoot()

@@ -208,7 +208,7 @@ final class SubmitCommand implements Callable<Integer> {
         progress.finish();
       }
       JobResult result = mesh.result(id, RESULT_GRACE);
-      return ResultCommand.print(cli, result, output);
+      return ResultCommand.print(cli, mesh, result, output);
     }
   }
 

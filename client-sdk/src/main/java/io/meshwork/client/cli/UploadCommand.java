@@ -48,8 +48,8 @@ final class UploadCommand implements Callable<Integer> {
 
   /** Uploads {@code file}, showing its progress on standard error. */
   static Blob upload(MeshCli cli, MeshClient mesh, Path file) {
-    UploadProgressView progress =
-        new UploadProgressView(
+    TransferProgressView progress =
+        new TransferProgressView(
             new ProgressLine(cli.err(), cli.terminal()), String.valueOf(file.getFileName()));
     Blob blob;
     try {

@@ -30,6 +30,7 @@ import io.meshwork.orchestrator.jobs.JobQueries;
 import io.meshwork.orchestrator.jobs.JobResult;
 import io.meshwork.orchestrator.jobs.JobState;
 import io.meshwork.orchestrator.jobs.JobStatus;
+import io.meshwork.orchestrator.jobs.ResultContent;
 import io.meshwork.orchestrator.tasks.PendingResults;
 import io.meshwork.orchestrator.wire.JobMessages;
 import io.meshwork.orchestrator.wire.TaskMessages;
@@ -109,11 +110,16 @@ public final class ComputeGrpcService extends ComputeServiceGrpc.ComputeServiceI
           r.receipts().forEach(ref -> response.addReceipts(JobMessages.receipt(ref)));
           JobState state = r.status().state();
           if (state == JobState.COMPLETED) {
+            ResultContent result = r.content();
             response
                 .setSuccess(true)
-                .setResult(ByteString.copyFrom(r.result()))
-                .setResultCid(r.resultCid())
+                .setResultCid(result.cid())
+                .setResultSize(result.size())
+                .setResultStored(result.stored())
                 .setMerkleRoot(r.merkleRoot());
+            if (!result.stored()) {
+              response.setResult(ByteString.copyFrom(result.bytes()));
+            }
             r.chunkProofs().forEach(p -> response.addChunkProofs(JobMessages.chunkProof(p)));
           } else if (state.terminal()) {
             response.setErrorMsg("job " + state.wireName() + ": " + r.status().errorMessage());

@@ -1,6 +1,5 @@
 package io.meshwork.orchestrator.jobs;
 
-import io.meshwork.content.Cid;
 import io.meshwork.identity.Identity;
 import io.meshwork.orchestrator.tasks.Chunk;
 import io.meshwork.orchestrator.tasks.ExecutorFleet;
@@ -14,7 +13,6 @@ import io.meshwork.runtime.auth.Caller;
 import io.meshwork.runtime.errors.MeshException;
 import io.meshwork.wasm.abi.FrameList;
 import io.meshwork.wasm.abi.SplitStrategy;
-import java.io.ByteArrayOutputStream;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -65,6 +63,8 @@ public final class JobCoordinator implements AutoCloseable {
    * @param maxDelegationsPerPeer tasks one peer may have delegated here and still open
    * @param inlineChunkBytes the largest chunk of a stored input sent inside its task; larger ones
    *     go by reference
+   * @param inlineResultBytes the largest result kept in the journal and answered inline; larger
+   *     results of the job and of its tasks are kept in the blob store
    */
   public record Options(
       ManifestValidator.Options manifests,
@@ -79,7 +79,8 @@ public final class JobCoordinator implements AutoCloseable {
       int maxJobsPerUser,
       Duration maxResultWait,
       int maxDelegationsPerPeer,
-      long inlineChunkBytes) {
+      long inlineChunkBytes,
+      long inlineResultBytes) {
     /** The defaults of docs/CONFIGURATION.md. */
     public static Options defaults() {
       return new Options(
@@ -95,7 +96,8 @@ public final class JobCoordinator implements AutoCloseable {
           64,
           Duration.ofMinutes(5),
           64,
-          1 << 20);
+          1 << 20,
+          4 << 20);
     }
   }
 
@@ -118,12 +120,14 @@ public final class JobCoordinator implements AutoCloseable {
   private final LedgerRequests requests;
   private final InputBlobs blobs;
   private final InputChunks inputs;
+  private final ResultStorage results;
   private final UrlInputFetch urlInputs;
   private final ServiceMetrics.Counter jobsSubmitted;
 
   /**
    * Creates the coordinator over its ports: the journal, the ledger, the receipt log, the blob
-   * store and what fetches URL inputs into it, the mesh.
+   * store (inputs read from it, large results written to it) and what fetches URL inputs into it,
+   * the mesh.
    */
   public JobCoordinator(
       Options options,
@@ -131,6 +135,7 @@ public final class JobCoordinator implements AutoCloseable {
       ManaAccounts mana,
       ReceiptLog receipts,
       InputBlobs blobs,
+      ResultBlobs resultBlobs,
       UrlInputs urls,
       TaskPipeline pipeline,
       PeerOrchestrators peers,
@@ -144,6 +149,9 @@ public final class JobCoordinator implements AutoCloseable {
     this.mana = mana;
     this.blobs = blobs;
     this.inputs = new InputChunks(blobs, options.inlineChunkBytes());
+    this.results =
+        new ResultStorage(
+            blobs, resultBlobs, options.inlineResultBytes(), options.inlineChunkBytes());
     this.pipeline = pipeline;
     this.peers = peers;
     this.fleet = fleet;
@@ -166,7 +174,8 @@ public final class JobCoordinator implements AutoCloseable {
     this.progress = new JobProgress(new JournalWriter(store), clock);
     this.urlInputs = new UrlInputFetch(urls, blobs, store, validator, progress);
     this.requests = new LedgerRequests(self.did());
-    this.settlement = new Settlement(receipts, store, mana, costs, progress, requests, metrics);
+    this.settlement =
+        new Settlement(receipts, store, mana, costs, progress, requests, results, metrics);
     this.queries =
         new JobQueries(live, store, clock, options.maxResultWait(), pipeline::assignsModule);
     this.delegations =
@@ -321,14 +330,16 @@ public final class JobCoordinator implements AutoCloseable {
       }
       progress.transition(job, JobState.ASSIGNED);
       progress.transition(job, JobState.COMPUTING);
-      byte[][] results = new byte[chunks.size()][];
-      recorded.forEach((i, t) -> results[i] = t.result());
-      runChunks(job, chunks, results);
-      byte[] merged;
+      // Each chunk's result as the job keeps it: small ones here, large ones in the blob store,
+      // so the results of a job of any size never sit in this heap together.
+      ResultContent[] chunkResults = new ResultContent[chunks.size()];
+      recorded.forEach((i, t) -> chunkResults[i] = t.content());
+      runChunks(job, chunks, chunkResults);
+      ResultContent merged;
       if (spec.moduleInfo().hasMerge()) {
         progress.transition(job, JobState.VERIFYING);
         if (mergeRecord != null) {
-          merged = mergeRecord.result();
+          merged = mergeRecord.content();
         } else {
           TaskSpec merge =
               task(
@@ -336,18 +347,14 @@ public final class JobCoordinator implements AutoCloseable {
                   spec.jobId() + ":merge",
                   chunks.size(),
                   "merge",
-                  mergeInput(spec, results),
+                  results.mergeInput(spec, Arrays.asList(chunkResults)),
                   spec.manaBudget());
           merged = settlement.settle(job, runTask(job, merge));
         }
       } else {
-        ByteArrayOutputStream concat = new ByteArrayOutputStream();
-        for (byte[] r : results) {
-          concat.writeBytes(r);
-        }
-        merged = concat.toByteArray();
+        merged = results.concatenation(spec, Arrays.asList(chunkResults));
       }
-      finish(job, JobState.COMPLETED, merged, "");
+      finish(job, JobState.COMPLETED, results.finalResult(spec, merged), "");
     } catch (TaskFailedException e) {
       if (job.cancelRequested) {
         finish(job, JobState.CANCELLED, null, "cancelled by the submitter");
@@ -371,19 +378,20 @@ public final class JobCoordinator implements AutoCloseable {
    */
   private List<Supplier<Chunk>> moduleSplit(RunningJob job, TaskRecord journaled) {
     byte[] frames =
-        journaled != null
-            ? journaled.result()
-            : settlement.settle(
-                job,
-                runTask(
+        results.bytes(
+            journaled != null
+                ? journaled.content()
+                : settlement.settle(
                     job,
-                    task(
+                    runTask(
                         job,
-                        job.spec.jobId() + ":split",
-                        0,
-                        "split",
-                        inputs.whole(job.spec.input()),
-                        job.spec.manaBudget())));
+                        task(
+                            job,
+                            job.spec.jobId() + ":split",
+                            0,
+                            "split",
+                            inputs.whole(job.spec.input()),
+                            job.spec.manaBudget()))));
     List<byte[]> chunks;
     try {
       chunks = FrameList.decode(frames);
@@ -397,26 +405,8 @@ public final class JobCoordinator implements AutoCloseable {
     return chunks.stream().<Supplier<Chunk>>map(bytes -> () -> Chunk.inline(bytes)).toList();
   }
 
-  /**
-   * The merge's input, the frame list of the chunks' results, which must fit the sandbox's memory
-   * whole.
-   */
-  private static Chunk mergeInput(JobSpec spec, byte[][] results) {
-    byte[] frames = FrameList.encode(Arrays.asList(results));
-    long memory = spec.limits().memoryBytes();
-    if (frames.length > memory) {
-      throw new TaskFailedException(
-          "MERGE_INPUT_TOO_LARGE",
-          "the chunks' results add up to "
-              + frames.length
-              + " bytes, more than the merge can take in limits.memory_bytes "
-              + memory);
-    }
-    return Chunk.inline(frames);
-  }
-
   /** Runs every chunk without a result yet, each on its own thread once the scheduler admits it. */
-  private void runChunks(RunningJob job, List<Supplier<Chunk>> chunks, byte[][] results) {
+  private void runChunks(RunningJob job, List<Supplier<Chunk>> chunks, ResultContent[] results) {
     List<Future<?>> futures = new ArrayList<>();
     int tasks = chunks.size() + (job.spec.moduleInfo().hasMerge() ? 1 : 0);
     long share = Math.max(1, job.spec.manaBudget() / tasks);
@@ -529,7 +519,7 @@ public final class JobCoordinator implements AutoCloseable {
     return spec.input().size() * options.operationWeight() / slots;
   }
 
-  private void finish(RunningJob job, JobState state, byte[] result, String error) {
+  private void finish(RunningJob job, JobState state, ResultContent result, String error) {
     long refunded = 0;
     try {
       refunded =
@@ -542,18 +532,18 @@ public final class JobCoordinator implements AutoCloseable {
     synchronized (job) {
       job.state = state;
       job.result = result;
-      job.resultCid = result == null ? null : Cid.of(result);
       job.errorMessage = error;
       job.refunded = refunded;
       job.finishedAt = clock.millis();
     }
-    if (!job.spec.input().isInline()) {
-      try {
-        blobs.release(job.spec.jobId());
-      } catch (RuntimeException e) {
-        // The blob is then kept until a later release; the job's outcome stands.
-        LOG.log(Level.WARNING, "releasing the blobs of job " + job.spec.jobId() + " failed", e);
-      }
+    // Its input blob, chunk results and merge input, whichever it has: each starts its retention
+    // period now. A stored result is kept by a use of its own (ResultBlobs.keepResult), which this
+    // leaves alone.
+    try {
+      blobs.release(job.spec.jobId());
+    } catch (RuntimeException e) {
+      // The blob is then kept until a later release; the job's outcome stands.
+      LOG.log(Level.WARNING, "releasing the blobs of job " + job.spec.jobId() + " failed", e);
     }
     try {
       progress.ended(job);

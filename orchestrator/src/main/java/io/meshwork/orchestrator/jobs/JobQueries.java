@@ -93,14 +93,14 @@ public final class JobQueries {
       } catch (TimeoutException e) {
         JobStatus now = status(job, clock.millis());
         if (!now.state().terminal()) {
-          return new JobResult(now, null, null, List.of());
+          return new JobResult(now, null, List.of());
         }
         // It ended just as the wait did: its state is set before its result is journaled and
         // handed out, so wait the moment that takes and answer as for an ended job.
         awaitFinished(job);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        return new JobResult(status(job, clock.millis()), null, null, List.of());
+        return new JobResult(status(job, clock.millis()), null, List.of());
       } catch (ExecutionException e) {
         throw new IllegalStateException(e.getCause());
       }
@@ -116,8 +116,8 @@ public final class JobQueries {
       }
     }
     JobStatus status = status(r);
-    if (status.verification() != VerificationMode.MERKLE || r.result() == null) {
-      return new JobResult(status, r.result(), r.resultCid(), refs);
+    if (status.verification() != VerificationMode.MERKLE || r.content() == null) {
+      return new JobResult(status, r.content(), refs);
     }
     // The chunk results as leaves, in chunk order: a client can check any one chunk's result
     // against the root without the others.
@@ -138,12 +138,7 @@ public final class JobQueries {
               chunk.result()));
     }
     return new JobResult(
-        status,
-        r.result(),
-        r.resultCid(),
-        refs,
-        HexFormat.of().formatHex(MerkleHash.root(leaves)),
-        proofs);
+        status, r.content(), refs, HexFormat.of().formatHex(MerkleHash.root(leaves)), proofs);
   }
 
   /**

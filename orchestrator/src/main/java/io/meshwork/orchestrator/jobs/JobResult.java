@@ -5,22 +5,32 @@ import java.util.List;
 /**
  * A job's result once it has ended, or its state when the wait ran out first.
  *
- * @param result the merged result, or null unless the job completed
+ * @param content the merged result (its CID and size, with its bytes unless they are in the blob
+ *     store), or null unless the job completed
  * @param receipts every paid run behind the result
  * @param merkleRoot with merkle verification, the hex RFC 9162 root over the chunk results; else ""
  * @param chunkProofs with merkle verification, each chunk result with its inclusion proof
  */
 public record JobResult(
     JobStatus status,
-    byte[] result,
-    String resultCid,
+    ResultContent content,
     List<ReceiptRef> receipts,
     String merkleRoot,
     List<ChunkProof> chunkProofs) {
 
   /** A result without Merkle proofs. */
-  public JobResult(JobStatus status, byte[] result, String resultCid, List<ReceiptRef> receipts) {
-    this(status, result, resultCid, receipts, "", List.of());
+  public JobResult(JobStatus status, ResultContent content, List<ReceiptRef> receipts) {
+    this(status, content, receipts, "", List.of());
+  }
+
+  /** The result's bytes; null unless the job completed with a result kept inline. */
+  public byte[] result() {
+    return content == null ? null : content.bytes();
+  }
+
+  /** The result's CID; null unless the job completed. */
+  public String resultCid() {
+    return content == null ? null : content.cid();
   }
 
   /** An anchored receipt behind the result, with what its executor was paid. */

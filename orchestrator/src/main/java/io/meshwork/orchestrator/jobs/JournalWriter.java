@@ -79,10 +79,12 @@ final class JournalWriter {
           job.totalChunks,
           job.completedChunks,
           job.errorMessage,
-          job.result,
-          job.resultCid,
+          job.result == null ? null : job.result.bytes(),
+          job.result == null ? null : job.result.cid(),
           job.submittedAt,
-          job.finishedAt);
+          job.finishedAt,
+          job.result == null ? 0 : job.result.size(),
+          job.result != null && job.result.stored());
     }
   }
 }

@@ -41,8 +41,10 @@ final class RunningJob implements TaskControl {
   long reserved;
   long refunded;
   String errorMessage = "";
-  byte[] result;
-  String resultCid;
+
+  /** The job's result once it completed; null before. */
+  ResultContent result;
+
   long submittedAt;
   long finishedAt;
 

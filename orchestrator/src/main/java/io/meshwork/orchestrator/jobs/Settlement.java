@@ -23,6 +23,7 @@ final class Settlement {
   private final ModuleCosts costs;
   private final JobProgress progress;
   private final LedgerRequests requests;
+  private final ResultStorage results;
   private final ServiceMetrics.Counter tasksSettled;
   private final ServiceMetrics.Counter manaPaid;
 
@@ -33,7 +34,9 @@ final class Settlement {
       ModuleCosts costs,
       JobProgress progress,
       LedgerRequests requests,
+      ResultStorage results,
       ServiceMetrics metrics) {
+    this.results = results;
     this.receipts = receipts;
     this.store = store;
     this.mana = mana;
@@ -45,9 +48,17 @@ final class Settlement {
     this.manaPaid = metrics.counter("meshwork.orchestrator.mana.paid", "mana paid to executors");
   }
 
-  /** Anchors, journals and pays for the accepted result; returns its bytes. */
-  byte[] settle(RunningJob job, TaskOutcome outcome) {
+  /**
+   * Anchors, journals and pays for the accepted result; returns it as the job keeps it (a large one
+   * in the blob store, journaled by its CID).
+   */
+  ResultContent settle(RunningJob job, TaskOutcome outcome) {
     TaskSpec task = outcome.task();
+    // Stored before it is journaled: a crash in between leaves a blob the job uses and releases
+    // when it ends, never a journal entry naming a blob that is not there.
+    ResultContent result =
+        results.keep(
+            job.spec, task.taskId(), task.exportName(), outcome.result(), outcome.resultCid());
     List<Receipt> toAnchor = new ArrayList<>();
     toAnchor.add(outcome.receipt());
     outcome.alsoPaid().forEach(p -> toAnchor.add(p.receipt()));
@@ -71,11 +82,12 @@ final class Settlement {
             task.exportName(),
             outcome.receipt().executorDid(),
             outcome.price(),
-            outcome.result(),
-            outcome.resultCid(),
+            result.bytes(),
+            result.cid(),
             anchored.receiptCid(),
             anchored.logIndex(),
-            others);
+            others,
+            result.size());
     store.saveTask(record);
     List<TaskRecord.Payment> payments = record.payments();
     for (int i = 0; i < payments.size(); i++) {
@@ -92,7 +104,7 @@ final class Settlement {
       }
       progress.changed(job);
     }
-    return outcome.result();
+    return result;
   }
 
   /**

@@ -93,7 +93,12 @@ public final class SqliteJobStore implements JobStore {
       failed INTEGER NOT NULL,
       updated_at INTEGER NOT NULL)
     """,
-    "CREATE TABLE job_inputs (job_id TEXT PRIMARY KEY, blob_cid TEXT NOT NULL)"
+    "CREATE TABLE job_inputs (job_id TEXT PRIMARY KEY, blob_cid TEXT NOT NULL)",
+    // A result larger than orchestrator.inline-result-bytes is in the blob store under result_cid:
+    // its size is here, and its bytes are not (NULL for a job, empty for a task, whose result
+    // column is NOT NULL). NULL for a result kept inline.
+    "ALTER TABLE jobs ADD COLUMN stored_result_size INTEGER",
+    "ALTER TABLE tasks ADD COLUMN stored_result_size INTEGER"
   };
 
   private final Path file;
@@ -162,7 +167,7 @@ public final class SqliteJobStore implements JobStore {
     return write(
         "record job " + j.jobId(),
         c -> {
-          String sql = "INSERT OR IGNORE INTO jobs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+          String sql = "INSERT OR IGNORE INTO jobs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
           try (PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setString(1, j.jobId());
             ps.setString(2, j.submitterDid());
@@ -180,6 +185,7 @@ public final class SqliteJobStore implements JobStore {
             ps.setString(14, j.resultCid());
             ps.setLong(15, j.submittedAt());
             ps.setLong(16, j.finishedAt());
+            setStoredSize(ps, 17, j.resultStored(), j.resultSize());
             return ps.executeUpdate() == 1;
           }
         });
@@ -192,8 +198,8 @@ public final class SqliteJobStore implements JobStore {
         c -> {
           String sql =
               "UPDATE jobs SET state=?, hold_id=?, spent=?, refunded=?, total_chunks=?,"
-                  + " completed_chunks=?, error_message=?, result=?, result_cid=?, finished_at=?"
-                  + " WHERE job_id=?";
+                  + " completed_chunks=?, error_message=?, result=?, result_cid=?, finished_at=?,"
+                  + " stored_result_size=? WHERE job_id=?";
           try (PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setString(1, j.state().wireName());
             ps.setString(2, j.holdId());
@@ -205,7 +211,8 @@ public final class SqliteJobStore implements JobStore {
             ps.setBytes(8, j.result());
             ps.setString(9, j.resultCid());
             ps.setLong(10, j.finishedAt());
-            ps.setString(11, j.jobId());
+            setStoredSize(ps, 11, j.resultStored(), j.resultSize());
+            ps.setString(12, j.jobId());
             return ps.executeUpdate();
           }
         });
@@ -253,6 +260,9 @@ public final class SqliteJobStore implements JobStore {
     } catch (InvalidProtocolBufferException e) {
       throw new IllegalStateException("the journal holds an unreadable manifest for " + jobId, e);
     }
+    long storedSize = rs.getLong("stored_result_size");
+    boolean stored = !rs.wasNull();
+    byte[] result = rs.getBytes("result");
     return new JobRecord(
         jobId,
         rs.getString("submitter_did"),
@@ -266,10 +276,21 @@ public final class SqliteJobStore implements JobStore {
         rs.getInt("total_chunks"),
         rs.getInt("completed_chunks"),
         rs.getString("error_message"),
-        rs.getBytes("result"),
+        stored ? null : result,
         rs.getString("result_cid"),
         rs.getLong("submitted_at"),
-        rs.getLong("finished_at"));
+        rs.getLong("finished_at"),
+        stored ? storedSize : result == null ? 0 : result.length,
+        stored);
+  }
+
+  private static void setStoredSize(PreparedStatement ps, int index, boolean stored, long size)
+      throws SQLException {
+    if (stored) {
+      ps.setLong(index, size);
+    } else {
+      ps.setNull(index, java.sql.Types.INTEGER);
+    }
   }
 
   @Override
@@ -278,7 +299,7 @@ public final class SqliteJobStore implements JobStore {
         "record task " + t.taskId(),
         c -> {
           try (PreparedStatement ps =
-                  c.prepareStatement("INSERT OR IGNORE INTO tasks VALUES (?,?,?,?,?,?,?,?,?,?)");
+                  c.prepareStatement("INSERT OR IGNORE INTO tasks VALUES (?,?,?,?,?,?,?,?,?,?,?)");
               PreparedStatement pay =
                   c.prepareStatement("INSERT OR IGNORE INTO task_payments VALUES (?,?,?,?,?)")) {
             for (TaskRecord.Payment p : t.alsoPaid()) {
@@ -295,10 +316,12 @@ public final class SqliteJobStore implements JobStore {
             ps.setString(4, t.exportName());
             ps.setString(5, t.executorDid());
             ps.setLong(6, t.price());
-            ps.setBytes(7, t.result());
+            boolean stored = t.result() == null;
+            ps.setBytes(7, stored ? new byte[0] : t.result());
             ps.setString(8, t.resultCid());
             ps.setString(9, t.receiptCid());
             ps.setLong(10, t.logIndex());
+            setStoredSize(ps, 11, stored, t.resultSize());
             return ps.executeUpdate();
           }
         });
@@ -457,6 +480,9 @@ public final class SqliteJobStore implements JobStore {
         List<TaskRecord> tasks = new ArrayList<>();
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {
+            long storedSize = rs.getLong("stored_result_size");
+            boolean stored = !rs.wasNull();
+            byte[] result = rs.getBytes("result");
             tasks.add(
                 new TaskRecord(
                     rs.getString("task_id"),
@@ -465,11 +491,12 @@ public final class SqliteJobStore implements JobStore {
                     rs.getString("export_name"),
                     rs.getString("executor_did"),
                     rs.getLong("price"),
-                    rs.getBytes("result"),
+                    stored ? null : result,
                     rs.getString("result_cid"),
                     rs.getString("receipt_cid"),
                     rs.getLong("log_index"),
-                    List.of()));
+                    List.of(),
+                    stored ? storedSize : result.length));
           }
         }
         List<TaskRecord> withPayments = new ArrayList<>(tasks.size());
@@ -486,7 +513,8 @@ public final class SqliteJobStore implements JobStore {
                   t.resultCid(),
                   t.receiptCid(),
                   t.logIndex(),
-                  alsoPaid(t.taskId())));
+                  alsoPaid(t.taskId()),
+                  t.resultSize()));
         }
         return withPayments;
       } catch (SQLException e) {

@@ -58,6 +58,7 @@ final class JobCore implements AutoCloseable {
   int maxJobsPerUser = 64;
   int maxDelegationsPerPeer = 64;
   long inlineChunkBytes = 1 << 20;
+  long inlineResultBytes = 4 << 20;
   // Peer orchestrators; with any, chunks go to them whenever a job has input at all.
   PeerOrchestrators peers = PeerOrchestrators.none();
   // Timings short enough that nothing in a test waits long: bids come at once from the fakes,
@@ -106,6 +107,17 @@ final class JobCore implements AutoCloseable {
       ReceiptLog log,
       ExecutorFleet executors,
       InputBlobs inputBlobs) {
+    return start(store, mana, log, executors, inputBlobs, blobs);
+  }
+
+  /** A coordinator over the given ports, the blob store's two sides among them. */
+  JobCoordinator start(
+      JobStore store,
+      ManaAccounts mana,
+      ReceiptLog log,
+      ExecutorFleet executors,
+      InputBlobs inputBlobs,
+      ResultBlobs resultBlobs) {
     ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor();
     TaskPipeline pipeline =
         new TaskPipeline(
@@ -144,12 +156,15 @@ final class JobCore implements AutoCloseable {
                             "orchestrator.min-chunk-bytes",
                             "1",
                             "orchestrator.inline-chunk-bytes",
-                            Long.toString(inlineChunkBytes))))
+                            Long.toString(inlineChunkBytes),
+                            "orchestrator.inline-result-bytes",
+                            Long.toString(inlineResultBytes))))
                 .jobs(),
             store,
             mana,
             log,
             inputBlobs,
+            resultBlobs,
             urls,
             pipeline,
             peers,

@@ -48,7 +48,9 @@ final class MemoryJournal implements JobStore {
             j.result(),
             j.resultCid(),
             first.submittedAt(),
-            j.finishedAt()));
+            j.finishedAt(),
+            j.resultSize(),
+            j.resultStored()));
   }
 
   @Override

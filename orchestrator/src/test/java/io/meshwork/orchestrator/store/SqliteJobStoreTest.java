@@ -125,6 +125,8 @@ class SqliteJobStoreTest {
     assertEquals(expected.errorMessage(), actual.errorMessage());
     assertArrayEquals(expected.result(), actual.result());
     assertEquals(expected.resultCid(), actual.resultCid());
+    assertEquals(expected.resultSize(), actual.resultSize());
+    assertEquals(expected.resultStored(), actual.resultStored());
     assertEquals(expected.submittedAt(), actual.submittedAt());
     assertEquals(expected.finishedAt(), actual.finishedAt());
   }
@@ -263,6 +265,67 @@ class SqliteJobStoreTest {
       assertEquals(saved.resultCid(), read.resultCid());
       assertEquals(saved.receiptCid(), read.receiptCid());
       assertEquals(saved.logIndex(), read.logIndex());
+    }
+  }
+
+  @Test
+  void aStoredResultIsJournaledByCidAndSizeWithoutItsBytes() {
+    JobRecord submitted = job("job-1", JobState.COMPUTING, 100);
+    JobRecord completed =
+        new JobRecord(
+            "job-1",
+            submitted.submitterDid(),
+            JobState.COMPLETED,
+            null,
+            submitted.manifestDigest(),
+            submitted.holdId(),
+            submitted.budget(),
+            10,
+            990,
+            3,
+            3,
+            "",
+            null,
+            "bafkreiresult",
+            submitted.submittedAt(),
+            200,
+            5L << 30,
+            true);
+    TaskRecord inline = task("job-1", 0, "execute");
+    TaskRecord stored =
+        new TaskRecord(
+            "job-1:1",
+            "job-1",
+            1,
+            "execute",
+            "did:key:zExecutor",
+            7,
+            null,
+            "bafkreichunk",
+            "breceipt1",
+            1,
+            List.of(),
+            9L << 20);
+    try (SqliteJobStore store = new SqliteJobStore(journal())) {
+      store.insert(submitted);
+      store.update(completed);
+      store.saveTask(inline);
+      store.saveTask(stored);
+    }
+    try (SqliteJobStore reopened = new SqliteJobStore(journal())) {
+      JobRecord job = reopened.find("job-1").orElseThrow();
+      assertTrue(job.resultStored());
+      assertNull(job.result());
+      assertEquals(5L << 30, job.resultSize());
+      assertEquals("bafkreiresult", job.resultCid());
+      assertTrue(job.content().stored());
+      List<TaskRecord> tasks = reopened.tasks("job-1");
+      assertArrayEquals(inline.result(), tasks.get(0).result());
+      assertEquals(inline.result().length, tasks.get(0).resultSize());
+      assertNull(tasks.get(1).result());
+      assertEquals(9L << 20, tasks.get(1).resultSize());
+      assertEquals("bafkreichunk", tasks.get(1).content().cid());
+      assertTrue(tasks.get(1).content().stored());
     }
   }
 

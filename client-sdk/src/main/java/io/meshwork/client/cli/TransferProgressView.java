@@ -1,13 +1,14 @@
 package io.meshwork.client.cli;
 
 import io.meshwork.client.Blob;
+import io.meshwork.client.DownloadProgress;
 import io.meshwork.client.UploadProgress;
 import java.util.Locale;
 import java.util.function.LongSupplier;
 
 /**
- * Draws an upload's progress on a {@link ProgressLine}: a bar, the bytes sent of the total, the
- * rate and the time left.
+ * Draws an upload's or a download's progress on a {@link ProgressLine}: a bar, the bytes sent of
+ * the total, the rate and the time left.
  *
  * <pre>
  * uploading big.csv [######..............] 30% 312.0 MiB of 1.0 GiB, 48.2 MiB/s, about 15 s left
@@ -18,12 +19,13 @@ import java.util.function.LongSupplier;
  * about ten lines rather than a thousand; and at once when the upload starts again lower after a
  * broken stream. The rate counts only bytes sent since the upload started or last resumed.
  */
-final class UploadProgressView implements UploadProgress {
+final class TransferProgressView implements UploadProgress, DownloadProgress {
   private static final long REDRAW_NANOS = 200_000_000L;
   private static final int BAR = 20;
 
   private final ProgressLine line;
   private final String name;
+  private final String verb;
   private final LongSupplier nanoTime;
   private long firstNanos = -1;
   private long startNanos = -1;
@@ -32,14 +34,29 @@ final class UploadProgressView implements UploadProgress {
   private long lastDrawNanos;
   private long lastTenth = -1;
 
-  UploadProgressView(ProgressLine line, String name) {
+  TransferProgressView(ProgressLine line, String name) {
     this(line, name, System::nanoTime);
   }
 
-  UploadProgressView(ProgressLine line, String name, LongSupplier nanoTime) {
+  TransferProgressView(ProgressLine line, String name, LongSupplier nanoTime) {
+    this(line, name, "uploading", nanoTime);
+  }
+
+  private TransferProgressView(ProgressLine line, String name, String verb, LongSupplier nanoTime) {
     this.line = line;
     this.name = name;
+    this.verb = verb;
     this.nanoTime = nanoTime;
+  }
+
+  /** A view of a download (a stored result) into the file {@code name}. */
+  static TransferProgressView downloading(ProgressLine line, String name) {
+    return new TransferProgressView(line, name, "downloading", System::nanoTime);
+  }
+
+  @Override
+  public void bytesReceived(long received, long total) {
+    bytesSent(received, total);
   }
 
   @Override
@@ -87,7 +104,8 @@ final class UploadProgressView implements UploadProgress {
     int percent = total == 0 ? 100 : (int) (sent * 100 / total);
     int filled = total == 0 ? BAR : (int) (sent * BAR / total);
     StringBuilder text =
-        new StringBuilder("uploading ")
+        new StringBuilder(verb)
+            .append(' ')
             .append(name)
             .append(" [")
             .append("#".repeat(filled))

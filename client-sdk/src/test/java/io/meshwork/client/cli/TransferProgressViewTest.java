@@ -9,20 +9,20 @@ import java.io.StringWriter;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-class UploadProgressViewTest {
+class TransferProgressViewTest {
   private static final long MIB = 1024 * 1024;
 
   private final StringWriter err = new StringWriter();
   private long now;
 
-  private UploadProgressView view(boolean terminal) {
-    return new UploadProgressView(
+  private TransferProgressView view(boolean terminal) {
+    return new TransferProgressView(
         new ProgressLine(new PrintWriter(err, true), terminal), "big.csv", () -> now);
   }
 
   @Test
   void inALogItWritesALinePerTenthWithRateAndTimeLeft() {
-    UploadProgressView view = view(false);
+    TransferProgressView view = view(false);
 
     for (long sent = 0; sent <= 100 * MIB; sent += MIB) {
       view.bytesSent(sent, 100 * MIB);
@@ -42,7 +42,7 @@ class UploadProgressViewTest {
 
   @Test
   void aResumeIsShownAtOnceAndTheRateCountsFromIt() {
-    UploadProgressView view = view(false);
+    TransferProgressView view = view(false);
 
     view.bytesSent(0, 100 * MIB);
     now += 2_000_000_000L;
@@ -62,7 +62,7 @@ class UploadProgressViewTest {
 
   @Test
   void onATerminalItRedrawsOneLineAtMostFiveTimesASecond() {
-    UploadProgressView view = view(true);
+    TransferProgressView view = view(true);
 
     for (long sent = 0; sent <= 10 * MIB; sent += MIB) {
       view.bytesSent(sent, 10 * MIB);
@@ -83,11 +83,11 @@ class UploadProgressViewTest {
 
   @Test
   void sizesAndDurationsAreShort() {
-    assertEquals("999 B", UploadProgressView.bytes(999));
-    assertEquals("1.5 KiB", UploadProgressView.bytes(1536));
-    assertEquals("1.0 GiB", UploadProgressView.bytes(1L << 30));
-    assertEquals("59 s", UploadProgressView.duration(59));
-    assertEquals("2 min", UploadProgressView.duration(61));
-    assertEquals("1 h 1 min", UploadProgressView.duration(3660));
+    assertEquals("999 B", TransferProgressView.bytes(999));
+    assertEquals("1.5 KiB", TransferProgressView.bytes(1536));
+    assertEquals("1.0 GiB", TransferProgressView.bytes(1L << 30));
+    assertEquals("59 s", TransferProgressView.duration(59));
+    assertEquals("2 min", TransferProgressView.duration(61));
+    assertEquals("1 h 1 min", TransferProgressView.duration(3660));
   }
 }
