@@ -68,6 +68,7 @@ public final class OrchestratorService implements MeshService {
     // the orchestrator knows of its jobs and assignments.
     BlobService blobs =
         BlobService.open(ctx, new JobBlobAccess(store, pending, ctx.roles(), ctx.identity().did()));
+    StoredInputs inputs = new StoredInputs(blobs.repository(), ctx.identity().did());
     TaskPipeline pipeline =
         new TaskPipeline(
             fleet,
@@ -79,6 +80,7 @@ public final class OrchestratorService implements MeshService {
             options.placement(),
             ctx.identity().did(),
             ctx::advertisedAddress,
+            inputs::presign,
             ctx.clock(),
             calls);
     JobCoordinator coordinator =
@@ -87,7 +89,7 @@ public final class OrchestratorService implements MeshService {
             store,
             new GrpcManaAccounts(ctx.channel(options.ledger()), ctx.credentials()),
             new GrpcReceiptLog(ctx.channel(options.receipts()), ctx.credentials()),
-            new StoredInputs(blobs.repository(), ctx.identity().did()),
+            inputs,
             new UrlInputFetcher(options.urlInputs(), blobs.repository(), ctx.clock()),
             pipeline,
             peers,

@@ -167,12 +167,17 @@ public final class TaskMessages {
     if (chunk.inline()) {
       b.setChunkData(ByteString.copyFrom(chunk.bytes()));
     } else {
-      b.setChunkRef(
+      ChunkReference.Builder ref =
           ChunkReference.newBuilder()
               .setBlobCid(chunk.blobCid())
               .setOffset(chunk.offset())
               .setLength(chunk.size())
-              .setChunkCid(chunk.cid()));
+              .setChunkCid(chunk.cid());
+      if (p.chunkUrl() != null) {
+        ref.setUrl(p.chunkUrl().url().toString())
+            .setUrlExpiresAt(p.chunkUrl().expiresAt().toEpochMilli());
+      }
+      b.setChunkRef(ref);
     }
     if (p.module() != null) {
       b.setWasmModule(ByteString.copyFrom(p.module()));
@@ -199,7 +204,9 @@ public final class TaskMessages {
         limits(p.getLimits()),
         p.getMaxPrice(),
         VerificationMode.parse(p.getVerificationMode()),
-        p.getExportName());
+        p.getExportName(),
+        // A URL is for the executor of one assignment; whoever receives a packet makes its own.
+        null);
   }
 
   private static Chunk chunk(ComputeTaskPacket p) {
