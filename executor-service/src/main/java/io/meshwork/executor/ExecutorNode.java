@@ -9,6 +9,7 @@ import io.meshwork.executor.work.ChunkCache;
 import io.meshwork.executor.work.GrpcOrchestratorLink;
 import io.meshwork.executor.work.ModuleCompiler;
 import io.meshwork.executor.work.OrchestratorLink;
+import io.meshwork.executor.work.PresignedChunks;
 import io.meshwork.executor.work.TaskRunner;
 import io.meshwork.runtime.MeshService;
 import io.meshwork.runtime.ServiceContext;
@@ -83,6 +84,7 @@ public final class ExecutorNode implements MeshService {
             ctx.identity(),
             alterations.link().apply(new GrpcOrchestratorLink(ctx::channel, ctx.credentials())),
             ChunkCache.open(ctx.dataDir().resolve("chunks"), s.chunkCacheBytes()),
+            new PresignedChunks(s.chunkUrlAllowHttp(), ctx.clock()),
             ctx.clock(),
             s.taskSlots(),
             s.queueLimit(),

@@ -23,6 +23,7 @@ import java.util.Map;
  * @param maxInputBytes the largest task input accepted
  * @param moduleCacheSize how many compiled modules are kept
  * @param chunkCacheBytes how many bytes of fetched input chunks are kept on disk; 0 keeps none
+ * @param chunkUrlAllowHttp whether presigned chunk URLs are read over plain http too
  * @param maxTableElements the most entries a module's table and element segments may have
  * @param maxCompiles how many modules compile at once
  * @param compileTimeout how long one module may take to compile
@@ -36,6 +37,7 @@ public record ExecutorSettings(
     long maxInputBytes,
     int moduleCacheSize,
     long chunkCacheBytes,
+    boolean chunkUrlAllowHttp,
     long maxTableElements,
     int maxCompiles,
     Duration compileTimeout,
@@ -100,6 +102,16 @@ public record ExecutorSettings(
                   + " data-dir/chunks), least recently used first out, so that a task run here"
                   + " again does not fetch its chunk again; 0 keeps none.")
           .atLeast(0L);
+
+  /** Whether presigned chunk URLs may be plain http. */
+  public static final Setting<Boolean> CHUNK_URL_ALLOW_HTTP =
+      Setting.flag(
+          "executor.chunk-url-allow-http",
+          false,
+          "Whether a chunk's presigned URL (from an orchestrator with an S3 blob store) is read"
+              + " over plain http too, for an S3-compatible store on a development machine;"
+              + " otherwise only https URLs are read, and the chunk of any other comes from the"
+              + " orchestrator's blob service.");
 
   /** The most entries of a module's table, and of its element segments together. */
   public static final Setting<Long> MAX_TABLE_ELEMENTS =
@@ -171,6 +183,7 @@ public record ExecutorSettings(
           MAX_INPUT_BYTES,
           MODULE_CACHE_SIZE,
           CHUNK_CACHE_BYTES,
+          CHUNK_URL_ALLOW_HTTP,
           MAX_TABLE_ELEMENTS,
           MAX_COMPILES,
           COMPILE_TIMEOUT,
@@ -200,6 +213,7 @@ public record ExecutorSettings(
         settings.get(MAX_INPUT_BYTES),
         settings.get(MODULE_CACHE_SIZE),
         settings.get(CHUNK_CACHE_BYTES),
+        settings.get(CHUNK_URL_ALLOW_HTTP),
         settings.get(MAX_TABLE_ELEMENTS),
         settings.get(MAX_COMPILES),
         settings.get(COMPILE_TIMEOUT),

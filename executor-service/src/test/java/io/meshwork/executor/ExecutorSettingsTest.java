@@ -36,6 +36,7 @@ class ExecutorSettingsTest {
             64L << 20,
             64,
             256L << 20,
+            false,
             100_000,
             Math.max(1, cores / 2),
             java.time.Duration.ofMinutes(1),

@@ -110,7 +110,8 @@ public record OrchestratorOptions(
             s.get(STEAL_AFTER),
             s.get(INLINE_RESULT),
             Duration.ofMillis(s.get(RESULT_GRACE_MS)),
-            s.get(MAX_DELEGATIONS_PER_PEER));
+            s.get(MAX_DELEGATIONS_PER_PEER),
+            s.get(PRESIGN_CHUNK_URLS));
     SelectionPolicy.Weights selection =
         new SelectionPolicy.Weights(
             s.get(SELECTION_PRICE_WEIGHT),

@@ -69,6 +69,7 @@ public final class OrchestratorService implements MeshService {
     // the orchestrator knows of its jobs and assignments.
     BlobService blobs =
         BlobService.open(ctx, new JobBlobAccess(store, pending, ctx.roles(), ctx.identity().did()));
+    StoredInputs inputs = new StoredInputs(blobs.repository(), ctx.identity().did());
     TaskPipeline pipeline =
         new TaskPipeline(
             fleet,
@@ -80,6 +81,7 @@ public final class OrchestratorService implements MeshService {
             options.placement(),
             ctx.identity().did(),
             ctx::advertisedAddress,
+            inputs::presign,
             ctx.clock(),
             calls);
     JobCoordinator coordinator =
@@ -88,7 +90,7 @@ public final class OrchestratorService implements MeshService {
             store,
             new GrpcManaAccounts(ctx.channel(options.ledger()), ctx.credentials()),
             new GrpcReceiptLog(ctx.channel(options.receipts()), ctx.credentials()),
-            new StoredInputs(blobs.repository(), ctx.identity().did()),
+            inputs,
             new StoredResults(blobs.repository()),
             new UrlInputFetcher(options.urlInputs(), blobs.repository(), ctx.clock()),
             pipeline,

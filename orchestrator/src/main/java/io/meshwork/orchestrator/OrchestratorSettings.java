@@ -74,6 +74,17 @@ public final class OrchestratorSettings {
                   + " task carries them, inline or beside its reference.")
           .atLeast(0L);
 
+  /** Whether chunks by reference carry presigned URLs of their ranges. */
+  public static final Setting<Boolean> PRESIGN_CHUNK_URLS =
+      Setting.flag(
+          "orchestrator.presign-chunk-urls",
+          true,
+          "With an S3 blob store (blobs.store=s3), each assignment of a chunk by reference carries"
+              + " a URL presigned for exactly the chunk's range, valid while the orchestrator waits"
+              + " for that result, and the executor reads the bytes from S3 directly instead of"
+              + " through this orchestrator; it falls back to the blob service if the URL fails."
+              + " false sends no URLs. A file store never does.");
+
   /** The largest chunk size a job may ask for. */
   public static final Setting<Long> MAX_CHUNK_BYTES =
       Setting.longValue(
@@ -453,6 +464,7 @@ public final class OrchestratorSettings {
           BlobTransferSettings.INLINE_CHUNK_BYTES,
           BlobTransferSettings.INLINE_RESULT_BYTES,
           MAX_CHUNK_PREFIX_BYTES,
+          PRESIGN_CHUNK_URLS,
           UrlInputSettings.HOSTS,
           UrlInputSettings.ALLOW_PRIVATE,
           UrlInputSettings.ALLOW_HTTP,

@@ -93,6 +93,7 @@ public final class TaskRunner implements AutoCloseable {
   private final Identity identity;
   private final OrchestratorLink orchestrators;
   private final ReferencedChunks chunks;
+  private final PresignedChunks presigned;
   private final Clock clock;
   private final int slots;
   private final int queueLimit;
@@ -133,7 +134,8 @@ public final class TaskRunner implements AutoCloseable {
 
   /**
    * Creates a runner whose modules compile into {@code modules}, up to 64 at once and at most a
-   * minute each: for tests that do not look at compilation.
+   * minute each, and which reads presigned chunk URLs over https only: for tests that do not look
+   * at compilation.
    */
   public TaskRunner(
       WasmEngine engine,
@@ -152,6 +154,7 @@ public final class TaskRunner implements AutoCloseable {
         identity,
         orchestrators,
         chunkCache,
+        new PresignedChunks(false, clock),
         clock,
         slots,
         queueLimit,
@@ -160,8 +163,9 @@ public final class TaskRunner implements AutoCloseable {
   }
 
   /**
-   * Creates a runner that compiles its modules with {@code compiler} and keeps the chunks it
-   * fetches in {@code chunkCache}.
+   * Creates a runner that compiles its modules with {@code compiler}, keeps the chunks it fetches
+   * in {@code chunkCache}, and reads chunks whose reference carries a URL through {@code
+   * presigned}, which it closes when it closes.
    */
   public TaskRunner(
       WasmEngine engine,
@@ -169,6 +173,7 @@ public final class TaskRunner implements AutoCloseable {
       Identity identity,
       OrchestratorLink orchestrators,
       ChunkCache chunkCache,
+      PresignedChunks presigned,
       Clock clock,
       int slots,
       int queueLimit,
@@ -178,7 +183,8 @@ public final class TaskRunner implements AutoCloseable {
     this.modules = compiler;
     this.identity = identity;
     this.orchestrators = orchestrators;
-    this.chunks = new ReferencedChunks(orchestrators, chunkCache, maxInputBytes);
+    this.presigned = presigned;
+    this.chunks = new ReferencedChunks(orchestrators, chunkCache, maxInputBytes, presigned);
     this.clock = clock;
     this.slots = slots;
     this.queueLimit = queueLimit;
@@ -820,5 +826,6 @@ public final class TaskRunner implements AutoCloseable {
   public void close() {
     assignments.values().forEach(Admitted::cancel);
     threads.shutdownNow();
+    presigned.close();
   }
 }

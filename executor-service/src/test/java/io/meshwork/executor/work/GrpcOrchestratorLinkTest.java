@@ -183,7 +183,9 @@ class GrpcOrchestratorLinkTest {
     byte[] chunk = new byte[30_000];
     System.arraycopy(blob, 50_000, chunk, 0, chunk.length);
     ChunkCache cache = ChunkCache.open(dataDir.resolve("chunks"), 1L << 20);
-    ReferencedChunks chunks = new ReferencedChunks(linkOf(executor), cache, 1L << 20);
+    ReferencedChunks chunks =
+        new ReferencedChunks(
+            linkOf(executor), cache, 1L << 20, new PresignedChunks(false, Clock.systemUTC()));
 
     byte[] read =
         chunks.read(

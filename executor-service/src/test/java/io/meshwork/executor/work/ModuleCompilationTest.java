@@ -105,6 +105,7 @@ class ModuleCompilationTest {
             identity,
             sink,
             ChunkCache.disabled(),
+            new PresignedChunks(false, Clock.systemUTC()),
             Clock.systemUTC(),
             slots,
             queueLimit,

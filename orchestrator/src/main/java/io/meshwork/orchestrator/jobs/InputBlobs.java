@@ -1,6 +1,9 @@
 package io.meshwork.orchestrator.jobs;
 
+import io.meshwork.orchestrator.tasks.ChunkUrl;
 import java.io.InputStream;
+import java.time.Duration;
+import java.util.Optional;
 
 /**
  * The blob store as jobs see it: the inputs submitters uploaded, which a job uses while it runs and
@@ -23,4 +26,11 @@ public interface InputBlobs {
 
   /** Opens {@code length} bytes of blob {@code cid} from {@code offset}; the caller closes it. */
   InputStream read(String cid, long offset, long length);
+
+  /**
+   * A URL that reads {@code length} bytes of blob {@code cid} from {@code offset} without
+   * credentials for {@code validFor}, sending only the range's {@code Range} header; empty when the
+   * store cannot make one (files).
+   */
+  Optional<ChunkUrl> presign(String cid, long offset, long length, Duration validFor);
 }

@@ -7,18 +7,32 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * One attempt on an auction's winner: assign the task (retrying while the executor does not
  * acknowledge), then wait for the result, probing the executor meanwhile, and hand back the run
  * once its result passed the checks.
+ *
+ * <p>An assignment of a chunk by reference carries a URL presigned for the chunk's range when the
+ * store can make one and presigning is on. It is presigned here, per attempt, rather than when the
+ * input is cut, so that no job, however long, hands out a URL that has expired; and it is valid for
+ * as long as this attempt waits for its result, since no executor can use the chunk after that.
  */
 final class Assigner {
+  private static final Logger LOG = Logger.getLogger(Assigner.class.getName());
   private static final Duration PROBE_DEADLINE = Duration.ofSeconds(2);
+  // Beyond the wait, so that clocks a little apart (this one, the store's, the executor's) do not
+  // make a URL expire while it is still needed.
+  private static final Duration URL_CLOCK_SLACK = Duration.ofMinutes(1);
+  // The longest an S3 signature (SigV4) may be valid.
+  private static final Duration URL_MAX_VALIDITY = Duration.ofDays(7);
 
   private final PendingResults pending;
   private final WorkStealing stealing;
   private final Supplier<String> resultEndpoint;
+  private final ChunkUrls chunkUrls;
   private final Clock clock;
   private final Duration t2;
   private final int n3;
@@ -31,11 +45,13 @@ final class Assigner {
       PendingResults pending,
       WorkStealing stealing,
       Supplier<String> resultEndpoint,
+      ChunkUrls chunkUrls,
       Clock clock,
       TaskPipeline.Options options) {
     this.pending = pending;
     this.stealing = stealing;
     this.resultEndpoint = resultEndpoint;
+    this.chunkUrls = options.presignChunkUrls() ? chunkUrls : ChunkUrls.NONE;
     this.clock = clock;
     this.t2 = options.t2();
     this.n3 = options.n3();
@@ -92,6 +108,7 @@ final class Assigner {
   }
 
   private AssignAnswer assign(TaskSpec task, Bid winner, String assignmentId, boolean commitFirst) {
+    ChunkUrl url = chunkUrl(task);
     Assignment assignment =
         new Assignment(
             task.taskId(),
@@ -99,7 +116,7 @@ final class Assigner {
             assignmentId,
             clock.millis(),
             winner.price(),
-            TaskPacket.of(task, !winner.offer().moduleCached(), clock.millis()),
+            TaskPacket.of(task, !winner.offer().moduleCached(), clock.millis()).withChunkUrl(url),
             resultEndpoint.get(),
             commitFirst,
             (int) inlineWait.toMillis());
@@ -116,7 +133,8 @@ final class Assigner {
         }
         if ("MODULE_MISSING".equals(ack.reasonCode())) {
           // The executor evicted the module since it bid; send the bytes this time.
-          assignment = assignment.withTask(TaskPacket.of(task, true, clock.millis()));
+          assignment =
+              assignment.withTask(TaskPacket.of(task, true, clock.millis()).withChunkUrl(url));
           continue;
         }
         throw new AttemptFailed("the executor refused the assignment: " + ack.reason(), true);
@@ -126,6 +144,47 @@ final class Assigner {
     }
     throw new AttemptFailed.Unacknowledged(
         "no acknowledgement after " + (n3 + 1) + " tries: " + (last == null ? "" : last.status()));
+  }
+
+  /**
+   * A URL the executor may read {@code task}'s chunk from, valid for as long as this attempt waits
+   * for its result (and a minute's slack for clocks apart); null for an inline chunk, a store that
+   * cannot presign, or presigning turned off. A presign that fails costs only the shortcut: the
+   * executor downloads the chunk from the blob service, as it always may.
+   */
+  private ChunkUrl chunkUrl(TaskSpec task) {
+    Chunk chunk = task.chunk();
+    if (chunk.inline()) {
+      return null;
+    }
+    Duration validFor =
+        Duration.ofMillis(Math.max(0, resultWaitMillis(task))).plus(URL_CLOCK_SLACK);
+    if (validFor.compareTo(URL_MAX_VALIDITY) > 0) {
+      validFor = URL_MAX_VALIDITY;
+    }
+    try {
+      return chunkUrls
+          .presign(chunk.blobCid(), chunk.offset(), chunk.size(), validFor)
+          .orElse(null);
+    } catch (RuntimeException e) {
+      LOG.log(
+          Level.WARNING,
+          "could not presign a URL for "
+              + chunk
+              + "; its executor downloads it from the blob service",
+          e);
+      return null;
+    }
+  }
+
+  /**
+   * How long an attempt waits for its result: until the job's deadline, or twice the task's
+   * wall-time limit and the result grace, whichever comes first.
+   */
+  private long resultWaitMillis(TaskSpec task) {
+    return Math.min(
+        task.deadlineMillis() - clock.millis(),
+        task.limits().wallTimeMs() * 2L + resultGraceMillis);
   }
 
   /**
@@ -142,10 +201,7 @@ final class Assigner {
       Bid bid,
       String assignmentId,
       boolean queued) {
-    long waitMillis =
-        Math.min(
-            task.deadlineMillis() - clock.millis(),
-            task.limits().wallTimeMs() * 2L + resultGraceMillis);
+    long waitMillis = resultWaitMillis(task);
     long started = System.nanoTime();
     long until = started + TimeUnit.MILLISECONDS.toNanos(Math.max(0, waitMillis));
     long nextProbe = started + probeInterval.toNanos();

@@ -8,6 +8,8 @@ package io.meshwork.orchestrator.tasks;
  * @param delegationDepth how many more times the task may be delegated onward
  * @param timeoutMs how long the job has left, from when the packet was built
  * @param maxPrice the most the receiver may charge
+ * @param chunkUrl where the receiver may read a chunk by reference directly, or null: presigned for
+ *     one assignment, never for a peer
  */
 public record TaskPacket(
     String taskId,
@@ -21,7 +23,8 @@ public record TaskPacket(
     Limits limits,
     long maxPrice,
     VerificationMode verification,
-    String exportName) {
+    String exportName,
+    ChunkUrl chunkUrl) {
   /**
    * The packet for {@code task} as of {@code nowMillis}, carrying the module's bytes only when the
    * receiver lacks them.
@@ -39,7 +42,8 @@ public record TaskPacket(
         task.limits(),
         task.maxPrice(),
         task.verification(),
-        task.exportName());
+        task.exportName(),
+        null);
   }
 
   /** This packet offering at most {@code price}. */
@@ -56,6 +60,25 @@ public record TaskPacket(
         limits,
         price,
         verification,
-        exportName);
+        exportName,
+        chunkUrl);
+  }
+
+  /** This packet with {@code url} (or none, for null) as where its chunk may be read. */
+  public TaskPacket withChunkUrl(ChunkUrl url) {
+    return new TaskPacket(
+        taskId,
+        jobId,
+        chunkIndex,
+        chunk,
+        moduleCid,
+        module,
+        delegationDepth,
+        timeoutMs,
+        limits,
+        maxPrice,
+        verification,
+        exportName,
+        url);
   }
 }

@@ -32,6 +32,8 @@ public final class TaskPipeline {
    *     never)
    * @param resultGrace beyond twice the wall-time limit, how long a result may take to arrive
    * @param maxDelegationsPerPeer delegations from here that may be open at one peer at once
+   * @param presignChunkUrls whether an assignment of a chunk by reference carries a presigned URL
+   *     of its range, when the blob store can make one
    */
   public record Options(
       Duration t1,
@@ -43,7 +45,8 @@ public final class TaskPipeline {
       Duration stealAfter,
       Duration inlineWait,
       Duration resultGrace,
-      int maxDelegationsPerPeer) {
+      int maxDelegationsPerPeer,
+      boolean presignChunkUrls) {
     /** RFC 0016's and this orchestrator's default timings. */
     public static Options defaults() {
       return new Options(
@@ -56,7 +59,8 @@ public final class TaskPipeline {
           Duration.ofMillis(250),
           Duration.ofMillis(100),
           Duration.ofMillis(10_000),
-          64);
+          64,
+          true);
     }
   }
 
@@ -70,6 +74,7 @@ public final class TaskPipeline {
    *
    * @param audits which results sample verification checks again
    * @param resultEndpoint this orchestrator's address as executors and peers reach it
+   * @param chunkUrls presigns the URLs of chunks by reference (the blob store)
    * @param calls runs blocking calls to executors in parallel (virtual threads)
    */
   public TaskPipeline(
@@ -82,6 +87,7 @@ public final class TaskPipeline {
       Options options,
       String originatorDid,
       Supplier<String> resultEndpoint,
+      ChunkUrls chunkUrls,
       Clock clock,
       ExecutorService calls) {
     ExecutorLoad load = new ExecutorLoad(options.busyBackoff(), clock);
@@ -89,7 +95,7 @@ public final class TaskPipeline {
     Placer placer =
         new Placer(
             new Auction(fleet, policy, reputation, load, originatorDid, clock, calls, options),
-            new Assigner(pending, stealing, resultEndpoint, clock, options),
+            new Assigner(pending, stealing, resultEndpoint, chunkUrls, clock, options),
             load,
             stealing,
             reputation,

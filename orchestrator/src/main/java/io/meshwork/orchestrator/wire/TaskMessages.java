@@ -167,13 +167,18 @@ public final class TaskMessages {
     if (chunk.inline()) {
       b.setChunkData(ByteString.copyFrom(chunk.bytes()));
     } else {
-      b.setChunkRef(
+      ChunkReference.Builder ref =
           ChunkReference.newBuilder()
               .setBlobCid(chunk.blobCid())
               .setOffset(chunk.offset())
               .setLength(chunk.rangeLength())
               .setChunkCid(chunk.cid())
-              .setPrefix(ByteString.copyFrom(chunk.prefix())));
+              .setPrefix(ByteString.copyFrom(chunk.prefix()));
+      if (p.chunkUrl() != null) {
+        ref.setUrl(p.chunkUrl().url().toString())
+            .setUrlExpiresAt(p.chunkUrl().expiresAt().toEpochMilli());
+      }
+      b.setChunkRef(ref);
     }
     if (p.module() != null) {
       b.setWasmModule(ByteString.copyFrom(p.module()));
@@ -200,7 +205,9 @@ public final class TaskMessages {
         limits(p.getLimits()),
         p.getMaxPrice(),
         VerificationMode.parse(p.getVerificationMode()),
-        p.getExportName());
+        p.getExportName(),
+        // A URL is for the executor of one assignment; whoever receives a packet makes its own.
+        null);
   }
 
   private static Chunk chunk(ComputeTaskPacket p) {

@@ -294,7 +294,8 @@ class DelegationTest {
             new Limits(0, 0, 0, 0, 0),
             100,
             VerificationMode.HASH,
-            "execute");
+            "execute",
+            null);
 
     coordinator.delegations().accept(task, "delegator:1", "their-request-1", delegator);
     slow.awaitAssignments(1);

@@ -74,7 +74,8 @@ final class JobCore implements AutoCloseable {
           Duration.ZERO,
           Duration.ofMillis(100),
           Duration.ofSeconds(10),
-          64);
+          64,
+          true);
   Reputation.Options reputation = Reputation.Options.defaults();
   // A key of this test's own, as each orchestrator has one nobody else knows.
   final AuditDraw audits = new AuditDraw(new SecureRandom().generateSeed(32));
@@ -130,6 +131,7 @@ final class JobCore implements AutoCloseable {
             placement,
             self.did(),
             () -> "orchestrator:1",
+            inputBlobs::presign,
             clock,
             calls);
     JobCoordinator coordinator =

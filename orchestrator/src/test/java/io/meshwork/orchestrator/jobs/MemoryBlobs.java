@@ -1,13 +1,18 @@
 package io.meshwork.orchestrator.jobs;
 
 import io.meshwork.content.Cid;
+import io.meshwork.orchestrator.tasks.ChunkUrl;
 import io.meshwork.runtime.errors.MeshException;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -15,7 +20,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The blob store as jobs see it, in memory: blobs with the DIDs that hold them, the blobs each job
  * uses, the results kept past their job, and how many bytes were read and written (so that a test
- * can tell a chunk was read, and once, or that a result went to the store).
+ * can tell a chunk was read, and once, or that a result went to the store). It presigns no URLs, as
+ * a file store, unless {@link #presignsOn} makes it presign like S3.
  */
 final class MemoryBlobs implements InputBlobs, ResultBlobs {
   private final Map<String, byte[]> blobs = new ConcurrentHashMap<>();
@@ -23,6 +29,14 @@ final class MemoryBlobs implements InputBlobs, ResultBlobs {
   final Map<String, Set<String>> uses = new ConcurrentHashMap<>();
   final Set<String> released = ConcurrentHashMap.newKeySet();
   final AtomicLong bytesRead = new AtomicLong();
+  // When set, URLs are presigned, valid from this clock's now.
+  private volatile Clock presigning;
+
+  /** Presigns URLs from now on, like an S3 store, valid from {@code clock}'s now. */
+  void presignsOn(Clock clock) {
+    this.presigning = clock;
+  }
+
   final AtomicLong bytesWritten = new AtomicLong();
   // Job id to the result blob kept past the job's end.
   final Map<String, String> keptResults = new ConcurrentHashMap<>();
@@ -114,5 +128,24 @@ final class MemoryBlobs implements InputBlobs, ResultBlobs {
   @Override
   public void keepResult(String jobId, String cid) {
     keptResults.put(jobId, cid);
+  }
+
+  @Override
+  public Optional<ChunkUrl> presign(String cid, long offset, long length, Duration validFor) {
+    Clock clock = presigning;
+    if (clock == null) {
+      return Optional.empty();
+    }
+    URI url =
+        URI.create(
+            "https://store.test/"
+                + cid
+                + "?range="
+                + offset
+                + "-"
+                + (offset + length - 1)
+                + "&expires="
+                + validFor.toSeconds());
+    return Optional.of(new ChunkUrl(url, clock.instant().plus(validFor)));
   }
 }

@@ -4,17 +4,24 @@ import static io.meshwork.orchestrator.jobs.JobCore.SUBMITTER;
 import static io.meshwork.orchestrator.jobs.JobCore.await;
 import static io.meshwork.orchestrator.jobs.JobCore.job;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.meshwork.compute.v1.ChunkReference;
 import io.meshwork.content.Cid;
 import io.meshwork.identity.Identity;
+import io.meshwork.orchestrator.tasks.Assignment;
 import io.meshwork.orchestrator.tasks.Chunk;
+import io.meshwork.orchestrator.tasks.ChunkUrl;
 import io.meshwork.orchestrator.tasks.Receipt;
+import io.meshwork.orchestrator.tasks.TaskPipeline;
+import io.meshwork.orchestrator.wire.TaskMessages;
 import io.meshwork.runtime.auth.Caller;
 import io.meshwork.runtime.auth.Role;
 import io.meshwork.runtime.errors.MeshException;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -130,5 +137,95 @@ class StoredInputTest {
     assertEquals("INPUT_EXCEEDS_MEMORY", e.reason(), e.getMessage());
     assertTrue(e.getMessage().contains("limits.memory_bytes 65536"), e.getMessage());
     assertTrue(core.blobs.uses.isEmpty());
+  }
+
+  @Test
+  void aChunkByReferenceCarriesAUrlOfItsRangeValidPastTheTasksDeadline() {
+    core.inlineChunkBytes = 6;
+    core.blobs.presignsOn(core.clock);
+    FakeExecutor executor = core.executor("a");
+    JobCoordinator coordinator = core.start();
+    Instant submitted = core.clock.instant();
+    String jobId =
+        coordinator.submit(
+            job("signed", "alpha\n", "bravo\n", "charlie\n", "delta\n")
+                .storedIn(core.blobs)
+                .manifest(),
+            SUBMITTER);
+    assertEquals(JobState.COMPLETED, await(coordinator, jobId).status().state());
+
+    List<Assignment> byReference =
+        executor.assignments.stream()
+            // The merge's input goes by reference too; this test is about the input's chunks.
+            .filter(a -> !a.task().chunk().inline() && "execute".equals(a.task().exportName()))
+            .toList();
+    assertEquals(1, byReference.size(), executor.assignments.toString());
+    ChunkUrl url = byReference.get(0).task().chunkUrl();
+    String blob = Cid.of("alpha\nbravo\ncharlie\ndelta\n".getBytes(StandardCharsets.UTF_8));
+    // Presigned for exactly "charlie\n", bytes 12 to 19 of the blob.
+    assertTrue(
+        url.url().toString().startsWith("https://store.test/" + blob + "?range=12-19"),
+        url.toString());
+    // The job's timeout is 60 s, shorter than twice the default wall time and the grace: the URL
+    // stays valid until that deadline, and a minute past it for clocks apart, but not for days.
+    Instant deadline = submitted.plusSeconds(60);
+    assertTrue(!url.expiresAt().isBefore(deadline), url + " expires before " + deadline);
+    assertTrue(url.expiresAt().isBefore(deadline.plusSeconds(300)), url.toString());
+    // On the wire it travels in the chunk reference; inline chunks carry none.
+    ChunkReference ref = TaskMessages.packet(byReference.get(0).task()).getChunkRef();
+    assertEquals(url.url().toString(), ref.getUrl());
+    assertEquals(url.expiresAt().toEpochMilli(), ref.getUrlExpiresAt());
+    assertTrue(
+        executor.assignments.stream()
+            .filter(a -> a.task().chunk().inline())
+            .allMatch(a -> a.task().chunkUrl() == null));
+  }
+
+  @Test
+  void aStoreThatCannotPresignSendsTheReferenceWithoutAUrl() {
+    // MemoryBlobs presigns nothing unless told to, as the file store.
+    core.inlineChunkBytes = 6;
+    FakeExecutor executor = core.executor("a");
+    JobCoordinator coordinator = core.start();
+    String jobId =
+        coordinator.submit(job("files", "charlie\n").storedIn(core.blobs).manifest(), SUBMITTER);
+    assertEquals(JobState.COMPLETED, await(coordinator, jobId).status().state());
+
+    Assignment only = executor.assignments.get(0);
+    assertTrue(!only.task().chunk().inline());
+    assertNull(only.task().chunkUrl());
+    ChunkReference ref = TaskMessages.packet(only.task()).getChunkRef();
+    assertEquals("", ref.getUrl());
+    assertEquals(0, ref.getUrlExpiresAt());
+  }
+
+  @Test
+  void withPresigningTurnedOffNoUrlIsSentEvenWhereTheStoreCouldPresign() {
+    core.inlineChunkBytes = 6;
+    core.blobs.presignsOn(core.clock);
+    TaskPipeline.Options p = core.placement;
+    core.placement =
+        new TaskPipeline.Options(
+            p.t1(),
+            p.t2(),
+            p.n1(),
+            p.n3(),
+            p.busyBackoff(),
+            p.probeInterval(),
+            p.stealAfter(),
+            p.inlineWait(),
+            p.resultGrace(),
+            p.maxDelegationsPerPeer(),
+            false);
+    FakeExecutor executor = core.executor("a");
+    JobCoordinator coordinator = core.start();
+    String jobId =
+        coordinator.submit(job("off", "charlie\n").storedIn(core.blobs).manifest(), SUBMITTER);
+    assertEquals(JobState.COMPLETED, await(coordinator, jobId).status().state());
+
+    assertNull(executor.assignments.get(0).task().chunkUrl());
+    // The chunk and the merge's input, both by reference and both fetched from the stream.
+    assertEquals(2, executor.fetched.size());
+    assertTrue(executor.assignments.stream().allMatch(a -> a.task().chunkUrl() == null));
   }
 }

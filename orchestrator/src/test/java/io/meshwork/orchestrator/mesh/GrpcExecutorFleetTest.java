@@ -153,7 +153,8 @@ class GrpcExecutorFleetTest {
             new Limits(0, 0, 0, 0, 0),
             10,
             VerificationMode.HASH,
-            "execute");
+            "execute",
+            null);
     return new Assignment("job:0", "did:key:zExecutor", id, 0, 10, task, "here", false, 0);
   }
 

@@ -33,7 +33,8 @@ class TaskMessagesTest {
             new Limits(1, 65_536, 1, 1, 1),
             5,
             VerificationMode.HASH,
-            "execute");
+            "execute",
+            null);
 
     ComputeTaskPacket wire = TaskMessages.packet(packet);
 
