@@ -52,7 +52,7 @@ final class DataBenchCommand implements Callable<Integer> {
       names = "--chunk-size",
       paramLabel = "SIZE",
       converter = ByteSize.class,
-      defaultValue = "4m",
+      defaultValue = "16m",
       description =
           "The job's smallest and largest chunk, which the local engine's chunks follow"
               + " (default: ${DEFAULT-VALUE}).")

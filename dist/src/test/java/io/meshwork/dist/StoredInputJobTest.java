@@ -84,7 +84,10 @@ class StoredInputJobTest {
         assertEquals(Files.size(text), blob.size());
         assertEquals(cidOf(text), blob.cid());
 
-        String jobId = client.submit(wordCountOf(blob.cid(), 4L << 20).timeoutSecs(600).build());
+        // Chunks of 1 MiB: an executor in a 32 MiB heap holds two tasks' chunks and sandbox
+        // memories at once, which the planner's default 16 MiB chunks would not fit (and 4 MiB
+        // ones barely do).
+        String jobId = client.submit(wordCountOf(blob.cid(), 1L << 20).timeoutSecs(600).build());
         JobResult result = client.result(jobId, Duration.ofMinutes(8));
 
         assertTrue(result.success(), "the job failed (logs in " + dataDir + "): " + result.error());
