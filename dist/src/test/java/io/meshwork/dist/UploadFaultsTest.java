@@ -23,9 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Big inputs going wrong, with the {@code meshwork} command line as its own process against the
- * mesh as processes: an upload whose process is killed resumes where the orchestrator acknowledged
- * it and ends with the right CID, and an input larger than the mesh takes fails at once in one
- * line.
+ * mesh as processes: an upload whose process is killed, and one whose orchestrator is killed,
+ * resume where the orchestrator acknowledged them and end with the right CID, and an input larger
+ * than the mesh takes fails at once in one line.
  */
 class UploadFaultsTest {
   private static final Pattern PERCENT = Pattern.compile("\\] (\\d+)% ");
@@ -36,7 +36,7 @@ class UploadFaultsTest {
   @TempDir Path files;
 
   @Test
-  void aKilledUploadResumesAndABlobTooLargeFailsAtOnceInOneLine() throws Exception {
+  void killedUploadsResumeAndABlobTooLargeFailsAtOnceInOneLine() throws Exception {
     Path input = files.resolve("input.bin");
     String cid = writeRandom(input, 96L << 20);
     try (MeshProcesses mesh =
@@ -68,6 +68,37 @@ class UploadFaultsTest {
       assertTrue(
           resumedAt > 0 && resumedAt <= killedAt,
           "resumed at " + resumedAt + "% after a kill at " + killedAt + "%: " + progress);
+
+      // The orchestrator killed (SIGKILL) a quarter into another upload: once it is back, the
+      // upload continues from the offset it had acknowledged (the file store's staged bytes are
+      // hashed again, UploadHash) and the blob has the right CID.
+      Path other = files.resolve("other.bin");
+      String otherCid = writeRandom(other, 64L << 20);
+      Path duringErr = files.resolve("upload-3.err");
+      Process during = meshwork(mesh, home, duringErr, "upload", other.toString());
+      long orchestratorKilledAt = awaitPercent(during, duringErr, 25);
+      mesh.killOrchestrator();
+      during.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+      mesh.startOrchestrator();
+      mesh.awaitOrchestrator();
+      Path afterErr = files.resolve("upload-4.err");
+      Process after = meshwork(mesh, home, afterErr, "upload", other.toString());
+      assertTrue(after.waitFor(180, TimeUnit.SECONDS), "the upload after the restart hung");
+      String afterOut = new String(after.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      String afterProgress = Files.readString(afterErr);
+      assertEquals(0, after.exitValue(), afterOut + afterProgress);
+      assertTrue(afterOut.startsWith(otherCid + " " + Files.size(other) + " bytes"), afterOut);
+      Matcher resumed = PERCENT.matcher(afterProgress);
+      assertTrue(resumed.find(), afterProgress);
+      int afterRestartAt = Integer.parseInt(resumed.group(1));
+      assertTrue(
+          afterRestartAt > 0 && afterRestartAt <= orchestratorKilledAt,
+          "resumed at "
+              + afterRestartAt
+              + "% after the orchestrator was killed at "
+              + orchestratorKilledAt
+              + "%: "
+              + afterProgress);
 
       // 10 GiB declared (a sparse file), against a mesh that takes 4 GiB: one line, at once.
       Path huge = files.resolve("huge.bin");
