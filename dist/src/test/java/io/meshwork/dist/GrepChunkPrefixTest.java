@@ -11,7 +11,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -109,19 +108,6 @@ class GrepChunkPrefixTest {
    * {@code meshwork} as bin/meshwork runs it, against {@code mesh}, as the user of {@code home}.
    */
   private static List<String> meshwork(MeshProcesses mesh, Path home) {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.add("--enable-native-access=ALL-UNNAMED");
-    if (Runtime.version().feature() >= 23) {
-      command.add("--sun-misc-unsafe-memory-access=allow");
-    }
-    command.add("-Xmx64m");
-    command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
-    command.add(Meshwork.class.getName());
-    command.addAll(List.of("--home", home.toString()));
-    command.addAll(List.of("--orchestrator", mesh.layout().target("orchestrator")));
-    command.addAll(List.of("--cacert", mesh.caCertificate().toString()));
-    return command;
+    return mesh.cli(home, "64m");
   }
 }

@@ -18,7 +18,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -97,17 +96,7 @@ class LargeResultJobTest {
 
   /** Runs {@code meshwork ARGS} as its own JVM with a 32 MiB heap, as {@code home}'s user. */
   private Run meshwork(MeshProcesses mesh, Path home, String... args) throws Exception {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.add("-Xmx32m");
-    command.add("--enable-native-access=ALL-UNNAMED");
-    command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
-    command.add(Meshwork.class.getName());
-    command.addAll(List.of("--home", home.toString()));
-    command.addAll(List.of("--orchestrator", mesh.layout().target("orchestrator")));
-    command.addAll(List.of("--ledger", mesh.layout().target("ledger")));
-    command.addAll(List.of("--cacert", mesh.caCertificate().toString()));
+    List<String> command = mesh.cli(home, "32m");
     command.addAll(List.of(args));
     Path out = Files.createTempFile(files, "out", ".txt");
     Path err = Files.createTempFile(files, "err", ".txt");

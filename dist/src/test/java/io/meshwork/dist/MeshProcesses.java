@@ -116,6 +116,30 @@ final class MeshProcesses implements AutoCloseable {
     return s;
   }
 
+  /**
+   * The command that runs {@code meshwork} as bin/meshwork does, in a JVM of its own with a heap of
+   * {@code heap} (such as "64m"), against this mesh as the user of {@code home}; the caller adds
+   * the command's arguments.
+   */
+  List<String> cli(Path home, String heap) {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add("-Xmx" + heap);
+    command.add("--enable-native-access=ALL-UNNAMED");
+    // No JVM warning about Unsafe on standard error (the option exists from JDK 23).
+    if (Runtime.version().feature() >= 23) {
+      command.add("--sun-misc-unsafe-memory-access=allow");
+    }
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add(Meshwork.class.getName());
+    command.addAll(List.of("--home", home.toString()));
+    command.addAll(List.of("--orchestrator", layout.target("orchestrator")));
+    command.addAll(List.of("--ledger", layout.target("ledger")));
+    command.addAll(List.of("--cacert", caCertificate().toString()));
+    return command;
+  }
+
   /** Starts (or restarts) the orchestrator on its data directory. */
   void startOrchestrator() throws Exception {
     Map<String, String> settings = new LinkedHashMap<>();

@@ -11,7 +11,6 @@ import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -38,7 +37,8 @@ class UploadFaultsTest {
   @Test
   void killedUploadsResumeAndABlobTooLargeFailsAtOnceInOneLine() throws Exception {
     Path input = files.resolve("input.bin");
-    String cid = writeRandom(input, 96L << 20);
+    // 144 MiB and, below, 67 MiB: the sizes that once hung meshwork submit now upload.
+    String cid = writeRandom(input, 144L << 20);
     try (MeshProcesses mesh =
         new MeshProcesses(
             dataDir,
@@ -73,7 +73,7 @@ class UploadFaultsTest {
       // upload continues from the offset it had acknowledged (the file store's staged bytes are
       // hashed again, UploadHash) and the blob has the right CID.
       Path other = files.resolve("other.bin");
-      String otherCid = writeRandom(other, 64L << 20);
+      String otherCid = writeRandom(other, 67L << 20);
       Path duringErr = files.resolve("upload-3.err");
       Process during = meshwork(mesh, home, duringErr, "upload", other.toString());
       long orchestratorKilledAt = awaitPercent(during, duringErr, 25);
@@ -121,21 +121,7 @@ class UploadFaultsTest {
   /** Starts {@code meshwork ARGS} against the mesh; its standard error goes to {@code err}. */
   private static Process meshwork(MeshProcesses mesh, Path home, Path err, String... args)
       throws IOException {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.add("--enable-native-access=ALL-UNNAMED");
-    // As bin/meshwork runs it: no JVM warning about Unsafe on standard error (this JDK is 21+,
-    // and the option exists from 23).
-    if (Runtime.version().feature() >= 23) {
-      command.add("--sun-misc-unsafe-memory-access=allow");
-    }
-    command.add("-Xmx64m");
-    command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
-    command.add(Meshwork.class.getName());
-    command.addAll(List.of("--home", home.toString()));
-    command.addAll(List.of("--orchestrator", mesh.layout().target("orchestrator")));
-    command.addAll(List.of("--cacert", mesh.caCertificate().toString()));
+    List<String> command = mesh.cli(home, "64m");
     command.addAll(List.of(args));
     return new ProcessBuilder(command)
         .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
