@@ -67,8 +67,11 @@ public final class PresignedChunks implements AutoCloseable {
     if (refused != null) {
       return fellBack(ref, refused);
     }
-    byte[] chunk = new byte[(int) ref.getLength()];
-    RangeBody body = new RangeBody(chunk);
+    // The job's prefix first, as the module gets it; the URL's bytes follow it.
+    int prefix = ref.getPrefix().size();
+    byte[] chunk = new byte[(int) (prefix + ref.getLength())];
+    ref.getPrefix().copyTo(chunk, 0);
+    RangeBody body = new RangeBody(chunk, prefix);
     String range = "bytes=" + ref.getOffset() + "-" + (ref.getOffset() + ref.getLength() - 1);
     HttpRequest get =
         HttpRequest.newBuilder(URI.create(ref.getUrl())).header("Range", range).GET().build();
@@ -85,8 +88,8 @@ public final class PresignedChunks implements AutoCloseable {
     } catch (ExecutionException e) {
       return fellBack(ref, reason(e.getCause()));
     }
-    if (body.received != chunk.length) {
-      return fellBack(ref, "it sent " + body.received + " of the " + chunk.length + " bytes");
+    if (body.received != ref.getLength()) {
+      return fellBack(ref, "it sent " + body.received + " of the " + ref.getLength() + " bytes");
     }
     String actual = body.hash.cid();
     if (!actual.equals(ref.getChunkCid())) {
@@ -189,13 +192,17 @@ public final class PresignedChunks implements AutoCloseable {
   private static final class RangeBody implements HttpResponse.BodySubscriber<Void> {
     final CidDigest hash = new CidDigest();
     private final byte[] chunk;
+    private final int start;
     private final CompletableFuture<Void> done = new CompletableFuture<>();
     private volatile String refused;
     private Flow.Subscription subscription;
+    // Bytes of the range received, written after the chunk's first start bytes (its prefix).
     volatile long received;
 
-    RangeBody(byte[] chunk) {
+    RangeBody(byte[] chunk, int start) {
       this.chunk = chunk;
+      this.start = start;
+      hash.update(chunk, 0, start);
     }
 
     /** This body, for an answer that is the range {@code ref} asks for; refused otherwise. */
@@ -248,17 +255,18 @@ public final class PresignedChunks implements AutoCloseable {
       }
       for (ByteBuffer b : buffers) {
         int n = b.remaining();
-        int at = (int) received;
+        int at = start + (int) received;
         if (n > chunk.length - at) {
           // Stop at once: more bytes than the range are not the range.
           subscription.cancel();
           done.completeExceptionally(
-              new RangeRefused("it sent more than the " + chunk.length + " bytes of the range"));
+              new RangeRefused(
+                  "it sent more than the " + (chunk.length - start) + " bytes of the range"));
           return;
         }
         b.get(chunk, at, n);
         hash.update(chunk, at, n);
-        received = at + n;
+        received += n;
       }
       subscription.request(1);
     }

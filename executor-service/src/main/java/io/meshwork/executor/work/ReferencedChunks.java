@@ -113,10 +113,9 @@ final class ReferencedChunks {
 
   /**
    * The bytes of the chunk {@code ref} names, its prefix and then its range, checked against its
-   * {@code chunk_cid}: from the cache when they are there, else (for a chunk without a prefix) from
-   * the reference's presigned URL within half of {@code deadline}, else the range downloaded from
-   * the orchestrator at {@code endpoint} within what is left of it, and then cached. {@code ref}
-   * passed {@link #refusal}.
+   * {@code chunk_cid}: from the cache when they are there, else from the reference's presigned URL
+   * within half of {@code deadline}, else the range downloaded from the orchestrator at {@code
+   * endpoint} within what is left of it, and then cached. {@code ref} passed {@link #refusal}.
    *
    * @throws SandboxException INPUT_TOO_LARGE for a chunk above the input limit (nothing is
    *     fetched); INTERNAL when the download fails or the bytes are not the chunk's
@@ -141,9 +140,7 @@ final class ReferencedChunks {
     if (cached.isPresent()) {
       return cached.get();
     }
-    // A presigned URL reads the range alone; a chunk with a prefix is checked over prefix and
-    // range together, which the stream below does.
-    if (!ref.getUrl().isEmpty() && ref.getPrefix().isEmpty()) {
+    if (!ref.getUrl().isEmpty()) {
       // Half the time for the shortcut, so that the blob service still has the rest if it fails.
       long started = System.nanoTime();
       Optional<byte[]> direct = presigned.read(ref, deadline.dividedBy(2));

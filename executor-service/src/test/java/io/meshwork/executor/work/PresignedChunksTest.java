@@ -147,6 +147,26 @@ class PresignedChunksTest {
   }
 
   @Test
+  void aChunkWithAPrefixIsReadFromItsUrlAfterThePrefixAndCheckedWhole() throws Exception {
+    byte[] prefix = "needle\n".getBytes(StandardCharsets.UTF_8);
+    byte[] whole = new byte[prefix.length + chunk.length];
+    System.arraycopy(prefix, 0, whole, 0, prefix.length);
+    System.arraycopy(chunk, 0, whole, prefix.length, chunk.length);
+    ChunkReference prefixed =
+        ref("/signed").toBuilder()
+            .setPrefix(com.google.protobuf.ByteString.copyFrom(prefix))
+            .setChunkCid(Cid.of(whole))
+            .build();
+
+    byte[] read = chunks(true).read(prefixed, "orchestrator:7000", DEADLINE);
+
+    assertArrayEquals(whole, read);
+    // The URL still reads the range alone; the blob service is not asked.
+    assertEquals(List.of("/signed bytes=40000-69999 null"), requests);
+    assertEquals(List.of(), link.ranges);
+  }
+
+  @Test
   void aRefusedUrlFallsBackToTheBlobServiceOnce() throws Exception {
     byte[] read = chunks(true).read(ref("/expired"), "orchestrator:7000", DEADLINE);
 
