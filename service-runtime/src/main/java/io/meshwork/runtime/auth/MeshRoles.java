@@ -13,8 +13,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * docs/AUTH.md ({@code auth.operators}, {@code auth.orchestrators}, ...) that the service reads,
  * and its own DID in the role of what it runs. Every DID is also a {@link Role#USER}.
  *
- * <p>The lists are fixed at start. (Executors joining while the service runs, issue 16, will add to
- * them; the replay memory then has to keep a DID's token ids when it moves between its pools.)
+ * <p>The lists start as configured; membership changes them while the service runs ({@link #grant}
+ * and {@link #revoke}): an orchestrator grants the executor role to the executors it admits, and an
+ * executor grants the orchestrator role to the orchestrator it joined. Parties call with
+ * certificates, not tokens, so a DID moving between the replay memory's pools loses nothing.
  */
 public final class MeshRoles {
   private final Map<Role, Set<String>> members = new EnumMap<>(Role.class);
@@ -45,6 +47,19 @@ public final class MeshRoles {
   /** Puts the service's own {@code did} in {@code role}, the role of what it runs. */
   public void addSelf(String did, Role role) {
     add(role, did);
+  }
+
+  /** Gives {@code did} {@code role} from now on (a member admitted while the service runs). */
+  public void grant(Role role, String did) {
+    add(role, did);
+  }
+
+  /** Takes {@code role} from {@code did} (a member that left or was refused). */
+  public void revoke(Role role, String did) {
+    if (role == Role.USER) {
+      throw new IllegalArgumentException("every caller is a user; the role cannot be taken");
+    }
+    members.get(role).remove(did);
   }
 
   private void add(Role role, String did) {
