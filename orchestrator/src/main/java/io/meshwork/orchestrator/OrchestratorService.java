@@ -7,15 +7,25 @@ import io.meshwork.orchestrator.blobs.StoredInputs;
 import io.meshwork.orchestrator.blobs.StoredResults;
 import io.meshwork.orchestrator.grpc.ComputeAccess;
 import io.meshwork.orchestrator.grpc.ComputeGrpcService;
+import io.meshwork.orchestrator.grpc.MembershipAccess;
+import io.meshwork.orchestrator.grpc.MembershipGrpcService;
 import io.meshwork.orchestrator.inputs.UrlInputFetcher;
 import io.meshwork.orchestrator.jobs.CapacityView;
 import io.meshwork.orchestrator.jobs.JobCoordinator;
 import io.meshwork.orchestrator.jobs.JobStore;
+import io.meshwork.orchestrator.membership.JoinTokens;
+import io.meshwork.orchestrator.membership.MemberPorts;
+import io.meshwork.orchestrator.membership.Membership;
+import io.meshwork.orchestrator.membership.MembershipOptions;
+import io.meshwork.orchestrator.membership.MembershipStore;
+import io.meshwork.orchestrator.mesh.CaCertificateIssuer;
 import io.meshwork.orchestrator.mesh.GrpcExecutorFleet;
 import io.meshwork.orchestrator.mesh.GrpcManaAccounts;
 import io.meshwork.orchestrator.mesh.GrpcPeerOrchestrators;
 import io.meshwork.orchestrator.mesh.GrpcReceiptLog;
+import io.meshwork.orchestrator.mesh.LocalExecutor;
 import io.meshwork.orchestrator.store.SqliteJobStore;
+import io.meshwork.orchestrator.store.SqliteMembershipStore;
 import io.meshwork.orchestrator.tasks.AuditDraw;
 import io.meshwork.orchestrator.tasks.PendingResults;
 import io.meshwork.orchestrator.tasks.SelectionPolicy;
@@ -23,9 +33,18 @@ import io.meshwork.orchestrator.tasks.TaskPipeline;
 import io.meshwork.orchestrator.trust.Reputation;
 import io.meshwork.runtime.MeshService;
 import io.meshwork.runtime.ServiceContext;
+import io.meshwork.runtime.SharedSettings;
 import io.meshwork.runtime.auth.GuardedService;
+import io.meshwork.runtime.auth.Role;
+import io.meshwork.runtime.config.Settings;
+import io.meshwork.runtime.config.SettingsException;
+import io.meshwork.runtime.tls.CertificateAuthority;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
@@ -41,18 +60,36 @@ public final class OrchestratorService implements MeshService {
   private final JobStore store;
   private final ExecutorService calls;
   private final BlobService blobs;
+  private final MemberServices members;
+
+  /** Membership's parts, built and closed together. */
+  private record MemberServices(
+      Membership membership,
+      MembershipGrpcService grpc,
+      MembershipStore store,
+      LocalExecutor local) {
+    void close() {
+      membership.close();
+      if (local != null) {
+        local.close();
+      }
+      store.close();
+    }
+  }
 
   private OrchestratorService(
       JobCoordinator coordinator,
       ComputeGrpcService grpc,
       JobStore store,
       ExecutorService calls,
-      BlobService blobs) {
+      BlobService blobs,
+      MemberServices members) {
     this.coordinator = coordinator;
     this.grpc = grpc;
     this.store = store;
     this.calls = calls;
     this.blobs = blobs;
+    this.members = members;
   }
 
   /** Builds the orchestrator from its context and resumes the jobs its journal left unfinished. */
@@ -60,8 +97,11 @@ public final class OrchestratorService implements MeshService {
     OrchestratorOptions options = OrchestratorOptions.from(ctx.settings());
     JobStore store = new SqliteJobStore(ctx.dataDir().resolve("orchestrator.db"));
     ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor();
-    GrpcExecutorFleet fleet =
-        new GrpcExecutorFleet(options.executors(), ctx::channel, ctx.credentials());
+    Reputation reputation = new Reputation(store, options.reputation(), ctx.clock());
+    GrpcReceiptLog receiptLog =
+        new GrpcReceiptLog(ctx.channel(options.receipts()), ctx.credentials());
+    MemberServices members = members(ctx, options, reputation, receiptLog);
+    Membership fleet = members.membership();
     GrpcPeerOrchestrators peers =
         new GrpcPeerOrchestrators(options.peers(), ctx::channel, ctx.credentials());
     PendingResults pending = new PendingResults();
@@ -75,7 +115,7 @@ public final class OrchestratorService implements MeshService {
             fleet,
             peers,
             new SelectionPolicy(options.selection()),
-            new Reputation(store, options.reputation(), ctx.clock()),
+            reputation,
             pending,
             auditDraw(ctx),
             options.placement(),
@@ -89,7 +129,7 @@ public final class OrchestratorService implements MeshService {
             options.jobs(),
             store,
             new GrpcManaAccounts(ctx.channel(options.ledger()), ctx.credentials()),
-            new GrpcReceiptLog(ctx.channel(options.receipts()), ctx.credentials()),
+            receiptLog,
             inputs,
             new StoredResults(blobs.repository()),
             new UrlInputFetcher(options.urlInputs(), blobs.repository(), ctx.clock()),
@@ -105,9 +145,99 @@ public final class OrchestratorService implements MeshService {
             new ComputeGrpcService(coordinator, pending, new CapacityView(fleet)),
             store,
             calls,
-            blobs);
+            blobs,
+            members);
+    fleet.start();
     coordinator.resumeUnfinished();
     return service;
+  }
+
+  /**
+   * Membership: the registry fed by joins, the configured executors and the local fallback, with
+   * its journal, its CA for joiners and the roles it grants.
+   */
+  private static MemberServices members(
+      ServiceContext ctx,
+      OrchestratorOptions options,
+      Reputation reputation,
+      GrpcReceiptLog receiptLog) {
+    MembershipOptions memberOptions = MembershipSettings.options(ctx.settings());
+    MembershipStore memberStore = new SqliteMembershipStore(ctx.dataDir().resolve("membership.db"));
+    JoinTokens tokens = new JoinTokens(memberStore, ctx.clock());
+    Optional<CertificateAuthority> joinCa = joinCa(ctx.settings());
+    // The configured executors keep the role their configuration gives them, whatever happens to
+    // a member of the same DID.
+    Set<String> configured = Set.copyOf(ctx.settings().get(SharedSettings.AUTH_EXECUTORS));
+    MemberPorts.Roles roles =
+        new MemberPorts.Roles() {
+          @Override
+          public void admit(String did) {
+            ctx.roles().grant(Role.EXECUTOR, did);
+          }
+
+          @Override
+          public void dismiss(String did) {
+            if (!configured.contains(did)) {
+              ctx.roles().revoke(Role.EXECUTOR, did);
+            }
+          }
+        };
+    Membership membership =
+        new Membership(
+            memberOptions,
+            memberStore,
+            tokens,
+            joinCa
+                .<MemberPorts.CertificateIssuer>map(CaCertificateIssuer::new)
+                .orElse(MemberPorts.CertificateIssuer.NONE),
+            roles,
+            endpoint ->
+                GrpcExecutorFleet.handle(endpoint, ctx.channel(endpoint), ctx.credentials()),
+            receiptLog,
+            reputation::score,
+            ctx.identity().did(),
+            ctx.clock());
+    membership.addConfigured(options.executors());
+    int localSlots = MembershipSettings.localSlots(ctx.settings());
+    LocalExecutor local = null;
+    if (localSlots > 0) {
+      local = LocalExecutor.start(ctx, localSlots, joinCa);
+      membership.addLastResort(local.did(), local.endpoint());
+    }
+    return new MemberServices(
+        membership,
+        new MembershipGrpcService(membership, tokens, memberOptions),
+        memberStore,
+        local);
+  }
+
+  /**
+   * The CA that certifies joiners: {@code orchestrator.join-ca}, or the development CA when the
+   * orchestrator's own certificate comes from it.
+   */
+  private static Optional<CertificateAuthority> joinCa(Settings settings) {
+    Optional<Path> dir = settings.get(MembershipSettings.JOIN_CA);
+    if (dir.isEmpty()
+        && !settings.get(SharedSettings.TLS_PLAINTEXT)
+        && settings.get(SharedSettings.TLS_CERT).isEmpty()) {
+      dir =
+          Optional.of(
+              settings
+                  .get(SharedSettings.TLS_DEV_CA)
+                  .orElseGet(() -> settings.get(SharedSettings.DATA_DIR).resolve("tls")));
+    }
+    if (dir.isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(CertificateAuthority.load(dir.get()));
+    } catch (IOException e) {
+      throw new SettingsException(
+          "cannot read the CA that certifies joining executors from "
+              + dir.get()
+              + " (orchestrator.join-ca): "
+              + e.getMessage());
+    }
   }
 
   /**
@@ -128,7 +258,15 @@ public final class OrchestratorService implements MeshService {
 
   @Override
   public List<GuardedService> grpcServices() {
-    return List.of(ComputeAccess.TABLE.guard(grpc), blobs.grpcService());
+    return List.of(
+        ComputeAccess.TABLE.guard(grpc),
+        MembershipAccess.TABLE.guard(members.grpc()),
+        blobs.grpcService());
+  }
+
+  /** The membership registry (for tests that watch it). */
+  public Membership membership() {
+    return members.membership();
   }
 
   /** The blob store this orchestrator serves (for tests that drive it directly). */
@@ -138,6 +276,7 @@ public final class OrchestratorService implements MeshService {
 
   @Override
   public void close() {
+    members.close();
     blobs.close();
     coordinator.close();
     calls.shutdownNow();

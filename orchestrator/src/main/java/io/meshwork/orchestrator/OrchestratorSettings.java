@@ -532,7 +532,13 @@ public final class OrchestratorSettings {
 
   /** Everything the orchestrator deployable reads: the shared keys, its role lists and its own. */
   public static final SettingsSchema SCHEMA =
-      SettingsSchema.of("orchestrator", SharedSettings.ALL, ROLES, KEYS, BlobSettings.KEYS);
+      SettingsSchema.of(
+          "orchestrator",
+          SharedSettings.ALL,
+          ROLES,
+          KEYS,
+          MembershipSettings.KEYS,
+          BlobSettings.KEYS);
 
   private OrchestratorSettings() {}
 }

@@ -53,8 +53,9 @@ public final class PlacementSettings {
               "orchestrator.probe-interval-ms",
               500,
               "How often the executor of a running task is probed, so a dead or hung one fails"
-                  + " the attempt early.")
-          .atLeast(Duration.ofMillis(1));
+                  + " the attempt early; 0 turns probes off (a member whose heartbeats stop is"
+                  + " still noticed).")
+          .atLeast(Duration.ZERO);
 
   /** How long a queued task waits before it is stolen. */
   public static final Setting<Duration> STEAL_AFTER =

@@ -29,6 +29,7 @@ class ArchitectureTest {
 
   private static final String[] DOMAIN = {
     "io.meshwork.orchestrator.jobs..",
+    "io.meshwork.orchestrator.membership..",
     "io.meshwork.orchestrator.tasks..",
     "io.meshwork.orchestrator.trust.."
   };
@@ -49,6 +50,8 @@ class ArchitectureTest {
             "io.meshwork.mesh.v1..",
             "io.meshwork.ledger.v1..",
             "io.meshwork.receipt.v1..",
+            "io.meshwork.membership.v1..",
+            "io.meshwork.executor..",
             // The receipt codec speaks the generated ExecutionReceipt.
             "io.meshwork.receipt.format..")
         .because("the job core is tested without gRPC, against fakes of its ports")

@@ -41,8 +41,9 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 
 /**
- * The executors named in the orchestrator's configuration ({@code orchestrator.executors}), reached
- * over gRPC; every transport failure reaches the domain as a {@link RemoteCallFailed}.
+ * Executors reached over gRPC: a fixed fleet of configured endpoints (for tests and tools), and the
+ * handles that membership opens for the executors that join. Every transport failure reaches the
+ * domain as a {@link RemoteCallFailed}.
  */
 public final class GrpcExecutorFleet implements ExecutorFleet {
   private final List<ExecutorHandle> executors;
@@ -55,9 +56,13 @@ public final class GrpcExecutorFleet implements ExecutorFleet {
   public GrpcExecutorFleet(
       List<String> endpoints, Function<String, Channel> channels, CallCredentials credentials) {
     this.executors =
-        endpoints.stream()
-            .map(e -> (ExecutorHandle) new Remote(e, channels.apply(e), credentials))
-            .toList();
+        endpoints.stream().map(e -> handle(e, channels.apply(e), credentials)).toList();
+  }
+
+  /** A handle to the executor at {@code endpoint} over {@code channel}. */
+  public static ExecutorHandle handle(
+      String endpoint, Channel channel, CallCredentials credentials) {
+    return new Remote(endpoint, channel, credentials);
   }
 
   @Override
@@ -449,6 +454,21 @@ public final class GrpcExecutorFleet implements ExecutorFleet {
             stub.withDeadlineAfter(wait.toMillis(), TimeUnit.MILLISECONDS)
                 .getCapacity(GetCapacityRequest.getDefaultInstance());
         return ExecutorMessages.capacity(c);
+      } catch (StatusRuntimeException e) {
+        throw failed(e);
+      }
+    }
+
+    @Override
+    public String identify(Duration wait) {
+      AtomicReference<String> proved = new AtomicReference<>();
+      try {
+        GetCapacityResponse c =
+            stub.withInterceptors(PeerIdentity.captureServerDid(proved))
+                .withDeadlineAfter(wait.toMillis(), TimeUnit.MILLISECONDS)
+                .getCapacity(GetCapacityRequest.getDefaultInstance());
+        // Over plaintext nothing is proved: the claim is all there is (development only).
+        return proved.get() != null ? proved.get() : c.getExecutorDid();
       } catch (StatusRuntimeException e) {
         throw failed(e);
       }

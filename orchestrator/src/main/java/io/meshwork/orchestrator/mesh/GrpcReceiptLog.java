@@ -7,10 +7,13 @@ import io.grpc.StatusRuntimeException;
 import io.meshwork.mesh.v1.ExecutionReceipt;
 import io.meshwork.mesh.v1.ExecutionReceiptAvailableV1;
 import io.meshwork.orchestrator.jobs.ReceiptLog;
+import io.meshwork.orchestrator.membership.MemberPeriod;
+import io.meshwork.orchestrator.membership.MemberPorts;
 import io.meshwork.orchestrator.tasks.Receipt;
 import io.meshwork.orchestrator.wire.TaskMessages;
 import io.meshwork.receipt.v1.AnchorReceiptsRequest;
 import io.meshwork.receipt.v1.ReceiptServiceGrpc;
+import io.meshwork.receipt.v1.SyncMembersRequest;
 import io.meshwork.runtime.errors.MeshException;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,9 +29,11 @@ import java.util.concurrent.TimeUnit;
  * refuses a batch of several, each receipt is sent again on its own: a bad receipt fails only the
  * task it belongs to, and anchoring is idempotent, so the good ones simply keep their place.
  */
-public final class GrpcReceiptLog implements ReceiptLog {
+public final class GrpcReceiptLog implements ReceiptLog, MemberPorts.ReceiptMembers {
   /** Receipts per call; the log accepts up to 1000. */
   static final int MAX_BATCH = 256;
+
+  private static final long SYNC_DEADLINE_SECONDS = 5;
 
   /** Calls out at once before further receipts wait to go in one batch. */
   static final int MAX_IN_FLIGHT = 2;
@@ -45,6 +50,28 @@ public final class GrpcReceiptLog implements ReceiptLog {
   GrpcReceiptLog(Channel channel, CallCredentials credentials, int maxBatch, int maxInFlight) {
     this.receipts = ReceiptServiceGrpc.newBlockingStub(channel).withCallCredentials(credentials);
     this.batches = new MicroBatcher<>(this::anchorBatch, maxBatch, maxInFlight);
+  }
+
+  @Override
+  public void publish(List<MemberPeriod> members, long version) {
+    SyncMembersRequest.Builder request = SyncMembersRequest.newBuilder().setVersion(version);
+    for (MemberPeriod m : members) {
+      request.addMembers(
+          io.meshwork.receipt.v1.MemberPeriod.newBuilder()
+              .setExecutorDid(m.executorDid())
+              .setAdmittedAt(m.admittedAt())
+              .setLeftAt(m.leftAt()));
+    }
+    try {
+      receipts
+          .withDeadlineAfter(SYNC_DEADLINE_SECONDS, TimeUnit.SECONDS)
+          .syncMembers(request.build());
+    } catch (StatusRuntimeException e) {
+      throw MeshException.unavailable(
+          "RECEIPT_LOG_UNAVAILABLE",
+          "telling the receipt log the members failed: " + e.getStatus(),
+          e);
+    }
   }
 
   @Override

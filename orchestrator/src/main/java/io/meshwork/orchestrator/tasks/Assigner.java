@@ -23,12 +23,15 @@ import java.util.logging.Logger;
 final class Assigner {
   private static final Logger LOG = Logger.getLogger(Assigner.class.getName());
   private static final Duration PROBE_DEADLINE = Duration.ofSeconds(2);
+  // With probes off, how often the queue is still looked at for work stealing.
+  private static final Duration IDLE_CHECK = Duration.ofMillis(250);
   // Beyond the wait, so that clocks a little apart (this one, the store's, the executor's) do not
   // make a URL expire while it is still needed.
   private static final Duration URL_CLOCK_SLACK = Duration.ofMinutes(1);
   // The longest an S3 signature (SigV4) may be valid.
   private static final Duration URL_MAX_VALIDITY = Duration.ofDays(7);
 
+  private final ExecutorFleet fleet;
   private final PendingResults pending;
   private final WorkStealing stealing;
   private final Supplier<String> resultEndpoint;
@@ -42,12 +45,14 @@ final class Assigner {
   private final long resultGraceMillis;
 
   Assigner(
+      ExecutorFleet fleet,
       PendingResults pending,
       WorkStealing stealing,
       Supplier<String> resultEndpoint,
       ChunkUrls chunkUrls,
       Clock clock,
       TaskPipeline.Options options) {
+    this.fleet = fleet;
     this.pending = pending;
     this.stealing = stealing;
     this.resultEndpoint = resultEndpoint;
@@ -192,7 +197,8 @@ final class Assigner {
    * probe-interval}: two refused connections in a row, or six probes in a row without an answer
    * within 2 s, fail the attempt (the executor crashed, hangs or lost its network), and a task
    * still queued there after {@code steal-after} while another executor has a free slot is
-   * withdrawn so that the idle executor can take it.
+   * withdrawn so that the idle executor can take it. Independently of the probes, an executor that
+   * membership declares lost (its heartbeats stopped) fails the attempt at once.
    */
   private TaskResult await(
       TaskSpec task,
@@ -204,7 +210,9 @@ final class Assigner {
     long waitMillis = resultWaitMillis(task);
     long started = System.nanoTime();
     long until = started + TimeUnit.MILLISECONDS.toNanos(Math.max(0, waitMillis));
-    long nextProbe = started + probeInterval.toNanos();
+    boolean probing = !probeInterval.isZero();
+    long checkEvery = (probing ? probeInterval : IDLE_CHECK).toNanos();
+    long nextProbe = started + checkEvery;
     int refused = 0;
     int slow = 0;
     while (true) {
@@ -215,10 +223,17 @@ final class Assigner {
       if (now >= until) {
         throw new AttemptFailed("no result within " + waitMillis + " ms", true);
       }
+      if (fleet.lost(bid.did())) {
+        throw new AttemptFailed(
+            "the executor " + bid.did() + " was lost (its heartbeats stopped) while running it",
+            true);
+      }
       if (now >= nextProbe) {
-        nextProbe = now + probeInterval.toNanos();
+        nextProbe = now + checkEvery;
         try {
-          bid.executor().capacity(PROBE_DEADLINE);
+          if (probing) {
+            bid.executor().capacity(PROBE_DEADLINE);
+          }
           refused = 0;
           slow = 0;
         } catch (RemoteCallFailed e) {

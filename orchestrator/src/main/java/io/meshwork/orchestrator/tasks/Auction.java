@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
@@ -82,38 +83,20 @@ final class Auction {
       }
       refusals.clear();
       long budget = control.budgetLeft();
-      List<Bid> bids = collectBids(task, budget, refusals);
-      List<Bid> eligible = new ArrayList<>();
-      for (Bid b : bids) {
-        String did = b.did();
-        if (b.price() <= 0) {
-          // A price of 0 would win every ranking, and one of 2^63 or more arrives here negative.
-          refusals.put(
-              did,
-              "INVALID_PRICE (a bid must ask a positive number of mana, not "
-                  + Long.toUnsignedString(b.price())
-                  + ")");
-        } else if (claimed.contains(did)) {
-          refusals.put(did, "ALREADY_USED (it failed this task or runs another replica of it)");
-        } else if (!reputation.trusted(did)) {
-          refusals.put(
-              did,
-              String.format(
-                  Locale.ROOT,
-                  "UNTRUSTED (its verified reputation %.2f is below the threshold %.2f)",
-                  reputation.score(did),
-                  reputation.threshold()));
-        } else if (b.price() > budget) {
-          refusals.put(
-              did,
-              "TOO_EXPENSIVE (bid "
-                  + b.price()
-                  + " mana, above the "
-                  + budget
-                  + " the job's budget has left)");
-        } else {
-          eligible.add(b);
-        }
+      List<Bid> eligible =
+          eligible(
+              collectBids(task, budget, refusals, fleet.executors()), claimed, budget, refusals);
+      Optional<ExecutorHandle> lastResort = fleet.lastResort();
+      if (eligible.isEmpty()
+          && lastResort.isPresent()
+          && refusals.values().stream().noneMatch(r -> r.startsWith("BUSY"))) {
+        // Nobody else can take it now: the orchestrator's own executor bids.
+        eligible =
+            eligible(
+                collectBids(task, budget, refusals, List.of(lastResort.get())),
+                claimed,
+                budget,
+                refusals);
       }
       if (passOver != null
           && eligible.size() > 1
@@ -179,7 +162,46 @@ final class Auction {
             + (refusals.isEmpty() ? ": no executor is known" : ": " + describe(refusals)));
   }
 
-  private List<Bid> collectBids(TaskSpec task, long budget, Map<String, String> refusals) {
+  /** The bids that may win: a positive price within the budget, from a trusted, unused DID. */
+  private List<Bid> eligible(
+      List<Bid> bids, Set<String> claimed, long budget, Map<String, String> refusals) {
+    List<Bid> eligible = new ArrayList<>();
+    for (Bid b : bids) {
+      String did = b.did();
+      if (b.price() <= 0) {
+        // A price of 0 would win every ranking, and one of 2^63 or more arrives here negative.
+        refusals.put(
+            did,
+            "INVALID_PRICE (a bid must ask a positive number of mana, not "
+                + Long.toUnsignedString(b.price())
+                + ")");
+      } else if (claimed.contains(did)) {
+        refusals.put(did, "ALREADY_USED (it failed this task or runs another replica of it)");
+      } else if (!reputation.trusted(did)) {
+        refusals.put(
+            did,
+            String.format(
+                Locale.ROOT,
+                "UNTRUSTED (its verified reputation %.2f is below the threshold %.2f)",
+                reputation.score(did),
+                reputation.threshold()));
+      } else if (b.price() > budget) {
+        refusals.put(
+            did,
+            "TOO_EXPENSIVE (bid "
+                + b.price()
+                + " mana, above the "
+                + budget
+                + " the job's budget has left)");
+      } else {
+        eligible.add(b);
+      }
+    }
+    return eligible;
+  }
+
+  private List<Bid> collectBids(
+      TaskSpec task, long budget, Map<String, String> refusals, List<ExecutorHandle> executors) {
     Announcement announcement =
         new Announcement(
             task.taskId(),
@@ -194,7 +216,7 @@ final class Auction {
             clock.millis(),
             UUID.randomUUID().toString());
     Map<ExecutorHandle, Future<AnnounceAnswer>> answers = new LinkedHashMap<>();
-    for (ExecutorHandle e : fleet.executors()) {
+    for (ExecutorHandle e : executors) {
       answers.put(e, calls.submit(() -> e.announce(announcement, t2)));
     }
     long until = System.nanoTime() + t2.toNanos();

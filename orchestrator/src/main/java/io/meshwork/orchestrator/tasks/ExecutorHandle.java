@@ -32,4 +32,10 @@ public interface ExecutorHandle {
 
   /** Reads the executor's capacity. */
   ExecutorCapacity capacity(Duration wait);
+
+  /**
+   * The DID the executor proves at its endpoint (its TLS certificate's; over plaintext, the one it
+   * claims).
+   */
+  String identify(Duration wait);
 }

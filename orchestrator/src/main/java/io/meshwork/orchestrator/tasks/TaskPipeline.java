@@ -26,7 +26,8 @@ public final class TaskPipeline {
    * @param n1 RFC 0016 N1: how many times an announcement is repeated
    * @param n3 RFC 0016 N3: how many times an unacknowledged assignment is sent again
    * @param busyBackoff after a BUSY refusal, a tenth of the longest wait before auctioning again
-   * @param probeInterval how often an executor running our task is probed
+   * @param probeInterval how often an executor running our task is probed; zero for never (a member
+   *     that stops heartbeating is still noticed)
    * @param stealAfter how long a task may sit queued while another executor is idle
    * @param inlineWait how long an executor may hold the assignment to answer with the result (0:
    *     never)
@@ -91,11 +92,14 @@ public final class TaskPipeline {
       Clock clock,
       ExecutorService calls) {
     ExecutorLoad load = new ExecutorLoad(options.busyBackoff(), clock);
-    WorkStealing stealing = new WorkStealing(fleet, reputation, load, options.probeInterval());
+    // A capacity read must not wait longer than a probe would; with probes off, half a second.
+    Duration capacityWait =
+        options.probeInterval().isZero() ? Duration.ofMillis(500) : options.probeInterval();
+    WorkStealing stealing = new WorkStealing(fleet, reputation, load, capacityWait);
     Placer placer =
         new Placer(
             new Auction(fleet, policy, reputation, load, originatorDid, clock, calls, options),
-            new Assigner(pending, stealing, resultEndpoint, chunkUrls, clock, options),
+            new Assigner(fleet, pending, stealing, resultEndpoint, chunkUrls, clock, options),
             load,
             stealing,
             reputation,

@@ -275,6 +275,12 @@ final class FakeExecutor implements ExecutorHandle {
     return new ExecutorCapacity(did, 2, 1024, load(), slots, running, waiting);
   }
 
+  @Override
+  public String identify(Duration wait) {
+    refuseIfUnreachable();
+    return did;
+  }
+
   private double load() {
     return (double) held.size() / Math.max(1, slots);
   }
