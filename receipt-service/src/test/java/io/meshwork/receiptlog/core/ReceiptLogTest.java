@@ -18,6 +18,7 @@ import io.meshwork.receipt.format.Checkpoint;
 import io.meshwork.receipt.format.ProofBundle;
 import io.meshwork.receipt.format.ReceiptCodec;
 import io.meshwork.receipt.format.SignedNote;
+import io.meshwork.receiptlog.store.MemberPeriod;
 import io.meshwork.receiptlog.store.SqliteLogStore;
 import io.meshwork.receiptlog.testing.TestReceipts;
 import io.meshwork.runtime.ServiceMetrics;
@@ -42,7 +43,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The receipt log over a real SQLite file, with receipts signed by real executor keys. */
 class ReceiptLogTest {
-  /** Anchors every receipt; the executors are in the configured list, so any DID would do. */
+  /** Anchors the receipts; the executor is configured, so only the membership test cares who. */
   private static final String ORCHESTRATOR = Identity.generate().did();
 
   private static final String ORIGIN = "test.meshwork/receipts";
@@ -174,6 +175,24 @@ class ReceiptLogTest {
     assertFalse(e.metadata().get("check").isEmpty());
     // All or nothing: the good receipt of the refused call was not appended either.
     assertEquals(0, log.treeSize());
+  }
+
+  @Test
+  void takesAVouchedExecutorsReceiptsOnlyFromTheOrchestratorThatVouchesAndAfterAReopen() {
+    String other = Identity.generate().did();
+    ExecutionReceipt r = TestReceipts.signed(stranger, "job-v", "task-1");
+    log.membership()
+        .sync(
+            ORCHESTRATOR,
+            1,
+            List.of(new MemberPeriod(stranger.did(), TestReceipts.FINISHED_AT - 1_000, 0)));
+
+    MeshException e = assertThrows(MeshException.class, () -> log.anchor(other, List.of(r)));
+    assertEquals("UNKNOWN_EXECUTOR", e.reason());
+    assertEquals(String.valueOf(TestReceipts.FINISHED_AT), e.metadata().get("finished_at"));
+
+    reopen();
+    assertEquals(0, log.anchor(ORCHESTRATOR, List.of(r)).get(0).getLogIndex());
   }
 
   @Test
