@@ -1,7 +1,5 @@
 package io.meshwork.receiptlog.core;
 
-import io.meshwork.content.Cid;
-import io.meshwork.content.MerkleHash;
 import io.meshwork.content.MerkleProofs;
 import io.meshwork.content.ProofException;
 import io.meshwork.identity.Identity;
@@ -9,9 +7,8 @@ import io.meshwork.mesh.v1.ExecutionReceipt;
 import io.meshwork.mesh.v1.ExecutionReceiptAvailableV1;
 import io.meshwork.receipt.format.Checkpoint;
 import io.meshwork.receipt.format.ReceiptCodec;
-import io.meshwork.receipt.format.ReceiptException;
-import io.meshwork.receipt.format.ReceiptVerifier;
 import io.meshwork.receipt.format.SignedNote;
+import io.meshwork.receiptlog.core.ReceiptChecks.Entry;
 import io.meshwork.receiptlog.store.CheckpointRecord;
 import io.meshwork.receiptlog.store.LeafRecord;
 import io.meshwork.receiptlog.store.LogStore;
@@ -35,19 +32,17 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.function.Predicate;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import java.util.stream.IntStream;
 
 /**
  * The append-only receipt log: verifies executors' signed receipts, appends them to an RFC 9162
  * Merkle tree, signs a C2SP checkpoint after every append and proves inclusion and consistency.
  *
- * <p>Receipts are verified before they reach the appender, on the caller's thread (a large call
- * also on the common fork-join pool), so signature checks run in parallel on every core; each
- * executor's key is validated once, not per receipt, and each receipt is encoded once. Appends go
- * through one appender thread that drains every waiting call into a single group: one tree update,
- * one signed checkpoint and one durable commit serve all of them, and each caller then builds its
- * own inclusion proof against that checkpoint. A single writer is also what makes the log
- * append-only: it never signs two checkpoints that are not consistent.
+ * <p>Receipts are checked before they reach the appender, on the caller's thread ({@code
+ * ReceiptChecks}), so signature checks run in parallel on every core. Appends go through one
+ * appender thread that drains every waiting call into a single group: one tree update, one signed
+ * checkpoint and one durable commit serve all of them, and each caller then builds its own
+ * inclusion proof against that checkpoint. A single writer is also what makes the log append-only:
+ * it never signs two checkpoints that are not consistent.
  *
  * <p>The hashes of the tree's complete subtrees are stored with the leaves they complete, in the
  * same transaction, so a proof reads O(log n) hashes ({@link StoredTree}) and opening the log reads
@@ -61,26 +56,16 @@ public final class ReceiptLog implements AutoCloseable {
   /** Receipts the appender commits together at most, so one commit stays short. */
   private static final int MAX_GROUP_RECEIPTS = 8192;
 
-  /**
-   * Executors whose validated keys the log remembers; a mesh has far fewer, so in practice every
-   * key is validated once.
-   */
-  private static final int REMEMBERED_EXECUTOR_KEYS = 4096;
-
-  /** Calls with at least this many receipts have their signatures checked on several threads. */
-  private static final int PARALLEL_CHECK_MIN_RECEIPTS = 64;
-
   private static final Logger LOG = Logger.getLogger(ReceiptLog.class.getName());
   private static final String PAGE_TOKEN_PREFIX = "after:";
 
   private final LogStore store;
   private final Identity logKey;
   private final String origin;
-  private final Predicate<String> isKnownExecutor;
+  private final ExecutorMembership membership;
+  private final ReceiptChecks checks;
   private final Clock clock;
   private final ServiceMetrics.Counter anchoredCounter;
-  private final ReceiptVerifier verifier =
-      ReceiptVerifier.rememberingKeys(REMEMBERED_EXECUTOR_KEYS);
 
   private final BlockingQueue<AppendRequest> queue = new LinkedBlockingQueue<>();
   private final Thread appender;
@@ -95,13 +80,14 @@ public final class ReceiptLog implements AutoCloseable {
       LogStore store,
       Identity logKey,
       String origin,
-      Predicate<String> isKnownExecutor,
+      ExecutorMembership membership,
       Clock clock,
       ServiceMetrics metrics) {
     this.store = store;
     this.logKey = logKey;
     this.origin = origin;
-    this.isKnownExecutor = isKnownExecutor;
+    this.membership = membership;
+    this.checks = new ReceiptChecks(membership);
     this.clock = clock;
     this.anchoredCounter =
         metrics.counter("meshwork_receipts_anchored_total", "Receipts appended to the log.");
@@ -114,24 +100,27 @@ public final class ReceiptLog implements AutoCloseable {
 
   /**
    * Opens the log over {@code store}: loads the leaf hashes, checks that they match the latest
-   * checkpoint, publishes the empty checkpoint on first use, and starts the appender.
+   * checkpoint, publishes the empty checkpoint on first use, loads the member lists orchestrators
+   * sent, and starts the appender.
    *
    * @param logKey signs the checkpoints
    * @param origin the log's origin line, also the name of its signing key
-   * @param isKnownExecutor whether a DID is a member whose receipts the log accepts
+   * @param isConfiguredExecutor whether a DID is in the log's {@code auth.executors}, whose
+   *     receipts every orchestrator may anchor
    * @throws IllegalStateException if the stored leaves do not match the latest checkpoint
    */
   public static ReceiptLog open(
       LogStore store,
       Identity logKey,
       String origin,
-      Predicate<String> isKnownExecutor,
+      Predicate<String> isConfiguredExecutor,
       Clock clock,
       ServiceMetrics metrics) {
     if (origin == null || origin.isBlank() || origin.contains("\n")) {
       throw new IllegalArgumentException("the log origin must be one non-empty line");
     }
-    ReceiptLog log = new ReceiptLog(store, logKey, origin, isKnownExecutor, clock, metrics);
+    ExecutorMembership membership = ExecutorMembership.load(store, isConfiguredExecutor);
+    ReceiptLog log = new ReceiptLog(store, logKey, origin, membership, clock, metrics);
     log.load();
     log.appender.start();
     return log;
@@ -195,6 +184,11 @@ public final class ReceiptLog implements AutoCloseable {
     return inner;
   }
 
+  /** Whose receipts the log takes; orchestrators update it with {@code SyncMembers}. */
+  public ExecutorMembership membership() {
+    return membership;
+  }
+
   /** The log's origin line. */
   public String origin() {
     return origin;
@@ -216,20 +210,23 @@ public final class ReceiptLog implements AutoCloseable {
   }
 
   /**
-   * Verifies and appends receipts, returning one announcement per receipt in order, each with the
-   * receipt's index, an inclusion proof and the signed checkpoint the proof is for.
+   * Verifies and appends receipts that {@code orchestratorDid} anchors, returning one announcement
+   * per receipt in order, each with the receipt's index, an inclusion proof and the signed
+   * checkpoint the proof is for.
    *
-   * <p>The call is all or nothing: if any receipt fails, none is appended. A receipt already in the
-   * log (same CID) keeps its index and original anchoring time.
+   * <p>Each receipt must be signed by an executor the log takes receipts from for that orchestrator
+   * ({@link ExecutorMembership#accepts}). The call is all or nothing: if any receipt fails, none is
+   * appended. A receipt already in the log (same CID) keeps its index and original anchoring time.
    *
    * @throws MeshException INVALID_ARGUMENT {@code RECEIPT_INVALID} naming the failed check;
    *     FAILED_PRECONDITION {@code UNKNOWN_EXECUTOR}; UNAVAILABLE if the store fails
    */
-  public List<ExecutionReceiptAvailableV1> anchor(List<ExecutionReceipt> receipts) {
+  public List<ExecutionReceiptAvailableV1> anchor(
+      String orchestratorDid, List<ExecutionReceipt> receipts) {
     if (receipts.isEmpty()) {
       return List.of();
     }
-    List<Entry> entries = checkAll(receipts);
+    List<Entry> entries = checks.checkAll(orchestratorDid, receipts);
     AppendRequest request = new AppendRequest(entries, new CompletableFuture<>());
     if (closed) {
       throw closedFailure();
@@ -261,74 +258,6 @@ public final class ReceiptLog implements AutoCloseable {
               .build());
     }
     return out;
-  }
-
-  /**
-   * Verifies every receipt of a call; the first refused one, in the call's order, fails the call.
-   *
-   * <p>Concurrent calls already verify on as many threads as there are calls. A large call is also
-   * split across the common fork-join pool, with the caller's thread taking part, so that a single
-   * client sending big batches still has every core checking its signatures.
-   */
-  private List<Entry> checkAll(List<ExecutionReceipt> receipts) {
-    int n = receipts.size();
-    if (n < PARALLEL_CHECK_MIN_RECEIPTS) {
-      List<Entry> entries = new ArrayList<>(n);
-      for (int i = 0; i < n; i++) {
-        entries.add(check(i, receipts.get(i)));
-      }
-      return entries;
-    }
-    Object[] results = new Object[n];
-    IntStream.range(0, n)
-        .parallel()
-        .forEach(
-            i -> {
-              try {
-                results[i] = check(i, receipts.get(i));
-              } catch (MeshException e) {
-                results[i] = e;
-              }
-            });
-    List<Entry> entries = new ArrayList<>(n);
-    for (Object result : results) {
-      if (result instanceof MeshException refused) {
-        throw refused;
-      }
-      entries.add((Entry) result);
-    }
-    return entries;
-  }
-
-  /**
-   * Verifies one receipt on the caller's thread, so that the signature checks of concurrent calls
-   * run on every core while the appender only appends. The receipt is encoded once: its leaf bytes
-   * carry the signed bytes the signature was checked against, and name its CID and leaf hash.
-   */
-  private Entry check(int position, ExecutionReceipt receipt) {
-    byte[] leaf;
-    try {
-      leaf = verifier.verifiedLeaf(receipt);
-    } catch (ReceiptException e) {
-      throw MeshException.invalidArgument(
-              "RECEIPT_INVALID",
-              "receipts[" + position + "] is not a valid signed receipt: " + e.getMessage())
-          .with("index", position)
-          .with("check", e.check());
-    }
-    String executor = receipt.getExecutorDid();
-    if (!isKnownExecutor.test(executor)) {
-      throw MeshException.failedPrecondition(
-              "UNKNOWN_EXECUTOR",
-              "receipts["
-                  + position
-                  + "] is signed by "
-                  + executor
-                  + ", which is not a member of this mesh")
-          .with("index", position)
-          .with("executor_did", executor);
-    }
-    return new Entry(receipt, Cid.of(leaf), leaf, MerkleHash.leaf(leaf));
   }
 
   private static Appended await(CompletableFuture<Appended> done) {
@@ -719,9 +648,6 @@ public final class ReceiptLog implements AutoCloseable {
     }
     failPending();
   }
-
-  /** A checked receipt with what the appender needs. */
-  private record Entry(ExecutionReceipt receipt, String cid, byte[] leaf, byte[] leafHash) {}
 
   /** Where a receipt landed. */
   private record Placement(long index, long anchoredAt) {}

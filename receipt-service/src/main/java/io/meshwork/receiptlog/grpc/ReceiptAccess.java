@@ -6,8 +6,8 @@ import io.meshwork.runtime.auth.Role;
 
 /**
  * Who may call the receipt log ({@code meshwork.receipt.v1.ReceiptService}), as docs/AUTH.md lists
- * it: anchoring for the orchestrators the log works for, every read public. Whose receipts are
- * taken (executors that are members) is the log's own check.
+ * it: anchoring and reporting their members for the orchestrators the log works for, every read
+ * public. Whose receipts are taken (executors that are members) is the log's own check.
  */
 public final class ReceiptAccess {
   /** The roles allowed per RPC. */
@@ -15,6 +15,8 @@ public final class ReceiptAccess {
       AccessTable.forService(ReceiptServiceGrpc.getServiceDescriptor())
           .servedBy(Role.RECEIPT_LOG)
           .allow("AnchorReceipts", Role.ORCHESTRATOR)
+          // The caller's list vouches only for receipts that same caller anchors.
+          .allow("SyncMembers", Role.ORCHESTRATOR)
           // Third parties check receipts: they need no account in the mesh, so no token.
           .allowPublic("GetReceipt")
           .allowPublic("GetCheckpoint")

@@ -19,14 +19,19 @@ import io.meshwork.receipt.v1.GetReceiptResponse;
 import io.meshwork.receipt.v1.ListReceiptsByJobRequest;
 import io.meshwork.receipt.v1.ListReceiptsByJobResponse;
 import io.meshwork.receipt.v1.ReceiptServiceGrpc;
+import io.meshwork.receipt.v1.SyncMembersRequest;
+import io.meshwork.receipt.v1.SyncMembersResponse;
 import io.meshwork.receiptlog.core.ConsistencyProof;
 import io.meshwork.receiptlog.core.InclusionProof;
 import io.meshwork.receiptlog.core.ReceiptLog;
 import io.meshwork.receiptlog.core.ReceiptPage;
 import io.meshwork.receiptlog.core.SignedCheckpoint;
 import io.meshwork.receiptlog.core.StoredReceipt;
+import io.meshwork.receiptlog.store.MemberPeriod;
+import io.meshwork.runtime.auth.Caller;
 import io.meshwork.runtime.errors.MeshException;
 import io.meshwork.runtime.grpc.Rpc;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -34,9 +39,11 @@ import java.util.List;
  * request, calls {@link ReceiptLog} and converts the answer.
  *
  * <p>Who may call is {@link ReceiptAccess#TABLE}, checked before a handler runs: anchoring is for
- * the orchestrators the log works for, and only receipts of member executors are taken; reading and
- * proving are public, since proofs are meant for third parties. Handlers run on gRPC's executor and
- * may block while the appender commits; that is what makes the answer durable.
+ * the orchestrators the log works for, and only receipts of member executors are taken (those in
+ * {@code auth.executors}, or vouched for by the anchoring orchestrator through {@code
+ * SyncMembers}); reading and proving are public, since proofs are meant for third parties. Handlers
+ * run on gRPC's executor and may block while the appender commits; that is what makes the answer
+ * durable.
  */
 public final class ReceiptGrpcService extends ReceiptServiceGrpc.ReceiptServiceImplBase {
   /** Receipts per AnchorReceipts call at most. */
@@ -79,7 +86,27 @@ public final class ReceiptGrpcService extends ReceiptServiceGrpc.ReceiptServiceI
                   "receipts[" + i + "] has " + size + " bytes, more than " + MAX_RECEIPT_BYTES);
             }
           }
-          return AnchorReceiptsResponse.newBuilder().addAllAnchored(log.anchor(receipts)).build();
+          // The anchoring orchestrator is the one whose member list vouches for the executors.
+          String orchestrator = Caller.current().did();
+          return AnchorReceiptsResponse.newBuilder()
+              .addAllAnchored(log.anchor(orchestrator, receipts))
+              .build();
+        });
+  }
+
+  @Override
+  public void syncMembers(
+      SyncMembersRequest request, StreamObserver<SyncMembersResponse> observer) {
+    Rpc.unary(
+        observer,
+        () -> {
+          List<MemberPeriod> members = new ArrayList<>(request.getMembersCount());
+          for (io.meshwork.receipt.v1.MemberPeriod m : request.getMembersList()) {
+            // uint64 arrives as a long; ExecutorMembership refuses values beyond 2^63 - 1.
+            members.add(new MemberPeriod(m.getExecutorDid(), m.getAdmittedAt(), m.getLeftAt()));
+          }
+          long held = log.membership().sync(Caller.current().did(), request.getVersion(), members);
+          return SyncMembersResponse.newBuilder().setVersion(held).build();
         });
   }
 

@@ -404,6 +404,77 @@ abstract class JdbcLogStore implements LogStore {
     }
   }
 
+  @Override
+  public void replaceMembers(MemberList list) {
+    write(
+        c -> {
+          String orchestrator = list.orchestratorDid();
+          for (String table : List.of("member_periods", "member_lists")) {
+            try (PreparedStatement p =
+                c.prepareStatement("DELETE FROM " + table + " WHERE orchestrator_did = ?")) {
+              p.setString(1, orchestrator);
+              p.executeUpdate();
+            }
+          }
+          try (PreparedStatement p =
+              c.prepareStatement(
+                  "INSERT INTO member_lists (orchestrator_did, version) VALUES (?, ?)")) {
+            p.setString(1, orchestrator);
+            p.setLong(2, list.version());
+            p.executeUpdate();
+          }
+          if (list.members().isEmpty()) {
+            return;
+          }
+          try (PreparedStatement p =
+              c.prepareStatement(
+                  "INSERT INTO member_periods (orchestrator_did, executor_did, admitted_at,"
+                      + " left_at) VALUES (?, ?, ?, ?)")) {
+            for (MemberPeriod m : list.members()) {
+              p.setString(1, orchestrator);
+              p.setString(2, m.executorDid());
+              p.setLong(3, m.admittedAt());
+              p.setLong(4, m.leftAt());
+              p.addBatch();
+            }
+            p.executeBatch();
+          }
+        },
+        "cannot store the member list");
+  }
+
+  @Override
+  public List<MemberList> memberLists() {
+    synchronized (reader) {
+      try (Statement s = reader.createStatement()) {
+        Map<String, List<MemberPeriod>> periods = new HashMap<>();
+        try (ResultSet rs =
+            s.executeQuery(
+                "SELECT orchestrator_did, executor_did, admitted_at, left_at FROM member_periods")) {
+          while (rs.next()) {
+            periods
+                .computeIfAbsent(rs.getString(1), o -> new ArrayList<>())
+                .add(new MemberPeriod(rs.getString(2), rs.getLong(3), rs.getLong(4)));
+          }
+        }
+        List<MemberList> out = new ArrayList<>();
+        try (ResultSet rs =
+            s.executeQuery(
+                "SELECT orchestrator_did, version FROM member_lists ORDER BY orchestrator_did")) {
+          while (rs.next()) {
+            String orchestrator = rs.getString(1);
+            out.add(
+                new MemberList(
+                    orchestrator, rs.getLong(2), periods.getOrDefault(orchestrator, List.of())));
+          }
+        }
+        return out;
+      } catch (SQLException e) {
+        throw new LogStoreException("cannot read the member lists", e);
+      }
+    }
+  }
+
   private static LeafRecord leafOf(ResultSet rs) throws SQLException {
     return new LeafRecord(
         rs.getLong(1),

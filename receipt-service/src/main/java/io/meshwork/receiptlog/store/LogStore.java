@@ -6,8 +6,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Where the receipt log keeps its leaves, the hashes of its complete subtrees and the checkpoints
- * it published.
+ * Where the receipt log keeps its leaves, the hashes of its complete subtrees, the checkpoints it
+ * published and the member lists orchestrators sent it.
  *
  * <p>The store holds no tree logic: the log computes the subtree hashes and the store keeps them,
  * so that a proof reads O(log n) hashes instead of rebuilding the tree. The log has a single writer
@@ -69,6 +69,17 @@ public interface LogStore extends AutoCloseable {
 
   /** Every published checkpoint, by tree size ascending (for audits; the list may be long). */
   List<CheckpointRecord> checkpoints();
+
+  /**
+   * Replaces the stored list of {@code list.orchestratorDid()} with {@code list}, in one
+   * transaction, whatever version was stored: the log decides which version wins.
+   *
+   * @throws LogStoreException if the write fails; the previous list is then kept
+   */
+  void replaceMembers(MemberList list);
+
+  /** Every orchestrator's stored member list, read once when the log opens. */
+  List<MemberList> memberLists();
 
   /** Releases the connections. */
   @Override

@@ -42,6 +42,19 @@ public final class PostgresLogStore extends JdbcLogStore {
             hash BYTEA NOT NULL,
             PRIMARY KEY (level, idx)
           );
+          """,
+          """
+          CREATE TABLE member_lists (
+            orchestrator_did TEXT PRIMARY KEY,
+            version BIGINT NOT NULL
+          );
+          CREATE TABLE member_periods (
+            orchestrator_did TEXT NOT NULL,
+            executor_did TEXT NOT NULL,
+            admitted_at BIGINT NOT NULL,
+            left_at BIGINT NOT NULL,
+            PRIMARY KEY (orchestrator_did, executor_did)
+          );
           """);
 
   private final String url;

@@ -51,6 +51,21 @@ public final class SqliteLogStore extends JdbcLogStore {
             hash BLOB NOT NULL,
             PRIMARY KEY (level, idx)
           ) WITHOUT ROWID;
+          """,
+          // The executors each orchestrator vouches for (SyncMembers), so a restarted log still
+          // takes their receipts.
+          """
+          CREATE TABLE member_lists (
+            orchestrator_did TEXT PRIMARY KEY,
+            version BIGINT NOT NULL
+          );
+          CREATE TABLE member_periods (
+            orchestrator_did TEXT NOT NULL,
+            executor_did TEXT NOT NULL,
+            admitted_at BIGINT NOT NULL,
+            left_at BIGINT NOT NULL,
+            PRIMARY KEY (orchestrator_did, executor_did)
+          ) WITHOUT ROWID;
           """);
 
   private final Path file;

@@ -36,6 +36,9 @@ import org.junit.jupiter.api.io.TempDir;
  * rewritten history.
  */
 class AppendOnlyTest {
+  /** Anchors every receipt; the executors are in the configured list, so any DID would do. */
+  private static final String ORCHESTRATOR = Identity.generate().did();
+
   private static final String ORIGIN = "test.meshwork/receipts";
 
   @TempDir Path dir;
@@ -76,7 +79,7 @@ class AppendOnlyTest {
           batch.add(sent.get(random.nextInt(next)));
         }
         next += size;
-        calls.add(callers.submit(() -> log.anchor(batch)));
+        calls.add(callers.submit(() -> log.anchor(ORCHESTRATOR, batch)));
         if (random.nextInt(3) == 0) {
           calls.get(calls.size() - 1).get();
         }
@@ -121,11 +124,13 @@ class AppendOnlyTest {
     String bundleOfThird;
     try (SqliteLogStore store = SqliteLogStore.open(dir.resolve("honest.db"));
         ReceiptLog log = open(store)) {
-      log.anchor(honest.subList(0, 5));
+      log.anchor(ORCHESTRATOR, honest.subList(0, 5));
       keptNote = log.latestCheckpoint().note();
       bundleOfThird =
-          log.inclusionProof(log.anchor(List.of(honest.get(2))).get(0).getReceiptCid(), 5).bundle();
-      log.anchor(honest.subList(5, 10));
+          log.inclusionProof(
+                  log.anchor(ORCHESTRATOR, List.of(honest.get(2))).get(0).getReceiptCid(), 5)
+              .bundle();
+      log.anchor(ORCHESTRATOR, honest.subList(5, 10));
     }
 
     // A forged checkpoint: right format and origin, signed by another key.
@@ -151,7 +156,7 @@ class AppendOnlyTest {
     rewritten.set(2, TestReceipts.signed(executor, "job", "task-replaced"));
     try (SqliteLogStore store = SqliteLogStore.open(dir.resolve("rewritten.db"));
         ReceiptLog log = open(store)) {
-      log.anchor(rewritten);
+      log.anchor(ORCHESTRATOR, rewritten);
       SignedCheckpoint latest = log.latestCheckpoint();
       // Whatever proof the rewritten log offers, it cannot extend the checkpoint kept earlier.
       ConsistencyProof proof = log.consistencyProof(5, 10);
@@ -183,7 +188,7 @@ class AppendOnlyTest {
     try (SqliteLogStore store = SqliteLogStore.open(file);
         ReceiptLog log = open(store)) {
       for (int i = 0; i < 6; i++) {
-        log.anchor(List.of(TestReceipts.signed(executor, "job", "task-" + i)));
+        log.anchor(ORCHESTRATOR, List.of(TestReceipts.signed(executor, "job", "task-" + i)));
       }
     }
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
@@ -203,7 +208,7 @@ class AppendOnlyTest {
     try (SqliteLogStore store = SqliteLogStore.open(file);
         ReceiptLog log = open(store)) {
       for (int i = 0; i < 11; i++) {
-        log.anchor(List.of(TestReceipts.signed(executor, "job", "task-" + i)));
+        log.anchor(ORCHESTRATOR, List.of(TestReceipts.signed(executor, "job", "task-" + i)));
       }
     }
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);

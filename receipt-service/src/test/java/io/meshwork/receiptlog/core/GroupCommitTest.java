@@ -26,6 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Calls that queue behind a commit share the next one, and a failed commit changes nothing. */
 class GroupCommitTest {
+  /** Anchors every receipt; the executors are in the configured list, so any DID would do. */
+  private static final String ORCHESTRATOR = Identity.generate().did();
+
   @TempDir Path dir;
 
   private final Identity logKey = Identity.generate();
@@ -96,7 +99,7 @@ class GroupCommitTest {
   }
 
   private ExecutionReceiptAvailableV1 anchor(ReceiptLog log, String task) {
-    return log.anchor(List.of(TestReceipts.signed(executor, "job", task))).get(0);
+    return log.anchor(ORCHESTRATOR, List.of(TestReceipts.signed(executor, "job", task))).get(0);
   }
 
   /** A store that can hold an append at a gate or fail it, delegating everything else. */
@@ -187,6 +190,16 @@ class GroupCommitTest {
     @Override
     public List<CheckpointRecord> checkpoints() {
       return inner.checkpoints();
+    }
+
+    @Override
+    public void replaceMembers(io.meshwork.receiptlog.store.MemberList list) {
+      inner.replaceMembers(list);
+    }
+
+    @Override
+    public List<io.meshwork.receiptlog.store.MemberList> memberLists() {
+      return inner.memberLists();
     }
 
     @Override

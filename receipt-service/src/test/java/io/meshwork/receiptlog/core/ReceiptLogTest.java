@@ -18,6 +18,7 @@ import io.meshwork.receipt.format.Checkpoint;
 import io.meshwork.receipt.format.ProofBundle;
 import io.meshwork.receipt.format.ReceiptCodec;
 import io.meshwork.receipt.format.SignedNote;
+import io.meshwork.receiptlog.store.MemberPeriod;
 import io.meshwork.receiptlog.store.SqliteLogStore;
 import io.meshwork.receiptlog.testing.TestReceipts;
 import io.meshwork.runtime.ServiceMetrics;
@@ -42,6 +43,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The receipt log over a real SQLite file, with receipts signed by real executor keys. */
 class ReceiptLogTest {
+  /** Anchors the receipts; the executor is configured, so only the membership test cares who. */
+  private static final String ORCHESTRATOR = Identity.generate().did();
+
   private static final String ORIGIN = "test.meshwork/receipts";
 
   @TempDir Path dir;
@@ -95,7 +99,7 @@ class ReceiptLogTest {
   void anchorsOneReceiptWithAProofThatVerifies() throws Exception {
     ExecutionReceipt r = receipt("job-1", "task-1");
 
-    ExecutionReceiptAvailableV1 a = log.anchor(List.of(r)).get(0);
+    ExecutionReceiptAvailableV1 a = log.anchor(ORCHESTRATOR, List.of(r)).get(0);
 
     assertEquals("task-1", a.getJobId());
     assertEquals(executor.did(), a.getExecutorDid());
@@ -111,7 +115,7 @@ class ReceiptLogTest {
     List<ExecutionReceipt> batch =
         IntStream.range(0, 7).mapToObj(i -> receipt("job-b", "task-" + i)).toList();
 
-    List<ExecutionReceiptAvailableV1> out = log.anchor(batch);
+    List<ExecutionReceiptAvailableV1> out = log.anchor(ORCHESTRATOR, batch);
 
     assertEquals(7, out.size());
     for (int i = 0; i < 7; i++) {
@@ -128,10 +132,11 @@ class ReceiptLogTest {
   void anchoringAgainReturnsTheSameCidAndIndex() throws Exception {
     ExecutionReceipt first = receipt("job-1", "task-1");
     ExecutionReceipt second = receipt("job-1", "task-2");
-    ExecutionReceiptAvailableV1 a = log.anchor(List.of(first)).get(0);
-    log.anchor(List.of(second));
+    ExecutionReceiptAvailableV1 a = log.anchor(ORCHESTRATOR, List.of(first)).get(0);
+    log.anchor(ORCHESTRATOR, List.of(second));
 
-    List<ExecutionReceiptAvailableV1> again = log.anchor(List.of(first, first, second));
+    List<ExecutionReceiptAvailableV1> again =
+        log.anchor(ORCHESTRATOR, List.of(first, first, second));
 
     assertEquals(a.getReceiptCid(), again.get(0).getReceiptCid());
     assertEquals(0, again.get(0).getLogIndex());
@@ -148,7 +153,7 @@ class ReceiptLogTest {
   void aDuplicateInsideOneBatchGetsOneIndex() {
     ExecutionReceipt r = receipt("job-1", "task-1");
 
-    List<ExecutionReceiptAvailableV1> out = log.anchor(List.of(r, r));
+    List<ExecutionReceiptAvailableV1> out = log.anchor(ORCHESTRATOR, List.of(r, r));
 
     assertEquals(out.get(0).getLogIndex(), out.get(1).getLogIndex());
     assertEquals(1, log.treeSize());
@@ -161,7 +166,8 @@ class ReceiptLogTest {
     sig[3] ^= 0x01;
     ExecutionReceipt tampered = good.toBuilder().setSignature(ByteString.copyFrom(sig)).build();
 
-    MeshException e = assertThrows(MeshException.class, () -> log.anchor(List.of(good, tampered)));
+    MeshException e =
+        assertThrows(MeshException.class, () -> log.anchor(ORCHESTRATOR, List.of(good, tampered)));
 
     assertEquals(MeshException.Kind.INVALID_ARGUMENT, e.kind());
     assertEquals("RECEIPT_INVALID", e.reason());
@@ -169,6 +175,24 @@ class ReceiptLogTest {
     assertFalse(e.metadata().get("check").isEmpty());
     // All or nothing: the good receipt of the refused call was not appended either.
     assertEquals(0, log.treeSize());
+  }
+
+  @Test
+  void takesAVouchedExecutorsReceiptsOnlyFromTheOrchestratorThatVouchesAndAfterAReopen() {
+    String other = Identity.generate().did();
+    ExecutionReceipt r = TestReceipts.signed(stranger, "job-v", "task-1");
+    log.membership()
+        .sync(
+            ORCHESTRATOR,
+            1,
+            List.of(new MemberPeriod(stranger.did(), TestReceipts.FINISHED_AT - 1_000, 0)));
+
+    MeshException e = assertThrows(MeshException.class, () -> log.anchor(other, List.of(r)));
+    assertEquals("UNKNOWN_EXECUTOR", e.reason());
+    assertEquals(String.valueOf(TestReceipts.FINISHED_AT), e.metadata().get("finished_at"));
+
+    reopen();
+    assertEquals(0, log.anchor(ORCHESTRATOR, List.of(r)).get(0).getLogIndex());
   }
 
   @Test
@@ -183,13 +207,13 @@ class ReceiptLogTest {
     refused.set(170, TestReceipts.signed(stranger, "job-p", "task-170"));
     refused.set(190, batch.get(190).toBuilder().setSignature(ByteString.EMPTY).build());
 
-    MeshException e = assertThrows(MeshException.class, () -> log.anchor(refused));
+    MeshException e = assertThrows(MeshException.class, () -> log.anchor(ORCHESTRATOR, refused));
 
     assertEquals("UNKNOWN_EXECUTOR", e.reason());
     assertEquals("170", e.metadata().get("index"));
     assertEquals(0, log.treeSize());
 
-    List<ExecutionReceiptAvailableV1> out = log.anchor(batch);
+    List<ExecutionReceiptAvailableV1> out = log.anchor(ORCHESTRATOR, batch);
     for (int i = 0; i < batch.size(); i += 37) {
       assertEquals(i, out.get(i).getLogIndex());
       assertAnnouncementVerifies(batch.get(i), out.get(i));
@@ -199,7 +223,7 @@ class ReceiptLogTest {
   @Test
   void refusesNonCanonicalSignaturesAndSmallOrderKeysEvenForAKnownKey() {
     ExecutionReceipt good = receipt("job-1", "task-1");
-    log.anchor(List.of(good)); // the executor's key is now validated and remembered
+    log.anchor(ORCHESTRATOR, List.of(good)); // the executor's key is now validated and remembered
     // S + L, the group order added to the signature's scalar, verifies for a lax verifier.
     byte[] sig = good.getSignature().toByteArray();
     BigInteger order =
@@ -214,7 +238,8 @@ class ReceiptLogTest {
       sig[32 + i] = sPlusL[sPlusL.length - 1 - i];
     }
     ExecutionReceipt malleated = good.toBuilder().setSignature(ByteString.copyFrom(sig)).build();
-    MeshException e = assertThrows(MeshException.class, () -> log.anchor(List.of(malleated)));
+    MeshException e =
+        assertThrows(MeshException.class, () -> log.anchor(ORCHESTRATOR, List.of(malleated)));
     assertEquals("signature", e.metadata().get("check"));
 
     // The neutral point as key, R = the neutral point and S = 0: [S]B = R + [k]A for any message.
@@ -228,7 +253,7 @@ class ReceiptLogTest {
             .setExecutorDid(smallOrderDid)
             .setSignature(ByteString.copyFrom(forgedSignature))
             .build();
-    e = assertThrows(MeshException.class, () -> log.anchor(List.of(forged)));
+    e = assertThrows(MeshException.class, () -> log.anchor(ORCHESTRATOR, List.of(forged)));
     assertEquals("signature", e.metadata().get("check"));
     assertEquals(1, log.treeSize());
   }
@@ -237,7 +262,8 @@ class ReceiptLogTest {
   void refusesATamperedField() {
     ExecutionReceipt tampered = receipt("job-1", "task-1").toBuilder().setFuelUsed(1).build();
 
-    MeshException e = assertThrows(MeshException.class, () -> log.anchor(List.of(tampered)));
+    MeshException e =
+        assertThrows(MeshException.class, () -> log.anchor(ORCHESTRATOR, List.of(tampered)));
 
     assertEquals("RECEIPT_INVALID", e.reason());
   }
@@ -246,7 +272,7 @@ class ReceiptLogTest {
   void refusesAnUnknownExecutor() {
     ExecutionReceipt r = TestReceipts.signed(stranger, "job-1", "task-1");
 
-    MeshException e = assertThrows(MeshException.class, () -> log.anchor(List.of(r)));
+    MeshException e = assertThrows(MeshException.class, () -> log.anchor(ORCHESTRATOR, List.of(r)));
 
     assertEquals(MeshException.Kind.FAILED_PRECONDITION, e.kind());
     assertEquals("UNKNOWN_EXECUTOR", e.reason());
@@ -257,8 +283,8 @@ class ReceiptLogTest {
   @Test
   void provesInclusionAtAnOlderPublishedSizeAndAsABundle() throws Exception {
     ExecutionReceipt r = receipt("job-1", "task-1");
-    String cid = log.anchor(List.of(r)).get(0).getReceiptCid();
-    log.anchor(List.of(receipt("job-1", "task-2"), receipt("job-1", "task-3")));
+    String cid = log.anchor(ORCHESTRATOR, List.of(r)).get(0).getReceiptCid();
+    log.anchor(ORCHESTRATOR, List.of(receipt("job-1", "task-2"), receipt("job-1", "task-3")));
 
     InclusionProof old = log.inclusionProof(cid, 1);
     InclusionProof latest = log.inclusionProof(cid, 0);
@@ -278,8 +304,8 @@ class ReceiptLogTest {
 
   @Test
   void inclusionProofErrors() {
-    String cid = log.anchor(List.of(receipt("j", "t1"))).get(0).getReceiptCid();
-    String later = log.anchor(List.of(receipt("j", "t2"))).get(0).getReceiptCid();
+    String cid = log.anchor(ORCHESTRATOR, List.of(receipt("j", "t1"))).get(0).getReceiptCid();
+    String later = log.anchor(ORCHESTRATOR, List.of(receipt("j", "t2"))).get(0).getReceiptCid();
 
     assertEquals(
         "RECEIPT_NOT_FOUND",
@@ -299,7 +325,7 @@ class ReceiptLogTest {
       for (int i = 0; i <= round; i++) {
         batch.add(receipt("job-c", "task-" + round + "-" + i));
       }
-      log.anchor(batch);
+      log.anchor(ORCHESTRATOR, batch);
     }
     List<SignedCheckpoint> checkpoints = log.checkpoints();
     assertEquals(7, checkpoints.size());
@@ -329,7 +355,7 @@ class ReceiptLogTest {
   void aRestartKeepsIndicesAndRoot() {
     List<ExecutionReceipt> batch =
         IntStream.range(0, 5).mapToObj(i -> receipt("job-r", "task-" + i)).toList();
-    List<ExecutionReceiptAvailableV1> before = log.anchor(batch);
+    List<ExecutionReceiptAvailableV1> before = log.anchor(ORCHESTRATOR, batch);
     SignedCheckpoint checkpoint = log.latestCheckpoint();
 
     reopen();
@@ -337,12 +363,13 @@ class ReceiptLogTest {
     assertEquals(checkpoint.treeSize(), log.latestCheckpoint().treeSize());
     assertArrayEquals(checkpoint.rootHash(), log.latestCheckpoint().rootHash());
     assertEquals(checkpoint.note(), log.latestCheckpoint().note());
-    List<ExecutionReceiptAvailableV1> after = log.anchor(batch);
+    List<ExecutionReceiptAvailableV1> after = log.anchor(ORCHESTRATOR, batch);
     for (int i = 0; i < 5; i++) {
       assertEquals(before.get(i).getLogIndex(), after.get(i).getLogIndex());
       assertEquals(before.get(i).getReceiptCid(), after.get(i).getReceiptCid());
     }
-    assertEquals(5, log.anchor(List.of(receipt("job-r", "task-5"))).get(0).getLogIndex());
+    assertEquals(
+        5, log.anchor(ORCHESTRATOR, List.of(receipt("job-r", "task-5"))).get(0).getLogIndex());
   }
 
   @Test
@@ -359,7 +386,7 @@ class ReceiptLogTest {
               List<ExecutionReceiptAvailableV1> mine = new ArrayList<>();
               for (int i = 0; i < perThread; i++) {
                 ExecutionReceipt r = receipt("job-" + thread, "task-" + thread + "-" + i);
-                ExecutionReceiptAvailableV1 a = log.anchor(List.of(r)).get(0);
+                ExecutionReceiptAvailableV1 a = log.anchor(ORCHESTRATOR, List.of(r)).get(0);
                 assertAnnouncementVerifies(r, a);
                 mine.add(a);
               }
@@ -386,7 +413,7 @@ class ReceiptLogTest {
   @Test
   void getsAReceiptByCid() {
     ExecutionReceipt r = receipt("job-1", "task-1");
-    String cid = log.anchor(List.of(r)).get(0).getReceiptCid();
+    String cid = log.anchor(ORCHESTRATOR, List.of(r)).get(0).getReceiptCid();
 
     StoredReceipt stored = log.getReceipt(cid);
 
@@ -402,7 +429,7 @@ class ReceiptLogTest {
     List<ExecutionReceipt> mine = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
       mine.add(receipt("job-list", "task-" + i));
-      log.anchor(List.of(mine.get(i), receipt("other-job", "other-" + i)));
+      log.anchor(ORCHESTRATOR, List.of(mine.get(i), receipt("other-job", "other-" + i)));
     }
 
     List<String> seen = new ArrayList<>();
@@ -448,7 +475,7 @@ class ReceiptLogTest {
 
   @Test
   void aForgedCheckpointDoesNotVerify() {
-    log.anchor(List.of(receipt("job-1", "task-1")));
+    log.anchor(ORCHESTRATOR, List.of(receipt("job-1", "task-1")));
     String note = log.latestCheckpoint().note();
     String forged = note.replaceFirst("\n1\n", "\n2\n");
 
@@ -460,7 +487,8 @@ class ReceiptLogTest {
   @Test
   void aWrongLeafDoesNotVerify() {
     ExecutionReceipt r = receipt("job-1", "task-1");
-    ExecutionReceiptAvailableV1 a = log.anchor(List.of(r, receipt("job-1", "task-2"))).get(0);
+    ExecutionReceiptAvailableV1 a =
+        log.anchor(ORCHESTRATOR, List.of(r, receipt("job-1", "task-2"))).get(0);
     List<byte[]> path = a.getInclusionPathList().stream().map(ByteString::toByteArray).toList();
 
     assertThrows(

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -119,6 +120,62 @@ abstract class LogStoreContract {
       got = store.nodes(List.of(new NodeId(1, 0), new NodeId(1, 5)));
       assertArrayEquals(hash(10), got.get(new NodeId(1, 0)));
       assertArrayEquals(hash(15), got.get(new NodeId(1, 5)));
+    }
+  }
+
+  @Test
+  void keepsEachOrchestratorsLatestMemberListAcrossReopening() {
+    MemberList first =
+        new MemberList(
+            "did:key:z6MkOrchA",
+            3,
+            List.of(
+                new MemberPeriod("did:key:z6MkExec1", 1_000, 0),
+                new MemberPeriod("did:key:z6MkExec2", 1_000, 2_000)));
+    MemberList other =
+        new MemberList(
+            "did:key:z6MkOrchB", 1, List.of(new MemberPeriod("did:key:z6MkExec1", 5, 0)));
+    try (LogStore store = open()) {
+      assertEquals(List.of(), store.memberLists());
+      store.replaceMembers(first);
+      store.replaceMembers(other);
+      // Replacing drops the periods the new list no longer has.
+      store.replaceMembers(
+          new MemberList(
+              "did:key:z6MkOrchA",
+              4,
+              List.of(new MemberPeriod("did:key:z6MkExec2", 1_000, Long.MAX_VALUE))));
+    }
+    try (LogStore store = open()) {
+      Map<String, MemberList> lists = new HashMap<>();
+      store.memberLists().forEach(l -> lists.put(l.orchestratorDid(), l));
+      assertEquals(2, lists.size());
+      assertEquals(
+          new MemberList(
+              "did:key:z6MkOrchA",
+              4,
+              List.of(new MemberPeriod("did:key:z6MkExec2", 1_000, Long.MAX_VALUE))),
+          lists.get("did:key:z6MkOrchA"));
+      assertEquals(other, lists.get("did:key:z6MkOrchB"));
+
+      // An empty list is a list too: the orchestrator vouches for nobody, at that version.
+      store.replaceMembers(new MemberList("did:key:z6MkOrchB", 2, List.of()));
+      assertTrue(store.memberLists().contains(new MemberList("did:key:z6MkOrchB", 2, List.of())));
+    }
+  }
+
+  @Test
+  void storesAListOfManyMembersInOneGo() {
+    List<MemberPeriod> many = new ArrayList<>();
+    for (int i = 0; i < 20_000; i++) {
+      many.add(new MemberPeriod("did:key:z6MkExec" + i, 1_000 + i, i % 2 == 0 ? 0 : 9_000_000));
+    }
+    try (LogStore store = open()) {
+      store.replaceMembers(new MemberList("did:key:z6MkOrchA", 1, many));
+      MemberList read = store.memberLists().get(0);
+      assertEquals(1, read.version());
+      assertEquals(
+          new HashSet<>(many), new HashSet<>(read.members()), "the periods come back as written");
     }
   }
 

@@ -32,8 +32,8 @@ class SqliteLogStoreTest extends LogStoreContract {
       }
       try (ResultSet rs = s.executeQuery("SELECT COUNT(*), MAX(version) FROM schema_migrations")) {
         rs.next();
-        assertEquals(2, rs.getInt(1));
-        assertEquals(2, rs.getInt(2));
+        assertEquals(3, rs.getInt(1));
+        assertEquals(3, rs.getInt(2));
       }
     }
   }

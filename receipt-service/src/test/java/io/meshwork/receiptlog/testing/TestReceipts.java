@@ -11,8 +11,20 @@ import java.nio.charset.StandardCharsets;
 public final class TestReceipts {
   private TestReceipts() {}
 
+  /** When {@link #signed(Identity, String, String)} says its receipts finished, epoch ms. */
+  public static final long FINISHED_AT = 1_700_000_000_250L;
+
   /** A receipt for {@code taskId} of {@code jobId}, signed by {@code executor}. */
   public static ExecutionReceipt signed(Identity executor, String jobId, String taskId) {
+    return signed(executor, jobId, taskId, FINISHED_AT);
+  }
+
+  /**
+   * A receipt for {@code taskId} of {@code jobId} that finished at {@code finishedAt} (epoch ms,
+   * started 250 ms before), signed by {@code executor}.
+   */
+  public static ExecutionReceipt signed(
+      Identity executor, String jobId, String taskId, long finishedAt) {
     ExecutionReceipt unsigned =
         ExecutionReceipt.newBuilder()
             .setVersion(1)
@@ -32,8 +44,8 @@ public final class TestReceipts {
                     .setMaxOutputBytes(1 << 20))
             .setEngine("chicory-compiler")
             .setEngineVersion("1.7.5")
-            .setStartedAt(1_700_000_000_000L)
-            .setFinishedAt(1_700_000_000_250L)
+            .setStartedAt(finishedAt - 250)
+            .setFinishedAt(finishedAt)
             .setAssignmentId("assignment-" + taskId)
             .setOrchestratorDid(executor.did())
             .setChunkIndex(0)
