@@ -68,6 +68,7 @@ final class GrpcMeshClient implements MeshClient {
   private final String ledgerAuthority;
   private final BlobUploader uploader;
   private final ResultDownloader downloader;
+  private final Membership membership;
 
   GrpcMeshClient(
       Channel computeChannel,
@@ -117,6 +118,8 @@ final class GrpcMeshClient implements MeshClient {
                 .withMaxInboundMessageSize(max)
                 .withMaxOutboundMessageSize(max),
             options);
+    // The orchestrator serves the membership service on its own port too.
+    this.membership = new Membership(computeChannel, credentials, options);
     this.ownedChannels = List.copyOf(ownedChannels);
     this.computeAuthority = computeChannel.authority();
     this.ledgerAuthority = ledgerChannel.authority();
@@ -452,6 +455,21 @@ final class GrpcMeshClient implements MeshClient {
     GetLeavesRequest request =
         GetLeavesRequest.newBuilder().setStartIndex(startIndex).setCount(count).build();
     return callReceipts(() -> receiptsWithDeadline().getLeaves(request));
+  }
+
+  @Override
+  public List<ExecutorMember> members(boolean includeLeft) {
+    return membership.members(includeLeft);
+  }
+
+  @Override
+  public JoinToken createJoinToken(Duration validFor, int uses, String description) {
+    return membership.createJoinToken(validFor, uses, description);
+  }
+
+  @Override
+  public ExecutorMember.State drain(String executorDid) {
+    return membership.drain(executorDid);
   }
 
   private ReceiptServiceGrpc.ReceiptServiceBlockingStub receiptsWithDeadline() {

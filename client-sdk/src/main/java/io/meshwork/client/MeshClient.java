@@ -233,6 +233,34 @@ public interface MeshClient extends AutoCloseable {
   /** Returns up to {@code count} (1 to 1000) leaves of the receipt log from {@code startIndex}. */
   GetLeavesResponse leaves(long startIndex, int count);
 
+  /**
+   * Lists the executors of the orchestrator's membership, with their state, load and last
+   * heartbeat, in the orchestrator's order. For operators: the orchestrator refuses anyone else
+   * with {@code PERMISSION_DENIED}.
+   *
+   * @param includeLeft whether to include members that left
+   */
+  List<ExecutorMember> members(boolean includeLeft);
+
+  /**
+   * Makes a join token at the orchestrator, for an executor on another host to join with. For
+   * operators.
+   *
+   * @param validFor how long the token admits joins, rounded up to whole seconds; null or zero for
+   *     the orchestrator's default
+   * @param uses how many joins it admits; 0 for one
+   * @param description a note for the operator's records; may be null
+   */
+  JoinToken createJoinToken(Duration validFor, int uses, String description);
+
+  /**
+   * Asks the orchestrator to drain a member: it stops getting work, finishes its tasks and leaves.
+   * Returns the member's state after the request. For operators.
+   *
+   * @throws MeshClientException {@code NOT_FOUND} when the orchestrator has no such member
+   */
+  ExecutorMember.State drain(String executorDid);
+
   /** Releases the connections this client opened; channels given to it stay open. */
   @Override
   void close();

@@ -1,7 +1,12 @@
 package io.meshwork.dist;
 
+import io.meshwork.client.MeshClientOptions;
 import io.meshwork.client.cli.MeshCli;
+import io.meshwork.identity.Identity;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -10,7 +15,11 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code meshwork dev}: runs the whole mesh in this process until interrupted. */
+/**
+ * {@code meshwork dev}: runs the whole mesh in this process until interrupted, with the {@code
+ * meshwork} CLI's own identity as its operator, so the operator commands ({@code meshwork
+ * executors}, {@code join-token}, {@code executor drain}) work against it from this machine.
+ */
 @Command(
     name = "dev",
     description =
@@ -35,16 +44,17 @@ final class DevCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
-    boolean plaintext = MeshCli.from(spec).plaintext();
+    MeshCli cli = MeshCli.from(spec);
+    boolean plaintext = cli.plaintext();
     if (plaintext) {
       System.err.println(
           "meshwork dev: --plaintext: INSECURE, the mesh runs without TLS; anyone on the path"
               + " reads tokens and payloads, and services are known by bearer tokens alone."
               + " For debugging only.");
     }
-    DevMesh mesh =
-        DevMesh.start(
-            dataDir, portBase, executors, plaintext ? Map.of("tls.plaintext", "true") : Map.of());
+    Path identityFile = cli.home().orElse(MeshHome.dir()).resolve(MeshClientOptions.IDENTITY_FILE);
+    String operator = operator(identityFile);
+    DevMesh mesh = DevMesh.start(dataDir, portBase, executors, settings(operator, plaintext));
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
@@ -61,6 +71,8 @@ final class DevCommand implements Callable<Integer> {
           "%-14s %-13s 127.0.0.1:%-7d http://127.0.0.1:%-5d %s%n",
           e.name(), e.role(), e.grpcPort(), e.adminPort(), e.did());
     }
+    System.out.println(
+        "Operator: " + operator + " (the meshwork CLI's identity, " + identityFile + ")");
     if (plaintext) {
       System.out.println(
           "Try: grpcurl -plaintext localhost:" + portBase + " list    (Ctrl-C stops the mesh)");
@@ -76,5 +88,32 @@ final class DevCommand implements Callable<Integer> {
     }
     stopped.await();
     return 0;
+  }
+
+  /**
+   * The settings {@code meshwork dev} adds to the mesh's own: {@code operator} in every service's
+   * {@code auth.operators} (the orchestrator's is what the membership commands need; at the ledger
+   * and the receipt log it is the development mesh's operator too), and no TLS with {@code
+   * --plaintext}.
+   */
+  static Map<String, String> settings(String operator, boolean plaintext) {
+    Map<String, String> settings = new HashMap<>();
+    settings.put("auth.operators", operator);
+    if (plaintext) {
+      settings.put("tls.plaintext", "true");
+    }
+    return settings;
+  }
+
+  /**
+   * The DID of the identity the CLI calls as, made now if the CLI has not made it yet, as its first
+   * command would.
+   */
+  static String operator(Path identityFile) {
+    try {
+      return Identity.loadOrCreate(identityFile).did();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot load the identity in " + identityFile, e);
+    }
   }
 }

@@ -16,8 +16,8 @@ import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
 /**
- * The {@code meshwork} command line: the root command, its global options, and the job, ledger and
- * receipt subcommands.
+ * The {@code meshwork} command line: the root command, its global options, and the job, ledger,
+ * receipt and membership subcommands.
  *
  * <p>A launcher adds its own subcommands to {@link #commandLine()} before executing it; they read
  * the global options and open a client through {@link #from(CommandSpec)}:
@@ -49,7 +49,10 @@ import picocli.CommandLine.Spec;
       UploadCommand.class,
       BalanceCommand.class,
       LedgerCommand.class,
-      ReceiptCommand.class
+      ReceiptCommand.class,
+      ExecutorsCommand.class,
+      ExecutorCommand.class,
+      JoinTokenCommand.class
     })
 public final class MeshCli {
   /** Exit code of a call that failed, a job that failed, or a file that could not be written. */
@@ -189,6 +192,11 @@ public final class MeshCli {
   /** Opens a client to the mesh the global options name; the caller closes it. */
   public MeshClient connect() {
     return connector.apply(clientOptions());
+  }
+
+  /** The orchestrator's target as {@code --orchestrator} gives it, {@code HOST:PORT}. */
+  public String orchestrator() {
+    return orchestrator;
   }
 
   /** True when {@code --plaintext} was given: no TLS (insecure, for debugging). */
