@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.meshwork.executor.ExecutorSettings;
 import io.meshwork.ledger.LedgerSettings;
+import io.meshwork.orchestrator.MembershipSettings;
 import io.meshwork.orchestrator.OrchestratorSettings;
 import io.meshwork.receiptlog.ReceiptSettings;
 import io.meshwork.runtime.SharedSettings;
@@ -39,6 +40,7 @@ class ConfigurationDocTest {
     SECTIONS.put("## Receipt log", ReceiptSettings.KEYS);
     SECTIONS.put("## Executor", ExecutorSettings.KEYS);
     SECTIONS.put("## Orchestrator", OrchestratorSettings.KEYS);
+    SECTIONS.put("## Membership", MembershipSettings.KEYS);
   }
 
   /** One row of a table: key, type, default, allowed. */
