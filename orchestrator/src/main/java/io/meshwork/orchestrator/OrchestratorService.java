@@ -217,27 +217,27 @@ public final class OrchestratorService implements MeshService {
    */
   private static Optional<CertificateAuthority> joinCa(Settings settings) {
     Optional<Path> dir = settings.get(MembershipSettings.JOIN_CA);
-    if (dir.isEmpty()
-        && !settings.get(SharedSettings.TLS_PLAINTEXT)
-        && settings.get(SharedSettings.TLS_CERT).isEmpty()) {
-      dir =
-          Optional.of(
-              settings
-                  .get(SharedSettings.TLS_DEV_CA)
-                  .orElseGet(() -> settings.get(SharedSettings.DATA_DIR).resolve("tls")));
+    if (dir.isPresent()) {
+      try {
+        return Optional.of(CertificateAuthority.load(dir.get()));
+      } catch (IOException e) {
+        throw new SettingsException(
+            "cannot read the CA that certifies joining executors from "
+                + dir.get()
+                + " (orchestrator.join-ca): "
+                + e.getMessage());
+      }
     }
-    if (dir.isEmpty()) {
+    if (settings.get(SharedSettings.TLS_PLAINTEXT)
+        || settings.get(SharedSettings.TLS_CERT).isPresent()) {
       return Optional.empty();
     }
-    try {
-      return Optional.of(CertificateAuthority.load(dir.get()));
-    } catch (IOException e) {
-      throw new SettingsException(
-          "cannot read the CA that certifies joining executors from "
-              + dir.get()
-              + " (orchestrator.join-ca): "
-              + e.getMessage());
-    }
+    // The development CA, made on first use as the service's own TLS makes it.
+    return Optional.of(
+        CertificateAuthority.loadOrCreate(
+            settings
+                .get(SharedSettings.TLS_DEV_CA)
+                .orElseGet(() -> settings.get(SharedSettings.DATA_DIR).resolve("tls"))));
   }
 
   /**
