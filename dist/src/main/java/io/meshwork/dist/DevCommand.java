@@ -40,6 +40,18 @@ final class DevCommand implements Callable<Integer> {
       description = "How many executors to run (default: ${DEFAULT-VALUE}).")
   int executors = 2;
 
+  @Option(
+      names = "--host",
+      description =
+          "Open the mesh to other hosts at this address: executors elsewhere join it with"
+              + " meshwork serve executor --join HOST:PORT (default: loopback only).")
+  String host;
+
+  @Option(
+      names = "--set",
+      description = "A setting for the services that read it, KEY=VALUE (repeatable).")
+  Map<String, String> set = new java.util.LinkedHashMap<>();
+
   @Spec CommandSpec spec;
 
   @Override
@@ -54,7 +66,15 @@ final class DevCommand implements Callable<Integer> {
     }
     Path identityFile = cli.home().orElse(MeshHome.dir()).resolve(MeshClientOptions.IDENTITY_FILE);
     String operator = operator(identityFile);
-    DevMesh mesh = DevMesh.start(dataDir, portBase, executors, settings(operator, plaintext));
+    Map<String, String> settings = settings(operator, plaintext);
+    settings.putAll(set);
+    DevMesh mesh =
+        DevMesh.start(
+            dataDir,
+            new MeshLayout(portBase, executors),
+            settings,
+            java.util.Optional.ofNullable(host));
+    String shown = host == null ? "127.0.0.1" : host;
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
@@ -68,8 +88,16 @@ final class DevCommand implements Callable<Integer> {
         "%-14s %-13s %-17s %-22s %s%n", "SERVICE", "ROLE", "gRPC", "ADMIN", "IDENTITY");
     for (DevMesh.Endpoint e : mesh.endpoints()) {
       System.out.printf(
-          "%-14s %-13s 127.0.0.1:%-7d http://127.0.0.1:%-5d %s%n",
-          e.name(), e.role(), e.grpcPort(), e.adminPort(), e.did());
+          "%-14s %-13s %-17s http://127.0.0.1:%-5d %s%n",
+          e.name(), e.role(), shown + ":" + e.grpcPort(), e.adminPort(), e.did());
+    }
+    if (host != null) {
+      System.out.println(
+          "Executors on other hosts join with: meshwork serve executor --join "
+              + host
+              + ":"
+              + portBase
+              + " --join-token TOKEN   (TOKEN from: meshwork join-token create)");
     }
     System.out.println(
         "Operator: " + operator + " (the meshwork CLI's identity, " + identityFile + ")");

@@ -65,13 +65,16 @@ public final class DevMesh implements AutoCloseable {
   private final MeshLayout layout;
   private final Path dataDir;
   private final boolean plaintext;
+  // The address other hosts reach the mesh at, when it is open to them; else loopback only.
+  private final Optional<String> publicHost;
   private final List<ServiceHost> hosts = new ArrayList<>();
   private final List<Endpoint> endpoints = new ArrayList<>();
 
-  private DevMesh(MeshLayout layout, Path dataDir, boolean plaintext) {
+  private DevMesh(MeshLayout layout, Path dataDir, boolean plaintext, Optional<String> publicHost) {
     this.layout = layout;
     this.dataDir = dataDir;
     this.plaintext = plaintext;
+    this.publicHost = publicHost;
   }
 
   /**
@@ -91,13 +94,24 @@ public final class DevMesh implements AutoCloseable {
    * @throws SettingsException if no service declares a key of {@code extra}
    */
   public static DevMesh start(Path dataDir, MeshLayout layout, Map<String, String> extra) {
+    return start(dataDir, layout, extra, Optional.empty());
+  }
+
+  /**
+   * As {@link #start(Path, MeshLayout, Map)}, reachable from other hosts at {@code publicHost}:
+   * every service listens on all addresses, advertises {@code publicHost} with its port, and its
+   * certificate names that host besides loopback, so that executors elsewhere can join.
+   */
+  public static DevMesh start(
+      Path dataDir, MeshLayout layout, Map<String, String> extra, Optional<String> publicHost) {
     for (String key : extra.keySet()) {
       if (SCHEMAS.stream().noneMatch(schema -> schema.declares(key))) {
         throw new SettingsException(
             "unknown setting '" + key + "': no service of the mesh declares it");
       }
     }
-    DevMesh mesh = new DevMesh(layout, dataDir, "true".equals(extra.get("tls.plaintext")));
+    DevMesh mesh =
+        new DevMesh(layout, dataDir, "true".equals(extra.get("tls.plaintext")), publicHost);
     try {
       mesh.boot(dataDir, extra);
       return mesh;
@@ -169,6 +183,11 @@ public final class DevMesh implements AutoCloseable {
     // service declares stays, so that the service refuses it instead of it vanishing.
     s.keySet().removeIf(k -> !schema.declares(k) && SCHEMAS.stream().anyMatch(o -> o.declares(k)));
     s.put("grpc.port", Integer.toString(layout.grpcPort(name)));
+    publicHost.ifPresent(
+        h -> {
+          s.put("grpc.host", "0.0.0.0");
+          s.put("grpc.advertise", h + ":" + layout.grpcPort(name));
+        });
     s.putIfAbsent("admin.port", Integer.toString(layout.adminPort(name)));
     ServiceHost host = ServiceHost.start(name, schema, new MapSettings(s), factory);
     hosts.add(host);

@@ -165,7 +165,7 @@ public final class ServiceHost implements AutoCloseable {
       channels = target -> MeshChannels.openPlaintext(target, maxMessage);
       mutualTls = false;
     } else {
-      ServiceTls serviceTls = ServiceTls.of(tls, identity, serviceName);
+      ServiceTls serviceTls = ServiceTls.of(tls, identity, serviceName, hostNames(settings));
       builder.sslContext(serviceTls.serverContext());
       channels = target -> MeshChannels.open(target, maxMessage, serviceTls.clientContext());
       mutualTls = true;
@@ -193,6 +193,26 @@ public final class ServiceHost implements AutoCloseable {
         mutualTls,
         new HelidonServiceMetrics(serviceName),
         Clock.systemUTC());
+  }
+
+  /**
+   * The names other hosts reach this service by, for a development certificate: the bound host
+   * unless it is a wildcard, and the advertised one.
+   */
+  private static List<String> hostNames(Settings settings) {
+    List<String> names = new java.util.ArrayList<>();
+    String bound = settings.get(SharedSettings.GRPC_HOST);
+    if (!bound.equals("0.0.0.0") && !bound.equals("::") && !bound.isEmpty()) {
+      names.add(bound);
+    }
+    settings
+        .get(SharedSettings.GRPC_ADVERTISE)
+        .ifPresent(
+            a -> {
+              int colon = a.lastIndexOf(':');
+              names.add(colon > 0 ? a.substring(0, colon).replace("[", "").replace("]", "") : a);
+            });
+    return names;
   }
 
   private static TlsOptions tlsOptions(Settings settings) {

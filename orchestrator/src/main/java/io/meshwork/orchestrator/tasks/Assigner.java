@@ -133,7 +133,9 @@ final class Assigner {
         if (ack.accepted()) {
           return ack;
         }
-        if ("BUSY".equals(ack.reasonCode())) {
+        // A draining executor took nothing, as a full one did not: the task goes elsewhere and
+        // nobody is at fault.
+        if ("BUSY".equals(ack.reasonCode()) || "DRAINING".equals(ack.reasonCode())) {
           throw new AttemptFailed.Busy(ack.reason(), attempt > 0);
         }
         if ("MODULE_MISSING".equals(ack.reasonCode())) {

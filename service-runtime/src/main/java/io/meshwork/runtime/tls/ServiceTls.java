@@ -54,6 +54,15 @@ public final class ServiceTls {
    *     service's DID
    */
   public static ServiceTls of(TlsOptions options, Identity identity, String name) {
+    return of(options, identity, name, List.of());
+  }
+
+  /**
+   * As {@link #of(TlsOptions, Identity, String)}, with a development certificate valid for {@code
+   * hostNames} too (the address the service is bound to or advertises, when other hosts reach it).
+   */
+  public static ServiceTls of(
+      TlsOptions options, Identity identity, String name, List<String> hostNames) {
     if (options.plaintext()) {
       throw new IllegalArgumentException("a plaintext service has no TLS");
     }
@@ -62,7 +71,10 @@ public final class ServiceTls {
           CertificateAuthority.loadOrCreate(options.developmentCa()),
           identity,
           name,
-          CertificateAuthority.LOOPBACK_NAMES);
+          java.util.stream.Stream.concat(
+                  CertificateAuthority.LOOPBACK_NAMES.stream(), hostNames.stream())
+              .distinct()
+              .toList());
     }
     try {
       List<X509Certificate> chain = Pem.readCertificates(options.certificate().orElseThrow());
