@@ -6,6 +6,7 @@ import io.meshwork.orchestrator.OrchestratorMain;
 import io.meshwork.receiptlog.ReceiptMain;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -13,7 +14,8 @@ import picocli.CommandLine.Unmatched;
 
 /**
  * {@code meshwork serve SERVICE [--config FILE] [--set key=value ...]}: runs one service as its own
- * process, the way the Kubernetes manifests run each deployable.
+ * process, the way the Kubernetes manifests run each deployable. The executor also takes {@code
+ * --join HOST:PORT [--join-token TOKEN] [--advertise HOST:PORT]} to join an orchestrator.
  */
 @Command(
     name = "serve",
@@ -30,7 +32,7 @@ final class ServeCommand implements Callable<Integer> {
     String[] rest = args.toArray(String[]::new);
     switch (service) {
       case "orchestrator" -> OrchestratorMain.main(rest);
-      case "executor" -> ExecutorMain.main(rest);
+      case "executor" -> ExecutorMain.main(executorArgs(rest));
       case "ledger" -> LedgerMain.main(rest);
       case "receipts" -> ReceiptMain.main(rest);
       default -> {
@@ -42,5 +44,30 @@ final class ServeCommand implements Callable<Integer> {
       }
     }
     return 0;
+  }
+
+  // The executor's joining flags, as the settings they stand for; the rest passes unchanged.
+  private static final Map<String, String> EXECUTOR_FLAGS =
+      Map.of(
+          "--join", "executor.join",
+          "--join-token", "executor.join-token",
+          "--advertise", "grpc.advertise");
+
+  /**
+   * {@code --join HOST:PORT}, {@code --join-token TOKEN} and {@code --advertise HOST:PORT} as the
+   * {@code --set} the executor's main reads; a flag without its value is left for it to refuse.
+   */
+  static String[] executorArgs(String[] args) {
+    List<String> out = new ArrayList<>();
+    for (int i = 0; i < args.length; i++) {
+      String key = EXECUTOR_FLAGS.get(args[i]);
+      if (key != null && i + 1 < args.length) {
+        out.add("--set");
+        out.add(key + "=" + args[++i]);
+      } else {
+        out.add(args[i]);
+      }
+    }
+    return out.toArray(String[]::new);
   }
 }

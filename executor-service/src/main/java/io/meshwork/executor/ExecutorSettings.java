@@ -1,5 +1,6 @@
 package io.meshwork.executor;
 
+import io.meshwork.executor.membership.JoinOptions;
 import io.meshwork.executor.work.ModuleCompiler;
 import io.meshwork.executor.work.PricingRule;
 import io.meshwork.runtime.SharedSettings;
@@ -8,9 +9,15 @@ import io.meshwork.runtime.config.Settings;
 import io.meshwork.runtime.config.SettingsException;
 import io.meshwork.runtime.config.SettingsSchema;
 import io.meshwork.wasm.abi.JobAbi;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * The executor deployable's settings: every {@code executor.*} key, declared once, and the typed
@@ -28,6 +35,9 @@ import java.util.Map;
  * @param maxCompiles how many modules compile at once
  * @param compileTimeout how long one module may take to compile
  * @param pricing how tasks are priced
+ * @param drainTimeout how long a drain waits for the tasks admitted before it
+ * @param joining how this executor joins an orchestrator; empty when it does not (it is then in the
+ *     orchestrator's configuration)
  */
 public record ExecutorSettings(
     int taskSlots,
@@ -41,7 +51,9 @@ public record ExecutorSettings(
     long maxTableElements,
     int maxCompiles,
     Duration compileTimeout,
-    PricingRule pricing) {
+    PricingRule pricing,
+    Duration drainTimeout,
+    Optional<JoinOptions> joining) {
 
   /** How many tasks run at once. */
   public static final Setting<Integer> TASK_SLOTS =
@@ -173,6 +185,51 @@ public record ExecutorSettings(
               "Weights of the per-MiB price by operation type; an operation not listed weighs 1.")
           .check(w -> w.values().stream().allMatch(v -> v > 0), "each weight greater than 0");
 
+  /** How long a drain waits for running and queued tasks. */
+  public static final Setting<Duration> DRAIN_TIMEOUT =
+      Setting.millis(
+              "executor.drain-timeout-ms",
+              30_000,
+              "How long a drain (on SIGTERM, or when the orchestrator asks) waits for the running"
+                  + " and queued tasks to finish and their results to be delivered; tasks left at"
+                  + " that point are stopped.")
+          .atLeast(Duration.ZERO);
+
+  /** The orchestrator to join. */
+  public static final Setting<Optional<String>> JOIN =
+      Setting.optionalString(
+          "executor.join",
+          "(none: the executor waits to be called)",
+          "The orchestrator to join, host:port: the executor asks it for a certificate before it"
+              + " serves, heartbeats to it, and leaves it when it stops. Unset, the executor only"
+              + " serves the orchestrators that list it in orchestrator.executors.");
+
+  /** The join token. */
+  public static final Setting<Optional<String>> JOIN_TOKEN =
+      Setting.optionalString(
+          "executor.join-token",
+          "(none)",
+          "The join token the orchestrator's operator made (meshwork membership token), when"
+              + " admission asks for one; not needed to rejoin.");
+
+  /** A file holding the join token. */
+  public static final Setting<Optional<Path>> JOIN_TOKEN_FILE =
+      Setting.optionalPath(
+          "executor.join-token-file",
+          "(none)",
+          "A file holding the join token, instead of executor.join-token (kept out of the"
+              + " process list).");
+
+  /** How long without an answer to a heartbeat before the executor joins again. */
+  public static final Setting<Duration> HEARTBEAT_TIMEOUT =
+      Setting.millis(
+              "executor.heartbeat-timeout-ms",
+              0,
+              "How long the executor waits for an answer to its heartbeats before it drops the"
+                  + " stream and joins again; 0 takes the orchestrator's lost timeout"
+                  + " (lost_after_ms of its answer to the join).")
+          .atLeast(Duration.ZERO);
+
   /** Every key of the executor's own, in the order the documentation lists them. */
   public static final List<Setting<?>> KEYS =
       List.of(
@@ -190,7 +247,12 @@ public record ExecutorSettings(
           PRICE_BASE,
           PRICE_PER_MIB,
           PRICE_LOAD_FACTOR,
-          PRICE_WEIGHTS);
+          PRICE_WEIGHTS,
+          DRAIN_TIMEOUT,
+          JOIN,
+          JOIN_TOKEN,
+          JOIN_TOKEN_FILE,
+          HEARTBEAT_TIMEOUT);
 
   /** The role lists the executor reads: the orchestrators it serves. */
   public static final List<Setting<?>> ROLES = List.of(SharedSettings.AUTH_ORCHESTRATORS);
@@ -221,6 +283,78 @@ public record ExecutorSettings(
             settings.get(PRICE_BASE),
             settings.get(PRICE_PER_MIB),
             settings.get(PRICE_LOAD_FACTOR),
-            settings.get(PRICE_WEIGHTS)));
+            settings.get(PRICE_WEIGHTS)),
+        settings.get(DRAIN_TIMEOUT),
+        joining(settings));
+  }
+
+  // The wildcard addresses a server binds to, which the orchestrator cannot call back.
+  private static final Set<String> WILDCARDS = Set.of("", "0.0.0.0", "::", "[::]");
+
+  private static Optional<JoinOptions> joining(Settings settings) {
+    Optional<String> orchestrator = settings.get(JOIN).map(String::strip);
+    if (orchestrator.isEmpty() || orchestrator.get().isEmpty()) {
+      return Optional.empty();
+    }
+    if (settings.get(SharedSettings.TLS_PLAINTEXT)) {
+      throw new SettingsException(
+          "setting 'executor.join' needs TLS, but tls.plaintext is true: joining proves both"
+              + " parties by their certificates");
+    }
+    Optional<String> token = settings.get(JOIN_TOKEN);
+    Optional<Path> tokenFile = settings.get(JOIN_TOKEN_FILE);
+    if (token.isPresent() && tokenFile.isPresent()) {
+      throw new SettingsException(
+          "settings 'executor.join-token' and 'executor.join-token-file' are both set; set one");
+    }
+    if (tokenFile.isPresent()) {
+      try {
+        token = Optional.of(Files.readString(tokenFile.get(), StandardCharsets.UTF_8).strip());
+      } catch (IOException e) {
+        throw new SettingsException(
+            "setting 'executor.join-token-file': cannot read " + tokenFile.get() + ": " + e);
+      }
+    }
+    Optional<Path> trusted =
+        settings
+            .get(SharedSettings.TLS_CA)
+            .or(() -> settings.get(SharedSettings.TLS_DEV_CA).map(d -> d.resolve("ca.pem")));
+    if (trusted.isEmpty()) {
+      throw new SettingsException(
+          "setting 'executor.join' needs the CA of the orchestrator's certificate: set tls.ca"
+              + " (or tls.dev-ca, the folder of a development CA)");
+    }
+    Duration timeout = settings.get(HEARTBEAT_TIMEOUT);
+    return Optional.of(
+        new JoinOptions(
+            orchestrator.get(),
+            token.filter(t -> !t.isBlank()),
+            endpoint(settings),
+            trusted.get(),
+            settings.get(SharedSettings.TLS_CERT).isPresent(),
+            timeout.isZero() ? Optional.empty() : Optional.of(timeout)));
+  }
+
+  /**
+   * Where the orchestrator calls this executor back: grpc.advertise, else grpc.host and grpc.port,
+   * which must then be an address and a port fixed before the server binds (the join comes first).
+   */
+  private static String endpoint(Settings settings) {
+    Optional<String> advertised = settings.get(SharedSettings.GRPC_ADVERTISE);
+    if (advertised.isPresent()) {
+      return advertised.get();
+    }
+    String host = settings.get(SharedSettings.GRPC_HOST);
+    int port = settings.get(SharedSettings.GRPC_PORT);
+    if (WILDCARDS.contains(host) || port == 0) {
+      throw new SettingsException(
+          "setting 'executor.join' needs the address the orchestrator calls this executor back"
+              + " at, before the server binds: set grpc.advertise (grpc.host is '"
+              + host
+              + "', grpc.port is "
+              + port
+              + ")");
+    }
+    return host.contains(":") ? "[" + host + "]:" + port : host + ":" + port;
   }
 }

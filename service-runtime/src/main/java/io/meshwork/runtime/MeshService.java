@@ -19,6 +19,14 @@ public interface MeshService extends AutoCloseable {
     return true;
   }
 
+  /**
+   * Finishes the service's work before it stops: called first when the host stops (a signal, or
+   * {@link ServiceContext#requestStop()}), while the gRPC server still serves and the service's
+   * channels are open, so that work in flight can end and report. Returns when done, or when the
+   * service gives up waiting. Most services have nothing to finish.
+   */
+  default void drain() {}
+
   /** Releases stores, threads and channels. Called after the gRPC server has stopped. */
   @Override
   default void close() {}

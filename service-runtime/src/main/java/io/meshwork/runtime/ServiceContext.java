@@ -39,6 +39,7 @@ public final class ServiceContext implements AutoCloseable {
   private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
   private final Deque<AutoCloseable> closeables = new ArrayDeque<>();
   private volatile int boundPort = -1;
+  private volatile Runnable stop;
 
   /**
    * Creates a context whose channels do not authenticate the service, so that its calls carry
@@ -146,6 +147,23 @@ public final class ServiceContext implements AutoCloseable {
 
   void boundTo(int port) {
     this.boundPort = port;
+  }
+
+  void stopWith(Runnable stop) {
+    this.stop = stop;
+  }
+
+  /**
+   * Asks the host to stop the service as a signal would: drain, stop serving, close. Returns at
+   * once; the stop runs on a thread of its own. Does nothing for a context without a host.
+   */
+  public void requestStop() {
+    Runnable s = stop;
+    if (s == null) {
+      LOG.warning(serviceName + ": a stop was requested, but no host runs this service");
+    } else {
+      s.run();
+    }
   }
 
   /**

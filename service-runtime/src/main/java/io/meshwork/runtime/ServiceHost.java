@@ -77,6 +77,40 @@ public final class ServiceHost implements AutoCloseable {
       SettingsSchema schema,
       String[] args,
       Function<ServiceContext, MeshService> factory) {
+    serve(serviceName, schema, args, settings -> new Launch(settings, factory));
+  }
+
+  /**
+   * What a deployable does between reading its settings and serving: it may do work first (an
+   * executor joins its orchestrator and is issued its certificate) and serve with other settings
+   * and a factory that knows the outcome.
+   */
+  @FunctionalInterface
+  public interface Preparation {
+    /**
+     * Prepares the launch.
+     *
+     * @throws SettingsException when the settings do not allow it
+     * @throws StartRefusedException when something outside the settings refuses it
+     */
+    Launch prepare(Settings settings);
+  }
+
+  /**
+   * The settings to serve with and the factory of the service.
+   *
+   * @param settings checked against the service's schema before the service starts
+   * @param factory builds the service from its context
+   */
+  public record Launch(Settings settings, Function<ServiceContext, MeshService> factory) {}
+
+  /**
+   * The {@code main} of a deployable that prepares before it serves ({@link Preparation}): as
+   * {@link #main}, and a preparation refused ({@link StartRefusedException}) ends the process with
+   * its one-line message on stderr and exit status 2, like a setting that is not allowed.
+   */
+  public static void serve(
+      String serviceName, SettingsSchema schema, String[] args, Preparation preparation) {
     Optional<Path> config = Optional.empty();
     Map<String, String> overrides = new LinkedHashMap<>();
     for (int i = 0; i < args.length; i++) {
@@ -97,9 +131,14 @@ public final class ServiceHost implements AutoCloseable {
     Settings settings;
     ServiceHost host;
     try {
-      settings = new MapSettings("--set", overrides, HelidonSettings.load(config, System.getenv()));
-      host = start(serviceName, schema, settings, factory);
-    } catch (SettingsException e) {
+      // The schema is checked before the preparation too: it must not act on a mistyped key.
+      Settings given =
+          new MapSettings("--set", overrides, HelidonSettings.load(config, System.getenv()));
+      check(schema, given);
+      Launch launch = preparation.prepare(given);
+      settings = launch.settings();
+      host = start(serviceName, schema, settings, launch.factory());
+    } catch (SettingsException | StartRefusedException e) {
       fail(serviceName + ": " + e.getMessage());
       return;
     }
@@ -313,12 +352,20 @@ public final class ServiceHost implements AutoCloseable {
     return new MeshRoles(configured);
   }
 
-  private static Identity loadIdentity(String serviceName, Settings settings) {
-    Path dataDir = settings.get(SharedSettings.DATA_DIR);
-    Path identityFile =
-        settings
-            .get(SharedSettings.IDENTITY_FILE)
-            .orElseGet(() -> dataDir.resolve(serviceName + ".key"));
+  /**
+   * The file of the identity of {@code serviceName}: {@code identity.file}, else {@code
+   * data-dir/SERVICE.key}. A preparation that needs the identity before the host loads it reads the
+   * same file.
+   */
+  public static Path identityFile(String serviceName, Settings settings) {
+    return settings
+        .get(SharedSettings.IDENTITY_FILE)
+        .orElseGet(() -> settings.get(SharedSettings.DATA_DIR).resolve(serviceName + ".key"));
+  }
+
+  /** Loads the identity of {@code serviceName}, creating it on first start. */
+  public static Identity loadIdentity(String serviceName, Settings settings) {
+    Path identityFile = identityFile(serviceName, settings);
     try {
       return Identity.loadOrCreate(identityFile);
     } catch (java.io.IOException e) {
@@ -393,7 +440,11 @@ public final class ServiceHost implements AutoCloseable {
               settings.get(SharedSettings.ADMIN_HOST), adminPort, () -> true, service::ready);
     }
     LOG.fine(() -> serviceName + " started as " + identity.did());
-    return new ServiceHost(context, service, server, admin);
+    ServiceHost started = new ServiceHost(context, service, server, admin);
+    // On its own thread: the service asks from one of its own (a heartbeat's answer), which the
+    // stop must not wait for.
+    context.stopWith(() -> Thread.ofPlatform().name(serviceName + "-stop").start(started::close));
+    return started;
   }
 
   /** The gRPC port. */
@@ -431,13 +482,20 @@ public final class ServiceHost implements AutoCloseable {
   }
 
   /**
-   * Stops gracefully: the gRPC server finishes in-flight calls (within the grace period), then the
-   * service releases its resources, then the admin port closes.
+   * Stops gracefully: the service drains ({@link MeshService#drain()}) while the gRPC server still
+   * serves, then the server finishes in-flight calls (within the grace period), then the service
+   * releases its resources, then the admin port closes.
    */
   @Override
   public synchronized void close() {
     if (stopped.getCount() == 0) {
       return;
+    }
+    try {
+      service.drain();
+    } catch (RuntimeException e) {
+      // A drain that fails still lets the service stop.
+      LOG.log(java.util.logging.Level.WARNING, context.serviceName() + ": draining failed", e);
     }
     server.stop();
     try {

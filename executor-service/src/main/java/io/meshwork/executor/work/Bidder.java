@@ -10,8 +10,8 @@ import java.time.Clock;
 
 /**
  * Answers announcements: a bid priced by the {@link PricingRule}, or a decline that says why (the
- * task needs more memory than this executor gives a module, the executor is full, or its price is
- * above what the originator will pay).
+ * task needs more memory than this executor gives a module, the executor is full or drains, or its
+ * price is above what the originator will pay).
  */
 public final class Bidder {
   private final TaskRunner runner;
@@ -32,6 +32,9 @@ public final class Bidder {
 
   /** The bid or decline for {@code announcement}. */
   public AnnounceResponse answer(JobAnnouncementV1 announcement) {
+    if (runner.draining()) {
+      return decline("DRAINING", "this executor drains: it finishes its tasks and leaves");
+    }
     MeshJobParams params = announcement.getParams();
     long memory = params.getLimits().getMemoryBytes();
     if (memory > maxMemoryBytes) {

@@ -66,7 +66,9 @@ public final class TaskRunner implements AutoCloseable {
     BUSY,
     MODULE_INVALID,
     /** The packet's chunk reference is malformed, or comes beside inline chunk bytes. */
-    CHUNK_REF_INVALID
+    CHUNK_REF_INVALID,
+    /** The executor drains: it finishes what it has and takes nothing new. */
+    DRAINING
   }
 
   /**
@@ -128,6 +130,10 @@ public final class TaskRunner implements AutoCloseable {
         }
       };
   private final ExecutionHistory history = new ExecutionHistory();
+  // Set once by drain(); read on every admission after the admitted count is raised, so that an
+  // admission racing the drain is either refused or counted by awaitIdle.
+  private volatile boolean draining;
+  private final Object idle = new Object();
   private final Commitments commitments = new Commitments(4096, 256L << 20);
   private final ServiceMetrics.Counter completed;
   private final ServiceMetrics.Counter failed;
@@ -240,6 +246,38 @@ public final class TaskRunner implements AutoCloseable {
     return history.timeEstimateMillis(moduleCid, inputBytes);
   }
 
+  /**
+   * Refuses new assignments from now on ({@link Refusal#DRAINING}); those admitted already, queued
+   * or running, still run and deliver, and retries of them are still answered.
+   */
+  public void drain() {
+    draining = true;
+  }
+
+  /** Whether {@link #drain} was called. */
+  public boolean draining() {
+    return draining;
+  }
+
+  /**
+   * Waits until no admitted task is left, each having delivered its result (or answered it inline),
+   * or until {@code timeout}; returns whether none is left.
+   */
+  public boolean awaitIdle(Duration timeout) throws InterruptedException {
+    long until = System.nanoTime() + timeout.toNanos();
+    synchronized (idle) {
+      while (admitted.get() > 0) {
+        long left = until - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        // Bounded waits: admissions refused while draining lower the count without a notify.
+        TimeUnit.NANOSECONDS.timedWait(idle, Math.min(left, TimeUnit.MILLISECONDS.toNanos(50)));
+      }
+    }
+    return true;
+  }
+
   /** Compiled modules in the cache. */
   public int cachedModules() {
     return modules.cachedModules();
@@ -313,6 +351,11 @@ public final class TaskRunner implements AutoCloseable {
     }
     // Admission comes first: a full executor refuses before it fetches or compiles anything.
     int now = admitted.incrementAndGet();
+    if (draining) {
+      admitted.decrementAndGet();
+      return Admission.decided(
+          new Acceptance(Refusal.DRAINING, "this executor drains: it takes no new tasks"));
+    }
     if (now > slots + queueLimit) {
       admitted.decrementAndGet();
       return Admission.decided(
@@ -684,8 +727,12 @@ public final class TaskRunner implements AutoCloseable {
       synchronized (finished) {
         finished.add(id);
       }
-      admitted.decrementAndGet();
       assignments.remove(id);
+      if (admitted.decrementAndGet() == 0 && draining) {
+        synchronized (idle) {
+          idle.notifyAll();
+        }
+      }
     }
   }
 

@@ -4,6 +4,7 @@ import java.math.BigInteger;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
+import java.security.PrivateKey;
 import java.security.spec.ECGenParameterSpec;
 
 /**
@@ -32,5 +33,13 @@ public final class TlsKeys {
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("this JDK cannot make P-256 keys", e);
     }
+  }
+
+  /**
+   * The PEM text ({@code PRIVATE KEY}, PKCS#8) of a TLS private key, as {@code tls.key} reads it:
+   * for a party that writes the key of a certificate it was issued (an executor that joined).
+   */
+  public static String privateKeyPem(PrivateKey key) {
+    return Pem.encode("PRIVATE KEY", key.getEncoded());
   }
 }

@@ -1,0 +1,2 @@
+/** Open membership: joining an orchestrator, heartbeating to it, draining and leaving. */
+package io.meshwork.executor.membership;
