@@ -177,6 +177,8 @@ class DelegationTest {
                 Map.of(
                     "auth.executors", ids.get("executor-b").did(),
                     "auth.peers", orchestratorA,
+                    // B's one executor is the liar: no fallback of its own to run honestly.
+                    "orchestrator.local-slots", "0",
                     "orchestrator.executors", b.target("executor-1"),
                     "orchestrator.ledger", a.target("ledger"),
                     "orchestrator.receipts", a.target("receipts"))),

@@ -75,6 +75,13 @@ final class MeshFixtures {
    */
   static void awaitServing(int port, Path caDir, java.time.Duration limit, Process process)
       throws InterruptedException {
+    awaitServing("127.0.0.1", port, caDir, limit, process);
+  }
+
+  /** As {@link #awaitServing(int, Path, java.time.Duration, Process)}, at {@code host}. */
+  static void awaitServing(
+      String host, int port, Path caDir, java.time.Duration limit, Process process)
+      throws InterruptedException {
     long until = System.nanoTime() + limit.toNanos();
     // Services that make the CA themselves at start (meshwork serve) write ca.pem first.
     while (!Files.exists(caDir.resolve("ca.pem"))) {
@@ -83,7 +90,7 @@ final class MeshFixtures {
       }
       Thread.sleep(100);
     }
-    ManagedChannel channel = TlsTestClients.user(port, caDir);
+    ManagedChannel channel = TlsTestClients.user(host, port, caDir);
     try {
       while (true) {
         try {

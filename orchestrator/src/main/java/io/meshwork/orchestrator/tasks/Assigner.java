@@ -136,7 +136,8 @@ final class Assigner {
         // A draining executor took nothing, as a full one did not: the task goes elsewhere and
         // nobody is at fault.
         if ("BUSY".equals(ack.reasonCode()) || "DRAINING".equals(ack.reasonCode())) {
-          throw new AttemptFailed.Busy(ack.reason(), attempt > 0);
+          throw new AttemptFailed.Busy(
+              ack.reason(), attempt > 0, "DRAINING".equals(ack.reasonCode()));
         }
         if ("MODULE_MISSING".equals(ack.reasonCode())) {
           // The executor evicted the module since it bid; send the bytes this time.
@@ -226,9 +227,8 @@ final class Assigner {
         throw new AttemptFailed("no result within " + waitMillis + " ms", true);
       }
       if (fleet.lost(bid.did())) {
-        throw new AttemptFailed(
-            "the executor " + bid.did() + " was lost (its heartbeats stopped) while running it",
-            true);
+        throw new AttemptFailed.ExecutorLost(
+            "the executor " + bid.did() + " was lost (its heartbeats stopped) while running it");
       }
       if (now >= nextProbe) {
         nextProbe = now + checkEvery;

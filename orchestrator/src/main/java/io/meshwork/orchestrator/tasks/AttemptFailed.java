@@ -20,16 +20,19 @@ class AttemptFailed extends RuntimeException {
     this.lied = lied;
   }
 
-  /** The winning executor had no room left by the time the task was assigned. */
+  /** The winning executor had no room left by the time the task was assigned, or is draining. */
   static final class Busy extends AttemptFailed {
     private static final long serialVersionUID = 1L;
 
     // The refusal answered a retry: an earlier try that timed out may have been taken after all.
     final boolean afterRetry;
+    // Refused because the executor is draining before it leaves, not because it is full.
+    final boolean draining;
 
-    Busy(String message, boolean afterRetry) {
+    Busy(String message, boolean afterRetry, boolean draining) {
       super(message, false);
       this.afterRetry = afterRetry;
+      this.draining = draining;
     }
   }
 
@@ -41,6 +44,18 @@ class AttemptFailed extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
     Unacknowledged(String message) {
+      super(message, true);
+    }
+  }
+
+  /**
+   * Membership declared the executor lost (its heartbeats stopped) or gone while it held the task:
+   * the fault of the executor or the network, not of the task, as with {@link Unacknowledged}.
+   */
+  static final class ExecutorLost extends AttemptFailed {
+    private static final long serialVersionUID = 1L;
+
+    ExecutorLost(String message) {
       super(message, true);
     }
   }

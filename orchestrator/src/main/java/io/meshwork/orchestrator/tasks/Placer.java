@@ -84,7 +84,10 @@ final class Placer {
           control.placed(
               winner
                   .placement()
-                  .withOutcome("the executor was full at assignment; auctioned again"));
+                  .withOutcome(
+                      e.draining
+                          ? "the executor is draining; auctioned again"
+                          : "the executor was full at assignment; auctioned again"));
           attempt--;
           if (clock.millis() >= task.deadlineMillis()) {
             throw new TaskFailedException(
@@ -101,18 +104,19 @@ final class Placer {
           slotClaim = e.idleDid;
           control.placed(winner.placement().withOutcome(e.getMessage()));
           attempt--;
-        } catch (AttemptFailed.Unacknowledged e) {
-          // An executor that never acknowledged is a fault of that executor or the network (an
-          // overloaded machine), not of the task: the task is placed again without spending a
-          // retry the job asked for, so that a job of a thousand chunks does not fail on one
-          // hiccup. The executor is passed over while anyone else bids; the tries end after
+        } catch (AttemptFailed.Unacknowledged | AttemptFailed.ExecutorLost e) {
+          // An executor that never acknowledged, or that membership lost while it ran the task,
+          // is a fault of that executor or the network (an overloaded machine, a cut link), not
+          // of the task: the task is placed again without spending a retry the job asked for, so
+          // that a job of a thousand chunks does not fail on one hiccup. The executor is passed
+          // over while anyone else bids; the tries end after
           // MAX_UNACKNOWLEDGED of them, or at the job's deadline.
           control.unreserve(winner.bid().price());
           failures.add(did + ": " + e.getMessage());
           reputation.failed(did);
           control.placed(
               winner.placement().withOutcome("failed: " + e.getMessage() + "; placed again"));
-          LOG.info(() -> "task " + task.taskId() + " was not acknowledged by " + did + ": " + e);
+          LOG.info(() -> "task " + task.taskId() + " was not finished by " + did + ": " + e);
           if (++unacknowledged < MAX_UNACKNOWLEDGED) {
             claimed.remove(did);
             stolenFrom = did;
@@ -123,7 +127,7 @@ final class Placer {
                 "TIMED_OUT",
                 "task "
                     + task.taskId()
-                    + " was not acknowledged before the job's deadline: "
+                    + " found no executor that kept it before the job's deadline: "
                     + String.join("; ", failures));
           }
         } catch (AttemptFailed e) {

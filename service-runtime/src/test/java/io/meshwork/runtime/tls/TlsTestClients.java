@@ -20,8 +20,13 @@ public final class TlsTestClients {
 
   /** A server-authenticated TLS channel to loopback {@code port}, trusting {@code caDir/ca.pem}. */
   public static ManagedChannel user(int port, Path caDir) {
+    return user("127.0.0.1", port, caDir);
+  }
+
+  /** As {@link #user(int, Path)}, to {@code host} rather than loopback. */
+  public static ManagedChannel user(String host, int port, Path caDir) {
     try {
-      return NettyChannelBuilder.forAddress("127.0.0.1", port)
+      return NettyChannelBuilder.forAddress(host, port)
           .sslContext(GrpcSslContexts.forClient().trustManager(caFile(caDir)).build())
           .maxInboundMessageSize(64 << 20)
           .build();
@@ -35,8 +40,13 @@ public final class TlsTestClients {
    * caDir} issues now for {@code identity}.
    */
   public static ManagedChannel party(int port, Path caDir, Identity identity) {
+    return party("127.0.0.1", port, caDir, identity);
+  }
+
+  /** As {@link #party(int, Path, Identity)}, to {@code host} rather than loopback. */
+  public static ManagedChannel party(String host, int port, Path caDir, Identity identity) {
     ServiceTls tls = certificateFor(caDir, identity);
-    return NettyChannelBuilder.forAddress("127.0.0.1", port)
+    return NettyChannelBuilder.forAddress(host, port)
         .sslContext(tls.clientContext())
         .maxInboundMessageSize(64 << 20)
         .build();
