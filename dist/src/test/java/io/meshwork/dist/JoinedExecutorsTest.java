@@ -8,12 +8,10 @@ import io.meshwork.client.ExecutorMember;
 import io.meshwork.client.JobRequest;
 import io.meshwork.client.JobResult;
 import io.meshwork.client.MeshClient;
-import io.meshwork.client.SplitStrategy;
 import io.meshwork.compute.v1.TaskPlacement;
 import io.meshwork.identity.Identity;
 import io.meshwork.wasm.abi.SampleText;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -126,9 +124,9 @@ class JoinedExecutorsTest {
   void aFrozenExecutorIsLostByItsSilenceAndItsTaskFinishesElsewhereWithinSeconds()
       throws Exception {
     // Tasks of about 3 s each, more than the two executors have slots, so each runs some.
-    byte[] input = lines(4, 3 * bytesPerSecond);
+    byte[] input = SlowEcho.lines(4, 3 * bytesPerSecond);
     long submittedAt = System.currentTimeMillis();
-    String jobId = user.submit(slowEcho(input));
+    String jobId = user.submit(SlowEcho.job(input));
     awaitRunning(did1, jobId, submittedAt);
     mesh.signal("executor-1", "STOP");
     long stoppedAt = System.currentTimeMillis();
@@ -181,9 +179,9 @@ class JoinedExecutorsTest {
   @Test
   @Order(4)
   void sigtermMidTaskReturnsThatResultTakesNothingMoreAndDeregisters() throws Exception {
-    byte[] input = lines(4, 3 * bytesPerSecond);
+    byte[] input = SlowEcho.lines(4, 3 * bytesPerSecond);
     long submittedAt = System.currentTimeMillis();
-    String jobId = user.submit(slowEcho(input));
+    String jobId = user.submit(SlowEcho.job(input));
     awaitRunning(did2, jobId, submittedAt);
     mesh.signal("executor-2", "TERM");
     long signalledAt = System.currentTimeMillis();
@@ -224,7 +222,7 @@ class JoinedExecutorsTest {
     double seconds;
     while (true) {
       long started = System.nanoTime();
-      JobResult r = user.result(user.submit(slowEcho(lines(1, bytes))), STAGE);
+      JobResult r = user.result(user.submit(SlowEcho.job(SlowEcho.lines(1, bytes))), STAGE);
       assertTrue(r.success(), r.error());
       seconds = (System.nanoTime() - started) / 1e9;
       if (seconds >= 1.5 || bytes >= 256 << 10) {
@@ -236,40 +234,6 @@ class JoinedExecutorsTest {
     int perSecond = (int) Math.max(1, Math.round(bytes / seconds));
     System.out.printf("slow-echo: %d bytes in %.2f s here%n", bytes, seconds);
     return perSecond;
-  }
-
-  private static JobRequest slowEcho(byte[] input) {
-    try {
-      return JobRequest.newBuilder()
-          .wasmModule(
-              Files.readAllBytes(Path.of("src", "test", "resources", "modules", "slow-echo.wasm")))
-          .input(input)
-          .splitStrategy(SplitStrategy.LINES)
-          .maxChunkSize(input.length / Math.max(1, countLines(input)))
-          .build();
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
-  }
-
-  private static int countLines(byte[] input) {
-    int n = 0;
-    for (byte b : input) {
-      n += b == '\n' ? 1 : 0;
-    }
-    return n;
-  }
-
-  /** {@code n} distinct lines of {@code length} bytes each, the newline included. */
-  private static byte[] lines(int n, int length) {
-    // A chunk is at least the mesh's floor of 64 bytes.
-    length = Math.max(length, 64);
-    StringBuilder text = new StringBuilder();
-    for (int i = 0; i < n; i++) {
-      String head = "line " + i + " ";
-      text.append(head).append("x".repeat(Math.max(0, length - head.length() - 1))).append('\n');
-    }
-    return text.toString().getBytes(StandardCharsets.UTF_8);
   }
 
   private ExecutorMember member(String did) {

@@ -326,7 +326,12 @@ final class MeshFixtures {
    * that trusts the CA in {@code caDir}: an account is its owner's and operators' to read.
    */
   static long balance(int ledgerPort, Path caDir, Identity owner) {
-    ManagedChannel channel = userChannel(ledgerPort, caDir);
+    return balance("127.0.0.1", ledgerPort, caDir, owner);
+  }
+
+  /** As {@link #balance(int, Path, Identity)}, of a ledger at {@code host}. */
+  static long balance(String host, int ledgerPort, Path caDir, Identity owner) {
+    ManagedChannel channel = TlsTestClients.user(host, ledgerPort, caDir);
     try {
       return LedgerServiceGrpc.newBlockingStub(channel)
           .withCallCredentials(new BearerCredentials(owner))
