@@ -351,4 +351,42 @@ final class MeshFixtures {
       throw new UncheckedIOException(e);
     }
   }
+
+  /**
+   * A receipt {@code executor} signs for task {@code taskId}, made up but well formed, finished at
+   * {@code finishedAt} (epoch milliseconds): what a party under test would anchor.
+   */
+  static ExecutionReceipt signedReceipt(Identity executor, String taskId, long finishedAt) {
+    byte[] module = "module".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    return io.meshwork.receipt.format.ReceiptSigner.sign(
+        ExecutionReceipt.newBuilder()
+            .setVersion(1)
+            .setTaskId(taskId)
+            .setJobId("job-cli")
+            .setExecutorDid(executor.did())
+            .setModuleCid(io.meshwork.content.Cid.of(module))
+            .setInputCid(
+                io.meshwork.content.Cid.of(
+                    ("input " + taskId).getBytes(java.nio.charset.StandardCharsets.US_ASCII)))
+            .setOutputCid(
+                io.meshwork.content.Cid.of(
+                    ("output " + taskId).getBytes(java.nio.charset.StandardCharsets.US_ASCII)))
+            .setFuelUsed(4_321)
+            .setLimits(
+                io.meshwork.mesh.v1.ResourceLimits.newBuilder()
+                    .setFuel(1_000_000)
+                    .setMemoryBytes(1 << 20)
+                    .setWallTimeMs(5_000)
+                    .setStackBytes(1 << 20)
+                    .setMaxOutputBytes(1 << 16))
+            .setEngine("chicory-compiler")
+            .setEngineVersion("1.7.5")
+            .setStartedAt(finishedAt - 125)
+            .setFinishedAt(finishedAt)
+            .setAssignmentId("assign-" + taskId)
+            .setOrchestratorDid(executor.did())
+            .setExportName("execute")
+            .build(),
+        executor);
+  }
 }

@@ -5,12 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.ManagedChannel;
-import io.meshwork.content.Cid;
 import io.meshwork.identity.Identity;
 import io.meshwork.mesh.v1.ExecutionReceipt;
 import io.meshwork.mesh.v1.ExecutionReceiptAvailableV1;
-import io.meshwork.mesh.v1.ResourceLimits;
-import io.meshwork.receipt.format.ReceiptSigner;
 import io.meshwork.receipt.format.SignedNote;
 import io.meshwork.receipt.v1.AnchorReceiptsRequest;
 import io.meshwork.receipt.v1.ReceiptServiceGrpc;
@@ -82,7 +79,7 @@ class ReceiptCommandProcessTest {
 
     List<ExecutionReceipt> batch = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
-      batch.add(receipt(executor, "task-" + i));
+      batch.add(MeshFixtures.signedReceipt(executor, "task-" + i, 1_767_225_600_125L));
     }
     ManagedChannel channel = MeshFixtures.partyChannel(port, caDir(), orchestrator);
     try {
@@ -258,38 +255,5 @@ class ReceiptCommandProcessTest {
     command.add(System.getProperty("java.class.path"));
     command.add(mainClass);
     return command;
-  }
-
-  private static ExecutionReceipt receipt(Identity executor, String taskId) {
-    return ReceiptSigner.sign(
-        ExecutionReceipt.newBuilder()
-            .setVersion(1)
-            .setTaskId(taskId)
-            .setJobId("job-cli")
-            .setExecutorDid(executor.did())
-            .setModuleCid(Cid.of(ascii("module")))
-            .setInputCid(Cid.of(ascii("input " + taskId)))
-            .setOutputCid(Cid.of(ascii("output " + taskId)))
-            .setFuelUsed(4_321)
-            .setLimits(
-                ResourceLimits.newBuilder()
-                    .setFuel(1_000_000)
-                    .setMemoryBytes(1 << 20)
-                    .setWallTimeMs(5_000)
-                    .setStackBytes(1 << 20)
-                    .setMaxOutputBytes(1 << 16))
-            .setEngine("chicory-compiler")
-            .setEngineVersion("1.7.5")
-            .setStartedAt(1_767_225_600_000L)
-            .setFinishedAt(1_767_225_600_125L)
-            .setAssignmentId("assign-" + taskId)
-            .setOrchestratorDid(executor.did())
-            .setExportName("execute")
-            .build(),
-        executor);
-  }
-
-  private static byte[] ascii(String text) {
-    return text.getBytes(StandardCharsets.US_ASCII);
   }
 }
