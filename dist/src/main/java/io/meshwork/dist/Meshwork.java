@@ -18,6 +18,7 @@ public final class Meshwork {
     cli.addSubcommand("serve", new ServeCommand());
     cli.addSubcommand("bench", new BenchCommand());
     cli.addSubcommand("bench-data", new DataBenchCommand());
+    cli.addSubcommand("bench-members", new MembersBenchCommand());
     return cli;
   }
 

@@ -5,6 +5,7 @@ import io.grpc.CallCredentials;
 import io.grpc.Channel;
 import io.grpc.StatusRuntimeException;
 import io.meshwork.identity.Identity;
+import io.meshwork.identity.JoinSignature;
 import io.meshwork.membership.v1.GetJoinChallengeRequest;
 import io.meshwork.membership.v1.GetJoinChallengeResponse;
 import io.meshwork.membership.v1.JoinRequest;
@@ -14,8 +15,6 @@ import io.meshwork.membership.v1.MembershipServiceGrpc;
 import io.meshwork.membership.v1.MembershipServiceGrpc.MembershipServiceBlockingStub;
 import io.meshwork.runtime.tls.CertificateRequest;
 import io.meshwork.runtime.tls.PeerIdentity;
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -32,9 +31,6 @@ import java.util.concurrent.atomic.AtomicReference;
  * certificate request, since the orchestrator knows the DID already).
  */
 public final class Joiner {
-  /** The context string the Join signature begins with. */
-  public static final String SIGNATURE_CONTEXT = "meshwork-join-v1";
-
   private static final long DEADLINE_SECONDS = 10;
 
   private final Identity identity;
@@ -100,7 +96,7 @@ public final class Joiner {
       String orchestrator = challenge.getOrchestratorDid();
       checkProved(orchestrator, proved.get());
       byte[] message =
-          signedMessage(
+          JoinSignature.bytes(
               orchestrator, identity.did(), endpoint, challenge.getChallenge().toByteArray());
       JoinRequest.Builder join =
           JoinRequest.newBuilder()
@@ -143,21 +139,5 @@ public final class Joiner {
               + (proved == null ? "no did:key" : proved),
           null);
     }
-  }
-
-  /**
-   * The bytes a Join signs: the UTF-8 of {@value #SIGNATURE_CONTEXT}, the orchestrator's DID, the
-   * executor's DID and the endpoint, each followed by a zero byte, then the raw challenge. The
-   * orchestrator's DID binds the signature to one orchestrator, the endpoint to one address.
-   */
-  public static byte[] signedMessage(
-      String orchestratorDid, String executorDid, String endpoint, byte[] challenge) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    for (String part : new String[] {SIGNATURE_CONTEXT, orchestratorDid, executorDid, endpoint}) {
-      out.writeBytes(part.getBytes(StandardCharsets.UTF_8));
-      out.write(0);
-    }
-    out.writeBytes(challenge);
-    return out.toByteArray();
   }
 }

@@ -13,6 +13,7 @@ import io.meshwork.executor.v1.GetCapacityRequest;
 import io.meshwork.executor.v1.GetCapacityResponse;
 import io.meshwork.identity.BearerCredentials;
 import io.meshwork.identity.Identity;
+import io.meshwork.identity.JoinSignature;
 import io.meshwork.membership.v1.MemberCapacity;
 import io.meshwork.runtime.ServiceHost;
 import io.meshwork.runtime.StartRefusedException;
@@ -99,7 +100,7 @@ class JoinerTest {
 
     assertArrayEquals(
         withChallenge,
-        Joiner.signedMessage("did:key:zO", "did:key:zE", "host:1", new byte[] {7, 0}));
+        JoinSignature.bytes("did:key:zO", "did:key:zE", "host:1", new byte[] {7, 0}));
   }
 
   @Test

@@ -76,8 +76,14 @@ public final class MembershipGrpcService extends MembershipServiceGrpc.Membershi
   public StreamObserver<HeartbeatRequest> heartbeat(StreamObserver<HeartbeatResponse> responses) {
     // Read once: the stream's callbacks may run outside the call's context.
     String did = Caller.current().did();
+    // A member needs an answer only to know it is heard (its link gives up after the lost
+    // timeout without one), to learn a new state, or to be asked to drain: answering every beat
+    // would double what heartbeats cost the orchestrator for nothing.
+    long answerEvery = options.lostAfter().toNanos() / 3;
     return new StreamObserver<>() {
       private boolean ended;
+      private long answeredAt = System.nanoTime() - answerEvery;
+      private HeartbeatAnswer last;
 
       @Override
       public void onNext(HeartbeatRequest beat) {
@@ -89,6 +95,12 @@ public final class MembershipGrpcService extends MembershipServiceGrpc.Membershi
             HeartbeatAnswer a =
                 membership.heartbeat(
                     did, MembershipMessages.load(beat.getCapacity()), beat.getDraining());
+            long now = System.nanoTime();
+            if (a.equals(last) && now - answeredAt < answerEvery) {
+              return;
+            }
+            last = a;
+            answeredAt = now;
             responses.onNext(
                 HeartbeatResponse.newBuilder()
                     .setState(MembershipMessages.state(a.state()))

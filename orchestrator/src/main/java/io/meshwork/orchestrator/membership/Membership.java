@@ -2,6 +2,7 @@ package io.meshwork.orchestrator.membership;
 
 import io.meshwork.identity.DidKey;
 import io.meshwork.identity.Ed25519;
+import io.meshwork.identity.JoinSignature;
 import io.meshwork.orchestrator.tasks.ExecutorFleet;
 import io.meshwork.orchestrator.tasks.ExecutorHandle;
 import io.meshwork.orchestrator.tasks.RemoteCallFailed;
@@ -179,7 +180,7 @@ public final class Membership implements ExecutorFleet, AutoCloseable {
     }
     String host = Endpoints.host(claim.endpoint());
     challenges.consume(claim.challenge());
-    byte[] signed = JoinClaim.signedBytes(selfDid, did, claim.endpoint(), claim.challenge());
+    byte[] signed = JoinSignature.bytes(selfDid, did, claim.endpoint(), claim.challenge());
     if (!Ed25519.verify(DidKey.publicKey(did), signed, claim.signature())) {
       throw MeshException.invalidArgument(
               "JOIN_SIGNATURE_INVALID",

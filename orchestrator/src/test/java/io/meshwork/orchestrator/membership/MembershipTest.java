@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Status;
 import io.meshwork.identity.Identity;
+import io.meshwork.identity.JoinSignature;
 import io.meshwork.orchestrator.tasks.AnnounceAnswer;
 import io.meshwork.orchestrator.tasks.Announcement;
 import io.meshwork.orchestrator.tasks.AssignAnswer;
@@ -93,7 +94,7 @@ class MembershipTest {
         "chicory test",
         token,
         "",
-        executor.sign(JoinClaim.signedBytes(self.did(), executor.did(), endpoint, challenge)));
+        executor.sign(JoinSignature.bytes(self.did(), executor.did(), endpoint, challenge)));
   }
 
   private static void await(BooleanSupplier condition, String what) {
@@ -144,7 +145,10 @@ class MembershipTest {
     assertEquals("10.0.0.2:7000", m.executors().get(0).endpoint());
     assertTrue(
         published.stream()
-            .anyMatch(l -> l.contains(new MemberPeriod(executor.did(), l.get(0).admittedAt(), 0))),
+            .anyMatch(
+                l ->
+                    l.stream()
+                        .anyMatch(p -> p.executorDid().equals(executor.did()) && p.leftAt() == 0)),
         published.toString());
   }
 
