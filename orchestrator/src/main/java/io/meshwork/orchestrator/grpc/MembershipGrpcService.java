@@ -79,7 +79,9 @@ public final class MembershipGrpcService extends MembershipServiceGrpc.Membershi
     // A member needs an answer only to know it is heard (its link gives up after the lost
     // timeout without one), to learn a new state, or to be asked to drain: answering every beat
     // would double what heartbeats cost the orchestrator for nothing.
-    long answerEvery = options.lostAfter().toNanos() / 3;
+    // Half the lost timeout: the member's link waits that whole timeout for an answer, so one
+    // lost answer still leaves it time to hear the next.
+    long answerEvery = options.lostAfter().toNanos() / 2;
     return new StreamObserver<>() {
       private boolean ended;
       private long answeredAt = System.nanoTime() - answerEvery;
