@@ -3,6 +3,7 @@ package io.meshwork.orchestrator.grpc;
 import io.grpc.ManagedChannel;
 import io.meshwork.compute.v1.ComputeServiceGrpc;
 import io.meshwork.identity.Identity;
+import io.meshwork.membership.v1.MembershipServiceGrpc;
 import io.meshwork.orchestrator.OrchestratorService;
 import io.meshwork.orchestrator.OrchestratorSettings;
 import io.meshwork.runtime.AccessWalk;
@@ -18,8 +19,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * An orchestrator enforces the table of docs/AUTH.md: every RPC, called by a stranger, an operator,
- * a member executor, a peer, the orchestrator itself and nobody, over the production wiring.
+ * An orchestrator enforces the tables of docs/AUTH.md, of ComputeService and of its
+ * MembershipService: every RPC, called by a stranger, an operator, a member executor, a peer, the
+ * orchestrator itself and nobody, over the production wiring.
  */
 class ComputeAccessTest {
   @TempDir Path dataDir;
@@ -45,18 +47,23 @@ class ComputeAccessTest {
             OrchestratorService::create)) {
       ManagedChannel channel = InProcessHost.channel(host);
       try {
-        AccessWalk.walk(
-            channel,
-            ComputeServiceGrpc.getServiceDescriptor(),
+        for (io.grpc.ServiceDescriptor service :
             List.of(
-                new AccessWalk.Party("a stranger", Identity.generate(), Set.of()),
-                new AccessWalk.Party("an operator", operator, Set.of(Role.OPERATOR)),
-                new AccessWalk.Party("a member executor", executor, Set.of(Role.EXECUTOR)),
-                new AccessWalk.Party("a peer", peer, Set.of(Role.PEER)),
-                new AccessWalk.Party(
-                    "the orchestrator itself",
-                    host.context().identity(),
-                    Set.of(Role.ORCHESTRATOR))));
+                ComputeServiceGrpc.getServiceDescriptor(),
+                MembershipServiceGrpc.getServiceDescriptor())) {
+          AccessWalk.walk(
+              channel,
+              service,
+              List.of(
+                  new AccessWalk.Party("a stranger", Identity.generate(), Set.of()),
+                  new AccessWalk.Party("an operator", operator, Set.of(Role.OPERATOR)),
+                  new AccessWalk.Party("a member executor", executor, Set.of(Role.EXECUTOR)),
+                  new AccessWalk.Party("a peer", peer, Set.of(Role.PEER)),
+                  new AccessWalk.Party(
+                      "the orchestrator itself",
+                      host.context().identity(),
+                      Set.of(Role.ORCHESTRATOR))));
+        }
       } finally {
         channel.shutdownNow();
       }
