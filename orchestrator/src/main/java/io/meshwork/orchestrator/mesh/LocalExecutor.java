@@ -17,7 +17,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -107,13 +106,14 @@ public final class LocalExecutor implements AutoCloseable {
       Path certFile = dir.resolve("tls-cert.pem");
       Path keyFile = dir.resolve("tls-key.pem");
       Files.writeString(certFile, cert, StandardCharsets.US_ASCII);
-      Files.writeString(
+      // The TLS key is readable by its owner only, as the identity key is.
+      Files.deleteIfExists(keyFile);
+      Files.createFile(
           keyFile,
-          "-----BEGIN PRIVATE KEY-----\n"
-              + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
-                  .encodeToString(tls.getPrivate().getEncoded())
-              + "\n-----END PRIVATE KEY-----\n",
-          StandardCharsets.US_ASCII);
+          java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+              java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+      Files.writeString(
+          keyFile, TlsKeys.privateKeyPem(tls.getPrivate()), StandardCharsets.US_ASCII);
       s.put(SharedSettings.TLS_CERT.key(), certFile.toString());
       s.put(SharedSettings.TLS_KEY.key(), keyFile.toString());
     } catch (IOException e) {
