@@ -197,6 +197,9 @@ class DelegationTest {
             "orchestrator.peers",
             b.target("orchestrator"),
             "orchestrator.delegation-threshold",
+            "0",
+            // A's results come from its one executor, which the checks name.
+            "orchestrator.local-slots",
             "0"));
     try (DevMesh meshA = DevMesh.start(dataDir, a, settingsA)) {
       String execB = ids.get("executor-b").did();

@@ -215,6 +215,21 @@ class JoinedExecutorsTest {
         "the task it ran when told to stop came back from it: " + onTwo);
   }
 
+  @Test
+  @Order(5)
+  void anOperatorsDrainMakesAnExecutorLeaveAndStop() throws Exception {
+    assertEquals(ExecutorMember.State.DRAINING, operator.drain(did1));
+    awaitState(did1, ExecutorMember.State.LEFT);
+    JoiningMesh.await(() -> !mesh.alive("executor-1"), STAGE, "executor-1 stops");
+    // With no member left, the orchestrator's own executor takes the work again.
+    JobResult result =
+        MeshFixtures.runWordCount(
+            user, MeshFixtures.wordCountJob(SampleText.generate(2_000, 3), 1_000).build(), STAGE);
+    for (TaskPlacement p : user.placements(result.jobId())) {
+      assertEquals(localDid, p.getWinnerDid(), p.toString());
+    }
+  }
+
   /** Measures how many bytes of slow-echo input one executor runs in a second. */
   private int calibrate() {
     // Doubled until the run dominates the job's own overhead.

@@ -126,6 +126,11 @@ final class JoiningMesh implements AutoCloseable {
     return start(name, namespace, args);
   }
 
+  /** Whether {@code name}'s process still runs. */
+  boolean alive(String name) {
+    return processes.get(name).isAlive();
+  }
+
   /** Sends {@code signal} (STOP, CONT, TERM) to {@code name}'s process. */
   void signal(String name, String signal) throws Exception {
     Process kill =
