@@ -79,7 +79,9 @@ class Rfc0016VectorsTest {
                     "honest executor.price.base=3",
                     "honest executor.price.base=9",
                     "overcharger"),
-                Map.of("orchestrator.selection.load-weight", "0"));
+                // The four named executors are the whole field: no local fallback bids.
+                Map.of(
+                    "orchestrator.selection.load-weight", "0", "orchestrator.local-slots", "0"));
         MeshClient client = mesh.client(Identity.generate())) {
       JobResult result =
           MeshFixtures.runWordCount(client, oneChunkJob(500), Duration.ofSeconds(60));
