@@ -232,8 +232,8 @@ class JoinedExecutorsTest {
 
   /** Measures how many bytes of slow-echo input one executor runs in a second. */
   private int calibrate() {
-    // Doubled until the run dominates the job's own overhead.
-    int bytes = 256;
+    // Doubled until the run dominates the job's own overhead; 8 KiB takes ~0.25 s on a slow core.
+    int bytes = 8 << 10;
     double seconds;
     while (true) {
       long started = System.nanoTime();

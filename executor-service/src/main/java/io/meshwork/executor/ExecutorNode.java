@@ -46,16 +46,19 @@ public final class ExecutorNode implements MeshService {
   private final ExecutorGrpcService grpc;
   private final Duration drainTimeout;
   private final Optional<MembershipLink> membership;
+  private final Supplier<MemberCapacity> capacity;
 
   private ExecutorNode(
       TaskRunner runner,
       ExecutorGrpcService grpc,
       Duration drainTimeout,
-      Optional<MembershipLink> membership) {
+      Optional<MembershipLink> membership,
+      Supplier<MemberCapacity> capacity) {
     this.runner = runner;
     this.grpc = grpc;
     this.drainTimeout = drainTimeout;
     this.membership = membership;
+    this.capacity = capacity;
   }
 
   /**
@@ -126,10 +129,20 @@ public final class ExecutorNode implements MeshService {
             ctx.metrics());
     Bidder bidder =
         new Bidder(runner, s.pricing(), ctx.identity().did(), s.maxMemoryBytes(), ctx.clock());
+    long ramMb = s.maxMemoryBytes() >> 20;
+    Supplier<MemberCapacity> capacity =
+        () ->
+            MemberCapacity.newBuilder()
+                .setCpuCores(Runtime.getRuntime().availableProcessors())
+                .setRamMb(ramMb)
+                .setTaskSlots(runner.slots())
+                .setRunningTasks(runner.runningTasks())
+                .setQueuedTasks(runner.queuedTasks())
+                .build();
     Optional<MembershipLink> membership = Optional.empty();
     if (s.joining().isPresent()) {
       try {
-        membership = Optional.of(member(ctx, s, engine, runner, joined));
+        membership = Optional.of(member(ctx, s, engine, runner, capacity, joined));
       } catch (RuntimeException e) {
         runner.close();
         throw e;
@@ -141,11 +154,17 @@ public final class ExecutorNode implements MeshService {
             bidder,
             runner,
             ctx.identity().did(),
-            s.maxMemoryBytes() >> 20,
+            ramMb,
             alterations.answers(),
             alterations.inlineResults()),
         s.drainTimeout(),
-        membership);
+        membership,
+        capacity);
+  }
+
+  /** What it has and is doing now, as its heartbeats report it. */
+  public MemberCapacity capacity() {
+    return capacity.get();
   }
 
   /**
@@ -159,6 +178,7 @@ public final class ExecutorNode implements MeshService {
       ExecutorSettings s,
       WasmEngine engine,
       TaskRunner runner,
+      Supplier<MemberCapacity> capacity,
       Optional<Joiner.Joined> joined) {
     JoinOptions options = s.joining().orElseThrow();
     Joiner joiner =
@@ -167,16 +187,6 @@ public final class ExecutorNode implements MeshService {
             options.endpoint(),
             engine.engineName() + " " + engine.engineVersion(),
             ctx.mutualTls());
-    long ramMb = s.maxMemoryBytes() >> 20;
-    Supplier<MemberCapacity> capacity =
-        () ->
-            MemberCapacity.newBuilder()
-                .setCpuCores(Runtime.getRuntime().availableProcessors())
-                .setRamMb(ramMb)
-                .setTaskSlots(runner.slots())
-                .setRunningTasks(runner.runningTasks())
-                .setQueuedTasks(runner.queuedTasks())
-                .build();
     MembershipLink.Orchestrator orchestrator =
         new MembershipLink.Orchestrator(
             ctx.channel(options.orchestrator()), ctx.credentials(), joiner, options.orchestrator());

@@ -202,7 +202,7 @@ public final class OrchestratorService implements MeshService {
     LocalExecutor local = null;
     if (localSlots > 0) {
       local = LocalExecutor.start(ctx, localSlots, joinCa);
-      membership.addLastResort(local.did(), local.endpoint());
+      membership.addLastResort(local.did(), local.endpoint(), local::load);
     }
     return new MemberServices(
         membership,

@@ -1,15 +1,13 @@
 package io.meshwork.executor.membership;
 
 import io.meshwork.runtime.tls.CertificateAuthority;
+import io.meshwork.runtime.tls.PemFiles;
 import io.meshwork.runtime.tls.TlsKeys;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.PrivateKey;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
@@ -48,15 +46,15 @@ public record JoinedCertificate(Path certificate, Path key, Path trusted) {
     JoinedCertificate files =
         new JoinedCertificate(
             dir.resolve("cert.pem"), dir.resolve("key.pem"), dir.resolve("ca.pem"));
-    writeAtomically(files.key(), TlsKeys.privateKeyPem(tlsKey), true);
-    writeAtomically(files.certificate(), certificatePem, false);
+    PemFiles.write(files.key(), TlsKeys.privateKeyPem(tlsKey), true);
+    PemFiles.write(files.certificate(), certificatePem, false);
     Set<Certificate> cas = new LinkedHashSet<>(parse(caPem));
     cas.addAll(parse(Files.readString(joinTrusted, StandardCharsets.US_ASCII)));
     StringBuilder trusted = new StringBuilder();
     for (Certificate ca : cas) {
       trusted.append(CertificateAuthority.certificatePem((java.security.cert.X509Certificate) ca));
     }
-    writeAtomically(files.trusted(), trusted.toString(), false);
+    PemFiles.write(files.trusted(), trusted.toString(), false);
     return files;
   }
 
@@ -68,29 +66,6 @@ public record JoinedCertificate(Path certificate, Path key, Path trusted) {
                   new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII))));
     } catch (CertificateException e) {
       throw new IOException("not a PEM certificate: " + e.getMessage(), e);
-    }
-  }
-
-  private static void writeAtomically(Path file, String text, boolean secret) throws IOException {
-    Path dir = file.toAbsolutePath().getParent();
-    // A secret is created owner-only, so that it is never readable by others, not even briefly.
-    Path temp =
-        secret && dir.getFileSystem().supportedFileAttributeViews().contains("posix")
-            ? Files.createTempFile(
-                dir,
-                ".joined",
-                ".tmp",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))
-            : Files.createTempFile(dir, ".joined", ".tmp");
-    try {
-      Files.writeString(temp, text, StandardCharsets.US_ASCII);
-      try {
-        Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING);
-      }
-    } finally {
-      Files.deleteIfExists(temp);
     }
   }
 }

@@ -9,7 +9,8 @@ import io.meshwork.orchestrator.tasks.ExecutorHandle;
 final class Member {
   final String did;
   final MemberSource source;
-  final long joinedAt;
+  // The start of its current membership period: a return after leaving starts a new one.
+  volatile long joinedAt;
   volatile String endpoint;
   volatile ExecutorHandle handle;
   volatile MemberState state;

@@ -18,6 +18,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -56,6 +57,8 @@ public final class Membership implements ExecutorFleet, AutoCloseable {
   // The handles that get work, rebuilt on every change of state: announcing reads it per task.
   private volatile List<ExecutorHandle> working = List.of();
   private volatile Member lastResort;
+  // The fallback sends no heartbeats: its load is read when someone lists the members.
+  private volatile Supplier<MemberLoad> localLoad = () -> MemberLoad.UNKNOWN;
 
   /**
    * The registry, with the members the journal holds. Members that were in the mesh when the
@@ -138,8 +141,10 @@ public final class Membership implements ExecutorFleet, AutoCloseable {
    * Adds the orchestrator's own fallback executor, {@code did} at {@code endpoint}: it gets a task
    * only when no other executor bid for it ({@link #lastResort()}).
    */
-  public void addLastResort(String did, String endpoint) {
+  public void addLastResort(String did, String endpoint, Supplier<MemberLoad> load) {
     Member m = new Member(did, MemberSource.LOCAL, endpoint, clock.millis(), MemberState.LIVE);
+    m.load = load.get();
+    localLoad = load;
     m.handle = handles.open(endpoint);
     m.reached = true;
     roles.admit(did);
@@ -204,6 +209,10 @@ public final class Membership implements ExecutorFleet, AutoCloseable {
         members.put(did, m);
       }
       boolean returning = m.state == MemberState.LEFT;
+      if (returning) {
+        // A new period: the receipt log must not take receipts signed while it was away.
+        m.joinedAt = clock.millis();
+      }
       if (!claim.endpoint().equals(m.endpoint) || m.handle == null) {
         m.endpoint = claim.endpoint();
         m.handle = handles.open(claim.endpoint());
@@ -349,6 +358,10 @@ public final class Membership implements ExecutorFleet, AutoCloseable {
   /** Every member, by state and then DID; with {@code includeLeft}, those that left too. */
   public List<MemberView> list(boolean includeLeft) {
     List<MemberView> out = new ArrayList<>();
+    Member local = lastResort;
+    if (local != null) {
+      local.load = localLoad.get();
+    }
     for (Member m : members.values()) {
       if (includeLeft || m.state != MemberState.LEFT) {
         out.add(m.view(m.did.startsWith("config:") ? 0 : reputation.applyAsDouble(m.did)));

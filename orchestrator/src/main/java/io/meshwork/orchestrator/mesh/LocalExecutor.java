@@ -3,6 +3,8 @@ package io.meshwork.orchestrator.mesh;
 import io.meshwork.executor.ExecutorNode;
 import io.meshwork.executor.ExecutorSettings;
 import io.meshwork.identity.Identity;
+import io.meshwork.membership.v1.MemberCapacity;
+import io.meshwork.orchestrator.membership.MemberLoad;
 import io.meshwork.runtime.ServiceContext;
 import io.meshwork.runtime.ServiceHost;
 import io.meshwork.runtime.SharedSettings;
@@ -10,10 +12,10 @@ import io.meshwork.runtime.config.MapSettings;
 import io.meshwork.runtime.config.SettingsException;
 import io.meshwork.runtime.tls.CertificateAuthority;
 import io.meshwork.runtime.tls.CertificateRequest;
+import io.meshwork.runtime.tls.PemFiles;
 import io.meshwork.runtime.tls.TlsKeys;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
@@ -105,15 +107,8 @@ public final class LocalExecutor implements AutoCloseable {
                   CertificateAuthority.SERVICE_VALIDITY));
       Path certFile = dir.resolve("tls-cert.pem");
       Path keyFile = dir.resolve("tls-key.pem");
-      Files.writeString(certFile, cert, StandardCharsets.US_ASCII);
-      // The TLS key is readable by its owner only, as the identity key is.
-      Files.deleteIfExists(keyFile);
-      Files.createFile(
-          keyFile,
-          java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-              java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
-      Files.writeString(
-          keyFile, TlsKeys.privateKeyPem(tls.getPrivate()), StandardCharsets.US_ASCII);
+      PemFiles.write(certFile, cert, false);
+      PemFiles.write(keyFile, TlsKeys.privateKeyPem(tls.getPrivate()), true);
       s.put(SharedSettings.TLS_CERT.key(), certFile.toString());
       s.put(SharedSettings.TLS_KEY.key(), keyFile.toString());
     } catch (IOException e) {
@@ -124,6 +119,13 @@ public final class LocalExecutor implements AutoCloseable {
   /** Its DID. */
   public String did() {
     return host.context().identity().did();
+  }
+
+  /** Its size and the tasks it runs now. */
+  public MemberLoad load() {
+    MemberCapacity c = ((ExecutorNode) host.service()).capacity();
+    return new MemberLoad(
+        c.getCpuCores(), c.getRamMb(), c.getTaskSlots(), c.getRunningTasks(), c.getQueuedTasks());
   }
 
   /** Where the orchestrator reaches it. */

@@ -126,7 +126,7 @@ public final class SqliteMembershipStore implements MembershipStore {
                   + " ON CONFLICT(did) DO UPDATE SET endpoint = excluded.endpoint,"
                   + " state = excluded.state, engine_version = excluded.engine_version,"
                   + " cpu_cores = excluded.cpu_cores, ram_mb = excluded.ram_mb,"
-                  + " task_slots = excluded.task_slots,"
+                  + " task_slots = excluded.task_slots, joined_at = excluded.joined_at,"
                   + " last_heartbeat_at = excluded.last_heartbeat_at, left_at = excluded.left_at")) {
         p.setString(1, m.did());
         p.setString(2, m.endpoint());

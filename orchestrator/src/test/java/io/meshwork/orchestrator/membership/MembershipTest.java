@@ -286,6 +286,40 @@ class MembershipTest {
   }
 
   @Test
+  void aReturnAfterLeavingBeginsANewPeriodSoReceiptsSignedWhileAwayDoNotAnchor() {
+    Membership m = membership(Admission.Policy.OPEN, Set.of());
+    Identity executor = Identity.generate();
+    listening.put("h:1", executor.did());
+    m.join(claim(m, executor, "h:1", ""));
+    await(() -> state(m, executor.did()) == MemberState.LIVE, "live");
+    long firstAdmitted = period(executor.did()).admittedAt();
+    m.leave(executor.did(), "going");
+    await(() -> period(executor.did()).leftAt() > 0, "the log is told it left");
+    long left = period(executor.did()).leftAt();
+    sleep(Duration.ofMillis(20));
+
+    assertTrue(m.join(claim(m, executor, "h:1", "")).rejoined());
+    await(() -> state(m, executor.did()) == MemberState.LIVE, "live again");
+    MemberPeriod now = period(executor.did());
+    assertEquals(0, now.leftAt());
+    assertTrue(
+        now.admittedAt() > left && left >= firstAdmitted,
+        "the new period starts after it left: " + now + ", left at " + left);
+  }
+
+  /** The newest period the receipt log was told for {@code did}. */
+  private MemberPeriod period(String did) {
+    for (int i = published.size() - 1; i >= 0; i--) {
+      for (MemberPeriod p : published.get(i)) {
+        if (p.executorDid().equals(did)) {
+          return p;
+        }
+      }
+    }
+    return new MemberPeriod(did, 0, 0);
+  }
+
+  @Test
   void anEndpointThatAnswersAsSomeoneElseEndsTheMembership() {
     Membership m = membership(Admission.Policy.OPEN, Set.of());
     Identity executor = Identity.generate();

@@ -1,6 +1,7 @@
 package io.meshwork.orchestrator.mesh;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.meshwork.identity.Identity;
 import io.meshwork.orchestrator.OrchestratorService;
@@ -75,6 +76,10 @@ class LocalExecutorTest {
       MemberView local = members.get(0);
       assertEquals(MemberSource.LOCAL, local.source());
       assertEquals(MemberState.LIVE, local.state());
+      // It heartbeats nothing, yet operators see its size like any member's.
+      assertEquals(1, local.load().taskSlots(), local.toString());
+      assertEquals(Runtime.getRuntime().availableProcessors(), local.load().cpuCores());
+      assertTrue(local.load().ramMb() > 0, local.toString());
       ExecutorHandle handle = service.membership().lastResort().orElseThrow();
       // Over mutual TLS: the local executor's certificate, from the join CA, names its DID.
       assertEquals(local.did(), handle.identify(Duration.ofSeconds(20)));
