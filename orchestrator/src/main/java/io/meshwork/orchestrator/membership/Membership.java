@@ -204,9 +204,9 @@ public final class Membership implements ExecutorFleet, AutoCloseable {
     Member m;
     synchronized (this) {
       m = members.get(did);
-      if (m == null) {
+      boolean fresh = m == null;
+      if (fresh) {
         m = new Member(did, MemberSource.JOIN, claim.endpoint(), clock.millis(), null);
-        members.put(did, m);
       }
       boolean returning = m.state == MemberState.LEFT;
       if (returning) {
@@ -226,6 +226,10 @@ public final class Membership implements ExecutorFleet, AutoCloseable {
       m.reached = false;
       roles.admit(did);
       move(m, MemberState.JOINING, "joined from " + claim.endpoint() + " (" + how + ")");
+      if (fresh) {
+        // Only now: readers outside the lock (lists, placement) never see a member without a state.
+        members.put(did, m);
+      }
       if (!knownBefore || returning) {
         publisher.changed();
       }
