@@ -185,12 +185,8 @@ final class JoiningMesh implements AutoCloseable {
       throws IOException {
     List<String> command = new ArrayList<>();
     namespace.ifPresent(ns -> command.addAll(List.of("ip", "netns", "exec", ns)));
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.add("--enable-native-access=ALL-UNNAMED");
-    command.add("-Xmx256m");
+    command.addAll(TestJvm.java("256m"));
     command.add("-XX:+ExitOnOutOfMemoryError");
-    command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
     command.add(Meshwork.class.getName());
     command.addAll(args);
     Files.createDirectories(dataDir);

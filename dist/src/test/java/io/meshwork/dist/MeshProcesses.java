@@ -15,7 +15,6 @@ import io.meshwork.runtime.tls.CertificateAuthority;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -122,16 +121,7 @@ final class MeshProcesses implements AutoCloseable {
    * the command's arguments.
    */
   List<String> cli(Path home, String heap) {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.add("-Xmx" + heap);
-    command.add("--enable-native-access=ALL-UNNAMED");
-    // No JVM warning about Unsafe on standard error (the option exists from JDK 23).
-    if (Runtime.version().feature() >= 23) {
-      command.add("--sun-misc-unsafe-memory-access=allow");
-    }
-    command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
+    List<String> command = TestJvm.java(heap);
     command.add(Meshwork.class.getName());
     command.addAll(List.of("--home", home.toString()));
     command.addAll(List.of("--orchestrator", layout.target("orchestrator")));
@@ -283,14 +273,9 @@ final class MeshProcesses implements AutoCloseable {
 
   private void start(String name, String mainClass, List<String> args, Map<String, String> extra)
       throws IOException {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.add("--enable-native-access=ALL-UNNAMED");
-    command.add("-Xmx" + heap);
+    List<String> command = TestJvm.java(heap);
     // A service that runs out of heap stops at once, saying so in its log, rather than limping.
     command.add("-XX:+ExitOnOutOfMemoryError");
-    command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
     command.add(mainClass);
     command.addAll(args);
     Map<String, String> settings = new LinkedHashMap<>();

@@ -248,11 +248,7 @@ class ReceiptCommandProcessTest {
 
   /** The java command bin/meshwork runs, on this test's class path. */
   private static List<String> java(String mainClass) {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.add("--enable-native-access=ALL-UNNAMED");
-    command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
+    List<String> command = TestJvm.java();
     command.add(mainClass);
     return command;
   }

@@ -74,11 +74,7 @@ class SeparateProcessesTest {
 
   /** Starts {@code meshwork serve SERVICE} as the mesh's service {@code name}, on its ports. */
   private static void start(String service, String name, String... extra) throws Exception {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.add("--enable-native-access=ALL-UNNAMED");
-    command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
+    List<String> command = TestJvm.java();
     command.add(Meshwork.class.getName());
     command.add("serve");
     command.add(service);
