@@ -1,5 +1,7 @@
 package io.meshwork.orchestrator.kube;
 
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.autoscaling.v1.Scale;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
@@ -33,11 +35,20 @@ public final class DeploymentReplicas implements ExecutorReplicas {
 
   @Override
   public void scaleTo(int count) {
+    // Named by a bare object rather than by name: by name, the client would read the whole
+    // Deployment before patching, which the orchestrator's role does not allow.
+    Deployment named =
+        new DeploymentBuilder()
+            .withNewMetadata()
+            .withName(deployment)
+            .withNamespace(namespace)
+            .endMetadata()
+            .build();
     client
         .apps()
         .deployments()
         .inNamespace(namespace)
-        .withName(deployment)
+        .resource(named)
         .subresource("scale")
         .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"replicas\":" + count + "}}");
   }
