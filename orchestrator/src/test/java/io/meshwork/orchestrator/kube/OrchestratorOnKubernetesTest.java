@@ -33,6 +33,10 @@ import io.meshwork.runtime.config.MapSettings;
 import io.meshwork.runtime.grpc.MeshChannels;
 import io.meshwork.runtime.tls.ServiceTls;
 import io.meshwork.runtime.tls.TlsOptions;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -132,7 +136,7 @@ class OrchestratorOnKubernetesTest {
     s.put("grpc.host", "127.0.0.1");
     s.put("grpc.port", "0");
     s.put("grpc.health-port", "0");
-    s.put("admin.port", "-1");
+    s.put("admin.port", "0");
     s.put("tls.dev-ca", ca().toString());
     s.put("mesh.dev-mode", "true");
     s.put("orchestrator.local-slots", "0");
@@ -215,6 +219,20 @@ class OrchestratorOnKubernetesTest {
     }
   }
 
+  /** The replica's Prometheus metrics, from its admin port. */
+  private static String metrics(ServiceHost orchestrator) throws Exception {
+    try (HttpClient http = HttpClient.newHttpClient()) {
+      return http.send(
+              HttpRequest.newBuilder(
+                      URI.create(
+                          "http://127.0.0.1:" + orchestrator.adminPort() + "/observe/metrics"))
+                  .header("Accept", "text/plain")
+                  .build(),
+              HttpResponse.BodyHandlers.ofString())
+          .body();
+    }
+  }
+
   /** Asks the replica for the fleet's capacity, as a user over TLS. */
   private void askCapacity(ServiceHost orchestrator) {
     Identity user = Identity.generate();
@@ -252,6 +270,9 @@ class OrchestratorOnKubernetesTest {
     assertEquals(ServingStatus.SERVING, leaderHealth(a));
     assertEquals(ServingStatus.NOT_SERVING, leaderHealth(b));
     askCapacity(a);
+    assertTrue(
+        metrics(a).contains("meshwork_orchestrator_backlog"),
+        "the backlog is a gauge for autoscalers of the operators' own");
     StatusRuntimeException refused =
         assertThrows(StatusRuntimeException.class, () -> askCapacity(b));
     assertEquals(Status.Code.UNAVAILABLE, refused.getStatus().getCode());
