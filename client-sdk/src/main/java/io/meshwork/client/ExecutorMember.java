@@ -19,8 +19,9 @@ import java.util.Objects;
  * @param engineVersion its WebAssembly engine, for example {@code chicory 1.5.1}; empty when
  *     unknown
  * @param source how it became a member: {@code join} (it joined), {@code config} (the
- *     orchestrator's {@code orchestrator.executors}) or {@code local} (the orchestrator's own
- *     fallback executor)
+ *     orchestrator's {@code orchestrator.executors}), {@code local} (the orchestrator's own
+ *     fallback executor) or {@code discovered} (found in the executor Service's EndpointSlices on
+ *     Kubernetes)
  */
 public record ExecutorMember(
     String did,

@@ -160,6 +160,9 @@ public final class DevMesh implements AutoCloseable {
     orchestrator.put("orchestrator.executors", String.join(",", layout.executorTargets()));
     orchestrator.put("orchestrator.ledger", layout.target("ledger"));
     orchestrator.put("orchestrator.receipts", layout.target("receipts"));
+    // One machine's mesh, even when that machine is a pod: it has no Lease, executor Service or
+    // Deployment of its own to use.
+    orchestrator.put("orchestrator.kubernetes", "off");
     start(
         "orchestrator",
         "orchestrator",

@@ -9,10 +9,13 @@ import io.meshwork.orchestrator.grpc.ComputeAccess;
 import io.meshwork.orchestrator.grpc.ComputeGrpcService;
 import io.meshwork.orchestrator.grpc.MembershipAccess;
 import io.meshwork.orchestrator.grpc.MembershipGrpcService;
+import io.meshwork.orchestrator.grpc.StandbyGate;
 import io.meshwork.orchestrator.inputs.UrlInputFetcher;
 import io.meshwork.orchestrator.jobs.CapacityView;
 import io.meshwork.orchestrator.jobs.JobCoordinator;
 import io.meshwork.orchestrator.jobs.JobStore;
+import io.meshwork.orchestrator.kube.KubernetesCluster;
+import io.meshwork.orchestrator.leadership.Leadership;
 import io.meshwork.orchestrator.membership.JoinTokens;
 import io.meshwork.orchestrator.membership.MemberPorts;
 import io.meshwork.orchestrator.membership.Membership;
@@ -52,7 +55,9 @@ import java.util.concurrent.Executors;
  * The orchestrator deployable: the job core over its ports (the SQLite journal, and gRPC clients of
  * the ledger, the receipt log, the executors and peer orchestrators), served as ComputeService.
  *
- * <p>Settings are read once, into {@link OrchestratorOptions}; docs/CONFIGURATION.md lists them.
+ * <p>Settings are read once, into {@link OrchestratorOptions}; docs/CONFIGURATION.md lists them. On
+ * Kubernetes ({@link KubernetesSettings}) it is one of several replicas, and serves only while it
+ * leads ({@link OrchestratorReplica}).
  */
 public final class OrchestratorService implements MeshService {
   private final JobCoordinator coordinator;
@@ -61,6 +66,7 @@ public final class OrchestratorService implements MeshService {
   private final ExecutorService calls;
   private final BlobService blobs;
   private final MemberServices members;
+  private final OrchestratorReplica replica;
 
   /** Membership's parts, built and closed together. */
   private record MemberServices(
@@ -83,7 +89,9 @@ public final class OrchestratorService implements MeshService {
       JobStore store,
       ExecutorService calls,
       BlobService blobs,
-      MemberServices members) {
+      MemberServices members,
+      OrchestratorReplica replica) {
+    this.replica = replica;
     this.coordinator = coordinator;
     this.grpc = grpc;
     this.store = store;
@@ -92,9 +100,22 @@ public final class OrchestratorService implements MeshService {
     this.members = members;
   }
 
-  /** Builds the orchestrator from its context and resumes the jobs its journal left unfinished. */
+  /**
+   * Builds the orchestrator from its context; once it leads (at once, unless it contends for a
+   * Lease), it resumes the jobs its journal left unfinished. A deposed leader exits.
+   */
   public static OrchestratorService create(ServiceContext ctx) {
+    return create(ctx, OrchestratorReplica::exitDeposed);
+  }
+
+  /**
+   * Builds the orchestrator as {@link #create(ServiceContext)} does, with what a deposed leader
+   * does instead of exiting (tests that run replicas in one process).
+   */
+  public static OrchestratorService create(ServiceContext ctx, Runnable deposed) {
     OrchestratorOptions options = OrchestratorOptions.from(ctx.settings());
+    Optional<KubernetesCluster> cluster =
+        KubernetesSettings.options(ctx.settings(), System.getenv()).map(KubernetesCluster::connect);
     JobStore store = new SqliteJobStore(ctx.dataDir().resolve("orchestrator.db"));
     ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor();
     Reputation reputation = new Reputation(store, options.reputation(), ctx.clock());
@@ -146,9 +167,9 @@ public final class OrchestratorService implements MeshService {
             store,
             calls,
             blobs,
-            members);
-    fleet.start();
-    coordinator.resumeUnfinished();
+            members,
+            OrchestratorReplica.start(
+                ctx, cluster, fleet, coordinator, List.of(store, members.store()), deposed));
     return service;
   }
 
@@ -258,10 +279,17 @@ public final class OrchestratorService implements MeshService {
 
   @Override
   public List<GuardedService> grpcServices() {
+    // A stand-by answers health only.
+    Leadership leadership = replica.leadership();
     return List.of(
-        ComputeAccess.TABLE.guard(grpc),
-        MembershipAccess.TABLE.guard(members.grpc()),
-        blobs.grpcService());
+        StandbyGate.guard(ComputeAccess.TABLE.guard(grpc), leadership),
+        StandbyGate.guard(MembershipAccess.TABLE.guard(members.grpc()), leadership),
+        StandbyGate.guard(blobs.grpcService(), leadership));
+  }
+
+  /** Whether this replica leads (for tests that watch an election). */
+  public boolean leads() {
+    return replica.leadership().leads();
   }
 
   /** The membership registry (for tests that watch it). */
@@ -276,6 +304,8 @@ public final class OrchestratorService implements MeshService {
 
   @Override
   public void close() {
+    // First: a leader that stops hands the Lease over, and no discovery or scaling outlives it.
+    replica.close();
     members.close();
     blobs.close();
     coordinator.close();

@@ -17,9 +17,10 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * The orchestrator's shape, checked on every build: the domain (jobs, tasks, trust) speaks only its
- * own records and the ports it defines; transports, generated messages and storage stay in the
- * adapters; no two packages depend on each other; and no class grows past one job.
+ * The orchestrator's shape, checked on every build: the domain (jobs, tasks, trust, membership,
+ * leadership, scaling) speaks only its own records and the ports it defines; transports, generated
+ * messages, storage and the Kubernetes client stay in the adapters; no two packages depend on each
+ * other; and no class grows past one job.
  */
 class ArchitectureTest {
   private static final JavaClasses MAIN =
@@ -31,7 +32,9 @@ class ArchitectureTest {
     "io.meshwork.orchestrator.jobs..",
     "io.meshwork.orchestrator.membership..",
     "io.meshwork.orchestrator.tasks..",
-    "io.meshwork.orchestrator.trust.."
+    "io.meshwork.orchestrator.trust..",
+    "io.meshwork.orchestrator.leadership..",
+    "io.meshwork.orchestrator.scaling.."
   };
 
   @Test
@@ -53,7 +56,8 @@ class ArchitectureTest {
             "io.meshwork.membership.v1..",
             "io.meshwork.executor..",
             // The receipt codec speaks the generated ExecutionReceipt.
-            "io.meshwork.receipt.format..")
+            "io.meshwork.receipt.format..",
+            "io.fabric8..")
         .because("the job core is tested without gRPC, against fakes of its ports")
         .check(MAIN);
   }
@@ -67,6 +71,7 @@ class ArchitectureTest {
         .dependOnClassesThat()
         .resideInAnyPackage(
             "io.meshwork.orchestrator.grpc..",
+            "io.meshwork.orchestrator.kube..",
             "io.meshwork.orchestrator.mesh..",
             "io.meshwork.orchestrator.store..",
             "io.meshwork.orchestrator.wire..")

@@ -14,8 +14,10 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -38,6 +40,10 @@ public final class ServiceContext implements AutoCloseable {
   private final boolean mutualTls;
   private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
   private final Deque<AutoCloseable> closeables = new ArrayDeque<>();
+  // Health reported under names of the service's own, kept until the server that answers for
+  // them has started.
+  private final Map<String, Boolean> namedHealth = new LinkedHashMap<>();
+  private BiConsumer<String, Boolean> healthSink;
   private volatile int boundPort = -1;
   private volatile Runnable stop;
 
@@ -147,6 +153,24 @@ public final class ServiceContext implements AutoCloseable {
 
   void boundTo(int port) {
     this.boundPort = port;
+  }
+
+  /**
+   * Reports a part of this service as serving or not under {@code name} in {@code grpc.health.v1},
+   * beside the service's own names: a probe that asks for {@code name} (a Kubernetes readiness
+   * probe, say) sees it. The orchestrator reports whether this replica leads. Reported before the
+   * server starts, it is answered from the start.
+   */
+  public synchronized void reportHealth(String name, boolean serving) {
+    namedHealth.put(name, serving);
+    if (healthSink != null) {
+      healthSink.accept(name, serving);
+    }
+  }
+
+  synchronized void healthTo(BiConsumer<String, Boolean> sink) {
+    healthSink = sink;
+    namedHealth.forEach(sink);
   }
 
   void stopWith(Runnable stop) {

@@ -432,6 +432,7 @@ public final class ServiceHost implements AutoCloseable {
     }
     MeshServer server = sb.build().start();
     context.boundTo(server.port());
+    context.healthTo(server::setStatus);
     AdminServer admin = null;
     int adminPort = settings.get(SharedSettings.ADMIN_PORT);
     if (adminPort >= 0) {

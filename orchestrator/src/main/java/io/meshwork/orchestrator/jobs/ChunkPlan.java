@@ -78,18 +78,11 @@ final class ChunkPlan {
       long minChunk,
       long maxChunk,
       Options options) {
-    double weight;
-    String source;
-    if (hintedWeight > 0) {
-      weight = hintedWeight;
-      source = "the manifest's hint";
-    } else if (measuredFuelPerByte.isPresent()) {
-      weight = Math.max(1e-3, measuredFuelPerByte.getAsDouble() / options.scanFuelPerByte());
-      source = "measured fuel per byte";
-    } else {
-      weight = 1.0;
-      source = "default";
-    }
+    double weight = weight(hintedWeight, measuredFuelPerByte, options.scanFuelPerByte());
+    String source =
+        hintedWeight > 0
+            ? "the manifest's hint"
+            : measuredFuelPerByte.isPresent() ? "measured fuel per byte" : "default";
     int slots = Math.max(1, freeSlots);
     double threshold = options.splitThreshold();
     double weighted = dataSize * weight;
@@ -105,6 +98,21 @@ final class ChunkPlan {
       target = Math.min(maxChunk, Math.max(Math.max(fewestBytes, minChunk), target));
     }
     return new Plan(weight, source, slots, score, threshold, target);
+  }
+
+  /**
+   * The operation weight of a job: the manifest's hint when given, else the module's measured fuel
+   * per byte over {@code scanFuelPerByte}, else 1.
+   */
+  static double weight(
+      double hintedWeight, OptionalDouble measuredFuelPerByte, double scanFuelPerByte) {
+    if (hintedWeight > 0) {
+      return hintedWeight;
+    }
+    if (measuredFuelPerByte.isPresent()) {
+      return Math.max(1e-3, measuredFuelPerByte.getAsDouble() / scanFuelPerByte);
+    }
+    return 1.0;
   }
 
   private static long ceilDiv(long a, long b) {

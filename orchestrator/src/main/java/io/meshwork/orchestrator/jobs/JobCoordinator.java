@@ -123,6 +123,7 @@ public final class JobCoordinator implements AutoCloseable {
   private final ResultStorage results;
   private final UrlInputFetch urlInputs;
   private final ServiceMetrics.Counter jobsSubmitted;
+  private final Backlog backlog;
 
   /**
    * Creates the coordinator over its ports: the journal, the ledger, the receipt log, the blob
@@ -191,11 +192,19 @@ public final class JobCoordinator implements AutoCloseable {
             options.maxDelegationsPerPeer());
     this.jobsSubmitted = metrics.counter("meshwork.orchestrator.jobs", "jobs accepted");
     metrics.gauge("meshwork.orchestrator.jobs.running", "jobs in progress", live::size);
+    this.backlog = new Backlog(live, costs, options.scanFuelPerByte());
+    metrics.gauge(
+        "meshwork.orchestrator.backlog", "work to do, in weighted bytes", backlog::weightedBytes);
   }
 
   /** The read side: status, results, placements, watching. */
   public JobQueries queries() {
     return queries;
+  }
+
+  /** The work still to do here, in weighted bytes (input bytes times operation weight). */
+  public double backlog() {
+    return backlog.weightedBytes();
   }
 
   /** Tasks peer orchestrators delegate here. */

@@ -9,7 +9,7 @@ import java.util.Optional;
  * Port: the orchestrator's durable journal of jobs, verified tasks, placements and executors'
  * records.
  */
-public interface JobStore extends ExecutorRecords, AutoCloseable {
+public interface JobStore extends ExecutorRecords, JournalFence, AutoCloseable {
   /** Inserts a new job; returns false when a job with that id already exists. */
   boolean insert(JobRecord job);
 

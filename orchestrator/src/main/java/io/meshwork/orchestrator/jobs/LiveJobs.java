@@ -2,6 +2,7 @@ package io.meshwork.orchestrator.jobs;
 
 import io.meshwork.orchestrator.tasks.TaskSpec;
 import io.meshwork.runtime.errors.MeshException;
+import java.util.Collection;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -76,6 +77,16 @@ final class LiveJobs {
 
   int size() {
     return running.size();
+  }
+
+  /** The jobs running now. */
+  Collection<RunningJob> jobs() {
+    return running.values();
+  }
+
+  /** The tasks peers delegated here that are still open. */
+  Collection<TaskSpec> delegated() {
+    return delegations.values();
   }
 
   /** What tracking a delegated task found. */

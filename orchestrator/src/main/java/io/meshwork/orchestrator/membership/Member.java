@@ -8,7 +8,8 @@ import io.meshwork.orchestrator.tasks.ExecutorHandle;
  */
 final class Member {
   final String did;
-  final MemberSource source;
+  // A discovered member that joins by itself becomes a joined one (watched by its heartbeats).
+  volatile MemberSource source;
   // The start of its current membership period: a return after leaving starts a new one.
   volatile long joinedAt;
   volatile String endpoint;

@@ -7,7 +7,12 @@ public enum MemberSource {
   /** The orchestrator's configuration names it ({@code orchestrator.executors}). */
   CONFIG,
   /** The orchestrator's own fallback executor ({@code orchestrator.local-slots}). */
-  LOCAL;
+  LOCAL,
+  /**
+   * Found by discovery (the executor Service's EndpointSlices on Kubernetes), called back and
+   * admitted; it sends no heartbeats unless it also joins, and leaves when its endpoint goes.
+   */
+  DISCOVERED;
 
   /** The name the membership API and the CLI show. */
   public String wireName() {

@@ -33,6 +33,8 @@ import java.util.logging.Logger;
  * {@link #lost}). Configured executors ({@code orchestrator.executors}) are members that never
  * heartbeat and are always live; the probes of assignments in flight watch them as before. The
  * orchestrator's own fallback executor is a member that only gets work no other executor bid for.
+ * Endpoints that discovery finds ({@link #discovered}) are called back and admitted as a join would
+ * be, and leave when discovery loses them ({@link #vanished}).
  *
  * <p>Every state change is journaled with its reason, and the executors admitted here are published
  * to the receipt log ({@link ReceiptPublisher}), so that their receipts anchor.
@@ -54,6 +56,7 @@ public final class Membership implements ExecutorFleet, AutoCloseable {
   private final Clock clock;
   private final ScheduledExecutorService timer;
   private final Map<String, Member> members = new ConcurrentHashMap<>();
+  private final DiscoveredEndpoints discovery;
   // The handles that get work, rebuilt on every change of state: announcing reads it per task.
   private volatile List<ExecutorHandle> working = List.of();
   private volatile Member lastResort;
@@ -61,8 +64,8 @@ public final class Membership implements ExecutorFleet, AutoCloseable {
   private volatile Supplier<MemberLoad> localLoad = () -> MemberLoad.UNKNOWN;
 
   /**
-   * The registry, with the members the journal holds. Members that were in the mesh when the
-   * orchestrator stopped come back suspect, and live again with their first heartbeat.
+   * The registry. The members the journal holds are taken up by {@link #start}: a stand-by replica
+   * builds its registry without touching the journal its leader writes.
    */
   public Membership(
       MembershipOptions options,
@@ -93,31 +96,53 @@ public final class Membership implements ExecutorFleet, AutoCloseable {
               return t;
             });
     this.publisher = new ReceiptPublisher(receipts, this::periods);
-    for (MemberView m : store.members()) {
-      if (m.source() != MemberSource.JOIN) {
-        continue;
-      }
-      Member member = new Member(m.did(), m.source(), m.endpoint(), m.joinedAt(), m.state());
-      member.leftAt = m.leftAt();
-      member.engineVersion = m.engineVersion();
-      member.load = m.load();
-      members.put(m.did(), member);
-      if (m.state().member()) {
-        member.handle = handles.open(m.endpoint());
-        member.reached = true;
-        member.lastBeatNanos = System.nanoTime();
-        roles.admit(m.did());
-        move(member, MemberState.SUSPECT, "the orchestrator restarted; waiting for a heartbeat");
-      }
-    }
-    rebuild();
+    this.discovery =
+        new DiscoveredEndpoints(
+            this,
+            handles,
+            timer,
+            Duration.ofMillis(Math.max(10, options.heartbeatInterval().toMillis() / 4)),
+            options.lostAfter());
   }
 
-  /** Starts the sweep and the publication of members to the receipt log. */
+  /**
+   * Takes up the members the journal holds, then starts the sweep and the publication of members to
+   * the receipt log. Members that were in the mesh when the orchestrator stopped come back suspect:
+   * joined ones live again with their first heartbeat, discovered ones when discovery finds them
+   * again.
+   */
   public void start() {
+    synchronized (this) {
+      for (MemberView m : store.members()) {
+        if (m.source() == MemberSource.JOIN || m.source() == MemberSource.DISCOVERED) {
+          restore(m);
+        }
+      }
+      rebuild();
+    }
     long period = Math.max(10, options.heartbeatInterval().toMillis() / 4);
     timer.scheduleWithFixedDelay(this::sweepQuietly, period, period, TimeUnit.MILLISECONDS);
     publisher.start();
+  }
+
+  private void restore(MemberView m) {
+    Member member = new Member(m.did(), m.source(), m.endpoint(), m.joinedAt(), m.state());
+    member.leftAt = m.leftAt();
+    member.engineVersion = m.engineVersion();
+    member.load = m.load();
+    members.put(m.did(), member);
+    if (m.state().member()) {
+      member.handle = handles.open(m.endpoint());
+      member.reached = true;
+      member.lastBeatNanos = System.nanoTime();
+      roles.admit(m.did());
+      move(
+          member,
+          MemberState.SUSPECT,
+          m.source() == MemberSource.JOIN
+              ? "the orchestrator restarted; waiting for a heartbeat"
+              : "the orchestrator restarted; waiting for discovery to find it again");
+    }
   }
 
   /** Adds the executors of {@code orchestrator.executors}: always live, never heartbeating. */
@@ -213,6 +238,8 @@ public final class Membership implements ExecutorFleet, AutoCloseable {
         // A new period: the receipt log must not take receipts signed while it was away.
         m.joinedAt = clock.millis();
       }
+      // A discovered member that joins is one member, from now on watched by its heartbeats.
+      m.source = MemberSource.JOIN;
       if (!claim.endpoint().equals(m.endpoint) || m.handle == null) {
         m.endpoint = claim.endpoint();
         m.handle = handles.open(claim.endpoint());
@@ -348,7 +375,9 @@ public final class Membership implements ExecutorFleet, AutoCloseable {
   /** Asks {@code did} to drain and leave; its next heartbeat answer tells it. */
   public synchronized MemberState drain(String did) {
     Member m = members.get(did);
-    if (m == null || m.source != MemberSource.JOIN || m.state == MemberState.LEFT) {
+    if (m == null
+        || (m.source != MemberSource.JOIN && m.source != MemberSource.DISCOVERED)
+        || m.state == MemberState.LEFT) {
       throw MeshException.notFound(
           "NOT_A_MEMBER", did + " is not a member that joined this orchestrator");
     }
@@ -357,6 +386,88 @@ public final class Membership implements ExecutorFleet, AutoCloseable {
       move(m, MemberState.DRAINING, "an operator asked it to drain");
     }
     return m.state;
+  }
+
+  /**
+   * An executor endpoint ({@code host:port}) that discovery found ready. It is called back, and the
+   * DID its TLS certificate proves passes admission as a join without a token would: open admission
+   * takes anyone, the allow-list only its DIDs, and token admission only a DID admitted here before
+   * (one that joined with a token). Admitted, it is a member, live once the receipt log knows it.
+   * An endpoint offered again is ignored.
+   */
+  public void discovered(String endpoint) {
+    discovery.offer(endpoint);
+  }
+
+  /**
+   * An endpoint that discovery found before is gone (or no longer ready): its discovered member
+   * leaves, as by {@link #leave}. A member that joined by itself stays, watched by its heartbeats.
+   */
+  public void vanished(String endpoint) {
+    discovery.withdraw(endpoint);
+  }
+
+  /**
+   * Admits {@code did}, proved at the discovered {@code endpoint}, as a join would be; false when
+   * admission refuses it. A member that joined by itself, or one already discovered, is left as it
+   * is.
+   */
+  synchronized boolean admitDiscovered(String did, String endpoint, ExecutorHandle handle) {
+    Member m = members.get(did);
+    if (m != null && m.state != MemberState.LEFT) {
+      boolean waiting = m.state == MemberState.SUSPECT || m.state == MemberState.LOST;
+      if (m.source != MemberSource.DISCOVERED || !waiting) {
+        return true;
+      }
+    }
+    String how;
+    try {
+      how = admission.admit(did, "", m != null);
+    } catch (MeshException refused) {
+      LOG.info(
+          () -> "discovered " + did + " at " + endpoint + ", refused: " + refused.getMessage());
+      return false;
+    }
+    boolean fresh = m == null;
+    if (fresh) {
+      m = new Member(did, MemberSource.DISCOVERED, endpoint, clock.millis(), null);
+      members.put(did, m);
+    } else if (m.state == MemberState.LEFT) {
+      // A new period, as for a join after leaving.
+      m.joinedAt = clock.millis();
+      m.source = MemberSource.DISCOVERED;
+      fresh = true;
+    }
+    m.endpoint = endpoint;
+    m.handle = handle;
+    m.lastBeatNanos = System.nanoTime();
+    m.leftAt = 0;
+    m.drainRequested = false;
+    // The call back that proved the DID was this very call.
+    m.reached = true;
+    roles.admit(did);
+    move(m, MemberState.JOINING, "discovered at " + endpoint + " (" + how + ")");
+    if (fresh) {
+      publisher.changed();
+    }
+    Member found = m;
+    publisher.whenPublished(() -> becomeLive(found));
+    return true;
+  }
+
+  /** The discovered {@code endpoint} of {@code did} is gone: its member leaves. */
+  synchronized void vanishedDiscovered(String did, String endpoint) {
+    Member m = members.get(did);
+    if (m == null
+        || m.source != MemberSource.DISCOVERED
+        || m.state == MemberState.LEFT
+        || !endpoint.equals(m.endpoint)) {
+      return;
+    }
+    m.leftAt = clock.millis();
+    roles.dismiss(did);
+    move(m, MemberState.LEFT, "its endpoint " + endpoint + " is no longer discovered");
+    publisher.changed();
   }
 
   /** Every member, by state and then DID; with {@code includeLeft}, those that left too. */
@@ -395,7 +506,7 @@ public final class Membership implements ExecutorFleet, AutoCloseable {
   public boolean lost(String executorDid) {
     Member m = members.get(executorDid);
     return m != null
-        && m.source == MemberSource.JOIN
+        && (m.source == MemberSource.JOIN || m.source == MemberSource.DISCOVERED)
         && (m.state == MemberState.LOST || m.state == MemberState.LEFT);
   }
 
@@ -405,11 +516,19 @@ public final class Membership implements ExecutorFleet, AutoCloseable {
     long suspectAfter = options.suspectAfter().toNanos();
     long lostAfter = options.lostAfter().toNanos();
     for (Member m : members.values()) {
+      MemberState s = m.state;
+      long silent = now - m.lastBeatNanos;
+      if (m.source == MemberSource.DISCOVERED) {
+        // No heartbeats: discovery watches it. Only one restored from the journal and not found
+        // again since is given up on.
+        if (s == MemberState.SUSPECT && silent >= lostAfter) {
+          transition(m, MemberState.LOST, "not discovered again since the orchestrator restarted");
+        }
+        continue;
+      }
       if (m.source != MemberSource.JOIN) {
         continue;
       }
-      MemberState s = m.state;
-      long silent = now - m.lastBeatNanos;
       if (s == MemberState.LOST || s == MemberState.LEFT) {
         continue;
       }

@@ -1,5 +1,6 @@
 package io.meshwork.orchestrator.membership;
 
+import io.meshwork.orchestrator.jobs.JournalFence;
 import java.util.List;
 import java.util.Optional;
 
@@ -7,7 +8,7 @@ import java.util.Optional;
  * Port: where membership is journaled, so that a restarted orchestrator knows who was admitted (a
  * member need not present a token again), and the history of every member's states is kept.
  */
-public interface MembershipStore extends AutoCloseable {
+public interface MembershipStore extends JournalFence, AutoCloseable {
   /** Every member journaled, left ones included. */
   List<MemberView> members();
 

@@ -31,6 +31,8 @@ final class ReceiptPublisher {
           });
   private long version = System.currentTimeMillis();
   private long published;
+  // Nothing goes out before start: a stand-by replica must not replace its leader's list.
+  private boolean started;
   private final List<Waiting> waiting = new ArrayList<>();
 
   private record Waiting(long version, Runnable then) {}
@@ -40,14 +42,17 @@ final class ReceiptPublisher {
     this.periods = periods;
   }
 
-  void start() {
+  synchronized void start() {
+    started = true;
     sender.scheduleWithFixedDelay(this::publish, 0, REPUBLISH_MS, TimeUnit.MILLISECONDS);
   }
 
   /** The members changed: publish soon. */
   synchronized void changed() {
     version = Math.max(version + 1, System.currentTimeMillis());
-    sender.execute(this::publish);
+    if (started) {
+      sender.execute(this::publish);
+    }
   }
 
   /** Runs {@code then} once the receipt log holds the members as they are now. */

@@ -523,6 +523,13 @@ public final class SqliteJobStore implements JobStore {
     }
   }
 
+  /**
+   * Nothing to fence: a SQLite file belongs to one orchestrator process, so no deposed replica
+   * writes to it. The shared journal (PostgreSQL) is where epochs are kept.
+   */
+  @Override
+  public void fence(long epoch) {}
+
   /** Commits what is queued, stops the committer and closes the file. */
   @Override
   public void close() {

@@ -268,6 +268,13 @@ public final class SqliteMembershipStore implements MembershipStore {
         e);
   }
 
+  /**
+   * Nothing to fence: a SQLite file belongs to one orchestrator process, so no deposed replica
+   * writes to it. The shared journal (PostgreSQL) is where epochs are kept.
+   */
+  @Override
+  public void fence(long epoch) {}
+
   @Override
   public synchronized void close() {
     try {

@@ -116,6 +116,10 @@ final class MemoryJournal implements JobStore {
     executors.put(record.did(), record);
   }
 
+  // One process, one journal: nothing to fence.
+  @Override
+  public void fence(long epoch) {}
+
   @Override
   public void close() {}
 }

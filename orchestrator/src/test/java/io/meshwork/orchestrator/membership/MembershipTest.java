@@ -8,13 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.grpc.Status;
 import io.meshwork.identity.Identity;
 import io.meshwork.identity.JoinSignature;
-import io.meshwork.orchestrator.tasks.AnnounceAnswer;
-import io.meshwork.orchestrator.tasks.Announcement;
-import io.meshwork.orchestrator.tasks.AssignAnswer;
-import io.meshwork.orchestrator.tasks.Assignment;
-import io.meshwork.orchestrator.tasks.ExecutorCapacity;
-import io.meshwork.orchestrator.tasks.ExecutorHandle;
-import io.meshwork.orchestrator.tasks.RemoteCallFailed;
 import io.meshwork.runtime.errors.ErrorMapping;
 import io.meshwork.runtime.errors.MeshException;
 import java.time.Clock;
@@ -73,7 +66,7 @@ class MembershipTest {
                 admitted.remove(did);
               }
             },
-            Handle::new,
+            endpoint -> new FakeEndpoint(endpoint, listening),
             (members, version) -> published.add(List.copyOf(members)),
             did -> 0.5,
             self.did(),
@@ -355,57 +348,6 @@ class MembershipTest {
       Thread.sleep(d.toMillis());
     } catch (InterruptedException e) {
       throw new AssertionError(e);
-    }
-  }
-
-  /** A member's endpoint: answers the call-back with whatever {@link #listening} says. */
-  private final class Handle implements ExecutorHandle {
-    private final String endpoint;
-
-    Handle(String endpoint) {
-      this.endpoint = endpoint;
-    }
-
-    @Override
-    public String endpoint() {
-      return endpoint;
-    }
-
-    @Override
-    public String identify(Duration wait) {
-      String did = listening.get(endpoint);
-      if (did == null) {
-        throw new RemoteCallFailed("connection refused", "UNAVAILABLE", true);
-      }
-      return did;
-    }
-
-    @Override
-    public AnnounceAnswer announce(Announcement announcement, Duration wait) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public AssignAnswer assign(Assignment assignment, Duration wait) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public void cancel(String assignmentId) {}
-
-    @Override
-    public boolean withdraw(String assignmentId) {
-      return false;
-    }
-
-    @Override
-    public byte[] reveal(String assignmentId, Duration wait) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public ExecutorCapacity capacity(Duration wait) {
-      throw new UnsupportedOperationException();
     }
   }
 }

@@ -60,6 +60,10 @@ final class MemoryMembershipStore implements MembershipStore {
     return true;
   }
 
+  // One process, one journal: nothing to fence.
+  @Override
+  public void fence(long epoch) {}
+
   @Override
   public void close() {}
 }

@@ -135,6 +135,14 @@ public final class MeshServer {
   }
 
   /**
+   * Sets the health status reported under {@code name}, which is none of the gRPC services' names:
+   * a part of the service, such as a role it holds.
+   */
+  public void setStatus(String name, boolean serving) {
+    health.setStatus(name, serving ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
+  }
+
+  /**
    * Stops taking calls, lets in-flight calls finish within the grace period, then cancels what is
    * left.
    */
