@@ -5,7 +5,7 @@ import picocli.CommandLine;
 
 /**
  * The {@code meshwork} command: the client commands plus {@code dev}, {@code demo}, {@code serve},
- * {@code bench} and {@code bench-data}.
+ * {@code bench}, {@code bench-data}, {@code bench-members} and {@code identity}.
  */
 public final class Meshwork {
   private Meshwork() {}
@@ -19,6 +19,7 @@ public final class Meshwork {
     cli.addSubcommand("bench", new BenchCommand());
     cli.addSubcommand("bench-data", new DataBenchCommand());
     cli.addSubcommand("bench-members", new MembersBenchCommand());
+    cli.addSubcommand("identity", new IdentityCommand());
     return cli;
   }
 

@@ -123,10 +123,16 @@ public final class CertificateAuthority {
   /**
    * The CA kept in {@code dir}, created there on first use (a development mesh's CA). Several
    * services, in one process or in several, may call this at once on one folder: all of them end up
-   * with the same CA.
+   * with the same CA. A folder that already holds both files is only read, so it may be read-only
+   * (a Kubernetes Secret mounted as the development CA).
    */
   public static CertificateAuthority loadOrCreate(Path dir) {
     try {
+      // store() writes the key before the certificate, so a certificate seen here has its key
+      // beside it: only creation needs the lock.
+      if (Files.exists(dir.resolve(CERTIFICATE_FILE)) && Files.exists(dir.resolve(KEY_FILE))) {
+        return load(dir);
+      }
       Files.createDirectories(dir);
       synchronized (CREATION) {
         try (FileChannel lockFile =

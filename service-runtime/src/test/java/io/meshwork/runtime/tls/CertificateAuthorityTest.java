@@ -201,6 +201,27 @@ class CertificateAuthorityTest {
     issued.verify(Pem.readCertificates(folder.resolve("ca.pem")).get(0).getPublicKey());
   }
 
+  @Test
+  void aFolderThatHoldsACaIsOnlyRead() throws Exception {
+    // As a Kubernetes Secret mounted read-only holds it: a lock file could not be made there.
+    Path folder = dir.resolve("mounted");
+    CertificateAuthority made =
+        CertificateAuthority.create("mounted CA", java.time.Clock.systemUTC());
+    made.store(folder);
+    Set<Path> before = Set.copyOf(listed(folder));
+
+    CertificateAuthority loaded = CertificateAuthority.loadOrCreate(folder);
+
+    assertEquals(made.certificate(), loaded.certificate());
+    assertEquals(before, Set.copyOf(listed(folder)), "nothing was written into the folder");
+  }
+
+  private static List<Path> listed(Path folder) throws Exception {
+    try (var files = Files.list(folder)) {
+      return files.toList();
+    }
+  }
+
   private static List<List<?>> names(X509Certificate certificate) throws Exception {
     Collection<List<?>> names = certificate.getSubjectAlternativeNames();
     return names.stream().<List<?>>map(List::copyOf).toList();
