@@ -183,10 +183,10 @@ class KubernetesManifestsTest {
     m.workload(executors);
     assertEquals(
         Set.of(
-            rule("discovery.k8s.io", "endpointslices", List.of(), "get", "list", "watch"),
+            rule("discovery.k8s.io", "endpointslices", List.of(), "list", "watch"),
             rule("coordination.k8s.io", "leases", List.of(), "create"),
-            rule("coordination.k8s.io", "leases", List.of(lease), "get", "update"),
-            rule("apps", "deployments/scale", List.of(executors), "get", "patch", "update")),
+            rule("coordination.k8s.io", "leases", List.of(lease), "get", "patch"),
+            rule("apps", "deployments/scale", List.of(executors), "get", "patch")),
         m.all(Role.class).stream()
             .flatMap(r -> r.getRules().stream())
             .map(KubernetesManifestsTest::rule)
