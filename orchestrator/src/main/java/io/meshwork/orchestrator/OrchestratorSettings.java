@@ -538,6 +538,7 @@ public final class OrchestratorSettings {
           ROLES,
           KEYS,
           MembershipSettings.KEYS,
+          JournalSettings.KEYS,
           BlobSettings.KEYS);
 
   private OrchestratorSettings() {}

@@ -20,6 +20,7 @@ final class MemoryJournal implements JobStore {
   private final Map<String, Long> chunkSizes = new LinkedHashMap<>();
   private final Map<String, String> fetchedInputs = new LinkedHashMap<>();
   private final Map<String, ExecutorRecord> executors = new LinkedHashMap<>();
+  private final MemoryFence fence = new MemoryFence();
 
   @Override
   public synchronized boolean insert(JobRecord job) {
@@ -114,6 +115,11 @@ final class MemoryJournal implements JobStore {
   @Override
   public synchronized void saveExecutor(ExecutorRecord record) {
     executors.put(record.did(), record);
+  }
+
+  @Override
+  public void fence(long epoch) {
+    fence.fence(epoch);
   }
 
   @Override
