@@ -44,7 +44,7 @@ public final class SqlJobStore implements JobStore {
           + " receipt_cid, log_index, stored_result_size";
 
   private final JournalDatabase database;
-  private final EpochFence fence = new EpochFence(JobJournalSchema.EPOCH_TABLE);
+  private final EpochFence fence = new EpochFence(JournalSchema.JOBS.epochTable());
   // Reads and fencing, under the reader's own lock.
   private final JournalConnection reader;
   private final GroupCommitter writer;
@@ -55,7 +55,7 @@ public final class SqlJobStore implements JobStore {
     JournalConnection committing = null;
     try {
       try (Connection c = database.connect()) {
-        database.migrate(c, m -> JobJournalSchema.migrate(database, m));
+        database.migrate(c, m -> JournalSchema.JOBS.migrate(database, m));
       }
       committing = new JournalConnection(database, false);
       reader = new JournalConnection(database, true);

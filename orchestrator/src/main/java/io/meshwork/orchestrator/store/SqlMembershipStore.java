@@ -7,7 +7,6 @@ import io.meshwork.orchestrator.membership.MemberState;
 import io.meshwork.orchestrator.membership.MemberView;
 import io.meshwork.orchestrator.membership.MembershipStore;
 import io.meshwork.runtime.errors.MeshException;
-import io.meshwork.runtime.sql.SchemaMigrations;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -26,54 +25,8 @@ import java.util.Optional;
  * fence checks first ({@link EpochFence}, table {@code membership_epoch}).
  */
 public final class SqlMembershipStore implements MembershipStore {
-  private static final String EPOCH_TABLE = "membership_epoch";
-
-  /** The schema; column types are the database's ({@link JournalDatabase#ddl}). */
-  private static final List<SchemaMigrations.Migration> MIGRATIONS =
-      List.of(
-          new SchemaMigrations.Migration(
-              1,
-              "members, their history and join tokens",
-              List.of(
-                  """
-                  CREATE TABLE members (
-                    did TEXT PRIMARY KEY,
-                    endpoint TEXT NOT NULL,
-                    source TEXT NOT NULL,
-                    state TEXT NOT NULL,
-                    engine_version TEXT NOT NULL,
-                    cpu_cores {int} NOT NULL,
-                    ram_mb {int} NOT NULL,
-                    task_slots {int} NOT NULL,
-                    joined_at {int} NOT NULL,
-                    last_heartbeat_at {int} NOT NULL,
-                    left_at {int} NOT NULL)
-                  """,
-                  """
-                  CREATE TABLE member_events (
-                    seq {serial},
-                    did TEXT NOT NULL,
-                    at {int} NOT NULL,
-                    from_state TEXT,
-                    to_state TEXT NOT NULL,
-                    reason TEXT NOT NULL)
-                  """,
-                  "CREATE INDEX member_events_by_did ON member_events(did, seq)",
-                  """
-                  CREATE TABLE join_tokens (
-                    id TEXT PRIMARY KEY,
-                    secret_hash {bytes} NOT NULL,
-                    created_at {int} NOT NULL,
-                    expires_at {int} NOT NULL,
-                    uses {int} NOT NULL,
-                    uses_left {int} NOT NULL,
-                    description TEXT NOT NULL,
-                    created_by TEXT NOT NULL)
-                  """)),
-          new SchemaMigrations.Migration(2, "the fencing epoch", EpochFence.schema(EPOCH_TABLE)));
-
   private final JournalDatabase database;
-  private final EpochFence fence = new EpochFence(EPOCH_TABLE);
+  private final EpochFence fence = new EpochFence(JournalSchema.MEMBERSHIP.epochTable());
   // Guarded by this.
   private final JournalConnection connection;
 
@@ -85,8 +38,10 @@ public final class SqlMembershipStore implements MembershipStore {
       opened = new JournalConnection(database, true);
       database.migrate(
           opened.get(),
-          c ->
-              SchemaMigrations.apply(c, MIGRATIONS.stream().map(m -> typed(database, m)).toList()));
+          c -> {
+            adoptEarlyJournal(c);
+            JournalSchema.MEMBERSHIP.migrate(database, c);
+          });
     } catch (SQLException e) {
       if (opened != null) {
         opened.close();
@@ -97,10 +52,34 @@ public final class SqlMembershipStore implements MembershipStore {
     connection = opened;
   }
 
-  private static SchemaMigrations.Migration typed(
-      JournalDatabase database, SchemaMigrations.Migration m) {
-    return new SchemaMigrations.Migration(
-        m.version(), m.description(), m.statements().stream().map(database::ddl).toList());
+  /**
+   * Records the first four versions as applied in a membership journal from before the versions had
+   * a table of their own, when it recorded its one version in {@code schema_migrations}.
+   */
+  private static void adoptEarlyJournal(Connection c) throws SQLException {
+    String versions = JournalSchema.MEMBERSHIP.versions();
+    try (Statement s = c.createStatement();
+        ResultSet rs =
+            s.executeQuery(
+                "SELECT 1 FROM schema_migrations WHERE version = 1"
+                    + " AND description = 'members, their history and join tokens'")) {
+      if (!rs.next()) {
+        return;
+      }
+    } catch (SQLException noSuchTable) {
+      // No early journal here; in auto-commit mode the failed query leaves nothing behind.
+      return;
+    }
+    try (Statement s = c.createStatement()) {
+      s.execute("CREATE TABLE IF NOT EXISTS " + versions + " (version INTEGER NOT NULL)");
+      try (ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM " + versions)) {
+        rs.next();
+        if (rs.getInt(1) > 0) {
+          return;
+        }
+      }
+      s.execute("INSERT INTO " + versions + " (version) VALUES (1), (2), (3), (4)");
+    }
   }
 
   /** Work on the connection, inside a transaction or not. */

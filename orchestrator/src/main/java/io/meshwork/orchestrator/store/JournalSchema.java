@@ -8,20 +8,22 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The job journal's tables, and bringing a journal's schema up to date: numbered versions recorded
- * in {@code schema_version}, as since the first journal. (The membership journal records its own in
- * {@code schema_migrations}, so the two can share one PostgreSQL database.)
+ * A journal's tables as numbered versions, one statement each (append, never edit), and bringing a
+ * journal's schema up to date. Each journal records its versions in a table of its own, so the job
+ * and membership journals can share one PostgreSQL database, and neither collides with the {@code
+ * schema_migrations} of the services that keep theirs there. Column types are the database's
+ * ({@link JournalDatabase#ddl}).
+ *
+ * @param versions the table that records the versions applied
+ * @param epochTable the table of the journal's fencing epoch ({@link EpochFence})
+ * @param statements every version's statement, version 1 first
  */
-final class JobJournalSchema {
-  /** The table of the journal's fencing epoch ({@link EpochFence}). */
-  static final String EPOCH_TABLE = "journal_epoch";
-
-  /**
-   * The schema, one statement per version ({@code schema_version}); append, never edit. Column
-   * types are the database's ({@link JournalDatabase#ddl}).
-   */
-  private static final List<String> MIGRATIONS =
+record JournalSchema(String versions, String epochTable, List<String> statements) {
+  /** The job journal, whose versions are in {@code schema_version} since its first file. */
+  static final JournalSchema JOBS =
       withFence(
+          "schema_version",
+          "journal_epoch",
           """
           CREATE TABLE jobs (
             job_id TEXT PRIMARY KEY,
@@ -88,36 +90,73 @@ final class JobJournalSchema {
           "ALTER TABLE jobs ADD COLUMN stored_result_size {int}",
           "ALTER TABLE tasks ADD COLUMN stored_result_size {int}");
 
-  private static List<String> withFence(String... statements) {
+  /** The membership journal: each member's row, its history of states, and the join tokens. */
+  static final JournalSchema MEMBERSHIP =
+      withFence(
+          "membership_schema_version",
+          "membership_epoch",
+          """
+          CREATE TABLE members (
+            did TEXT PRIMARY KEY,
+            endpoint TEXT NOT NULL,
+            source TEXT NOT NULL,
+            state TEXT NOT NULL,
+            engine_version TEXT NOT NULL,
+            cpu_cores {int} NOT NULL,
+            ram_mb {int} NOT NULL,
+            task_slots {int} NOT NULL,
+            joined_at {int} NOT NULL,
+            last_heartbeat_at {int} NOT NULL,
+            left_at {int} NOT NULL)
+          """,
+          """
+          CREATE TABLE member_events (
+            seq {serial},
+            did TEXT NOT NULL,
+            at {int} NOT NULL,
+            from_state TEXT,
+            to_state TEXT NOT NULL,
+            reason TEXT NOT NULL)
+          """,
+          "CREATE INDEX member_events_by_did ON member_events(did, seq)",
+          """
+          CREATE TABLE join_tokens (
+            id TEXT PRIMARY KEY,
+            secret_hash {bytes} NOT NULL,
+            created_at {int} NOT NULL,
+            expires_at {int} NOT NULL,
+            uses {int} NOT NULL,
+            uses_left {int} NOT NULL,
+            description TEXT NOT NULL,
+            created_by TEXT NOT NULL)
+          """);
+
+  private static JournalSchema withFence(String versions, String epochTable, String... statements) {
     List<String> all = new ArrayList<>(List.of(statements));
-    all.addAll(EpochFence.schema(EPOCH_TABLE));
-    return List.copyOf(all);
+    all.addAll(EpochFence.schema(epochTable));
+    return new JournalSchema(versions, epochTable, List.copyOf(all));
   }
 
   /** Runs the versions the journal has not seen yet, all in one transaction. */
-  static void migrate(JournalDatabase database, Connection c) throws SQLException {
+  void migrate(JournalDatabase database, Connection c) throws SQLException {
     try (Statement s = c.createStatement()) {
-      s.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+      s.execute("CREATE TABLE IF NOT EXISTS " + versions + " (version INTEGER NOT NULL)");
     }
     c.setAutoCommit(false);
     try (Statement s = c.createStatement()) {
-      int version;
-      try (ResultSet rs = s.executeQuery("SELECT COALESCE(MAX(version), 0) FROM schema_version")) {
-        rs.next();
-        version = rs.getInt(1);
-      }
-      if (version > MIGRATIONS.size()) {
+      int version = applied(c);
+      if (version > statements.size()) {
         // A newer orchestrator's journal: this one would misread what it does not know.
         throw new SQLException(
             "the journal has schema version "
                 + version
                 + " but this orchestrator knows only up to "
-                + MIGRATIONS.size()
+                + statements.size()
                 + "; run a newer orchestrator");
       }
-      for (int i = version; i < MIGRATIONS.size(); i++) {
-        s.execute(database.ddl(MIGRATIONS.get(i)));
-        s.execute("INSERT INTO schema_version VALUES (" + (i + 1) + ")");
+      for (int i = version; i < statements.size(); i++) {
+        s.execute(database.ddl(statements.get(i)));
+        s.execute("INSERT INTO " + versions + " (version) VALUES (" + (i + 1) + ")");
       }
       c.commit();
     } catch (SQLException e) {
@@ -128,5 +167,11 @@ final class JobJournalSchema {
     }
   }
 
-  private JobJournalSchema() {}
+  private int applied(Connection c) throws SQLException {
+    try (Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT COALESCE(MAX(version), 0) FROM " + versions)) {
+      rs.next();
+      return rs.getInt(1);
+    }
+  }
 }
