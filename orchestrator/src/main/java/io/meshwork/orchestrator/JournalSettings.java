@@ -68,23 +68,15 @@ public final class JournalSettings {
       }
       return JournalStores.sqlite(dataDir);
     }
-    if (url.isEmpty()) {
+    if (url.isEmpty() || !url.get().startsWith(URL_PREFIX)) {
       throw new SettingsException(
           "setting '"
               + POSTGRES_URL.key()
-              + "' is required when "
+              + "' is "
+              + url.map(u -> "'" + u + "'").orElse("unset")
+              + "; "
               + STORE.key()
-              + " is postgres ("
-              + URL_PREFIX
-              + "HOST:PORT/DATABASE)");
-    }
-    if (!url.get().startsWith(URL_PREFIX)) {
-      throw new SettingsException(
-          "setting '"
-              + POSTGRES_URL.key()
-              + "' is '"
-              + url.get()
-              + "'; expected "
+              + "=postgres needs it as "
               + URL_PREFIX
               + "HOST:PORT/DATABASE");
     }

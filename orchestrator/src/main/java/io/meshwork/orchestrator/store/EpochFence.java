@@ -58,12 +58,14 @@ final class EpochFence {
    * Raises the journal's epoch to {@code to}, in a transaction of its own on {@code c} (in
    * auto-commit mode, and back in it afterwards), and from then on checks writes against it.
    *
+   * @return the epoch the journal held before
    * @throws FencedOutException when the journal already holds a higher epoch
    */
-  void raise(Connection c, long to) throws SQLException {
+  long raise(Connection c, long to) throws SQLException {
     long before = epoch;
     c.setAutoCommit(false);
     try {
+      long held = held(c);
       try (PreparedStatement ps =
           c.prepareStatement("UPDATE " + table + " SET epoch = ? WHERE epoch <= ?")) {
         ps.setLong(1, to);
@@ -76,6 +78,7 @@ final class EpochFence {
       // the new epoch, instead of being refused at the old one.
       epoch = to;
       c.commit();
+      return held;
     } catch (SQLException | RuntimeException e) {
       epoch = before;
       try {

@@ -41,6 +41,24 @@ final class JournalConnection implements AutoCloseable {
     return c;
   }
 
+  /** Work on the connection. */
+  interface Work<T> {
+    T run(Connection c) throws SQLException;
+  }
+
+  /**
+   * Runs {@code work} on the connection; when it fails, {@linkplain #recover recovers} the
+   * connection before the failure goes on to the caller.
+   */
+  <T> T use(Work<T> work) throws SQLException {
+    try {
+      return work.run(get());
+    } catch (SQLException | RuntimeException e) {
+      recover();
+      throw e;
+    }
+  }
+
   /** The connection, opened again if the last one broke. */
   Connection get() throws SQLException {
     if (closed) {

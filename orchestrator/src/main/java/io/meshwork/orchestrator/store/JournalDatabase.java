@@ -42,6 +42,13 @@ public sealed interface JournalDatabase {
    */
   void migrate(Connection c, Migration migration) throws SQLException;
 
+  private static String typed(String statement, String integer, String bytes, String serial) {
+    return statement
+        .replace("{int}", integer)
+        .replace("{bytes}", bytes)
+        .replace("{serial}", serial);
+  }
+
   /** Brings a journal's schema up to date. */
   interface Migration {
     void run(Connection c) throws SQLException;
@@ -67,10 +74,7 @@ public sealed interface JournalDatabase {
     @Override
     public String ddl(String statement) {
       // SQLite's INTEGER is 64 bits wide, and an INTEGER PRIMARY KEY is the row id.
-      return statement
-          .replace("{int}", "INTEGER")
-          .replace("{bytes}", "BLOB")
-          .replace("{serial}", "INTEGER PRIMARY KEY AUTOINCREMENT");
+      return typed(statement, "INTEGER", "BLOB", "INTEGER PRIMARY KEY AUTOINCREMENT");
     }
 
     @Override
@@ -103,10 +107,7 @@ public sealed interface JournalDatabase {
 
     @Override
     public String ddl(String statement) {
-      return statement
-          .replace("{int}", "BIGINT")
-          .replace("{bytes}", "BYTEA")
-          .replace("{serial}", "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY");
+      return typed(statement, "BIGINT", "BYTEA", "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY");
     }
 
     @Override

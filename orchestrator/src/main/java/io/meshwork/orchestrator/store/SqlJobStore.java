@@ -12,12 +12,10 @@ import io.meshwork.orchestrator.trust.ExecutorRecord;
 import io.meshwork.orchestrator.wire.JobMessages;
 import io.meshwork.orchestrator.wire.TaskMessages;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
-import java.sql.Types;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
@@ -35,10 +33,13 @@ import java.util.Optional;
  * format.
  */
 public final class SqlJobStore implements JobStore {
-  private static final String JOB_COLUMNS =
-      "job_id, submitter_did, state, manifest, manifest_digest, hold_id, budget, spent, refunded,"
-          + " total_chunks, completed_chunks, error_message, result, result_cid, submitted_at,"
-          + " finished_at, stored_result_size";
+  // What was submitted, written once; and the progress and outcome, which updates rewrite.
+  private static final String SUBMITTED_COLUMNS =
+      "job_id, submitter_did, manifest, manifest_digest, budget, submitted_at";
+  private static final String PROGRESS_COLUMNS =
+      "state, hold_id, spent, refunded, total_chunks, completed_chunks, error_message, result,"
+          + " result_cid, finished_at, stored_result_size";
+  private static final String JOB_COLUMNS = SUBMITTED_COLUMNS + ", " + PROGRESS_COLUMNS;
   private static final String TASK_COLUMNS =
       "task_id, job_id, chunk_index, export_name, executor_did, price, result, result_cid,"
           + " receipt_cid, log_index, stored_result_size";
@@ -69,19 +70,12 @@ public final class SqlJobStore implements JobStore {
     writer = new GroupCommitter(committing, fence::check, "job-journal-commit");
   }
 
-  /** A read on the reader's connection. */
-  private interface Read<T> {
-    T run(Connection c) throws SQLException, InvalidProtocolBufferException;
-  }
-
-  private <T> T read(String what, Read<T> read) {
+  /** Work on the reader's connection, in auto-commit mode. */
+  private <T> T onReader(String what, JournalConnection.Work<T> work) {
     synchronized (reader) {
       try {
-        return read.run(reader.get());
+        return reader.use(work);
       } catch (SQLException e) {
-        reader.recover();
-        throw failed(what, e);
-      } catch (InvalidProtocolBufferException e) {
         throw failed(what, e);
       }
     }
@@ -98,89 +92,61 @@ public final class SqlJobStore implements JobStore {
 
   @Override
   public void fence(long epoch) {
-    synchronized (reader) {
-      try {
-        fence.raise(reader.get(), epoch);
-      } catch (SQLException e) {
-        reader.recover();
-        throw failed("fence at epoch " + epoch, e);
-      }
-    }
+    // On the reader's connection: the committer's runs every group under the fence's check.
+    onReader("fence at epoch " + epoch, c -> fence.raise(c, epoch));
   }
 
   @Override
   public boolean insert(JobRecord j) {
     byte[] manifest = JobMessages.manifest(j.manifest()).toByteArray();
-    return write(
-        "record job " + j.jobId(),
-        c -> {
-          String sql =
-              "INSERT INTO jobs ("
-                  + JOB_COLUMNS
-                  + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING";
-          try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setString(1, j.jobId());
-            ps.setString(2, j.submitterDid());
-            ps.setString(3, j.state().wireName());
-            ps.setBytes(4, manifest);
-            ps.setBytes(5, j.manifestDigest());
-            ps.setString(6, j.holdId());
-            ps.setLong(7, j.budget());
-            ps.setLong(8, j.spent());
-            ps.setLong(9, j.refunded());
-            ps.setInt(10, j.totalChunks());
-            ps.setInt(11, j.completedChunks());
-            ps.setString(12, j.errorMessage());
-            ps.setBytes(13, j.result());
-            ps.setString(14, j.resultCid());
-            ps.setLong(15, j.submittedAt());
-            ps.setLong(16, j.finishedAt());
-            setStoredSize(ps, 17, j.resultStored(), j.resultSize());
-            return ps.executeUpdate() == 1;
-          }
-        });
+    String sql =
+        "INSERT INTO jobs ("
+            + JOB_COLUMNS
+            + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING";
+    List<Object> values =
+        new ArrayList<>(
+            List.of(
+                j.jobId(),
+                j.submitterDid(),
+                manifest,
+                j.manifestDigest(),
+                j.budget(),
+                j.submittedAt()));
+    values.addAll(progress(j));
+    return write("record job " + j.jobId(), c -> Rows.update(c, sql, values.toArray()) == 1);
   }
 
   @Override
   public void update(JobRecord j) {
-    write(
-        "update job " + j.jobId(),
-        c -> {
-          String sql =
-              "UPDATE jobs SET state=?, hold_id=?, spent=?, refunded=?, total_chunks=?,"
-                  + " completed_chunks=?, error_message=?, result=?, result_cid=?, finished_at=?,"
-                  + " stored_result_size=? WHERE job_id=?";
-          try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setString(1, j.state().wireName());
-            ps.setString(2, j.holdId());
-            ps.setLong(3, j.spent());
-            ps.setLong(4, j.refunded());
-            ps.setInt(5, j.totalChunks());
-            ps.setInt(6, j.completedChunks());
-            ps.setString(7, j.errorMessage());
-            ps.setBytes(8, j.result());
-            ps.setString(9, j.resultCid());
-            ps.setLong(10, j.finishedAt());
-            setStoredSize(ps, 11, j.resultStored(), j.resultSize());
-            ps.setString(12, j.jobId());
-            return ps.executeUpdate();
-          }
-        });
+    String sql = "UPDATE jobs SET " + PROGRESS_COLUMNS.replace(",", "=?,") + "=? WHERE job_id=?";
+    List<Object> values = new ArrayList<>(progress(j));
+    values.add(j.jobId());
+    write("update job " + j.jobId(), c -> Rows.update(c, sql, values.toArray()));
+  }
+
+  /** A job's values of {@link #PROGRESS_COLUMNS}, in order; nulls where a value is absent. */
+  private static List<Object> progress(JobRecord j) {
+    return Arrays.asList(
+        j.state().wireName(),
+        j.holdId(),
+        j.spent(),
+        j.refunded(),
+        j.totalChunks(),
+        j.completedChunks(),
+        j.errorMessage(),
+        j.result(),
+        j.resultCid(),
+        j.finishedAt(),
+        storedSize(j.resultStored(), j.resultSize()));
   }
 
   @Override
   public Optional<JobRecord> find(String jobId) {
-    return read(
+    return onReader(
         "read job " + jobId,
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement("SELECT " + JOB_COLUMNS + " FROM jobs WHERE job_id=?")) {
-            ps.setString(1, jobId);
-            try (ResultSet rs = ps.executeQuery()) {
-              return rs.next() ? Optional.of(job(rs)) : Optional.empty();
-            }
-          }
-        });
+        c ->
+            Rows.first(
+                c, "SELECT " + JOB_COLUMNS + " FROM jobs WHERE job_id=?", SqlJobStore::job, jobId));
   }
 
   @Override
@@ -190,18 +156,7 @@ public final class SqlJobStore implements JobStore {
             + JOB_COLUMNS
             + " FROM jobs WHERE state NOT IN ('completed','failed','cancelled')"
             + " ORDER BY submitted_at";
-    return read(
-        "list unfinished jobs",
-        c -> {
-          try (Statement s = c.createStatement();
-              ResultSet rs = s.executeQuery(sql)) {
-            List<JobRecord> jobs = new ArrayList<>();
-            while (rs.next()) {
-              jobs.add(job(rs));
-            }
-            return jobs;
-          }
-        });
+    return onReader("list unfinished jobs", c -> Rows.list(c, sql, SqlJobStore::job));
   }
 
   private static JobRecord job(ResultSet rs) throws SQLException {
@@ -237,51 +192,45 @@ public final class SqlJobStore implements JobStore {
         stored);
   }
 
-  private static void setStoredSize(PreparedStatement ps, int index, boolean stored, long size)
-      throws SQLException {
-    if (stored) {
-      ps.setLong(index, size);
-    } else {
-      ps.setNull(index, Types.BIGINT);
-    }
+  /** The size of a result kept in the blob store; null for one kept inline. */
+  private static Long storedSize(boolean stored, long size) {
+    return stored ? size : null;
   }
 
   @Override
   public void saveTask(TaskRecord t) {
+    boolean stored = t.result() == null;
     write(
         "record task " + t.taskId(),
         c -> {
-          try (PreparedStatement ps =
-                  c.prepareStatement(
-                      "INSERT INTO tasks ("
-                          + TASK_COLUMNS
-                          + ") VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING");
-              PreparedStatement pay =
-                  c.prepareStatement(
-                      "INSERT INTO task_payments (task_id, executor_did, price, receipt_cid,"
-                          + " log_index) VALUES (?,?,?,?,?) ON CONFLICT DO NOTHING")) {
-            for (TaskRecord.Payment p : t.alsoPaid()) {
-              pay.setString(1, t.taskId());
-              pay.setString(2, p.executorDid());
-              pay.setLong(3, p.price());
-              pay.setString(4, p.receiptCid());
-              pay.setLong(5, p.logIndex());
-              pay.executeUpdate();
-            }
-            ps.setString(1, t.taskId());
-            ps.setString(2, t.jobId());
-            ps.setInt(3, t.chunkIndex());
-            ps.setString(4, t.exportName());
-            ps.setString(5, t.executorDid());
-            ps.setLong(6, t.price());
-            boolean stored = t.result() == null;
-            ps.setBytes(7, stored ? new byte[0] : t.result());
-            ps.setString(8, t.resultCid());
-            ps.setString(9, t.receiptCid());
-            ps.setLong(10, t.logIndex());
-            setStoredSize(ps, 11, stored, t.resultSize());
-            return ps.executeUpdate();
+          for (TaskRecord.Payment p : t.alsoPaid()) {
+            Rows.update(
+                c,
+                "INSERT INTO task_payments (task_id, executor_did, price, receipt_cid, log_index)"
+                    + " VALUES (?,?,?,?,?) ON CONFLICT DO NOTHING",
+                t.taskId(),
+                p.executorDid(),
+                p.price(),
+                p.receiptCid(),
+                p.logIndex());
           }
+          return Rows.update(
+              c,
+              "INSERT INTO tasks ("
+                  + TASK_COLUMNS
+                  + ") VALUES (?,?,?,?,?,?,?,?,?,?,?)"
+                  + " ON CONFLICT DO NOTHING",
+              t.taskId(),
+              t.jobId(),
+              t.chunkIndex(),
+              t.exportName(),
+              t.executorDid(),
+              t.price(),
+              stored ? new byte[0] : t.result(),
+              t.resultCid(),
+              t.receiptCid(),
+              t.logIndex(),
+              storedSize(stored, t.resultSize()));
         });
   }
 
@@ -291,20 +240,11 @@ public final class SqlJobStore implements JobStore {
         "SELECT "
             + TASK_COLUMNS
             + " FROM tasks WHERE job_id=? ORDER BY export_name='merge', chunk_index";
-    return read(
+    return onReader(
         "read the tasks of job " + jobId,
         c -> {
-          List<TaskRecord> tasks = new ArrayList<>();
-          try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setString(1, jobId);
-            try (ResultSet rs = ps.executeQuery()) {
-              while (rs.next()) {
-                tasks.add(task(rs));
-              }
-            }
-          }
-          List<TaskRecord> withPayments = new ArrayList<>(tasks.size());
-          for (TaskRecord t : tasks) {
+          List<TaskRecord> withPayments = new ArrayList<>();
+          for (TaskRecord t : Rows.list(c, sql, SqlJobStore::task, jobId)) {
             withPayments.add(
                 new TaskRecord(
                     t.taskId(),
@@ -346,21 +286,13 @@ public final class SqlJobStore implements JobStore {
 
   private static List<TaskRecord.Payment> alsoPaid(Connection c, String taskId)
       throws SQLException {
-    String sql =
+    return Rows.list(
+        c,
         "SELECT executor_did, price, receipt_cid, log_index FROM task_payments WHERE task_id=?"
-            + " ORDER BY log_index";
-    try (PreparedStatement ps = c.prepareStatement(sql)) {
-      ps.setString(1, taskId);
-      try (ResultSet rs = ps.executeQuery()) {
-        List<TaskRecord.Payment> payments = new ArrayList<>();
-        while (rs.next()) {
-          payments.add(
-              new TaskRecord.Payment(
-                  rs.getString(1), rs.getLong(2), rs.getString(3), rs.getLong(4)));
-        }
-        return payments;
-      }
-    }
+            + " ORDER BY log_index",
+        rs ->
+            new TaskRecord.Payment(rs.getString(1), rs.getLong(2), rs.getString(3), rs.getLong(4)),
+        taskId);
   }
 
   @Override
@@ -380,39 +312,26 @@ public final class SqlJobStore implements JobStore {
   /** Records a job's once-only {@code column} in {@code table} unless it is there; returns it. */
   private static Object fixOnce(
       Connection c, String table, String column, String jobId, Object value) throws SQLException {
-    try (PreparedStatement insert =
-            c.prepareStatement(
-                "INSERT INTO "
-                    + table
-                    + " (job_id, "
-                    + column
-                    + ") VALUES (?,?) ON CONFLICT DO NOTHING");
-        PreparedStatement read =
-            c.prepareStatement("SELECT " + column + " FROM " + table + " WHERE job_id=?")) {
-      insert.setString(1, jobId);
-      insert.setObject(2, value);
-      insert.executeUpdate();
-      read.setString(1, jobId);
-      try (ResultSet rs = read.executeQuery()) {
-        rs.next();
-        return rs.getObject(1);
-      }
-    }
+    Rows.update(
+        c,
+        "INSERT INTO " + table + " (job_id, " + column + ") VALUES (?,?) ON CONFLICT DO NOTHING",
+        jobId,
+        value);
+    return Rows.first(
+            c,
+            "SELECT " + column + " FROM " + table + " WHERE job_id=?",
+            rs -> rs.getObject(1),
+            jobId)
+        .orElseThrow();
   }
 
   @Override
   public Optional<String> fetchedInput(String jobId) {
-    return read(
+    return onReader(
         "read the fetched input of job " + jobId,
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement("SELECT blob_cid FROM job_inputs WHERE job_id=?")) {
-            ps.setString(1, jobId);
-            try (ResultSet rs = ps.executeQuery()) {
-              return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
-            }
-          }
-        });
+        c ->
+            Rows.first(
+                c, "SELECT blob_cid FROM job_inputs WHERE job_id=?", rs -> rs.getString(1), jobId));
   }
 
   @Override
@@ -420,73 +339,62 @@ public final class SqlJobStore implements JobStore {
     byte[] encoded = TaskMessages.placement(placement).toByteArray();
     write(
         "record a placement of job " + jobId,
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement("INSERT INTO placements (job_id, placement) VALUES (?,?)")) {
-            ps.setString(1, jobId);
-            ps.setBytes(2, encoded);
-            return ps.executeUpdate();
-          }
-        });
+        c ->
+            Rows.update(
+                c, "INSERT INTO placements (job_id, placement) VALUES (?,?)", jobId, encoded));
   }
 
   @Override
   public List<Placement> placements(String jobId) {
-    return read(
+    return onReader(
         "read the placements of job " + jobId,
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement("SELECT placement FROM placements WHERE job_id=? ORDER BY seq")) {
-            ps.setString(1, jobId);
-            try (ResultSet rs = ps.executeQuery()) {
-              List<Placement> all = new ArrayList<>();
-              while (rs.next()) {
-                all.add(TaskMessages.placement(TaskPlacement.parseFrom(rs.getBytes(1))));
-              }
-              return all;
-            }
-          }
-        });
+        c ->
+            Rows.list(
+                c,
+                "SELECT placement FROM placements WHERE job_id=? ORDER BY seq",
+                SqlJobStore::placement,
+                jobId));
+  }
+
+  private static Placement placement(ResultSet rs) throws SQLException {
+    try {
+      return TaskMessages.placement(TaskPlacement.parseFrom(rs.getBytes(1)));
+    } catch (InvalidProtocolBufferException e) {
+      throw new SQLException("the journal holds an unreadable placement", e);
+    }
   }
 
   @Override
   public ExecutorRecord executor(String did) {
-    return read(
+    return onReader(
         "read the record of executor " + did,
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "SELECT verified, caught, failed, updated_at FROM executors WHERE did=?")) {
-            ps.setString(1, did);
-            try (ResultSet rs = ps.executeQuery()) {
-              return rs.next()
-                  ? new ExecutorRecord(
-                      did, rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4))
-                  : ExecutorRecord.unknown(did);
-            }
-          }
-        });
+        c ->
+            Rows.first(
+                    c,
+                    "SELECT verified, caught, failed, updated_at FROM executors WHERE did=?",
+                    rs ->
+                        new ExecutorRecord(
+                            did, rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4)),
+                    did)
+                .orElse(ExecutorRecord.unknown(did)));
   }
 
   @Override
   public void saveExecutor(ExecutorRecord r) {
     write(
         "record executor " + r.did(),
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "INSERT INTO executors (did, verified, caught, failed, updated_at)"
-                      + " VALUES (?,?,?,?,?) ON CONFLICT (did) DO UPDATE SET"
-                      + " verified = excluded.verified, caught = excluded.caught,"
-                      + " failed = excluded.failed, updated_at = excluded.updated_at")) {
-            ps.setString(1, r.did());
-            ps.setLong(2, r.verified());
-            ps.setLong(3, r.caught());
-            ps.setLong(4, r.failed());
-            ps.setLong(5, r.updatedAt());
-            return ps.executeUpdate();
-          }
-        });
+        c ->
+            Rows.update(
+                c,
+                "INSERT INTO executors (did, verified, caught, failed, updated_at)"
+                    + " VALUES (?,?,?,?,?) ON CONFLICT (did) DO UPDATE SET"
+                    + " verified = excluded.verified, caught = excluded.caught,"
+                    + " failed = excluded.failed, updated_at = excluded.updated_at",
+                r.did(),
+                r.verified(),
+                r.caught(),
+                r.failed(),
+                r.updatedAt()));
   }
 
   /** Commits what is queued, stops the committer and closes the connections. */
