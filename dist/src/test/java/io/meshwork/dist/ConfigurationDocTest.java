@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.meshwork.executor.ExecutorSettings;
 import io.meshwork.ledger.LedgerSettings;
+import io.meshwork.orchestrator.JournalSettings;
 import io.meshwork.orchestrator.MembershipSettings;
 import io.meshwork.orchestrator.OrchestratorSettings;
 import io.meshwork.receiptlog.ReceiptSettings;
@@ -41,6 +42,7 @@ class ConfigurationDocTest {
     SECTIONS.put("## Executor", ExecutorSettings.KEYS);
     SECTIONS.put("## Orchestrator", OrchestratorSettings.KEYS);
     SECTIONS.put("## Membership", MembershipSettings.KEYS);
+    SECTIONS.put("## Journal", JournalSettings.KEYS);
   }
 
   /** One row of a table: key, type, default, allowed. */
