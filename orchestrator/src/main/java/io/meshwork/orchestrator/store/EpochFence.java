@@ -12,12 +12,12 @@ import java.util.List;
  * store checks against the epoch the store writes at, and which {@link #raise} moves up when a
  * replica becomes the leader.
  *
- * <p>The check is an update that changes nothing, {@code SET epoch = epoch WHERE epoch = mine}, as
- * the transaction's first statement. Being a write, it takes the row (PostgreSQL) or the database's
- * write lock (SQLite) until the transaction ends, so a raise by another replica waits for the
- * transaction to commit and cannot slip in between the check and the writes; and once the raise
- * committed, the check finds no row at the old epoch and the writes never run. It costs one
- * statement per transaction, and with group commit one per group, not per write.
+ * <p>The check is an update that changes nothing and returns the journal's epoch, {@code SET epoch
+ * = epoch RETURNING epoch}, as the transaction's first statement. Being a write, it takes the row
+ * (PostgreSQL) or the database's write lock (SQLite) until the transaction ends, so a raise by
+ * another replica waits for the transaction to commit and cannot slip in between the check and the
+ * writes; and once the raise committed, the check returns the higher epoch and the writes never
+ * run. It costs one statement per transaction, and with group commit one per group, not per write.
  */
 final class EpochFence {
   private final String table;
@@ -43,29 +43,34 @@ final class EpochFence {
    *     rolls the transaction back
    */
   void check(Connection c) throws SQLException {
-    long mine = epoch;
+    long held;
     try (PreparedStatement ps =
-        c.prepareStatement("UPDATE " + table + " SET epoch = epoch WHERE epoch = ?")) {
-      ps.setLong(1, mine);
-      if (ps.executeUpdate() == 1) {
-        return;
-      }
+            c.prepareStatement("UPDATE " + table + " SET epoch = epoch RETURNING epoch");
+        ResultSet rs = ps.executeQuery()) {
+      rs.next();
+      held = rs.getLong(1);
     }
-    throw new FencedOutException(held(c), mine);
+    // Read only now that the row is this transaction's: a fence of this store that was under way
+    // has committed or rolled back, and its epoch is the one to compare.
+    long mine = epoch;
+    if (held != mine) {
+      throw new FencedOutException(held, mine);
+    }
   }
 
   /**
    * Raises the journal's epoch to {@code to}, in a transaction of its own on {@code c} (in
    * auto-commit mode, and back in it afterwards), and from then on checks writes against it.
    *
-   * @return the epoch the journal held before
+   * @return the epoch this store writes at from now on, {@code to}
    * @throws FencedOutException when the journal already holds a higher epoch
    */
   long raise(Connection c, long to) throws SQLException {
     long before = epoch;
     c.setAutoCommit(false);
     try {
-      long held = held(c);
+      // The update comes first: on SQLite, a transaction that read first could not write once
+      // another connection committed in between.
       try (PreparedStatement ps =
           c.prepareStatement("UPDATE " + table + " SET epoch = ? WHERE epoch <= ?")) {
         ps.setLong(1, to);
@@ -78,7 +83,7 @@ final class EpochFence {
       // the new epoch, instead of being refused at the old one.
       epoch = to;
       c.commit();
-      return held;
+      return to;
     } catch (SQLException | RuntimeException e) {
       epoch = before;
       try {

@@ -563,4 +563,38 @@ abstract class JobStoreContract extends JournalFenceContract<JobStore> {
       }
     }
   }
+
+  @Test
+  void aStoreFencedWhileItWritesLosesNoWrite() throws Exception {
+    try (JobStore store = open()) {
+      AtomicInteger failed = new AtomicInteger();
+      List<Thread> writers = new ArrayList<>();
+      for (int t = 0; t < 4; t++) {
+        String job = "job-" + t;
+        writers.add(
+            Thread.ofVirtual()
+                .start(
+                    () -> {
+                      for (int i = 0; i < 100; i++) {
+                        try {
+                          store.savePlacement(job, placement("p" + i));
+                        } catch (RuntimeException e) {
+                          failed.incrementAndGet();
+                        }
+                      }
+                    }));
+      }
+      // The leader's own fences, as it is elected again and again, never refuse its writes.
+      for (long epoch = 1; epoch <= 20; epoch++) {
+        store.fence(epoch);
+      }
+      for (Thread w : writers) {
+        w.join();
+      }
+      assertEquals(0, failed.get());
+      for (int t = 0; t < 4; t++) {
+        assertEquals(100, store.placements("job-" + t).size());
+      }
+    }
+  }
 }
