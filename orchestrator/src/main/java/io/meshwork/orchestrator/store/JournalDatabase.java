@@ -6,6 +6,7 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Map;
 import java.util.Properties;
 
 /**
@@ -91,17 +92,20 @@ public sealed interface JournalDatabase {
 
   /** The PostgreSQL database; its password is never part of a message. */
   record Postgres(String url, String user, String password) implements JournalDatabase {
-    // Chosen once: "meshwork journal" as two 32-bit halves would do as well as any number.
+    // Any number unlikely to be another lock on the same server: "meshjrnl" in ASCII.
     private static final long SCHEMA_LOCK = 0x6d6573686a726e6cL;
 
     @Override
     public Connection connect() throws SQLException {
       Properties props = new Properties();
-      props.setProperty("user", user);
-      props.setProperty("password", password);
-      props.setProperty("connectTimeout", "10");
-      props.setProperty("tcpKeepAlive", "true");
-      props.setProperty("ApplicationName", "meshwork-orchestrator");
+      // Keep-alives notice a peer that vanished (a failed-over server) on an idle connection.
+      props.putAll(
+          Map.of(
+              "user", user,
+              "password", password,
+              "connectTimeout", "10",
+              "tcpKeepAlive", "true",
+              "ApplicationName", "meshwork-orchestrator"));
       return DriverManager.getConnection(url, props);
     }
 

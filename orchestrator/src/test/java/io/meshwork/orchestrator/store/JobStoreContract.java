@@ -45,13 +45,18 @@ abstract class JobStoreContract extends JournalFenceContract<JobStore> {
   }
 
   static JobManifest manifest(String id) {
+    return manifest(id, ("input of " + id).getBytes(StandardCharsets.UTF_8), "", "");
+  }
+
+  /** A manifest whose input is inline ({@code input}) or fetched from {@code inputUrl}. */
+  static JobManifest manifest(String id, byte[] input, String inputUrl, String inputSha256) {
     return new JobManifest(
         id,
         ("module of " + id).getBytes(StandardCharsets.UTF_8),
-        ("input of " + id).getBytes(StandardCharsets.UTF_8),
+        input,
         "",
-        "",
-        "",
+        inputUrl,
+        inputSha256,
         "lines",
         1,
         1000,
@@ -70,11 +75,16 @@ abstract class JobStoreContract extends JournalFenceContract<JobStore> {
   }
 
   static JobRecord job(String id, JobState state, long submittedAt) {
+    return job(manifest(id), state, submittedAt);
+  }
+
+  static JobRecord job(JobManifest manifest, JobState state, long submittedAt) {
+    String id = manifest.jobId();
     return new JobRecord(
         id,
         "did:key:zSubmitter",
         state,
-        manifest(id),
+        manifest,
         new byte[] {1, 2, 3},
         "hold-" + id,
         1000,
@@ -361,49 +371,10 @@ abstract class JobStoreContract extends JournalFenceContract<JobStore> {
 
   @Test
   void aFetchedInputIsRecordedOnceAndKeptWithTheUrlOfItsManifest() {
-    JobManifest m = manifest("job-url");
     JobManifest fetched =
-        new JobManifest(
-            m.jobId(),
-            m.wasmModule(),
-            new byte[0],
-            "",
-            "https://data.example.com/in.txt",
-            "ab".repeat(32),
-            m.splitStrategy(),
-            m.minChunkSize(),
-            m.maxChunkSize(),
-            m.verificationMode(),
-            m.timeoutSecs(),
-            m.retryCount(),
-            m.priority(),
-            m.redundancy(),
-            m.manaBudget(),
-            m.operationType(),
-            m.operationWeight(),
-            m.limits(),
-            m.digest(),
-            m.chunkPrefix());
-    JobRecord j = job("job-url", JobState.FETCHING, 100);
+        manifest("job-url", new byte[0], "https://data.example.com/in.txt", "ab".repeat(32));
     try (JobStore store = open()) {
-      store.insert(
-          new JobRecord(
-              j.jobId(),
-              j.submitterDid(),
-              j.state(),
-              fetched,
-              j.manifestDigest(),
-              j.holdId(),
-              j.budget(),
-              j.spent(),
-              j.refunded(),
-              j.totalChunks(),
-              j.completedChunks(),
-              j.errorMessage(),
-              j.result(),
-              j.resultCid(),
-              j.submittedAt(),
-              j.finishedAt()));
+      store.insert(job(fetched, JobState.FETCHING, 100));
       assertEquals(Optional.empty(), store.fetchedInput("job-url"));
       assertEquals("bafkreifirst", store.fixFetchedInput("job-url", "bafkreifirst"));
       // A second record (a fetch that raced the first) keeps the first.
