@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.meshwork.executor.ExecutorSettings;
 import io.meshwork.ledger.LedgerSettings;
+import io.meshwork.orchestrator.JournalSettings;
 import io.meshwork.orchestrator.KubernetesSettings;
 import io.meshwork.orchestrator.MembershipSettings;
 import io.meshwork.orchestrator.OrchestratorSettings;
@@ -43,6 +44,7 @@ class ConfigurationDocTest {
     SECTIONS.put("## Orchestrator", OrchestratorSettings.KEYS);
     SECTIONS.put("## Membership", MembershipSettings.KEYS);
     SECTIONS.put("## Kubernetes", KubernetesSettings.KEYS);
+    SECTIONS.put("## Journal", JournalSettings.KEYS);
   }
 
   /** One row of a table: key, type, default, allowed. */

@@ -16,7 +16,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -24,19 +23,8 @@ import java.util.Optional;
  * The settings a rendered workload starts with: its ConfigMap's file and the MESHWORK_ variables of
  * its environment (values from Secrets stand in as placeholders, a DID where a role list wants
  * one), checked against its service's schema as the service checks them at start.
- *
- * <p>The cluster overlay also sets the orchestrator's Kubernetes, scaling and PostgreSQL journal
- * keys, which other parts of issue 17 declare. Until the schema declares any key under one of
- * {@link #PENDING}, those keys are left out of the check; once it does, they are checked like any.
  */
 record ManifestSettings(Map<String, String> values) {
-  static final List<String> PENDING =
-      List.of(
-          "orchestrator.kubernetes",
-          "orchestrator.scale.",
-          "orchestrator.store",
-          "orchestrator.postgres.");
-
   private static final Map<String, SettingsSchema> SCHEMAS =
       Map.of(
           "orchestrator", OrchestratorSettings.SCHEMA,
@@ -68,9 +56,8 @@ record ManifestSettings(Map<String, String> values) {
   static ManifestSettings read(String service, Path file, Map<String, String> env, String what) {
     SettingsSchema schema = SCHEMAS.get(service);
     HelidonSettings given = HelidonSettings.load(Optional.of(file), env);
-    Settings checked = withoutPending(given, schema);
     try {
-      schema.check(checked);
+      schema.check(given);
     } catch (SettingsException e) {
       throw new AssertionError(what + ": the " + service + " would refuse: " + e.getMessage());
     }
@@ -99,34 +86,5 @@ record ManifestSettings(Map<String, String> values) {
       return Optional.of(key.equals("did") ? did : "from-secret-" + key);
     }
     return Optional.empty();
-  }
-
-  /** {@code given} without the keys of a pending family the schema does not declare yet. */
-  private static Settings withoutPending(HelidonSettings given, SettingsSchema schema) {
-    List<String> waiting =
-        PENDING.stream()
-            .filter(p -> schema.settings().stream().noneMatch(s -> s.key().startsWith(p)))
-            .toList();
-    return new Settings() {
-      @Override
-      public Optional<String> find(String key) {
-        return given.find(key);
-      }
-
-      @Override
-      public List<Entry> entries() {
-        return given.entries().stream().filter(e -> !pending(e, waiting)).toList();
-      }
-    };
-  }
-
-  private static boolean pending(Settings.Entry e, List<String> waiting) {
-    for (String prefix : waiting) {
-      String variable = HelidonSettings.environmentName(prefix.replaceAll("\\.$", ""));
-      if (e.variable() ? e.name().startsWith(variable) : e.name().startsWith(prefix)) {
-        return true;
-      }
-    }
-    return false;
   }
 }

@@ -27,8 +27,7 @@ import io.meshwork.orchestrator.mesh.GrpcManaAccounts;
 import io.meshwork.orchestrator.mesh.GrpcPeerOrchestrators;
 import io.meshwork.orchestrator.mesh.GrpcReceiptLog;
 import io.meshwork.orchestrator.mesh.LocalExecutor;
-import io.meshwork.orchestrator.store.SqliteJobStore;
-import io.meshwork.orchestrator.store.SqliteMembershipStore;
+import io.meshwork.orchestrator.store.JournalStores;
 import io.meshwork.orchestrator.tasks.AuditDraw;
 import io.meshwork.orchestrator.tasks.PendingResults;
 import io.meshwork.orchestrator.tasks.SelectionPolicy;
@@ -52,8 +51,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
- * The orchestrator deployable: the job core over its ports (the SQLite journal, and gRPC clients of
- * the ledger, the receipt log, the executors and peer orchestrators), served as ComputeService.
+ * The orchestrator deployable: the job core over its ports (the journal in SQLite or PostgreSQL,
+ * and gRPC clients of the ledger, the receipt log, the executors and peer orchestrators), served as
+ * ComputeService.
  *
  * <p>Settings are read once, into {@link OrchestratorOptions}; docs/CONFIGURATION.md lists them. On
  * Kubernetes ({@link KubernetesSettings}) it is one of several replicas, and serves only while it
@@ -116,12 +116,13 @@ public final class OrchestratorService implements MeshService {
     OrchestratorOptions options = OrchestratorOptions.from(ctx.settings());
     Optional<KubernetesCluster> cluster =
         KubernetesSettings.options(ctx.settings(), System.getenv()).map(KubernetesCluster::connect);
-    JobStore store = new SqliteJobStore(ctx.dataDir().resolve("orchestrator.db"));
+    JournalStores journals = JournalSettings.journals(ctx.settings(), ctx.dataDir());
+    JobStore store = journals.openJobs();
     ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor();
     Reputation reputation = new Reputation(store, options.reputation(), ctx.clock());
     GrpcReceiptLog receiptLog =
         new GrpcReceiptLog(ctx.channel(options.receipts()), ctx.credentials());
-    MemberServices members = members(ctx, options, reputation, receiptLog);
+    MemberServices members = members(ctx, options, journals, reputation, receiptLog);
     Membership fleet = members.membership();
     GrpcPeerOrchestrators peers =
         new GrpcPeerOrchestrators(options.peers(), ctx::channel, ctx.credentials());
@@ -180,10 +181,11 @@ public final class OrchestratorService implements MeshService {
   private static MemberServices members(
       ServiceContext ctx,
       OrchestratorOptions options,
+      JournalStores journals,
       Reputation reputation,
       GrpcReceiptLog receiptLog) {
     MembershipOptions memberOptions = MembershipSettings.options(ctx.settings());
-    MembershipStore memberStore = new SqliteMembershipStore(ctx.dataDir().resolve("membership.db"));
+    MembershipStore memberStore = journals.openMembership();
     JoinTokens tokens = new JoinTokens(memberStore, ctx.clock());
     Optional<CertificateAuthority> joinCa = joinCa(ctx.settings());
     // The configured executors keep the role their configuration gives them, whatever happens to

@@ -539,6 +539,7 @@ public final class OrchestratorSettings {
           KEYS,
           MembershipSettings.KEYS,
           KubernetesSettings.KEYS,
+          JournalSettings.KEYS,
           BlobSettings.KEYS);
 
   private OrchestratorSettings() {}

@@ -8,6 +8,9 @@ import java.util.Optional;
 /**
  * Port: the orchestrator's durable journal of jobs, verified tasks, placements and executors'
  * records.
+ *
+ * <p>Every write may throw {@link FencedOutException} once another replica fenced the journal at a
+ * higher epoch than this store's ({@link JournalFence}); the write has then left no trace.
  */
 public interface JobStore extends ExecutorRecords, JournalFence, AutoCloseable {
   /** Inserts a new job; returns false when a job with that id already exists. */

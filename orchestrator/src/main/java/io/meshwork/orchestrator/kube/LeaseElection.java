@@ -91,9 +91,10 @@ public final class LeaseElection implements AutoCloseable {
   }
 
   /**
-   * The Lease's transitions, while this replica holds it: they count up with every change of
-   * holder, so a later leader always has a higher epoch. Empty when the Lease is someone else's
-   * already (the elector then reports the loss).
+   * The Lease's transitions plus one, while this replica holds it: they count up with every change
+   * of holder, so a later leader always has a higher epoch. Plus one because a new Lease starts at
+   * 0, the epoch of a store that was never fenced: the first leader must be above it too. Empty
+   * when the Lease is someone else's already (the elector then reports the loss).
    */
   private OptionalLong epoch() {
     try {
@@ -104,7 +105,7 @@ public final class LeaseElection implements AutoCloseable {
         return OptionalLong.empty();
       }
       Integer transitions = lease.getSpec().getLeaseTransitions();
-      return OptionalLong.of(transitions == null ? 0 : transitions);
+      return OptionalLong.of((transitions == null ? 0 : transitions) + 1L);
     } catch (KubernetesClientException e) {
       leadership.depose("could not read Lease " + options.lease() + ": " + e.getMessage());
       return OptionalLong.empty();

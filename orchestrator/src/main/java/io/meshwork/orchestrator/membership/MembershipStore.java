@@ -7,6 +7,9 @@ import java.util.Optional;
 /**
  * Port: where membership is journaled, so that a restarted orchestrator knows who was admitted (a
  * member need not present a token again), and the history of every member's states is kept.
+ *
+ * <p>Like the job journal it is fenced ({@link JournalFence}): once another replica fenced it at a
+ * higher epoch, every write of this store throws {@code FencedOutException} and leaves no trace.
  */
 public interface MembershipStore extends JournalFence, AutoCloseable {
   /** Every member journaled, left ones included. */

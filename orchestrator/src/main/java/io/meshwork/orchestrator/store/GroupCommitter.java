@@ -1,5 +1,6 @@
 package io.meshwork.orchestrator.store;
 
+import io.meshwork.runtime.errors.MeshException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Savepoint;
@@ -18,6 +19,9 @@ import java.util.concurrent.TimeoutException;
  * a failing write fails alone) and syncs once for all of them. A write returns only once its commit
  * is on disk, so the journal is exactly as durable as with a commit per write, while many writers
  * at once cost one sync instead of one each and never spin on a lock.
+ *
+ * <p>Each group's transaction begins with the journal's fence check ({@link EpochFence}), once for
+ * the whole group: a store that was deposed has the whole group refused, and nothing of it lands.
  */
 final class GroupCommitter implements AutoCloseable {
   // Writes waiting for the committer at most per transaction.
@@ -28,12 +32,18 @@ final class GroupCommitter implements AutoCloseable {
     T run(Connection c) throws SQLException;
   }
 
+  /** What every group's transaction does first; a failure refuses the whole group. */
+  interface Guard {
+    void check(Connection c) throws SQLException;
+  }
+
   private record Queued(Write<?> write, CompletableFuture<Object> done) {}
 
   private static final Queued STOP = new Queued(c -> null, new CompletableFuture<>());
 
   // Used only by the committer thread once the constructor returns.
-  private final Connection connection;
+  private final JournalConnection connection;
+  private final Guard guard;
   private final BlockingQueue<Queued> writes = new LinkedBlockingQueue<>();
   private final Thread committer;
 
@@ -41,8 +51,9 @@ final class GroupCommitter implements AutoCloseable {
    * Starts committing on {@code connection}, which must have auto-commit off; it is closed with
    * this committer.
    */
-  GroupCommitter(Connection connection, String threadName) {
+  GroupCommitter(JournalConnection connection, Guard guard, String threadName) {
     this.connection = connection;
+    this.guard = guard;
     this.committer = Thread.ofPlatform().daemon().name(threadName).start(this::commitLoop);
   }
 
@@ -51,6 +62,8 @@ final class GroupCommitter implements AutoCloseable {
    * not abandon the wait: the write is queued and its outcome is what the caller must see.
    *
    * @param failure how a failure of this write begins ("cannot record job j: the job journal f")
+   * @throws MeshException as the guard or the write threw it (a deposed store's refusal)
+   * @throws IllegalStateException for any other failure, its message beginning with {@code failure}
    */
   @SuppressWarnings("unchecked")
   <T> T write(String failure, Write<T> write) {
@@ -65,6 +78,9 @@ final class GroupCommitter implements AutoCloseable {
         try {
           return (T) done.get(1, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
+          if (e.getCause() instanceof MeshException refused) {
+            throw refused;
+          }
           throw new IllegalStateException(failure + ": " + e.getCause().getMessage(), e);
         } catch (TimeoutException e) {
           if (!committer.isAlive() && !done.isDone()) {
@@ -106,55 +122,44 @@ final class GroupCommitter implements AutoCloseable {
   }
 
   /**
-   * Runs a group in one transaction, each write in a savepoint of its own so that a write that
-   * fails is undone alone, and commits once. When the transaction itself breaks (an I/O error, a
-   * full disk: SQLite may then have rolled everything back on its own), every write of the group
-   * not yet answered fails and the connection is reset for the next group.
+   * Runs a group in one transaction, after the guard, each write in a savepoint of its own so that
+   * a write that fails is undone alone, and commits once. When the guard refuses or the transaction
+   * itself breaks (an I/O error, a full disk: SQLite may then have rolled everything back on its
+   * own; a lost connection to PostgreSQL), every write of the group not yet answered fails and the
+   * connection is reset, or opened again, for the next group.
    */
   private void commitGroup(List<Queued> group) {
     List<Queued> ok = new ArrayList<>();
     List<Object> results = new ArrayList<>();
     try {
+      Connection c = connection.get();
+      guard.check(c);
       for (Queued q : group) {
-        Savepoint sp = connection.setSavepoint();
+        Savepoint sp = c.setSavepoint();
         Object result;
         try {
-          result = q.write().run(connection);
+          result = q.write().run(c);
         } catch (SQLException | RuntimeException e) {
-          connection.rollback(sp);
-          connection.releaseSavepoint(sp);
+          c.rollback(sp);
+          c.releaseSavepoint(sp);
           q.done().completeExceptionally(e);
           continue;
         }
-        connection.releaseSavepoint(sp);
+        c.releaseSavepoint(sp);
         ok.add(q);
         results.add(result);
       }
-      connection.commit();
-    } catch (SQLException e) {
+      c.commit();
+    } catch (SQLException | RuntimeException e) {
+      // Writes that already failed alone keep their own failure.
       for (Queued q : group) {
         q.done().completeExceptionally(e);
       }
-      resetTransaction();
+      connection.recover();
       return;
     }
     for (int i = 0; i < ok.size(); i++) {
       ok.get(i).done().complete(results.get(i));
-    }
-  }
-
-  private void resetTransaction() {
-    try {
-      connection.rollback();
-    } catch (SQLException ignored) {
-      // No transaction was open any more; the reset below still applies.
-    }
-    try {
-      // Turning auto-commit on and off again makes the driver begin a fresh transaction.
-      connection.setAutoCommit(true);
-      connection.setAutoCommit(false);
-    } catch (SQLException ignored) {
-      // The connection is broken for good; the next group fails and says why.
     }
   }
 
@@ -169,10 +174,7 @@ final class GroupCommitter implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
-    try {
-      connection.close();
-    } catch (SQLException ignored) {
-      // Closing at shutdown; every write was committed or failed already.
-    }
+    // Closing at shutdown; every write was committed or failed already.
+    connection.close();
   }
 }

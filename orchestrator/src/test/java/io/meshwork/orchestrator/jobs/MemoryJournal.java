@@ -20,6 +20,7 @@ final class MemoryJournal implements JobStore {
   private final Map<String, Long> chunkSizes = new LinkedHashMap<>();
   private final Map<String, String> fetchedInputs = new LinkedHashMap<>();
   private final Map<String, ExecutorRecord> executors = new LinkedHashMap<>();
+  private final MemoryFence fence = new MemoryFence();
 
   @Override
   public synchronized boolean insert(JobRecord job) {
@@ -116,9 +117,10 @@ final class MemoryJournal implements JobStore {
     executors.put(record.did(), record);
   }
 
-  // One process, one journal: nothing to fence.
   @Override
-  public void fence(long epoch) {}
+  public void fence(long epoch) {
+    fence.fence(epoch);
+  }
 
   @Override
   public void close() {}

@@ -111,7 +111,8 @@ class LeaseElectionTest {
     Replica standBy = leader == first ? second : first;
     assertTrue(leader.leadership.leads());
     assertFalse(standBy.leadership.leads(), "exactly one leads");
-    assertEquals(List.of(0L), leader.fenced, "the first leader's epoch");
+    // A new Lease counts 0 transitions; its first leader fences above the never-fenced epoch 0.
+    assertEquals(List.of(1L), leader.fenced, "the first leader's epoch");
     assertEquals(List.of(), standBy.fenced, "a stand-by never fences");
     String leaderName = lease().getSpec().getHolderIdentity();
     try {
@@ -134,7 +135,7 @@ class LeaseElectionTest {
     assertTrue(
         standBy.fenced.get(0) > leader.fenced.get(0),
         "the new leader's epoch is higher: " + standBy.fenced + " after " + leader.fenced);
-    assertEquals(standBy.fenced.get(0), (long) lease().getSpec().getLeaseTransitions());
+    assertEquals(standBy.fenced.get(0), lease().getSpec().getLeaseTransitions() + 1L);
   }
 
   @Test

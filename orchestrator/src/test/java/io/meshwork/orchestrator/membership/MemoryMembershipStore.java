@@ -1,5 +1,6 @@
 package io.meshwork.orchestrator.membership;
 
+import io.meshwork.orchestrator.jobs.MemoryFence;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,6 +12,7 @@ final class MemoryMembershipStore implements MembershipStore {
   private final Map<String, MemberView> members = new LinkedHashMap<>();
   private final Map<String, List<String>> history = new LinkedHashMap<>();
   private final Map<String, JoinTokenRecord> tokens = new LinkedHashMap<>();
+  private final MemoryFence fence = new MemoryFence();
 
   @Override
   public synchronized List<MemberView> members() {
@@ -60,9 +62,10 @@ final class MemoryMembershipStore implements MembershipStore {
     return true;
   }
 
-  // One process, one journal: nothing to fence.
   @Override
-  public void fence(long epoch) {}
+  public void fence(long epoch) {
+    fence.fence(epoch);
+  }
 
   @Override
   public void close() {}

@@ -4,7 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.meshwork.orchestrator.store.SqliteJobStore;
+import io.meshwork.orchestrator.store.JournalDatabase;
+import io.meshwork.orchestrator.store.SqlJobStore;
 import java.nio.file.Path;
 import java.time.Clock;
 import org.junit.jupiter.api.Test;
@@ -15,7 +16,7 @@ class ReputationTest {
 
   @Test
   void aNewcomerStartsNeutralAndTwoCaughtLiesExcludeIt() {
-    try (SqliteJobStore store = new SqliteJobStore(dir.resolve("j.db"))) {
+    try (SqlJobStore store = new SqlJobStore(JournalDatabase.sqlite(dir.resolve("j.db")))) {
       Reputation rep = new Reputation(store, Reputation.Options.defaults(), Clock.systemUTC());
       assertEquals(0.5, rep.score("did:new"), 1e-9);
       assertTrue(rep.trusted("did:new"));
@@ -30,7 +31,7 @@ class ReputationTest {
 
   @Test
   void verifiedWorkRaisesItAndLowersTheSampleRate() {
-    try (SqliteJobStore store = new SqliteJobStore(dir.resolve("j.db"))) {
+    try (SqlJobStore store = new SqlJobStore(JournalDatabase.sqlite(dir.resolve("j.db")))) {
       Reputation rep =
           new Reputation(
               store,
@@ -49,7 +50,7 @@ class ReputationTest {
 
   @Test
   void lostAssignmentsExcludeForACoolDownAndDeliveredResultsForgiveThem() {
-    try (SqliteJobStore store = new SqliteJobStore(dir.resolve("j.db"))) {
+    try (SqlJobStore store = new SqlJobStore(JournalDatabase.sqlite(dir.resolve("j.db")))) {
       MutableClock clock = new MutableClock();
       Reputation rep = new Reputation(store, Reputation.Options.defaults(), clock);
       for (int i = 0; i < 7; i++) {
@@ -112,13 +113,13 @@ class ReputationTest {
   @Test
   void itSurvivesARestart() {
     Path file = dir.resolve("j.db");
-    try (SqliteJobStore store = new SqliteJobStore(file)) {
+    try (SqlJobStore store = new SqlJobStore(JournalDatabase.sqlite(file))) {
       Reputation rep = new Reputation(store, Reputation.Options.defaults(), Clock.systemUTC());
       rep.verified("did:e");
       rep.caught("did:liar", "x");
       rep.caught("did:liar", "y");
     }
-    try (SqliteJobStore store = new SqliteJobStore(file)) {
+    try (SqlJobStore store = new SqlJobStore(JournalDatabase.sqlite(file))) {
       Reputation rep = new Reputation(store, Reputation.Options.defaults(), Clock.systemUTC());
       assertEquals(2.0 / 3, rep.score("did:e"), 1e-9);
       assertFalse(rep.trusted("did:liar"));

@@ -8,9 +8,11 @@ import java.util.Map;
  * a message for people.
  *
  * <p>Domain code throws this and never touches gRPC types; {@link ErrorMapping} turns it into a
- * status with a {@code google.rpc.ErrorInfo} detail at the edge.
+ * status with a {@code google.rpc.ErrorInfo} detail at the edge. A domain may subclass it for a
+ * failure its callers catch by type (the orchestrator's journal refusing a deposed replica), as
+ * long as the subclass keeps to a kind and a reason of its own.
  */
-public final class MeshException extends RuntimeException {
+public class MeshException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
   /** The class of failure, named after the gRPC status code it maps to. */
