@@ -7,10 +7,11 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 
 /** A clock that stands still until the test moves it. */
-final class ManualClock extends Clock {
+public final class ManualClock extends Clock {
   private volatile Instant now = Instant.parse("2026-12-01T00:00:00Z");
 
-  void advance(Duration d) {
+  /** Moves the clock on by {@code d}. */
+  public void advance(Duration d) {
     now = now.plus(d);
   }
 

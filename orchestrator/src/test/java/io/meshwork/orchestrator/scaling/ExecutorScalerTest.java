@@ -12,12 +12,9 @@ import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import io.fabric8.mockwebserver.ServerRequest;
 import io.fabric8.mockwebserver.ServerResponse;
+import io.meshwork.orchestrator.jobs.ManualClock;
 import io.meshwork.orchestrator.kube.DeploymentReplicas;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -47,7 +44,7 @@ class ExecutorScalerTest {
   private KubernetesClient client;
   private final AtomicInteger replicas = new AtomicInteger(1);
   private final List<String> patches = new CopyOnWriteArrayList<>();
-  private final SteppedClock clock = new SteppedClock();
+  private final ManualClock clock = new ManualClock();
   private double backlog;
 
   @BeforeEach
@@ -170,29 +167,5 @@ class ExecutorScalerTest {
       throw new AssertionError(e);
     }
     return seen;
-  }
-
-  /** A clock that moves when the test moves it. */
-  private static final class SteppedClock extends Clock {
-    private volatile Instant now = Instant.parse("2026-12-01T00:00:00Z");
-
-    void advance(Duration d) {
-      now = now.plus(d);
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
   }
 }
