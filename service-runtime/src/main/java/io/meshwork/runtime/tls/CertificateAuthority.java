@@ -5,13 +5,9 @@ import java.io.UncheckedIOException;
 import java.math.BigInteger;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.PrivateKey;
@@ -163,8 +159,8 @@ public final class CertificateAuthority {
   /** Writes {@code ca.pem} and {@code ca.key} (owner-only) into {@code dir}. */
   public void store(Path dir) throws IOException {
     Files.createDirectories(dir);
-    writeAtomically(dir.resolve(KEY_FILE), Pem.encode("PRIVATE KEY", key.getEncoded()), true);
-    writeAtomically(dir.resolve(CERTIFICATE_FILE), certificatePem(certificate), false);
+    PemFiles.write(dir.resolve(KEY_FILE), Pem.encode("PRIVATE KEY", key.getEncoded()), true);
+    PemFiles.write(dir.resolve(CERTIFICATE_FILE), certificatePem(certificate), false);
   }
 
   /** The CA's own certificate: what clients and services trust. */
@@ -273,27 +269,5 @@ public final class CertificateAuthority {
 
   private static boolean isIpLiteral(String host) {
     return host.contains(":") || host.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}");
-  }
-
-  private static void writeAtomically(Path file, String text, boolean secret) throws IOException {
-    Path dir = file.toAbsolutePath().getParent();
-    Path temp =
-        secret && dir.getFileSystem().supportedFileAttributeViews().contains("posix")
-            ? Files.createTempFile(
-                dir,
-                ".ca",
-                ".tmp",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))
-            : Files.createTempFile(dir, ".ca", ".tmp");
-    try {
-      Files.writeString(temp, text, StandardCharsets.US_ASCII);
-      try {
-        Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING);
-      }
-    } finally {
-      Files.deleteIfExists(temp);
-    }
   }
 }
