@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.grpc.ManagedChannel;
 import io.meshwork.client.JobResult;
 import io.meshwork.client.MeshClient;
+import io.meshwork.client.MeshClientOptions;
 import io.meshwork.compute.v1.ComputeJobStatus;
 import io.meshwork.compute.v1.ReceiptRef;
 import io.meshwork.executor.v1.ExecutorServiceGrpc;
@@ -24,7 +25,9 @@ import java.util.concurrent.TimeUnit;
  * A mesh of separate processes on loopback, as the deployment manifests run it: ledger, receipt
  * log, orchestrator, and executors that may be {@link MisbehavingExecutor}s, each serving TLS with
  * a certificate from the mesh's development CA and calling the others over mutual TLS. The
- * orchestrator can be killed with SIGKILL and started again on the same data.
+ * orchestrator can be killed with SIGKILL and started again on the same data, and may have
+ * replicas: more orchestrator processes with the same key, each on ports and a data folder of its
+ * own (with a shared journal and a Lease, as on Kubernetes, one of them leads).
  */
 final class MeshProcesses implements AutoCloseable {
   private final Path dataDir;
@@ -34,6 +37,8 @@ final class MeshProcesses implements AutoCloseable {
   private final String heap;
   private final Map<String, Identity> ids = new LinkedHashMap<>();
   private final Map<String, Process> processes = new LinkedHashMap<>();
+  // Orchestrator replicas started beside "orchestrator": their gRPC and admin ports.
+  private final Map<String, int[]> replicaPorts = new LinkedHashMap<>();
 
   /**
    * Starts the mesh and waits until every service serves.
@@ -132,6 +137,20 @@ final class MeshProcesses implements AutoCloseable {
 
   /** Starts (or restarts) the orchestrator on its data directory. */
   void startOrchestrator() throws Exception {
+    startOrchestrator("orchestrator", Map.of());
+  }
+
+  /**
+   * Starts a replica of the orchestrator named {@code name}: the orchestrator's key and settings,
+   * then {@code extra}, on ports and a data folder of its own.
+   */
+  void startOrchestratorReplica(String name, Map<String, String> extra) throws Exception {
+    replicaPorts.computeIfAbsent(
+        name, n -> new int[] {MeshFixtures.freePort(), MeshFixtures.freePort()});
+    startOrchestrator(name, extra);
+  }
+
+  private void startOrchestrator(String name, Map<String, String> extra) throws Exception {
     Map<String, String> settings = new LinkedHashMap<>();
     settings.put("orchestrator.executors", String.join(",", layout.executorTargets()));
     settings.put("orchestrator.ledger", layout.target("ledger"));
@@ -139,7 +158,8 @@ final class MeshProcesses implements AutoCloseable {
     // Bids collected for up to 3 s rather than 1: these meshes share two cores with the build.
     settings.put("rfc0016.t2-ms", "3000");
     settings.putAll(orchestratorSettings);
-    start("orchestrator", Meshwork.class.getName(), List.of("serve", "orchestrator"), settings);
+    settings.putAll(extra);
+    start(name, Meshwork.class.getName(), List.of("serve", "orchestrator"), settings);
   }
 
   /** Waits until the orchestrator serves again after a restart. */
@@ -153,9 +173,39 @@ final class MeshProcesses implements AutoCloseable {
 
   /** Kills the orchestrator as {@code kill -9} does, and waits for it to be gone. */
   void killOrchestrator() throws InterruptedException {
-    Process p = processes.remove("orchestrator");
+    kill("orchestrator");
+  }
+
+  /** Kills process {@code name} as {@code kill -9} does, and waits for it to be gone. */
+  void kill(String name) throws InterruptedException {
+    Process p = processes.remove(name);
     p.destroyForcibly();
     p.waitFor(30, TimeUnit.SECONDS);
+  }
+
+  /** Sends process {@code name} a signal, such as {@code STOP} or {@code CONT}. */
+  void signal(String name, String signal) throws IOException, InterruptedException {
+    Process kill =
+        new ProcessBuilder("kill", "-" + signal, Long.toString(processes.get(name).pid()))
+            .inheritIO()
+            .start();
+    assertEquals(0, kill.waitFor(), "kill -" + signal + " " + name);
+  }
+
+  /** The process of service {@code name}, for its exit status. */
+  Process process(String name) {
+    return processes.get(name);
+  }
+
+  /** The gRPC port of service {@code name} (an orchestrator replica included). */
+  int grpcPort(String name) {
+    int[] ports = replicaPorts.get(name);
+    return ports != null ? ports[0] : layout.grpcPort(name);
+  }
+
+  private int adminPort(String name) {
+    int[] ports = replicaPorts.get(name);
+    return ports != null ? ports[1] : layout.adminPort(name);
   }
 
   /** Whether the named service's process is alive. */
@@ -261,6 +311,18 @@ final class MeshProcesses implements AutoCloseable {
     return MeshFixtures.client(layout, caCertificate(), user);
   }
 
+  /** A client for {@code user} whose orchestrator is {@code orchestrator}, a replica perhaps. */
+  MeshClient client(Identity user, String orchestrator) {
+    return MeshClient.connect(
+        MeshClientOptions.newBuilder()
+            .orchestratorTarget("127.0.0.1:" + grpcPort(orchestrator))
+            .ledgerTarget(layout.target("ledger"))
+            .receiptTarget(layout.target("receipts"))
+            .identity(user)
+            .caCertificate(caCertificate())
+            .build());
+  }
+
   /** The folder of the mesh's development CA. */
   Path caDir() {
     return MeshFixtures.caDir(dataDir);
@@ -279,10 +341,12 @@ final class MeshProcesses implements AutoCloseable {
     command.add(mainClass);
     command.addAll(args);
     Map<String, String> settings = new LinkedHashMap<>();
-    settings.put("grpc.port", Integer.toString(layout.grpcPort(name)));
-    settings.put("admin.port", Integer.toString(layout.adminPort(name)));
+    settings.put("grpc.port", Integer.toString(grpcPort(name)));
+    settings.put("admin.port", Integer.toString(adminPort(name)));
     settings.put("data-dir", dataDir.resolve(name).toString());
-    settings.put("identity.file", dataDir.resolve(name).resolve(name + ".key").toString());
+    // Replicas of the orchestrator are the same orchestrator: one key.
+    String keyOf = replicaPorts.containsKey(name) ? "orchestrator" : name;
+    settings.put("identity.file", dataDir.resolve(keyOf).resolve(keyOf + ".key").toString());
     settings.putAll(roleLists(name));
     settings.put("mesh.dev-mode", "true");
     settings.put("tls.dev-ca", caDir().toString());
@@ -310,6 +374,9 @@ final class MeshProcesses implements AutoCloseable {
     String orchestrator = ids.get("orchestrator").did();
     String executors =
         String.join(",", layout.executorNames().stream().map(n -> ids.get(n).did()).toList());
+    if (replicaPorts.containsKey(name)) {
+      return Map.of("auth.executors", executors);
+    }
     return switch (name) {
       case "ledger" -> Map.of("auth.orchestrators", orchestrator);
       case "receipts" -> Map.of("auth.orchestrators", orchestrator, "auth.executors", executors);
@@ -326,6 +393,14 @@ final class MeshProcesses implements AutoCloseable {
   @Override
   public void close() {
     for (Process p : processes.values()) {
+      // A stopped process would not act on the SIGTERM below until continued.
+      try {
+        new ProcessBuilder("kill", "-CONT", Long.toString(p.pid())).start().waitFor();
+      } catch (IOException e) {
+        // Then the forcible kill below ends it.
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
       p.destroy();
     }
     for (Process p : processes.values()) {

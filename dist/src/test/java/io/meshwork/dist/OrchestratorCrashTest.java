@@ -1,6 +1,5 @@
 package io.meshwork.dist;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.meshwork.client.JobResult;
@@ -8,17 +7,11 @@ import io.meshwork.client.MeshClient;
 import io.meshwork.compute.v1.ComputeJobStatus;
 import io.meshwork.compute.v1.ReceiptRef;
 import io.meshwork.identity.Identity;
-import io.meshwork.ledger.v1.EntryKind;
-import io.meshwork.ledger.v1.HistoryEntry;
 import io.meshwork.wasm.abi.SampleText;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
@@ -86,48 +79,8 @@ class OrchestratorCrashTest {
             "the restarted orchestrator resumed the job from its journal");
 
         // Every chunk (and the merge) has one receipt and one payment.
-        List<ReceiptRef> receipts = result.receipts();
-        Map<String, Long> receiptsPerTask =
-            receipts.stream()
-                .collect(Collectors.groupingBy(ReceiptRef::getTaskId, Collectors.counting()));
-        receiptsPerTask.forEach((task, n) -> assertEquals(1L, n, task + " has one receipt"));
-        long chunkTasks =
-            receiptsPerTask.keySet().stream().filter(t -> !t.endsWith(":merge")).count();
-        assertEquals(status.getTotalChunks(), chunkTasks, "every chunk settled");
-        long paid = receipts.stream().mapToLong(ReceiptRef::getPrice).sum();
-        Map<String, Long> priceByTask =
-            receipts.stream()
-                .collect(Collectors.toMap(ReceiptRef::getTaskId, ReceiptRef::getPrice));
-
-        // The ledger's own record: one post per task, for the receipt's price, under the pay
-        // request id the orchestrator replays after a restart.
-        List<HistoryEntry> history = client.history(Optional.of(jobId), 1_000);
-        List<HistoryEntry> posts =
-            history.stream().filter(e -> e.getKind() == EntryKind.ENTRY_KIND_POST).toList();
-        Map<String, Long> postsPerTask =
-            posts.stream()
-                .collect(Collectors.groupingBy(HistoryEntry::getTaskId, Collectors.counting()));
-        assertEquals(
-            receiptsPerTask.keySet(), postsPerTask.keySet(), "the ledger paid the settled tasks");
-        postsPerTask.forEach(
-            (task, n) -> assertEquals(1L, n, task + " was paid " + n + " times: " + history));
-        for (HistoryEntry post : posts) {
-          assertEquals(-priceByTask.get(post.getTaskId()), post.getBalanceDelta(), post.toString());
-          assertEquals(
-              "pay:" + mesh.orchestratorDid() + ":" + post.getTaskId(),
-              post.getRequestId(),
-              post.toString());
-        }
-        Map<EntryKind, Long> kinds =
-            history.stream()
-                .collect(Collectors.groupingBy(HistoryEntry::getKind, Collectors.counting()));
-        assertEquals(
-            Set.of(
-                EntryKind.ENTRY_KIND_HOLD, EntryKind.ENTRY_KIND_POST, EntryKind.ENTRY_KIND_RELEASE),
-            kinds.keySet(),
-            "one hold, the posts, one release: " + kinds);
-        assertEquals(1L, kinds.get(EntryKind.ENTRY_KIND_HOLD));
-        assertEquals(1L, kinds.get(EntryKind.ENTRY_KIND_RELEASE));
+        int posts = PaidOnce.assertEachTaskPaidOnce(client, result, mesh.orchestratorDid());
+        long paid = result.receipts().stream().mapToLong(ReceiptRef::getPrice).sum();
 
         // And the balances agree: the submitter's loss is the executors' gain.
         mesh.assertSettled(client, before, result, BUDGET);
@@ -137,10 +90,8 @@ class OrchestratorCrashTest {
                 + " of "
                 + status.getTotalChunks()
                 + " chunks settled; resumed and completed; "
-                + posts.size()
-                + " posts for "
-                + receiptsPerTask.size()
-                + " tasks, "
+                + posts
+                + " posts, "
                 + paid
                 + " mana paid, "
                 + status.getManaRefunded()

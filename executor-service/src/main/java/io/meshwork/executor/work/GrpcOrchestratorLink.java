@@ -38,19 +38,26 @@ public final class GrpcOrchestratorLink implements OrchestratorLink {
     this.credentials = credentials;
   }
 
-  @Override
-  public boolean deliver(String endpoint, ComputeTaskResult result) {
+  /**
+   * The channel to {@code endpoint}, reconnecting at once when it failed a moment ago: the
+   * orchestrator may have restarted, or a stand-by replica taken over behind the same address, and
+   * the channel's own reconnect back-off grows to minutes.
+   */
+  private Channel channel(String endpoint) {
     Channel channel = channels.apply(endpoint);
     if (channel instanceof ManagedChannel managed
         && managed.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
-      // The orchestrator was unreachable a moment ago (it may have restarted): try again now
-      // rather than after the channel's reconnect back-off, which grows to minutes.
       managed.resetConnectBackoff();
     }
-    // Wait-for-ready: a result is not given up because the connection is being re-established;
-    // the deadline still bounds the wait.
+    return channel;
+  }
+
+  @Override
+  public boolean deliver(String endpoint, ComputeTaskResult result) {
+    // Wait-for-ready, here and in the downloads: a call is not given up because the connection
+    // is being re-established; its deadline still bounds the wait.
     boolean verified =
-        ComputeServiceGrpc.newBlockingStub(channel)
+        ComputeServiceGrpc.newBlockingStub(channel(endpoint))
             .withCallCredentials(credentials)
             .withDeadlineAfter(30, TimeUnit.SECONDS)
             .withWaitForReady()
@@ -87,8 +94,9 @@ public final class GrpcOrchestratorLink implements OrchestratorLink {
       download.run(
           () -> {
             Iterator<DownloadResponse> stream =
-                BlobServiceGrpc.newBlockingStub(channels.apply(endpoint))
+                BlobServiceGrpc.newBlockingStub(channel(endpoint))
                     .withCallCredentials(credentials)
+                    .withWaitForReady()
                     .withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS)
                     .download(request);
             long next = offset;
@@ -128,8 +136,9 @@ public final class GrpcOrchestratorLink implements OrchestratorLink {
   }
 
   private ComputeServiceGrpc.ComputeServiceBlockingStub stub(String endpoint, int seconds) {
-    return ComputeServiceGrpc.newBlockingStub(channels.apply(endpoint))
+    return ComputeServiceGrpc.newBlockingStub(channel(endpoint))
         .withCallCredentials(credentials)
+        .withWaitForReady()
         .withDeadlineAfter(seconds, TimeUnit.SECONDS);
   }
 }

@@ -103,6 +103,9 @@ public final class TaskRunner implements AutoCloseable {
   private final Semaphore running;
   private final AtomicInteger admitted = new AtomicInteger();
   private final AtomicInteger active = new AtomicInteger();
+  // Runs that are over and whose results are still being handed back: they hold neither a slot
+  // nor an admission place, but a drain waits for them.
+  private final AtomicInteger delivering = new AtomicInteger();
   private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
   private final Map<String, Admitted> assignments = new ConcurrentHashMap<>();
   // Assignments that already ran, so that an AssignTask retried after the task finished is
@@ -266,7 +269,7 @@ public final class TaskRunner implements AutoCloseable {
   public boolean awaitIdle(Duration timeout) throws InterruptedException {
     long until = System.nanoTime() + timeout.toNanos();
     synchronized (idle) {
-      while (admitted.get() > 0) {
+      while (admitted.get() + delivering.get() > 0) {
         long left = until - System.nanoTime();
         if (left <= 0) {
           return false;
@@ -667,6 +670,7 @@ public final class TaskRunner implements AutoCloseable {
       boolean commitFirst) {
     String id = assignment.getAssignmentId();
     boolean holding = false;
+    boolean placed = true;
     try {
       if (!entry.start(Thread.currentThread())) {
         return;
@@ -688,6 +692,16 @@ public final class TaskRunner implements AutoCloseable {
         active.incrementAndGet();
         result = execute(assignment, task, module, endpoint, orchestratorDid);
       }
+      // The run is over: its slot and its admission place go to the next task now rather than
+      // after the delivery, which can wait up to its deadline on an orchestrator that has gone
+      // (a killed leader, whose successor is assigning the same work here meanwhile).
+      delivering.incrementAndGet();
+      if (holding) {
+        leaveSlot(entry);
+        holding = false;
+      }
+      admitted.decrementAndGet();
+      placed = false;
       if (commitFirst && result.getStatus().equals("completed")) {
         // The receipt already commits to the output CID; the bytes stay here until revealed.
         commitments.keep(id, orchestratorDid, result.getResultData().toByteArray());
@@ -719,21 +733,26 @@ public final class TaskRunner implements AutoCloseable {
       LOG.log(Level.WARNING, "delivering the result of " + id + " failed", e);
     } finally {
       if (holding) {
-        if (entry.started) {
-          active.decrementAndGet();
-        }
-        running.release();
+        leaveSlot(entry);
       }
       synchronized (finished) {
         finished.add(id);
       }
       assignments.remove(id);
-      if (admitted.decrementAndGet() == 0 && draining) {
+      (placed ? admitted : delivering).decrementAndGet();
+      if (draining && admitted.get() + delivering.get() == 0) {
         synchronized (idle) {
           idle.notifyAll();
         }
       }
     }
+  }
+
+  private void leaveSlot(Admitted entry) {
+    if (entry.hasStarted()) {
+      active.decrementAndGet();
+    }
+    running.release();
   }
 
   private ComputeTaskResult execute(

@@ -124,6 +124,9 @@ public final class JobCoordinator implements AutoCloseable {
   private final UrlInputFetch urlInputs;
   private final ServiceMetrics.Counter jobsSubmitted;
   private final Backlog backlog;
+  private final JobFinish finish;
+  // Set by close(): runs interrupted from then on were broken off, not failed.
+  private volatile boolean closing;
 
   /**
    * Creates the coordinator over its ports: the journal, the ledger, the receipt log, the blob
@@ -190,6 +193,7 @@ public final class JobCoordinator implements AutoCloseable {
             self,
             options.delegatedRetryCount(),
             options.maxDelegationsPerPeer());
+    this.finish = new JobFinish(mana, requests, blobs, progress, live, clock);
     this.jobsSubmitted = metrics.counter("meshwork.orchestrator.jobs", "jobs accepted");
     metrics.gauge("meshwork.orchestrator.jobs.running", "jobs in progress", live::size);
     this.backlog = new Backlog(live, costs, options.scanFuelPerByte());
@@ -363,21 +367,29 @@ public final class JobCoordinator implements AutoCloseable {
       } else {
         merged = results.concatenation(spec, Arrays.asList(chunkResults));
       }
-      finish(job, JobState.COMPLETED, results.finalResult(spec, merged), "");
-    } catch (TaskFailedException e) {
-      if (job.cancelRequested) {
-        finish(job, JobState.CANCELLED, null, "cancelled by the submitter");
-      } else {
-        finish(job, JobState.FAILED, null, e.getMessage());
-      }
+      finish.end(job, JobState.COMPLETED, results.finalResult(spec, merged), "");
     } catch (RuntimeException e) {
-      LOG.log(Level.WARNING, "job " + job.spec.jobId() + " failed", e);
-      finish(
-          job,
-          job.cancelRequested ? JobState.CANCELLED : JobState.FAILED,
-          null,
-          String.valueOf(e.getMessage()));
+      if (closing || deposed(e)) {
+        finish.breakOff(job);
+      } else if (job.cancelRequested) {
+        finish.end(job, JobState.CANCELLED, null, "cancelled by the submitter");
+      } else {
+        if (!(e instanceof TaskFailedException)) {
+          LOG.log(Level.WARNING, "job " + job.spec.jobId() + " failed", e);
+        }
+        finish.end(job, JobState.FAILED, null, String.valueOf(e.getMessage()));
+      }
     }
+  }
+
+  /** Whether the failure is, or comes from, this orchestrator having been deposed. */
+  private static boolean deposed(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof FencedOutException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
@@ -528,42 +540,6 @@ public final class JobCoordinator implements AutoCloseable {
     return spec.input().size() * options.operationWeight() / slots;
   }
 
-  private void finish(RunningJob job, JobState state, ResultContent result, String error) {
-    long refunded = 0;
-    try {
-      refunded =
-          mana.release(requests.release(job.spec.jobId()), job.holdId, "job " + state.wireName());
-    } catch (RuntimeException e) {
-      // The hold expires on its own and returns the rest; the job's outcome stands.
-      LOG.log(
-          Level.WARNING, "returning the rest of job " + job.spec.jobId() + "'s budget failed", e);
-    }
-    synchronized (job) {
-      job.state = state;
-      job.result = result;
-      job.errorMessage = error;
-      job.refunded = refunded;
-      job.finishedAt = clock.millis();
-    }
-    // Its input blob, chunk results and merge input, whichever it has: each starts its retention
-    // period now. A stored result is kept by a use of its own (ResultBlobs.keepResult), which this
-    // leaves alone.
-    try {
-      blobs.release(job.spec.jobId());
-    } catch (RuntimeException e) {
-      // The blob is then kept until a later release; the job's outcome stands.
-      LOG.log(Level.WARNING, "releasing the blobs of job " + job.spec.jobId() + " failed", e);
-    }
-    try {
-      progress.ended(job);
-    } finally {
-      // Whoever waits for the result hears the outcome even if the journal could not record it.
-      live.remove(job);
-      live.release(job.spec.submitterDid());
-      job.done.complete(null);
-    }
-  }
-
   /**
    * Cancels a running job: running tasks stop, no more are assigned, and the unspent budget
    * returns. Returns false when the job had already ended.
@@ -587,8 +563,14 @@ public final class JobCoordinator implements AutoCloseable {
     return true;
   }
 
+  /**
+   * Stops every run here without ending its job: the journal keeps the jobs unfinished, and they
+   * resume wherever the journal is opened next (here after a restart, or on the replica that leads
+   * now).
+   */
   @Override
   public void close() {
+    closing = true;
     threads.shutdownNow();
   }
 }

@@ -19,16 +19,9 @@ final class JobProgress {
     notifyWatchers(job);
   }
 
-  /**
-   * The job ended: journals it, and tells the watchers even when the journal could not record it
-   * (the job then resumes from its last recorded state after a restart).
-   */
-  void ended(RunningJob job) {
-    try {
-      journal.persist(job);
-    } finally {
-      notifyWatchers(job);
-    }
+  /** Journals the job's row as it is now, without telling the watchers (yet). */
+  void record(RunningJob job) {
+    journal.persist(job);
   }
 
   /** Moves the job to {@code state}. */

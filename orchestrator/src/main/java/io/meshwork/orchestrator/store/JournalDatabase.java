@@ -99,13 +99,18 @@ public sealed interface JournalDatabase {
     public Connection connect() throws SQLException {
       Properties props = new Properties();
       // Keep-alives notice a peer that vanished (a failed-over server) on an idle connection.
+      // A replica frozen inside a transaction (a stopped process, a paused VM) keeps its socket
+      // open and its row locks held, and the new leader's fence would wait behind them for ever:
+      // the server ends such a session after 10 s. The journal's transactions are short writes
+      // that never wait on anything else while open, so no live replica comes near that.
       props.putAll(
           Map.of(
               "user", user,
               "password", password,
               "connectTimeout", "10",
               "tcpKeepAlive", "true",
-              "ApplicationName", "meshwork-orchestrator"));
+              "ApplicationName", "meshwork-orchestrator",
+              "options", "-c idle_in_transaction_session_timeout=10s"));
       return DriverManager.getConnection(url, props);
     }
 
