@@ -116,7 +116,9 @@ class OrchestratorFailoverTest {
         assertEquals(ServingStatus.NOT_SERVING, leaderHealth(mesh, "orchestrator"));
         JobRun second = submit(mesh, user, "orchestrator-b", text);
         mesh.signal("orchestrator-b", "STOP");
-        awaitLeading(mesh, "orchestrator", LEASE.plusSeconds(5));
+        // The frozen leader may hold a journal transaction open: the new leader's fence waits
+        // until PostgreSQL ends that session (idle_in_transaction_session_timeout, 10 s).
+        awaitLeading(mesh, "orchestrator", LEASE.plusSeconds(15));
         JobResult taken = complete(mesh, user, "orchestrator", second, text);
         List<String> journal = journal(url, postgres);
         long balance;
@@ -166,10 +168,7 @@ class OrchestratorFailoverTest {
       MeshProcesses.Balances before = mesh.balances(c);
       String jobId =
           c.submit(
-              MeshFixtures.wordCountJob(text, 8 * 1024)
-                  .manaBudget(BUDGET)
-                  .timeoutSecs(300)
-                  .build());
+              MeshFixtures.wordCountJob(text, 1_000).manaBudget(BUDGET).timeoutSecs(300).build());
       ComputeJobStatus running = CancelMidJobTest.awaitChunks(c, jobId, 4);
       assertTrue(running.getTotalChunks() >= 16, "a multi-chunk job: " + running);
       assertTrue(running.getCompletedChunks() < running.getTotalChunks(), "mid-job: " + running);
