@@ -139,6 +139,7 @@ class PostgresReconnectTest {
         total += f.get(120, TimeUnit.SECONDS);
       }
       assertTrue(refused.get() > 0, "the restart was felt");
+      // The reading connection sat idle through the restart: the read is tried again on a new one.
       assertEquals(total, jobs.unfinished().size());
       for (int w = 0; w < writers; w++) {
         assertEquals(1, jobs.tasks("w" + w + "-0").size());
