@@ -9,6 +9,7 @@ import io.meshwork.ledger.grpc.LedgerAccess;
 import io.meshwork.ledger.grpc.LedgerGrpcService;
 import io.meshwork.ledger.store.PostgresLedgerStore;
 import io.meshwork.ledger.store.SqliteLedgerStore;
+import io.meshwork.runtime.DataDirectoryLock;
 import io.meshwork.runtime.MeshService;
 import io.meshwork.runtime.ServiceContext;
 import io.meshwork.runtime.ServiceMetrics;
@@ -72,16 +73,21 @@ public final class LedgerService implements MeshService {
 
   /**
    * The store that {@code options} name: SQLite ({@value SqliteLedgerStore#FILE_NAME} in the data
-   * directory) or PostgreSQL.
+   * directory, which this process then holds the lock of until the context closes) or PostgreSQL
+   * (whose store takes a lock of its own in the database).
+   *
+   * @throws io.meshwork.runtime.StartRefusedException when another ledger holds the data directory
    */
   static LedgerStore openStore(LedgerSettings.StoreOptions options, ServiceContext ctx) {
-    return options.postgres()
-        ? PostgresLedgerStore.open(
-            options.postgresUrl().orElseThrow(),
-            options.postgresUser(),
-            options.postgresPassword(),
-            options.maxOpsPerCommit())
-        : SqliteLedgerStore.inDirectory(ctx.dataDir(), options.maxOpsPerCommit());
+    if (options.postgres()) {
+      return PostgresLedgerStore.open(
+          options.postgresUrl().orElseThrow(),
+          options.postgresUser(),
+          options.postgresPassword(),
+          options.maxOpsPerCommit());
+    }
+    ctx.closeOnStop(DataDirectoryLock.acquire(ctx.dataDir(), "ledger"));
+    return SqliteLedgerStore.inDirectory(ctx.dataDir(), options.maxOpsPerCommit());
   }
 
   /** Builds the ledger over any store; for tests that bring their own store or clock. */

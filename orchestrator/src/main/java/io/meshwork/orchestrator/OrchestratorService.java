@@ -33,6 +33,7 @@ import io.meshwork.orchestrator.tasks.PendingResults;
 import io.meshwork.orchestrator.tasks.SelectionPolicy;
 import io.meshwork.orchestrator.tasks.TaskPipeline;
 import io.meshwork.orchestrator.trust.Reputation;
+import io.meshwork.runtime.DataDirectoryLock;
 import io.meshwork.runtime.MeshService;
 import io.meshwork.runtime.ServiceContext;
 import io.meshwork.runtime.SharedSettings;
@@ -117,6 +118,9 @@ public final class OrchestratorService implements MeshService {
     Optional<KubernetesCluster> cluster =
         KubernetesSettings.options(ctx.settings(), System.getenv()).map(KubernetesCluster::connect);
     JournalStores journals = JournalSettings.journals(ctx.settings(), ctx.dataDir());
+    // One orchestrator per data directory, whatever holds its journals: the directory also holds
+    // its blob catalog and blobs, and its local executor's files.
+    ctx.closeOnStop(DataDirectoryLock.acquire(ctx.dataDir(), "orchestrator"));
     JobStore store = journals.openJobs();
     ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor();
     Reputation reputation = new Reputation(store, options.reputation(), ctx.clock());

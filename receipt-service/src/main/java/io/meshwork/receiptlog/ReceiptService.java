@@ -6,6 +6,7 @@ import io.meshwork.receiptlog.grpc.ReceiptGrpcService;
 import io.meshwork.receiptlog.store.LogStore;
 import io.meshwork.receiptlog.store.PostgresLogStore;
 import io.meshwork.receiptlog.store.SqliteLogStore;
+import io.meshwork.runtime.DataDirectoryLock;
 import io.meshwork.runtime.MeshService;
 import io.meshwork.runtime.ServiceContext;
 import io.meshwork.runtime.auth.GuardedService;
@@ -57,14 +58,20 @@ public final class ReceiptService implements MeshService {
   }
 
   /**
-   * Opens the store that {@code options} name: {@code receipts.db} in the data directory, or
-   * PostgreSQL.
+   * Opens the store that {@code options} name: {@code receipts.db} in the data directory, whose
+   * lock this process then holds until the context closes, or PostgreSQL.
+   *
+   * @throws io.meshwork.runtime.StartRefusedException when another receipt log holds the data
+   *     directory
    */
   static LogStore openStore(ReceiptSettings.StoreOptions options, ServiceContext ctx) {
-    return options.postgres()
-        ? PostgresLogStore.open(
-            options.postgresUrl().orElseThrow(), options.postgresUser(), options.postgresPassword())
-        : SqliteLogStore.open(ctx.dataDir().resolve("receipts.db"));
+    if (options.postgres()) {
+      return PostgresLogStore.open(
+          options.postgresUrl().orElseThrow(), options.postgresUser(), options.postgresPassword());
+    }
+    // One appender per file: a second log on it would sign checkpoints of a tree it never saw.
+    ctx.closeOnStop(DataDirectoryLock.acquire(ctx.dataDir(), "receipts"));
+    return SqliteLogStore.open(ctx.dataDir().resolve("receipts.db"));
   }
 
   /** The log this service serves (for the development mesh and tests). */

@@ -59,6 +59,29 @@ final class JournalConnection implements AutoCloseable {
     }
   }
 
+  /**
+   * Runs {@code read}, which changes nothing, on the connection; when it failed because the
+   * connection was broken (a server that restarted while the connection sat idle), runs it once
+   * more on a new connection before giving up. A write is never tried twice here: whether its
+   * commit happened is for its caller to find out.
+   */
+  <T> T read(Work<T> read) throws SQLException {
+    try {
+      return read.run(get());
+    } catch (SQLException | RuntimeException first) {
+      if (!recover()) {
+        throw first;
+      }
+      try {
+        return read.run(get());
+      } catch (SQLException | RuntimeException again) {
+        recover();
+        again.addSuppressed(first);
+        throw again;
+      }
+    }
+  }
+
   /** The connection, opened again if the last one broke. */
   Connection get() throws SQLException {
     if (closed) {
@@ -74,10 +97,12 @@ final class JournalConnection implements AutoCloseable {
    * After a failure: rolls back what the failed work left open and puts the connection back in its
    * mode, or, when the connection itself is broken, drops it so that the next {@link #get} opens
    * another.
+   *
+   * @return whether the connection was broken (and is now dropped)
    */
-  void recover() {
+  boolean recover() {
     if (connection == null) {
-      return;
+      return true;
     }
     try {
       if (!connection.getAutoCommit()) {
@@ -87,12 +112,13 @@ final class JournalConnection implements AutoCloseable {
       connection.setAutoCommit(true);
       connection.setAutoCommit(autoCommit);
       if (connection.isValid(VALID_SECONDS)) {
-        return;
+        return false;
       }
     } catch (SQLException broken) {
       // Dropped below, like a connection that says it is not valid.
     }
     drop();
+    return true;
   }
 
   /** Closes the connection for good. */

@@ -70,11 +70,14 @@ public final class SqlJobStore implements JobStore {
     writer = new GroupCommitter(committing, fence::check, "job-journal-commit");
   }
 
-  /** Work on the reader's connection, in auto-commit mode. */
+  /**
+   * A read on the reader's connection, in auto-commit mode; tried once more on a new connection if
+   * the first one turned out broken.
+   */
   private <T> T onReader(String what, JournalConnection.Work<T> work) {
     synchronized (reader) {
       try {
-        return reader.use(work);
+        return reader.read(work);
       } catch (SQLException e) {
         throw failed(what, e);
       }
@@ -92,8 +95,15 @@ public final class SqlJobStore implements JobStore {
 
   @Override
   public void fence(long epoch) {
-    // On the reader's connection: the committer's runs every group under the fence's check.
-    onReader("fence at epoch " + epoch, c -> fence.raise(c, epoch));
+    // On the reader's connection: the committer's runs every group under the fence's check. Not
+    // through onReader: a raise is a write, and its failure is the caller's to see.
+    synchronized (reader) {
+      try {
+        reader.use(c -> fence.raise(c, epoch));
+      } catch (SQLException e) {
+        throw failed("fence at epoch " + epoch, e);
+      }
+    }
   }
 
   @Override

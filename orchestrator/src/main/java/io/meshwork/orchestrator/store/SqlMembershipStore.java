@@ -89,6 +89,15 @@ public final class SqlMembershipStore implements MembershipStore {
     }
   }
 
+  /** A read: as {@link #use}, tried once more on a new connection if the first one was broken. */
+  private synchronized <T> T read(String what, JournalConnection.Work<T> work) {
+    try {
+      return connection.read(work);
+    } catch (SQLException e) {
+      throw failed(what, e);
+    }
+  }
+
   /** A write: one transaction, which the fence checks first. */
   private <T> T write(String what, JournalConnection.Work<T> work) {
     return use(
@@ -110,7 +119,7 @@ public final class SqlMembershipStore implements MembershipStore {
 
   @Override
   public List<MemberView> members() {
-    return use(
+    return read(
         "read the members",
         c ->
             Rows.list(
@@ -175,7 +184,7 @@ public final class SqlMembershipStore implements MembershipStore {
 
   @Override
   public List<String> history(String did) {
-    return use(
+    return read(
         "read the history of " + did,
         c ->
             Rows.list(
@@ -216,7 +225,7 @@ public final class SqlMembershipStore implements MembershipStore {
 
   @Override
   public Optional<JoinTokenRecord> token(String id) {
-    return use(
+    return read(
         "read join token " + id,
         c ->
             Rows.first(

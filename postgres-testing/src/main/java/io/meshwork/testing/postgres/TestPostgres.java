@@ -45,6 +45,11 @@ import org.tukaani.xz.XZInputStream;
  * with its Unix socket in its own directory, and keeps {@code fsync} on, since the tests that use
  * it check durability.
  *
+ * <p>{@link #stopServer}, {@link #startServer} and {@link #restart} restart the server on the same
+ * port and data directory, as an operator's restart or a failover looks to clients: their
+ * connections break, and committed data is there when they connect again. {@link LostAckProxy}
+ * loses a commit's acknowledgement on the way back to the client.
+ *
  * <p>The binaries are unpacked once per version into {@code java.io.tmpdir} (or {@code
  * -Dmeshwork.postgres.cache=DIR}) and shared by every later test class and JVM. Typical use, one
  * server per test class and one database per test:
@@ -65,14 +70,20 @@ public final class TestPostgres implements AutoCloseable {
   private static final Duration STARTUP = Duration.ofSeconds(60);
 
   private final Path baseDir;
-  private final Process server;
+  private final Path binaries;
+  private final boolean root;
   private final int port;
   private final String password;
   private final Thread shutdownHook;
+  // Null while stopped by stopServer(); guarded by this.
+  private Process server;
   private boolean closed;
 
-  private TestPostgres(Path baseDir, Process server, int port, String password) {
+  private TestPostgres(
+      Path baseDir, Path binaries, boolean root, Process server, int port, String password) {
     this.baseDir = baseDir;
+    this.binaries = binaries;
+    this.root = root;
     this.server = server;
     this.port = port;
     this.password = password;
@@ -128,7 +139,7 @@ public final class TestPostgres implements AutoCloseable {
         Process server = launch(root, binaries, base, data, port);
         try {
           awaitReady(server, base, port, password);
-          return new TestPostgres(base, server, port, password);
+          return new TestPostgres(base, binaries, root, server, port, password);
         } catch (IllegalStateException e) {
           last = e;
           server.destroyForcibly();
@@ -190,6 +201,56 @@ public final class TestPostgres implements AutoCloseable {
     return port;
   }
 
+  /**
+   * Stops the server as an operator's fast shutdown does ({@code SIGINT}): every client connection
+   * is cut, what was committed stays on disk. The data directory and the port stay this server's;
+   * {@link #startServer} starts it again.
+   */
+  public synchronized void stopServer() {
+    if (closed) {
+      throw new IllegalStateException("the server was closed");
+    }
+    if (server != null) {
+      fastShutdown(server);
+      server = null;
+    }
+  }
+
+  /**
+   * Starts the server again after {@link #stopServer}, on the same port and data directory, and
+   * returns once it accepts connections: to clients, the database restarted.
+   */
+  public synchronized void startServer() {
+    if (closed) {
+      throw new IllegalStateException("the server was closed");
+    }
+    if (server != null) {
+      return;
+    }
+    Path data = baseDir.resolve("data");
+    try {
+      Process restarted = launch(root, binaries, baseDir, data, port);
+      try {
+        awaitReady(restarted, baseDir, port, password);
+      } catch (RuntimeException e) {
+        restarted.destroyForcibly();
+        throw e;
+      }
+      server = restarted;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start PostgreSQL again", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while starting PostgreSQL again", e);
+    }
+  }
+
+  /** {@link #stopServer} and then {@link #startServer}: a database restart. */
+  public void restart() {
+    stopServer();
+    startServer();
+  }
+
   /** Stops the server and deletes its data directory. */
   @Override
   public void close() {
@@ -206,6 +267,18 @@ public final class TestPostgres implements AutoCloseable {
       return;
     }
     closed = true;
+    try {
+      if (server != null) {
+        fastShutdown(server);
+        server = null;
+      }
+    } finally {
+      deleteQuietly(baseDir);
+    }
+  }
+
+  /** Stops {@code server} and waits until it and its children are gone. */
+  private static void fastShutdown(Process server) {
     try {
       // SIGINT is PostgreSQL's fast shutdown: it disconnects clients instead of waiting for them
       // (Process.destroy would send SIGTERM, which waits).
@@ -224,8 +297,6 @@ public final class TestPostgres implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       server.destroyForcibly();
-    } finally {
-      deleteQuietly(baseDir);
     }
   }
 
@@ -502,7 +573,7 @@ public final class TestPostgres implements AutoCloseable {
   }
 
   /** For diagnostics: the server's process. */
-  ProcessHandle serverProcess() {
+  synchronized ProcessHandle serverProcess() {
     return server.toHandle();
   }
 }

@@ -16,11 +16,9 @@ import io.meshwork.receiptlog.store.LogStoreException;
 import io.meshwork.receiptlog.store.NodeId;
 import io.meshwork.runtime.ServiceMetrics;
 import io.meshwork.runtime.errors.MeshException;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -57,7 +55,6 @@ public final class ReceiptLog implements AutoCloseable {
   private static final int MAX_GROUP_RECEIPTS = 8192;
 
   private static final Logger LOG = Logger.getLogger(ReceiptLog.class.getName());
-  private static final String PAGE_TOKEN_PREFIX = "after:";
 
   private final LogStore store;
   private final Identity logKey;
@@ -72,6 +69,13 @@ public final class ReceiptLog implements AutoCloseable {
 
   /** Touched only by the appender thread (and by open, before it starts). */
   private Frontier frontier;
+
+  /**
+   * Set by the appender when a commit failed, which the store may nevertheless hold (its
+   * acknowledgement was lost with the connection): the next append reads the tree back first.
+   * Touched only by the appender thread.
+   */
+  private boolean storeUncertain;
 
   private volatile SignedCheckpoint latest;
   private volatile boolean closed;
@@ -143,7 +147,33 @@ public final class ReceiptLog implements AutoCloseable {
     } catch (StoredTree.MissingNodeException e) {
       f = fillInNodes();
     }
-    CheckpointRecord cp = stored.get();
+    adopt(f, stored.get());
+  }
+
+  /**
+   * Reads the tree back from the store after a failed commit. If the commit landed although its
+   * acknowledgement was lost, the tree in memory is behind the store, and every later append would
+   * be refused for not continuing the log; the log would take no receipt until restarted.
+   */
+  private void reloadFromStore() {
+    long size = store.size();
+    CheckpointRecord cp =
+        store
+            .latestCheckpoint()
+            .orElseThrow(() -> new IllegalStateException("the log store lost its checkpoints"));
+    if (cp.treeSize() != frontier.size()) {
+      LOG.info(
+          "the receipt log store holds "
+              + cp.treeSize()
+              + " leaves after a failed commit, the log in memory "
+              + frontier.size()
+              + "; continuing from the store");
+    }
+    adopt(Frontier.load(size, store::nodes), cp);
+  }
+
+  /** Publishes {@code f} with its checkpoint {@code cp}, which must agree. */
+  private void adopt(Frontier f, CheckpointRecord cp) {
     // Leaves and checkpoint are committed together, so they can only disagree if the file was
     // altered; serving proofs from such a tree would be worse than not starting.
     if (cp.treeSize() != f.size() || !Arrays.equals(cp.rootHash(), f.root())) {
@@ -291,14 +321,20 @@ public final class ReceiptLog implements AutoCloseable {
         receipts += next.entries().size();
       }
       try {
+        if (storeUncertain) {
+          reloadFromStore();
+          storeUncertain = false;
+        }
         appendGroup(group);
       } catch (LogStoreException e) {
+        storeUncertain = true;
         LOG.log(Level.WARNING, "appending " + receipts + " receipts failed", e);
         MeshException failure =
             MeshException.unavailable(
                 "LOG_STORE_UNAVAILABLE", "the receipt log could not commit the append", e);
         group.forEach(r -> r.done().completeExceptionally(failure));
       } catch (RuntimeException | Error e) {
+        storeUncertain = true;
         LOG.log(Level.SEVERE, "appending " + receipts + " receipts failed", e);
         group.forEach(r -> r.done().completeExceptionally(e));
       }
@@ -550,37 +586,14 @@ public final class ReceiptLog implements AutoCloseable {
     if (pageSize < 1 || pageSize > 1000) {
       throw new IllegalArgumentException("page size " + pageSize + " is outside 1..1000");
     }
-    long after = pageToken.isEmpty() ? -1 : decodePageToken(pageToken);
+    long after = pageToken.isEmpty() ? -1 : PageToken.decode(pageToken);
     // One extra row tells whether another page exists without a second query.
     List<LeafRecord> rows = storeCall(() -> store.listByJob(jobId, after, pageSize + 1));
     boolean more = rows.size() > pageSize;
     List<LeafRecord> page = more ? rows.subList(0, pageSize) : rows;
     List<StoredReceipt> receipts = page.stream().map(ReceiptLog::stored).toList();
-    String token = more ? encodePageToken(page.get(page.size() - 1).index()) : "";
+    String token = more ? PageToken.encode(page.get(page.size() - 1).index()) : "";
     return new ReceiptPage(receipts, token);
-  }
-
-  private static String encodePageToken(long lastIndex) {
-    return Base64.getUrlEncoder()
-        .withoutPadding()
-        .encodeToString((PAGE_TOKEN_PREFIX + lastIndex).getBytes(StandardCharsets.UTF_8));
-  }
-
-  private static long decodePageToken(String token) {
-    try {
-      String text = new String(Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8);
-      if (text.startsWith(PAGE_TOKEN_PREFIX)) {
-        long index = Long.parseLong(text.substring(PAGE_TOKEN_PREFIX.length()));
-        if (index >= 0) {
-          return index;
-        }
-      }
-    } catch (IllegalArgumentException e) {
-      // Falls through to the single error below: the cause does not help the caller.
-    }
-    throw MeshException.invalidArgument(
-            "PAGE_TOKEN_INVALID", "page_token was not issued by ListReceiptsByJob")
-        .with("field", "page_token");
   }
 
   private LeafRecord findLeaf(String cid) {

@@ -18,7 +18,10 @@ import java.util.Optional;
  * subclasses only open connections and bring the schema up to date.
  *
  * <p>The store holds two connections, one for the single appender and one shared by readers; each
- * is used by one thread at a time because a JDBC connection is not safe to share.
+ * is used by one thread at a time because a JDBC connection is not safe to share. Either is opened
+ * again once it broke ({@link StoreConnection}): a read is then tried once more on the new one,
+ * since it changes nothing, while a write fails (its commit may or may not have happened; the log
+ * re-reads the store before its next append) and the next write gets the new connection.
  */
 abstract class JdbcLogStore implements LogStore {
   static final String LEAF_COLUMNS =
@@ -27,12 +30,18 @@ abstract class JdbcLogStore implements LogStore {
   /** CIDs bound in one lookup statement at most. */
   private static final int CIDS_PER_QUERY = 500;
 
-  private final Connection writer;
-  private final Connection reader;
+  private final Object writeLock = new Object();
+  private final Object readLock = new Object();
+  private final StoreConnection writer;
+  private final StoreConnection reader;
 
-  JdbcLogStore(Connection writer, Connection reader) {
-    this.writer = writer;
-    this.reader = reader;
+  /**
+   * Takes over two open connections, {@code writer} and {@code reader}, in auto-commit mode; {@code
+   * opener} opens their successors when they break.
+   */
+  JdbcLogStore(Connection writer, Connection reader, StoreConnection.Opener opener) {
+    this.writer = new StoreConnection(writer, opener);
+    this.reader = new StoreConnection(reader, opener);
   }
 
   /**
@@ -85,46 +94,71 @@ abstract class JdbcLogStore implements LogStore {
     }
   }
 
-  @Override
-  public long size() {
-    synchronized (reader) {
-      return nextIndex(reader);
+  /** Work on a connection. */
+  private interface Work<T> {
+    T run(Connection c) throws SQLException;
+  }
+
+  /**
+   * Runs {@code read} on the reading connection; if that failed because the connection broke, once
+   * more on a new one.
+   */
+  private <T> T read(String failure, Work<T> read) {
+    synchronized (readLock) {
+      try {
+        return read.run(reader.get());
+      } catch (SQLException first) {
+        if (!reader.dropIfBroken()) {
+          throw new LogStoreException(failure, first);
+        }
+        try {
+          return read.run(reader.get());
+        } catch (SQLException again) {
+          reader.dropIfBroken();
+          again.addSuppressed(first);
+          throw new LogStoreException(failure, again);
+        }
+      }
     }
   }
 
-  private static long nextIndex(Connection c) {
+  @Override
+  public long size() {
+    return read("cannot read the log size", JdbcLogStore::nextIndex);
+  }
+
+  private static long nextIndex(Connection c) throws SQLException {
     try (Statement s = c.createStatement();
         ResultSet rs = s.executeQuery("SELECT COALESCE(MAX(idx) + 1, 0) FROM leaves")) {
       rs.next();
       return rs.getLong(1);
-    } catch (SQLException e) {
-      throw new LogStoreException("cannot read the log size", e);
     }
   }
 
   @Override
   public List<byte[]> leafHashes() {
-    synchronized (reader) {
-      List<byte[]> hashes = new ArrayList<>();
-      try (Statement s = reader.createStatement();
-          ResultSet rs = s.executeQuery("SELECT idx, leaf_hash FROM leaves ORDER BY idx")) {
-        while (rs.next()) {
-          long idx = rs.getLong(1);
-          if (idx != hashes.size()) {
-            // A gap would shift every later leaf's position; refuse rather than serve a wrong tree.
-            throw new LogStoreException(
-                "the leaves table is not dense: expected index "
-                    + hashes.size()
-                    + ", found "
-                    + idx);
+    return read(
+        "cannot read the leaf hashes",
+        c -> {
+          List<byte[]> hashes = new ArrayList<>();
+          try (Statement s = c.createStatement();
+              ResultSet rs = s.executeQuery("SELECT idx, leaf_hash FROM leaves ORDER BY idx")) {
+            while (rs.next()) {
+              long idx = rs.getLong(1);
+              if (idx != hashes.size()) {
+                // A gap would shift every later leaf's position; refuse rather than serve a
+                // wrong tree.
+                throw new LogStoreException(
+                    "the leaves table is not dense: expected index "
+                        + hashes.size()
+                        + ", found "
+                        + idx);
+              }
+              hashes.add(rs.getBytes(2));
+            }
+            return hashes;
           }
-          hashes.add(rs.getBytes(2));
-        }
-        return hashes;
-      } catch (SQLException e) {
-        throw new LogStoreException("cannot read the leaf hashes", e);
-      }
-    }
+        });
   }
 
   @Override
@@ -190,20 +224,20 @@ abstract class JdbcLogStore implements LogStore {
   }
 
   private List<LeafRecord> leafQuery(String sql, String failure, Binder binder) {
-    synchronized (reader) {
-      try (PreparedStatement p = reader.prepareStatement(sql)) {
-        binder.bind(p);
-        List<LeafRecord> out = new ArrayList<>();
-        try (ResultSet rs = p.executeQuery()) {
-          while (rs.next()) {
-            out.add(leafOf(rs));
+    return read(
+        failure,
+        c -> {
+          try (PreparedStatement p = c.prepareStatement(sql)) {
+            binder.bind(p);
+            List<LeafRecord> out = new ArrayList<>();
+            try (ResultSet rs = p.executeQuery()) {
+              while (rs.next()) {
+                out.add(leafOf(rs));
+              }
+            }
+            return out;
           }
-        }
-        return out;
-      } catch (SQLException e) {
-        throw new LogStoreException(failure, e);
-      }
-    }
+        });
   }
 
   @Override
@@ -213,49 +247,47 @@ abstract class JdbcLogStore implements LogStore {
     for (NodeId id : ids) {
       (id.level() == 0 ? leaves : inner).add(id);
     }
+    return read("cannot read tree nodes", c -> nodes(c, leaves, inner));
+  }
+
+  private static Map<NodeId, byte[]> nodes(Connection c, List<NodeId> leaves, List<NodeId> inner)
+      throws SQLException {
     Map<NodeId, byte[]> out = new HashMap<>();
-    synchronized (reader) {
-      try {
-        // One statement per kind, so a proof costs at most two round trips however long it is.
-        if (!leaves.isEmpty()) {
-          String sql =
-              "SELECT idx, leaf_hash FROM leaves WHERE idx IN ("
-                  + String.join(", ", java.util.Collections.nCopies(leaves.size(), "?"))
-                  + ")";
-          try (PreparedStatement p = reader.prepareStatement(sql)) {
-            for (int i = 0; i < leaves.size(); i++) {
-              p.setLong(i + 1, leaves.get(i).index());
-            }
-            try (ResultSet rs = p.executeQuery()) {
-              while (rs.next()) {
-                out.put(new NodeId(0, rs.getLong(1)), rs.getBytes(2));
-              }
-            }
+    // One statement per kind, so a proof costs at most two round trips however long it is.
+    if (!leaves.isEmpty()) {
+      String sql =
+          "SELECT idx, leaf_hash FROM leaves WHERE idx IN ("
+              + String.join(", ", java.util.Collections.nCopies(leaves.size(), "?"))
+              + ")";
+      try (PreparedStatement p = c.prepareStatement(sql)) {
+        for (int i = 0; i < leaves.size(); i++) {
+          p.setLong(i + 1, leaves.get(i).index());
+        }
+        try (ResultSet rs = p.executeQuery()) {
+          while (rs.next()) {
+            out.put(new NodeId(0, rs.getLong(1)), rs.getBytes(2));
           }
         }
-        if (!inner.isEmpty()) {
-          String sql =
-              "SELECT level, idx, hash FROM tree_nodes WHERE "
-                  + String.join(
-                      " OR ",
-                      java.util.Collections.nCopies(inner.size(), "(level = ? AND idx = ?)"));
-          try (PreparedStatement p = reader.prepareStatement(sql)) {
-            for (int i = 0; i < inner.size(); i++) {
-              p.setInt(2 * i + 1, inner.get(i).level());
-              p.setLong(2 * i + 2, inner.get(i).index());
-            }
-            try (ResultSet rs = p.executeQuery()) {
-              while (rs.next()) {
-                out.put(new NodeId(rs.getInt(1), rs.getLong(2)), rs.getBytes(3));
-              }
-            }
-          }
-        }
-        return out;
-      } catch (SQLException e) {
-        throw new LogStoreException("cannot read tree nodes", e);
       }
     }
+    if (!inner.isEmpty()) {
+      String sql =
+          "SELECT level, idx, hash FROM tree_nodes WHERE "
+              + String.join(
+                  " OR ", java.util.Collections.nCopies(inner.size(), "(level = ? AND idx = ?)"));
+      try (PreparedStatement p = c.prepareStatement(sql)) {
+        for (int i = 0; i < inner.size(); i++) {
+          p.setInt(2 * i + 1, inner.get(i).level());
+          p.setLong(2 * i + 2, inner.get(i).index());
+        }
+        try (ResultSet rs = p.executeQuery()) {
+          while (rs.next()) {
+            out.put(new NodeId(rs.getInt(1), rs.getLong(2)), rs.getBytes(3));
+          }
+        }
+      }
+    }
+    return out;
   }
 
   @Override
@@ -340,21 +372,39 @@ abstract class JdbcLogStore implements LogStore {
     void run(Connection c) throws SQLException;
   }
 
+  /**
+   * Runs {@code work} in one transaction on the writing connection. When the connection broke on
+   * the way, whether the commit happened is unknown: the failure says so, and the connection is
+   * dropped for a new one.
+   */
   private void write(Transaction work, String failure) {
-    synchronized (writer) {
+    synchronized (writeLock) {
       try {
-        writer.setAutoCommit(false);
+        Connection c = writer.get();
+        c.setAutoCommit(false);
         try {
-          work.run(writer);
-          writer.commit();
+          work.run(c);
+          c.commit();
         } catch (SQLException | RuntimeException e) {
-          writer.rollback();
+          try {
+            c.rollback();
+          } catch (SQLException rollback) {
+            e.addSuppressed(rollback);
+          }
           throw e;
         } finally {
-          writer.setAutoCommit(true);
+          try {
+            c.setAutoCommit(true);
+          } catch (SQLException broken) {
+            // A broken connection is dropped below; a live one is set again by the next write.
+          }
         }
       } catch (SQLException e) {
+        writer.dropIfBroken();
         throw new LogStoreException(failure + ": " + e.getMessage(), e);
+      } catch (RuntimeException e) {
+        writer.dropIfBroken();
+        throw e;
       }
     }
   }
@@ -374,34 +424,34 @@ abstract class JdbcLogStore implements LogStore {
   }
 
   private Optional<CheckpointRecord> oneCheckpoint(String sql, long param) {
-    synchronized (reader) {
-      try (PreparedStatement p = reader.prepareStatement(sql)) {
-        p.setLong(1, param);
-        try (ResultSet rs = p.executeQuery()) {
-          return rs.next() ? Optional.of(checkpointOf(rs)) : Optional.empty();
-        }
-      } catch (SQLException e) {
-        throw new LogStoreException("cannot read a checkpoint", e);
-      }
-    }
+    return read(
+        "cannot read a checkpoint",
+        c -> {
+          try (PreparedStatement p = c.prepareStatement(sql)) {
+            p.setLong(1, param);
+            try (ResultSet rs = p.executeQuery()) {
+              return rs.next() ? Optional.of(checkpointOf(rs)) : Optional.empty();
+            }
+          }
+        });
   }
 
   @Override
   public List<CheckpointRecord> checkpoints() {
-    synchronized (reader) {
-      List<CheckpointRecord> out = new ArrayList<>();
-      try (Statement s = reader.createStatement();
-          ResultSet rs =
-              s.executeQuery(
-                  "SELECT tree_size, root_hash, note FROM checkpoints ORDER BY tree_size")) {
-        while (rs.next()) {
-          out.add(checkpointOf(rs));
-        }
-        return out;
-      } catch (SQLException e) {
-        throw new LogStoreException("cannot list the checkpoints", e);
-      }
-    }
+    return read(
+        "cannot list the checkpoints",
+        c -> {
+          List<CheckpointRecord> out = new ArrayList<>();
+          try (Statement s = c.createStatement();
+              ResultSet rs =
+                  s.executeQuery(
+                      "SELECT tree_size, root_hash, note FROM checkpoints ORDER BY tree_size")) {
+            while (rs.next()) {
+              out.add(checkpointOf(rs));
+            }
+            return out;
+          }
+        });
   }
 
   @Override
@@ -445,33 +495,33 @@ abstract class JdbcLogStore implements LogStore {
 
   @Override
   public List<MemberList> memberLists() {
-    synchronized (reader) {
-      try (Statement s = reader.createStatement()) {
-        Map<String, List<MemberPeriod>> periods = new HashMap<>();
-        try (ResultSet rs =
-            s.executeQuery(
-                "SELECT orchestrator_did, executor_did, admitted_at, left_at FROM member_periods")) {
-          while (rs.next()) {
-            periods
-                .computeIfAbsent(rs.getString(1), o -> new ArrayList<>())
-                .add(new MemberPeriod(rs.getString(2), rs.getLong(3), rs.getLong(4)));
-          }
+    return read("cannot read the member lists", JdbcLogStore::memberLists);
+  }
+
+  private static List<MemberList> memberLists(Connection c) throws SQLException {
+    try (Statement s = c.createStatement()) {
+      Map<String, List<MemberPeriod>> periods = new HashMap<>();
+      try (ResultSet rs =
+          s.executeQuery(
+              "SELECT orchestrator_did, executor_did, admitted_at, left_at FROM member_periods")) {
+        while (rs.next()) {
+          periods
+              .computeIfAbsent(rs.getString(1), o -> new ArrayList<>())
+              .add(new MemberPeriod(rs.getString(2), rs.getLong(3), rs.getLong(4)));
         }
-        List<MemberList> out = new ArrayList<>();
-        try (ResultSet rs =
-            s.executeQuery(
-                "SELECT orchestrator_did, version FROM member_lists ORDER BY orchestrator_did")) {
-          while (rs.next()) {
-            String orchestrator = rs.getString(1);
-            out.add(
-                new MemberList(
-                    orchestrator, rs.getLong(2), periods.getOrDefault(orchestrator, List.of())));
-          }
-        }
-        return out;
-      } catch (SQLException e) {
-        throw new LogStoreException("cannot read the member lists", e);
       }
+      List<MemberList> out = new ArrayList<>();
+      try (ResultSet rs =
+          s.executeQuery(
+              "SELECT orchestrator_did, version FROM member_lists ORDER BY orchestrator_did")) {
+        while (rs.next()) {
+          String orchestrator = rs.getString(1);
+          out.add(
+              new MemberList(
+                  orchestrator, rs.getLong(2), periods.getOrDefault(orchestrator, List.of())));
+        }
+      }
+      return out;
     }
   }
 
@@ -493,11 +543,11 @@ abstract class JdbcLogStore implements LogStore {
 
   @Override
   public void close() {
-    synchronized (reader) {
-      closeQuietly(reader);
+    synchronized (readLock) {
+      reader.close();
     }
-    synchronized (writer) {
-      closeQuietly(writer);
+    synchronized (writeLock) {
+      writer.close();
     }
   }
 

@@ -3,6 +3,8 @@ package io.meshwork.receiptlog.store;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.util.List;
+import java.util.Map;
+import java.util.Properties;
 
 /**
  * The receipt log's store in PostgreSQL, for a cluster: the same tables as {@link SqliteLogStore}
@@ -10,6 +12,7 @@ import java.util.List;
  * schema_migrations}.
  *
  * <p>A commit is durable when it returns under PostgreSQL's default {@code synchronous_commit=on}.
+ * A connection that broke (the server restarted) is opened again by the next call that needs it.
  * The log assumes one sequencer: should a second one write to the same database, the primary keys
  * on the leaf index and the checkpoint size make its append fail rather than fork the tree.
  */
@@ -59,8 +62,9 @@ public final class PostgresLogStore extends JdbcLogStore {
 
   private final String url;
 
-  private PostgresLogStore(String url, Connection writer, Connection reader) {
-    super(writer, reader);
+  private PostgresLogStore(
+      String url, Connection writer, Connection reader, StoreConnection.Opener opener) {
+    super(writer, reader, opener);
     this.url = url;
   }
 
@@ -70,13 +74,23 @@ public final class PostgresLogStore extends JdbcLogStore {
    * @throws LogStoreException if the database cannot be reached or migrated
    */
   public static PostgresLogStore open(String jdbcUrl, String user, String password) {
+    Properties props = new Properties();
+    props.putAll(
+        Map.of(
+            "user", user,
+            "password", password,
+            "connectTimeout", "10",
+            // Keep-alives notice a server that vanished (a failover) under an idle connection.
+            "tcpKeepAlive", "true",
+            "ApplicationName", "meshwork-receipts"));
+    StoreConnection.Opener opener = () -> DriverManager.getConnection(jdbcUrl, props);
     Connection writer = null;
     Connection reader = null;
     try {
-      writer = DriverManager.getConnection(jdbcUrl, user, password);
+      writer = opener.open();
       migrate(writer, MIGRATIONS);
-      reader = DriverManager.getConnection(jdbcUrl, user, password);
-      return new PostgresLogStore(jdbcUrl, writer, reader);
+      reader = opener.open();
+      return new PostgresLogStore(jdbcUrl, writer, reader, opener);
     } catch (Exception e) {
       closeQuietly(reader);
       closeQuietly(writer);

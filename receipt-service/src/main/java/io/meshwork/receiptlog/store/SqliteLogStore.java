@@ -71,7 +71,7 @@ public final class SqliteLogStore extends JdbcLogStore {
   private final Path file;
 
   private SqliteLogStore(Path file, Connection writer, Connection reader) {
-    super(writer, reader);
+    super(writer, reader, () -> connect(file));
     this.file = file;
   }
 
