@@ -229,7 +229,14 @@ public final class JobCoordinator implements AutoCloseable {
     JobSpec spec = validator.validate(manifest, caller.did(), blobs);
     var existing = store.find(spec.jobId());
     if (existing.isPresent()) {
-      return sameJobOrConflict(existing.get(), spec);
+      String jobId = sameJobOrConflict(existing.get(), spec);
+      // The first submission may have been journaled with its answer lost (a commit whose
+      // acknowledgement never came back fails the call): then nothing runs the job yet, and the
+      // retry starts it, as a restart would.
+      if (!existing.get().state().terminal() && live.get(jobId) == null) {
+        resume(existing.get());
+      }
+      return jobId;
     }
     urlInputs.check(spec);
     live.admitWithin(spec.submitterDid(), options.maxJobsPerUser());
@@ -277,24 +284,37 @@ public final class JobCoordinator implements AutoCloseable {
   public void resumeUnfinished() {
     for (JobRecord r : store.unfinished()) {
       try {
-        JobSpec spec = validator.validate(r.manifest(), r.submitterDid(), blobs);
-        RunningJob job = new RunningJob(spec);
-        job.holdId = r.holdId();
-        job.submittedAt = r.submittedAt();
-        LOG.info("resuming job " + r.jobId());
-        // Accepted before the restart: it counts against its submitter, over the limit or not.
-        live.admit(spec.submitterDid());
-        start(job);
+        resume(r);
       } catch (RuntimeException e) {
         LOG.log(Level.WARNING, "cannot resume job " + r.jobId(), e);
       }
     }
   }
 
-  private void start(RunningJob job) {
+  private void resume(JobRecord r) {
+    JobSpec spec = validator.validate(r.manifest(), r.submitterDid(), blobs);
+    RunningJob job = new RunningJob(spec);
+    job.holdId = r.holdId();
+    job.submittedAt = r.submittedAt();
+    // Accepted before: it counts against its submitter, over the limit or not.
+    live.admit(spec.submitterDid());
+    if (start(job)) {
+      LOG.info("resuming job " + r.jobId());
+    }
+  }
+
+  /**
+   * Runs the job unless it runs already (a retried submission racing a resume); returns whether it
+   * started. One that does not start is no longer counted against its submitter.
+   */
+  private boolean start(RunningJob job) {
     job.recorder = p -> store.savePlacement(job.spec.jobId(), p);
-    live.add(job);
+    if (!live.addIfAbsent(job)) {
+      live.release(job.spec.submitterDid());
+      return false;
+    }
     threads.submit(() -> run(job));
+    return true;
   }
 
   private void run(RunningJob job) {

@@ -62,8 +62,9 @@ final class LiveJobs {
     perSubmitter.computeIfPresent(submitter, (k, n) -> n <= 1 ? null : n - 1);
   }
 
-  void add(RunningJob job) {
-    running.put(job.spec.jobId(), job);
+  /** Adds the job unless one of its id runs already; returns whether it was added. */
+  boolean addIfAbsent(RunningJob job) {
+    return running.putIfAbsent(job.spec.jobId(), job) == null;
   }
 
   void remove(RunningJob job) {

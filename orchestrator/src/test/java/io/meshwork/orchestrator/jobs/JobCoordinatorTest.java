@@ -202,6 +202,48 @@ class JobCoordinatorTest {
   }
 
   @Test
+  void aSubmissionJournaledWithItsAnswerLostStartsWhenRetried() {
+    FakeExecutor a = core.executor("a");
+    // The journal commits the job's row, but the call fails as if the acknowledgement was lost.
+    JobStore losesFirstAck =
+        (JobStore)
+            java.lang.reflect.Proxy.newProxyInstance(
+                JobStore.class.getClassLoader(),
+                new Class<?>[] {JobStore.class},
+                new java.lang.reflect.InvocationHandler() {
+                  private boolean lost;
+
+                  @Override
+                  public Object invoke(Object proxy, java.lang.reflect.Method m, Object[] args)
+                      throws Throwable {
+                    Object r;
+                    try {
+                      r = m.invoke(core.journal, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                      throw e.getCause();
+                    }
+                    if (m.getName().equals("insert") && !lost) {
+                      lost = true;
+                      throw new IllegalStateException("connection lost during COMMIT");
+                    }
+                    return r;
+                  }
+                });
+    JobCoordinator coordinator = core.start(losesFirstAck, core.ledger, core.receipts, core.fleet);
+    JobCore.Job job = job("retried", "alpha\n", "bravo\n");
+
+    assertThrows(IllegalStateException.class, () -> coordinator.submit(job.manifest(), SUBMITTER));
+    String jobId = coordinator.submit(job.manifest(), SUBMITTER);
+
+    JobResult result = await(coordinator, jobId);
+    assertEquals(JobState.COMPLETED, result.status().state());
+    assertEquals("ALPHA\n|BRAVO\n", text(result.result()));
+    assertEquals(0, core.ledger.openHolds());
+    assertEquals(JobCore.GRANT, core.ledger.total());
+    assertTrue(a.assignments.size() >= 2);
+  }
+
+  @Test
   void aSubmitterAtItsLimitOfJobsIsRefusedUntilOneEnds() throws Exception {
     core.maxJobsPerUser = 1;
     FakeExecutor slow = core.executor("slow");
