@@ -48,6 +48,30 @@ class ModuleValidatorTest {
   }
 
   @Test
+  void anExportOfAFunctionThatDoesNotExistIsMalformed() throws Exception {
+    // Found by ModuleValidatorFuzzTest: Chicory parses an export of function 16 in a module of two
+    // functions, and the validator then failed with an IndexOutOfBoundsException.
+    byte[] wasm;
+    try (var in =
+        ModuleValidatorTest.class.getResourceAsStream(
+            "ModuleValidatorFuzzTestInputs/acceptsOrRefusesAnyBytes/export-of-missing-function")) {
+      wasm = in.readAllBytes();
+    }
+    InvalidModuleException e = refused(wasm);
+    assertEquals(InvalidModuleException.MALFORMED_MODULE, e.reason());
+    assertTrue(
+        e.getMessage().contains("export \"execute\" names function 16, but the module has 2"),
+        e.getMessage());
+  }
+
+  @Test
+  void anExportNameUsedTwiceIsMalformed() {
+    InvalidModuleException e = refused(module("duplicate-export"));
+    assertEquals(InvalidModuleException.MALFORMED_MODULE, e.reason());
+    assertTrue(e.getMessage().contains("exports \"alloc\" twice"), e.getMessage());
+  }
+
+  @Test
   void acceptsTheMinimalModule() throws Exception {
     ModuleInfo info = ModuleValidator.validate(module("minimal"), MODULE_LIMIT, MEMORY_LIMIT);
     assertFalse(info.hasSplit());
