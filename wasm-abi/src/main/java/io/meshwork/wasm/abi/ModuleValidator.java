@@ -146,9 +146,11 @@ public final class ModuleValidator {
   private static WasmModule parse(byte[] wasm) throws InvalidModuleException {
     try {
       return Parser.parse(wasm);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | AssertionError e) {
       // Chicory reports bad binaries as MalformedException or InvalidException, but hostile
-      // input can also trip plain runtime exceptions inside the parser; all mean "not a module".
+      // input can also trip plain runtime exceptions inside the parser, and on a JVM run with -ea
+      // its internal assertions (found by fuzzing: an else without its if); all mean "not a
+      // module".
       throw new InvalidModuleException(
           InvalidModuleException.MALFORMED_MODULE,
           "not a valid WebAssembly module: " + describe(e),
@@ -232,7 +234,7 @@ public final class ModuleValidator {
     };
   }
 
-  private static String describe(RuntimeException e) {
+  private static String describe(Throwable e) {
     String message = e.getMessage();
     return message == null || message.isBlank() ? e.getClass().getSimpleName() : message;
   }

@@ -65,6 +65,19 @@ class ModuleValidatorTest {
   }
 
   @Test
+  void anElseWithoutItsIfIsMalformedEvenWithAssertionsOn() throws Exception {
+    // Found by FuelInstrumenterFuzzTest: Chicory's parser fails an internal assertion on it, which
+    // escaped the validator when assertions were on (as in tests); without them it was refused.
+    byte[] wasm;
+    try (var in =
+        ModuleValidatorTest.class.getResourceAsStream(
+            "ModuleValidatorFuzzTestInputs/acceptsOrRefusesAnyBytes/else-without-if")) {
+      wasm = in.readAllBytes();
+    }
+    assertEquals(InvalidModuleException.MALFORMED_MODULE, refused(wasm).reason());
+  }
+
+  @Test
   void anExportNameUsedTwiceIsMalformed() {
     InvalidModuleException e = refused(module("duplicate-export"));
     assertEquals(InvalidModuleException.MALFORMED_MODULE, e.reason());
