@@ -1,5 +1,6 @@
 package io.meshwork.wasm.abi;
 
+import com.dylibso.chicory.wasm.ChicoryException;
 import com.dylibso.chicory.wasm.Parser;
 import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.CodeSection;
@@ -121,6 +122,20 @@ public final class ModuleValidator {
     }
     BinaryPrecheck.check(wasm, limits.maxTableElements());
     WasmModule module = parse(wasm);
+    try {
+      return check(wasm, module, limits);
+    } catch (ChicoryException e) {
+      // Chicory's parser leaves some references unchecked and its accessors throw when they
+      // follow one; the checks above handle those found so far, this catches any other.
+      throw new InvalidModuleException(
+          InvalidModuleException.MALFORMED_MODULE,
+          "not a valid WebAssembly module: " + describe(e),
+          e);
+    }
+  }
+
+  private static ModuleInfo check(byte[] wasm, WasmModule module, Limits limits)
+      throws InvalidModuleException {
     checkInstructions(module);
     Set<String> hostImports = checkImports(module);
     MemoryLimits memory = checkMemory(module, limits.maxMemoryBytes());
@@ -256,7 +271,21 @@ public final class ModuleValidator {
                 + "\"; the sandbox provides only the functions "
                 + HOST_FUNCTIONS.keySet().stream().sorted().collect(Collectors.joining(", ")));
       }
-      FunctionType declared = module.typeSection().getType(((FunctionImport) imported).typeIndex());
+      int typeIndex = ((FunctionImport) imported).typeIndex();
+      int types = module.typeSection().typeCount();
+      if (typeIndex < 0 || typeIndex >= types) {
+        // Chicory's parser does not check an import's type index (found by fuzzing).
+        throw new InvalidModuleException(
+            InvalidModuleException.MALFORMED_MODULE,
+            "module imports \""
+                + key
+                + "\" with type "
+                + Integer.toUnsignedLong(typeIndex)
+                + ", but the module declares "
+                + types
+                + " types");
+      }
+      FunctionType declared = module.typeSection().getType(typeIndex);
       if (!provided.equals(declared)) {
         throw new InvalidModuleException(
             InvalidModuleException.WRONG_IMPORT_TYPE,

@@ -78,6 +78,23 @@ class ModuleValidatorTest {
   }
 
   @Test
+  void anImportOfATypeThatDoesNotExistIsMalformed() throws Exception {
+    // Found by ModuleValidatorFuzzTest: env.abort imported with type 8 of 4, which Chicory's parser
+    // lets through and its type section then refuses with an InvalidException that escaped.
+    byte[] wasm;
+    try (var in =
+        ModuleValidatorTest.class.getResourceAsStream(
+            "ModuleValidatorFuzzTestInputs/acceptsOrRefusesAnyBytes/import-of-missing-type")) {
+      wasm = in.readAllBytes();
+    }
+    InvalidModuleException e = refused(wasm);
+    assertEquals(InvalidModuleException.MALFORMED_MODULE, e.reason());
+    assertTrue(
+        e.getMessage().contains("imports \"env.abort\" with type 8, but the module declares 4"),
+        e.getMessage());
+  }
+
+  @Test
   void anExportNameUsedTwiceIsMalformed() {
     InvalidModuleException e = refused(module("duplicate-export"));
     assertEquals(InvalidModuleException.MALFORMED_MODULE, e.reason());
