@@ -146,7 +146,8 @@ public final class ChicoryEngine implements WasmEngine {
     } catch (RuntimeException | StackOverflowError e) {
       throw new SandboxException(
           FailureKind.INVALID_MODULE,
-          "module cannot be compiled to JVM bytecode: " + e.getMessage(),
+          "module cannot be compiled to JVM bytecode: "
+              + (e.getMessage() == null ? e.toString() : e.getMessage()),
           e);
     }
   }

@@ -41,6 +41,9 @@ final class FuelOracle {
   /** Memory may grow to this many pages, the same in both runs; past it, grow returns -1. */
   static final int MAX_PAGES = 16;
 
+  /** The trap of a run whose entry point returned no value although its type has one. */
+  static final String NO_RESULT = "returned no result";
+
   private FuelOracle() {}
 
   /**
@@ -105,8 +108,15 @@ final class FuelOracle {
       Instance instance, int inputLength, java.util.function.LongSupplier fuel) {
     long result;
     try {
-      long address = instance.export(JobAbi.ALLOC).apply(inputLength)[0];
-      result = instance.export(JobAbi.EXECUTE).apply(address, inputLength)[0];
+      long[] address = instance.export(JobAbi.ALLOC).apply(inputLength);
+      long[] packed =
+          address == null ? null : instance.export(JobAbi.EXECUTE).apply(address[0], inputLength);
+      if (packed == null) {
+        // Chicory's validator lets some type errors through (an implicit return without its
+        // value); the interpreter then returns nothing, and the compiler refuses the module.
+        return new Run(Optional.empty(), 0, new byte[0], NO_RESULT);
+      }
+      result = packed[0];
     } catch (ChicoryException | StackOverflowError e) {
       return trapped(e); // any trap: out of bounds, unreachable, call stack exhausted, abort
     }
