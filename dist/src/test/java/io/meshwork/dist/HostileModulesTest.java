@@ -15,6 +15,7 @@ import io.meshwork.client.MeshClient;
 import io.meshwork.client.MeshClientException;
 import io.meshwork.identity.Identity;
 import io.meshwork.mesh.v1.ResourceLimits;
+import java.io.ByteArrayOutputStream;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -123,6 +124,46 @@ class HostileModulesTest {
   }
 
   @Test
+  void startFunctionRunsMeteredBeforeTheExport() {
+    String jobId =
+        client.submit(
+            JobRequest.newBuilder()
+                .wasmModule(MeshFixtures.executorTestModule("start-runs"))
+                .input("hostile".getBytes(StandardCharsets.US_ASCII))
+                .limits(limits().build())
+                .manaBudget(100)
+                .build());
+    JobResult result = client.result(jobId, Duration.ofSeconds(60));
+    assertTrue(result.success(), result.error());
+    // The start function wrote these bytes; execute only returns them.
+    assertEquals("started", new String(result.bytes(), StandardCharsets.US_ASCII));
+  }
+
+  @Test
+  void startFunctionThatNeverReturnsRunsOutOfFuel() {
+    String error = failsAtRun("start-endless", limits().setFuel(20_000_000));
+    assertContains(error, "FUEL_EXHAUSTED", "limit of 20000000");
+  }
+
+  @Test
+  void bulkInstructionsOverTheWholeMemoryOrTableInALoopRunOutOfFuel() {
+    // Each pass writes a mebibyte of memory (or 200,000 table entries) and is charged for it:
+    // 10^8 fuel stop the loop after a hundred passes (five hundred over the table), a fraction of
+    // a second where one fuel a pass would have let it run until its wall time.
+    for (String module : new String[] {"fill-loop", "copy-loop", "table-loop"}) {
+      String error = failsAtRun(module, limits().setFuel(100_000_000));
+      assertContains(module + ": " + error, "FUEL_EXHAUSTED", "limit of 100000000");
+    }
+  }
+
+  @Test
+  void hugeElementSegmentIsRefusedAtSubmission() {
+    MeshClientException e = refused(elementBomb(200_000));
+    assertEquals("TOO_MANY_ELEMENTS", e.reason().orElse(""));
+    assertTrue(e.getMessage().contains("100000"), e.getMessage());
+  }
+
+  @Test
   void moduleImportingWasiIsRefusedAtSubmission() {
     MeshClientException e = refused(MeshFixtures.abiTestModule("wasi-import.wasm"));
     assertEquals("FORBIDDEN_IMPORT", e.reason().orElse(""));
@@ -178,6 +219,61 @@ class HostileModulesTest {
     byte[] whole = MeshFixtures.wordCount();
     MeshClientException e = refused(Arrays.copyOf(whole, whole.length / 2));
     assertEquals("MALFORMED_MODULE", e.reason().orElse(""));
+  }
+
+  /**
+   * A job module whose table is within the limit (1 entry) but whose one active element segment
+   * carries {@code entries} one-byte references to function 0: some 200 KB that the parser would
+   * turn into tens of megabytes of objects.
+   */
+  private static byte[] elementBomb(int entries) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.writeBytes(new byte[] {0, 'a', 's', 'm', 1, 0, 0, 0});
+    // Types: (i32) -> i32 and (i32, i32) -> i64; functions 0 (alloc) and 1 (execute).
+    section(out, 1, new byte[] {2, 0x60, 1, 0x7F, 1, 0x7F, 0x60, 2, 0x7F, 0x7F, 1, 0x7E});
+    section(out, 3, new byte[] {2, 0, 1});
+    section(out, 4, new byte[] {1, 0x70, 0, 1}); // a funcref table of 1 entry
+    section(out, 5, new byte[] {1, 0, 1}); // one page of memory
+    ByteArrayOutputStream exports = new ByteArrayOutputStream();
+    exports.write(3);
+    for (String name : new String[] {"memory", "alloc", "execute"}) {
+      exports.write(name.length());
+      exports.writeBytes(name.getBytes(StandardCharsets.US_ASCII));
+      exports.writeBytes(
+          name.equals("memory")
+              ? new byte[] {2, 0}
+              : new byte[] {0, (byte) (name.equals("alloc") ? 0 : 1)});
+    }
+    section(out, 7, exports.toByteArray());
+    ByteArrayOutputStream elements = new ByteArrayOutputStream();
+    elements.writeBytes(new byte[] {1, 0, 0x41, 0, 0x0B}); // segment 0, active at i32.const 0
+    leb(elements, entries);
+    elements.writeBytes(new byte[entries]);
+    section(out, 9, elements.toByteArray());
+    byte[] alloc = {0, 0x41, (byte) 0x80, 0x08, 0x0B};
+    byte[] execute = {0, 0x42, 0, 0x0B};
+    ByteArrayOutputStream code = new ByteArrayOutputStream();
+    code.write(2);
+    code.write(alloc.length);
+    code.writeBytes(alloc);
+    code.write(execute.length);
+    code.writeBytes(execute);
+    section(out, 10, code.toByteArray());
+    return out.toByteArray();
+  }
+
+  private static void section(ByteArrayOutputStream out, int id, byte[] content) {
+    out.write(id);
+    leb(out, content.length);
+    out.writeBytes(content);
+  }
+
+  private static void leb(ByteArrayOutputStream out, long value) {
+    do {
+      int b = (int) (value & 0x7F);
+      value >>>= 7;
+      out.write(value != 0 ? b | 0x80 : b);
+    } while (value != 0);
   }
 
   private static ResourceLimits.Builder limits() {

@@ -8,7 +8,8 @@ import java.util.List;
  *
  * @param output the bytes the export returned
  * @param log debug lines the guest wrote through {@code meshwork.log}, bounded in number and size
- * @param fuelUsed fuel the call consumed, one per WebAssembly instruction executed (docs/WASM.md)
+ * @param fuelUsed fuel the call consumed, start function included: one per WebAssembly instruction
+ *     executed, plus one per byte or table entry a bulk instruction writes (docs/WASM.md)
  * @param elapsed wall time the call took, instantiation included; informational only, since it
  *     differs from one run to the next
  */

@@ -4,7 +4,8 @@ package io.meshwork.sandbox;
  * The resources one call into a module may use; reaching any of them fails the call with the
  * matching {@link FailureKind}.
  *
- * @param fuel deterministic CPU budget, in WebAssembly instructions executed (docs/WASM.md)
+ * @param fuel deterministic CPU budget, in WebAssembly instructions executed plus the bytes and
+ *     table entries bulk instructions write (docs/WASM.md)
  * @param memoryBytes cap on linear memory, in bytes (rounded down to whole 64 KiB pages)
  * @param wallTimeMillis time the call may take, instantiation included
  * @param stackBytes size of the thread stack the guest runs on, which bounds call depth

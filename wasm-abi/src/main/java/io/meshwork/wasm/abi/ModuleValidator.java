@@ -1,5 +1,6 @@
 package io.meshwork.wasm.abi;
 
+import com.dylibso.chicory.wasm.ChicoryException;
 import com.dylibso.chicory.wasm.Parser;
 import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.CodeSection;
@@ -121,6 +122,20 @@ public final class ModuleValidator {
     }
     BinaryPrecheck.check(wasm, limits.maxTableElements());
     WasmModule module = parse(wasm);
+    try {
+      return check(wasm, module, limits);
+    } catch (ChicoryException e) {
+      // Chicory's parser leaves some references unchecked and its accessors throw when they
+      // follow one; the checks above handle those found so far, this catches any other.
+      throw new InvalidModuleException(
+          InvalidModuleException.MALFORMED_MODULE,
+          "not a valid WebAssembly module: " + describe(e),
+          e);
+    }
+  }
+
+  private static ModuleInfo check(byte[] wasm, WasmModule module, Limits limits)
+      throws InvalidModuleException {
     checkInstructions(module);
     Set<String> hostImports = checkImports(module);
     MemoryLimits memory = checkMemory(module, limits.maxMemoryBytes());
@@ -146,9 +161,11 @@ public final class ModuleValidator {
   private static WasmModule parse(byte[] wasm) throws InvalidModuleException {
     try {
       return Parser.parse(wasm);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | AssertionError e) {
       // Chicory reports bad binaries as MalformedException or InvalidException, but hostile
-      // input can also trip plain runtime exceptions inside the parser; all mean "not a module".
+      // input can also trip plain runtime exceptions inside the parser, and on a JVM run with -ea
+      // its internal assertions (found by fuzzing: an else without its if); all mean "not a
+      // module".
       throw new InvalidModuleException(
           InvalidModuleException.MALFORMED_MODULE,
           "not a valid WebAssembly module: " + describe(e),
@@ -232,7 +249,7 @@ public final class ModuleValidator {
     };
   }
 
-  private static String describe(RuntimeException e) {
+  private static String describe(Throwable e) {
     String message = e.getMessage();
     return message == null || message.isBlank() ? e.getClass().getSimpleName() : message;
   }
@@ -254,7 +271,21 @@ public final class ModuleValidator {
                 + "\"; the sandbox provides only the functions "
                 + HOST_FUNCTIONS.keySet().stream().sorted().collect(Collectors.joining(", ")));
       }
-      FunctionType declared = module.typeSection().getType(((FunctionImport) imported).typeIndex());
+      int typeIndex = ((FunctionImport) imported).typeIndex();
+      int types = module.typeSection().typeCount();
+      if (typeIndex < 0 || typeIndex >= types) {
+        // Chicory's parser does not check an import's type index (found by fuzzing).
+        throw new InvalidModuleException(
+            InvalidModuleException.MALFORMED_MODULE,
+            "module imports \""
+                + key
+                + "\" with type "
+                + Integer.toUnsignedLong(typeIndex)
+                + ", but the module declares "
+                + types
+                + " types");
+      }
+      FunctionType declared = module.typeSection().getType(typeIndex);
       if (!provided.equals(declared)) {
         throw new InvalidModuleException(
             InvalidModuleException.WRONG_IMPORT_TYPE,
@@ -314,12 +345,44 @@ public final class ModuleValidator {
     return limits;
   }
 
-  private static Map<String, Export> exportsByName(WasmModule module) {
+  /**
+   * The exports by name, each checked to name something that exists, and no name twice. Chicory's
+   * parser checks neither (found by fuzzing: an {@code execute} export of function 16 in a module
+   * of two functions passed it), and WebAssembly validation requires both.
+   */
+  private static Map<String, Export> exportsByName(WasmModule module)
+      throws InvalidModuleException {
     var section = module.exportSection();
+    ImportSection imports = module.importSection();
     Map<String, Export> byName = new HashMap<>();
     for (int i = 0; i < section.exportCount(); i++) {
       Export export = section.getExport(i);
-      byName.put(export.name(), export);
+      long defined =
+          switch (export.exportType()) {
+            case FUNCTION -> module.functionSection().functionCount();
+            case TABLE -> module.tableSection().tableCount();
+            case MEMORY -> module.memorySection().map(m -> m.memoryCount()).orElse(0);
+            case GLOBAL -> module.globalSection().globalCount();
+            case TAG -> module.tagSection().map(t -> t.tagCount()).orElse(0);
+          };
+      long available = imports.count(export.exportType()) + defined;
+      if (export.index() < 0 || export.index() >= available) {
+        throw new InvalidModuleException(
+            InvalidModuleException.MALFORMED_MODULE,
+            "export \""
+                + export.name()
+                + "\" names "
+                + kind(export.exportType())
+                + " "
+                + Integer.toUnsignedLong(export.index())
+                + ", but the module has "
+                + available);
+      }
+      if (byName.put(export.name(), export) != null) {
+        throw new InvalidModuleException(
+            InvalidModuleException.MALFORMED_MODULE,
+            "the module exports \"" + export.name() + "\" twice");
+      }
     }
     return byName;
   }

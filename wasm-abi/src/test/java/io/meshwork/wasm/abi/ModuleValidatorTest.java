@@ -48,6 +48,60 @@ class ModuleValidatorTest {
   }
 
   @Test
+  void anExportOfAFunctionThatDoesNotExistIsMalformed() throws Exception {
+    // Found by ModuleValidatorFuzzTest: Chicory parses an export of function 16 in a module of two
+    // functions, and the validator then failed with an IndexOutOfBoundsException.
+    byte[] wasm;
+    try (var in =
+        ModuleValidatorTest.class.getResourceAsStream(
+            "ModuleValidatorFuzzTestInputs/acceptsOrRefusesAnyBytes/export-of-missing-function")) {
+      wasm = in.readAllBytes();
+    }
+    InvalidModuleException e = refused(wasm);
+    assertEquals(InvalidModuleException.MALFORMED_MODULE, e.reason());
+    assertTrue(
+        e.getMessage().contains("export \"execute\" names function 16, but the module has 2"),
+        e.getMessage());
+  }
+
+  @Test
+  void anElseWithoutItsIfIsMalformedEvenWithAssertionsOn() throws Exception {
+    // Found by FuelInstrumenterFuzzTest: Chicory's parser fails an internal assertion on it, which
+    // escaped the validator when assertions were on (as in tests); without them it was refused.
+    byte[] wasm;
+    try (var in =
+        ModuleValidatorTest.class.getResourceAsStream(
+            "ModuleValidatorFuzzTestInputs/acceptsOrRefusesAnyBytes/else-without-if")) {
+      wasm = in.readAllBytes();
+    }
+    assertEquals(InvalidModuleException.MALFORMED_MODULE, refused(wasm).reason());
+  }
+
+  @Test
+  void anImportOfATypeThatDoesNotExistIsMalformed() throws Exception {
+    // Found by ModuleValidatorFuzzTest: env.abort imported with type 8 of 4, which Chicory's parser
+    // lets through and its type section then refuses with an InvalidException that escaped.
+    byte[] wasm;
+    try (var in =
+        ModuleValidatorTest.class.getResourceAsStream(
+            "ModuleValidatorFuzzTestInputs/acceptsOrRefusesAnyBytes/import-of-missing-type")) {
+      wasm = in.readAllBytes();
+    }
+    InvalidModuleException e = refused(wasm);
+    assertEquals(InvalidModuleException.MALFORMED_MODULE, e.reason());
+    assertTrue(
+        e.getMessage().contains("imports \"env.abort\" with type 8, but the module declares 4"),
+        e.getMessage());
+  }
+
+  @Test
+  void anExportNameUsedTwiceIsMalformed() {
+    InvalidModuleException e = refused(module("duplicate-export"));
+    assertEquals(InvalidModuleException.MALFORMED_MODULE, e.reason());
+    assertTrue(e.getMessage().contains("exports \"alloc\" twice"), e.getMessage());
+  }
+
+  @Test
   void acceptsTheMinimalModule() throws Exception {
     ModuleInfo info = ModuleValidator.validate(module("minimal"), MODULE_LIMIT, MEMORY_LIMIT);
     assertFalse(info.hasSplit());

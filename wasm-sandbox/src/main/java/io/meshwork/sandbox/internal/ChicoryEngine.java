@@ -54,7 +54,9 @@ import java.util.function.Function;
  *   <li>Fuel: the module is rewritten by {@link FuelInstrumenter} before it is compiled, so it
  *       counts the instructions it executes: each function counts in a local of its own and copies
  *       it to a global whenever the count can be observed, and the sandbox sets that global to the
- *       budget before each call and reads it afterwards. One fuel is one WebAssembly instruction.
+ *       budget before each call (and before the module's start function, which it runs itself) and
+ *       reads it afterwards. One fuel is one WebAssembly instruction, plus one per byte or table
+ *       entry a bulk instruction writes.
  * </ul>
  *
  * <p>Not API: callers get it as a {@link WasmEngine} from {@link WasmEngine#chicory()}. It is
@@ -115,7 +117,11 @@ public final class ChicoryEngine implements WasmEngine {
 
   /** A module as Chicory holds it: the parsed module and its compiled machine factory. */
   private record ChicoryModule(
-      ModuleInfo info, WasmModule wasm, int fuelGlobal, Function<Instance, Machine> machines)
+      ModuleInfo info,
+      WasmModule wasm,
+      int fuelGlobal,
+      int startFunction,
+      Function<Instance, Machine> machines)
       implements CompiledModule {}
 
   @Override
@@ -135,11 +141,13 @@ public final class ChicoryEngine implements WasmEngine {
           MachineFactoryCompiler.builder(module)
               .withInterpreterFallback(InterpreterFallback.FAIL)
               .compile();
-      return new ChicoryModule(info, module, metered.fuelGlobal(), machines);
+      return new ChicoryModule(
+          info, module, metered.fuelGlobal(), metered.startFunction(), machines);
     } catch (RuntimeException | StackOverflowError e) {
       throw new SandboxException(
           FailureKind.INVALID_MODULE,
-          "module cannot be compiled to JVM bytecode: " + e.getMessage(),
+          "module cannot be compiled to JVM bytecode: "
+              + (e.getMessage() == null ? e.toString() : e.getMessage()),
           e);
     }
   }
@@ -366,9 +374,14 @@ public final class ChicoryEngine implements WasmEngine {
               // A "_start" export is not part of the job ABI and must not run on its own.
               .withStart(false)
               .build();
-      // The fuel global starts at 0; alloc and the export both draw on this one budget.
+      // The fuel global starts at 0; the start function, alloc and the export all draw on this
+      // one budget. The metered module has no start section: its start function runs here, once
+      // there is fuel to run it, before anything exported, as instantiation would have run it.
       instance.global(module.fuelGlobal()).setValue(limits.fuel());
       this.instance = instance;
+      if (module.startFunction() >= 0) {
+        instance.getMachine().call(module.startFunction(), new long[0]);
+      }
       Memory memory = instance.memory();
 
       int length = input.length;

@@ -1,5 +1,9 @@
 package io.meshwork.sandbox.internal;
 
+import static io.meshwork.sandbox.internal.WasmBytes.writeSection;
+import static io.meshwork.sandbox.internal.WasmBytes.writeSigned;
+import static io.meshwork.sandbox.internal.WasmBytes.writeUnsigned;
+
 import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.ExternalType;
 import com.dylibso.chicory.wasm.types.FunctionBody;
@@ -15,14 +19,20 @@ import java.util.Set;
  * Rewrites a module so that it meters its own execution, deterministically, whatever engine then
  * runs it.
  *
- * <p><b>The unit.</b> One fuel is one WebAssembly instruction executed. The instrumented module
- * keeps the fuel left in a mutable {@code i64} global, exported as {@value #FUEL_EXPORT}. A
- * function body is cut into straight-line segments, each ending at a control instruction ({@code
- * block}, {@code loop}, {@code if}, {@code else}, {@code end}, a branch, {@code return}, {@code
- * unreachable}, a throw or a tail call); every segment subtracts its instruction count from the
- * fuel left when control enters it. Since branches only land at segment starts, the total is
- * exactly the number of original instructions executed, except when a call traps or throws half-way
- * through a segment, which is charged in full (still the same on every run).
+ * <p><b>The unit.</b> One fuel is one WebAssembly instruction executed, plus, for a bulk
+ * instruction, one per byte or table entry it writes: {@code memory.fill}, {@code memory.copy} and
+ * {@code memory.init} cost {@code 1 + n} for a length of {@code n} bytes, and {@code table.fill},
+ * {@code table.copy} and {@code table.init} {@code 1 + n} for {@code n} entries. (Otherwise one
+ * instruction could rewrite all of memory for the price of one, in a loop.) The size is charged
+ * from the length operand just before the instruction runs, and checked there: an instruction that
+ * the fuel left cannot pay for traps before it writes anything. The instrumented module keeps the
+ * fuel left in a mutable {@code i64} global, exported as {@value #FUEL_EXPORT}. A function body is
+ * cut into straight-line segments, each ending at a control instruction ({@code block}, {@code
+ * loop}, {@code if}, {@code else}, {@code end}, a branch, {@code return}, {@code unreachable}, a
+ * throw or a tail call); every segment subtracts its instruction count from the fuel left when
+ * control enters it. Since branches only land at segment starts, the total is exactly the number of
+ * original instructions executed, except when a call traps or throws half-way through a segment,
+ * which is charged in full (still the same on every run).
  *
  * <p><b>Running out.</b> The fuel left is checked on entry to each function and at the top of each
  * loop iteration (the only ways a computation can go on without bound), where a negative value
@@ -43,9 +53,16 @@ import java.util.Set;
  * catch exceptions ({@code try_table}) charge the global directly, since a caught throw would skip
  * the reload.
  *
- * <p>The rewrite adds one global, one export, one local per function and the charging code; it adds
- * no function or import, so every function, table and element index of the original stays valid
- * (the new local comes after every existing one).
+ * <p><b>The start function.</b> The rewrite drops the start section and reports its function in
+ * {@link Metered#startFunction()}: the sandbox calls it once the instance is built and the budget
+ * is set, since a start function run while the instance is built would find the fuel global at 0
+ * and trap at its first check. The order is the one WebAssembly prescribes (segments first, then
+ * the start function, then anything exported); the start function draws on the call's budget.
+ *
+ * <p>The rewrite adds one global, one export, one or two locals per function (the counter, and a
+ * scratch {@code i32} for the length of a bulk instruction) and the charging code; it adds no
+ * function or import, so every function, table and element index of the original stays valid (the
+ * new locals come after every existing one).
  *
  * <p>Not API, but public on purpose: the WASM engine benchmark ({@code
  * io.meshwork.benchmarks.BareChicory}) compiles the metered module with bare Chicory, so that the
@@ -58,6 +75,7 @@ public final class FuelInstrumenter {
 
   private static final int SECTION_GLOBAL = 6;
   private static final int SECTION_EXPORT = 7;
+  private static final int SECTION_START = 8;
   private static final int SECTION_CODE = 10;
 
   /** Sections that must come after the global section, in the binary format's order. */
@@ -106,6 +124,19 @@ public final class FuelInstrumenter {
    */
   private static final Set<OpCode> CONTAINED = containedInstructions();
 
+  /**
+   * Bulk instructions, charged one more fuel per byte or table entry; each takes its length, an
+   * {@code i32}, on top of the operand stack.
+   */
+  static final Set<OpCode> SIZED =
+      EnumSet.of(
+          OpCode.MEMORY_FILL,
+          OpCode.MEMORY_COPY,
+          OpCode.MEMORY_INIT,
+          OpCode.TABLE_FILL,
+          OpCode.TABLE_COPY,
+          OpCode.TABLE_INIT);
+
   /** Calls that return to the caller: the callee charged the global, so the local is reloaded. */
   private static final Set<OpCode> CALLS =
       EnumSet.of(OpCode.CALL, OpCode.CALL_INDIRECT, OpCode.CALL_REF);
@@ -118,6 +149,8 @@ public final class FuelInstrumenter {
   private static final int I64_CONST = 0x42;
   private static final int I64_SUB = 0x7D;
   private static final int I64_LT_S = 0x53;
+  private static final int I64_EXTEND_I32_U = 0xAD;
+  private static final int I32_TYPE = 0x7F;
   private static final int IF = 0x04;
   private static final int EMPTY_BLOCK_TYPE = 0x40;
   private static final int UNREACHABLE = 0x00;
@@ -131,10 +164,12 @@ public final class FuelInstrumenter {
   /**
    * A metered module.
    *
-   * @param wasm the rewritten binary
+   * @param wasm the rewritten binary, without a start section
    * @param fuelGlobal the index of the fuel-left global in the rewritten module
+   * @param startFunction the original module's start function, which the caller runs once the
+   *     budget is set, or -1 if it has none
    */
-  public record Metered(byte[] wasm, int fuelGlobal) {}
+  public record Metered(byte[] wasm, int fuelGlobal, int startFunction) {}
 
   /**
    * Rewrites {@code wasm}, which must already have been parsed and validated as {@code module}.
@@ -149,10 +184,11 @@ public final class FuelInstrumenter {
       }
     }
     int fuelGlobal = importedGlobals + module.globalSection().globalCount();
+    int startFunction = module.startSection().map(start -> (int) start.startIndex()).orElse(-1);
 
     ByteArrayOutputStream out = new ByteArrayOutputStream(wasm.length + wasm.length / 4 + 64);
     out.write(wasm, 0, 8); // magic and version
-    Reader in = new Reader(wasm, 8);
+    WasmBytes.Reader in = new WasmBytes.Reader(wasm, 8);
     boolean globalsWritten = false;
     boolean exportWritten = false;
     while (in.position < wasm.length) {
@@ -166,15 +202,19 @@ public final class FuelInstrumenter {
       }
       switch (id) {
         case SECTION_GLOBAL -> {
-          writeSection(out, id, appendFuelGlobal(new Reader(wasm, start, end)));
+          writeSection(out, id, appendFuelGlobal(new WasmBytes.Reader(wasm, start, end)));
           globalsWritten = true;
         }
         case SECTION_EXPORT -> {
-          writeSection(out, id, appendFuelExport(new Reader(wasm, start, end), fuelGlobal));
+          writeSection(
+              out, id, appendFuelExport(new WasmBytes.Reader(wasm, start, end), fuelGlobal));
           exportWritten = true;
         }
         case SECTION_CODE ->
-            writeSection(out, id, meterBodies(new Reader(wasm, start, end), module, fuelGlobal));
+            writeSection(
+                out, id, meterBodies(new WasmBytes.Reader(wasm, start, end), module, fuelGlobal));
+        case SECTION_START -> {} // run by the sandbox once the budget is set
+
         default -> {
           out.write(id);
           writeUnsigned(out, size);
@@ -190,11 +230,11 @@ public final class FuelInstrumenter {
       // Modules under the ABI always export; this keeps the rewrite total for any module.
       writeSection(out, SECTION_EXPORT, appendFuelExport(null, fuelGlobal));
     }
-    return new Metered(out.toByteArray(), fuelGlobal);
+    return new Metered(out.toByteArray(), fuelGlobal, startFunction);
   }
 
   /** The global section's content with the fuel global added at its end. */
-  private static byte[] appendFuelGlobal(Reader section) {
+  private static byte[] appendFuelGlobal(WasmBytes.Reader section) {
     ByteArrayOutputStream content = new ByteArrayOutputStream();
     long count = section == null ? 0 : section.readUnsigned();
     writeUnsigned(content, count + 1);
@@ -210,7 +250,7 @@ public final class FuelInstrumenter {
     return content.toByteArray();
   }
 
-  private static byte[] appendFuelExport(Reader section, int fuelGlobal) {
+  private static byte[] appendFuelExport(WasmBytes.Reader section, int fuelGlobal) {
     ByteArrayOutputStream content = new ByteArrayOutputStream();
     long count = section == null ? 0 : section.readUnsigned();
     writeUnsigned(content, count + 1);
@@ -225,7 +265,7 @@ public final class FuelInstrumenter {
     return content.toByteArray();
   }
 
-  private static byte[] meterBodies(Reader section, WasmModule module, int fuelGlobal) {
+  private static byte[] meterBodies(WasmBytes.Reader section, WasmModule module, int fuelGlobal) {
     int count = (int) section.readUnsigned();
     if (count != module.codeSection().functionBodyCount()) {
       throw new IllegalArgumentException("code section does not match the parsed module");
@@ -238,18 +278,26 @@ public final class FuelInstrumenter {
       int bodyEnd = bodyStart + bodySize;
       FunctionBody function = module.codeSection().getFunctionBody(f);
       List<? extends Instruction> code = function.instructions();
+      int params =
+          module.typeSection().getType(module.functionSection().getFunctionType(f)).params().size();
+      // The first index after the parameters and the declared locals.
+      int firstNewLocal = params + function.localTypes().size();
+      boolean sized = code.stream().anyMatch(i -> SIZED.contains(i.opcode()));
       byte[] body;
       if (code.stream().anyMatch(i -> i.opcode() == OpCode.TRY_TABLE)) {
-        body = meterBodyInGlobal(section.bytes, bodyStart, bodyEnd, code, fuelGlobal);
+        body =
+            meterBodyInGlobal(
+                section.bytes, bodyStart, bodyEnd, code, fuelGlobal, sized ? firstNewLocal : -1);
       } else {
-        int params =
-            module
-                .typeSection()
-                .getType(module.functionSection().getFunctionType(f))
-                .params()
-                .size();
-        int counter = params + function.localTypes().size();
-        body = meterBodyInLocal(section.bytes, bodyStart, bodyEnd, code, fuelGlobal, counter);
+        body =
+            meterBodyInLocal(
+                section.bytes,
+                bodyStart,
+                bodyEnd,
+                code,
+                fuelGlobal,
+                firstNewLocal,
+                sized ? firstNewLocal + 1 : -1);
       }
       writeUnsigned(content, body.length);
       content.write(body, 0, body.length);
@@ -259,17 +307,31 @@ public final class FuelInstrumenter {
   }
 
   /**
-   * One function body charging the global directly: its local declarations unchanged, its code with
-   * charges inserted.
+   * One function body charging the global directly: its local declarations unchanged (but for the
+   * scratch local {@code length}, when it is not -1), its code with charges inserted.
    */
   private static byte[] meterBodyInGlobal(
-      byte[] wasm, int bodyStart, int bodyEnd, List<? extends Instruction> code, int fuelGlobal) {
+      byte[] wasm,
+      int bodyStart,
+      int bodyEnd,
+      List<? extends Instruction> code,
+      int fuelGlobal,
+      int length) {
     int codeStart = code.get(0).address();
     if (codeStart <= bodyStart || codeStart >= bodyEnd) {
       throw new IllegalArgumentException("instruction addresses do not match the binary");
     }
     ByteArrayOutputStream body = new ByteArrayOutputStream((bodyEnd - bodyStart) * 2);
-    body.write(wasm, bodyStart, codeStart - bodyStart); // local declarations
+    if (length < 0) {
+      body.write(wasm, bodyStart, codeStart - bodyStart); // local declarations
+    } else {
+      WasmBytes.Reader locals = new WasmBytes.Reader(wasm, bodyStart, codeStart);
+      long groups = locals.readUnsigned();
+      writeUnsigned(body, groups + 1);
+      body.write(wasm, locals.position, codeStart - locals.position);
+      writeUnsigned(body, 1);
+      body.write(I32_TYPE);
+    }
     int last = code.size() - 1;
     int segmentStart = 0;
     boolean reachable = true;
@@ -278,6 +340,9 @@ public final class FuelInstrumenter {
       OpCode op = code.get(i).opcode();
       if (i == segmentStart && reachable) {
         writeCharge(body, fuelGlobal, segmentLength(code, i), check);
+      }
+      if (SIZED.contains(op) && reachable) {
+        writeGlobalSizeCharge(body, fuelGlobal, length);
       }
       int from = code.get(i).address();
       int to = i < last ? code.get(i + 1).address() : bodyEnd;
@@ -297,7 +362,8 @@ public final class FuelInstrumenter {
 
   /**
    * One function body counting in a new {@code i64} local, {@code counter}, which is declared after
-   * the existing locals; see the class comment for when the global is loaded and stored.
+   * the existing locals (followed by the scratch {@code i32} local {@code length} when it is not
+   * -1); see the class comment for when the global is loaded and stored.
    */
   private static byte[] meterBodyInLocal(
       byte[] wasm,
@@ -305,19 +371,24 @@ public final class FuelInstrumenter {
       int bodyEnd,
       List<? extends Instruction> code,
       int fuelGlobal,
-      int counter) {
+      int counter,
+      int length) {
     int codeStart = code.get(0).address();
     if (codeStart <= bodyStart || codeStart >= bodyEnd) {
       throw new IllegalArgumentException("instruction addresses do not match the binary");
     }
     ByteArrayOutputStream body = new ByteArrayOutputStream((bodyEnd - bodyStart) * 2);
-    // The local declarations: one more group, a single i64, after the existing ones.
-    Reader locals = new Reader(wasm, bodyStart, codeStart);
+    // The local declarations: one or two more groups (an i64, then maybe an i32) after the rest.
+    WasmBytes.Reader locals = new WasmBytes.Reader(wasm, bodyStart, codeStart);
     long groups = locals.readUnsigned();
-    writeUnsigned(body, groups + 1);
+    writeUnsigned(body, groups + (length < 0 ? 1 : 2));
     body.write(wasm, locals.position, codeStart - locals.position);
     writeUnsigned(body, 1);
     body.write(I64_TYPE);
+    if (length >= 0) {
+      writeUnsigned(body, 1);
+      body.write(I32_TYPE);
+    }
 
     // counter = fuel left, on entry.
     body.write(GLOBAL_GET);
@@ -337,6 +408,9 @@ public final class FuelInstrumenter {
         int end = segmentEnd(code, i);
         boolean store = !staysInside(code, i, end, depth);
         writeLocalCharge(body, fuelGlobal, counter, end - i + 1L, store, check);
+      }
+      if (SIZED.contains(op) && reachable) {
+        writeLocalSizeCharge(body, fuelGlobal, counter, length);
       }
       int from = instruction.address();
       int to = i < last ? code.get(i + 1).address() : bodyEnd;
@@ -400,6 +474,57 @@ public final class FuelInstrumenter {
       }
     }
     return true;
+  }
+
+  /**
+   * Charges a bulk instruction's length, the {@code i32} on top of the operand stack, which it
+   * leaves there: {@code counter -= length; fuel = counter; if (counter < 0) unreachable}. The
+   * segment the instruction is in already stored the counter (a bulk instruction may trap), so the
+   * global is exact again after this.
+   */
+  private static void writeLocalSizeCharge(
+      ByteArrayOutputStream out, int fuelGlobal, int counter, int length) {
+    out.write(LOCAL_TEE);
+    writeUnsigned(out, length);
+    out.write(LOCAL_GET);
+    writeUnsigned(out, counter);
+    out.write(LOCAL_GET);
+    writeUnsigned(out, length);
+    out.write(I64_EXTEND_I32_U);
+    out.write(I64_SUB);
+    out.write(LOCAL_TEE);
+    writeUnsigned(out, counter);
+    out.write(GLOBAL_SET);
+    writeUnsigned(out, fuelGlobal);
+    writeTrapIfNegative(out, LOCAL_GET, counter);
+  }
+
+  /** As {@link #writeLocalSizeCharge}, charging the global directly. */
+  private static void writeGlobalSizeCharge(ByteArrayOutputStream out, int fuelGlobal, int length) {
+    out.write(LOCAL_TEE);
+    writeUnsigned(out, length);
+    out.write(GLOBAL_GET);
+    writeUnsigned(out, fuelGlobal);
+    out.write(LOCAL_GET);
+    writeUnsigned(out, length);
+    out.write(I64_EXTEND_I32_U);
+    out.write(I64_SUB);
+    out.write(GLOBAL_SET);
+    writeUnsigned(out, fuelGlobal);
+    writeTrapIfNegative(out, GLOBAL_GET, fuelGlobal);
+  }
+
+  /** {@code if (x < 0) unreachable}, where {@code x} is read by {@code get} of {@code index}. */
+  private static void writeTrapIfNegative(ByteArrayOutputStream out, int get, int index) {
+    out.write(get);
+    writeUnsigned(out, index);
+    out.write(I64_CONST);
+    writeSigned(out, 0);
+    out.write(I64_LT_S);
+    out.write(IF);
+    out.write(EMPTY_BLOCK_TYPE);
+    out.write(UNREACHABLE);
+    out.write(END);
   }
 
   /**
@@ -518,65 +643,6 @@ public final class FuelInstrumenter {
       out.write(EMPTY_BLOCK_TYPE);
       out.write(UNREACHABLE);
       out.write(END);
-    }
-  }
-
-  private static void writeSection(ByteArrayOutputStream out, int id, byte[] content) {
-    out.write(id);
-    writeUnsigned(out, content.length);
-    out.write(content, 0, content.length);
-  }
-
-  private static void writeUnsigned(ByteArrayOutputStream out, long value) {
-    do {
-      int b = (int) (value & 0x7F);
-      value >>>= 7;
-      out.write(value != 0 ? b | 0x80 : b);
-    } while (value != 0);
-  }
-
-  private static void writeSigned(ByteArrayOutputStream out, long value) {
-    while (true) {
-      int b = (int) (value & 0x7F);
-      value >>= 7;
-      boolean done = (value == 0 && (b & 0x40) == 0) || (value == -1 && (b & 0x40) != 0);
-      out.write(done ? b : b | 0x80);
-      if (done) {
-        return;
-      }
-    }
-  }
-
-  /** A cursor over part of a binary that was already validated, so reads need no bounds errors. */
-  private static final class Reader {
-    final byte[] bytes;
-    int position;
-    final int limit;
-
-    Reader(byte[] bytes, int position) {
-      this(bytes, position, bytes.length);
-    }
-
-    Reader(byte[] bytes, int position, int limit) {
-      this.bytes = bytes;
-      this.position = position;
-      this.limit = limit;
-    }
-
-    int readByte() {
-      return bytes[position++] & 0xFF;
-    }
-
-    long readUnsigned() {
-      long result = 0;
-      int shift = 0;
-      int b;
-      do {
-        b = readByte();
-        result |= (long) (b & 0x7F) << shift;
-        shift += 7;
-      } while ((b & 0x80) != 0);
-      return result;
     }
   }
 }

@@ -16,7 +16,10 @@ import java.util.HashSet;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-/** Fuel: one per WebAssembly instruction executed, the same on every run and every engine. */
+/**
+ * Fuel: one per WebAssembly instruction executed, plus one per byte or table entry a bulk
+ * instruction writes; the same on every run and every engine, the start function included.
+ */
 class FuelMeteringTest {
 
   private static final SandboxLimits LONG = SandboxLimits.defaults().withWallTimeMillis(20_000);
@@ -113,6 +116,74 @@ class FuelMeteringTest {
     }
     assertEquals(1, seen.size(), "fuel differed between runs: " + seen);
     assertTrue(seen.iterator().next() > text.length, "fuel " + seen);
+  }
+
+  @Test
+  void theStartFunctionRunsMeteredBeforeTheExport() throws Exception {
+    ChicoryEngine engine = new ChicoryEngine();
+    CompiledModule module = engine.compile(TestModules.resource("start-runs"));
+    CallOutcome outcome = engine.call(module, "execute", new byte[3], LONG);
+    assertEquals("started", new String(outcome.output(), US_ASCII));
+    // See start-runs.wat: 4 in the start function, 2 in alloc, 2 in execute.
+    assertEquals(8, outcome.fuelUsed());
+  }
+
+  @Test
+  void aStartFunctionThatNeverReturnsRunsOutOfFuel() throws Exception {
+    ChicoryEngine engine = new ChicoryEngine();
+    CompiledModule module = engine.compile(TestModules.resource("start-endless"));
+    SandboxException e =
+        assertThrows(
+            SandboxException.class,
+            () -> engine.call(module, "execute", new byte[1], withFuel(1_000_000)));
+    assertEquals(FailureKind.FUEL_EXHAUSTED, e.kind(), e.getMessage());
+  }
+
+  @Test
+  void bulkInstructionsCostOneFuelPerByteOrEntryTheyWrite() throws Exception {
+    ChicoryEngine engine = new ChicoryEngine();
+    CompiledModule module = engine.compile(TestModules.resource("bulk-counted"));
+    for (int length : new int[] {0, 1, 1000}) {
+      // See bulk-counted.wat for both counts.
+      CallOutcome memory = engine.call(module, "execute", new byte[length], LONG);
+      assertEquals(2 * length, memory.output().length);
+      assertEquals(22L + 2L * length, memory.fuelUsed(), "memory, " + length + " bytes");
+      CallOutcome table = engine.call(module, "merge", new byte[length], LONG);
+      assertEquals(8L + length, table.fuelUsed(), "table, " + length + " entries");
+    }
+  }
+
+  @Test
+  void aBulkInstructionTheBudgetCannotPayForFailsAsExhaustion() throws Exception {
+    ChicoryEngine engine = new ChicoryEngine();
+    CompiledModule module = engine.compile(TestModules.resource("bulk-counted"));
+    byte[] input = new byte[1000];
+    long needed = 22L + 2L * input.length;
+    assertEquals(needed, engine.call(module, "execute", input, withFuel(needed)).fuelUsed());
+    SandboxException e =
+        assertThrows(
+            SandboxException.class,
+            () -> engine.call(module, "execute", input, withFuel(needed - 1)));
+    assertEquals(FailureKind.FUEL_EXHAUSTED, e.kind(), e.getMessage());
+    // The copy is charged (and refused) before it runs, the check being right before it.
+    assertEquals(needed, e.fuelUsed());
+  }
+
+  @Test
+  void wholeMemoryAndWholeTableLoopsRunOutOfFuelLongBeforeTheirWallTime() throws Exception {
+    ChicoryEngine engine = new ChicoryEngine();
+    for (String name : new String[] {"fill-loop", "copy-loop", "table-loop"}) {
+      CompiledModule module = engine.compile(TestModules.resource(name));
+      // The default budget; each iteration costs about a million (the loops over memory) or
+      // two hundred thousand (the table's), so this stops within a few thousand iterations.
+      SandboxException e =
+          assertThrows(
+              SandboxException.class,
+              () -> engine.call(module, "execute", new byte[1], SandboxLimits.defaults()));
+      assertEquals(FailureKind.FUEL_EXHAUSTED, e.kind(), name + ": " + e.getMessage());
+      assertTrue(e.getMessage().contains("limit of 1000000000"), e.getMessage());
+    }
+    assertEquals(0, engine.runningCalls());
   }
 
   @Test
