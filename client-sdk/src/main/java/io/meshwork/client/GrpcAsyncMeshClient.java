@@ -240,13 +240,15 @@ final class GrpcAsyncMeshClient implements AsyncMeshClient {
       return finished;
     }
 
+    // cancel and onNext share the lock: once cancel returns, no listener call is under way, so
+    // the caller hears nothing more.
     @Override
-    public void cancel() {
+    public synchronized void cancel() {
       finished.cancel(false);
     }
 
     @Override
-    public void onNext(WatchJobResponse update) {
+    public synchronized void onNext(WatchJobResponse update) {
       if (finished.isDone()) {
         return;
       }

@@ -15,7 +15,10 @@ public interface JobSubscription extends AutoCloseable {
    */
   CompletableFuture<ComputeJobStatus> finished();
 
-  /** Stops the stream: the listener hears nothing more, and the server's side is cancelled. */
+  /**
+   * Stops the stream: once this returns the listener hears nothing more (a status it is being
+   * handed is finished first), and the server's side is cancelled.
+   */
   void cancel();
 
   /** Cancels the subscription if the stream is still open (try-with-resources). */
