@@ -4,8 +4,34 @@
 
 meshwork_java_major() {
   # Prints the feature version of the java binary given as $1 (17, 21, 25, ...), or nothing.
+  # A JDK's release file says it without starting a JVM (a few hundred ms each); a java without
+  # one is asked.
+  local release version
+  release="$(dirname "$(dirname "$(readlink -f "$1")")")/release"
+  if [ -r "$release" ]; then
+    version=$(sed -n 's/^JAVA_VERSION="\([0-9][0-9.]*\).*/\1/p' "$release" | head -n 1)
+    case "$version" in
+      1.*) echo "${version#1.}" | cut -d. -f1; return ;;
+      [0-9]*) echo "${version%%.*}"; return ;;
+    esac
+  fi
   "$1" -XshowSettings:properties -version 2>&1 |
     sed -n 's/^ *java\.specification\.version = \([0-9][0-9]*\).*/\1/p' | head -n 1
+}
+
+meshwork_jvm_options() {
+  # Prints, one per line, the JVM options every meshwork process runs with on the java binary $1,
+  # so that no JVM warning reaches a command's standard error:
+  # - native access for the libraries that use it (Netty's epoll, SQLite), allowed up front;
+  # - Protobuf and Netty use sun.misc.Unsafe's memory access, about which JDK 24 and later warn in
+  #   four lines at first use; --sun-misc-unsafe-memory-access=allow exists from JDK 23 on, and
+  #   JDK 21 and 22 refuse to start with it, so it goes only to a JVM that knows it.
+  local major
+  major=$(meshwork_java_major "$1")
+  echo "--enable-native-access=ALL-UNNAMED"
+  if [ -n "$major" ] && [ "$major" -ge 23 ]; then
+    echo "--sun-misc-unsafe-memory-access=allow"
+  fi
 }
 
 meshwork_find_jdk() {

@@ -13,13 +13,12 @@ import io.meshwork.compute.v1.CancelJobRequest;
 import io.meshwork.compute.v1.ComputeJobStatus;
 import io.meshwork.compute.v1.ComputeServiceGrpc;
 import io.meshwork.compute.v1.GetJobResultRequest;
-import io.meshwork.compute.v1.GetJobResultResponse;
 import io.meshwork.compute.v1.GetJobStatusRequest;
+import io.meshwork.compute.v1.ListJobsRequest;
+import io.meshwork.compute.v1.ListJobsResponse;
 import io.meshwork.compute.v1.SubmitJobRequest;
-import io.meshwork.compute.v1.SubmitJobResponse;
 import io.meshwork.compute.v1.WatchJobRequest;
 import io.meshwork.compute.v1.WatchJobResponse;
-import io.meshwork.content.Cid;
 import io.meshwork.identity.BearerCredentials;
 import io.meshwork.ledger.v1.GetAccountRequest;
 import io.meshwork.ledger.v1.GetAccountResponse;
@@ -55,8 +54,8 @@ final class GrpcMeshClient implements MeshClient {
   /** The ledger's largest history page. */
   private static final int MAX_HISTORY_PAGE = 1000;
 
-  /** The contract's timeout_ms is a uint32; beyond about 24 days the wait is capped. */
-  private static final long MAX_WAIT_MILLIS = Integer.MAX_VALUE;
+  /** The orchestrator's largest ListJobs page. */
+  static final int MAX_JOBS_PAGE = 1000;
 
   private final ComputeServiceGrpc.ComputeServiceBlockingStub compute;
   private final LedgerServiceGrpc.LedgerServiceBlockingStub ledger;
@@ -69,6 +68,7 @@ final class GrpcMeshClient implements MeshClient {
   private final BlobUploader uploader;
   private final ResultDownloader downloader;
   private final Membership membership;
+  private final GrpcAsyncMeshClient async;
 
   GrpcMeshClient(
       Channel computeChannel,
@@ -120,6 +120,7 @@ final class GrpcMeshClient implements MeshClient {
             options);
     // The orchestrator serves the membership service on its own port too.
     this.membership = new Membership(computeChannel, credentials, options);
+    this.async = new GrpcAsyncMeshClient(computeChannel, ledgerChannel, credentials, options);
     this.ownedChannels = List.copyOf(ownedChannels);
     this.computeAuthority = computeChannel.authority();
     this.ledgerAuthority = ledgerChannel.authority();
@@ -175,50 +176,13 @@ final class GrpcMeshClient implements MeshClient {
   @Override
   public String submit(JobRequest job) {
     Objects.requireNonNull(job, "job");
-    SubmitJobRequest request = SubmitJobRequest.newBuilder().setManifest(job.toManifest()).build();
-    // Checked here rather than left to gRPC: a message over the stub's outbound limit makes
-    // grpc-java throw inside its own executor (grpc/grpc-java#12109), which logs a stack trace
-    // and leaves the blocking call waiting forever, past its deadline.
-    int size = request.getSerializedSize();
-    if (size > options.maxMessageBytes()) {
-      throw new MeshClientException(
-          io.grpc.Status.Code.RESOURCE_EXHAUSTED,
-          MeshClientException.MESSAGE_TOO_LARGE,
-          tooLarge(job, size, "the client's limit of " + options.maxMessageBytes() + " bytes"));
-    }
-    SubmitJobResponse response;
+    SubmitJobRequest request = JobAnswers.submitRequest(job, options);
     try {
-      response = callOrchestrator(() -> computeWithDeadline(Duration.ZERO).submitJob(request));
+      return JobAnswers.submitted(
+          callOrchestrator(() -> computeWithDeadline(Duration.ZERO).submitJob(request)));
     } catch (MeshClientException e) {
-      // The server refuses a message over its limit with a bare status, no reason.
-      if (e.code() == io.grpc.Status.Code.RESOURCE_EXHAUSTED && e.reason().isEmpty()) {
-        throw new MeshClientException(
-            e.code(),
-            MeshClientException.MESSAGE_TOO_LARGE,
-            tooLarge(job, size, "what the orchestrator accepts (" + e.getMessage() + ")"),
-            e);
-      }
-      throw e;
+      throw JobAnswers.submitFailure(job, request, e);
     }
-    if (!response.getSuccess()) {
-      throw new MeshClientException(
-          io.grpc.Status.Code.FAILED_PRECONDITION,
-          MeshClientException.JOB_NOT_ACCEPTED,
-          response.getErrorMsg().isEmpty() ? "the job was not accepted" : response.getErrorMsg());
-    }
-    return response.getJobId();
-  }
-
-  private static String tooLarge(JobRequest job, int size, String limit) {
-    return "the job is "
-        + size
-        + " bytes (module "
-        + job.wasmModule().size()
-        + ", inline input "
-        + job.input().size()
-        + "), more than "
-        + limit
-        + "; send the input as a blob (MeshClient.upload, then JobRequest.inputCid)";
   }
 
   @Override
@@ -264,48 +228,27 @@ final class GrpcMeshClient implements MeshClient {
 
   @Override
   public JobResult result(String jobId, Duration wait) {
-    Objects.requireNonNull(wait, "wait");
-    if (wait.isNegative()) {
-      throw new IllegalArgumentException("the wait must not be negative, got " + wait);
+    ResultWait waiting = new ResultWait(check(jobId), wait);
+    while (true) {
+      long asked = waiting.nextCallMillis();
+      GetJobResultRequest request =
+          GetJobResultRequest.newBuilder().setJobId(jobId).setTimeoutMs((int) asked).build();
+      JobResult result =
+          JobAnswers.result(
+              jobId,
+              callOrchestrator(
+                  () -> computeWithDeadline(Duration.ofMillis(asked)).getJobResult(request)));
+      long pause = waiting.pauseAfter(result);
+      if (pause < 0) {
+        return result;
+      }
+      try {
+        Thread.sleep(pause);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return result;
+      }
     }
-    long waitMillis = Math.min(wait.toMillis(), MAX_WAIT_MILLIS);
-    GetJobResultRequest request =
-        GetJobResultRequest.newBuilder()
-            .setJobId(check(jobId))
-            .setTimeoutMs((int) waitMillis)
-            .build();
-    GetJobResultResponse response =
-        callOrchestrator(
-            () -> computeWithDeadline(Duration.ofMillis(waitMillis)).getJobResult(request));
-    byte[] bytes = response.getResult().toByteArray();
-    String cid = response.getResultCid();
-    // The orchestrator is one node of the mesh; the bytes are checked against their own name
-    // rather than trusted (a stored result's as they are read).
-    if (!cid.isEmpty() && !response.getResultStored() && !Cid.matches(cid, bytes)) {
-      throw new MeshClientException(
-          io.grpc.Status.Code.DATA_LOSS,
-          MeshClientException.RESULT_CID_MISMATCH,
-          "the result of job "
-              + jobId
-              + " does not match its CID "
-              + cid
-              + " (the bytes hash to "
-              + Cid.of(bytes)
-              + ")");
-    }
-    checkChunkProofs(jobId, response);
-    return new JobResult(
-        jobId,
-        response.getResult(),
-        response.getSuccess(),
-        response.getErrorMsg(),
-        response.getReceiptsList(),
-        cid,
-        response.getStatus(),
-        response.getMerkleRoot(),
-        response.getChunkProofsList(),
-        response.getResultStored() ? response.getResultSize() : bytes.length,
-        response.getResultStored());
   }
 
   @Override
@@ -331,54 +274,42 @@ final class GrpcMeshClient implements MeshClient {
         result.jobId(), result.resultCid().orElseThrow(), result.resultSize(), out, progress);
   }
 
-  /** With merkle verification, every chunk result must lead to the root through its proof. */
-  private static void checkChunkProofs(String jobId, GetJobResultResponse response) {
-    if (response.getMerkleRoot().isEmpty()) {
-      return;
-    }
-    byte[] root;
-    try {
-      root = java.util.HexFormat.of().parseHex(response.getMerkleRoot());
-    } catch (IllegalArgumentException e) {
-      throw new MeshClientException(
-          io.grpc.Status.Code.DATA_LOSS,
-          MeshClientException.CHUNK_PROOF_MISMATCH,
-          "the Merkle root of job " + jobId + " is not hex: " + response.getMerkleRoot());
-    }
-    for (io.meshwork.compute.v1.ChunkProof p : response.getChunkProofsList()) {
-      byte[] chunk = p.getResult().toByteArray();
-      try {
-        if (!Cid.matches(p.getResultCid(), chunk)) {
-          throw new io.meshwork.content.ProofException("the chunk bytes do not match its CID");
-        }
-        io.meshwork.content.MerkleProofs.verifyInclusion(
-            p.getChunkIndex(),
-            p.getTreeSize(),
-            io.meshwork.content.MerkleHash.leaf(chunk),
-            p.getInclusionPathList().stream()
-                .map(com.google.protobuf.ByteString::toByteArray)
-                .toList(),
-            root);
-      } catch (io.meshwork.content.ProofException e) {
-        throw new MeshClientException(
-            io.grpc.Status.Code.DATA_LOSS,
-            MeshClientException.CHUNK_PROOF_MISMATCH,
-            "chunk "
-                + p.getChunkIndex()
-                + " of job "
-                + jobId
-                + " does not prove into the Merkle root: "
-                + e.getMessage());
-      }
-    }
-  }
-
   @Override
   public List<io.meshwork.compute.v1.TaskPlacement> placements(String jobId) {
     GetJobStatusRequest request =
         GetJobStatusRequest.newBuilder().setJobId(check(jobId)).setExplain(true).build();
     return callOrchestrator(() -> computeWithDeadline(Duration.ZERO).getJobStatus(request))
         .getPlacementsList();
+  }
+
+  @Override
+  public List<ComputeJobStatus> jobs(int limit) {
+    if (limit < 1) {
+      throw new IllegalArgumentException("the limit must be at least 1, got " + limit);
+    }
+    List<ComputeJobStatus> jobs = new ArrayList<>();
+    String token = "";
+    do {
+      ListJobsRequest request =
+          ListJobsRequest.newBuilder()
+              .setPageSize(Math.min(limit - jobs.size(), MAX_JOBS_PAGE))
+              .setPageToken(token)
+              .build();
+      ListJobsResponse page =
+          callOrchestrator(() -> computeWithDeadline(Duration.ZERO).listJobs(request));
+      for (ComputeJobStatus job : page.getJobsList()) {
+        if (jobs.size() < limit) {
+          jobs.add(job);
+        }
+      }
+      token = page.getNextPageToken();
+    } while (!token.isEmpty() && jobs.size() < limit);
+    return List.copyOf(jobs);
+  }
+
+  @Override
+  public AsyncMeshClient async() {
+    return async;
   }
 
   @Override

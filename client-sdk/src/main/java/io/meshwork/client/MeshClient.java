@@ -16,7 +16,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -143,7 +145,9 @@ public interface MeshClient extends AutoCloseable {
 
   /**
    * Returns the job's result, waiting up to {@code wait} for the job to end. A job still running
-   * after {@code wait} gives a result whose {@link JobResult#success()} is false.
+   * after {@code wait} gives a result whose {@link JobResult#success()} is false. A wait longer
+   * than the orchestrator's longest ({@code orchestrator.max-result-wait-ms}) is made of several
+   * calls.
    *
    * @throws MeshClientException with reason {@link MeshClientException#RESULT_CID_MISMATCH} when
    *     the bytes do not match the CID the orchestrator gave for them
@@ -198,6 +202,19 @@ public interface MeshClient extends AutoCloseable {
     return result;
   }
 
+  /**
+   * Returns up to {@code limit} of the caller's jobs, newest first, as many ListJobs pages as that
+   * takes; an operator's are every submitter's. A running job's status is current; an ended job's
+   * has no priority or verification mode (its {@link #status} has them).
+   */
+  List<ComputeJobStatus> jobs(int limit);
+
+  /**
+   * The same client, asynchronous: the calls return {@link java.util.concurrent.CompletableFuture}s
+   * over the same connections and identity. Closing this client closes it too.
+   */
+  AsyncMeshClient async();
+
   /** Cancels the job; true if it was running and is now cancelled, false if it had ended. */
   boolean cancel(String jobId);
 
@@ -226,6 +243,19 @@ public interface MeshClient extends AutoCloseable {
    * io.meshwork.receipt.format.OfflineVerifier}.
    */
   GetInclusionProofResponse inclusionProof(String cid);
+
+  /**
+   * Fetches the proof bundle of every receipt behind {@code result} from the receipt log, keyed by
+   * receipt CID, for {@link ReceiptProofVerifier#verify(JobResult, Map)} to check offline, now or
+   * later.
+   */
+  default Map<String, String> proofBundles(JobResult result) {
+    Map<String, String> bundles = new LinkedHashMap<>();
+    for (io.meshwork.compute.v1.ReceiptRef ref : result.receipts()) {
+      bundles.put(ref.getReceiptCid(), inclusionProof(ref.getReceiptCid()).getProofBundle());
+    }
+    return bundles;
+  }
 
   /** Returns the receipt log's latest signed checkpoint and the verifier key it reports. */
   GetCheckpointResponse checkpoint();

@@ -81,6 +81,12 @@ public final class FakeMesh implements AutoCloseable {
   /** The timeout_ms of each GetJobResult, in order. */
   public final List<Integer> resultTimeouts = new CopyOnWriteArrayList<>();
 
+  /** The jobs ListJobs lists, in order, a page at a time (the token is the next index). */
+  public final List<ComputeJobStatus> listed = new CopyOnWriteArrayList<>();
+
+  /** The page size of each ListJobs, in order. */
+  public final List<Integer> listPageSizes = new CopyOnWriteArrayList<>();
+
   /** Answers of CancelJob by job id; a job not in it fails with NOT_FOUND. */
   public final Map<String, Boolean> cancellable = new ConcurrentHashMap<>();
 
@@ -250,6 +256,21 @@ public final class FakeMesh implements AutoCloseable {
         return;
       }
       response.onNext(GetJobStatusResponse.newBuilder().setStatus(status).build());
+      response.onCompleted();
+    }
+
+    @Override
+    public void listJobs(
+        io.meshwork.compute.v1.ListJobsRequest request,
+        StreamObserver<io.meshwork.compute.v1.ListJobsResponse> response) {
+      listPageSizes.add(request.getPageSize());
+      int from = request.getPageToken().isEmpty() ? 0 : Integer.parseInt(request.getPageToken());
+      int to = Math.min(listed.size(), from + request.getPageSize());
+      response.onNext(
+          io.meshwork.compute.v1.ListJobsResponse.newBuilder()
+              .addAllJobs(listed.subList(from, to))
+              .setNextPageToken(to < listed.size() ? Integer.toString(to) : "")
+              .build());
       response.onCompleted();
     }
 

@@ -31,8 +31,16 @@ final class IdentityCommand implements Callable<Integer> {
   public Integer call() {
     MeshCli cli = MeshCli.from(spec);
     try {
-      cli.out().println(Identity.loadOrCreate(file).did());
-      cli.out().flush();
+      String did = Identity.loadOrCreate(file).did();
+      if (cli.json()) {
+        java.util.Map<String, Object> json = new java.util.LinkedHashMap<>();
+        json.put("did", did);
+        json.put("file", file.toString());
+        cli.printJson(json);
+      } else {
+        cli.out().println(did);
+        cli.out().flush();
+      }
       return 0;
     } catch (IOException e) {
       cli.err().println("meshwork: identity: " + e.getMessage());

@@ -27,6 +27,9 @@ class IdentityCommandTest {
 
     assertEquals(Identity.load(file).did(), first);
     assertEquals(first, second, "the second run reads the file the first made");
+    assertEquals(
+        "{\"did\":\"" + first + "\",\"file\":\"" + file + "\"}\n",
+        run(0, file.toString(), "--json"));
   }
 
   @Test

@@ -59,13 +59,46 @@ final class TestJvm {
 
   private static List<String> base() {
     List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.add("--enable-native-access=ALL-UNNAMED");
-    // No JVM warning about Unsafe on standard error (the option exists from JDK 23).
-    if (Runtime.version().feature() >= 23) {
-      command.add("--sun-misc-unsafe-memory-access=allow");
-    }
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    command.add(java);
+    command.addAll(launcherOptions(java));
     return command;
+  }
+
+  private static List<String> launcherOptions;
+
+  /**
+   * The JVM options bin/meshwork gives {@code java} (bin/lib/jdk.sh's {@code
+   * meshwork_jvm_options}), so that every process a test starts runs as the launcher runs it, and a
+   * test that finds no JVM warning on a command's standard error checks the launcher's options.
+   */
+  static synchronized List<String> launcherOptions(String java) {
+    if (launcherOptions == null) {
+      Path script = Path.of("..", "bin", "lib", "jdk.sh").toAbsolutePath().normalize();
+      try {
+        Process p =
+            new ProcessBuilder(
+                    "bash",
+                    "-c",
+                    ". \"$1\" && meshwork_jvm_options \"$2\"",
+                    "bash",
+                    script.toString(),
+                    java)
+                .redirectErrorStream(true)
+                .start();
+        String out = new String(p.getInputStream().readAllBytes()).strip();
+        if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+          throw new IllegalStateException("meshwork_jvm_options failed: " + out);
+        }
+        launcherOptions = out.isEmpty() ? List.of() : List.of(out.split("\n"));
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
+    return launcherOptions;
   }
 
   private static synchronized Path archive() {

@@ -35,7 +35,13 @@ import picocli.CommandLine.Spec;
  * }
  * }</pre>
  *
- * <p>Exit codes: 0 on success, 1 when a call or the job failed, 2 for bad usage.
+ * <p>Exit codes (docs/CLI.md): 0 on success, 1 when a call or the job failed, 2 for bad usage or an
+ * input file that cannot be read, 3 when the mesh could not be reached, 4 when a job had not ended
+ * by the end of the wait. A failure prints one line to standard error, naming the cause and, where
+ * there is one, what to do; its stack trace only with {@code --debug}.
+ *
+ * <p>A launcher's own command (such as {@code dashboard}) is one more {@code addSubcommand} line in
+ * the launcher; commands that belong to every SDK user go in the list below.
  */
 @Command(
     name = "meshwork",
@@ -49,6 +55,7 @@ import picocli.CommandLine.Spec;
       UploadCommand.class,
       BalanceCommand.class,
       LedgerCommand.class,
+      JobsCommand.class,
       ReceiptCommand.class,
       ExecutorsCommand.class,
       ExecutorCommand.class,
@@ -58,8 +65,21 @@ public final class MeshCli {
   /** Exit code of a call that failed, a job that failed, or a file that could not be written. */
   public static final int EXIT_FAILURE = CommandLine.ExitCode.SOFTWARE;
 
-  /** Exit code of a command line that could not be understood. */
+  /** Exit code of a command line that could not be understood, or an input that cannot be read. */
   public static final int EXIT_USAGE = CommandLine.ExitCode.USAGE;
+
+  /**
+   * Exit code of a call that could not reach its service: nothing listening, a refused TLS
+   * handshake, or no answer before the call's deadline. Worth trying again once the mesh is up.
+   */
+  public static final int EXIT_UNREACHABLE = 3;
+
+  /** Exit code of a wait for a job that ran out ({@code --timeout}) before the job ended. */
+  public static final int EXIT_STILL_RUNNING = 4;
+
+  // Kept strongly: java.util.logging forgets the level of a logger nobody references.
+  private static final java.util.List<java.util.logging.Logger> QUIETED =
+      new java.util.ArrayList<>();
 
   private final Function<MeshClientOptions, MeshClient> connector;
   private final boolean terminal;
@@ -155,8 +175,17 @@ public final class MeshCli {
    * options: tests pass one that returns a client over in-process channels.
    */
   public static CommandLine commandLine(Function<MeshClientOptions, MeshClient> connector) {
+    return commandLine(connector, stderrIsTerminal());
+  }
+
+  /**
+   * As {@link #commandLine(Function)}, drawing progress and colour as on a terminal when {@code
+   * terminal} (tests).
+   */
+  static CommandLine commandLine(
+      Function<MeshClientOptions, MeshClient> connector, boolean terminal) {
     Objects.requireNonNull(connector, "connector");
-    CommandLine commandLine = new CommandLine(new MeshCli(connector, stderrIsTerminal()));
+    CommandLine commandLine = new CommandLine(new MeshCli(connector, terminal));
     commandLine.setCaseInsensitiveEnumValuesAllowed(true);
     commandLine.setParameterExceptionHandler(MeshCli::usageError);
     commandLine.setExecutionExceptionHandler(MeshCli::failure);
@@ -191,7 +220,26 @@ public final class MeshCli {
 
   /** Opens a client to the mesh the global options name; the caller closes it. */
   public MeshClient connect() {
+    if (!debug) {
+      quietLibraries();
+    }
     return connector.apply(clientOptions());
+  }
+
+  /**
+   * Keeps the logs of gRPC and Netty off a client command's standard error: whatever goes wrong in
+   * a call reaches the command as its failure, which prints as one line; their log records would
+   * repeat it with a stack trace. {@code --debug} leaves them on.
+   */
+  private static synchronized void quietLibraries() {
+    if (!QUIETED.isEmpty()) {
+      return;
+    }
+    for (String name : new String[] {"io.grpc", "io.grpc.netty.shaded.io.netty", "io.netty"}) {
+      java.util.logging.Logger logger = java.util.logging.Logger.getLogger(name);
+      logger.setLevel(java.util.logging.Level.OFF);
+      QUIETED.add(logger);
+    }
   }
 
   /** The orchestrator's target as {@code --orchestrator} gives it, {@code HOST:PORT}. */
@@ -224,6 +272,16 @@ public final class MeshCli {
     return json;
   }
 
+  /**
+   * Prints {@code object} as one line of JSON on standard output, as every command's {@code --json}
+   * does: for a launcher's own commands. Values are strings, numbers, booleans, null, lists and
+   * maps of them.
+   */
+  public void printJson(java.util.Map<String, ?> object) {
+    out().println(Json.write(object));
+    out().flush();
+  }
+
   /** Where results go. */
   public PrintWriter out() {
     return spec.commandLine().getOut();
@@ -247,16 +305,39 @@ public final class MeshCli {
     return spec.commandLine().getErr();
   }
 
-  /** True when standard error is a terminal, so progress can redraw one line in place. */
+  /**
+   * True when standard error is a terminal: progress is drawn (redrawn in place on one line), and
+   * nowhere else.
+   */
   boolean terminal() {
     return terminal;
+  }
+
+  /**
+   * The colours of text for people: on a terminal, unless {@code NO_COLOR} is set or {@code TERM}
+   * is {@code dumb}; never with {@code --json}.
+   */
+  Colours colours() {
+    return Colours.when(terminal && !json);
   }
 
   private static int usageError(CommandLine.ParameterException e, String[] args) {
     CommandLine command = e.getCommandLine();
     PrintWriter err = command.getErr();
-    err.println("meshwork: " + e.getMessage());
-    err.println("Try '" + command.getCommandSpec().qualifiedName() + " --help'.");
+    MeshCli cli =
+        command.getCommandSpec().root().userObject() instanceof MeshCli root ? root : null;
+    Colours colours = cli == null ? Colours.when(false) : cli.colours();
+    // One line, like every error: the cause, then where the usage is.
+    err.println(
+        colours.red("meshwork:")
+            + " "
+            + oneLine(e.getMessage())
+            + "; see '"
+            + command.getCommandSpec().qualifiedName()
+            + " --help'");
+    if (cli != null && cli.debug && e.getCause() != null) {
+      e.getCause().printStackTrace(err);
+    }
     err.flush();
     return EXIT_USAGE;
   }
@@ -264,23 +345,50 @@ public final class MeshCli {
   private static int failure(
       Exception e, CommandLine command, CommandLine.ParseResult parseResult) {
     PrintWriter err = command.getErr();
-    err.println("meshwork: " + describe(e));
-    if (command.getCommandSpec().root().userObject() instanceof MeshCli cli && cli.debug) {
+    MeshCli cli =
+        command.getCommandSpec().root().userObject() instanceof MeshCli root ? root : null;
+    Colours colours = cli == null ? Colours.when(false) : cli.colours();
+    err.println(colours.red("meshwork:") + " " + describe(e));
+    if (cli != null && cli.debug) {
       e.printStackTrace(err);
     }
     err.flush();
+    return exitCode(e);
+  }
+
+  /** The exit code of a command that failed with {@code e}. */
+  static int exitCode(Throwable e) {
+    if (e instanceof MeshClientException failure
+        && (failure.code() == io.grpc.Status.Code.UNAVAILABLE
+            || failure.code() == io.grpc.Status.Code.DEADLINE_EXCEEDED)) {
+      return EXIT_UNREACHABLE;
+    }
     return EXIT_FAILURE;
   }
 
-  /** Returns the one-line form of a failure: the message, then the status and reason. */
+  /**
+   * Returns the one-line form of a failure: the message, then the status and reason, then what to
+   * do about it when the CLI knows.
+   */
   static String describe(Throwable e) {
     if (e instanceof MeshClientException failure) {
-      return failure.getMessage()
-          + " ("
-          + failure.code()
-          + failure.reason().map(reason -> ", " + reason).orElse("")
-          + ")";
+      String line =
+          oneLine(failure.getMessage())
+              + " ("
+              + failure.code()
+              + failure.reason().map(reason -> ", " + reason).orElse("")
+              + ")";
+      return Remedies.of(failure).map(remedy -> line + "; " + remedy).orElse(line);
     }
+    return oneLine(plainMessage(e));
+  }
+
+  /** A message on one line, whatever a service or library put in it. */
+  private static String oneLine(String message) {
+    return message.strip().replaceAll("\\s*[\\r\\n]+\\s*", " ");
+  }
+
+  private static String plainMessage(Throwable e) {
     String message = e.getMessage();
     Throwable cause = e.getCause();
     // An unchecked wrapper says what was being done, its cause what went wrong: show both.

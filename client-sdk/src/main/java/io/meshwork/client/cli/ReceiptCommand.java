@@ -1,6 +1,9 @@
 package io.meshwork.client.cli;
 
 import io.meshwork.client.MeshClient;
+import io.meshwork.client.ReceiptProofException;
+import io.meshwork.client.ReceiptProofVerifier;
+import io.meshwork.client.VerifiedReceipt;
 import io.meshwork.mesh.v1.ExecutionReceipt;
 import io.meshwork.receipt.format.Checkpoint;
 import io.meshwork.receipt.format.LogAudit;
@@ -13,7 +16,6 @@ import io.meshwork.receipt.v1.GetInclusionProofResponse;
 import io.meshwork.receipt.v1.GetLeavesResponse;
 import io.meshwork.receipt.v1.GetReceiptResponse;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -154,30 +156,29 @@ final class ReceiptCommand {
     @Override
     public Integer call() {
       MeshCli cli = MeshCli.from(spec);
-      ParsedVerifierKey key = parseKey(spec, logKey);
-      String text = readBundle(bundle);
-      Optional<byte[]> leaf = Optional.ofNullable(receipt).map(ReceiptCommand::readBytes);
+      ReceiptProofVerifier verifier = verifier(spec, logKey);
+      String text = readBundle(spec, bundle);
+      Optional<byte[]> leaf = Optional.ofNullable(receipt).map(f -> readBytes(spec, f));
       try {
-        OfflineVerifier.VerifiedReceipt v =
-            OfflineVerifier.verify(text, key, leaf, Optional.ofNullable(cid));
+        VerifiedReceipt v = verifier.verify(text, leaf, Optional.ofNullable(cid));
         if (cli.json()) {
           Map<String, Object> json = receiptJson(v.cid(), v.receipt());
           json.put("verified", true);
           json.put("log_index", v.index());
-          json.put("tree_size", v.checkpoint().treeSize());
-          json.put("origin", v.checkpoint().origin());
+          json.put("tree_size", v.treeSize());
+          json.put("origin", v.origin());
           cli.out().println(Json.write(json));
         } else {
           cli.out()
               .printf(
                   "verified: receipt %s is leaf %d of the %d-leaf tree of log %s%n",
-                  v.cid(), v.index(), v.checkpoint().treeSize(), v.checkpoint().origin());
+                  v.cid(), v.index(), v.treeSize(), v.origin());
           printReceipt(cli, v.receipt());
         }
         cli.out().flush();
         return 0;
-      } catch (VerificationException e) {
-        return refused(cli, e);
+      } catch (ReceiptProofException e) {
+        return refused(cli, e.check(), e.getMessage());
       }
     }
   }
@@ -260,7 +261,7 @@ final class ReceiptCommand {
           cli.out().flush();
           return 0;
         } catch (VerificationException e) {
-          return refused(cli, e);
+          return refused(cli, e.check(), e.getMessage());
         }
       }
     }
@@ -295,19 +296,28 @@ final class ReceiptCommand {
     }
   }
 
-  private static int refused(MeshCli cli, VerificationException e) {
+  static int refused(MeshCli cli, String check, String message) {
     if (cli.json()) {
       Map<String, Object> json = Json.object();
       json.put("verified", false);
-      json.put("check", e.check());
-      json.put("error", e.getMessage());
+      json.put("check", check);
+      json.put("error", message);
       cli.out().println(Json.write(json));
       cli.out().flush();
     } else {
-      cli.err().println("meshwork: verification failed: " + e.getMessage());
+      cli.err().println("meshwork: verification failed: " + message);
       cli.err().flush();
     }
     return MeshCli.EXIT_FAILURE;
+  }
+
+  /** The SDK's offline verifier for {@code --log-key}; bad usage when it is not a key. */
+  static ReceiptProofVerifier verifier(CommandSpec spec, String key) {
+    try {
+      return ReceiptProofVerifier.forLogKey(key);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), "--log-key: " + e.getMessage());
+    }
   }
 
   private static ParsedVerifierKey parseKey(CommandSpec spec, String key) {
@@ -319,22 +329,31 @@ final class ReceiptCommand {
     }
   }
 
-  private static String readBundle(String file) {
+  /** The bundle's text; a file that cannot be read is bad usage, as for every input file. */
+  private static String readBundle(CommandSpec spec, String file) {
     try {
       byte[] bytes =
           file.equals("-") ? System.in.readAllBytes() : Files.readAllBytes(Path.of(file));
       return new String(bytes, StandardCharsets.UTF_8);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read the bundle " + file, e);
+      throw new ParameterException(
+          spec.commandLine(), "BUNDLE: cannot read " + file + ": " + reason(e), e);
     }
   }
 
-  private static byte[] readBytes(Path file) {
+  private static byte[] readBytes(CommandSpec spec, Path file) {
     try {
       return Files.readAllBytes(file);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read the receipt " + file, e);
+      throw new ParameterException(
+          spec.commandLine(), "--receipt: cannot read " + file + ": " + reason(e), e);
     }
+  }
+
+  private static String reason(IOException e) {
+    return e instanceof java.nio.file.NoSuchFileException
+        ? "no such file"
+        : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
   }
 
   private static Map<String, Object> receiptJson(String cid, ExecutionReceipt r) {

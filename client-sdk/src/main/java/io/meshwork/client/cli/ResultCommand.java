@@ -2,6 +2,7 @@ package io.meshwork.client.cli;
 
 import io.meshwork.client.DownloadProgress;
 import io.meshwork.client.JobResult;
+import io.meshwork.client.JobSubscription;
 import io.meshwork.client.MeshClient;
 import io.meshwork.compute.v1.ReceiptRef;
 import java.io.IOException;
@@ -20,9 +21,21 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code meshwork result}: prints a job's result or writes it to a file. */
-@Command(name = "result", description = "Print a job's result, or write it to a file.")
+/**
+ * {@code meshwork result}: waits for a job to end (by default; {@code --timeout} bounds the wait,
+ * {@code --no-wait} asks once), then prints its result or writes it to a file. On a terminal the
+ * job's progress shows on standard error meanwhile.
+ */
+@Command(
+    name = "result",
+    description = {
+      "Wait for a job to end, then print its result or write it to a file.",
+      "Exit code 4 when the job is still running at the end of --timeout."
+    })
 final class ResultCommand implements Callable<Integer> {
+  /** How long a result is waited for when {@code --timeout} does not say: a day. */
+  static final long DEFAULT_TIMEOUT_SECS = 24 * 60 * 60;
+
   @Spec private CommandSpec spec;
 
   @Parameters(index = "0", paramLabel = "JOB", description = "The job id.")
@@ -35,10 +48,16 @@ final class ResultCommand implements Callable<Integer> {
   private Path output;
 
   @Option(
-      names = "--wait",
+      names = {"--timeout", "--wait"},
       paramLabel = "SECS",
-      description = "Wait up to SECS for the job to end (default: answer at once).")
-  private long waitSecs;
+      description =
+          "Wait at most SECS for the job to end (default: a day); 0 asks once, as --no-wait.")
+  private Long timeoutSecs;
+
+  @Option(
+      names = "--no-wait",
+      description = "Answer at once, with the job's state if it is still running.")
+  private boolean noWait;
 
   @Option(
       names = "--receipts",
@@ -52,16 +71,42 @@ final class ResultCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     MeshCli cli = MeshCli.from(spec);
-    if (waitSecs < 0) {
+    if (timeoutSecs != null && timeoutSecs < 0) {
       throw new picocli.CommandLine.ParameterException(
-          spec.commandLine(), "--wait must not be negative");
+          spec.commandLine(), "--timeout must not be negative");
     }
+    if (timeoutSecs != null && noWait) {
+      throw new picocli.CommandLine.ParameterException(
+          spec.commandLine(), "give --timeout or --no-wait, not both");
+    }
+    Duration wait =
+        noWait
+            ? Duration.ZERO
+            : Duration.ofSeconds(timeoutSecs == null ? DEFAULT_TIMEOUT_SECS : timeoutSecs);
     try (MeshClient mesh = cli.connect()) {
-      JobResult result = mesh.result(jobId, Duration.ofSeconds(waitSecs));
+      JobResult result = await(cli, mesh, jobId, wait);
       if (receiptsDir != null && result.success()) {
         saveProofs(cli, mesh, result, receiptsDir);
       }
       return print(cli, mesh, result, output);
+    }
+  }
+
+  /**
+   * Waits up to {@code wait} for the job's result. On a terminal (and without --json) the job's
+   * progress is drawn meanwhile from a status stream of its own, cancelled once the wait is over.
+   */
+  static JobResult await(MeshCli cli, MeshClient mesh, String jobId, Duration wait) {
+    if (wait.isZero() || !cli.terminal() || cli.json()) {
+      return mesh.result(jobId, wait);
+    }
+    ProgressLine progress = new ProgressLine(cli.err(), true);
+    JobSubscription watch = mesh.async().watch(jobId, progress::show);
+    try {
+      return mesh.result(jobId, wait);
+    } finally {
+      watch.cancel();
+      progress.finish();
     }
   }
 
@@ -102,6 +147,11 @@ final class ResultCommand implements Callable<Integer> {
       cli.err().println("\rsaved " + n + " proof bundles to " + dir);
       cli.err().flush();
     }
+  }
+
+  /** The exit code of a result without bytes: the job failed, or has not ended yet. */
+  private static int exitCode(JobResult result) {
+    return JobViews.isFinal(result.status()) ? MeshCli.EXIT_FAILURE : MeshCli.EXIT_STILL_RUNNING;
   }
 
   /**
@@ -145,19 +195,24 @@ final class ResultCommand implements Callable<Integer> {
       result.merkleRoot().ifPresent(root -> json.put("merkle_root", root));
       cli.out().println(Json.write(json));
       cli.out().flush();
-      return result.success() ? 0 : MeshCli.EXIT_FAILURE;
+      return result.success() ? 0 : exitCode(result);
     }
     if (!result.success()) {
       String state = result.status().getStatus();
+      boolean running = !JobViews.isFinal(result.status());
       cli.err()
           .println(
-              "meshwork: job "
+              cli.colours().red("meshwork:")
+                  + " job "
                   + result.jobId()
                   + " has no result: "
                   + (result.error().isEmpty() ? "it has not finished" : result.error())
-                  + (state.isEmpty() ? "" : " (" + state + ")"));
+                  + (state.isEmpty() ? "" : " (" + state + ")")
+                  + (running
+                      ? "; wait longer with 'meshwork result " + result.jobId() + " --timeout SECS'"
+                      : ""));
       cli.err().flush();
-      return MeshCli.EXIT_FAILURE;
+      return exitCode(result);
     }
     if (output == null && !result.inline()) {
       // Too large to have come inline: its exact bytes, streamed, for a pipe or a redirect.

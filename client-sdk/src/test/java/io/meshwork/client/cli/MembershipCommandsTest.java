@@ -261,7 +261,8 @@ class MembershipCommandsTest {
               .endsWith(
                   " is for the role operator; the caller "
                       + stranger
-                      + " is user (PERMISSION_DENIED, ROLE_REQUIRED)\n"),
+                      + " is user (PERMISSION_DENIED, ROLE_REQUIRED); roles are the mesh"
+                      + " operator's to grant\n"),
           run.err());
       assertEquals(1, run.err().lines().count(), run.err());
     }

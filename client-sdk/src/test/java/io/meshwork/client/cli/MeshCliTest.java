@@ -243,12 +243,26 @@ class MeshCliTest {
 
     assertEquals(0, run.exit(), run.err());
     assertEquals("words 1234\n", run.out());
+    assertEquals("", run.err(), "no progress off a terminal");
+
+    Run shown =
+        run(
+            MeshCli.commandLine(mesh::client, true),
+            "submit",
+            "--wasm",
+            wasm.toString(),
+            "--input",
+            input.toString(),
+            "--wait");
+    assertEquals(0, shown.exit(), shown.err());
+    assertEquals("words 1234\n", shown.out());
+    // Redrawn in place on one line, padded over the longer line before, then ended.
     assertEquals(
-        "job job-1: pending\n"
-            + "job job-1: computing 1/4 chunks (25%)\n"
-            + "job job-1: computing 2/4 chunks (50%)\n"
-            + "job job-1: completed 4/4 chunks (100%)\n",
-        run.err());
+        "\rjob job-1: pending"
+            + "\rjob job-1: computing 1/4 chunks (25%)"
+            + "\rjob job-1: computing 2/4 chunks (50%)"
+            + "\rjob job-1: completed 4/4 chunks (100%)\n",
+        shown.err());
   }
 
   @Test
@@ -326,7 +340,9 @@ class MeshCliTest {
     Run run = run("status", "ghost");
 
     assertEquals(1, run.exit());
-    assertEquals("meshwork: no job ghost (NOT_FOUND, JOB_NOT_FOUND)\n", run.err());
+    assertEquals(
+        "meshwork: no job ghost (NOT_FOUND, JOB_NOT_FOUND); 'meshwork jobs' lists yours\n",
+        run.err());
   }
 
   @Test
@@ -371,10 +387,51 @@ class MeshCliTest {
             .setStatus(FakeMesh.status("r", "computing", 1, 2))
             .build());
 
-    Run run = run("result", "r");
+    Run run = run("result", "r", "--no-wait");
+
+    assertEquals(MeshCli.EXIT_STILL_RUNNING, run.exit());
+    assertEquals(
+        "meshwork: job r has no result: still running (computing); wait longer with"
+            + " 'meshwork result r --timeout SECS'\n",
+        run.err());
+    assertEquals(List.of(0), mesh.resultTimeouts);
+  }
+
+  @Test
+  void resultWaitsUntilTheTimeoutWhenTheJobRunsOn() {
+    mesh.results.put(
+        "r",
+        GetJobResultResponse.newBuilder()
+            .setSuccess(false)
+            .setErrorMsg("still running")
+            .setStatus(FakeMesh.status("r", "computing", 1, 2))
+            .build());
+
+    // The fake answers at once, as an orchestrator whose longest wait is shorter would: the
+    // command asks again, with what is left of its wait, until it is over.
+    Run run = run("result", "r", "--timeout", "1");
+
+    assertEquals(MeshCli.EXIT_STILL_RUNNING, run.exit(), run.err());
+    assertTrue(mesh.resultTimeouts.size() >= 2, mesh.resultTimeouts.toString());
+    assertTrue(mesh.resultTimeouts.get(0) <= 1000, mesh.resultTimeouts.toString());
+    assertTrue(mesh.resultTimeouts.get(1) < mesh.resultTimeouts.get(0));
+  }
+
+  @Test
+  void aFailedJobHasNoResultAndExitsWith1() {
+    mesh.results.put(
+        "f",
+        GetJobResultResponse.newBuilder()
+            .setSuccess(false)
+            .setErrorMsg("job failed: chunk 2 trapped")
+            .setStatus(FakeMesh.status("f", "failed", 1, 2))
+            .build());
+
+    Run run = run("result", "f");
 
     assertEquals(1, run.exit());
-    assertEquals("meshwork: job r has no result: still running (computing)\n", run.err());
+    assertEquals(
+        "meshwork: job f has no result: job failed: chunk 2 trapped (failed)\n", run.err());
   }
 
   @Test

@@ -21,6 +21,7 @@ public final class ComputeAccess {
           .allow("CancelJob", Role.USER)
           .allow("WatchJob", Role.USER)
           .allow("GetComputeCapacity", Role.USER)
+          .allow("ListJobs", Role.USER)
           .allow("DelegateTask", Role.PEER)
           .allow("ReturnTaskResult", Role.EXECUTOR, Role.PEER)
           .allow("GetModule", Role.EXECUTOR)

@@ -17,6 +17,8 @@ import io.meshwork.compute.v1.GetJobStatusRequest;
 import io.meshwork.compute.v1.GetJobStatusResponse;
 import io.meshwork.compute.v1.GetModuleRequest;
 import io.meshwork.compute.v1.GetModuleResponse;
+import io.meshwork.compute.v1.ListJobsRequest;
+import io.meshwork.compute.v1.ListJobsResponse;
 import io.meshwork.compute.v1.ReturnTaskResultRequest;
 import io.meshwork.compute.v1.ReturnTaskResultResponse;
 import io.meshwork.compute.v1.SubmitJobRequest;
@@ -26,6 +28,7 @@ import io.meshwork.compute.v1.WatchJobResponse;
 import io.meshwork.content.Cid;
 import io.meshwork.orchestrator.jobs.CapacityView;
 import io.meshwork.orchestrator.jobs.JobCoordinator;
+import io.meshwork.orchestrator.jobs.JobPage;
 import io.meshwork.orchestrator.jobs.JobQueries;
 import io.meshwork.orchestrator.jobs.JobResult;
 import io.meshwork.orchestrator.jobs.JobState;
@@ -226,6 +229,23 @@ public final class ComputeGrpcService extends ComputeServiceGrpc.ComputeServiceI
           }
           byte[] module = queries.module(request.getModuleCid(), Caller.current());
           return GetModuleResponse.newBuilder().setWasmModule(ByteString.copyFrom(module)).build();
+        });
+  }
+
+  @Override
+  public void listJobs(ListJobsRequest request, StreamObserver<ListJobsResponse> observer) {
+    Rpc.unary(
+        observer,
+        () -> {
+          JobPage page =
+              queries.list(
+                  Caller.current(),
+                  Integer.toUnsignedLong(request.getPageSize()),
+                  request.getPageToken());
+          ListJobsResponse.Builder response =
+              ListJobsResponse.newBuilder().setNextPageToken(page.nextPageToken());
+          page.jobs().forEach(s -> response.addJobs(JobMessages.status(s)));
+          return response.build();
         });
   }
 

@@ -5,12 +5,14 @@ import io.meshwork.content.MerkleProofs;
 import io.meshwork.orchestrator.tasks.Placement;
 import io.meshwork.orchestrator.tasks.VerificationMode;
 import io.meshwork.runtime.auth.Caller;
+import io.meshwork.runtime.auth.Role;
 import io.meshwork.runtime.errors.MeshException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -53,6 +55,30 @@ public final class JobQueries {
       return status(job, clock.millis());
     }
     return status(find(jobId, caller));
+  }
+
+  /**
+   * A page of the jobs the caller may see, newest first: its own, or everyone's for an operator.
+   * Running jobs show their live status, ended ones what the journal recorded.
+   *
+   * @param pageSize how many jobs at most, 0 for {@link JobPage#DEFAULT_SIZE}
+   * @param pageToken the previous page's {@link JobPage#nextPageToken()}, or "" for the first
+   */
+  public JobPage list(Caller caller, long pageSize, String pageToken) {
+    int size = JobPage.size(pageSize);
+    Optional<JobListing.Position> after = JobPage.after(pageToken);
+    Optional<String> owner =
+        caller.is(Role.OPERATOR) ? Optional.empty() : Optional.of(caller.did());
+    // One more than the page, to know whether another page follows.
+    List<JobListing> rows = store.list(owner, after, size + 1);
+    List<JobStatus> jobs = new ArrayList<>();
+    long now = clock.millis();
+    for (JobListing row : rows.subList(0, Math.min(size, rows.size()))) {
+      RunningJob job = live.get(row.jobId());
+      jobs.add(job != null ? status(job, now) : status(row));
+    }
+    String next = rows.size() > size ? JobPage.token(rows.get(size - 1).position()) : "";
+    return new JobPage(List.copyOf(jobs), next);
   }
 
   /**
@@ -246,6 +272,25 @@ public final class JobQueries {
         r.finishedAt(),
         Priority.parse(r.manifest().priority()),
         VerificationMode.parse(r.manifest().verificationMode()));
+  }
+
+  private static JobStatus status(JobListing r) {
+    return new JobStatus(
+        r.jobId(),
+        r.state(),
+        progress(r.state(), r.completedChunks(), r.totalChunks()),
+        r.completedChunks(),
+        r.totalChunks(),
+        0,
+        r.errorMessage(),
+        r.budget(),
+        r.spent(),
+        r.refunded(),
+        r.submitterDid(),
+        r.submittedAt(),
+        r.finishedAt(),
+        null,
+        null);
   }
 
   private static float progress(JobState state, int completed, int total) {

@@ -9,6 +9,8 @@ import io.meshwork.orchestrator.tasks.VerificationMode;
  * @param etaSecs an estimate of the seconds left from the pace so far; 0 when unknown or ended
  * @param errorMessage why the job failed or was cancelled; "" otherwise
  * @param finishedAt when the job ended, 0 while it runs
+ * @param priority the job's priority; null in a listing of an ended job, which reads no manifest
+ * @param verification how its results are checked; null where {@code priority} is
  */
 public record JobStatus(
     String jobId,

@@ -26,6 +26,14 @@ public interface JobStore extends ExecutorRecords, JournalFence, AutoCloseable {
   /** A job by id. */
   Optional<JobRecord> find(String jobId);
 
+  /**
+   * Up to {@code limit} jobs in listing order (newest submission first, see {@link
+   * JobListing.Position}): those {@code submitterDid} submitted, or everyone's when it is empty;
+   * only those after {@code after} when it is given.
+   */
+  List<JobListing> list(
+      Optional<String> submitterDid, Optional<JobListing.Position> after, int limit);
+
   /** Jobs that have not ended, oldest first (to resume after a restart). */
   List<JobRecord> unfinished();
 

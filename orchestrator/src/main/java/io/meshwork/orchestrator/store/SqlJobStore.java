@@ -3,6 +3,7 @@ package io.meshwork.orchestrator.store;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.meshwork.compute.v1.ComputeJobManifest;
 import io.meshwork.compute.v1.TaskPlacement;
+import io.meshwork.orchestrator.jobs.JobListing;
 import io.meshwork.orchestrator.jobs.JobRecord;
 import io.meshwork.orchestrator.jobs.JobState;
 import io.meshwork.orchestrator.jobs.JobStore;
@@ -157,6 +158,49 @@ public final class SqlJobStore implements JobStore {
         c ->
             Rows.first(
                 c, "SELECT " + JOB_COLUMNS + " FROM jobs WHERE job_id=?", SqlJobStore::job, jobId));
+  }
+
+  @Override
+  public List<JobListing> list(
+      Optional<String> submitterDid, Optional<JobListing.Position> after, int limit) {
+    // Only the columns a listing shows: a manifest may hold a large inline input.
+    StringBuilder sql =
+        new StringBuilder(
+            "SELECT job_id, submitter_did, state, budget, spent, refunded, total_chunks,"
+                + " completed_chunks, error_message, submitted_at, finished_at FROM jobs WHERE 1=1");
+    List<Object> values = new ArrayList<>();
+    submitterDid.ifPresent(
+        did -> {
+          sql.append(" AND submitter_did=?");
+          values.add(did);
+        });
+    after.ifPresent(
+        p -> {
+          sql.append(" AND (submitted_at<? OR (submitted_at=? AND job_id<?))");
+          values.addAll(List.of(p.submittedAt(), p.submittedAt(), p.jobId()));
+        });
+    sql.append(" ORDER BY submitted_at DESC, job_id DESC LIMIT ?");
+    values.add(limit);
+    return onReader(
+        "list jobs",
+        c ->
+            Rows.list(
+                c,
+                sql.toString(),
+                rs ->
+                    new JobListing(
+                        rs.getString("job_id"),
+                        rs.getString("submitter_did"),
+                        JobState.fromWire(rs.getString("state")),
+                        rs.getLong("budget"),
+                        rs.getLong("spent"),
+                        rs.getLong("refunded"),
+                        rs.getInt("total_chunks"),
+                        rs.getInt("completed_chunks"),
+                        rs.getString("error_message") == null ? "" : rs.getString("error_message"),
+                        rs.getLong("submitted_at"),
+                        rs.getLong("finished_at")),
+                values.toArray()));
   }
 
   @Override

@@ -85,23 +85,29 @@ public final class JobMessages {
 
   /** A job's status for the wire. */
   public static ComputeJobStatus status(JobStatus s) {
-    return ComputeJobStatus.newBuilder()
-        .setJobId(s.jobId())
-        .setStatus(s.state().wireName())
-        .setProgress(s.progress())
-        .setCompletedChunks(s.completedChunks())
-        .setTotalChunks(s.totalChunks())
-        .setEstimatedTimeRemaining((int) Math.min(Integer.MAX_VALUE, s.etaSecs()))
-        .setErrorMsg(s.errorMessage())
-        .setManaBudget(s.manaBudget())
-        .setManaSpent(s.manaSpent())
-        .setManaRefunded(s.manaRefunded())
-        .setSubmitterDid(s.submitterDid())
-        .setSubmittedAt(s.submittedAt())
-        .setFinishedAt(s.finishedAt())
-        .setPriority(s.priority().name().toLowerCase(Locale.ROOT))
-        .setVerificationMode(s.verification().wireName())
-        .build();
+    ComputeJobStatus.Builder status =
+        ComputeJobStatus.newBuilder()
+            .setJobId(s.jobId())
+            .setStatus(s.state().wireName())
+            .setProgress(s.progress())
+            .setCompletedChunks(s.completedChunks())
+            .setTotalChunks(s.totalChunks())
+            .setEstimatedTimeRemaining((int) Math.min(Integer.MAX_VALUE, s.etaSecs()))
+            .setErrorMsg(s.errorMessage())
+            .setManaBudget(s.manaBudget())
+            .setManaSpent(s.manaSpent())
+            .setManaRefunded(s.manaRefunded())
+            .setSubmitterDid(s.submitterDid())
+            .setSubmittedAt(s.submittedAt())
+            .setFinishedAt(s.finishedAt());
+    // A listing of ended jobs does not read their manifests, so it has neither.
+    if (s.priority() != null) {
+      status.setPriority(s.priority().name().toLowerCase(Locale.ROOT));
+    }
+    if (s.verification() != null) {
+      status.setVerificationMode(s.verification().wireName());
+    }
+    return status.build();
   }
 
   /** A receipt behind a job's result, for the wire. */

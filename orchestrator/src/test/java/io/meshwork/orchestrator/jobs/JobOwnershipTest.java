@@ -61,4 +61,54 @@ class JobOwnershipTest {
         JobState.COMPLETED,
         coordinator.queries().result(jobId, Duration.ZERO, operator).status().state());
   }
+
+  @Test
+  void aUserListsItsOwnJobsAndAnOperatorEveryonesPageByPage() {
+    core.executor("a");
+    JobCoordinator coordinator = core.start();
+    String first =
+        coordinator.submit(
+            job("first", "alpha\n").module(JobCore.WITHOUT_MERGE).manifest(), SUBMITTER);
+    await(coordinator, first);
+    String second =
+        coordinator.submit(
+            job("second", "beta\n").module(JobCore.WITHOUT_MERGE).manifest(), SUBMITTER);
+    await(coordinator, second);
+    Caller stranger = Caller.of("did:key:z6MkSomeoneElse");
+    core.ledger.grant(stranger.did(), 1_000_000);
+    String theirs =
+        coordinator.submit(
+            job("theirs", "gamma\n").module(JobCore.WITHOUT_MERGE).manifest(), stranger);
+    coordinator.queries().result(theirs, Duration.ofSeconds(30), stranger);
+    JobQueries queries = coordinator.queries();
+
+    JobPage mine = queries.list(SUBMITTER, 0, "");
+    assertEquals(
+        java.util.Set.of(first, second),
+        java.util.Set.copyOf(mine.jobs().stream().map(JobStatus::jobId).toList()));
+    assertEquals("", mine.nextPageToken());
+    assertEquals(
+        List.of(theirs),
+        queries.list(stranger, 0, "").jobs().stream().map(JobStatus::jobId).toList());
+
+    Caller operator = Caller.of("did:key:z6MkAnOperator", Role.OPERATOR);
+    JobPage page = queries.list(operator, 2, "");
+    assertEquals(2, page.jobs().size());
+    JobPage rest = queries.list(operator, 2, page.nextPageToken());
+    assertEquals(1, rest.jobs().size());
+    assertEquals("", rest.nextPageToken());
+    assertEquals(
+        java.util.Set.of(first, second, theirs),
+        java.util.Set.of(
+            page.jobs().get(0).jobId(), page.jobs().get(1).jobId(), rest.jobs().get(0).jobId()));
+    assertEquals(JobState.COMPLETED, rest.jobs().get(0).state());
+
+    assertEquals(
+        "PAGE_SIZE_OUT_OF_RANGE",
+        assertThrows(MeshException.class, () -> queries.list(SUBMITTER, 1001, "")).reason());
+    assertEquals(
+        "BAD_PAGE_TOKEN",
+        assertThrows(MeshException.class, () -> queries.list(SUBMITTER, 0, "not a token!"))
+            .reason());
+  }
 }

@@ -55,6 +55,35 @@ final class MemoryJournal implements JobStore {
   }
 
   @Override
+  public synchronized List<JobListing> list(
+      Optional<String> submitterDid, Optional<JobListing.Position> after, int limit) {
+    Comparator<JobListing.Position> order =
+        Comparator.comparingLong(JobListing.Position::submittedAt)
+            .thenComparing(JobListing.Position::jobId)
+            .reversed();
+    return jobs.values().stream()
+        .filter(j -> submitterDid.isEmpty() || submitterDid.get().equals(j.submitterDid()))
+        .map(
+            j ->
+                new JobListing(
+                    j.jobId(),
+                    j.submitterDid(),
+                    j.state(),
+                    j.budget(),
+                    j.spent(),
+                    j.refunded(),
+                    j.totalChunks(),
+                    j.completedChunks(),
+                    j.errorMessage() == null ? "" : j.errorMessage(),
+                    j.submittedAt(),
+                    j.finishedAt()))
+        .filter(j -> after.isEmpty() || order.compare(j.position(), after.get()) > 0)
+        .sorted(Comparator.comparing(JobListing::position, order))
+        .limit(limit)
+        .toList();
+  }
+
+  @Override
   public synchronized Optional<JobRecord> find(String jobId) {
     return Optional.ofNullable(jobs.get(jobId));
   }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.meshwork.orchestrator.jobs.FencedOutException;
+import io.meshwork.orchestrator.jobs.JobListing;
 import io.meshwork.orchestrator.jobs.JobManifest;
 import io.meshwork.orchestrator.jobs.JobRecord;
 import io.meshwork.orchestrator.jobs.JobState;
@@ -241,6 +242,56 @@ abstract class JobStoreContract extends JournalFenceContract<JobStore> {
       List<String> ids = store.unfinished().stream().map(JobRecord::jobId).toList();
 
       assertEquals(List.of("pending", "assigned", "computing", "verifying"), ids);
+    }
+  }
+
+  @Test
+  void listingGoesNewestFirstPerSubmitterAndPagesFromAPosition() {
+    try (JobStore store = open()) {
+      store.insert(job("a-old", JobState.COMPLETED, 100));
+      store.insert(job("a-new", JobState.COMPUTING, 300));
+      // Two jobs of the same millisecond: the larger id comes first.
+      store.insert(job("a-tie-1", JobState.FAILED, 200));
+      store.insert(job("a-tie-2", JobState.PENDING, 200));
+      JobRecord other = job("b-job", JobState.COMPLETED, 250);
+      store.insert(
+          new JobRecord(
+              other.jobId(),
+              "did:key:zOther",
+              other.state(),
+              other.manifest(),
+              other.manifestDigest(),
+              other.holdId(),
+              other.budget(),
+              other.spent(),
+              other.refunded(),
+              other.totalChunks(),
+              other.completedChunks(),
+              "went wrong",
+              null,
+              null,
+              250,
+              260));
+
+      List<JobListing> mine = store.list(Optional.of("did:key:zSubmitter"), Optional.empty(), 10);
+      assertEquals(
+          List.of("a-new", "a-tie-2", "a-tie-1", "a-old"),
+          mine.stream().map(JobListing::jobId).toList());
+      assertEquals(JobState.COMPUTING, mine.get(0).state());
+      assertEquals(1000, mine.get(0).budget());
+      assertEquals("", mine.get(0).errorMessage());
+
+      List<JobListing> all = store.list(Optional.empty(), Optional.empty(), 2);
+      assertEquals(List.of("a-new", "b-job"), all.stream().map(JobListing::jobId).toList());
+      assertEquals("went wrong", all.get(1).errorMessage());
+      assertEquals(260, all.get(1).finishedAt());
+
+      List<JobListing> next = store.list(Optional.empty(), Optional.of(all.get(1).position()), 2);
+      assertEquals(List.of("a-tie-2", "a-tie-1"), next.stream().map(JobListing::jobId).toList());
+      List<JobListing> rest =
+          store.list(Optional.of("did:key:zSubmitter"), Optional.of(next.get(0).position()), 10);
+      assertEquals(List.of("a-tie-1", "a-old"), rest.stream().map(JobListing::jobId).toList());
+      assertTrue(store.list(Optional.of("did:key:zNobody"), Optional.empty(), 10).isEmpty());
     }
   }
 
