@@ -5,6 +5,7 @@ import io.meshwork.content.Multihash;
 import io.meshwork.orchestrator.blobs.JobBlobAccess;
 import io.meshwork.orchestrator.blobs.StoredInputs;
 import io.meshwork.orchestrator.blobs.StoredResults;
+import io.meshwork.orchestrator.dashboard.Dashboard;
 import io.meshwork.orchestrator.grpc.ComputeAccess;
 import io.meshwork.orchestrator.grpc.ComputeGrpcService;
 import io.meshwork.orchestrator.grpc.MembershipAccess;
@@ -36,6 +37,7 @@ import io.meshwork.orchestrator.trust.Reputation;
 import io.meshwork.runtime.MeshService;
 import io.meshwork.runtime.ServiceContext;
 import io.meshwork.runtime.SharedSettings;
+import io.meshwork.runtime.admin.WebApp;
 import io.meshwork.runtime.auth.GuardedService;
 import io.meshwork.runtime.auth.Role;
 import io.meshwork.runtime.config.Settings;
@@ -67,6 +69,7 @@ public final class OrchestratorService implements MeshService {
   private final BlobService blobs;
   private final MemberServices members;
   private final OrchestratorReplica replica;
+  private final Optional<WebApp> dashboard;
 
   /** Membership's parts, built and closed together. */
   private record MemberServices(
@@ -90,8 +93,10 @@ public final class OrchestratorService implements MeshService {
       ExecutorService calls,
       BlobService blobs,
       MemberServices members,
-      OrchestratorReplica replica) {
+      OrchestratorReplica replica,
+      Optional<WebApp> dashboard) {
     this.replica = replica;
+    this.dashboard = dashboard;
     this.coordinator = coordinator;
     this.grpc = grpc;
     this.store = store;
@@ -170,7 +175,8 @@ public final class OrchestratorService implements MeshService {
             blobs,
             members,
             OrchestratorReplica.start(
-                ctx, cluster, fleet, coordinator, List.of(store, members.store()), deposed));
+                ctx, cluster, fleet, coordinator, List.of(store, members.store()), deposed),
+            Dashboard.of(ctx, coordinator.queries(), store, fleet, reputation, options.receipts()));
     return service;
   }
 
@@ -287,6 +293,11 @@ public final class OrchestratorService implements MeshService {
         StandbyGate.guard(ComputeAccess.TABLE.guard(grpc), leadership),
         StandbyGate.guard(MembershipAccess.TABLE.guard(members.grpc()), leadership),
         StandbyGate.guard(blobs.grpcService(), leadership));
+  }
+
+  @Override
+  public Optional<WebApp> webApp() {
+    return dashboard;
   }
 
   /** Whether this replica leads (for tests that watch an election). */

@@ -3,6 +3,7 @@ package io.meshwork.orchestrator.jobs;
 import io.meshwork.orchestrator.tasks.Placement;
 import io.meshwork.orchestrator.trust.ExecutorRecords;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -25,6 +26,18 @@ public interface JobStore extends ExecutorRecords, JournalFence, AutoCloseable {
 
   /** A job by id. */
   Optional<JobRecord> find(String jobId);
+
+  /**
+   * The ids of the jobs submitted last, newest first, at most {@code limit}: those of {@code
+   * submitterDid} when it is given, else everyone's (the dashboard's list of jobs).
+   */
+  List<String> recentJobIds(Optional<String> submitterDid, int limit);
+
+  /**
+   * What each executor has been paid for verified tasks, in mana, over every job in the journal:
+   * the accepted result's executor and the others paid for the same task.
+   */
+  Map<String, Long> earnings();
 
   /** Jobs that have not ended, oldest first (to resume after a restart). */
   List<JobRecord> unfinished();

@@ -16,7 +16,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -147,6 +149,47 @@ public final class SqlJobStore implements JobStore {
         c ->
             Rows.first(
                 c, "SELECT " + JOB_COLUMNS + " FROM jobs WHERE job_id=?", SqlJobStore::job, jobId));
+  }
+
+  @Override
+  public List<String> recentJobIds(Optional<String> submitterDid, int limit) {
+    if (limit <= 0) {
+      return List.of();
+    }
+    return onReader(
+        "list recent jobs",
+        c ->
+            submitterDid.isPresent()
+                ? Rows.list(
+                    c,
+                    "SELECT job_id FROM jobs WHERE submitter_did=?"
+                        + " ORDER BY submitted_at DESC, job_id LIMIT ?",
+                    rs -> rs.getString(1),
+                    submitterDid.get(),
+                    limit)
+                : Rows.list(
+                    c,
+                    "SELECT job_id FROM jobs ORDER BY submitted_at DESC, job_id LIMIT ?",
+                    rs -> rs.getString(1),
+                    limit));
+  }
+
+  @Override
+  public Map<String, Long> earnings() {
+    String sql =
+        "SELECT executor_did, SUM(price) FROM (SELECT executor_did, price FROM tasks"
+            + " UNION ALL SELECT executor_did, price FROM task_payments) paid"
+            + " GROUP BY executor_did ORDER BY executor_did";
+    return onReader(
+        "sum the executors' earnings",
+        c -> {
+          Map<String, Long> earned = new LinkedHashMap<>();
+          for (Map.Entry<String, Long> e :
+              Rows.list(c, sql, rs -> Map.entry(rs.getString(1), rs.getLong(2)))) {
+            earned.put(e.getKey(), e.getValue());
+          }
+          return earned;
+        });
   }
 
   @Override

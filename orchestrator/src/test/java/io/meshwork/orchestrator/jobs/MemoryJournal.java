@@ -55,6 +55,30 @@ final class MemoryJournal implements JobStore {
   }
 
   @Override
+  public synchronized List<String> recentJobIds(Optional<String> submitterDid, int limit) {
+    return jobs.values().stream()
+        .filter(j -> submitterDid.map(j.submitterDid()::equals).orElse(true))
+        .sorted(
+            Comparator.comparingLong(JobRecord::submittedAt)
+                .reversed()
+                .thenComparing(JobRecord::jobId))
+        .limit(Math.max(0, limit))
+        .map(JobRecord::jobId)
+        .toList();
+  }
+
+  @Override
+  public synchronized Map<String, Long> earnings() {
+    Map<String, Long> earned = new java.util.TreeMap<>();
+    for (TaskRecord t : tasks.values()) {
+      for (TaskRecord.Payment p : t.payments()) {
+        earned.merge(p.executorDid(), p.price(), Long::sum);
+      }
+    }
+    return earned;
+  }
+
+  @Override
   public synchronized Optional<JobRecord> find(String jobId) {
     return Optional.ofNullable(jobs.get(jobId));
   }

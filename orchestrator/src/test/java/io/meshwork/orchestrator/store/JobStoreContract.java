@@ -245,6 +245,72 @@ abstract class JobStoreContract extends JournalFenceContract<JobStore> {
   }
 
   @Test
+  void recentJobIdsAreNewestFirstLimitedAndOfOneSubmitterWhenAsked() {
+    try (JobStore store = open()) {
+      store.insert(job("old", JobState.COMPLETED, 100));
+      store.insert(job("new", JobState.COMPUTING, 300));
+      store.insert(job("middle", JobState.FAILED, 200));
+      JobRecord other = job("theirs", JobState.PENDING, 250);
+      store.insert(
+          new JobRecord(
+              other.jobId(),
+              "did:key:zSomeoneElse",
+              other.state(),
+              other.manifest(),
+              other.manifestDigest(),
+              other.holdId(),
+              other.budget(),
+              0,
+              0,
+              0,
+              0,
+              null,
+              null,
+              null,
+              other.submittedAt(),
+              0));
+
+      assertEquals(
+          List.of("new", "theirs", "middle", "old"),
+          store.recentJobIds(java.util.Optional.empty(), 10));
+      assertEquals(List.of("new", "theirs"), store.recentJobIds(java.util.Optional.empty(), 2));
+      assertEquals(
+          List.of("new", "middle", "old"),
+          store.recentJobIds(java.util.Optional.of("did:key:zSubmitter"), 10));
+      assertEquals(
+          List.of("theirs"), store.recentJobIds(java.util.Optional.of("did:key:zSomeoneElse"), 10));
+      assertEquals(List.of(), store.recentJobIds(java.util.Optional.empty(), 0));
+    }
+  }
+
+  @Test
+  void earningsSumEveryPaymentOfEveryTaskByExecutor() {
+    try (JobStore store = open()) {
+      assertEquals(java.util.Map.of(), store.earnings());
+      store.saveTask(task("job-1", 0, "execute"));
+      store.saveTask(task("job-1", 1, "execute"));
+      TaskRecord replicated = task("job-2", 0, "execute");
+      store.saveTask(
+          new TaskRecord(
+              replicated.taskId(),
+              replicated.jobId(),
+              replicated.chunkIndex(),
+              replicated.exportName(),
+              "did:key:zOther",
+              5,
+              replicated.result(),
+              replicated.resultCid(),
+              replicated.receiptCid(),
+              replicated.logIndex(),
+              List.of(new TaskRecord.Payment("did:key:zExecutor", 3, "breplica", 9))));
+
+      assertEquals(
+          java.util.Map.of("did:key:zExecutor", 7L + 7 + 3, "did:key:zOther", 5L),
+          store.earnings());
+    }
+  }
+
+  @Test
   void savingATaskTwiceKeepsOneRow() {
     try (JobStore store = open()) {
       store.saveTask(task("job-1", 0, "execute"));

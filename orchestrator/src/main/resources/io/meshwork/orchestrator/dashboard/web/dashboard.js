@@ -1,0 +1,88 @@
+// The dashboard page: signs in with the token in the address's fragment (put there by
+// `meshwork dashboard`; a fragment never reaches a server or a log), then polls the JSON API and
+// redraws what changed, without reloading.
+import * as api from './api.js';
+import * as views from './views.js';
+
+const POLL_MILLIS = 1000;
+let selected = null;
+let timer = null;
+let stopped = false;
+
+async function signInFromFragment() {
+  const params = new URLSearchParams(window.location.hash.slice(1));
+  const token = params.get('token');
+  if (!token) {
+    return;
+  }
+  // Out of the address bar and the history before anything else: the token is spent either way.
+  history.replaceState(null, '', window.location.pathname);
+  await api.signIn(token);
+}
+
+async function refresh() {
+  try {
+    const [list, checkpoint] = await Promise.all([api.jobs(), api.log()]);
+    views.notice('');
+    views.mana(list);
+    views.log(checkpoint);
+    if (list.operator) {
+      views.executors(await api.executors());
+    } else {
+      views.executorsHidden();
+    }
+    if (!selected && list.jobs.length > 0) {
+      selected = list.jobs[0].id;
+    }
+    views.jobs(list, selected, select);
+    if (selected) {
+      views.jobDetail(await api.job(selected));
+    }
+  } catch (e) {
+    if (e instanceof api.ApiError && e.status === 401) {
+      signedOut('Your session has ended. Run "meshwork dashboard" to open a new one.');
+      return;
+    }
+    views.notice(`Could not refresh: ${e.message}`);
+  }
+}
+
+function select(id) {
+  selected = id;
+  refresh();
+}
+
+// The next refresh starts a while after the last one ended, so a slow answer never piles calls up.
+async function poll() {
+  await refresh();
+  if (!stopped) {
+    timer = setTimeout(poll, POLL_MILLIS);
+  }
+}
+
+function signedOut(text) {
+  stopped = true;
+  clearTimeout(timer);
+  document.getElementById('panels').hidden = true;
+  document.getElementById('sign-out').hidden = true;
+  document.getElementById('who').textContent = 'signed out';
+  views.notice(text);
+}
+
+async function start() {
+  try {
+    await signInFromFragment();
+    views.who(await api.session());
+  } catch (e) {
+    signedOut(`Not signed in (${e.message}). Run "meshwork dashboard" to open the dashboard with a fresh token.`);
+    return;
+  }
+  document.getElementById('sign-out').addEventListener('click', async () => {
+    await api.signOut();
+    signedOut('Signed out.');
+  });
+  document.getElementById('panels').hidden = false;
+  await poll();
+}
+
+start();
