@@ -52,6 +52,7 @@ import picocli.CommandLine.Spec;
       ReceiptCommand.class,
       ExecutorsCommand.class,
       ExecutorCommand.class,
+      DashboardCommand.class,
       JoinTokenCommand.class
     })
 public final class MeshCli {

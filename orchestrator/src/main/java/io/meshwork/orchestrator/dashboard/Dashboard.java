@@ -45,7 +45,8 @@ public final class Dashboard {
             membership,
             reputation,
             new LogCheckpoints(ctx.channel(receipts), ctx.credentials(), ctx.clock()),
-            options.jobsListed());
+            options.jobsListed(),
+            ctx.clock());
     DashboardSessions sessions = new DashboardSessions(verifier, ctx.roles(), options, ctx.clock());
     // The admin server serves the dashboard with the service's certificate exactly when the
     // service speaks TLS, which is when its channels present that certificate.

@@ -4,8 +4,11 @@ import io.meshwork.orchestrator.jobs.JobQueries;
 import io.meshwork.orchestrator.jobs.JobStatus;
 import io.meshwork.orchestrator.jobs.JobStore;
 import io.meshwork.orchestrator.jobs.TaskRecord;
+import io.meshwork.orchestrator.membership.MemberLoad;
+import io.meshwork.orchestrator.membership.MemberSource;
 import io.meshwork.orchestrator.membership.MemberView;
 import io.meshwork.orchestrator.membership.Membership;
+import io.meshwork.orchestrator.tasks.ExecutorCapacity;
 import io.meshwork.orchestrator.tasks.Placement;
 import io.meshwork.orchestrator.trust.ExecutorRecord;
 import io.meshwork.orchestrator.trust.Reputation;
@@ -31,6 +34,7 @@ public final class DashboardView {
   private final Membership membership;
   private final Reputation reputation;
   private final LogCheckpoints log;
+  private final ExecutorProbes probes;
   private final int jobsListed;
 
   /** Creates the view over the orchestrator's read side. */
@@ -40,12 +44,14 @@ public final class DashboardView {
       Membership membership,
       Reputation reputation,
       LogCheckpoints log,
-      int jobsListed) {
+      int jobsListed,
+      java.time.Clock clock) {
     this.queries = queries;
     this.store = store;
     this.membership = membership;
     this.reputation = reputation;
     this.log = log;
+    this.probes = new ExecutorProbes(membership::executors, clock);
     this.jobsListed = jobsListed;
   }
 
@@ -222,22 +228,40 @@ public final class DashboardView {
     Map<String, Long> earned = store.earnings();
     List<ExecutorView> out = new ArrayList<>();
     for (MemberView m : membership.list(false)) {
-      ExecutorRecord record = reputation.record(m.did());
+      String did = m.did();
+      MemberLoad load = m.load();
+      double score = m.reputation();
+      String state = m.state().name().toLowerCase(java.util.Locale.ROOT);
+      if (m.source() == MemberSource.CONFIG) {
+        // Listed by endpoint alone: it names itself when asked.
+        Optional<ExecutorCapacity> reported = probes.capacity(m.endpoint());
+        if (reported.isPresent()) {
+          ExecutorCapacity c = reported.get();
+          did = c.executorDid();
+          load =
+              new MemberLoad(
+                  c.cpuCores(), c.ramMb(), c.taskSlots(), c.runningTasks(), c.queuedTasks());
+          score = reputation.score(did);
+        } else {
+          state = "not answering";
+        }
+      }
+      ExecutorRecord record = reputation.record(did);
       out.add(
           new ExecutorView(
-              m.did(),
+              did,
               m.endpoint(),
               m.source().wireName(),
-              m.state().name().toLowerCase(java.util.Locale.ROOT),
-              m.load().taskSlots(),
-              m.load().runningTasks(),
-              m.load().queuedTasks(),
-              m.load().load(),
-              m.reputation(),
+              state,
+              load.taskSlots(),
+              load.runningTasks(),
+              load.queuedTasks(),
+              load.load(),
+              score,
               record.verified(),
               record.caught(),
               record.failed(),
-              earned.getOrDefault(m.did(), 0L),
+              earned.getOrDefault(did, 0L),
               m.joinedAt(),
               m.lastHeartbeatAt(),
               m.engineVersion()));

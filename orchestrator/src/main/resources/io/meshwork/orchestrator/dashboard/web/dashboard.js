@@ -7,7 +7,8 @@ import * as views from './views.js';
 const POLL_MILLIS = 1000;
 let selected = null;
 let timer = null;
-let stopped = false;
+// Polling runs from the first sign-in until the session ends.
+let stopped = true;
 
 async function signInFromFragment() {
   const params = new URLSearchParams(window.location.hash.slice(1));
@@ -31,12 +32,14 @@ async function refresh() {
     } else {
       views.executorsHidden();
     }
-    if (!selected && list.jobs.length > 0) {
-      selected = list.jobs[0].id;
+    if (!list.jobs.some((j) => j.id === selected)) {
+      selected = list.jobs.length > 0 ? list.jobs[0].id : null;
     }
     views.jobs(list, selected, select);
     if (selected) {
       views.jobDetail(await api.job(selected));
+    } else {
+      views.clearJobDetail();
     }
   } catch (e) {
     if (e instanceof api.ApiError && e.status === 401) {
@@ -69,20 +72,33 @@ function signedOut(text) {
   views.notice(text);
 }
 
-async function start() {
+// Signs in (again, when a new address from `meshwork dashboard` is opened in the same tab: only
+// its fragment changes, so the page is not loaded anew) and starts polling if it is not already.
+async function enter() {
+  // Nothing of the previous identity's view stays on screen while the new one loads.
+  document.getElementById('panels').hidden = true;
+  let session;
   try {
     await signInFromFragment();
-    views.who(await api.session());
+    session = await api.session();
   } catch (e) {
     signedOut(`Not signed in (${e.message}). Run "meshwork dashboard" to open the dashboard with a fresh token.`);
     return;
   }
-  document.getElementById('sign-out').addEventListener('click', async () => {
-    await api.signOut();
-    signedOut('Signed out.');
-  });
+  selected = null;
+  views.clearJobDetail();
+  await refresh();
   document.getElementById('panels').hidden = false;
-  await poll();
+  views.who(session);
+  if (stopped) {
+    stopped = false;
+    timer = setTimeout(poll, POLL_MILLIS);
+  }
 }
 
-start();
+document.getElementById('sign-out').addEventListener('click', async () => {
+  await api.signOut();
+  signedOut('Signed out.');
+});
+window.addEventListener('hashchange', enter);
+enter();

@@ -130,3 +130,12 @@ export function jobDetail(detail) {
       el('td', {}, p.outcome)));
   $('placements').tBodies[0].replaceChildren(...rows);
 }
+
+/** Empties the job panel, so that nothing of a job stays on screen once it is not shown. */
+export function clearJobDetail() {
+  $('job-detail').hidden = true;
+  $('detail-id').textContent = '';
+  $('chunks').replaceChildren();
+  $('merge').textContent = '';
+  $('placements').tBodies[0].replaceChildren();
+}
