@@ -87,12 +87,12 @@ public final class DashboardHttp implements HttpService {
         .post("/api/v1/session", this::signIn)
         .get("/api/v1/session", (req, res) -> json(req, res, this::session))
         .delete("/api/v1/session", this::signOut)
-        .get("/api/v1/jobs", (req, res) -> json(req, res, view::jobs))
+        .get("/api/v1/jobs", (req, res) -> json(req, res, caller -> view.jobs(caller)))
         .get(
             "/api/v1/jobs/{id}",
             (req, res) ->
                 json(req, res, caller -> view.job(req.path().pathParameters().get("id"), caller)))
-        .get("/api/v1/executors", (req, res) -> json(req, res, view::executors))
+        .get("/api/v1/executors", (req, res) -> json(req, res, caller -> view.executors(caller)))
         .get("/api/v1/log", (req, res) -> json(req, res, caller -> view.log()));
   }
 

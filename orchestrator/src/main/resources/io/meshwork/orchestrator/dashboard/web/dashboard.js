@@ -23,21 +23,25 @@ async function signInFromFragment() {
 
 async function refresh() {
   try {
+    // Everything is fetched first and drawn together, so the list and the job's grid never show
+    // two different moments.
     const [list, checkpoint] = await Promise.all([api.jobs(), api.log()]);
-    views.notice('');
-    views.mana(list);
-    views.log(checkpoint);
-    if (list.operator) {
-      views.executors(await api.executors());
-    } else {
-      views.executorsHidden();
-    }
+    const members = list.operator ? await api.executors() : null;
     if (!list.jobs.some((j) => j.id === selected)) {
       selected = list.jobs.length > 0 ? list.jobs[0].id : null;
     }
+    const detail = selected ? await api.job(selected) : null;
+    views.notice('');
+    views.mana(list);
+    views.log(checkpoint);
+    if (members) {
+      views.executors(members);
+    } else {
+      views.executorsHidden();
+    }
     views.jobs(list, selected, select);
-    if (selected) {
-      views.jobDetail(await api.job(selected));
+    if (detail) {
+      views.jobDetail(detail);
     } else {
       views.clearJobDetail();
     }
