@@ -26,7 +26,8 @@ import java.util.Optional;
  * (the job queries, the journal, the membership registry, reputation) and under the gRPC API's
  * rules: a user sees its own jobs, an operator every job and the executors.
  *
- * <p>The records here are the JSON API's documents, field for field (docs/openapi.json).
+ * <p>The records here are the JSON API's documents, field for field (the OpenAPI document the
+ * dashboard serves at {@code /api/v1/openapi.json}).
  */
 public final class DashboardView {
   private final JobQueries queries;
