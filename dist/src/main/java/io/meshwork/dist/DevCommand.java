@@ -67,13 +67,11 @@ final class DevCommand implements Callable<Integer> {
     Path identityFile = cli.home().orElse(MeshHome.dir()).resolve(MeshClientOptions.IDENTITY_FILE);
     String operator = operator(identityFile);
     Map<String, String> settings = settings(operator, plaintext);
+    MeshLayout layout = new MeshLayout(portBase, executors);
+    // The dashboard beside the admin port, where `meshwork dashboard` looks for it by default.
+    settings.put("dashboard.port", Integer.toString(layout.dashboardPort()));
     settings.putAll(set);
-    DevMesh mesh =
-        DevMesh.start(
-            dataDir,
-            new MeshLayout(portBase, executors),
-            settings,
-            java.util.Optional.ofNullable(host));
+    DevMesh mesh = DevMesh.start(dataDir, layout, settings, java.util.Optional.ofNullable(host));
     String shown = host == null ? "127.0.0.1" : host;
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
@@ -101,6 +99,11 @@ final class DevCommand implements Callable<Integer> {
     }
     System.out.println(
         "Operator: " + operator + " (the meshwork CLI's identity, " + identityFile + ")");
+    if (mesh.dashboardPort() > 0) {
+      System.out.printf(
+          "Dashboard: %s://%s:%d/dashboard/   (meshwork dashboard opens it signed in)%n",
+          plaintext ? "http" : "https", shown, mesh.dashboardPort());
+    }
     if (plaintext) {
       System.out.println(
           "Try: grpcurl -plaintext localhost:" + portBase + " list    (Ctrl-C stops the mesh)");

@@ -244,6 +244,15 @@ public final class DevMesh implements AutoCloseable {
     return endpoints.stream().filter(e -> e.name().equals(name)).findFirst().orElseThrow();
   }
 
+  /** The orchestrator's dashboard port, or -1 when it serves none ({@code dashboard.port}). */
+  public int dashboardPort() {
+    return hosts.stream()
+        .filter(h -> h.context().serviceName().equals("orchestrator"))
+        .mapToInt(ServiceHost::webPort)
+        .findFirst()
+        .orElse(-1);
+  }
+
   /** Stops every service, the orchestrator first. */
   @Override
   public void close() {

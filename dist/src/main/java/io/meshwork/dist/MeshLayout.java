@@ -1,5 +1,6 @@
 package io.meshwork.dist;
 
+import io.meshwork.client.cli.DashboardCommand;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
@@ -70,6 +71,14 @@ public record MeshLayout(int base, int executors) {
     return grpc == 0 ? 0 : grpc + ADMIN_OFFSET;
   }
 
+  /**
+   * The orchestrator's dashboard port, {@link DashboardCommand#PORT_OFFSET} above its gRPC port,
+   * where {@code meshwork dashboard} looks for it; 0 (any free port) for a mesh on free ports.
+   */
+  public int dashboardPort() {
+    return base == 0 ? 0 : base + DashboardCommand.PORT_OFFSET;
+  }
+
   /** The gRPC target of {@code service}, as a client or another service dials it. */
   public String target(String service) {
     return "127.0.0.1:" + grpcPort(service);
@@ -91,6 +100,7 @@ public record MeshLayout(int base, int executors) {
       for (String service : layout.services()) {
         free = free && isFree(layout.grpcPort(service)) && isFree(layout.adminPort(service));
       }
+      free = free && isFree(layout.dashboardPort());
       if (free) {
         return layout;
       }

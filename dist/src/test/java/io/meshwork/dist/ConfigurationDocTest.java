@@ -9,6 +9,7 @@ import io.meshwork.orchestrator.JournalSettings;
 import io.meshwork.orchestrator.KubernetesSettings;
 import io.meshwork.orchestrator.MembershipSettings;
 import io.meshwork.orchestrator.OrchestratorSettings;
+import io.meshwork.orchestrator.dashboard.DashboardSettings;
 import io.meshwork.receiptlog.ReceiptSettings;
 import io.meshwork.runtime.SharedSettings;
 import io.meshwork.runtime.config.HelidonSettings;
@@ -43,6 +44,7 @@ class ConfigurationDocTest {
     SECTIONS.put("## Executor", ExecutorSettings.KEYS);
     SECTIONS.put("## Orchestrator", OrchestratorSettings.KEYS);
     SECTIONS.put("## Membership", MembershipSettings.KEYS);
+    SECTIONS.put("## Dashboard", DashboardSettings.KEYS);
     SECTIONS.put("## Kubernetes", KubernetesSettings.KEYS);
     SECTIONS.put("## Journal", JournalSettings.KEYS);
   }

@@ -15,6 +15,12 @@ import java.util.Base64;
  * DID), {@code aud}, {@code iat}, {@code exp} (seconds) and a random {@code jti}.
  */
 public final class BearerTokens {
+  /**
+   * The audience of a token that is traded for a session of the orchestrator's dashboard
+   * (docs/AUTH.md): no gRPC service takes it, and the dashboard takes no other.
+   */
+  public static final String DASHBOARD_AUDIENCE = "meshwork.dashboard";
+
   /** The longest lifetime a token may have; servers refuse longer ones. */
   public static final Duration MAX_LIFETIME = Duration.ofSeconds(300);
 

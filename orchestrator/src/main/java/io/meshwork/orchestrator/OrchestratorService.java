@@ -5,6 +5,7 @@ import io.meshwork.content.Multihash;
 import io.meshwork.orchestrator.blobs.JobBlobAccess;
 import io.meshwork.orchestrator.blobs.StoredInputs;
 import io.meshwork.orchestrator.blobs.StoredResults;
+import io.meshwork.orchestrator.dashboard.Dashboard;
 import io.meshwork.orchestrator.grpc.ComputeAccess;
 import io.meshwork.orchestrator.grpc.ComputeGrpcService;
 import io.meshwork.orchestrator.grpc.MembershipAccess;
@@ -37,6 +38,7 @@ import io.meshwork.runtime.DataDirectoryLock;
 import io.meshwork.runtime.MeshService;
 import io.meshwork.runtime.ServiceContext;
 import io.meshwork.runtime.SharedSettings;
+import io.meshwork.runtime.admin.WebApp;
 import io.meshwork.runtime.auth.GuardedService;
 import io.meshwork.runtime.auth.Role;
 import io.meshwork.runtime.config.Settings;
@@ -68,6 +70,7 @@ public final class OrchestratorService implements MeshService {
   private final BlobService blobs;
   private final MemberServices members;
   private final OrchestratorReplica replica;
+  private final Optional<WebApp> dashboard;
 
   /** Membership's parts, built and closed together. */
   private record MemberServices(
@@ -91,8 +94,10 @@ public final class OrchestratorService implements MeshService {
       ExecutorService calls,
       BlobService blobs,
       MemberServices members,
-      OrchestratorReplica replica) {
+      OrchestratorReplica replica,
+      Optional<WebApp> dashboard) {
     this.replica = replica;
+    this.dashboard = dashboard;
     this.coordinator = coordinator;
     this.grpc = grpc;
     this.store = store;
@@ -174,7 +179,8 @@ public final class OrchestratorService implements MeshService {
             blobs,
             members,
             OrchestratorReplica.start(
-                ctx, cluster, fleet, coordinator, List.of(store, members.store()), deposed));
+                ctx, cluster, fleet, coordinator, List.of(store, members.store()), deposed),
+            Dashboard.of(ctx, coordinator.queries(), store, fleet, reputation, options.receipts()));
     return service;
   }
 
@@ -291,6 +297,11 @@ public final class OrchestratorService implements MeshService {
         StandbyGate.guard(ComputeAccess.TABLE.guard(grpc), leadership),
         StandbyGate.guard(MembershipAccess.TABLE.guard(members.grpc()), leadership),
         StandbyGate.guard(blobs.grpcService(), leadership));
+  }
+
+  @Override
+  public Optional<WebApp> webApp() {
+    return dashboard;
   }
 
   /** Whether this replica leads (for tests that watch an election). */

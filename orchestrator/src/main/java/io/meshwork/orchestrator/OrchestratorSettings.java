@@ -2,6 +2,7 @@ package io.meshwork.orchestrator;
 
 import io.meshwork.blob.BlobSettings;
 import io.meshwork.orchestrator.blobs.BlobTransferSettings;
+import io.meshwork.orchestrator.dashboard.DashboardSettings;
 import io.meshwork.orchestrator.inputs.UrlInputSettings;
 import io.meshwork.runtime.SharedSettings;
 import io.meshwork.runtime.config.Setting;
@@ -540,7 +541,8 @@ public final class OrchestratorSettings {
           MembershipSettings.KEYS,
           KubernetesSettings.KEYS,
           JournalSettings.KEYS,
-          BlobSettings.KEYS);
+          BlobSettings.KEYS,
+          DashboardSettings.KEYS);
 
   private OrchestratorSettings() {}
 }

@@ -1,7 +1,9 @@
 package io.meshwork.runtime;
 
+import io.meshwork.runtime.admin.WebApp;
 import io.meshwork.runtime.auth.GuardedService;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * What a deployable plugs into {@link ServiceHost}: its gRPC services, built from a {@link
@@ -13,6 +15,15 @@ public interface MeshService extends AutoCloseable {
    * SomeAccess.TABLE.guard(service)}).
    */
   List<GuardedService> grpcServices();
+
+  /**
+   * A web application to serve from the admin server on a listener of its own (the orchestrator's
+   * dashboard), over TLS with the service's certificate when the service has one. Most services
+   * have none.
+   */
+  default Optional<WebApp> webApp() {
+    return Optional.empty();
+  }
 
   /** Whether the service can take calls now (readiness); for example, its store is reachable. */
   default boolean ready() {

@@ -195,6 +195,7 @@ public final class ServiceHost implements AutoCloseable {
         MeshChannels.serverOn(host, settings.get(SharedSettings.GRPC_PORT));
     Function<String, ManagedChannel> channels;
     boolean mutualTls;
+    Optional<javax.net.ssl.SSLContext> https = Optional.empty();
     if (tls.plaintext()) {
       LOG.warning(
           serviceName
@@ -208,6 +209,7 @@ public final class ServiceHost implements AutoCloseable {
       builder.sslContext(serviceTls.serverContext());
       channels = target -> MeshChannels.open(target, maxMessage, serviceTls.clientContext());
       mutualTls = true;
+      https = Optional.of(serviceTls.httpsContext());
       if (tls.fromDevelopmentCa()) {
         LOG.info(
             () ->
@@ -230,6 +232,7 @@ public final class ServiceHost implements AutoCloseable {
         healthPort < 0 ? null : MeshChannels.serverOn(host, healthPort),
         channels,
         mutualTls,
+        https,
         new HelidonServiceMetrics(serviceName),
         Clock.systemUTC());
   }
@@ -293,6 +296,7 @@ public final class ServiceHost implements AutoCloseable {
         null,
         channelFactory,
         false,
+        Optional.empty(),
         metrics,
         clock);
   }
@@ -380,6 +384,7 @@ public final class ServiceHost implements AutoCloseable {
    * @param healthOnlyBuilder the plaintext health port's builder, or null for none
    * @param mutualTls whether {@code channelFactory}'s channels present this service's certificate,
    *     so that its calls need no bearer token
+   * @param https the TLS of the service's web application, empty for a service without TLS
    */
   private static ServiceHost launch(
       String serviceName,
@@ -391,6 +396,7 @@ public final class ServiceHost implements AutoCloseable {
       ServerBuilder<?> healthOnlyBuilder,
       Function<String, ManagedChannel> channelFactory,
       boolean mutualTls,
+      Optional<javax.net.ssl.SSLContext> https,
       ServiceMetrics metrics,
       Clock clock) {
     MeshRoles roles = roles(schema, settings);
@@ -438,7 +444,15 @@ public final class ServiceHost implements AutoCloseable {
     if (adminPort >= 0) {
       admin =
           AdminServer.start(
-              settings.get(SharedSettings.ADMIN_HOST), adminPort, () -> true, service::ready);
+              settings.get(SharedSettings.ADMIN_HOST),
+              adminPort,
+              () -> true,
+              service::ready,
+              service.webApp(),
+              https);
+    } else if (service.webApp().isPresent()) {
+      LOG.warning(
+          serviceName + ": admin.port is -1, so its web application (the dashboard) is not served");
     }
     LOG.fine(() -> serviceName + " started as " + identity.did());
     ServiceHost started = new ServiceHost(context, service, server, admin);
@@ -461,6 +475,11 @@ public final class ServiceHost implements AutoCloseable {
   /** The admin port, or -1 when there is none. */
   public int adminPort() {
     return admin == null ? -1 : admin.port();
+  }
+
+  /** The port of the service's web application (the dashboard), or -1 when there is none. */
+  public int webPort() {
+    return admin == null ? -1 : admin.webPort();
   }
 
   /** The service's context (identity, settings, metrics). */

@@ -59,6 +59,7 @@ import picocli.CommandLine.Spec;
       ReceiptCommand.class,
       ExecutorsCommand.class,
       ExecutorCommand.class,
+      DashboardCommand.class,
       JoinTokenCommand.class
     })
 public final class MeshCli {

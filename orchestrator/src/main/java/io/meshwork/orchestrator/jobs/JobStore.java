@@ -3,6 +3,7 @@ package io.meshwork.orchestrator.jobs;
 import io.meshwork.orchestrator.tasks.Placement;
 import io.meshwork.orchestrator.trust.ExecutorRecords;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -33,6 +34,12 @@ public interface JobStore extends ExecutorRecords, JournalFence, AutoCloseable {
    */
   List<JobListing> list(
       Optional<String> submitterDid, Optional<JobListing.Position> after, int limit);
+
+  /**
+   * What each executor has been paid for verified tasks, in mana, over every job in the journal:
+   * the accepted result's executor and the others paid for the same task.
+   */
+  Map<String, Long> earnings();
 
   /** Jobs that have not ended, oldest first (to resume after a restart). */
   List<JobRecord> unfinished();

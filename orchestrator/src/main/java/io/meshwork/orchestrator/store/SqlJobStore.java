@@ -18,6 +18,8 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.LinkedHashMap;
 import java.util.Optional;
 
 /**
@@ -201,6 +203,24 @@ public final class SqlJobStore implements JobStore {
                         rs.getLong("submitted_at"),
                         rs.getLong("finished_at")),
                 values.toArray()));
+  }
+
+  @Override
+  public Map<String, Long> earnings() {
+    String sql =
+        "SELECT executor_did, SUM(price) FROM (SELECT executor_did, price FROM tasks"
+            + " UNION ALL SELECT executor_did, price FROM task_payments) paid"
+            + " GROUP BY executor_did ORDER BY executor_did";
+    return onReader(
+        "sum the executors' earnings",
+        c -> {
+          Map<String, Long> earned = new LinkedHashMap<>();
+          for (Map.Entry<String, Long> e :
+              Rows.list(c, sql, rs -> Map.entry(rs.getString(1), rs.getLong(2)))) {
+            earned.put(e.getKey(), e.getValue());
+          }
+          return earned;
+        });
   }
 
   @Override

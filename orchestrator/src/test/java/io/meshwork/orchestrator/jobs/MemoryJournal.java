@@ -89,6 +89,17 @@ final class MemoryJournal implements JobStore {
   }
 
   @Override
+  public synchronized Map<String, Long> earnings() {
+    Map<String, Long> earned = new java.util.TreeMap<>();
+    for (TaskRecord t : tasks.values()) {
+      for (TaskRecord.Payment p : t.payments()) {
+        earned.merge(p.executorDid(), p.price(), Long::sum);
+      }
+    }
+    return earned;
+  }
+
+  @Override
   public synchronized List<JobRecord> unfinished() {
     return jobs.values().stream()
         .filter(j -> !j.state().terminal())

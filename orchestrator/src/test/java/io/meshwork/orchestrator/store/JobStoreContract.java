@@ -296,6 +296,33 @@ abstract class JobStoreContract extends JournalFenceContract<JobStore> {
   }
 
   @Test
+  void earningsSumEveryPaymentOfEveryTaskByExecutor() {
+    try (JobStore store = open()) {
+      assertEquals(java.util.Map.of(), store.earnings());
+      store.saveTask(task("job-1", 0, "execute"));
+      store.saveTask(task("job-1", 1, "execute"));
+      TaskRecord replicated = task("job-2", 0, "execute");
+      store.saveTask(
+          new TaskRecord(
+              replicated.taskId(),
+              replicated.jobId(),
+              replicated.chunkIndex(),
+              replicated.exportName(),
+              "did:key:zOther",
+              5,
+              replicated.result(),
+              replicated.resultCid(),
+              replicated.receiptCid(),
+              replicated.logIndex(),
+              List.of(new TaskRecord.Payment("did:key:zExecutor", 3, "breplica", 9))));
+
+      assertEquals(
+          java.util.Map.of("did:key:zExecutor", 7L + 7 + 3, "did:key:zOther", 5L),
+          store.earnings());
+    }
+  }
+
+  @Test
   void savingATaskTwiceKeepsOneRow() {
     try (JobStore store = open()) {
       store.saveTask(task("job-1", 0, "execute"));

@@ -35,6 +35,7 @@ public final class HelidonSettings implements Settings {
           "admin",
           "auth",
           "blobs",
+          "dashboard",
           "data-dir",
           "executor",
           "grpc",

@@ -7,10 +7,14 @@ import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
 import io.meshwork.identity.Identity;
 import io.meshwork.runtime.config.SettingsException;
 import java.io.IOException;
+import java.security.GeneralSecurityException;
 import java.security.KeyPair;
+import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.util.List;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 
 /**
@@ -139,6 +143,28 @@ public final class ServiceTls {
    */
   public SslContext clientContext() {
     return client;
+  }
+
+  /**
+   * A JDK TLS context that presents the service's certificate, for HTTPS (the orchestrator's
+   * dashboard). It asks for no client certificate: people sign in to it with a token, not as a
+   * party of the mesh.
+   */
+  public SSLContext httpsContext() {
+    try {
+      KeyStore store = KeyStore.getInstance("PKCS12");
+      store.load(null, null);
+      char[] password = new char[0];
+      store.setKeyEntry("service", key, password, chain.toArray(X509Certificate[]::new));
+      KeyManagerFactory keys =
+          KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+      keys.init(store, password);
+      SSLContext context = SSLContext.getInstance("TLSv1.3");
+      context.init(keys.getKeyManagers(), null, null);
+      return context;
+    } catch (GeneralSecurityException | IOException e) {
+      throw new IllegalStateException("cannot make the HTTPS context: " + e.getMessage(), e);
+    }
   }
 
   private SslContext buildServerContext() {
