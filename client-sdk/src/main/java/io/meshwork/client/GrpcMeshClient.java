@@ -313,6 +313,14 @@ final class GrpcMeshClient implements MeshClient {
   }
 
   @Override
+  public List<io.meshwork.compute.v1.DelegationNode> tree(String jobId) {
+    GetJobStatusRequest request =
+        GetJobStatusRequest.newBuilder().setJobId(check(jobId)).setTree(true).build();
+    return callOrchestrator(() -> computeWithDeadline(Duration.ZERO).getJobStatus(request))
+        .getTreeList();
+  }
+
+  @Override
   public boolean cancel(String jobId) {
     CancelJobRequest request = CancelJobRequest.newBuilder().setJobId(check(jobId)).build();
     return callOrchestrator(() -> computeWithDeadline(Duration.ZERO).cancelJob(request))

@@ -138,6 +138,12 @@ public interface MeshClient extends AutoCloseable {
   List<io.meshwork.compute.v1.TaskPlacement> placements(String jobId);
 
   /**
+   * The job's delegation tree: every task at every orchestrator it passed, with its part of the
+   * input, the executor or peer it went to, how it ended and what it cost.
+   */
+  List<io.meshwork.compute.v1.DelegationNode> tree(String jobId);
+
+  /**
    * Streams the job's status until it ends; close the returned watch to stop early. The stream has
    * no deadline: it lasts as long as the job.
    */

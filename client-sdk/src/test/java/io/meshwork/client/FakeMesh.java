@@ -72,6 +72,10 @@ public final class FakeMesh implements AutoCloseable {
   /** Statuses by job id, for GetJobStatus. */
   public final Map<String, ComputeJobStatus> statuses = new ConcurrentHashMap<>();
 
+  /** The delegation tree of a job, by job id, answered to GetJobStatus with tree. */
+  public final Map<String, List<io.meshwork.compute.v1.DelegationNode>> trees =
+      new ConcurrentHashMap<>();
+
   /** Updates by job id, for WatchJob; the stream ends after the last unless the job is "open". */
   public final Map<String, List<ComputeJobStatus>> updates = new ConcurrentHashMap<>();
 
@@ -255,7 +259,11 @@ public final class FakeMesh implements AutoCloseable {
         response.onError(failure(Code.NOT_FOUND, "JOB_NOT_FOUND", "no job " + request.getJobId()));
         return;
       }
-      response.onNext(GetJobStatusResponse.newBuilder().setStatus(status).build());
+      GetJobStatusResponse.Builder answer = GetJobStatusResponse.newBuilder().setStatus(status);
+      if (request.getTree()) {
+        answer.addAllTree(trees.getOrDefault(request.getJobId(), List.of()));
+      }
+      response.onNext(answer.build());
       response.onCompleted();
     }
 

@@ -34,9 +34,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The base case of recursive delegation: orchestrator A delegates every chunk to orchestrator B,
- * which runs them on its own executor and returns the results through A's ReturnTaskResult; A
- * verifies, anchors, pays B's executor and merges.
+ * The base case of recursive delegation: orchestrator A shares a job's chunks out between its own
+ * executor and orchestrator B, which runs its range on its own executor (cut again and merged
+ * there), pays that executor from a hold of its own mana, and returns the one result through A's
+ * ReturnTaskResult; A verifies, anchors, reimburses B and merges.
  */
 class DelegationTest {
   @TempDir Path dataDir;
@@ -52,13 +53,15 @@ class DelegationTest {
           for (ReceiptRef r : result.receipts()) {
             if (r.getTaskId().endsWith(":merge")) {
               assertEquals(mesh.execA, r.getExecutorDid(), "A merges on its own executor");
-            } else {
-              assertEquals(mesh.execB, r.getExecutorDid(), "every chunk ran on B's executor");
+            } else if (r.getExecutorDid().equals(mesh.orchestratorB)) {
               paidToB += r.getPrice();
+            } else {
+              assertEquals(mesh.execA, r.getExecutorDid(), "A's share ran on A's executor");
             }
           }
-          assertTrue(paidToB > 0);
-          assertEquals(paidToB, mesh.execBEarned(), "B's executor was paid what it earned");
+          assertTrue(paidToB > 0, "B took a range of the chunks");
+          assertEquals(paidToB, mesh.execBEarned(), "B paid its executor what A reimbursed");
+          assertEquals(0, mesh.orchestratorBEarned(), "B advanced the pay and got it back");
         });
   }
 
@@ -78,7 +81,9 @@ class DelegationTest {
             assertEquals(mesh.execA, r.getExecutorDid(), "every result that stood ran on A");
           }
           assertTrue(mesh.resultsOfB().getAsInt() > 0, "B's executor ran chunks and lied");
-          assertEquals(0, mesh.execBEarned(), "the fabrications were not paid");
+          // B vouched for its executor's lies and paid it from its own hold; A reimburses none.
+          assertEquals(
+              -mesh.execBEarned(), mesh.orchestratorBEarned(), "the fabrications were not paid");
         });
   }
 
@@ -92,9 +97,18 @@ class DelegationTest {
    * handed back to B.
    */
   private record Meshes(
-      String execA, String execB, LongSupplier earnedByB, IntSupplier resultsOfB) {
+      String execA,
+      String execB,
+      String orchestratorB,
+      LongSupplier earnedByB,
+      LongSupplier earnedByOrchestratorB,
+      IntSupplier resultsOfB) {
     long execBEarned() {
       return earnedByB.getAsLong();
+    }
+
+    long orchestratorBEarned() {
+      return earnedByOrchestratorB.getAsLong();
     }
   }
 
@@ -196,8 +210,6 @@ class DelegationTest {
             orchestratorB,
             "orchestrator.peers",
             b.target("orchestrator"),
-            "orchestrator.delegation-threshold",
-            "0",
             // A's results come from its one executor, which the checks name.
             "orchestrator.local-slots",
             "0"));
@@ -207,6 +219,7 @@ class DelegationTest {
       int ledger = meshA.endpoint("ledger").grpcPort();
       Path ca = MeshFixtures.caDir(dataDir);
       long execBBefore = MeshFixtures.balance(ledger, ca, ids.get("executor-b"));
+      long orchestratorBBefore = MeshFixtures.balance(ledger, ca, ids.get("orchestrator-b"));
       try (MeshClient client = MeshFixtures.client(meshA, Identity.generate())) {
         JobRequest request = job.build();
         JobResult result = MeshFixtures.runWordCount(client, request, Duration.ofSeconds(120));
@@ -215,7 +228,11 @@ class DelegationTest {
             new Meshes(
                 execA,
                 execB,
+                orchestratorB,
                 () -> MeshFixtures.balance(ledger, ca, ids.get("executor-b")) - execBBefore,
+                () ->
+                    MeshFixtures.balance(ledger, ca, ids.get("orchestrator-b"))
+                        - orchestratorBBefore,
                 resultsOfB::get));
       }
     } finally {

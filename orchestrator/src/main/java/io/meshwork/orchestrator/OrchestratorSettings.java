@@ -327,25 +327,18 @@ public final class OrchestratorSettings {
       Setting.integer(
               "orchestrator.max-delegation-depth",
               2,
-              "How many orchestrators deep a job's chunks may be delegated.")
+              "How many orchestrators deep a job's chunks may be delegated; a delegated task that"
+                  + " has passed more is refused.")
           .atLeast(0);
 
-  /** The complexity score above which chunks go to peers. */
-  public static final Setting<Double> DELEGATION_THRESHOLD =
-      Setting.decimal(
-              "orchestrator.delegation-threshold",
-              64.0 * (1 << 20),
-              "With peers, a job whose complexity score (input bytes × operation weight ÷ local"
-                  + " executors) is above this has its chunks delegated.")
-          .atLeast(0.0);
-
-  /** The operation weight of the delegation score. */
-  public static final Setting<Double> OPERATION_WEIGHT =
-      Setting.decimal(
-              "orchestrator.operation-weight",
-              1.0,
-              "The operation weight in the complexity score that decides delegation.")
-          .atLeast(0.0);
+  /** How many peers one node hands parts of one task to. */
+  public static final Setting<Integer> MAX_DELEGATION_FAN_OUT =
+      Setting.integer(
+              "orchestrator.max-delegation-fan-out",
+              8,
+              "The most peers one orchestrator hands parts of one task to (those with the most free"
+                  + " slots first).")
+          .atLeast(1);
 
   /** Retries of a task delegated to this orchestrator. */
   public static final Setting<Integer> DELEGATED_RETRY_COUNT =
@@ -498,8 +491,7 @@ public final class OrchestratorSettings {
           MAX_PARALLEL_TASKS,
           PRIORITY_AGING_MS,
           MAX_DELEGATION_DEPTH,
-          DELEGATION_THRESHOLD,
-          OPERATION_WEIGHT,
+          MAX_DELEGATION_FAN_OUT,
           DELEGATED_RETRY_COUNT,
           SCAN_FUEL_PER_BYTE,
           SPLIT_THRESHOLD,

@@ -336,6 +336,44 @@ class MeshCliTest {
   }
 
   @Test
+  void statusWithTreePrintsEachTaskUnderTheOneItWasCutFrom() {
+    mesh.statuses.put("j", FakeMesh.status("j", "completed", 2, 2));
+    mesh.trees.put(
+        "j",
+        List.of(
+            node("j:merge", "merge-peer", "127.0.0.1:2 did:key:zM", 0, 300),
+            node("j:0/10", "executor", "did:key:zE2", 200, 100),
+            node("j:0", "peer", "127.0.0.1:2 did:key:zM", 0, 300),
+            node("j:0/2", "executor", "did:key:zE1", 0, 200)));
+
+    Run text = run("status", "j", "--tree");
+    Run json = run("--json", "status", "j", "--tree");
+
+    assertEquals(0, text.exit(), text.err());
+    String out = text.out();
+    assertTrue(out.contains("  j:0  bytes 0..300  peer 127.0.0.1:2 did:key:zM  completed"), out);
+    assertTrue(out.contains("    j:0/2  bytes 0..200  executor did:key:zE1"), out);
+    assertTrue(out.indexOf("j:0/2 ") < out.indexOf("j:0/10 "), "parts in number order: " + out);
+    assertTrue(out.indexOf("j:0/10 ") < out.indexOf("j:merge "), "the merge last: " + out);
+    assertEquals(0, json.exit(), json.err());
+    assertTrue(json.out().contains("\"tree\":[{\"task_id\":\"j:0\""), json.out());
+  }
+
+  private static io.meshwork.compute.v1.DelegationNode node(
+      String task, String kind, String worker, long offset, long length) {
+    return io.meshwork.compute.v1.DelegationNode.newBuilder()
+        .setTaskId(task)
+        .setKind(kind)
+        .setWorker(worker)
+        .setOffset(offset)
+        .setLength(length)
+        .setState("completed")
+        .setPrice(3)
+        .setOrchestratorDid("did:key:zRoot")
+        .build();
+  }
+
+  @Test
   void statusOfAnUnknownJobFails() {
     Run run = run("status", "ghost");
 

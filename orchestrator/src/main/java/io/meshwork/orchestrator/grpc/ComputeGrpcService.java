@@ -93,6 +93,9 @@ public final class ComputeGrpcService extends ComputeServiceGrpc.ComputeServiceI
                 .placements(jobId, caller)
                 .forEach(p -> response.addPlacements(TaskMessages.placement(p)));
           }
+          if (request.getTree()) {
+            queries.tree(jobId, caller).forEach(n -> response.addTree(TaskMessages.treeNode(n)));
+          }
           return response.build();
         });
   }
@@ -152,7 +155,16 @@ public final class ComputeGrpcService extends ComputeServiceGrpc.ComputeServiceI
   @Override
   public void getComputeCapacity(
       GetComputeCapacityRequest request, StreamObserver<GetComputeCapacityResponse> observer) {
-    Rpc.unary(observer, () -> JobMessages.capacity(capacity.current()));
+    Rpc.unary(
+        observer,
+        () -> {
+          // Only a peer makes this orchestrator ask its own peers: anyone else would have every
+          // call fan out over the mesh.
+          int peerDepth = Caller.current().is(Role.PEER) ? request.getPeerDepth() : 0;
+          return JobMessages.capacity(capacity.current()).toBuilder()
+              .setTreeFreeSlots(jobs.capacity().treeFreeSlots(peerDepth))
+              .build();
+        });
   }
 
   @Override

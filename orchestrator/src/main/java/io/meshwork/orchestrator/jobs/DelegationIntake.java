@@ -3,57 +3,80 @@ package io.meshwork.orchestrator.jobs;
 import io.meshwork.identity.Identity;
 import io.meshwork.orchestrator.tasks.Limits;
 import io.meshwork.orchestrator.tasks.PeerOrchestrators;
-import io.meshwork.orchestrator.tasks.TaskControl;
-import io.meshwork.orchestrator.tasks.TaskOutcome;
 import io.meshwork.orchestrator.tasks.TaskPacket;
-import io.meshwork.orchestrator.tasks.TaskPipeline;
 import io.meshwork.orchestrator.tasks.TaskResult;
 import io.meshwork.orchestrator.tasks.TaskSpec;
+import io.meshwork.orchestrator.tasks.TreeRoute;
 import io.meshwork.runtime.auth.Caller;
 import io.meshwork.runtime.errors.MeshException;
+import io.meshwork.wasm.abi.ModuleInfo;
+import io.meshwork.wasm.abi.SplitStrategy;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Takes tasks that peer orchestrators delegate here: runs each on this orchestrator's executors and
- * returns the result to the delegator's ReturnTaskResult. Pay and anchoring stay with the
- * delegator, which holds the submitter's budget.
+ * Takes tasks that peer orchestrators delegate here and runs each as a node of the delegation tree
+ * ({@link SubtreeRun}): scored, and run whole, or cut and spread over this orchestrator's executors
+ * and its own peers and merged, paid from a hold of this orchestrator's own mana; then returns the
+ * one result, signed, to the delegator's ReturnTaskResult, which reimburses what was paid.
+ *
+ * <p>A task that has already passed this orchestrator (its path names it), or has travelled farther
+ * than {@code orchestrator.max-delegation-depth} allows, is refused.
  */
 public final class DelegationIntake {
   private static final Logger LOG = Logger.getLogger(DelegationIntake.class.getName());
+  // A hold outlives the task's deadline by this much, so that its last pay still finds it open.
+  private static final long HOLD_GRACE_MILLIS = 300_000;
+
+  /**
+   * How delegated tasks are taken.
+   *
+   * @param retryCount attempts beyond the first for a task delegated here
+   * @param maxOpenPerPeer tasks one peer may have delegated here and still open
+   * @param maxDepth the most orchestrators a task may have passed, and the most times this one lets
+   *     it be handed on ({@code orchestrator.max-delegation-depth})
+   */
+  record Options(int retryCount, int maxOpenPerPeer, int maxDepth) {}
 
   private final ManifestValidator validator;
-  private final TaskPipeline pipeline;
+  private final SubtreeRun subtrees;
   private final PeerOrchestrators peers;
   private final LiveJobs live;
   private final ExecutorService threads;
   private final Clock clock;
   private final Identity self;
-  private final int retryCount;
-  private final int maxOpenPerPeer;
+  private final ManaAccounts mana;
+  private final ReceiptLog receipts;
+  private final LedgerRequests requests;
+  private final Options options;
 
   DelegationIntake(
       ManifestValidator validator,
-      TaskPipeline pipeline,
+      SubtreeRun subtrees,
       PeerOrchestrators peers,
       LiveJobs live,
       ExecutorService threads,
       Clock clock,
       Identity self,
-      int retryCount,
-      int maxOpenPerPeer) {
+      ManaAccounts mana,
+      ReceiptLog receipts,
+      LedgerRequests requests,
+      Options options) {
     this.validator = validator;
-    this.pipeline = pipeline;
+    this.subtrees = subtrees;
     this.peers = peers;
     this.live = live;
     this.threads = threads;
     this.clock = clock;
     this.self = self;
-    this.retryCount = retryCount;
-    this.maxOpenPerPeer = maxOpenPerPeer;
+    this.mana = mana;
+    this.receipts = receipts;
+    this.requests = requests;
+    this.options = options;
   }
 
   /**
@@ -65,12 +88,14 @@ public final class DelegationIntake {
    * @param requestId the delegator's id for this delegation
    */
   public int accept(TaskPacket packet, String replyTo, String requestId, Caller caller) {
-    validator.module(
-        packet.module(),
-        packet.moduleCid(),
-        validator.maxModuleBytes(),
-        packet.limits().memoryBytes() == 0 ? 256L << 20 : packet.limits().memoryBytes(),
-        "task.wasm_module");
+    TreeRoute route = route(packet, caller.did());
+    ModuleInfo module =
+        validator.module(
+            packet.module(),
+            packet.moduleCid(),
+            validator.maxModuleBytes(),
+            packet.limits().memoryBytes() == 0 ? 256L << 20 : packet.limits().memoryBytes(),
+            "task.wasm_module");
     if (!packet.chunk().inline()) {
       // A blob lives in the delegator's store, which this orchestrator's executors cannot read.
       throw new MeshException(
@@ -92,12 +117,14 @@ public final class DelegationIntake {
             limits,
             packet.maxPrice(),
             "",
-            retryCount,
+            options.retryCount(),
             packet.verification(),
-            Math.max(0, packet.delegationDepth() - 1),
+            // The delegator's depth, but never more than this orchestrator allows, less this hop.
+            Math.max(0, Math.min(packet.delegationDepth(), options.maxDepth()) - 1),
             clock.millis() + (packet.timeoutMs() == 0 ? 300_000 : packet.timeoutMs()),
-            1);
-    switch (live.addDelegation(requestId, caller.did(), task, maxOpenPerPeer)) {
+            Math.max(1, packet.redundancy()),
+            route);
+    switch (live.addDelegation(requestId, caller.did(), task, options.maxOpenPerPeer())) {
       case KNOWN -> {
         return 0;
       }
@@ -107,20 +134,106 @@ public final class DelegationIntake {
                   "TOO_MANY_DELEGATIONS",
                   caller.did()
                       + " has "
-                      + maxOpenPerPeer
+                      + options.maxOpenPerPeer()
                       + " tasks delegated here still open, as many as this orchestrator takes")
-              .with("max", Integer.toString(maxOpenPerPeer));
+              .with("max", Integer.toString(options.maxOpenPerPeer()));
       case ADDED -> {}
     }
-    threads.submit(() -> run(task, replyTo, requestId));
+    SubtreeBudget budget;
+    try {
+      // Held now, so that an orchestrator without the mana to advance its executors' pay refuses
+      // the task at once and the delegator places it elsewhere.
+      budget =
+          SubtreeBudget.hold(
+              mana,
+              receipts,
+              requests,
+              requestId,
+              task.jobId(),
+              task.maxPrice(),
+              task.deadlineMillis() - clock.millis() + HOLD_GRACE_MILLIS);
+    } catch (RuntimeException e) {
+      live.removeDelegation(requestId);
+      throw e;
+    }
+    threads.submit(() -> run(task, module.hasMerge(), budget, replyTo, requestId));
     return task.limits().wallTimeMs();
   }
 
-  private void run(TaskSpec task, String replyTo, String requestId) {
+  /**
+   * The task's path as it arrives here: refused when it names this orchestrator already (a loop),
+   * when it is longer than this orchestrator lets work travel, or when its last hop is not the
+   * caller.
+   */
+  private TreeRoute route(TaskPacket packet, String caller) {
+    TreeRoute route = packet.route();
+    List<String> path = new ArrayList<>(route.path());
+    if (path.isEmpty()) {
+      // A delegator that does not report a path has passed only itself.
+      path.add(caller);
+    }
+    if (!path.get(path.size() - 1).equals(caller)) {
+      throw MeshException.invalidArgument(
+              "DELEGATION_PATH_MISMATCH",
+              "task.delegation_path ends with "
+                  + path.get(path.size() - 1)
+                  + ", but the task was delegated by "
+                  + caller)
+          .with("field", "task.delegation_path");
+    }
+    if (path.contains(self.did())) {
+      throw new MeshException(
+              MeshException.Kind.FAILED_PRECONDITION,
+              "DELEGATION_LOOP",
+              "task "
+                  + packet.taskId()
+                  + " has already passed this orchestrator ("
+                  + self.did()
+                  + "); its path is "
+                  + String.join(" -> ", path))
+          .with("task_id", packet.taskId());
+    }
+    if (path.size() > options.maxDepth()) {
+      throw new MeshException(
+              MeshException.Kind.FAILED_PRECONDITION,
+              "DELEGATION_TOO_DEEP",
+              "task "
+                  + packet.taskId()
+                  + " has passed "
+                  + path.size()
+                  + " orchestrators; this one takes tasks that passed at most "
+                  + options.maxDepth()
+                  + " (orchestrator.max-delegation-depth)")
+          .with("max", Integer.toString(options.maxDepth()));
+    }
+    String strategy = route.splitStrategy();
+    if (!strategy.isEmpty()) {
+      SplitStrategy parsed;
+      try {
+        parsed = SplitStrategy.parse(strategy);
+      } catch (IllegalArgumentException e) {
+        parsed = SplitStrategy.WASM;
+      }
+      if (parsed != SplitStrategy.LINES && parsed != SplitStrategy.FIXED) {
+        throw MeshException.invalidArgument(
+                "INVALID_FIELD",
+                "task.split_strategy is \""
+                    + strategy
+                    + "\"; a delegated range is cut by lines,"
+                    + " row_based or fixed, or not at all (empty)")
+            .with("field", "task.split_strategy");
+      }
+    }
+    return new TreeRoute(
+        path, strategy, route.minChunkSize(), route.maxChunkSize(), route.operationWeight());
+  }
+
+  private void run(
+      TaskSpec task, boolean hasMerge, SubtreeBudget budget, String replyTo, String requestId) {
     long started = clock.millis();
     TaskResult result;
     try {
-      TaskOutcome outcome = pipeline.runOnExecutors(task, new DelegatedBudget(task.maxPrice()));
+      SubtreeRun.Outcome outcome = subtrees.run(task, hasMerge, budget);
       result =
           new TaskResult(
               task.taskId(),
@@ -133,11 +246,13 @@ public final class DelegationIntake {
               null,
               null,
               "",
-              outcome.receipt().fuelUsed(),
+              outcome.fuelUsed(),
               outcome.price(),
               clock.millis() - started,
-              new byte[0]);
+              new byte[0],
+              outcome.subtree());
     } catch (RuntimeException e) {
+      LOG.log(Level.INFO, "delegated task " + task.taskId() + " failed", e);
       result =
           new TaskResult(
               task.taskId(),
@@ -154,6 +269,8 @@ public final class DelegationIntake {
               0,
               clock.millis() - started,
               new byte[0]);
+    } finally {
+      budget.release();
     }
     try {
       // Signed, the result says this orchestrator vouches for its receipt and its price.
@@ -163,44 +280,5 @@ public final class DelegationIntake {
     } finally {
       live.removeDelegation(requestId);
     }
-  }
-
-  /** The budget a delegator allowed for one task. */
-  private static final class DelegatedBudget implements TaskControl {
-    private long left;
-
-    DelegatedBudget(long max) {
-      this.left = max;
-    }
-
-    @Override
-    public boolean stopped() {
-      return false;
-    }
-
-    @Override
-    public synchronized long budgetLeft() {
-      return left;
-    }
-
-    @Override
-    public synchronized boolean reserve(long price) {
-      if (price > left) {
-        return false;
-      }
-      left -= price;
-      return true;
-    }
-
-    @Override
-    public synchronized void unreserve(long price) {
-      left += price;
-    }
-
-    @Override
-    public void assigned(String assignmentId, Runnable cancel) {}
-
-    @Override
-    public void unassigned(String assignmentId) {}
   }
 }

@@ -1,21 +1,17 @@
 package io.meshwork.orchestrator.jobs;
 
 import io.meshwork.identity.Identity;
-import io.meshwork.orchestrator.tasks.Chunk;
 import io.meshwork.orchestrator.tasks.ExecutorFleet;
 import io.meshwork.orchestrator.tasks.PeerOrchestrators;
 import io.meshwork.orchestrator.tasks.TaskFailedException;
-import io.meshwork.orchestrator.tasks.TaskOutcome;
 import io.meshwork.orchestrator.tasks.TaskPipeline;
 import io.meshwork.orchestrator.tasks.TaskSpec;
+import io.meshwork.orchestrator.tasks.TreeRoute;
 import io.meshwork.runtime.ServiceMetrics;
 import io.meshwork.runtime.auth.Caller;
 import io.meshwork.runtime.errors.MeshException;
-import io.meshwork.wasm.abi.FrameList;
-import io.meshwork.wasm.abi.SplitStrategy;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -23,10 +19,8 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -53,8 +47,7 @@ public final class JobCoordinator implements AutoCloseable {
    * @param maxParallelTasks tasks of all jobs placed at once
    * @param priorityAging how long a waiting task takes to rise one priority level
    * @param maxDelegationDepth how many times a task of a job submitted here may be delegated on
-   * @param delegationThreshold the complexity score above which a job's chunks go to peers
-   * @param operationWeight the weight of an input byte in that score
+   * @param maxDelegationFanOut the most peers one task's parts are handed to
    * @param delegatedRetryCount attempts beyond the first for a task delegated here
    * @param splitThreshold the chunk plan's score at or below which a job is one task
    * @param scanFuelPerByte the chunk plan's unit of measured weight
@@ -71,8 +64,7 @@ public final class JobCoordinator implements AutoCloseable {
       int maxParallelTasks,
       Duration priorityAging,
       int maxDelegationDepth,
-      double delegationThreshold,
-      double operationWeight,
+      int maxDelegationFanOut,
       int delegatedRetryCount,
       double splitThreshold,
       double scanFuelPerByte,
@@ -88,8 +80,7 @@ public final class JobCoordinator implements AutoCloseable {
           64,
           Duration.ofSeconds(5),
           2,
-          64.0 * (1 << 20),
-          1.0,
+          8,
           2,
           16 << 20,
           10.0,
@@ -107,12 +98,14 @@ public final class JobCoordinator implements AutoCloseable {
   private final ManaAccounts mana;
   private final TaskPipeline pipeline;
   private final PeerOrchestrators peers;
-  private final ExecutorFleet fleet;
   private final Clock clock;
   private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
   private final LiveJobs live = new LiveJobs();
   private final TaskScheduler scheduler;
   private final ChunkPlanner planner;
+  private final TreeCapacity capacity;
+  private final PartRunner runner;
+  private final JobParts jobParts;
   private final JobProgress progress;
   private final Settlement settlement;
   private final JobQueries queries;
@@ -158,23 +151,30 @@ public final class JobCoordinator implements AutoCloseable {
             blobs, resultBlobs, options.inlineResultBytes(), options.inlineChunkBytes());
     this.pipeline = pipeline;
     this.peers = peers;
-    this.fleet = fleet;
     this.clock = clock;
     this.scheduler =
         new TaskScheduler(options.maxParallelTasks(), options.priorityAging().toMillis(), clock);
     ModuleCosts costs = new ModuleCosts();
     // Planning a job's chunks needs the fleet's capacity, not this instant's: a reading a quarter
-    // of a second old spares every executor a call per submitted job.
+    // of a second old spares every executor (and peer) a call per submitted job.
+    this.capacity =
+        new TreeCapacity(
+            new CapacityView(fleet, Duration.ofMillis(250)),
+            peers,
+            options.maxDelegationDepth(),
+            Duration.ofMillis(250));
     this.planner =
         new ChunkPlanner(
-            new CapacityView(fleet, Duration.ofMillis(250)),
+            capacity,
             costs,
             store,
             new ChunkPlan.Options(
                 options.splitThreshold(),
                 options.scanFuelPerByte(),
                 options.manifests().minChunkBytes(),
-                options.manifests().maxChunks()));
+                options.manifests().maxChunks(),
+                options.maxDelegationFanOut()));
+    this.runner = new PartRunner(pipeline, self.did(), inputs::inlined);
     this.progress = new JobProgress(new JournalWriter(store), clock);
     this.urlInputs = new UrlInputFetch(urls, blobs, store, validator, progress);
     this.requests = new LedgerRequests(self.did());
@@ -185,14 +185,33 @@ public final class JobCoordinator implements AutoCloseable {
     this.delegations =
         new DelegationIntake(
             validator,
-            pipeline,
+            new SubtreeRun(planner, runner, threads),
             peers,
             live,
             threads,
             clock,
             self,
-            options.delegatedRetryCount(),
-            options.maxDelegationsPerPeer());
+            mana,
+            receipts,
+            requests,
+            new DelegationIntake.Options(
+                options.delegatedRetryCount(),
+                options.maxDelegationsPerPeer(),
+                options.maxDelegationDepth()));
+    this.jobParts =
+        new JobParts(
+            planner,
+            capacity,
+            inputs,
+            results,
+            settlement,
+            pipeline,
+            runner,
+            scheduler,
+            threads,
+            clock,
+            options.manifests().maxChunks(),
+            options.maxDelegationDepth());
     this.finish = new JobFinish(mana, requests, blobs, progress, live, clock);
     this.jobsSubmitted = metrics.counter("meshwork.orchestrator.jobs", "jobs accepted");
     metrics.gauge("meshwork.orchestrator.jobs.running", "jobs in progress", live::size);
@@ -214,6 +233,11 @@ public final class JobCoordinator implements AutoCloseable {
   /** Tasks peer orchestrators delegate here. */
   public DelegationIntake delegations() {
     return delegations;
+  }
+
+  /** What work here can be put on: executors here and, so many levels down, peers. */
+  public TreeCapacity capacity() {
+    return capacity;
   }
 
   /** Tasks waiting for one of the places the scheduler gives out (for tests). */
@@ -341,33 +365,25 @@ public final class JobCoordinator implements AutoCloseable {
         // same as once.
         blobs.use(spec.jobId(), spec.input().blobCid());
       }
-      List<Supplier<Chunk>> chunks =
-          spec.splitStrategy() == SplitStrategy.WASM
-              ? moduleSplit(job, splitRecord)
-              : inputs.cut(spec, planner.chunkBytes(spec), options.manifests().maxChunks()).stream()
-                  .<Supplier<Chunk>>map(
-                      slice -> () -> inputs.load(spec.input(), slice, spec.chunkPrefix()))
-                  .toList();
-      if (chunks.size() > options.manifests().maxChunks()) {
-        throw new TaskFailedException(
-            "TOO_MANY_CHUNKS",
-            "the input was cut into "
-                + chunks.size()
-                + " chunks; this mesh runs at most "
-                + options.manifests().maxChunks()
-                + " per job");
-      }
+      int depth = peers.peers().isEmpty() ? 0 : options.maxDelegationDepth();
+      List<JobParts.Part> parts = jobParts.parts(job, splitRecord, depth);
       synchronized (job) {
-        job.totalChunks = chunks.size();
+        job.totalChunks = parts.size();
         job.completedChunks = recorded.size();
       }
       progress.transition(job, JobState.ASSIGNED);
       progress.transition(job, JobState.COMPUTING);
-      // Each chunk's result as the job keeps it: small ones here, large ones in the blob store,
+      // Each part's result as the job keeps it: small ones here, large ones in the blob store,
       // so the results of a job of any size never sit in this heap together.
-      ResultContent[] chunkResults = new ResultContent[chunks.size()];
-      recorded.forEach((i, t) -> chunkResults[i] = t.content());
-      runChunks(job, chunks, chunkResults);
+      ResultContent[] partResults = new ResultContent[parts.size()];
+      recorded.forEach(
+          (i, t) -> {
+            if (i < partResults.length) {
+              partResults[i] = t.content();
+            }
+          });
+      PartRunner.Level level = jobParts.level(job, depth);
+      jobParts.runParts(job, level, parts, partResults);
       ResultContent merged;
       if (spec.moduleInfo().hasMerge()) {
         progress.transition(job, JobState.VERIFYING);
@@ -375,17 +391,20 @@ public final class JobCoordinator implements AutoCloseable {
           merged = mergeRecord.content();
         } else {
           TaskSpec merge =
-              task(
+              jobParts.task(
                   job,
                   spec.jobId() + ":merge",
-                  chunks.size(),
+                  parts.size(),
                   "merge",
-                  results.mergeInput(spec, Arrays.asList(chunkResults)),
-                  spec.manaBudget());
-          merged = settlement.settle(job, runTask(job, merge));
+                  results.mergeInput(spec, Arrays.asList(partResults)),
+                  spec.manaBudget(),
+                  TreeRoute.NONE);
+          // The merge runs here, or, with no executor here, at the peer with the most room.
+          String peer = level.executorsHere() ? null : level.peers().get(0);
+          merged = runner.run(level, merge, peer, 0, spec.input().size()).kept();
         }
       } else {
-        merged = results.concatenation(spec, Arrays.asList(chunkResults));
+        merged = results.concatenation(spec, Arrays.asList(partResults));
       }
       finish.end(job, JobState.COMPLETED, results.finalResult(spec, merged), "");
     } catch (RuntimeException e) {
@@ -410,154 +429,6 @@ public final class JobCoordinator implements AutoCloseable {
       }
     }
     return false;
-  }
-
-  /**
-   * Chunks from the module's own {@code split}, run as a task of its own on an executor, with a
-   * receipt and pay like any other. A journaled split (before a restart) is not run again: its
-   * result is in the journal.
-   */
-  private List<Supplier<Chunk>> moduleSplit(RunningJob job, TaskRecord journaled) {
-    byte[] frames =
-        results.bytes(
-            journaled != null
-                ? journaled.content()
-                : settlement.settle(
-                    job,
-                    runTask(
-                        job,
-                        task(
-                            job,
-                            job.spec.jobId() + ":split",
-                            0,
-                            "split",
-                            inputs.whole(job.spec.input()),
-                            job.spec.manaBudget()))));
-    List<byte[]> chunks;
-    try {
-      chunks = FrameList.decode(frames);
-    } catch (IllegalArgumentException e) {
-      throw new TaskFailedException(
-          "BAD_SPLIT", "split returned something that is not a frame list: " + e.getMessage());
-    }
-    if (chunks.isEmpty()) {
-      throw new TaskFailedException("BAD_SPLIT", "split returned no chunks");
-    }
-    return chunks.stream().<Supplier<Chunk>>map(bytes -> () -> Chunk.inline(bytes)).toList();
-  }
-
-  /** Runs every chunk without a result yet, each on its own thread once the scheduler admits it. */
-  private void runChunks(RunningJob job, List<Supplier<Chunk>> chunks, ResultContent[] results) {
-    List<Future<?>> futures = new ArrayList<>();
-    int tasks = chunks.size() + (job.spec.moduleInfo().hasMerge() ? 1 : 0);
-    long share = Math.max(1, job.spec.manaBudget() / tasks);
-    for (int i = 0; i < chunks.size(); i++) {
-      if (results[i] != null) {
-        continue;
-      }
-      final int index = i;
-      futures.add(
-          threads.submit(
-              () -> {
-                try {
-                  scheduler.acquire(job.spec.priority());
-                } catch (InterruptedException e) {
-                  throw new TaskFailedException("CANCELLED", "interrupted while queued");
-                }
-                try {
-                  if (job.stopped()) {
-                    throw new TaskFailedException("CANCELLED", "job stopped");
-                  }
-                  // Loaded only now: the chunks of the tasks in flight are all that is held.
-                  TaskSpec task =
-                      task(
-                          job,
-                          job.spec.jobId() + ":" + index,
-                          index,
-                          "execute",
-                          chunks.get(index).get(),
-                          share);
-                  results[index] = settlement.settle(job, runTask(job, task));
-                } finally {
-                  scheduler.release();
-                }
-                return null;
-              }));
-    }
-    RuntimeException first = null;
-    for (Future<?> f : futures) {
-      try {
-        f.get();
-      } catch (ExecutionException e) {
-        if (first == null) {
-          first =
-              e.getCause() instanceof RuntimeException re
-                  ? re
-                  : new IllegalStateException(e.getCause());
-          // One failed chunk fails the job: stop the others rather than pay for wasted work.
-          job.abandoned = true;
-          job.cancelAssignments();
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new TaskFailedException("CANCELLED", "interrupted");
-      }
-    }
-    if (first != null) {
-      throw first;
-    }
-  }
-
-  /**
-   * A task of the job.
-   *
-   * @param maxPrice the most the task may cost: a chunk's fair share of the budget, so that a peer
-   *     it is delegated to is handed that slice and no more; the whole budget for the split and the
-   *     merge, which run here
-   */
-  private TaskSpec task(
-      RunningJob job, String taskId, int index, String export, Chunk chunk, long maxPrice) {
-    JobSpec spec = job.spec;
-    return new TaskSpec(
-        taskId,
-        spec.jobId(),
-        index,
-        export,
-        chunk,
-        spec.moduleCid(),
-        spec.module(),
-        spec.limits(),
-        maxPrice,
-        spec.operationType(),
-        spec.retryCount(),
-        spec.verification(),
-        options.maxDelegationDepth(),
-        job.submittedAt + TimeUnit.SECONDS.toMillis(spec.timeoutSecs()),
-        spec.redundancy());
-  }
-
-  /**
-   * Delegates to a peer when peers exist and the job is heavy for the local executors: its
-   * complexity score, input bytes times the operation weight over the local executors, is above the
-   * delegation threshold.
-   */
-  private TaskOutcome runTask(RunningJob job, TaskSpec task) {
-    List<String> peerList = peers.peers();
-    if (!peerList.isEmpty() && task.delegationDepth() > 0 && "execute".equals(task.exportName())) {
-      if (complexityScore(job.spec) > options.delegationThreshold()) {
-        return pipeline.runDelegated(
-            task.withChunk(inputs.inlined(task.chunk())),
-            peerList.get(task.chunkIndex() % peerList.size()),
-            job);
-      }
-    }
-    return pipeline.runOnExecutors(task, job);
-  }
-
-  /** {@code data_size * operation_weight / available_capacity}, capacity in executors. */
-  private double complexityScore(JobSpec spec) {
-    int slots = Math.max(1, fleet.executors().size());
-    return spec.input().size() * options.operationWeight() / slots;
   }
 
   /**

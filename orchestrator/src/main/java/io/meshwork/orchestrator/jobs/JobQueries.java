@@ -3,6 +3,7 @@ package io.meshwork.orchestrator.jobs;
 import io.meshwork.content.MerkleHash;
 import io.meshwork.content.MerkleProofs;
 import io.meshwork.orchestrator.tasks.Placement;
+import io.meshwork.orchestrator.tasks.TreeNode;
 import io.meshwork.orchestrator.tasks.VerificationMode;
 import io.meshwork.runtime.auth.Caller;
 import io.meshwork.runtime.auth.Role;
@@ -12,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -86,6 +88,21 @@ public final class JobQueries {
    * and how each attempt ended.
    */
   public List<Placement> placements(String jobId, Caller caller) {
+    return journaled(jobId, caller).stream().filter(p -> p.treeNode() == null).toList();
+  }
+
+  /**
+   * The job's delegation tree: every task at every orchestrator it passed, with its part of the
+   * input, where it ran and what it cost, parents before the parts they were cut into.
+   */
+  public List<TreeNode> tree(String jobId, Caller caller) {
+    return journaled(jobId, caller).stream()
+        .map(Placement::treeNode)
+        .filter(Objects::nonNull)
+        .toList();
+  }
+
+  private List<Placement> journaled(String jobId, Caller caller) {
     RunningJob job = live.get(jobId);
     if (job != null) {
       caller.requireOwnerOrOperator(job.spec.submitterDid(), "job " + jobId);

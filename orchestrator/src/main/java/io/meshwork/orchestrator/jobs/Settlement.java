@@ -80,7 +80,9 @@ final class Settlement {
             task.jobId(),
             task.chunkIndex(),
             task.exportName(),
-            outcome.receipt().executorDid(),
+            // A peer that ran a delegated task paid its executors from its own hold; it is the one
+            // reimbursed here.
+            outcome.payee(),
             outcome.price(),
             result.bytes(),
             result.cid(),

@@ -7,6 +7,7 @@ import io.grpc.StatusRuntimeException;
 import io.meshwork.compute.v1.ComputeServiceGrpc;
 import io.meshwork.compute.v1.DelegateTaskRequest;
 import io.meshwork.compute.v1.DelegateTaskResponse;
+import io.meshwork.compute.v1.GetComputeCapacityRequest;
 import io.meshwork.compute.v1.ReturnTaskResultRequest;
 import io.meshwork.orchestrator.tasks.PeerOrchestrators;
 import io.meshwork.orchestrator.tasks.RemoteCallFailed;
@@ -15,6 +16,7 @@ import io.meshwork.orchestrator.tasks.TaskResult;
 import io.meshwork.orchestrator.wire.TaskMessages;
 import io.meshwork.runtime.tls.PeerIdentity;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
@@ -60,6 +62,21 @@ public final class GrpcPeerOrchestrators implements PeerOrchestrators {
           e.getMessage(),
           e.getStatus().toString(),
           e.getStatus().getCode() == Status.Code.UNAVAILABLE);
+    }
+  }
+
+  @Override
+  public OptionalInt freeSlots(String peer, int peerDepth) {
+    try {
+      return OptionalInt.of(
+          stub(peer)
+              .withDeadlineAfter(1, TimeUnit.SECONDS)
+              .getComputeCapacity(
+                  GetComputeCapacityRequest.newBuilder().setPeerDepth(peerDepth).build())
+              .getTreeFreeSlots());
+    } catch (StatusRuntimeException e) {
+      // A peer that does not answer offers no capacity now.
+      return OptionalInt.empty();
     }
   }
 

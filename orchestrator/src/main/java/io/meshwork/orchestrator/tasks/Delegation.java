@@ -13,6 +13,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import java.util.logging.Logger;
 
@@ -39,6 +40,8 @@ final class Delegation {
   private final Clock clock;
   private final AuditDraw draw;
   private final Reputation reputation;
+  private final String selfDid;
+  private final BooleanSupplier localExecutors;
 
   Delegation(
       PeerOrchestrators peers,
@@ -47,7 +50,11 @@ final class Delegation {
       Clock clock,
       int maxOpenPerPeer,
       AuditDraw draw,
-      Reputation reputation) {
+      Reputation reputation,
+      String selfDid,
+      BooleanSupplier localExecutors) {
+    this.selfDid = selfDid;
+    this.localExecutors = localExecutors;
     this.draw = draw;
     this.reputation = reputation;
     this.peers = peers;
@@ -59,21 +66,23 @@ final class Delegation {
 
   /**
    * Runs {@code task} on {@code peer} for at most its slice of the budget (its {@code maxPrice},
-   * and never more than the budget left), reserved before the peer is asked; falls back to {@code
-   * local} when the peer refuses, fails, charges outside the slice, or already has as many open
-   * delegations from here as allowed.
+   * and never more than the budget left), reserved before the peer is asked; when the peer refuses,
+   * fails, charges outside the slice, or already has as many open delegations from here as allowed,
+   * falls back to {@code local} with {@code fallBack}, else fails with {@link TaskFailedException}
+   * {@code DELEGATION_FAILED} saying why (for a caller that places the task elsewhere itself).
    */
-  TaskOutcome run(TaskSpec task, String peer, TaskControl control, Verification local) {
+  TaskOutcome run(
+      TaskSpec task, String peer, TaskControl control, Verification local, boolean fallBack) {
     TaskPipeline.checkStopped(task, control);
     long slice = Math.min(control.budgetLeft(), task.maxPrice());
     AtomicInteger openToPeer = open.computeIfAbsent(peer, k -> new AtomicInteger());
     if (slice <= 0 || openToPeer.incrementAndGet() > maxOpenPerPeer) {
       openToPeer.decrementAndGet();
-      return local.run(task, control);
+      return otherwise(task, control, local, fallBack, "no slice of the budget or too many open");
     }
     if (!control.reserve(slice)) {
       openToPeer.decrementAndGet();
-      return local.run(task, control);
+      return otherwise(task, control, local, fallBack, "the slice no longer fits the budget");
     }
     long reserved = slice;
     String delegationId = "delegation-" + UUID.randomUUID();
@@ -82,7 +91,7 @@ final class Delegation {
       PeerOrchestrators.Delegated response =
           peers.delegate(
               peer,
-              TaskPacket.of(task, true, clock.millis()).withMaxPrice(slice),
+              TaskPacket.of(task, true, clock.millis()).withMaxPrice(slice).through(selfDid),
               resultEndpoint.get(),
               delegationId);
       if (!response.accepted()) {
@@ -120,7 +129,15 @@ final class Delegation {
           control,
           local,
           new TaskOutcome(
-              task, bytes, Cid.of(bytes), result.receipts().get(0), charged, result.workerId()));
+              task,
+              bytes,
+              Cid.of(bytes),
+              result.receipts().get(0),
+              charged,
+              result.workerId(),
+              List.of(),
+              true,
+              result.subtree()));
     } catch (AttemptFailed | RemoteCallFailed e) {
       pending.forget(delegationId);
       control.unreserve(reserved);
@@ -133,8 +150,8 @@ final class Delegation {
                   + peer
                   + " failed ("
                   + e.getMessage()
-                  + "); running it here");
-      return local.run(task, control);
+                  + ")");
+      return otherwise(task, control, local, fallBack, e.getMessage());
     } finally {
       if (reserved > 0) {
         // Stopped or failed in some other way: the slice is not spent.
@@ -145,6 +162,14 @@ final class Delegation {
     }
   }
 
+  private static TaskOutcome otherwise(
+      TaskSpec task, TaskControl control, Verification local, boolean fallBack, String why) {
+    if (fallBack) {
+      return local.run(task, control);
+    }
+    throw new TaskFailedException("DELEGATION_FAILED", why);
+  }
+
   /**
    * The peer's outcome, or, when an audit by this orchestrator's own executors contradicts it, the
    * audit's: the peer is then recorded as caught and its charge released unpaid.
@@ -152,12 +177,16 @@ final class Delegation {
   private TaskOutcome audited(
       TaskSpec task, TaskControl control, Verification local, TaskOutcome delegated) {
     String peer = delegated.workerDid();
+    // The task runs again here whole, a range the peer split as well: a module's results do not
+    // depend on how its input was cut (its merge of the parts' results is the result of the
+    // whole), so the two must agree. With no executors here there is nothing to audit with.
     boolean audit =
-        switch (task.verification()) {
-          case REDUNDANT -> true;
-          case SAMPLE -> draw.audits(task.taskId(), reputation.sampleRate(peer));
-          default -> false;
-        };
+        localExecutors.getAsBoolean()
+            && switch (task.verification()) {
+              case REDUNDANT -> true;
+              case SAMPLE -> draw.audits(task.taskId(), reputation.sampleRate(peer));
+              default -> false;
+            };
     if (!audit) {
       return delegated;
     }
@@ -184,7 +213,9 @@ final class Delegation {
           delegated.receipt(),
           delegated.price(),
           peer,
-          paid);
+          paid,
+          true,
+          delegated.subtree());
     }
     reputation.caught(
         peer, "its result for " + task.taskId() + " was contradicted by this orchestrator's audit");

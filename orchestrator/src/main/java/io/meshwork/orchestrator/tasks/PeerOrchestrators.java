@@ -1,6 +1,7 @@
 package io.meshwork.orchestrator.tasks;
 
 import java.util.List;
+import java.util.OptionalInt;
 
 /**
  * Port: other orchestrators, those this one delegates to and the delegators it returns results to.
@@ -18,6 +19,14 @@ public interface PeerOrchestrators {
 
   /** Returns a delegated task's result to the delegator at {@code target}. */
   void returnResult(String target, TaskResult result);
+
+  /**
+   * The free task slots {@code peer} reports for itself and, {@code peerDepth} levels down, its own
+   * peers; empty when it does not answer.
+   */
+  default OptionalInt freeSlots(String peer, int peerDepth) {
+    return OptionalInt.empty();
+  }
 
   /** No peers at all: every task runs on this orchestrator's executors. */
   static PeerOrchestrators none() {

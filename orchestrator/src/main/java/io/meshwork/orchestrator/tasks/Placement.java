@@ -13,6 +13,7 @@ import java.util.List;
  * @param refusals the executors that could not take it, each with its reason
  * @param outcome how the attempt ended
  * @param role which run of the task this was: primary, a replica, an audit, a tie-break
+ * @param treeNode set on the record of a task of the delegation tree, null on a placement by bids
  */
 public record Placement(
     String taskId,
@@ -26,7 +27,56 @@ public record Placement(
     List<Refusal> refusals,
     String outcome,
     long decidedAt,
-    String role) {
+    String role,
+    TreeNode treeNode) {
+
+  /** A placement by bids. */
+  public Placement(
+      String taskId,
+      int chunkIndex,
+      String exportName,
+      int attempt,
+      String winnerDid,
+      long price,
+      String reason,
+      List<BidVerdict> bids,
+      List<Refusal> refusals,
+      String outcome,
+      long decidedAt,
+      String role) {
+    this(
+        taskId,
+        chunkIndex,
+        exportName,
+        attempt,
+        winnerDid,
+        price,
+        reason,
+        bids,
+        refusals,
+        outcome,
+        decidedAt,
+        role,
+        null);
+  }
+
+  /** The record of {@code node}, a task of the delegation tree, decided at {@code at}. */
+  public static Placement ofTreeNode(TreeNode node, int chunkIndex, String exportName, long at) {
+    return new Placement(
+        node.taskId(),
+        chunkIndex,
+        exportName,
+        0,
+        node.worker(),
+        node.price(),
+        node.kind() + " of the delegation tree",
+        List.of(),
+        List.of(),
+        node.state(),
+        at,
+        "tree",
+        node);
+  }
 
   /** This placement with its outcome. */
   public Placement withOutcome(String text) {
@@ -42,7 +92,8 @@ public record Placement(
         refusals,
         text,
         decidedAt,
-        role);
+        role,
+        treeNode);
   }
 
   /** One bid as the selection policy judged it. */

@@ -10,6 +10,9 @@ package io.meshwork.orchestrator.tasks;
  * @param maxPrice the most the receiver may charge
  * @param chunkUrl where the receiver may read a chunk by reference directly, or null: presigned for
  *     one assignment, never for a peer
+ * @param redundancy executors that run the task under redundant verification (0: the receiver's
+ *     default)
+ * @param route the orchestrators the task passed and how it may be cut again (for a peer)
  */
 public record TaskPacket(
     String taskId,
@@ -24,7 +27,42 @@ public record TaskPacket(
     long maxPrice,
     VerificationMode verification,
     String exportName,
-    ChunkUrl chunkUrl) {
+    ChunkUrl chunkUrl,
+    int redundancy,
+    TreeRoute route) {
+  /** A packet outside any delegation tree, with the receiver's default redundancy. */
+  public TaskPacket(
+      String taskId,
+      String jobId,
+      int chunkIndex,
+      Chunk chunk,
+      String moduleCid,
+      byte[] module,
+      int delegationDepth,
+      int timeoutMs,
+      Limits limits,
+      long maxPrice,
+      VerificationMode verification,
+      String exportName,
+      ChunkUrl chunkUrl) {
+    this(
+        taskId,
+        jobId,
+        chunkIndex,
+        chunk,
+        moduleCid,
+        module,
+        delegationDepth,
+        timeoutMs,
+        limits,
+        maxPrice,
+        verification,
+        exportName,
+        chunkUrl,
+        0,
+        TreeRoute.NONE);
+  }
+
   /**
    * The packet for {@code task} as of {@code nowMillis}, carrying the module's bytes only when the
    * receiver lacks them.
@@ -43,7 +81,29 @@ public record TaskPacket(
         task.maxPrice(),
         task.verification(),
         task.exportName(),
-        null);
+        null,
+        task.redundancy(),
+        task.route());
+  }
+
+  /** This packet on its way from {@code did}, which adds itself to the path. */
+  public TaskPacket through(String did) {
+    return new TaskPacket(
+        taskId,
+        jobId,
+        chunkIndex,
+        chunk,
+        moduleCid,
+        module,
+        delegationDepth,
+        timeoutMs,
+        limits,
+        maxPrice,
+        verification,
+        exportName,
+        chunkUrl,
+        redundancy,
+        route.through(did));
   }
 
   /** This packet offering at most {@code price}. */
@@ -61,7 +121,9 @@ public record TaskPacket(
         price,
         verification,
         exportName,
-        chunkUrl);
+        chunkUrl,
+        redundancy,
+        route);
   }
 
   /** This packet with {@code url} (or none, for null) as where its chunk may be read. */
@@ -79,6 +141,8 @@ public record TaskPacket(
         maxPrice,
         verification,
         exportName,
-        url);
+        url,
+        redundancy,
+        route);
   }
 }

@@ -120,7 +120,9 @@ public final class TaskPipeline {
             clock,
             options.maxDelegationsPerPeer(),
             audits,
-            reputation);
+            reputation,
+            originatorDid,
+            () -> !fleet.executors().isEmpty());
     this.pending = pending;
   }
 
@@ -134,7 +136,16 @@ public final class TaskPipeline {
    * falls back to this orchestrator's executors when the peer refuses or fails.
    */
   public TaskOutcome runDelegated(TaskSpec task, String peer, TaskControl control) {
-    return delegation.run(task, peer, control, verifications.get(task.verification()));
+    return delegation.run(task, peer, control, verifications.get(task.verification()), true);
+  }
+
+  /**
+   * Runs {@code task} on the peer orchestrator {@code peer}, which may split it and hand parts on;
+   * fails with {@link TaskFailedException} {@code DELEGATION_FAILED} when the peer refuses or
+   * fails, for the caller to place the task elsewhere.
+   */
+  public TaskOutcome delegate(TaskSpec task, String peer, TaskControl control) {
+    return delegation.run(task, peer, control, verifications.get(task.verification()), false);
   }
 
   /** Whether {@code executor} holds a live assignment of a task of {@code moduleCid}. */

@@ -18,6 +18,8 @@ import java.util.List;
  * @param price what a peer charges for a delegated task
  * @param workerSignature with a delegated task's result, the delegate orchestrator's signature over
  *     its {@link ResultStatement}; empty otherwise
+ * @param subtree with a delegated task's result, how the delegate ran it: one node per task of its
+ *     subtree, informational (the receipts and the signature are what is checked)
  */
 public record TaskResult(
     String taskId,
@@ -33,7 +35,42 @@ public record TaskResult(
     long fuelUsed,
     long price,
     long executionTimeMs,
-    byte[] workerSignature) {
+    byte[] workerSignature,
+    List<TreeNode> subtree) {
+
+  /** A result without a subtree (an executor's, or a delegate's that ran the task whole). */
+  public TaskResult(
+      String taskId,
+      String assignmentId,
+      String status,
+      byte[] data,
+      String resultHash,
+      String workerId,
+      List<Receipt> receipts,
+      String receiptProblem,
+      String errorKind,
+      String errorMessage,
+      long fuelUsed,
+      long price,
+      long executionTimeMs,
+      byte[] workerSignature) {
+    this(
+        taskId,
+        assignmentId,
+        status,
+        data,
+        resultHash,
+        workerId,
+        receipts,
+        receiptProblem,
+        errorKind,
+        errorMessage,
+        fuelUsed,
+        price,
+        executionTimeMs,
+        workerSignature,
+        List.of());
+  }
 
   /** This result signed by its worker, a delegate orchestrator with key {@code signer}. */
   public TaskResult signedBy(java.util.function.UnaryOperator<byte[]> signer) {
@@ -51,7 +88,8 @@ public record TaskResult(
         fuelUsed,
         price,
         executionTimeMs,
-        signer.apply(ResultStatement.of(this)));
+        signer.apply(ResultStatement.of(this)),
+        subtree);
   }
 
   /** Whether the executor ran the task to the end (with the bytes or only their hash). */

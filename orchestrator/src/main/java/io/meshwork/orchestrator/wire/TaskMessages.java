@@ -5,6 +5,7 @@ import io.meshwork.compute.v1.BidVerdict;
 import io.meshwork.compute.v1.ChunkReference;
 import io.meshwork.compute.v1.ComputeTaskPacket;
 import io.meshwork.compute.v1.ComputeTaskResult;
+import io.meshwork.compute.v1.DelegationNode;
 import io.meshwork.compute.v1.ExecutorRefusal;
 import io.meshwork.compute.v1.TaskPlacement;
 import io.meshwork.mesh.v1.ExecutionReceipt;
@@ -17,6 +18,8 @@ import io.meshwork.orchestrator.tasks.Placement;
 import io.meshwork.orchestrator.tasks.Receipt;
 import io.meshwork.orchestrator.tasks.TaskPacket;
 import io.meshwork.orchestrator.tasks.TaskResult;
+import io.meshwork.orchestrator.tasks.TreeNode;
+import io.meshwork.orchestrator.tasks.TreeRoute;
 import io.meshwork.orchestrator.tasks.VerificationMode;
 import io.meshwork.receipt.format.ReceiptCodec;
 import io.meshwork.receipt.format.ReceiptException;
@@ -87,7 +90,39 @@ public final class TaskMessages {
         r.getFuelUsed(),
         r.getPrice(),
         r.getExecutionTimeMs(),
-        r.getWorkerSignature().toByteArray());
+        r.getWorkerSignature().toByteArray(),
+        r.getSubtreeList().stream().map(TaskMessages::treeNode).toList());
+  }
+
+  /** A delegation tree node from the wire. */
+  public static TreeNode treeNode(DelegationNode n) {
+    return new TreeNode(
+        n.getTaskId(),
+        n.getParentTaskId(),
+        n.getOrchestratorDid(),
+        n.getOffset(),
+        n.getLength(),
+        n.getKind(),
+        n.getWorker(),
+        n.getState(),
+        n.getPrice(),
+        n.getResultCid());
+  }
+
+  /** A delegation tree node for the wire. */
+  public static DelegationNode treeNode(TreeNode n) {
+    return DelegationNode.newBuilder()
+        .setTaskId(n.taskId())
+        .setParentTaskId(n.parentTaskId())
+        .setOrchestratorDid(n.orchestratorDid())
+        .setOffset(n.offset())
+        .setLength(n.length())
+        .setKind(n.kind())
+        .setWorker(n.worker())
+        .setState(n.state())
+        .setPrice(n.price())
+        .setResultCid(n.resultCid())
+        .build();
   }
 
   /** A result for the wire: what this orchestrator returns for a task delegated to it. */
@@ -107,6 +142,7 @@ public final class TaskMessages {
     for (Receipt receipt : r.receipts()) {
       b.addReceipts(receipt(receipt));
     }
+    r.subtree().forEach(n -> b.addSubtree(treeNode(n)));
     if (r.errorKind() != null) {
       b.setError(
           JobErrorV1.newBuilder()
@@ -162,7 +198,13 @@ public final class TaskMessages {
             .setLimits(limits(p.limits()))
             .setMaxPrice(p.maxPrice())
             .setVerificationMode(p.verification().wireName())
-            .setExportName(p.exportName());
+            .setExportName(p.exportName())
+            .setRedundancy(p.redundancy())
+            .addAllDelegationPath(p.route().path())
+            .setSplitStrategy(p.route().splitStrategy())
+            .setMinChunkSize(p.route().minChunkSize())
+            .setMaxChunkSize(p.route().maxChunkSize())
+            .setOperationWeight(p.route().operationWeight());
     Chunk chunk = p.chunk();
     if (chunk.inline()) {
       b.setChunkData(ByteString.copyFrom(chunk.bytes()));
@@ -207,7 +249,14 @@ public final class TaskMessages {
         VerificationMode.parse(p.getVerificationMode()),
         p.getExportName(),
         // A URL is for the executor of one assignment; whoever receives a packet makes its own.
-        null);
+        null,
+        p.getRedundancy(),
+        new TreeRoute(
+            p.getDelegationPathList(),
+            p.getSplitStrategy(),
+            p.getMinChunkSize(),
+            p.getMaxChunkSize(),
+            p.getOperationWeight()));
   }
 
   private static Chunk chunk(ComputeTaskPacket p) {
@@ -244,6 +293,9 @@ public final class TaskMessages {
             .setOutcome(p.outcome())
             .setDecidedAt(p.decidedAt())
             .setRole(p.role());
+    if (p.treeNode() != null) {
+      b.setTreeNode(treeNode(p.treeNode()));
+    }
     for (Placement.BidVerdict v : p.bids()) {
       b.addBids(
           BidVerdict.newBuilder()
@@ -291,6 +343,7 @@ public final class TaskMessages {
         refusals,
         p.getOutcome(),
         p.getDecidedAt(),
-        p.getRole());
+        p.getRole(),
+        p.hasTreeNode() ? treeNode(p.getTreeNode()) : null);
   }
 }

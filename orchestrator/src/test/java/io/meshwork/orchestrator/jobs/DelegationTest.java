@@ -21,6 +21,7 @@ import io.meshwork.orchestrator.tasks.Receipt;
 import io.meshwork.orchestrator.tasks.ResultStatement;
 import io.meshwork.orchestrator.tasks.TaskPacket;
 import io.meshwork.orchestrator.tasks.TaskResult;
+import io.meshwork.orchestrator.tasks.TreeRoute;
 import io.meshwork.orchestrator.tasks.VerificationMode;
 import io.meshwork.orchestrator.trust.Reputation;
 import io.meshwork.runtime.auth.Caller;
@@ -28,6 +29,7 @@ import io.meshwork.runtime.auth.Role;
 import io.meshwork.runtime.errors.MeshException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
@@ -82,6 +84,12 @@ class DelegationTest {
     @Override
     public List<String> peers() {
       return List.of("peer:1");
+    }
+
+    @Override
+    public OptionalInt freeSlots(String peer, int peerDepth) {
+      // Far more room than this orchestrator's one executor: every chunk is shared out to it.
+      return OptionalInt.of(1_000);
     }
 
     @Override
@@ -149,7 +157,7 @@ class DelegationTest {
   }
 
   @Test
-  void aSignedResultWithinItsSliceIsAcceptedAndItsExecutorPaid() {
+  void aSignedResultWithinItsSliceIsAcceptedAndThePeerReimbursed() {
     FakeExecutor local = core.executor("local");
     Peer peer = new Peer(core, Peer.Conduct.HONEST);
 
@@ -160,7 +168,10 @@ class DelegationTest {
     // Each chunk was handed its fair share of the budget, 500 of 1,000, and charged half of it.
     assertEquals(2, peer.delegated.size());
     peer.delegated.forEach(p -> assertEquals(500, p.maxPrice()));
-    assertEquals(500, core.ledger.balance(peer.executor.did()));
+    peer.delegated.forEach(
+        p -> assertEquals(List.of(core.self.did()), p.route().path(), "the path names us"));
+    // The peer paid its executor from its own hold; this orchestrator reimburses the peer.
+    assertEquals(500, core.ledger.balance(peer.identity.did()));
     assertEquals(500, result.status().manaSpent());
     assertTrue(local.assignments.isEmpty(), "nothing ran here");
   }
@@ -206,7 +217,7 @@ class DelegationTest {
   private void assertRanHereUnpaid(JobResult result, Peer peer, FakeExecutor local, String why) {
     assertEquals(JobState.COMPLETED, result.status().state());
     assertEquals("ALPHA\nBRAVO\n", new String(result.result(), StandardCharsets.UTF_8));
-    assertEquals(0, core.ledger.balance(peer.executor.did()), why);
+    assertEquals(0, core.ledger.balance(peer.identity.did()), why);
     assertEquals(2, local.assignments.size(), "both chunks ran here instead");
   }
 
@@ -235,7 +246,7 @@ class DelegationTest {
 
     assertEquals(JobState.COMPLETED, result.status().state());
     assertEquals("ALPHA\nBRAVO\n", new String(result.result(), StandardCharsets.UTF_8));
-    assertEquals(0, core.ledger.balance(liar.executor.did()), "the fabrication is not paid");
+    assertEquals(0, core.ledger.balance(liar.identity.did()), "the fabrication is not paid");
     assertEquals(2, local.assignments.size(), "each chunk was audited here");
     assertEquals(20, core.ledger.balance(local.did), "the audits were paid");
     assertEquals(2, core.journal.executor(liar.identity.did()).caught(), "the peer was caught");
@@ -250,7 +261,7 @@ class DelegationTest {
 
     assertEquals(JobState.COMPLETED, result.status().state());
     assertEquals(2, local.assignments.size(), "each chunk was audited here");
-    assertTrue(core.ledger.balance(peer.executor.did()) > 0, "the peer's executor was paid");
+    assertTrue(core.ledger.balance(peer.identity.did()) > 0, "the peer was reimbursed");
     assertEquals(20, core.ledger.balance(local.did), "and so were the audits");
     assertEquals(2, core.journal.executor(peer.identity.did()).verified());
   }
@@ -279,6 +290,8 @@ class DelegationTest {
           }
         };
     JobCoordinator coordinator = core.start();
+    // This orchestrator advances its executors' pay from its own mana.
+    core.ledger.grant(core.self.did(), 1_000);
     Caller delegator = Caller.of(Identity.generate().did(), Role.PEER);
     byte[] chunk = "alpha\n".getBytes(StandardCharsets.UTF_8);
     TaskPacket task =
@@ -328,5 +341,68 @@ class DelegationTest {
         "this orchestrator vouches for what it returns");
     assertArrayEquals("ALPHA\n".getBytes(StandardCharsets.UTF_8), result.data());
     assertFalse(result.receipts().isEmpty());
+  }
+
+  /** A delegated packet of one short chunk, from {@code path}, offering {@code maxPrice}. */
+  private static TaskPacket packet(List<String> path, long maxPrice) {
+    byte[] chunk = "alpha\n".getBytes(StandardCharsets.UTF_8);
+    return new TaskPacket(
+        "theirs:0",
+        "theirs",
+        0,
+        Chunk.inline(chunk),
+        Cid.of(JobCore.WITHOUT_MERGE),
+        JobCore.WITHOUT_MERGE,
+        2,
+        60_000,
+        new Limits(0, 0, 0, 0, 0),
+        maxPrice,
+        VerificationMode.HASH,
+        "execute",
+        null,
+        0,
+        new TreeRoute(path, "", 0, 0, 0));
+  }
+
+  private MeshException refusal(TaskPacket task, Caller delegator) {
+    JobCoordinator coordinator = core.start();
+    core.ledger.grant(core.self.did(), 1_000);
+    return assertThrows(
+        MeshException.class,
+        () -> coordinator.delegations().accept(task, "delegator:1", "request-1", delegator));
+  }
+
+  @Test
+  void aTaskThatAlreadyPassedThisOrchestratorIsRefusedAsALoop() {
+    Caller delegator = Caller.of(Identity.generate().did(), Role.PEER);
+    MeshException e = refusal(packet(List.of(core.self.did(), delegator.did()), 100), delegator);
+    assertEquals(MeshException.Kind.FAILED_PRECONDITION, e.kind());
+    assertEquals("DELEGATION_LOOP", e.reason());
+    assertTrue(e.getMessage().contains(core.self.did()), e.getMessage());
+  }
+
+  @Test
+  void aTaskThatTravelledFartherThanTheDepthAllowsIsRefused() {
+    Caller delegator = Caller.of(Identity.generate().did(), Role.PEER);
+    List<String> path =
+        List.of(Identity.generate().did(), Identity.generate().did(), delegator.did());
+    MeshException e = refusal(packet(path, 100), delegator);
+    assertEquals(MeshException.Kind.FAILED_PRECONDITION, e.kind());
+    assertEquals("DELEGATION_TOO_DEEP", e.reason());
+  }
+
+  @Test
+  void aPathThatDoesNotEndWithTheCallerIsRefused() {
+    Caller delegator = Caller.of(Identity.generate().did(), Role.PEER);
+    MeshException e = refusal(packet(List.of(Identity.generate().did()), 100), delegator);
+    assertEquals(MeshException.Kind.INVALID_ARGUMENT, e.kind());
+    assertEquals("DELEGATION_PATH_MISMATCH", e.reason());
+  }
+
+  @Test
+  void anOrchestratorWithoutTheManaToAdvanceItsExecutorsPayRefusesTheTask() {
+    Caller delegator = Caller.of(Identity.generate().did(), Role.PEER);
+    MeshException e = refusal(packet(List.of(delegator.did()), 5_000), delegator);
+    assertEquals("INSUFFICIENT_MANA", e.reason());
   }
 }

@@ -151,9 +151,6 @@ final class JobCore implements AutoCloseable {
                             Integer.toString(maxJobsPerUser),
                             "orchestrator.max-delegations-per-peer",
                             Integer.toString(maxDelegationsPerPeer),
-                            // With peers, every chunk goes to them first.
-                            "orchestrator.delegation-threshold",
-                            "0",
                             // The tests' chunks are single short lines.
                             "orchestrator.min-chunk-bytes",
                             "1",
