@@ -12,6 +12,8 @@ import io.meshwork.mesh.v1.JobErrorV1;
 import io.meshwork.mesh.v1.ResourceLimits;
 import io.meshwork.receipt.format.ReceiptSigner;
 import io.meshwork.runtime.ServiceMetrics;
+import io.meshwork.runtime.tracing.Spans;
+import io.meshwork.runtime.tracing.TraceSpan;
 import io.meshwork.sandbox.CallOutcome;
 import io.meshwork.sandbox.CompiledModule;
 import io.meshwork.sandbox.FailureKind;
@@ -103,7 +105,9 @@ public final class TaskRunner implements AutoCloseable {
   private final Semaphore running;
   private final AtomicInteger admitted = new AtomicInteger();
   private final AtomicInteger active = new AtomicInteger();
-  private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
+  // A task runs in the trace of the assignment that admitted it.
+  private final ExecutorService threads =
+      Spans.propagating(Executors.newVirtualThreadPerTaskExecutor());
   private final Map<String, Admitted> assignments = new ConcurrentHashMap<>();
   // Assignments that already ran, so that an AssignTask retried after the task finished is
   // acknowledged instead of run again. Bounded: a retry comes within seconds, not thousands of
@@ -686,7 +690,13 @@ public final class TaskRunner implements AutoCloseable {
           return;
         }
         active.incrementAndGet();
-        result = execute(assignment, task, module, endpoint, orchestratorDid);
+        try (TraceSpan span = Spans.start("execution")) {
+          span.attribute("meshwork.task_id", task.getTaskId())
+              .attribute("meshwork.assignment_id", id)
+              .attribute("meshwork.export", task.getExportName());
+          result = execute(assignment, task, module, endpoint, orchestratorDid);
+          span.attribute("meshwork.status", result.getStatus());
+        }
       }
       if (commitFirst && result.getStatus().equals("completed")) {
         // The receipt already commits to the output CID; the bytes stay here until revealed.

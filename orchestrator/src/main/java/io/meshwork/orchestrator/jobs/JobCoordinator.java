@@ -11,6 +11,7 @@ import io.meshwork.orchestrator.tasks.TaskSpec;
 import io.meshwork.runtime.ServiceMetrics;
 import io.meshwork.runtime.auth.Caller;
 import io.meshwork.runtime.errors.MeshException;
+import io.meshwork.runtime.tracing.Spans;
 import io.meshwork.wasm.abi.FrameList;
 import io.meshwork.wasm.abi.SplitStrategy;
 import java.time.Clock;
@@ -109,7 +110,9 @@ public final class JobCoordinator implements AutoCloseable {
   private final PeerOrchestrators peers;
   private final ExecutorFleet fleet;
   private final Clock clock;
-  private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
+  // The job's threads run in the trace of the call that submitted it.
+  private final ExecutorService threads =
+      Spans.propagating(Executors.newVirtualThreadPerTaskExecutor());
   private final LiveJobs live = new LiveJobs();
   private final TaskScheduler scheduler;
   private final ChunkPlanner planner;
@@ -358,7 +361,7 @@ public final class JobCoordinator implements AutoCloseable {
                   "merge",
                   results.mergeInput(spec, Arrays.asList(chunkResults)),
                   spec.manaBudget());
-          merged = settlement.settle(job, runTask(job, merge));
+          merged = Spans.call("merge", () -> settlement.settle(job, runTask(job, merge)));
         }
       } else {
         merged = results.concatenation(spec, Arrays.asList(chunkResults));
