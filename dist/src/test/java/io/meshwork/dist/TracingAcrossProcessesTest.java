@@ -130,19 +130,21 @@ class TracingAcrossProcessesTest {
               .findFirst()
               .orElse(null);
       if (traceId != null) {
-        trace = all.stream().filter(s -> s.traceId().equals(traceId)).toList();
+        List<OtlpReceiver.Span> found =
+            all.stream().filter(s -> s.traceId().equals(traceId)).toList();
+        trace = found;
         Set<String> executing =
-            trace.stream()
+            found.stream()
                 .filter(s -> s.name().equals("execution"))
                 .map(OtlpReceiver.Span::instance)
                 .collect(Collectors.toCollection(TreeSet::new));
         boolean done =
             executing.equals(workers)
-                && trace.stream().anyMatch(s -> s.name().equals("merge"))
-                && trace.stream()
+                && found.stream().anyMatch(s -> s.name().equals("merge"))
+                && found.stream()
                     .filter(s -> !s.parentSpanId().isEmpty())
                     .allMatch(
-                        s -> trace.stream().anyMatch(p -> p.spanId().equals(s.parentSpanId())));
+                        s -> found.stream().anyMatch(p -> p.spanId().equals(s.parentSpanId())));
         if (done) {
           return trace;
         }

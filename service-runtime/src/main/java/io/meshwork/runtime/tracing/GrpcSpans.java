@@ -24,6 +24,7 @@ import io.opentelemetry.context.Scope;
 import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.context.propagation.TextMapSetter;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 /**
@@ -69,11 +70,16 @@ final class GrpcSpans {
                 .startSpan();
         // The tracer goes with the context, so that spans below this call are this service's.
         Context context = remote.with(span).with(Spans.TRACER, tracer);
+        // Ended once: when the call is closed, or when the caller cancels a call the handler never
+        // closes, so that the spans below it are never left without their parent.
+        AtomicBoolean ended = new AtomicBoolean();
         ServerCall<Q, R> ending =
             new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
               @Override
               public void close(Status status, Metadata trailers) {
-                end(span, status);
+                if (ended.compareAndSet(false, true)) {
+                  end(span, status);
+                }
                 super.close(status, trailers);
               }
             };
@@ -92,6 +98,9 @@ final class GrpcSpans {
           @Override
           public void onCancel() {
             within(context, super::onCancel);
+            if (ended.compareAndSet(false, true)) {
+              end(span, Status.CANCELLED.withDescription("cancelled by the caller"));
+            }
           }
 
           @Override
