@@ -93,9 +93,11 @@ public final class Tracing implements AutoCloseable {
         AutoConfiguredOpenTelemetrySdk.builder()
             // The map wins over the process's own variables, so what was checked is what runs.
             .addPropertiesCustomizer(config -> properties)
+            // The SDK makes up a random instance id; the DID names the service for good, unless
+            // OTEL_RESOURCE_ATTRIBUTES gives one.
             .addResourceCustomizer(
                 (resource, config) ->
-                    resource.getAttribute(instance) != null
+                    config.getMap("otel.resource.attributes").containsKey(instance.getKey())
                         ? resource
                         : resource.merge(Resource.builder().put(instance, instanceId).build()))
             // The service closes it when it stops, after its last calls.
