@@ -35,6 +35,7 @@ final class MeshProcesses implements AutoCloseable {
   private final List<String> executorBehaviours;
   private final Map<String, String> orchestratorSettings;
   private final String heap;
+  private final Map<String, String> environment;
   private final Map<String, Identity> ids = new LinkedHashMap<>();
   private final Map<String, Process> processes = new LinkedHashMap<>();
   // Orchestrator replicas started beside "orchestrator": their gRPC and admin ports.
@@ -63,7 +64,22 @@ final class MeshProcesses implements AutoCloseable {
       Map<String, String> orchestratorSettings,
       String heap)
       throws Exception {
+    this(dataDir, executorBehaviours, orchestratorSettings, heap, Map.of());
+  }
+
+  /**
+   * Starts the mesh as {@link #MeshProcesses(Path, List, Map, String)} does, with {@code
+   * environment} added to every service's environment (such as the OTEL_* variables of tracing).
+   */
+  MeshProcesses(
+      Path dataDir,
+      List<String> executorBehaviours,
+      Map<String, String> orchestratorSettings,
+      String heap,
+      Map<String, String> environment)
+      throws Exception {
     this.heap = heap;
+    this.environment = environment;
     this.dataDir = dataDir;
     this.executorBehaviours = executorBehaviours;
     this.orchestratorSettings = orchestratorSettings;
@@ -357,12 +373,12 @@ final class MeshProcesses implements AutoCloseable {
           command.add(k + "=" + v);
         });
     File log = dataDir.resolve(name + ".log").toFile();
-    processes.put(
-        name,
+    ProcessBuilder builder =
         new ProcessBuilder(command)
             .redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.appendTo(log))
-            .start());
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log));
+    builder.environment().putAll(environment);
+    processes.put(name, builder.start());
   }
 
   /**

@@ -44,6 +44,7 @@ import io.meshwork.runtime.auth.Role;
 import io.meshwork.runtime.config.Settings;
 import io.meshwork.runtime.config.SettingsException;
 import io.meshwork.runtime.tls.CertificateAuthority;
+import io.meshwork.runtime.tracing.Spans;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -127,7 +128,8 @@ public final class OrchestratorService implements MeshService {
     // its blob catalog and blobs, and its local executor's files.
     ctx.closeOnStop(DataDirectoryLock.acquire(ctx.dataDir(), "orchestrator"));
     JobStore store = journals.openJobs();
-    ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor();
+    // Announcements and redundant runs go out in the trace of the task that made them.
+    ExecutorService calls = Spans.propagating(Executors.newVirtualThreadPerTaskExecutor());
     Reputation reputation = new Reputation(store, options.reputation(), ctx.clock());
     GrpcReceiptLog receiptLog =
         new GrpcReceiptLog(ctx.channel(options.receipts()), ctx.credentials());

@@ -80,6 +80,16 @@ class ArchitectureTest {
   }
 
   @Test
+  void tracingGoesThroughTheRuntimesFacade() {
+    noClasses()
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("io.opentelemetry..")
+        .because("spans start through io.meshwork.runtime.tracing, which alone knows OpenTelemetry")
+        .check(MAIN);
+  }
+
+  @Test
   void onlyTheJournalUsesJdbc() {
     noClasses()
         .that()

@@ -23,6 +23,8 @@ import io.meshwork.runtime.grpc.MeshServer;
 import io.meshwork.runtime.tls.CertificateAuthority;
 import io.meshwork.runtime.tls.ServiceTls;
 import io.meshwork.runtime.tls.TlsOptions;
+import io.meshwork.runtime.tracing.TraceLogFormatter;
+import io.meshwork.runtime.tracing.Tracing;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.EnumMap;
@@ -49,6 +51,10 @@ import java.util.logging.Logger;
  * {@link SharedSettings} (read here and by {@link ServiceContext}) plus the service's own keys. A
  * key the service does not declare, a value of the wrong type or out of range, or a required key
  * left unset stops the service before it binds a port.
+ *
+ * <p>Tracing ({@link Tracing}) is off unless the process's {@code OTEL_*} variables ask for an
+ * exporter; on, every call served and every call made to another service carries W3C trace context,
+ * and log lines written inside a traced call name the trace.
  */
 public final class ServiceHost implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(ServiceHost.class.getName());
@@ -57,14 +63,20 @@ public final class ServiceHost implements AutoCloseable {
   private final MeshService service;
   private final MeshServer server;
   private final AdminServer admin;
+  private final Tracing tracing;
   private final CountDownLatch stopped = new CountDownLatch(1);
 
   private ServiceHost(
-      ServiceContext context, MeshService service, MeshServer server, AdminServer admin) {
+      ServiceContext context,
+      MeshService service,
+      MeshServer server,
+      AdminServer admin,
+      Tracing tracing) {
     this.context = context;
     this.service = service;
     this.server = server;
     this.admin = admin;
+    this.tracing = tracing;
   }
 
   /**
@@ -400,14 +412,27 @@ public final class ServiceHost implements AutoCloseable {
       ServiceMetrics metrics,
       Clock clock) {
     MeshRoles roles = roles(schema, settings);
+    // Read from the process's environment, as every OpenTelemetry SDK reads it; off by default.
+    Tracing tracing = Tracing.fromEnvironment(serviceName, identity.did(), System.getenv());
+    if (tracing.enabled()) {
+      TraceLogFormatter.install();
+    }
     ServiceContext context =
         new ServiceContext(
-            serviceName, settings, identity, roles, metrics, clock, channelFactory, mutualTls);
+            serviceName,
+            settings,
+            identity,
+            roles,
+            metrics,
+            clock,
+            tracing.tracedChannels(channelFactory),
+            mutualTls);
     MeshService service;
     try {
       service = factory.apply(context);
     } catch (RuntimeException e) {
       context.close();
+      tracing.close();
       throw e;
     }
     TokenVerifier verifier =
@@ -425,9 +450,12 @@ public final class ServiceHost implements AutoCloseable {
     MeshServer.Builder sb =
         MeshServer.builder(serverBuilder)
             .maxMessageBytes(context.maxMessageBytes())
-            .shutdownGrace(settings.get(SharedSettings.SHUTDOWN_GRACE))
-            .intercept(new CallMetricsInterceptor(metrics))
-            .authenticate(verifier, roles);
+            .shutdownGrace(settings.get(SharedSettings.SHUTDOWN_GRACE));
+    if (tracing.enabled()) {
+      // First, so that the call's span covers the others, refusals included.
+      sb.intercept(tracing.serverInterceptor());
+    }
+    sb.intercept(new CallMetricsInterceptor(metrics)).authenticate(verifier, roles);
     if (healthOnlyBuilder != null) {
       sb.healthOnlyOn(healthOnlyBuilder);
     }
@@ -455,7 +483,7 @@ public final class ServiceHost implements AutoCloseable {
           serviceName + ": admin.port is -1, so its web application (the dashboard) is not served");
     }
     LOG.fine(() -> serviceName + " started as " + identity.did());
-    ServiceHost started = new ServiceHost(context, service, server, admin);
+    ServiceHost started = new ServiceHost(context, service, server, admin, tracing);
     // On its own thread: the service asks from one of its own (a heartbeat's answer), which the
     // stop must not wait for.
     context.stopWith(() -> Thread.ofPlatform().name(serviceName + "-stop").start(started::close));
@@ -525,6 +553,8 @@ public final class ServiceHost implements AutoCloseable {
       if (admin != null) {
         admin.close();
       }
+      // Last: the spans of the calls that finished while stopping go out too.
+      tracing.close();
       stopped.countDown();
     }
   }

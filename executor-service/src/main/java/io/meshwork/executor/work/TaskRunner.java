@@ -12,6 +12,8 @@ import io.meshwork.mesh.v1.JobErrorV1;
 import io.meshwork.mesh.v1.ResourceLimits;
 import io.meshwork.receipt.format.ReceiptSigner;
 import io.meshwork.runtime.ServiceMetrics;
+import io.meshwork.runtime.tracing.Spans;
+import io.meshwork.runtime.tracing.TraceSpan;
 import io.meshwork.sandbox.CallOutcome;
 import io.meshwork.sandbox.CompiledModule;
 import io.meshwork.sandbox.FailureKind;
@@ -106,7 +108,9 @@ public final class TaskRunner implements AutoCloseable {
   // Runs that are over and whose results are still being handed back: they hold neither a slot
   // nor an admission place, but a drain waits for them.
   private final AtomicInteger delivering = new AtomicInteger();
-  private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
+  // A task runs in the trace of the assignment that admitted it.
+  private final ExecutorService threads =
+      Spans.propagating(Executors.newVirtualThreadPerTaskExecutor());
   private final Map<String, Admitted> assignments = new ConcurrentHashMap<>();
   // Assignments that already ran, so that an AssignTask retried after the task finished is
   // acknowledged instead of run again. Bounded: a retry comes within seconds, not thousands of
@@ -690,7 +694,13 @@ public final class TaskRunner implements AutoCloseable {
           return;
         }
         active.incrementAndGet();
-        result = execute(assignment, task, module, endpoint, orchestratorDid);
+        try (TraceSpan span = Spans.start("execution")) {
+          span.attribute("meshwork.task_id", task.getTaskId())
+              .attribute("meshwork.assignment_id", id)
+              .attribute("meshwork.export", task.getExportName());
+          result = execute(assignment, task, module, endpoint, orchestratorDid);
+          span.attribute("meshwork.status", result.getStatus());
+        }
       }
       // The run is over: its slot and its admission place go to the next task now rather than
       // after the delivery, which can wait up to its deadline on an orchestrator that has gone

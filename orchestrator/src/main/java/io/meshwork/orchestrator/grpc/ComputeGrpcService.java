@@ -41,6 +41,8 @@ import io.meshwork.runtime.auth.Caller;
 import io.meshwork.runtime.auth.Role;
 import io.meshwork.runtime.errors.MeshException;
 import io.meshwork.runtime.grpc.Rpc;
+import io.meshwork.runtime.tracing.Spans;
+import io.meshwork.runtime.tracing.TraceSpan;
 import java.time.Duration;
 
 /**
@@ -71,8 +73,11 @@ public final class ComputeGrpcService extends ComputeServiceGrpc.ComputeServiceI
             throw MeshException.invalidArgument("MISSING_MANIFEST", "manifest is missing")
                 .with("field", "manifest");
           }
-          String jobId =
-              jobs.submit(JobMessages.submitted(request.getManifest()), Caller.current());
+          String jobId;
+          try (TraceSpan span = Spans.start("submit")) {
+            jobId = jobs.submit(JobMessages.submitted(request.getManifest()), Caller.current());
+            span.attribute("meshwork.job_id", jobId);
+          }
           return SubmitJobResponse.newBuilder().setJobId(jobId).setSuccess(true).build();
         });
   }

@@ -10,6 +10,7 @@ import io.meshwork.orchestrator.tasks.TreeRoute;
 import io.meshwork.runtime.ServiceMetrics;
 import io.meshwork.runtime.auth.Caller;
 import io.meshwork.runtime.errors.MeshException;
+import io.meshwork.runtime.tracing.Spans;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
@@ -99,7 +100,9 @@ public final class JobCoordinator implements AutoCloseable {
   private final TaskPipeline pipeline;
   private final PeerOrchestrators peers;
   private final Clock clock;
-  private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
+  // The job's threads run in the trace of the call that submitted it.
+  private final ExecutorService threads =
+      Spans.propagating(Executors.newVirtualThreadPerTaskExecutor());
   private final LiveJobs live = new LiveJobs();
   private final TaskScheduler scheduler;
   private final ChunkPlanner planner;
@@ -401,7 +404,9 @@ public final class JobCoordinator implements AutoCloseable {
                   TreeRoute.NONE);
           // The merge runs here, or, with no executor here, at the peer with the most room.
           String peer = level.executorsHere() ? null : level.peers().get(0);
-          merged = runner.run(level, merge, peer, 0, spec.input().size()).kept();
+          merged =
+              Spans.call(
+                  "merge", () -> runner.run(level, merge, peer, 0, spec.input().size()).kept());
         }
       } else {
         merged = results.concatenation(spec, Arrays.asList(partResults));

@@ -29,6 +29,9 @@ import io.meshwork.orchestrator.tasks.ExecutorHandle;
 import io.meshwork.orchestrator.tasks.RemoteCallFailed;
 import io.meshwork.orchestrator.wire.ExecutorMessages;
 import io.meshwork.runtime.tls.PeerIdentity;
+import io.meshwork.runtime.tracing.Spans;
+import io.meshwork.runtime.tracing.TraceContext;
+import io.meshwork.runtime.tracing.TraceSpan;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -70,8 +73,12 @@ public final class GrpcExecutorFleet implements ExecutorFleet {
     return executors;
   }
 
-  /** An announcement waiting to go out, with how long its caller waits for the answer. */
-  private record Announcing(JobAnnouncementV1 announcement, Duration answerWithin) {}
+  /**
+   * An announcement waiting to go out, with how long its caller waits for the answer and the trace
+   * it goes out in when it goes alone.
+   */
+  private record Announcing(
+      JobAnnouncementV1 announcement, Duration answerWithin, TraceContext trace) {}
 
   /**
    * An executor's answer to one announcement, with the DID its TLS certificate proved on the call
@@ -79,8 +86,11 @@ public final class GrpcExecutorFleet implements ExecutorFleet {
    */
   private record Answered(AnnounceResponse response, String provedDid) {}
 
-  /** An assignment waiting to go out, with how long its caller waits for the answer. */
-  private record Assigning(AssignTaskRequest request, Duration answerWithin) {}
+  /**
+   * An assignment waiting to go out, with how long its caller waits for the answer and the trace it
+   * goes out in when it goes alone.
+   */
+  private record Assigning(AssignTaskRequest request, Duration answerWithin, TraceContext trace) {}
 
   private static final class Remote implements ExecutorHandle {
     // Announcements made while another call to the same executor is out go together in one
@@ -128,7 +138,8 @@ public final class GrpcExecutorFleet implements ExecutorFleet {
         Answered r =
             answer(
                 announcements.submit(
-                    new Announcing(ExecutorMessages.announcement(announcement), wait)),
+                    new Announcing(
+                        ExecutorMessages.announcement(announcement), wait, TraceContext.current())),
                 wait.plusSeconds(5));
         // The bid is judged against the identity the executor proved, not the one it claims.
         return ExecutorMessages.answer(r.response()).answeredBy(r.provedDid());
@@ -247,28 +258,37 @@ public final class GrpcExecutorFleet implements ExecutorFleet {
 
     private Answered announceOne(Announcing a) {
       AtomicReference<String> proved = new AtomicReference<>();
-      AnnounceResponse response =
-          stub.withInterceptors(PeerIdentity.captureServerDid(proved))
-              .withDeadlineAfter(a.answerWithin().toMillis(), TimeUnit.MILLISECONDS)
-              .announce(AnnounceRequest.newBuilder().setAnnouncement(a.announcement()).build());
-      return new Answered(response, proved.get());
+      try (TraceContext.Attached trace = a.trace().attach()) {
+        AnnounceResponse response =
+            stub.withInterceptors(PeerIdentity.captureServerDid(proved))
+                .withDeadlineAfter(a.answerWithin().toMillis(), TimeUnit.MILLISECONDS)
+                .announce(AnnounceRequest.newBuilder().setAnnouncement(a.announcement()).build());
+        return new Answered(response, proved.get());
+      }
     }
 
     @Override
     public AssignAnswer assign(Assignment assignment, Duration wait) {
       AssignTaskRequest request = ExecutorMessages.assignment(assignment);
-      try {
-        AssignTaskResponse r;
-        if (request.getSerializedSize() > MAX_BATCH_BYTES / 4) {
-          // A large assignment (module bytes, a big chunk) goes alone: a batch saves little on
-          // it, and several together could outgrow the executor's message limit.
-          r = assignOne(new Assigning(request, wait));
-        } else {
-          r = answer(assignments.submit(new Assigning(request, wait)), wait);
+      try (TraceSpan span = Spans.start("assignment")) {
+        span.attribute("meshwork.executor.endpoint", endpoint)
+            .attribute("meshwork.assignment_id", request.getAssignment().getAssignmentId())
+            .attribute("meshwork.task_id", request.getTask().getTaskId());
+        try {
+          AssignTaskResponse r;
+          Assigning assigning = new Assigning(request, wait, TraceContext.current());
+          if (request.getSerializedSize() > MAX_BATCH_BYTES / 4) {
+            // A large assignment (module bytes, a big chunk) goes alone: a batch saves little on
+            // it, and several together could outgrow the executor's message limit.
+            r = assignOne(assigning);
+          } else {
+            r = answer(assignments.submit(assigning), wait);
+          }
+          return ExecutorMessages.answer(r);
+        } catch (StatusRuntimeException e) {
+          span.failed(e);
+          throw failed(e);
         }
-        return ExecutorMessages.answer(r);
-      } catch (StatusRuntimeException e) {
-        throw failed(e);
       }
     }
 
@@ -325,8 +345,10 @@ public final class GrpcExecutorFleet implements ExecutorFleet {
     }
 
     private AssignTaskResponse assignOne(Assigning a) {
-      return stub.withDeadlineAfter(a.answerWithin().toMillis(), TimeUnit.MILLISECONDS)
-          .assignTask(a.request());
+      try (TraceContext.Attached trace = a.trace().attach()) {
+        return stub.withDeadlineAfter(a.answerWithin().toMillis(), TimeUnit.MILLISECONDS)
+            .assignTask(a.request());
+      }
     }
 
     /** The answers of one AssignTasks call, each completing its own assignment's outcome. */

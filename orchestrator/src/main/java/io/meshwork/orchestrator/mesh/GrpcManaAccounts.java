@@ -16,6 +16,7 @@ import io.meshwork.ledger.v1.VoidHoldRequest;
 import io.meshwork.orchestrator.jobs.ManaAccounts;
 import io.meshwork.runtime.errors.ErrorMapping;
 import io.meshwork.runtime.errors.MeshException;
+import io.meshwork.runtime.tracing.Spans;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -56,6 +57,7 @@ public final class GrpcManaAccounts implements ManaAccounts {
       String requestId, String payer, long amount, String jobId, long timeoutMillis) {
     OperationResult r =
         apply(
+            "hold",
             "holding the job's budget",
             Operation.newBuilder()
                 .setCreateHold(
@@ -73,6 +75,7 @@ public final class GrpcManaAccounts implements ManaAccounts {
   @Override
   public void pay(String requestId, String holdId, String payee, long amount, String taskId) {
     apply(
+        "payment",
         "paying for task " + taskId,
         Operation.newBuilder()
             .setPostHold(
@@ -90,6 +93,7 @@ public final class GrpcManaAccounts implements ManaAccounts {
   public long release(String requestId, String holdId, String memo) {
     OperationResult r =
         apply(
+            "release",
             "returning the rest of the budget",
             Operation.newBuilder()
                 .setVoidHold(
@@ -101,7 +105,14 @@ public final class GrpcManaAccounts implements ManaAccounts {
     return r.getVoidHold().getRefunded();
   }
 
-  /** Sends one operation in the next batch and returns its own result, or throws its refusal. */
+  /**
+   * Sends one operation in the next batch, as the step {@code step} of the trace, and returns its
+   * own result, or throws its refusal.
+   */
+  private OperationResult apply(String step, String what, Operation operation) {
+    return Spans.call(step, () -> apply(what, operation));
+  }
+
   private OperationResult apply(String what, Operation operation) {
     OperationResult result;
     try {

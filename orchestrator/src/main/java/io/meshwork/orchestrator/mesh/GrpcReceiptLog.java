@@ -15,6 +15,7 @@ import io.meshwork.receipt.v1.AnchorReceiptsRequest;
 import io.meshwork.receipt.v1.ReceiptServiceGrpc;
 import io.meshwork.receipt.v1.SyncMembersRequest;
 import io.meshwork.runtime.errors.MeshException;
+import io.meshwork.runtime.tracing.Spans;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -76,6 +77,10 @@ public final class GrpcReceiptLog implements ReceiptLog, MemberPorts.ReceiptMemb
 
   @Override
   public List<Anchored> anchor(List<Receipt> batch) {
+    return Spans.call("anchoring", () -> anchorAll(batch));
+  }
+
+  private List<Anchored> anchorAll(List<Receipt> batch) {
     List<CompletableFuture<ExecutionReceiptAvailableV1>> pending = new ArrayList<>(batch.size());
     for (Receipt r : batch) {
       pending.add(batches.submit(TaskMessages.receipt(r)));

@@ -1,5 +1,6 @@
 package io.meshwork.orchestrator.mesh;
 
+import io.meshwork.runtime.tracing.TraceContext;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -24,6 +25,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * virtual thread that hands out batches until the queue is empty again, and each batch is sent on a
  * virtual thread of its own.
  *
+ * <p>A batch goes out in the trace of its first request (each request's trace is captured when it
+ * is queued): the batched call's spans on the other side hang under that request's step.
+ *
  * @param <T> what one caller asks for
  * @param <R> what one caller gets back
  */
@@ -37,7 +41,7 @@ final class MicroBatcher<T, R> {
     void send(List<T> requests, List<CompletableFuture<R>> outcomes);
   }
 
-  private record Pending<T, R>(T request, CompletableFuture<R> outcome) {}
+  private record Pending<T, R>(T request, CompletableFuture<R> outcome, TraceContext trace) {}
 
   private final BatchCall<T, R> call;
   private final int maxBatch;
@@ -57,7 +61,7 @@ final class MicroBatcher<T, R> {
   /** Queues {@code request} for the next batch; the future completes with its own outcome. */
   CompletableFuture<R> submit(T request) {
     CompletableFuture<R> outcome = new CompletableFuture<>();
-    queue.add(new Pending<>(request, outcome));
+    queue.add(new Pending<>(request, outcome, TraceContext.current()));
     if (dispatching.compareAndSet(false, true)) {
       Thread.ofVirtual().name("batch-dispatch").start(this::dispatch);
     }
@@ -96,7 +100,7 @@ final class MicroBatcher<T, R> {
       requests.add(p.request());
       outcomes.add(p.outcome());
     }
-    try {
+    try (TraceContext.Attached first = batch.get(0).trace().attach()) {
       call.send(requests, outcomes);
     } catch (RuntimeException | Error e) {
       outcomes.forEach(o -> o.completeExceptionally(e));

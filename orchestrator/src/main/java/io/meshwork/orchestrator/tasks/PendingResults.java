@@ -1,5 +1,6 @@
 package io.meshwork.orchestrator.tasks;
 
+import io.meshwork.runtime.tracing.Spans;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -136,7 +137,9 @@ public final class PendingResults {
           false, "no task is waiting for assignment '" + result.assignmentId() + "'");
     }
     String rejection =
-        ResultCheck.check(p.task(), p.expectedExecutor(), result.assignmentId(), result);
+        Spans.call(
+            "verification",
+            () -> ResultCheck.check(p.task(), p.expectedExecutor(), result.assignmentId(), result));
     p.future().complete(new Arrival(result, rejection));
     return rejection == null ? new Verdict(true, "") : new Verdict(false, rejection);
   }

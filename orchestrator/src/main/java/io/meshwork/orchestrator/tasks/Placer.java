@@ -1,6 +1,7 @@
 package io.meshwork.orchestrator.tasks;
 
 import io.meshwork.orchestrator.trust.Reputation;
+import io.meshwork.runtime.tracing.Spans;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -60,7 +61,10 @@ final class Placer {
     try {
       for (int attempt = 0; attempt <= task.retryCount(); attempt++) {
         TaskPipeline.checkStopped(task, control);
-        Auction.Winner winner = auction.run(task, control, claimed, role, placement++, stolenFrom);
+        int round = placement++;
+        String stolen = stolenFrom;
+        Auction.Winner winner =
+            Spans.call("auction", () -> auction.run(task, control, claimed, role, round, stolen));
         stolenFrom = null;
         String assignmentId = UUID.randomUUID().toString();
         String did = winner.bid().did();
