@@ -22,9 +22,9 @@ record JournalSchema(String versions, String epochTable, List<String> statements
   /** The job journal, whose versions are in {@code schema_version} since its first file. */
   static final JournalSchema JOBS =
       withFence(
-          "schema_version",
-          "journal_epoch",
-          """
+              "schema_version",
+              "journal_epoch",
+              """
           CREATE TABLE jobs (
             job_id TEXT PRIMARY KEY,
             submitter_did TEXT NOT NULL,
@@ -43,8 +43,8 @@ record JournalSchema(String versions, String epochTable, List<String> statements
             submitted_at {int} NOT NULL,
             finished_at {int} NOT NULL)
           """,
-          "CREATE INDEX jobs_unfinished ON jobs(state, submitted_at)",
-          """
+              "CREATE INDEX jobs_unfinished ON jobs(state, submitted_at)",
+              """
           CREATE TABLE tasks (
             task_id TEXT PRIMARY KEY,
             job_id TEXT NOT NULL,
@@ -57,8 +57,8 @@ record JournalSchema(String versions, String epochTable, List<String> statements
             receipt_cid TEXT NOT NULL,
             log_index {int} NOT NULL)
           """,
-          "CREATE INDEX tasks_by_job ON tasks(job_id, chunk_index)",
-          """
+              "CREATE INDEX tasks_by_job ON tasks(job_id, chunk_index)",
+              """
           CREATE TABLE task_payments (
             task_id TEXT NOT NULL,
             executor_did TEXT NOT NULL,
@@ -67,15 +67,15 @@ record JournalSchema(String versions, String epochTable, List<String> statements
             log_index {int} NOT NULL,
             PRIMARY KEY (task_id, executor_did))
           """,
-          """
+              """
           CREATE TABLE placements (
             job_id TEXT NOT NULL,
             seq {serial},
             placement {bytes} NOT NULL)
           """,
-          "CREATE INDEX placements_by_job ON placements(job_id, seq)",
-          "CREATE TABLE job_chunking (job_id TEXT PRIMARY KEY, chunk_bytes {int} NOT NULL)",
-          """
+              "CREATE INDEX placements_by_job ON placements(job_id, seq)",
+              "CREATE TABLE job_chunking (job_id TEXT PRIMARY KEY, chunk_bytes {int} NOT NULL)",
+              """
           CREATE TABLE executors (
             did TEXT PRIMARY KEY,
             verified {int} NOT NULL,
@@ -83,12 +83,24 @@ record JournalSchema(String versions, String epochTable, List<String> statements
             failed {int} NOT NULL,
             updated_at {int} NOT NULL)
           """,
-          "CREATE TABLE job_inputs (job_id TEXT PRIMARY KEY, blob_cid TEXT NOT NULL)",
-          // A result larger than orchestrator.inline-result-bytes is in the blob store under
-          // result_cid: its size is here, and its bytes are not (NULL for a job, empty for a task,
-          // whose result column is NOT NULL). NULL for a result kept inline.
-          "ALTER TABLE jobs ADD COLUMN stored_result_size {int}",
-          "ALTER TABLE tasks ADD COLUMN stored_result_size {int}");
+              "CREATE TABLE job_inputs (job_id TEXT PRIMARY KEY, blob_cid TEXT NOT NULL)",
+              // A result larger than orchestrator.inline-result-bytes is in the blob store under
+              // result_cid: its size is here, and its bytes are not (NULL for a job, empty for a
+              // task,
+              // whose result column is NOT NULL). NULL for a result kept inline.
+              "ALTER TABLE jobs ADD COLUMN stored_result_size {int}",
+              "ALTER TABLE tasks ADD COLUMN stored_result_size {int}")
+          // Versions after the fence's: a journal that has the fence keeps its numbering.
+          .then(
+              // The anchored statement of a merkle job's result (docs/RECEIPTS.md): its CID, log
+              // index and tlog-proof bundle, which carries the signed statement itself.
+              """
+              CREATE TABLE job_statements (
+                job_id TEXT PRIMARY KEY,
+                cid TEXT NOT NULL,
+                log_index {int} NOT NULL,
+                proof_bundle TEXT NOT NULL)
+              """);
 
   /** The membership journal: each member's row, its history of states, and the join tokens. */
   static final JournalSchema MEMBERSHIP =
@@ -130,6 +142,13 @@ record JournalSchema(String versions, String epochTable, List<String> statements
             description TEXT NOT NULL,
             created_by TEXT NOT NULL)
           """);
+
+  /** This schema with {@code more} versions after its last. */
+  private JournalSchema then(String... more) {
+    List<String> all = new ArrayList<>(statements);
+    all.addAll(List.of(more));
+    return new JournalSchema(versions, epochTable, List.copyOf(all));
+  }
 
   private static JournalSchema withFence(String versions, String epochTable, String... statements) {
     List<String> all = new ArrayList<>(List.of(statements));

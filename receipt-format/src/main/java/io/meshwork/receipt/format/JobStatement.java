@@ -1,6 +1,7 @@
 package io.meshwork.receipt.format;
 
 import io.meshwork.content.Cid;
+import io.meshwork.content.ResultTree;
 import io.meshwork.identity.DidKey;
 import io.meshwork.identity.Ed25519;
 import io.meshwork.identity.Identity;

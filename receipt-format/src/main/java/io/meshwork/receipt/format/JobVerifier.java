@@ -4,6 +4,7 @@ import io.meshwork.content.Cid;
 import io.meshwork.content.MerkleHash;
 import io.meshwork.content.MerkleProofs;
 import io.meshwork.content.ProofException;
+import io.meshwork.content.ResultTree;
 import io.meshwork.mesh.v1.ExecutionReceipt;
 import java.security.MessageDigest;
 import java.util.ArrayList;

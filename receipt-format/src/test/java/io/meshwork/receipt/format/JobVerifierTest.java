@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.meshwork.content.Cid;
 import io.meshwork.content.MerkleHash;
 import io.meshwork.content.MerkleProofs;
+import io.meshwork.content.ResultTree;
 import io.meshwork.identity.Identity;
 import io.meshwork.mesh.v1.ExecutionReceipt;
 import java.io.ByteArrayOutputStream;

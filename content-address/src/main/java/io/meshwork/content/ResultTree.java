@@ -1,9 +1,5 @@
-package io.meshwork.receipt.format;
+package io.meshwork.content;
 
-import io.meshwork.content.Cid;
-import io.meshwork.content.MerkleHash;
-import io.meshwork.content.MerkleProofs;
-import io.meshwork.content.ProofException;
 import java.util.ArrayList;
 import java.util.List;
 
