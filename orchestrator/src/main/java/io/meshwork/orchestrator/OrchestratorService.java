@@ -132,7 +132,7 @@ public final class OrchestratorService implements MeshService {
     ExecutorService calls = Spans.propagating(Executors.newVirtualThreadPerTaskExecutor());
     Reputation reputation = new Reputation(store, options.reputation(), ctx.clock());
     GrpcReceiptLog receiptLog =
-        new GrpcReceiptLog(ctx.channel(options.receipts()), ctx.credentials());
+        new GrpcReceiptLog(ctx.channel(options.receipts()), ctx.credentials(), ctx.identity());
     MemberServices members = members(ctx, options, journals, reputation, receiptLog);
     Membership fleet = members.membership();
     GrpcPeerOrchestrators peers =

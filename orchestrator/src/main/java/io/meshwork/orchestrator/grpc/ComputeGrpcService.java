@@ -132,6 +132,9 @@ public final class ComputeGrpcService extends ComputeServiceGrpc.ComputeServiceI
               response.setResult(ByteString.copyFrom(result.bytes()));
             }
             r.chunkProofs().forEach(p -> response.addChunkProofs(JobMessages.chunkProof(p)));
+            if (r.statement() != null) {
+              response.setJobStatement(JobMessages.statement(r.statement()));
+            }
           } else if (state.terminal()) {
             response.setErrorMsg("job " + state.wireName() + ": " + r.status().errorMessage());
           } else {

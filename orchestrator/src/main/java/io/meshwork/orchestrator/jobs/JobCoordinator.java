@@ -121,6 +121,7 @@ public final class JobCoordinator implements AutoCloseable {
   private final ServiceMetrics.Counter jobsSubmitted;
   private final Backlog backlog;
   private final JobFinish finish;
+  private final JobStatements statements;
   // Set by close(): runs interrupted from then on were broken off, not failed.
   private volatile boolean closing;
 
@@ -216,6 +217,7 @@ public final class JobCoordinator implements AutoCloseable {
             options.manifests().maxChunks(),
             options.maxDelegationDepth());
     this.finish = new JobFinish(mana, requests, blobs, progress, live, clock);
+    this.statements = new JobStatements(store, receipts, self.did());
     this.jobsSubmitted = metrics.counter("meshwork.orchestrator.jobs", "jobs accepted");
     metrics.gauge("meshwork.orchestrator.jobs.running", "jobs in progress", live::size);
     this.backlog = new Backlog(live, costs, options.scanFuelPerByte());
@@ -411,7 +413,9 @@ public final class JobCoordinator implements AutoCloseable {
       } else {
         merged = results.concatenation(spec, Arrays.asList(partResults));
       }
-      finish.end(job, JobState.COMPLETED, results.finalResult(spec, merged), "");
+      ResultContent result = results.finalResult(spec, merged);
+      statements.issue(spec, result);
+      finish.end(job, JobState.COMPLETED, result, "");
     } catch (RuntimeException e) {
       if (closing || deposed(e)) {
         finish.breakOff(job);

@@ -1,7 +1,6 @@
 package io.meshwork.orchestrator.jobs;
 
-import io.meshwork.content.MerkleHash;
-import io.meshwork.content.MerkleProofs;
+import io.meshwork.content.ResultTree;
 import io.meshwork.orchestrator.tasks.Placement;
 import io.meshwork.orchestrator.tasks.TreeNode;
 import io.meshwork.orchestrator.tasks.VerificationMode;
@@ -162,13 +161,11 @@ public final class JobQueries {
     if (status.verification() != VerificationMode.MERKLE || r.content() == null) {
       return new JobResult(status, r.content(), refs);
     }
-    // The chunk results as leaves, in chunk order: a client can check any one chunk's result
-    // against the root without the others.
-    List<TaskRecord> chunks = tasks.stream().filter(t -> "execute".equals(t.exportName())).toList();
-    List<byte[]> leaves = new ArrayList<>();
-    for (TaskRecord t : chunks) {
-      leaves.add(MerkleHash.leaf(t.result()));
-    }
+    // The chunk results in chunk order, each with its path under the statement's chunk root
+    // (leaves are the results' CIDs, ResultTree): a client can check any one chunk's result
+    // against the signed root without the others.
+    List<TaskRecord> chunks = JobStatements.chunks(tasks);
+    List<String> cids = chunks.stream().map(TaskRecord::resultCid).toList();
     List<JobResult.ChunkProof> proofs = new ArrayList<>();
     for (int i = 0; i < chunks.size(); i++) {
       TaskRecord chunk = chunks.get(i);
@@ -177,11 +174,16 @@ public final class JobQueries {
               chunk.chunkIndex(),
               chunk.resultCid(),
               chunks.size(),
-              MerkleProofs.inclusionProof(leaves, i, chunks.size()),
+              ResultTree.inclusionPath(cids, i),
               chunk.result()));
     }
     return new JobResult(
-        status, r.content(), refs, HexFormat.of().formatHex(MerkleHash.root(leaves)), proofs);
+        status,
+        r.content(),
+        refs,
+        HexFormat.of().formatHex(ResultTree.root(cids)),
+        proofs,
+        store.statement(jobId).orElse(null));
   }
 
   /**

@@ -10,17 +10,20 @@ import java.util.List;
  * @param receipts every paid run behind the result
  * @param merkleRoot with merkle verification, the hex RFC 9162 root over the chunk results; else ""
  * @param chunkProofs with merkle verification, each chunk result with its inclusion proof
+ * @param statement with merkle verification, the signed and anchored statement of the result
+ *     (docs/RECEIPTS.md, "Job statements"); else null
  */
 public record JobResult(
     JobStatus status,
     ResultContent content,
     List<ReceiptRef> receipts,
     String merkleRoot,
-    List<ChunkProof> chunkProofs) {
+    List<ChunkProof> chunkProofs,
+    ReceiptLog.AnchoredStatement statement) {
 
   /** A result without Merkle proofs. */
   public JobResult(JobStatus status, ResultContent content, List<ReceiptRef> receipts) {
-    this(status, content, receipts, "", List.of());
+    this(status, content, receipts, "", List.of(), null);
   }
 
   /** The result's bytes; null unless the job completed with a result kept inline. */
@@ -38,7 +41,8 @@ public record JobResult(
       String taskId, String receiptCid, long logIndex, String executorDid, long price) {}
 
   /**
-   * One chunk's result and its RFC 9162 inclusion proof under the job's Merkle root.
+   * One chunk's result and its RFC 9162 inclusion proof under the job's Merkle root, whose leaves
+   * are the chunk results' CIDs ({@code ResultTree}).
    *
    * @param inclusionPath the proof's hashes, leaf side first
    */

@@ -65,6 +65,12 @@ public interface JobStore extends ExecutorRecords, JournalFence, AutoCloseable {
   /** The blob a job's {@code input_url} was fetched into, if it was. */
   Optional<String> fetchedInput(String jobId);
 
+  /** Records the anchored statement of a job's result, once (a later one is ignored). */
+  void saveStatement(String jobId, ReceiptLog.AnchoredStatement statement);
+
+  /** The anchored statement of a job's result, if it has one (merkle verification). */
+  Optional<ReceiptLog.AnchoredStatement> statement(String jobId);
+
   /** Appends how a task attempt was placed to the job's record. */
   void savePlacement(String jobId, Placement placement);
 

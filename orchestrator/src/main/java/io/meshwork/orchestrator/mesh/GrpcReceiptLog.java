@@ -1,16 +1,22 @@
 package io.meshwork.orchestrator.mesh;
 
+import com.google.protobuf.ByteString;
 import io.grpc.CallCredentials;
 import io.grpc.Channel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.meshwork.identity.Identity;
 import io.meshwork.mesh.v1.ExecutionReceipt;
 import io.meshwork.mesh.v1.ExecutionReceiptAvailableV1;
 import io.meshwork.orchestrator.jobs.ReceiptLog;
+import io.meshwork.orchestrator.jobs.UnsignedJobStatement;
 import io.meshwork.orchestrator.membership.MemberPeriod;
 import io.meshwork.orchestrator.membership.MemberPorts;
 import io.meshwork.orchestrator.tasks.Receipt;
+import io.meshwork.orchestrator.wire.StatementMessages;
 import io.meshwork.orchestrator.wire.TaskMessages;
+import io.meshwork.receipt.v1.AnchorJobStatementRequest;
+import io.meshwork.receipt.v1.AnchorJobStatementResponse;
 import io.meshwork.receipt.v1.AnchorReceiptsRequest;
 import io.meshwork.receipt.v1.ReceiptServiceGrpc;
 import io.meshwork.receipt.v1.SyncMembersRequest;
@@ -39,18 +45,45 @@ public final class GrpcReceiptLog implements ReceiptLog, MemberPorts.ReceiptMemb
   /** Calls out at once before further receipts wait to go in one batch. */
   static final int MAX_IN_FLIGHT = 2;
 
+  private static final long STATEMENT_DEADLINE_SECONDS = 30;
+
   private final ReceiptServiceGrpc.ReceiptServiceBlockingStub receipts;
   private final MicroBatcher<ExecutionReceipt, ExecutionReceiptAvailableV1> batches;
+  private final Identity self;
 
-  /** Calls the receipt service on {@code channel}, signing as the orchestrator. */
-  public GrpcReceiptLog(Channel channel, CallCredentials credentials) {
-    this(channel, credentials, MAX_BATCH, MAX_IN_FLIGHT);
+  /**
+   * Calls the receipt service on {@code channel}, authenticating and signing job statements as the
+   * orchestrator {@code self}.
+   */
+  public GrpcReceiptLog(Channel channel, CallCredentials credentials, Identity self) {
+    this(channel, credentials, self, MAX_BATCH, MAX_IN_FLIGHT);
   }
 
   /** As above, with the largest batch and the number of calls out at once. */
-  GrpcReceiptLog(Channel channel, CallCredentials credentials, int maxBatch, int maxInFlight) {
+  GrpcReceiptLog(
+      Channel channel, CallCredentials credentials, Identity self, int maxBatch, int maxInFlight) {
     this.receipts = ReceiptServiceGrpc.newBlockingStub(channel).withCallCredentials(credentials);
     this.batches = new MicroBatcher<>(this::anchorBatch, maxBatch, maxInFlight);
+    this.self = self;
+  }
+
+  @Override
+  public AnchoredStatement anchorStatement(UnsignedJobStatement statement) {
+    byte[] leaf = StatementMessages.signed(statement, self).leafBytes();
+    try {
+      AnchorJobStatementResponse anchored =
+          receipts
+              .withDeadlineAfter(STATEMENT_DEADLINE_SECONDS, TimeUnit.SECONDS)
+              .anchorJobStatement(
+                  AnchorJobStatementRequest.newBuilder()
+                      .setStatement(ByteString.copyFrom(leaf))
+                      .build());
+      return new AnchoredStatement(
+          anchored.getCid(), anchored.getLogIndex(), anchored.getProofBundle());
+    } catch (StatusRuntimeException e) {
+      throw MeshException.unavailable(
+          "RECEIPT_LOG_UNAVAILABLE", "anchoring the job statement failed: " + e.getStatus(), e);
+    }
   }
 
   @Override

@@ -94,7 +94,17 @@ record JournalSchema(String versions, String epochTable, List<String> statements
           // everyone's for an operator.
           .then(
               "CREATE INDEX jobs_by_submitter ON jobs(submitter_did, submitted_at, job_id)",
-              "CREATE INDEX jobs_by_submission ON jobs(submitted_at, job_id)");
+              "CREATE INDEX jobs_by_submission ON jobs(submitted_at, job_id)")
+          .then(
+              // The anchored statement of a merkle job's result (docs/RECEIPTS.md): its CID, log
+              // index and tlog-proof bundle, which carries the signed statement itself.
+              """
+              CREATE TABLE job_statements (
+                job_id TEXT PRIMARY KEY,
+                cid TEXT NOT NULL,
+                log_index {int} NOT NULL,
+                proof_bundle TEXT NOT NULL)
+              """);
 
   /** The membership journal: each member's row, its history of states, and the join tokens. */
   static final JournalSchema MEMBERSHIP =
@@ -136,6 +146,13 @@ record JournalSchema(String versions, String epochTable, List<String> statements
             description TEXT NOT NULL,
             created_by TEXT NOT NULL)
           """);
+
+  /** This schema with {@code more} versions after its last. */
+  private JournalSchema then(String... more) {
+    List<String> all = new ArrayList<>(statements);
+    all.addAll(List.of(more));
+    return new JournalSchema(versions, epochTable, List.copyOf(all));
+  }
 
   private static JournalSchema withFence(String versions, String epochTable, String... statements) {
     List<String> all = new ArrayList<>(List.of(statements));

@@ -7,6 +7,7 @@ import io.meshwork.orchestrator.jobs.JobListing;
 import io.meshwork.orchestrator.jobs.JobRecord;
 import io.meshwork.orchestrator.jobs.JobState;
 import io.meshwork.orchestrator.jobs.JobStore;
+import io.meshwork.orchestrator.jobs.ReceiptLog;
 import io.meshwork.orchestrator.jobs.TaskRecord;
 import io.meshwork.orchestrator.tasks.Placement;
 import io.meshwork.orchestrator.trust.ExecutorRecord;
@@ -406,6 +407,35 @@ public final class SqlJobStore implements JobStore {
         c ->
             Rows.first(
                 c, "SELECT blob_cid FROM job_inputs WHERE job_id=?", rs -> rs.getString(1), jobId));
+  }
+
+  @Override
+  public void saveStatement(String jobId, ReceiptLog.AnchoredStatement statement) {
+    write(
+        "record the statement of job " + jobId,
+        c ->
+            Rows.update(
+                c,
+                "INSERT INTO job_statements (job_id, cid, log_index, proof_bundle) VALUES (?,?,?,?)"
+                    + " ON CONFLICT DO NOTHING",
+                jobId,
+                statement.cid(),
+                statement.logIndex(),
+                statement.proofBundle()));
+  }
+
+  @Override
+  public Optional<ReceiptLog.AnchoredStatement> statement(String jobId) {
+    return onReader(
+        "read the statement of job " + jobId,
+        c ->
+            Rows.first(
+                c,
+                "SELECT cid, log_index, proof_bundle FROM job_statements WHERE job_id=?",
+                rs ->
+                    new ReceiptLog.AnchoredStatement(
+                        rs.getString(1), rs.getLong(2), rs.getString(3)),
+                jobId));
   }
 
   @Override

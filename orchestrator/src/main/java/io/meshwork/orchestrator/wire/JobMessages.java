@@ -121,6 +121,16 @@ public final class JobMessages {
         .build();
   }
 
+  /** A job's anchored statement as {@code GetJobResultResponse.job_statement} carries it. */
+  public static io.meshwork.compute.v1.JobStatementProof statement(
+      io.meshwork.orchestrator.jobs.ReceiptLog.AnchoredStatement s) {
+    return io.meshwork.compute.v1.JobStatementProof.newBuilder()
+        .setCid(s.cid())
+        .setLogIndex(s.logIndex())
+        .setProofBundle(s.proofBundle())
+        .build();
+  }
+
   /** A chunk's result with its inclusion proof, for the wire. */
   public static ChunkProof chunkProof(JobResult.ChunkProof p) {
     ChunkProof.Builder b =

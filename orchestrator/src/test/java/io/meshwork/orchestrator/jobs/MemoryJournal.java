@@ -19,6 +19,7 @@ final class MemoryJournal implements JobStore {
   private final Map<String, List<Placement>> placements = new LinkedHashMap<>();
   private final Map<String, Long> chunkSizes = new LinkedHashMap<>();
   private final Map<String, String> fetchedInputs = new LinkedHashMap<>();
+  private final Map<String, ReceiptLog.AnchoredStatement> statements = new LinkedHashMap<>();
   private final Map<String, ExecutorRecord> executors = new LinkedHashMap<>();
   private final MemoryFence fence = new MemoryFence();
 
@@ -130,6 +131,16 @@ final class MemoryJournal implements JobStore {
   @Override
   public synchronized String fixFetchedInput(String jobId, String blobCid) {
     return fetchedInputs.computeIfAbsent(jobId, k -> blobCid);
+  }
+
+  @Override
+  public synchronized void saveStatement(String jobId, ReceiptLog.AnchoredStatement statement) {
+    statements.putIfAbsent(jobId, statement);
+  }
+
+  @Override
+  public synchronized Optional<ReceiptLog.AnchoredStatement> statement(String jobId) {
+    return Optional.ofNullable(statements.get(jobId));
   }
 
   @Override

@@ -12,8 +12,8 @@ import java.util.List;
  *
  * <p>Memory stays O(log n): only the roots of the complete subtrees on the right edge are kept, as
  * an RFC 9162 tree is built by merging equal-sized subtrees like a binary counter. Each leaf is
- * also decoded as a receipt and, unless told otherwise, its executor's signature is checked, so a
- * leaf that was altered in the store but whose hash was recomputed is caught too.
+ * also decoded, as a receipt or a job statement, and unless told otherwise its signer's signature
+ * is checked, so a leaf that was altered in the store but whose hash was recomputed is caught too.
  */
 public final class LogAudit {
   private final boolean checkSignatures;
@@ -36,6 +36,41 @@ public final class LogAudit {
    *     leaf's index when it is not a valid signed receipt
    */
   public void add(byte[] leafBytes) throws VerificationException {
+    if (JobStatement.isStatement(leafBytes)) {
+      checkStatement(leafBytes);
+    } else {
+      checkReceipt(leafBytes);
+    }
+    byte[] carry = MerkleHash.leaf(leafBytes);
+    for (long s = size; (s & 1) == 1; s >>>= 1) {
+      carry = MerkleHash.node(subtreeRoots.remove(subtreeRoots.size() - 1), carry);
+    }
+    subtreeRoots.add(carry);
+    size++;
+  }
+
+  /**
+   * A job statement leaf (docs/RECEIPTS.md, "Job statements"): decoded, and its signature checked.
+   */
+  private void checkStatement(byte[] leafBytes) throws VerificationException {
+    JobStatement statement;
+    try {
+      statement = JobStatement.fromLeafBytes(leafBytes);
+    } catch (IllegalArgumentException e) {
+      throw new VerificationException(
+          "statement-encoding",
+          "leaf " + size + " is not a canonical job statement: " + e.getMessage(),
+          e);
+    }
+    if (checkSignatures && !statement.signatureValid()) {
+      throw new VerificationException(
+          "statement-signature",
+          "leaf " + size + ": the job statement's signature does not verify under its orchestrator",
+          null);
+    }
+  }
+
+  private void checkReceipt(byte[] leafBytes) throws VerificationException {
     ExecutionReceipt receipt;
     try {
       receipt = ReceiptCodec.fromLeafBytes(leafBytes);
@@ -51,12 +86,6 @@ public final class LogAudit {
             "receipt-" + e.check(), "leaf " + size + ": " + e.getMessage(), e);
       }
     }
-    byte[] carry = MerkleHash.leaf(leafBytes);
-    for (long s = size; (s & 1) == 1; s >>>= 1) {
-      carry = MerkleHash.node(subtreeRoots.remove(subtreeRoots.size() - 1), carry);
-    }
-    subtreeRoots.add(carry);
-    size++;
   }
 
   /** Leaves added so far. */

@@ -3,6 +3,7 @@ package io.meshwork.receiptlog.core;
 import io.meshwork.content.Cid;
 import io.meshwork.content.MerkleHash;
 import io.meshwork.mesh.v1.ExecutionReceipt;
+import io.meshwork.receipt.format.JobStatement;
 import io.meshwork.receipt.format.ReceiptException;
 import io.meshwork.receipt.format.ReceiptVerifier;
 import io.meshwork.runtime.errors.MeshException;
@@ -120,6 +121,64 @@ final class ReceiptChecks {
         : Instant.ofEpochMilli(finishedAt).toString();
   }
 
-  /** A checked receipt with what the appender needs. */
-  record Entry(ExecutionReceipt receipt, String cid, byte[] leaf, byte[] leafHash) {}
+  /**
+   * Checks a job statement that {@code orchestratorDid} anchors: it must decode strictly, name the
+   * calling orchestrator as its signer, and carry that orchestrator's valid signature. An
+   * orchestrator vouches for its own jobs only.
+   *
+   * @throws MeshException INVALID_ARGUMENT {@code STATEMENT_INVALID} with the failed {@code check}
+   *     ({@code encoding} or {@code signature}); PERMISSION_DENIED {@code STATEMENT_NOT_CALLERS}
+   */
+  Entry checkStatement(String orchestratorDid, byte[] leaf) {
+    JobStatement statement;
+    try {
+      statement = JobStatement.fromLeafBytes(leaf);
+    } catch (IllegalArgumentException e) {
+      throw MeshException.invalidArgument(
+              "STATEMENT_INVALID",
+              "the statement is not a canonical job statement: " + e.getMessage())
+          .with("check", "encoding");
+    }
+    if (!statement.orchestratorDid().equals(orchestratorDid)) {
+      throw MeshException.permissionDenied(
+              "STATEMENT_NOT_CALLERS",
+              "the statement is signed for "
+                  + statement.orchestratorDid()
+                  + "; an orchestrator anchors only its own statements")
+          .with("orchestrator_did", statement.orchestratorDid());
+    }
+    if (!statement.signatureValid()) {
+      throw MeshException.invalidArgument(
+              "STATEMENT_INVALID",
+              "the statement's signature does not verify under its orchestrator_did")
+          .with("check", "signature");
+    }
+    return new Entry(
+        null, Cid.of(leaf), leaf, MerkleHash.leaf(leaf), statement.jobId(), "", orchestratorDid);
+  }
+
+  /**
+   * A checked leaf with what the appender needs: a receipt, or a job statement (then {@code
+   * receipt} is null, {@code taskId} empty and {@code signerDid} the orchestrator's).
+   */
+  record Entry(
+      ExecutionReceipt receipt,
+      String cid,
+      byte[] leaf,
+      byte[] leafHash,
+      String jobId,
+      String taskId,
+      String signerDid) {
+    /** A checked receipt. */
+    Entry(ExecutionReceipt receipt, String cid, byte[] leaf, byte[] leafHash) {
+      this(
+          receipt,
+          cid,
+          leaf,
+          leafHash,
+          receipt.getJobId(),
+          receipt.getTaskId(),
+          receipt.getExecutorDid());
+    }
+  }
 }

@@ -6,6 +6,7 @@ import io.meshwork.identity.Identity;
 import io.meshwork.mesh.v1.ExecutionReceipt;
 import io.meshwork.mesh.v1.ExecutionReceiptAvailableV1;
 import io.meshwork.receipt.format.Checkpoint;
+import io.meshwork.receipt.format.JobStatement;
 import io.meshwork.receipt.format.ReceiptCodec;
 import io.meshwork.receipt.format.SignedNote;
 import io.meshwork.receiptlog.core.ReceiptChecks.Entry;
@@ -257,16 +258,7 @@ public final class ReceiptLog implements AutoCloseable {
       return List.of();
     }
     List<Entry> entries = checks.checkAll(orchestratorDid, receipts);
-    AppendRequest request = new AppendRequest(entries, new CompletableFuture<>());
-    if (closed) {
-      throw closedFailure();
-    }
-    queue.add(request);
-    if (closed) {
-      // close() may have drained the queue just before this call was added; fail it too.
-      failPending();
-    }
-    Appended appended = await(request.done());
+    Appended appended = append(entries);
     long treeSize = appended.checkpoint().treeSize();
     List<ExecutionReceiptAvailableV1> out = new ArrayList<>(entries.size());
     for (int i = 0; i < entries.size(); i++) {
@@ -288,6 +280,39 @@ public final class ReceiptLog implements AutoCloseable {
               .build());
     }
     return out;
+  }
+
+  /**
+   * Verifies and appends a job statement that {@code orchestratorDid} signed (docs/RECEIPTS.md,
+   * "Job statements"), returning its inclusion proof against the checkpoint that covers it. It goes
+   * through the same appender, group commit and checkpoint as receipts; the same statement sent
+   * again keeps its index.
+   *
+   * @throws MeshException INVALID_ARGUMENT {@code STATEMENT_INVALID}; PERMISSION_DENIED {@code
+   *     STATEMENT_NOT_CALLERS}; UNAVAILABLE if the store fails
+   */
+  public InclusionProof anchorStatement(String orchestratorDid, byte[] leaf) {
+    Entry entry = checks.checkStatement(orchestratorDid, leaf);
+    Appended appended = append(List.of(entry));
+    Placement p = appended.placements().get(0);
+    SignedCheckpoint checkpoint = appended.checkpoint();
+    List<byte[]> path =
+        readTree(
+            () -> StoredTree.inclusionProof(p.index(), checkpoint.treeSize(), appended.nodes()));
+    return new InclusionProof(entry.cid(), p.index(), leaf, List.copyOf(path), checkpoint);
+  }
+
+  private Appended append(List<Entry> entries) {
+    AppendRequest request = new AppendRequest(entries, new CompletableFuture<>());
+    if (closed) {
+      throw closedFailure();
+    }
+    queue.add(request);
+    if (closed) {
+      // close() may have drained the queue just before this call was added; fail it too.
+      failPending();
+    }
+    return await(request.done());
   }
 
   private static Appended await(CompletableFuture<Appended> done) {
@@ -357,14 +382,13 @@ public final class ReceiptLog implements AutoCloseable {
         Placement p = placedNow.get(e.cid());
         if (p == null) {
           p = new Placement(next.size(), now);
-          ExecutionReceipt r = e.receipt();
           fresh.add(
               new LeafRecord(
                   p.index(),
                   e.cid(),
-                  r.getJobId(),
-                  r.getTaskId(),
-                  r.getExecutorDid(),
+                  e.jobId(),
+                  e.taskId(),
+                  e.signerDid(),
                   e.leaf(),
                   e.leafHash(),
                   now));
@@ -453,6 +477,12 @@ public final class ReceiptLog implements AutoCloseable {
    */
   public StoredReceipt getReceipt(String cid) {
     LeafRecord leaf = findLeaf(cid);
+    if (JobStatement.isStatement(leaf.leaf())) {
+      throw MeshException.notFound(
+              "RECEIPT_NOT_FOUND",
+              "CID " + cid + " names a job statement, not a receipt; GetInclusionProof serves it")
+          .with("cid", cid);
+    }
     return stored(leaf);
   }
 
@@ -591,7 +621,13 @@ public final class ReceiptLog implements AutoCloseable {
     List<LeafRecord> rows = storeCall(() -> store.listByJob(jobId, after, pageSize + 1));
     boolean more = rows.size() > pageSize;
     List<LeafRecord> page = more ? rows.subList(0, pageSize) : rows;
-    List<StoredReceipt> receipts = page.stream().map(ReceiptLog::stored).toList();
+    // A job's statement shares the job id with its receipts; the page lists receipts only (and
+    // may come out shorter for it, the token still marks where the next one starts).
+    List<StoredReceipt> receipts =
+        page.stream()
+            .filter(leaf -> !JobStatement.isStatement(leaf.leaf()))
+            .map(ReceiptLog::stored)
+            .toList();
     String token = more ? PageToken.encode(page.get(page.size() - 1).index()) : "";
     return new ReceiptPage(receipts, token);
   }

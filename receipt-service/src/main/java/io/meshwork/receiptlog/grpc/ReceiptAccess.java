@@ -17,6 +17,8 @@ public final class ReceiptAccess {
           .allow("AnchorReceipts", Role.ORCHESTRATOR)
           // The caller's list vouches only for receipts that same caller anchors.
           .allow("SyncMembers", Role.ORCHESTRATOR)
+          // An orchestrator's statement of its own job's result; the log checks it signed it.
+          .allow("AnchorJobStatement", Role.ORCHESTRATOR)
           // Third parties check receipts: they need no account in the mesh, so no token.
           .allowPublic("GetReceipt")
           .allowPublic("GetCheckpoint")

@@ -3,6 +3,8 @@ package io.meshwork.receiptlog.grpc;
 import com.google.protobuf.ByteString;
 import io.grpc.stub.StreamObserver;
 import io.meshwork.mesh.v1.ExecutionReceipt;
+import io.meshwork.receipt.v1.AnchorJobStatementRequest;
+import io.meshwork.receipt.v1.AnchorJobStatementResponse;
 import io.meshwork.receipt.v1.AnchorReceiptsRequest;
 import io.meshwork.receipt.v1.AnchorReceiptsResponse;
 import io.meshwork.receipt.v1.AnchoredReceipt;
@@ -51,6 +53,9 @@ public final class ReceiptGrpcService extends ReceiptServiceGrpc.ReceiptServiceI
 
   /** Largest encoded receipt accepted; real receipts are well under 1 KiB. */
   public static final int MAX_RECEIPT_BYTES = 16 * 1024;
+
+  /** Largest job statement accepted (its leaf bytes); about 40,000 receipts' CIDs. */
+  public static final int MAX_STATEMENT_BYTES = 3 << 20;
 
   private static final int MAX_CID_LENGTH = 128;
   private static final int MAX_JOB_ID_LENGTH = 256;
@@ -107,6 +112,31 @@ public final class ReceiptGrpcService extends ReceiptServiceGrpc.ReceiptServiceI
           }
           long held = log.membership().sync(Caller.current().did(), request.getVersion(), members);
           return SyncMembersResponse.newBuilder().setVersion(held).build();
+        });
+  }
+
+  @Override
+  public void anchorJobStatement(
+      AnchorJobStatementRequest request, StreamObserver<AnchorJobStatementResponse> observer) {
+    Rpc.unary(
+        observer,
+        () -> {
+          int size = request.getStatement().size();
+          if (size == 0 || size > MAX_STATEMENT_BYTES) {
+            throw invalidField(
+                "statement",
+                "statement must hold 1 to " + MAX_STATEMENT_BYTES + " bytes, got " + size);
+          }
+          InclusionProof p =
+              log.anchorStatement(Caller.current().did(), request.getStatement().toByteArray());
+          return AnchorJobStatementResponse.newBuilder()
+              .setCid(p.cid())
+              .setLogIndex(p.index())
+              .setTreeSize(p.treeSize())
+              .addAllInclusionPath(p.path().stream().map(ByteString::copyFrom).toList())
+              .setCheckpoint(p.checkpoint().note())
+              .setProofBundle(p.bundle())
+              .build();
         });
   }
 
