@@ -163,7 +163,9 @@ public final class DashboardView {
     long refunded = 0;
     for (JobListing listed :
         store.list(
-            operator ? Optional.empty() : Optional.of(caller.did()), Optional.empty(), jobsListed)) {
+            operator ? Optional.empty() : Optional.of(caller.did()),
+            Optional.empty(),
+            jobsListed)) {
       JobSummary job = summary(queries.status(listed.jobId(), caller));
       jobs.add(job);
       budget += job.mana().budget();

@@ -160,13 +160,6 @@ record JournalSchema(String versions, String epochTable, List<String> statements
     return new JournalSchema(versions, epochTable, List.copyOf(all));
   }
 
-  /** This schema with {@code more} versions after its last one. */
-  private JournalSchema then(String... more) {
-    List<String> all = new ArrayList<>(statements);
-    all.addAll(List.of(more));
-    return new JournalSchema(versions, epochTable, List.copyOf(all));
-  }
-
   /** Runs the versions the journal has not seen yet, all in one transaction. */
   void migrate(JournalDatabase database, Connection c) throws SQLException {
     try (Statement s = c.createStatement()) {
