@@ -149,7 +149,7 @@ public final class MeshCli {
       defaultValue = "auto",
       description =
           "Progress on standard error: auto (on a terminal only), always (also into a pipe or a"
-              + " file, a line per change), never (default: ${DEFAULT-VALUE}).")
+              + " file, line by line), never (default: ${DEFAULT-VALUE}).")
   private Progress progress = Progress.AUTO;
 
   /** When progress is shown ({@code --progress}). */

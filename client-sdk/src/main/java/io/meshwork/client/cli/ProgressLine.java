@@ -36,6 +36,11 @@ final class ProgressLine {
     return shows;
   }
 
+  /** True when a line is redrawn in place (a terminal), false when each goes on its own line. */
+  boolean redraws() {
+    return redraw;
+  }
+
   void show(ComputeJobStatus status) {
     show(JobViews.progressLine(status));
   }
