@@ -122,6 +122,8 @@ class UploadFaultsTest {
   private static Process meshwork(MeshProcesses mesh, Path home, Path err, String... args)
       throws IOException {
     List<String> command = mesh.cli(home, "64m");
+    // Standard error is a file here: progress only when asked for, a line per change.
+    command.addAll(List.of("--progress", "always"));
     command.addAll(List.of(args));
     return new ProcessBuilder(command)
         .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))

@@ -144,6 +144,23 @@ public final class MeshCli {
   private boolean json;
 
   @Option(
+      names = "--progress",
+      paramLabel = "WHEN",
+      scope = ScopeType.INHERIT,
+      defaultValue = "auto",
+      description =
+          "Progress on standard error: auto (on a terminal only), always (also into a pipe or a"
+              + " file, line by line), never (default: ${DEFAULT-VALUE}).")
+  private Progress progress = Progress.AUTO;
+
+  /** When progress is shown ({@code --progress}). */
+  enum Progress {
+    AUTO,
+    ALWAYS,
+    NEVER
+  }
+
+  @Option(
       names = "--debug",
       scope = ScopeType.INHERIT,
       description = "On a failure, print its detail (the stack trace) after the one-line message.")
@@ -312,6 +329,20 @@ public final class MeshCli {
    */
   boolean terminal() {
     return terminal;
+  }
+
+  /**
+   * A progress line on standard error as {@code --progress} asks: redrawn in place on a terminal,
+   * nothing elsewhere unless {@code --progress always}, nothing at all with {@code never}.
+   */
+  ProgressLine progressLine() {
+    boolean shows =
+        switch (progress) {
+          case AUTO -> terminal;
+          case ALWAYS -> true;
+          case NEVER -> false;
+        };
+    return new ProgressLine(err(), terminal, shows);
   }
 
   /**

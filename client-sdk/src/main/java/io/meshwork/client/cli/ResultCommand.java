@@ -97,10 +97,10 @@ final class ResultCommand implements Callable<Integer> {
    * progress is drawn meanwhile from a status stream of its own, cancelled once the wait is over.
    */
   static JobResult await(MeshCli cli, MeshClient mesh, String jobId, Duration wait) {
-    if (wait.isZero() || !cli.terminal() || cli.json()) {
+    ProgressLine progress = cli.progressLine();
+    if (wait.isZero() || !progress.shows() || cli.json()) {
       return mesh.result(jobId, wait);
     }
-    ProgressLine progress = new ProgressLine(cli.err(), true);
     JobSubscription watch = mesh.async().watch(jobId, progress::show);
     try {
       return mesh.result(jobId, wait);
@@ -167,8 +167,7 @@ final class ResultCommand implements Callable<Integer> {
           result.inline() || cli.json()
               ? null
               : TransferProgressView.downloading(
-                  new ProgressLine(cli.err(), cli.terminal()),
-                  String.valueOf(output.getFileName()));
+                  cli.progressLine(), String.valueOf(output.getFileName()));
       try {
         mesh.readResult(result, output, progress == null ? DownloadProgress.NONE : progress);
       } finally {

@@ -199,7 +199,7 @@ final class SubmitCommand implements Callable<Integer> {
         }
         return 0;
       }
-      ProgressLine progress = new ProgressLine(cli.err(), cli.terminal());
+      ProgressLine progress = cli.progressLine();
       try (JobWatch watch = mesh.watch(id)) {
         while (watch.hasNext()) {
           progress.show(watch.next());

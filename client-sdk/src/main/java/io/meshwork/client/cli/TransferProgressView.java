@@ -14,10 +14,11 @@ import java.util.function.LongSupplier;
  * uploading big.csv [######..............] 30% 312.0 MiB of 1.0 GiB, 48.2 MiB/s, about 15 s left
  * </pre>
  *
- * <p>Frames go out many times a second, so it draws less often than it hears: at most five times a
- * second, at the end, and at once when the upload starts again lower after a broken stream. Like
- * all progress, it is drawn only on a terminal ({@link ProgressLine}). The rate counts only bytes
- * sent since the upload started or last resumed.
+ * <p>Frames go out many times a second, so it draws less often than it hears: on a terminal at most
+ * five times a second and at the end; into a log ({@code --progress always} off a terminal) once
+ * per tenth of the file, so a 1 GiB upload writes about ten lines rather than a thousand; and at
+ * once when the upload starts again lower after a broken stream. Elsewhere it draws nothing ({@link
+ * ProgressLine}). The rate counts only bytes sent since the upload started or last resumed.
  */
 final class TransferProgressView implements UploadProgress, DownloadProgress {
   private static final long REDRAW_NANOS = 200_000_000L;
@@ -32,6 +33,7 @@ final class TransferProgressView implements UploadProgress, DownloadProgress {
   private long startBytes;
   private long lastSent;
   private long lastDrawNanos;
+  private long lastTenth = -1;
 
   TransferProgressView(ProgressLine line, String name) {
     this(line, name, System::nanoTime);
@@ -72,8 +74,15 @@ final class TransferProgressView implements UploadProgress, DownloadProgress {
       startNanos = now;
       startBytes = sent;
     }
-    if (restart || now - lastDrawNanos >= REDRAW_NANOS || sent == total) {
+    long tenth = total == 0 ? 10 : sent * 10 / total;
+    boolean draw =
+        restart
+            || (line.redraws()
+                ? now - lastDrawNanos >= REDRAW_NANOS || sent == total
+                : tenth != lastTenth);
+    if (draw) {
       lastDrawNanos = now;
+      lastTenth = tenth;
       line.show(text(sent, total, now));
     }
   }

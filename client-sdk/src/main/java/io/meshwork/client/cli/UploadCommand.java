@@ -49,8 +49,7 @@ final class UploadCommand implements Callable<Integer> {
   /** Uploads {@code file}, showing its progress on standard error. */
   static Blob upload(MeshCli cli, MeshClient mesh, Path file) {
     TransferProgressView progress =
-        new TransferProgressView(
-            new ProgressLine(cli.err(), cli.terminal()), String.valueOf(file.getFileName()));
+        new TransferProgressView(cli.progressLine(), String.valueOf(file.getFileName()));
     Blob blob;
     try {
       blob = mesh.upload(file, progress);

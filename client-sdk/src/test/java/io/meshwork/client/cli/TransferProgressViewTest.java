@@ -51,6 +51,27 @@ class TransferProgressViewTest {
   }
 
   @Test
+  void intoALogWhenAskedItWritesALinePerTenth() {
+    TransferProgressView view =
+        new TransferProgressView(
+            new ProgressLine(new PrintWriter(err, true), false, true), "big.csv", () -> now);
+
+    for (long sent = 0; sent <= 100 * MIB; sent += MIB) {
+      view.bytesSent(sent, 100 * MIB);
+      now += 100_000_000L; // 10 MiB/s
+    }
+    view.done(new Blob("bafkreiexample", 100 * MIB));
+
+    List<String> lines = err.toString().lines().toList();
+    assertEquals(12, lines.size(), err.toString());
+    assertEquals(
+        "uploading big.csv [######..............] 30% 30.0 MiB of 100.0 MiB, 10.0 MiB/s,"
+            + " about 7 s left",
+        lines.get(3));
+    assertEquals("uploaded big.csv: 100.0 MiB in 10 s, bafkreiexample", lines.get(11));
+  }
+
+  @Test
   void offATerminalItShowsNothing() {
     TransferProgressView view = view(false);
 

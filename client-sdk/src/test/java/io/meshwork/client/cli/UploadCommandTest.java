@@ -90,6 +90,18 @@ class UploadCommandTest {
     // Not a terminal: no progress at all.
     assertEquals("", run.err());
 
+    // Asked for off a terminal: a line per change, the last one what was stored; never: none.
+    Path logged = file("logged.bin", 2 * 1024 * 1024 + 8);
+    Run always = run("--progress", "always", "upload", logged.toString());
+    assertEquals(0, always.exit(), always.err());
+    List<String> lines = always.err().lines().toList();
+    assertTrue(
+        lines.get(0).startsWith("uploading logged.bin [....................] 0% 0 B of 2.0 MiB"),
+        always.err());
+    assertFalse(always.err().contains("\r"), always.err());
+    assertTrue(lines.get(lines.size() - 1).startsWith("uploaded logged.bin: 2.0 MiB in "));
+    assertEquals("", run(true, "--progress", "never", "upload", logged.toString()).err());
+
     // A file of its own: the same one again would be stored already, and shown at 100% at once.
     Path other = file("other.bin", 2 * 1024 * 1024 + 9);
     Run shown = run(true, "upload", other.toString());
