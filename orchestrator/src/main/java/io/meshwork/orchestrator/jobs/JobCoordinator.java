@@ -371,7 +371,7 @@ public final class JobCoordinator implements AutoCloseable {
         blobs.use(spec.jobId(), spec.input().blobCid());
       }
       int depth = peers.peers().isEmpty() ? 0 : options.maxDelegationDepth();
-      List<JobParts.Part> parts = jobParts.parts(job, splitRecord, depth);
+      List<JobParts.Part> parts = jobParts.parts(job, splitRecord, depth, recorded);
       synchronized (job) {
         job.totalChunks = parts.size();
         job.completedChunks = recorded.size();
@@ -381,12 +381,12 @@ public final class JobCoordinator implements AutoCloseable {
       // Each part's result as the job keeps it: small ones here, large ones in the blob store,
       // so the results of a job of any size never sit in this heap together.
       ResultContent[] partResults = new ResultContent[parts.size()];
-      recorded.forEach(
-          (i, t) -> {
-            if (i < partResults.length) {
-              partResults[i] = t.content();
-            }
-          });
+      for (JobParts.Part part : parts) {
+        TaskRecord settled = recorded.get(part.from());
+        if (settled != null && settled.taskId().equals(part.taskId(spec.jobId()))) {
+          partResults[part.index()] = settled.content();
+        }
+      }
       PartRunner.Level level = jobParts.level(job, depth);
       jobParts.runParts(job, level, parts, partResults);
       ResultContent merged;

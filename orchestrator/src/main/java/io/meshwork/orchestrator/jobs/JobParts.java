@@ -13,6 +13,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
@@ -102,50 +103,105 @@ final class JobParts {
 
   /**
    * One part of the job: a chunk run here, or a range of consecutive chunks handed to a peer (which
-   * cuts it again), at {@code offset} of the input, covering {@code chunks} chunks.
+   * cuts it again), at {@code offset} of the input; {@code index} is its place among the parts.
+   *
+   * @param from the first chunk it covers
+   * @param to one past the last chunk it covers
    */
   record Part(
-      int index, String peer, long offset, long length, int chunks, Supplier<Chunk> input) {}
+      int index, int from, int to, String peer, long offset, long length, Supplier<Chunk> input) {
+    int chunks() {
+      return to - from;
+    }
+
+    /**
+     * Its task id: {@code <job>:<chunk>} for one chunk, {@code <job>:<first>-<last>} for a range,
+     * so that a resumed job finds in the journal which chunks a settled part covered.
+     */
+    String taskId(String jobId) {
+      return jobId + ":" + from + (chunks() > 1 ? "-" + (to - 1) : "");
+    }
+  }
 
   /**
    * The job's parts, as the complexity decision shares its chunks out between this orchestrator's
    * executors and its peers. Only a host split whose module merges, without a chunk prefix, is
-   * handed to peers by range; other chunks go one by one.
+   * handed to peers by range; other chunks go one by one. Parts settled before a restart ({@code
+   * recorded}, by first chunk) are kept as they were: the chunks they cover are not planned again.
    */
-  List<Part> parts(RunningJob job, TaskRecord splitRecord, int depth) {
+  List<Part> parts(
+      RunningJob job, TaskRecord splitRecord, int depth, Map<Integer, TaskRecord> recorded) {
     JobSpec spec = job.spec;
     ChunkPlan.Plan plan = planner.plan(spec, depth);
-    List<Part> out = new ArrayList<>();
+    List<Supplier<Chunk>> chunks;
+    List<ChunkSlice> slices = null;
+    boolean byRange = false;
     if (spec.splitStrategy() == SplitStrategy.WASM) {
-      List<Supplier<Chunk>> chunks = moduleSplit(job, splitRecord);
+      chunks = moduleSplit(job, splitRecord);
       checkChunkCount(chunks.size());
-      for (ChunkPlan.Group g : plan.assign(chunks.size(), false)) {
-        out.add(new Part(g.from(), g.peer(), 0, 0, 1, chunks.get(g.from())));
-      }
-      return out;
+    } else {
+      slices = inputs.cut(spec, plan.targetChunkBytes(), maxChunks);
+      checkChunkCount(slices.size());
+      byRange =
+          spec.moduleInfo().hasMerge()
+              && spec.chunkPrefix().length == 0
+              && spec.splitStrategy() != SplitStrategy.NONE;
+      chunks = null;
     }
-    List<ChunkSlice> slices = inputs.cut(spec, plan.targetChunkBytes(), maxChunks);
-    checkChunkCount(slices.size());
-    boolean byRange =
-        spec.moduleInfo().hasMerge()
-            && spec.chunkPrefix().length == 0
-            && spec.splitStrategy() != SplitStrategy.NONE;
-    List<ChunkPlan.Group> groups = plan.assign(slices.size(), byRange);
+    int count = chunks != null ? chunks.size() : slices.size();
+    List<ChunkPlan.Group> groups = new ArrayList<>();
+    boolean[] covered = new boolean[count];
+    recorded.forEach(
+        (from, t) -> {
+          int to = lastChunk(t, from) + 1;
+          if (from < count && to <= count) {
+            groups.add(new ChunkPlan.Group(null, from, to));
+            for (int c = from; c < to; c++) {
+              covered[c] = true;
+            }
+          }
+        });
+    if (groups.isEmpty()) {
+      groups.addAll(plan.assign(count, byRange));
+    } else {
+      // Resumed: the chunks no settled part covers are planned again, one by one.
+      List<ChunkPlan.Group> each = plan.assign(count, false);
+      for (ChunkPlan.Group g : each) {
+        if (!covered[g.from()]) {
+          groups.add(g);
+        }
+      }
+      groups.sort(Comparator.comparingInt(ChunkPlan.Group::from));
+    }
+    List<Part> out = new ArrayList<>();
     for (int i = 0; i < groups.size(); i++) {
       ChunkPlan.Group g = groups.get(i);
+      if (chunks != null) {
+        out.add(new Part(i, g.from(), g.to(), g.peer(), 0, 0, chunks.get(g.from())));
+        continue;
+      }
       ChunkSlice first = slices.get(g.from());
       ChunkSlice range =
           new ChunkSlice(i, first.offset(), slices.get(g.to() - 1).end() - first.offset());
       out.add(
           new Part(
               i,
+              g.from(),
+              g.to(),
               g.peer(),
               range.offset(),
               range.length(),
-              g.to() - g.from(),
               () -> inputs.load(spec.input(), range, spec.chunkPrefix())));
     }
     return out;
+  }
+
+  /** The last chunk a settled part covered, from its task id ({@code <job>:<first>-<last>}). */
+  private static int lastChunk(TaskRecord t, int from) {
+    String id = t.taskId();
+    String tail = id.substring(id.lastIndexOf(':') + 1);
+    int dash = tail.indexOf('-');
+    return dash < 0 ? from : Integer.parseInt(tail.substring(dash + 1));
   }
 
   private void checkChunkCount(int chunks) {
@@ -220,8 +276,8 @@ final class JobParts {
                   TaskSpec task =
                       task(
                           job,
-                          job.spec.jobId() + ":" + part.index(),
-                          part.index(),
+                          part.taskId(job.spec.jobId()),
+                          part.from(),
                           "execute",
                           part.input().get(),
                           share * part.chunks(),

@@ -405,4 +405,39 @@ class DelegationTest {
     MeshException e = refusal(packet(List.of(delegator.did()), 5_000), delegator);
     assertEquals("INSUFFICIENT_MANA", e.reason());
   }
+
+  @Test
+  void aRangeSettledBeforeARestartIsKeptAndNotDelegatedAgain() throws Exception {
+    core.executor("local");
+    Peer peer = new Peer(core, Peer.Conduct.HONEST);
+    core.peers = peer;
+    // The process dies right after journaling its first task: the range of all five chunks the
+    // peer ran, before its reimbursement.
+    CrashingProcess first = new CrashingProcess(1);
+    JobCoordinator before =
+        core.start(
+            first.port(JobStore.class, core.journal),
+            first.port(ManaAccounts.class, core.ledger),
+            first.port(ReceiptLog.class, core.receipts),
+            first.port(io.meshwork.orchestrator.tasks.ExecutorFleet.class, core.fleet));
+    String jobId =
+        before.submit(
+            job("ranged", "alpha\n", "bravo\n", "charlie\n", "delta\n", "echo\n").manifest(),
+            SUBMITTER);
+    first.awaitDeath();
+    before.close();
+    assertEquals(1, peer.delegated.size());
+    assertEquals(jobId + ":0-4", peer.delegated.get(0).taskId(), "one range of the five chunks");
+
+    JobCoordinator after = core.start();
+    after.resumeUnfinished();
+    JobResult result = await(after, jobId);
+
+    assertEquals(JobState.COMPLETED, result.status().state());
+    assertEquals(1, peer.delegated.size(), "the settled range was not delegated again");
+    assertTrue(
+        new String(result.result(), StandardCharsets.UTF_8).startsWith("ALPHA\nBRAVO\n"),
+        new String(result.result(), StandardCharsets.UTF_8));
+    assertEquals(1, core.ledger.paymentsFor(jobId + ":0-4"), "the peer was reimbursed once");
+  }
 }
