@@ -48,7 +48,12 @@ public final class GrpcManaAccounts implements ManaAccounts {
 
   /** As above, with the largest batch and the number of batches out at once. */
   GrpcManaAccounts(Channel channel, CallCredentials credentials, int maxBatch, int maxInFlight) {
-    this.ledger = LedgerServiceGrpc.newBlockingStub(channel).withCallCredentials(credentials);
+    // Wait-for-ready, as for the receipt log: a ledger that is starting or restarting is waited
+    // for up to each call's deadline.
+    this.ledger =
+        LedgerServiceGrpc.newBlockingStub(channel)
+            .withCallCredentials(credentials)
+            .withWaitForReady();
     this.batches = new MicroBatcher<>(this::submit, maxBatch, maxInFlight);
   }
 

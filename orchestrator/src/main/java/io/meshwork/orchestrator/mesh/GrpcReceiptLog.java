@@ -62,7 +62,12 @@ public final class GrpcReceiptLog implements ReceiptLog, MemberPorts.ReceiptMemb
   /** As above, with the largest batch and the number of calls out at once. */
   GrpcReceiptLog(
       Channel channel, CallCredentials credentials, Identity self, int maxBatch, int maxInFlight) {
-    this.receipts = ReceiptServiceGrpc.newBlockingStub(channel).withCallCredentials(credentials);
+    // Wait-for-ready: a receipt log that is starting, or restarting, is waited for up to each
+    // call's deadline, instead of failing the call at once with the connection's last error.
+    this.receipts =
+        ReceiptServiceGrpc.newBlockingStub(channel)
+            .withCallCredentials(credentials)
+            .withWaitForReady();
     this.batches = new MicroBatcher<>(this::anchorBatch, maxBatch, maxInFlight);
     this.self = self;
   }
