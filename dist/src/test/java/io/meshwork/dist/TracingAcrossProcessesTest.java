@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * orchestrator run as separate processes, exporting over OTLP to a receiver in this JVM; the job's
  * trace holds spans from all of them, every span's parent is in the trace, and the parent of each
  * service's span is the other service's call, known only from the {@code traceparent} the call
- * carried between processes.
+ * carried between processes. The orchestrator's log lines written for the job name its trace.
  */
 class TracingAcrossProcessesTest {
   private static final int SERVER = 2;
@@ -109,6 +109,11 @@ class TracingAcrossProcessesTest {
         }
       }
       assertEquals(workers, executing);
+      // The orchestrator's log line about cutting the job names the job's trace.
+      String log = java.nio.file.Files.readString(mesh.log("orchestrator"));
+      assertTrue(
+          log.contains("trace=" + roots.get(0).traceId() + " span="),
+          "the job's trace id in the orchestrator's log:\n" + log);
     }
   }
 
