@@ -305,7 +305,8 @@ final class GrpcMeshClient implements MeshClient {
         response.getMerkleRoot(),
         response.getChunkProofsList(),
         response.getResultStored() ? response.getResultSize() : bytes.length,
-        response.getResultStored());
+        response.getResultStored(),
+        response.hasJobStatement() ? response.getJobStatement() : null);
   }
 
   @Override
@@ -351,10 +352,11 @@ final class GrpcMeshClient implements MeshClient {
         if (!Cid.matches(p.getResultCid(), chunk)) {
           throw new io.meshwork.content.ProofException("the chunk bytes do not match its CID");
         }
-        io.meshwork.content.MerkleProofs.verifyInclusion(
+        // Leaves are the chunk results' CIDs (docs/RECEIPTS.md, "Job statements").
+        io.meshwork.content.ResultTree.verifyInclusion(
+            p.getResultCid(),
             p.getChunkIndex(),
             p.getTreeSize(),
-            io.meshwork.content.MerkleHash.leaf(chunk),
             p.getInclusionPathList().stream()
                 .map(com.google.protobuf.ByteString::toByteArray)
                 .toList(),

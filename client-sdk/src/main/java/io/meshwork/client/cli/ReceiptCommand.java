@@ -40,6 +40,7 @@ import picocli.CommandLine.Spec;
       ReceiptCommand.Get.class,
       ReceiptCommand.Proof.class,
       ReceiptCommand.Verify.class,
+      VerifyJobCommand.class,
       ReceiptCommand.Fsck.class,
       ReceiptCommand.LogKey.class
     })
@@ -295,7 +296,7 @@ final class ReceiptCommand {
     }
   }
 
-  private static int refused(MeshCli cli, VerificationException e) {
+  static int refused(MeshCli cli, VerificationException e) {
     if (cli.json()) {
       Map<String, Object> json = Json.object();
       json.put("verified", false);
@@ -310,7 +311,7 @@ final class ReceiptCommand {
     return MeshCli.EXIT_FAILURE;
   }
 
-  private static ParsedVerifierKey parseKey(CommandSpec spec, String key) {
+  static ParsedVerifierKey parseKey(CommandSpec spec, String key) {
     try {
       return SignedNote.parseVerifierKey(key.strip());
     } catch (IllegalArgumentException e) {
