@@ -38,6 +38,7 @@ class SqliteJobStoreTest extends JobStoreContract {
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file());
         Statement s = c.createStatement()) {
       s.execute("DROP TABLE journal_epoch");
+      s.execute("DROP TABLE job_statements");
       s.execute("DELETE FROM schema_version WHERE version > 12");
     }
     try (JobStore upgraded = open()) {
