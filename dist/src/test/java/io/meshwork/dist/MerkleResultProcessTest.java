@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -40,7 +41,8 @@ import org.junit.jupiter.api.io.TempDir;
 class MerkleResultProcessTest {
   private static final String ORIGIN = "meshwork.local/receipts";
 
-  @TempDir Path dataDir;
+  @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+  Path dataDir;
 
   @TempDir Path files;
 
