@@ -114,7 +114,8 @@ final class JobAnswers {
         response.getMerkleRoot(),
         response.getChunkProofsList(),
         response.getResultStored() ? response.getResultSize() : bytes.length,
-        response.getResultStored());
+        response.getResultStored(),
+        response.hasJobStatement() ? response.getJobStatement() : null);
   }
 
   /** With merkle verification, every chunk result must lead to the root through its proof. */
@@ -137,10 +138,11 @@ final class JobAnswers {
         if (!Cid.matches(p.getResultCid(), chunk)) {
           throw new io.meshwork.content.ProofException("the chunk bytes do not match its CID");
         }
-        io.meshwork.content.MerkleProofs.verifyInclusion(
+        // Leaves are the chunk results' CIDs (docs/RECEIPTS.md, "Job statements").
+        io.meshwork.content.ResultTree.verifyInclusion(
+            p.getResultCid(),
             p.getChunkIndex(),
             p.getTreeSize(),
-            io.meshwork.content.MerkleHash.leaf(chunk),
             p.getInclusionPathList().stream()
                 .map(com.google.protobuf.ByteString::toByteArray)
                 .toList(),

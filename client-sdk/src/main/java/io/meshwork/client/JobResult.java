@@ -3,6 +3,7 @@ package io.meshwork.client;
 import com.google.protobuf.ByteString;
 import io.meshwork.compute.v1.ChunkProof;
 import io.meshwork.compute.v1.ComputeJobStatus;
+import io.meshwork.compute.v1.JobStatementProof;
 import io.meshwork.compute.v1.ReceiptRef;
 import java.util.List;
 import java.util.Optional;
@@ -31,6 +32,7 @@ public final class JobResult {
   private final List<ChunkProof> chunkProofs;
   private final long resultSize;
   private final boolean stored;
+  private final JobStatementProof statement;
 
   JobResult(
       String jobId,
@@ -79,6 +81,35 @@ public final class JobResult {
       List<ChunkProof> chunkProofs,
       long resultSize,
       boolean stored) {
+    this(
+        jobId,
+        bytes,
+        success,
+        error,
+        receipts,
+        resultCid,
+        status,
+        merkleRoot,
+        chunkProofs,
+        resultSize,
+        stored,
+        null);
+  }
+
+  JobResult(
+      String jobId,
+      ByteString bytes,
+      boolean success,
+      String error,
+      List<ReceiptRef> receipts,
+      String resultCid,
+      ComputeJobStatus status,
+      String merkleRoot,
+      List<ChunkProof> chunkProofs,
+      long resultSize,
+      boolean stored,
+      JobStatementProof statement) {
+    this.statement = statement;
     this.resultSize = resultSize;
     this.stored = stored;
     this.merkleRoot = merkleRoot;
@@ -98,6 +129,15 @@ public final class JobResult {
    */
   public Optional<String> merkleRoot() {
     return merkleRoot.isEmpty() ? Optional.empty() : Optional.of(merkleRoot);
+  }
+
+  /**
+   * With merkle verification, the orchestrator's signed statement of the result and its proof in
+   * the receipt log (docs/RECEIPTS.md, "Job statements"); empty otherwise. {@code meshwork result
+   * --receipts} saves it, and {@code io.meshwork.receipt.format.JobVerifier} checks it offline.
+   */
+  public Optional<JobStatementProof> statement() {
+    return Optional.ofNullable(statement);
   }
 
   /** With merkle verification, each chunk's result and inclusion proof; empty otherwise. */

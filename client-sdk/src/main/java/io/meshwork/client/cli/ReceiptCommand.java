@@ -42,6 +42,7 @@ import picocli.CommandLine.Spec;
       ReceiptCommand.Get.class,
       ReceiptCommand.Proof.class,
       ReceiptCommand.Verify.class,
+      VerifyJobCommand.class,
       ReceiptCommand.Fsck.class,
       ReceiptCommand.LogKey.class
     })
@@ -320,7 +321,7 @@ final class ReceiptCommand {
     }
   }
 
-  private static ParsedVerifierKey parseKey(CommandSpec spec, String key) {
+  static ParsedVerifierKey parseKey(CommandSpec spec, String key) {
     try {
       return SignedNote.parseVerifierKey(key.strip());
     } catch (IllegalArgumentException e) {

@@ -65,7 +65,9 @@ final class ResultCommand implements Callable<Integer> {
       description =
           "Save the offline proof bundle (C2SP tlog-proof) of every receipt behind the result"
               + " into DIR, one <receipt CID>.tlog-proof each, with an index.json; check one with"
-              + " 'meshwork receipt verify FILE --log-key KEY'.")
+              + " 'meshwork receipt verify FILE --log-key KEY'. A merkle job's folder also gets"
+              + " its signed job statement, chunk results and proofs: check it whole with"
+              + " 'meshwork receipt verify-job DIR --log-key KEY'.")
   private Path receiptsDir;
 
   @Override
@@ -119,9 +121,11 @@ final class ResultCommand implements Callable<Integer> {
       throws IOException {
     Files.createDirectories(dir);
     List<Map<String, Object>> index = new ArrayList<>();
+    Map<String, String> bundles = new java.util.LinkedHashMap<>();
     int n = 0;
     for (ReceiptRef ref : result.receipts()) {
       String bundle = mesh.inclusionProof(ref.getReceiptCid()).getProofBundle();
+      bundles.put(ref.getReceiptCid(), bundle);
       String file = ref.getReceiptCid() + ".tlog-proof";
       Files.writeString(dir.resolve(file), bundle, StandardCharsets.UTF_8);
       Map<String, Object> entry = Json.object();
@@ -142,6 +146,11 @@ final class ResultCommand implements Callable<Integer> {
     json.put("job_id", result.jobId());
     json.put("result_cid", result.resultCid().orElse(""));
     json.put("receipts", index);
+    if (result.statement().isPresent()) {
+      JobBundles.save(mesh, result, bundles, dir);
+      json.put("statement_cid", result.statement().get().getCid());
+      json.put("statement_file", "statement.tlog-proof");
+    }
     Files.writeString(dir.resolve("index.json"), Json.write(json) + "\n", StandardCharsets.UTF_8);
     if (!cli.json()) {
       cli.err().println("\rsaved " + n + " proof bundles to " + dir);

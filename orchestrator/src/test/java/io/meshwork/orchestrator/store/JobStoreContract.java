@@ -13,6 +13,7 @@ import io.meshwork.orchestrator.jobs.JobManifest;
 import io.meshwork.orchestrator.jobs.JobRecord;
 import io.meshwork.orchestrator.jobs.JobState;
 import io.meshwork.orchestrator.jobs.JobStore;
+import io.meshwork.orchestrator.jobs.ReceiptLog;
 import io.meshwork.orchestrator.jobs.TaskRecord;
 import io.meshwork.orchestrator.tasks.Limits;
 import io.meshwork.orchestrator.tasks.Placement;
@@ -319,6 +320,24 @@ abstract class JobStoreContract extends JournalFenceContract<JobStore> {
       assertEquals(
           java.util.Map.of("did:key:zExecutor", 7L + 7 + 3, "did:key:zOther", 5L),
           store.earnings());
+    }
+  }
+
+  @Test
+  void aJobsStatementIsKeptOnceAndSurvivesReopening() {
+    ReceiptLog.AnchoredStatement first =
+        new ReceiptLog.AnchoredStatement(
+            "bafkreistatement", 41, "c2sp.org/tlog-proof@v1\nextra AAAA\nindex 41\n\nnote\n");
+    try (JobStore store = open()) {
+      store.insert(job("job-1", JobState.VERIFYING, 100));
+      assertEquals(Optional.empty(), store.statement("job-1"));
+      store.saveStatement("job-1", first);
+      // Issued again after a restart: the first answer stays.
+      store.saveStatement("job-1", new ReceiptLog.AnchoredStatement("bafkreiother", 42, "x"));
+    }
+    try (JobStore reopened = open()) {
+      assertEquals(Optional.of(first), reopened.statement("job-1"));
+      assertEquals(Optional.empty(), reopened.statement("job-2"));
     }
   }
 
