@@ -33,7 +33,16 @@ import org.junit.jupiter.api.Test;
 class ChicoryEngineTest {
 
   private static final ChicoryEngine ENGINE = new ChicoryEngine();
-  private static final SandboxLimits SHORT = SandboxLimits.defaults().withWallTimeMillis(300);
+  // A 300 ms wall time, with fuel enough that only the clock can stop an endless loop: compiled
+  // to JVM bytecode, a tight loop burns the default billion units of fuel in well under a second.
+  private static final SandboxLimits SHORT =
+      new SandboxLimits(
+          1L << 60,
+          SandboxLimits.defaults().memoryBytes(),
+          300,
+          SandboxLimits.defaults().stackBytes(),
+          SandboxLimits.defaults().maxOutputBytes(),
+          SandboxLimits.defaults().maxInputBytes());
   private static CompiledModule wordCount;
 
   @BeforeAll
