@@ -198,10 +198,13 @@ class JoinedExecutorsTest {
         placements.stream().filter(p -> p.getWinnerDid().equals(did2)).toList();
     assertFalse(onTwo.isEmpty(), placements.toString());
     for (TaskPlacement p : onTwo) {
-      // Whatever it had started it finished and returned; nothing placed after the signal
-      // was taken by it.
+      // Whatever it had started it finished and returned (a task still queued there may have
+      // been withdrawn for an executor with a free slot: it never started); nothing placed after
+      // the signal was taken by it.
       if (p.getDecidedAt() < signalledAt) {
-        assertTrue(p.getOutcome().startsWith("accepted"), p.toString());
+        assertTrue(
+            p.getOutcome().startsWith("accepted") || p.getOutcome().startsWith("withdrawn"),
+            p.toString());
       } else {
         assertFalse(p.getOutcome().startsWith("accepted"), p.toString());
       }
