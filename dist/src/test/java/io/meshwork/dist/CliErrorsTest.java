@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.sun.net.httpserver.HttpServer;
 import io.meshwork.client.JobRequest;
 import io.meshwork.client.MeshClient;
 import io.meshwork.client.MeshClientOptions;
@@ -12,16 +11,12 @@ import io.meshwork.client.SplitStrategy;
 import io.meshwork.identity.Identity;
 import io.meshwork.receipt.format.SignedNote;
 import io.meshwork.wasm.abi.SampleText;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -171,23 +166,7 @@ class CliErrorsTest {
   @Test
   void resultWaitsForAJobStillRunningAndPrintsItsResult() throws Exception {
     byte[] text = SampleText.generate(50_000, 9);
-    CountDownLatch release = new CountDownLatch(1);
-    HttpServer server =
-        HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    server.createContext(
-        "/held.txt",
-        exchange -> {
-          try {
-            release.await(10, TimeUnit.MINUTES);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
-          exchange.sendResponseHeaders(200, text.length);
-          try (OutputStream out = exchange.getResponseBody()) {
-            out.write(text);
-          }
-        });
-    server.start();
+    HeldInput held = new HeldInput(text);
     try {
       String jobId;
       try (MeshClient user = client("waiter")) {
@@ -195,7 +174,7 @@ class CliErrorsTest {
             user.submit(
                 JobRequest.newBuilder()
                     .wasmModule(MeshFixtures.wordCount())
-                    .inputUrl("http://127.0.0.1:" + server.getAddress().getPort() + "/held.txt", "")
+                    .inputUrl(held.url(), "")
                     .splitStrategy(SplitStrategy.LINES)
                     .maxChunkSize(20_000)
                     .build());
@@ -210,7 +189,7 @@ class CliErrorsTest {
       assertTrue(impatient.err().contains("--timeout SECS"), impatient.describe());
       assertTrue(patient.isAlive(), "the first command is still waiting for the job");
 
-      release.countDown();
+      held.release();
       Run waited = finish(patient, List.of("result", jobId, "-o", out.toString()));
 
       assertEquals(0, waited.exit(), waited.describe());
@@ -220,8 +199,7 @@ class CliErrorsTest {
           waited.out().startsWith("wrote " + count.length() + " bytes to "), waited.describe());
       assertEquals(count, Files.readString(out, StandardCharsets.US_ASCII));
     } finally {
-      release.countDown();
-      server.stop(0);
+      held.close();
     }
   }
 

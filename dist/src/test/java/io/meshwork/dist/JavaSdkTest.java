@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.sun.net.httpserver.HttpServer;
 import io.meshwork.client.AsyncMeshClient;
 import io.meshwork.client.JobRequest;
 import io.meshwork.client.JobResult;
@@ -21,9 +20,6 @@ import io.meshwork.identity.Identity;
 import io.meshwork.receipt.format.SignedNote;
 import io.meshwork.wasm.abi.SampleText;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,7 +31,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -134,30 +129,14 @@ class JavaSdkTest {
   @Test
   void aWatchOfARunningJobStopsWhenCancelled() throws Exception {
     byte[] text = SampleText.generate(20_000, 2);
-    CountDownLatch release = new CountDownLatch(1);
-    HttpServer server =
-        HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    server.createContext(
-        "/held.txt",
-        exchange -> {
-          try {
-            release.await(10, TimeUnit.MINUTES);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
-          exchange.sendResponseHeaders(200, text.length);
-          try (OutputStream out = exchange.getResponseBody()) {
-            out.write(text);
-          }
-        });
-    server.start();
+    HeldInput held = new HeldInput(text);
     try (MeshClient client = MeshFixtures.client(mesh, user)) {
       // The job waits for its input, which the server holds back until the watch is cancelled.
       String jobId =
           client.submit(
               JobRequest.newBuilder()
                   .wasmModule(MeshFixtures.wordCount())
-                  .inputUrl("http://127.0.0.1:" + server.getAddress().getPort() + "/held.txt", "")
+                  .inputUrl(held.url(), "")
                   .splitStrategy(SplitStrategy.LINES)
                   .maxChunkSize(5_000)
                   .build());
@@ -172,13 +151,12 @@ class JavaSdkTest {
       assertEquals("fetching", heard.get(0).getStatus(), heard.toString());
 
       // The job goes on and ends; the cancelled stream hears none of it.
-      release.countDown();
+      held.release();
       JobResult result = client.result(jobId, Duration.ofMinutes(3));
       assertTrue(result.success(), result.error());
       assertEquals(seen, heard.size(), "nothing after the cancel: " + heard);
     } finally {
-      release.countDown();
-      server.stop(0);
+      held.close();
     }
   }
 
