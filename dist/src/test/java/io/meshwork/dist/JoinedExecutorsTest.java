@@ -145,12 +145,13 @@ class JoinedExecutorsTest {
         new String(result.bytes(), StandardCharsets.UTF_8));
 
     List<TaskPlacement> placements = user.placements(jobId);
+    // The task it was running when frozen is given up as lost. (An assignment sent to it after
+    // the signal may fail first, unacknowledged, and be placed again: that is not the one.)
     TaskPlacement lostOne =
         placements.stream()
-            .filter(p -> p.getWinnerDid().equals(did1))
+            .filter(p -> p.getWinnerDid().equals(did1) && p.getOutcome().contains("was lost"))
             .findFirst()
             .orElseThrow(() -> new AssertionError(placements.toString()));
-    assertTrue(lostOne.getOutcome().contains("was lost"), lostOne.getOutcome());
     TaskPlacement again =
         placements.stream()
             .filter(

@@ -291,7 +291,7 @@ final class LocalKubelet {
         for (int k = 0; k < list.getLength(); k++) {
           args.add(list.item(k).getTextContent().strip());
         }
-        return args.stream().map(LocalKubelet::standIn).toList();
+        return args.stream().flatMap(a -> standIn(a).stream()).toList();
       }
       throw new AssertionError("dist/pom.xml configures no jib-maven-plugin");
     } catch (Exception e) {
@@ -299,18 +299,22 @@ final class LocalKubelet {
     }
   }
 
-  private static String standIn(String arg) {
+  private static List<String> standIn(String arg) {
     if (arg.equals("java")) {
-      return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+      // This JDK's java, with the client JIT only, as every service JVM of the tests runs (see
+      // TestJvm): a JIT option, not a setting of the manifests.
+      return List.of(
+          Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+          "-XX:TieredStopAtLevel=1");
     }
     if (arg.equals("@/app/jib-classpath-file")) {
-      return java.util.Arrays.stream(
-              System.getProperty("java.class.path").split(File.pathSeparator))
-          .map(p -> Path.of(p).toAbsolutePath().toString())
-          .reduce((a, b) -> a + File.pathSeparator + b)
-          .orElseThrow();
+      return List.of(
+          java.util.Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+              .map(p -> Path.of(p).toAbsolutePath().toString())
+              .reduce((a, b) -> a + File.pathSeparator + b)
+              .orElseThrow());
     }
-    return arg;
+    return List.of(arg);
   }
 
   private static String text(Element parent, String tag) {

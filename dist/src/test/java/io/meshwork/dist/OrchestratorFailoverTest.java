@@ -92,7 +92,7 @@ class OrchestratorFailoverTest {
         assertEquals("orchestrator", lease().getSpec().getHolderIdentity());
 
         Identity user = Identity.generate();
-        byte[] text = SampleText.generate(30_000, 23);
+        byte[] text = SampleText.generate(20_000, 23);
 
         // Phase 1: kill -9 the leader mid-job.
         JobRun first = submit(mesh, user, "orchestrator", text);

@@ -194,6 +194,8 @@ class CrashRecoveryTest {
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("--enable-native-access=ALL-UNNAMED");
     command.add("-Xmx256m");
+    // The client JIT only: the process lives for seconds, beside others on two cores.
+    command.add("-XX:TieredStopAtLevel=1");
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
     command.add(ReceiptMain.class.getName());
