@@ -167,6 +167,11 @@ class KubernetesNetworkPolicyTest {
         flows.add(w + " -> " + POSTGRES + ":5432/TCP");
       }
     }
+    if (Integer.parseInt(orchestrator.getOrDefault("dashboard.port", "-1")) > 0) {
+      // The dashboard is for users and operators, wherever they are.
+      flows.add(OUTSIDE + " -> meshwork-orchestrator:dashboard");
+      flows.add(PROMETHEUS + " -> meshwork-orchestrator:dashboard");
+    }
     // The API server's address differs by cluster: its rule names ports only, so the orchestrator
     // reaches any address on them, the object store's included.
     flows.add("meshwork-orchestrator -> " + API + ":443/TCP");
