@@ -1,34 +1,23 @@
 package io.meshwork.executor.work;
 
-import com.google.protobuf.ByteString;
 import io.meshwork.compute.v1.ComputeTaskPacket;
 import io.meshwork.compute.v1.ComputeTaskResult;
 import io.meshwork.content.Cid;
 import io.meshwork.identity.Identity;
 import io.meshwork.mesh.v1.AssignJobV1;
-import io.meshwork.mesh.v1.ExecutionReceipt;
-import io.meshwork.mesh.v1.JobErrorKind;
-import io.meshwork.mesh.v1.JobErrorV1;
-import io.meshwork.mesh.v1.ResourceLimits;
-import io.meshwork.receipt.format.ReceiptSigner;
 import io.meshwork.runtime.ServiceMetrics;
 import io.meshwork.runtime.tracing.Spans;
 import io.meshwork.runtime.tracing.TraceSpan;
-import io.meshwork.sandbox.CallOutcome;
 import io.meshwork.sandbox.CompiledModule;
 import io.meshwork.sandbox.FailureKind;
 import io.meshwork.sandbox.ModuleCache;
 import io.meshwork.sandbox.SandboxException;
-import io.meshwork.sandbox.SandboxLimits;
 import io.meshwork.sandbox.WasmEngine;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -59,8 +48,6 @@ import java.util.logging.Logger;
  */
 public final class TaskRunner implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(TaskRunner.class.getName());
-  // Results larger than this are never answered inline: they take their own delivery call.
-  private static final int INLINE_MAX_BYTES = 256 * 1024;
 
   /** Why an assignment was not taken. */
   public enum Refusal {
@@ -92,16 +79,14 @@ public final class TaskRunner implements AutoCloseable {
     }
   }
 
-  private final WasmEngine engine;
+  private final SandboxRun sandbox;
   private final ModuleCompiler modules;
-  private final Identity identity;
   private final OrchestratorLink orchestrators;
   private final ReferencedChunks chunks;
   private final PresignedChunks presigned;
   private final Clock clock;
   private final int slots;
   private final int queueLimit;
-  private final long maxInputBytes;
   private final Semaphore running;
   private final AtomicInteger admitted = new AtomicInteger();
   private final AtomicInteger active = new AtomicInteger();
@@ -111,31 +96,9 @@ public final class TaskRunner implements AutoCloseable {
   // A task runs in the trace of the assignment that admitted it.
   private final ExecutorService threads =
       Spans.propagating(Executors.newVirtualThreadPerTaskExecutor());
-  private final Map<String, Admitted> assignments = new ConcurrentHashMap<>();
-  // Assignments that already ran, so that an AssignTask retried after the task finished is
-  // acknowledged instead of run again. Bounded: a retry comes within seconds, not thousands of
-  // tasks.
-  private final Set<String> finished =
-      Collections.newSetFromMap(
-          new LinkedHashMap<>() {
-            private static final long serialVersionUID = 1L;
-
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
-              return size() > 10_000;
-            }
-          });
-  // Results answered inline, kept for a retried AssignTask whose first call's answer was lost.
-  // Bounded: at most 1,000 of at most INLINE_MAX_BYTES each.
-  private final Map<String, ComputeTaskResult> answeredInline =
-      new LinkedHashMap<>() {
-        private static final long serialVersionUID = 1L;
-
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, ComputeTaskResult> eldest) {
-          return size() > 1_000;
-        }
-      };
+  private final Map<String, AdmittedTask> assignments = new ConcurrentHashMap<>();
+  // What retried AssignTask calls must find: assignments that already ran, and inline answers.
+  private final FinishedAssignments finished = new FinishedAssignments();
   private final ExecutionHistory history = new ExecutionHistory();
   // Set once by drain(); read on every admission after the admitted count is raised, so that an
   // admission racing the drain is either refused or counted by awaitIdle.
@@ -192,16 +155,14 @@ public final class TaskRunner implements AutoCloseable {
       int queueLimit,
       long maxInputBytes,
       ServiceMetrics metrics) {
-    this.engine = engine;
     this.modules = compiler;
-    this.identity = identity;
     this.orchestrators = orchestrators;
     this.presigned = presigned;
     this.chunks = new ReferencedChunks(orchestrators, chunkCache, maxInputBytes, presigned);
     this.clock = clock;
     this.slots = slots;
     this.queueLimit = queueLimit;
-    this.maxInputBytes = maxInputBytes;
+    this.sandbox = new SandboxRun(engine, identity, chunks, history, clock, maxInputBytes);
     this.running = new Semaphore(slots, true);
     this.completed =
         metrics.counter("meshwork.executor.tasks", "tasks run", "outcome", "completed");
@@ -348,8 +309,8 @@ public final class TaskRunner implements AutoCloseable {
       long inlineWaitMillis) {
     String id = assignment.getAssignmentId();
     boolean inline = inlineWaitMillis > 0;
-    Admitted existing = assignments.get(id);
-    if (existing != null || ranAlready(id)) {
+    AdmittedTask existing = assignments.get(id);
+    if (existing != null || finished.ran(id)) {
       return again(id, existing, inlineWaitMillis);
     }
     String badReference = chunks.refusal(task);
@@ -395,8 +356,8 @@ public final class TaskRunner implements AutoCloseable {
     }
     // Registered before the thread starts, so that a task finishing at once still finds itself
     // and a cancel that arrives first still reaches it.
-    Admitted entry = new Admitted(orchestratorDid);
-    Admitted raced = assignments.putIfAbsent(id, entry);
+    AdmittedTask entry = new AdmittedTask(orchestratorDid);
+    AdmittedTask raced = assignments.putIfAbsent(id, entry);
     if (raced != null) {
       admitted.decrementAndGet();
       return again(id, raced, inlineWaitMillis);
@@ -418,7 +379,7 @@ public final class TaskRunner implements AutoCloseable {
    */
   public static final class Admission {
     private final Acceptance decided;
-    private final Admitted entry;
+    private final AdmittedTask entry;
     private final long inlineWaitMillis;
     // For a retried assignment: the remembered inline answers, looked up when the wait brought
     // none (the first call may have been answered with it and given up).
@@ -426,7 +387,7 @@ public final class TaskRunner implements AutoCloseable {
 
     private Admission(
         Acceptance decided,
-        Admitted entry,
+        AdmittedTask entry,
         long inlineWaitMillis,
         Supplier<ComputeTaskResult> remembered) {
       this.decided = decided;
@@ -468,7 +429,7 @@ public final class TaskRunner implements AutoCloseable {
    * is still on its way (the retry waits for it too) or already answered inline to a call its
    * caller had given up on (the result is remembered for a while for exactly this).
    */
-  private Admission again(String id, Admitted existing, long inlineWaitMillis) {
+  private Admission again(String id, AdmittedTask existing, long inlineWaitMillis) {
     if (inlineWaitMillis <= 0) {
       boolean waiting = existing != null && !existing.hasStarted();
       return Admission.decided(new Acceptance(null, "", waiting, null));
@@ -476,15 +437,7 @@ public final class TaskRunner implements AutoCloseable {
     if (existing != null) {
       existing.wantInline();
     }
-    return new Admission(
-        null,
-        existing,
-        inlineWaitMillis,
-        () -> {
-          synchronized (answeredInline) {
-            return answeredInline.get(id);
-          }
-        });
+    return new Admission(null, existing, inlineWaitMillis, () -> finished.inlineAnswer(id));
   }
 
   /**
@@ -516,12 +469,6 @@ public final class TaskRunner implements AutoCloseable {
     return modules.start(cid, bytes);
   }
 
-  private boolean ranAlready(String assignmentId) {
-    synchronized (finished) {
-      return finished.contains(assignmentId);
-    }
-  }
-
   /** Stops a queued or running assignment; its result is never delivered. */
   public boolean cancel(String assignmentId) {
     return cancel(assignmentId, false);
@@ -543,8 +490,8 @@ public final class TaskRunner implements AutoCloseable {
    *     another orchestrator's assignment
    */
   public boolean cancel(String assignmentId, boolean onlyIfQueued, String callerDid) {
-    Admitted entry = assignments.get(assignmentId);
-    if (entry != null && callerDid != null && !callerDid.equals(entry.orchestratorDid)) {
+    AdmittedTask entry = assignments.get(assignmentId);
+    if (entry != null && callerDid != null && !callerDid.equals(entry.orchestratorDid())) {
       throw Commitments.notTheAssigner(assignmentId, "cancel it");
     }
     if (entry == null || !entry.cancel(onlyIfQueued)) {
@@ -564,108 +511,8 @@ public final class TaskRunner implements AutoCloseable {
     return commitments.reveal(assignmentId, callerDid);
   }
 
-  /**
-   * An admitted assignment: the thread running it, once there is one, whether it holds a slot, and
-   * whether it was cancelled.
-   */
-  private static final class Admitted {
-    // The orchestrator that assigned it, the only one that may cancel it.
-    private final String orchestratorDid;
-    private Thread thread;
-    private boolean cancelled;
-    private boolean started;
-
-    Admitted(String orchestratorDid) {
-      this.orchestratorDid = orchestratorDid;
-    }
-
-    synchronized boolean start(Thread t) {
-      thread = t;
-      return !cancelled;
-    }
-
-    /** Marks the task as running (it holds a slot); false when it was cancelled meanwhile. */
-    synchronized boolean begin() {
-      started = !cancelled;
-      return started;
-    }
-
-    synchronized boolean cancel(boolean onlyIfQueued) {
-      if (onlyIfQueued && started) {
-        return false;
-      }
-      cancelled = true;
-      // Nothing will be offered: calls waiting for an inline answer stop waiting.
-      settled = true;
-      notifyAll();
-      if (thread != null) {
-        thread.interrupt();
-      }
-      return true;
-    }
-
-    void cancel() {
-      cancel(false);
-    }
-
-    // AssignTask calls waiting to answer with the result (a retry may wait beside the first
-    // call), whether the result has gone out one way or the other, and the one handed to them.
-    private int inlineWaiters;
-    private boolean settled;
-    private ComputeTaskResult inlineResult;
-
-    synchronized boolean hasStarted() {
-      return started;
-    }
-
-    /** Registers a waiting call; pair with {@link #awaitInline}. */
-    synchronized void wantInline() {
-      inlineWaiters++;
-    }
-
-    /**
-     * Hands the result to the waiting AssignTask calls; false when none waits any more (then the
-     * caller delivers it through the orchestrator link). Called once per assignment.
-     */
-    synchronized boolean offerInline(ComputeTaskResult result) {
-      settled = true;
-      // A large result is delivered through the link, which streams it on its own call, rather
-      // than remembered for retries; a cancelled task's result goes nowhere.
-      if (cancelled || inlineWaiters == 0 || result.getSerializedSize() > INLINE_MAX_BYTES) {
-        notifyAll();
-        return false;
-      }
-      inlineResult = result;
-      notifyAll();
-      return true;
-    }
-
-    /**
-     * Waits up to {@code millis} for the result; null when it has not come by then (or went out
-     * through the orchestrator link), in which case this call no longer waits for it. Exactly one
-     * of the two ways carries each result. An interrupt ends the wait early.
-     */
-    synchronized ComputeTaskResult awaitInline(long millis) {
-      long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-      try {
-        while (!settled) {
-          long left = until - System.nanoTime();
-          if (left <= 0) {
-            break;
-          }
-          TimeUnit.NANOSECONDS.timedWait(this, left);
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      } finally {
-        inlineWaiters--;
-      }
-      return inlineResult;
-    }
-  }
-
   private void run(
-      Admitted entry,
+      AdmittedTask entry,
       AssignJobV1 assignment,
       ComputeTaskPacket task,
       ModuleCompiler.Pending pending,
@@ -685,7 +532,7 @@ public final class TaskRunner implements AutoCloseable {
       try {
         module = pending.await();
       } catch (SandboxException unusable) {
-        result = failed(assignment, task, unusable, clock.millis());
+        result = sandbox.failed(assignment, task, unusable, clock.millis());
       }
       if (module != null) {
         running.acquire();
@@ -698,7 +545,7 @@ public final class TaskRunner implements AutoCloseable {
           span.attribute("meshwork.task_id", task.getTaskId())
               .attribute("meshwork.assignment_id", id)
               .attribute("meshwork.export", task.getExportName());
-          result = execute(assignment, task, module, endpoint, orchestratorDid);
+          result = sandbox.execute(assignment, task, module, endpoint, orchestratorDid);
           span.attribute("meshwork.status", result.getStatus());
         }
       }
@@ -719,16 +566,12 @@ public final class TaskRunner implements AutoCloseable {
       }
       // Known as run before it leaves the live assignments, so that a retried assignment never
       // finds it in neither and runs it again.
-      synchronized (finished) {
-        finished.add(id);
-      }
+      finished.add(id);
       // An inline answer is remembered before the run leaves the live assignments too: a retry
       // finds either the live entry (and its answer) or the remembered answer, never neither.
       boolean inline = entry.offerInline(result);
       if (inline) {
-        synchronized (answeredInline) {
-          answeredInline.put(id, result);
-        }
+        finished.answeredInline(id, result);
       }
       boolean live = assignments.remove(id) != null;
       if (live || inline) {
@@ -745,9 +588,7 @@ public final class TaskRunner implements AutoCloseable {
       if (holding) {
         leaveSlot(entry);
       }
-      synchronized (finished) {
-        finished.add(id);
-      }
+      finished.add(id);
       assignments.remove(id);
       (placed ? admitted : delivering).decrementAndGet();
       if (draining && admitted.get() + delivering.get() == 0) {
@@ -758,149 +599,16 @@ public final class TaskRunner implements AutoCloseable {
     }
   }
 
-  private void leaveSlot(Admitted entry) {
+  private void leaveSlot(AdmittedTask entry) {
     if (entry.hasStarted()) {
       active.decrementAndGet();
     }
     running.release();
   }
 
-  private ComputeTaskResult execute(
-      AssignJobV1 assignment,
-      ComputeTaskPacket task,
-      CompiledModule module,
-      String endpoint,
-      String orchestratorDid)
-      throws InterruptedException {
-    String export = task.getExportName().isEmpty() ? "execute" : task.getExportName();
-    ResourceLimits limits = task.getLimits();
-    SandboxLimits sandbox =
-        new SandboxLimits(
-            positive(limits.getFuel(), SandboxLimits.defaults().fuel()),
-            positive(limits.getMemoryBytes(), SandboxLimits.defaults().memoryBytes()),
-            positive(limits.getWallTimeMs(), SandboxLimits.defaults().wallTimeMillis()),
-            positive(limits.getStackBytes(), SandboxLimits.defaults().stackBytes()),
-            positive(limits.getMaxOutputBytes(), SandboxLimits.defaults().maxOutputBytes()),
-            maxInputBytes);
-    byte[] input;
-    try {
-      // The orchestrator waits for a result up to twice the wall-time limit (and a grace): a
-      // download bounded by it leaves the run its own.
-      input =
-          task.hasChunkRef()
-              ? chunks.read(
-                  task.getChunkRef(), endpoint, Duration.ofMillis(sandbox.wallTimeMillis()))
-              : task.getChunkData().toByteArray();
-    } catch (SandboxException unavailable) {
-      return failed(assignment, task, unavailable, clock.millis());
-    }
-    long started = clock.millis();
-    ComputeTaskResult.Builder result =
-        ComputeTaskResult.newBuilder()
-            .setTaskId(task.getTaskId())
-            .setWorkerId(identity.did())
-            .setAssignmentId(assignment.getAssignmentId());
-    try {
-      CallOutcome outcome = engine.call(module, export, input, sandbox);
-      long finished = clock.millis();
-      if (export.equals("execute") && input.length > 0) {
-        history.record(task.getWasmModuleHash(), input.length, outcome);
-      }
-      String outputCid = Cid.of(outcome.output());
-      ExecutionReceipt receipt =
-          ReceiptSigner.sign(
-              ExecutionReceipt.newBuilder()
-                  .setVersion(1)
-                  .setTaskId(task.getTaskId())
-                  .setJobId(task.getParentJobId())
-                  .setExecutorDid(identity.did())
-                  .setModuleCid(task.getWasmModuleHash())
-                  // A referenced chunk was checked against its CID as it arrived (or when it
-                  // was cached): no second pass over it.
-                  .setInputCid(
-                      task.hasChunkRef() ? task.getChunkRef().getChunkCid() : Cid.of(input))
-                  .setOutputCid(outputCid)
-                  .setFuelUsed(outcome.fuelUsed())
-                  .setLimits(
-                      ResourceLimits.newBuilder()
-                          .setFuel(sandbox.fuel())
-                          .setMemoryBytes(sandbox.memoryBytes())
-                          .setWallTimeMs((int) sandbox.wallTimeMillis())
-                          .setStackBytes(sandbox.stackBytes())
-                          .setMaxOutputBytes(sandbox.maxOutputBytes()))
-                  .setEngine(engine.engineName())
-                  .setEngineVersion(engine.engineVersion())
-                  .setStartedAt(started)
-                  .setFinishedAt(finished)
-                  .setAssignmentId(assignment.getAssignmentId())
-                  .setOrchestratorDid(orchestratorDid)
-                  .setChunkIndex(task.getChunkIndex())
-                  .setExportName(export)
-                  .build(),
-              identity);
-      return result
-          .setStatus("completed")
-          .setResultData(ByteString.copyFrom(outcome.output()))
-          .setResultHash(outputCid)
-          .addReceipts(receipt)
-          .setExecutionTimeMs(finished - started)
-          .setFuelUsed(outcome.fuelUsed())
-          .build();
-    } catch (SandboxException e) {
-      if (e.kind() == FailureKind.CANCELLED) {
-        throw new InterruptedException("cancelled");
-      }
-      return failed(assignment, task, e, started);
-    }
-  }
-
-  /**
-   * The result of a task that failed in the sandbox, or whose module or chunk could not be used.
-   */
-  private ComputeTaskResult failed(
-      AssignJobV1 assignment, ComputeTaskPacket task, SandboxException e, long started) {
-    return ComputeTaskResult.newBuilder()
-        .setTaskId(task.getTaskId())
-        .setWorkerId(identity.did())
-        .setAssignmentId(assignment.getAssignmentId())
-        .setStatus("failed")
-        .setExecutionTimeMs(clock.millis() - started)
-        .setFuelUsed(e.fuelUsed())
-        .setError(
-            JobErrorV1.newBuilder()
-                .setJobId(task.getTaskId())
-                .setExecutorDid(identity.did())
-                .setKind(kind(e.kind()))
-                .setMessage(e.getMessage())
-                .setExportName(e.exportName())
-                .setFuelUsed(e.fuelUsed())
-                .setTimestamp(clock.millis()))
-        .build();
-  }
-
-  private static long positive(long value, long fallback) {
-    return value > 0 ? value : fallback;
-  }
-
-  private static JobErrorKind kind(FailureKind k) {
-    return switch (k) {
-      case TRAP -> JobErrorKind.JOB_ERROR_KIND_TRAP;
-      case FUEL_EXHAUSTED -> JobErrorKind.JOB_ERROR_KIND_FUEL_EXHAUSTED;
-      case MEMORY_LIMIT -> JobErrorKind.JOB_ERROR_KIND_MEMORY_LIMIT;
-      case WALL_TIME -> JobErrorKind.JOB_ERROR_KIND_WALL_TIME;
-      case STACK_OVERFLOW -> JobErrorKind.JOB_ERROR_KIND_STACK_OVERFLOW;
-      case OUTPUT_OUT_OF_BOUNDS -> JobErrorKind.JOB_ERROR_KIND_OUTPUT_OUT_OF_BOUNDS;
-      case OUTPUT_TOO_LARGE -> JobErrorKind.JOB_ERROR_KIND_OUTPUT_TOO_LARGE;
-      case INPUT_TOO_LARGE -> JobErrorKind.JOB_ERROR_KIND_INPUT_TOO_LARGE;
-      case INVALID_MODULE -> JobErrorKind.JOB_ERROR_KIND_INVALID_MODULE;
-      case CANCELLED -> JobErrorKind.JOB_ERROR_KIND_CANCELLED;
-      case INTERNAL -> JobErrorKind.JOB_ERROR_KIND_INTERNAL;
-    };
-  }
-
   @Override
   public void close() {
-    assignments.values().forEach(Admitted::cancel);
+    assignments.values().forEach(AdmittedTask::cancel);
     threads.shutdownNow();
     presigned.close();
   }

@@ -183,7 +183,6 @@ class TaskRunnerTest {
         .setWasmModule(ByteString.copyFrom(module));
   }
 
-  /** A task that spins until its wall-time limit, or until cancelled. */
   /** A task that only its wall time (or a cancel) ends: its fuel would last for hours. */
   private static ComputeTaskPacket endless(int wallTimeMs) {
     return task(ENDLESS_LOOP, "spin")
