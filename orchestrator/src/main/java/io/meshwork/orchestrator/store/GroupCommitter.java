@@ -1,6 +1,7 @@
 package io.meshwork.orchestrator.store;
 
 import io.meshwork.runtime.errors.MeshException;
+import io.meshwork.runtime.sql.ReconnectingConnection;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Savepoint;
@@ -42,7 +43,7 @@ final class GroupCommitter implements AutoCloseable {
   private static final Queued STOP = new Queued(c -> null, new CompletableFuture<>());
 
   // Used only by the committer thread once the constructor returns.
-  private final JournalConnection connection;
+  private final ReconnectingConnection connection;
   private final Guard guard;
   private final BlockingQueue<Queued> writes = new LinkedBlockingQueue<>();
   private final Thread committer;
@@ -51,7 +52,7 @@ final class GroupCommitter implements AutoCloseable {
    * Starts committing on {@code connection}, which must have auto-commit off; it is closed with
    * this committer.
    */
-  GroupCommitter(JournalConnection connection, Guard guard, String threadName) {
+  GroupCommitter(ReconnectingConnection connection, Guard guard, String threadName) {
     this.connection = connection;
     this.guard = guard;
     this.committer = Thread.ofPlatform().daemon().name(threadName).start(this::commitLoop);

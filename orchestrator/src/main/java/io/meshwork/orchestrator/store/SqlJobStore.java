@@ -13,6 +13,7 @@ import io.meshwork.orchestrator.tasks.Placement;
 import io.meshwork.orchestrator.trust.ExecutorRecord;
 import io.meshwork.orchestrator.wire.JobMessages;
 import io.meshwork.orchestrator.wire.TaskMessages;
+import io.meshwork.runtime.sql.ReconnectingConnection;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -51,19 +52,19 @@ public final class SqlJobStore implements JobStore {
   private final JournalDatabase database;
   private final EpochFence fence = new EpochFence(JournalSchema.JOBS.epochTable());
   // Reads and fencing, under the reader's own lock.
-  private final JournalConnection reader;
+  private final ReconnectingConnection reader;
   private final GroupCommitter writer;
 
   /** Opens (creating and migrating) the job journal in {@code database}. */
   public SqlJobStore(JournalDatabase database) {
     this.database = database;
-    JournalConnection committing = null;
+    ReconnectingConnection committing = null;
     try {
       try (Connection c = database.connect()) {
         database.migrate(c, m -> JournalSchema.JOBS.migrate(database, m));
       }
-      committing = new JournalConnection(database, false);
-      reader = new JournalConnection(database, true);
+      committing = ReconnectingConnection.open(database::connect, false, "the journal");
+      reader = ReconnectingConnection.open(database::connect, true, "the journal");
     } catch (SQLException e) {
       if (committing != null) {
         committing.close();
@@ -78,7 +79,7 @@ public final class SqlJobStore implements JobStore {
    * A read on the reader's connection, in auto-commit mode; tried once more on a new connection if
    * the first one turned out broken.
    */
-  private <T> T onReader(String what, JournalConnection.Work<T> work) {
+  private <T> T onReader(String what, ReconnectingConnection.Work<T> work) {
     synchronized (reader) {
       try {
         return reader.read(work);

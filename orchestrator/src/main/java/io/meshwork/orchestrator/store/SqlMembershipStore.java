@@ -7,6 +7,7 @@ import io.meshwork.orchestrator.membership.MemberState;
 import io.meshwork.orchestrator.membership.MemberView;
 import io.meshwork.orchestrator.membership.MembershipStore;
 import io.meshwork.runtime.errors.MeshException;
+import io.meshwork.runtime.sql.ReconnectingConnection;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -26,14 +27,14 @@ public final class SqlMembershipStore implements MembershipStore {
   private final JournalDatabase database;
   private final EpochFence fence = new EpochFence(JournalSchema.MEMBERSHIP.epochTable());
   // Guarded by this.
-  private final JournalConnection connection;
+  private final ReconnectingConnection connection;
 
   /** Opens (creating and migrating) the membership journal in {@code database}. */
   public SqlMembershipStore(JournalDatabase database) {
     this.database = database;
-    JournalConnection opened = null;
+    ReconnectingConnection opened = null;
     try {
-      opened = new JournalConnection(database, true);
+      opened = ReconnectingConnection.open(database::connect, true, "the journal");
       database.migrate(
           opened.get(),
           c -> {
@@ -81,7 +82,7 @@ public final class SqlMembershipStore implements MembershipStore {
   }
 
   /** Work on the connection, under this store's lock; a failure says it was doing {@code what}. */
-  private synchronized <T> T use(String what, JournalConnection.Work<T> work) {
+  private synchronized <T> T use(String what, ReconnectingConnection.Work<T> work) {
     try {
       return connection.use(work);
     } catch (SQLException e) {
@@ -90,7 +91,7 @@ public final class SqlMembershipStore implements MembershipStore {
   }
 
   /** A read: as {@link #use}, tried once more on a new connection if the first one was broken. */
-  private synchronized <T> T read(String what, JournalConnection.Work<T> work) {
+  private synchronized <T> T read(String what, ReconnectingConnection.Work<T> work) {
     try {
       return connection.read(work);
     } catch (SQLException e) {
@@ -99,7 +100,7 @@ public final class SqlMembershipStore implements MembershipStore {
   }
 
   /** A write: one transaction, which the fence checks first. */
-  private <T> T write(String what, JournalConnection.Work<T> work) {
+  private <T> T write(String what, ReconnectingConnection.Work<T> work) {
     return use(
         what,
         c -> {

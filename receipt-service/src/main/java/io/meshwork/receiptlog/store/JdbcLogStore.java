@@ -1,5 +1,6 @@
 package io.meshwork.receiptlog.store;
 
+import io.meshwork.runtime.sql.ReconnectingConnection;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -19,9 +20,9 @@ import java.util.Optional;
  *
  * <p>The store holds two connections, one for the single appender and one shared by readers; each
  * is used by one thread at a time because a JDBC connection is not safe to share. Either is opened
- * again once it broke ({@link StoreConnection}): a read is then tried once more on the new one,
- * since it changes nothing, while a write fails (its commit may or may not have happened; the log
- * re-reads the store before its next append) and the next write gets the new connection.
+ * again once it broke ({@link ReconnectingConnection}): a read is then tried once more on the new
+ * one, since it changes nothing, while a write fails (its commit may or may not have happened; the
+ * log re-reads the store before its next append) and the next write gets the new connection.
  */
 abstract class JdbcLogStore implements LogStore {
   static final String LEAF_COLUMNS =
@@ -32,16 +33,16 @@ abstract class JdbcLogStore implements LogStore {
 
   private final Object writeLock = new Object();
   private final Object readLock = new Object();
-  private final StoreConnection writer;
-  private final StoreConnection reader;
+  private final ReconnectingConnection writer;
+  private final ReconnectingConnection reader;
 
   /**
    * Takes over two open connections, {@code writer} and {@code reader}, in auto-commit mode; {@code
    * opener} opens their successors when they break.
    */
-  JdbcLogStore(Connection writer, Connection reader, StoreConnection.Opener opener) {
-    this.writer = new StoreConnection(writer, opener);
-    this.reader = new StoreConnection(reader, opener);
+  JdbcLogStore(Connection writer, Connection reader, ReconnectingConnection.Opener opener) {
+    this.writer = ReconnectingConnection.adopt(writer, opener, true, "the receipt log store");
+    this.reader = ReconnectingConnection.adopt(reader, opener, true, "the receipt log store");
   }
 
   /**
@@ -94,30 +95,16 @@ abstract class JdbcLogStore implements LogStore {
     }
   }
 
-  /** Work on a connection. */
-  private interface Work<T> {
-    T run(Connection c) throws SQLException;
-  }
-
   /**
    * Runs {@code read} on the reading connection; if that failed because the connection broke, once
    * more on a new one.
    */
-  private <T> T read(String failure, Work<T> read) {
+  private <T> T read(String failure, ReconnectingConnection.Work<T> read) {
     synchronized (readLock) {
       try {
-        return read.run(reader.get());
-      } catch (SQLException first) {
-        if (!reader.dropIfBroken()) {
-          throw new LogStoreException(failure, first);
-        }
-        try {
-          return read.run(reader.get());
-        } catch (SQLException again) {
-          reader.dropIfBroken();
-          again.addSuppressed(first);
-          throw new LogStoreException(failure, again);
-        }
+        return reader.read(read);
+      } catch (SQLException e) {
+        throw new LogStoreException(failure, e);
       }
     }
   }
@@ -400,10 +387,10 @@ abstract class JdbcLogStore implements LogStore {
           }
         }
       } catch (SQLException e) {
-        writer.dropIfBroken();
+        writer.recover();
         throw new LogStoreException(failure + ": " + e.getMessage(), e);
       } catch (RuntimeException e) {
-        writer.dropIfBroken();
+        writer.recover();
         throw e;
       }
     }

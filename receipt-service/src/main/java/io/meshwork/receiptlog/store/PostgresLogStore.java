@@ -1,5 +1,6 @@
 package io.meshwork.receiptlog.store;
 
+import io.meshwork.runtime.sql.ReconnectingConnection;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.util.List;
@@ -63,7 +64,7 @@ public final class PostgresLogStore extends JdbcLogStore {
   private final String url;
 
   private PostgresLogStore(
-      String url, Connection writer, Connection reader, StoreConnection.Opener opener) {
+      String url, Connection writer, Connection reader, ReconnectingConnection.Opener opener) {
     super(writer, reader, opener);
     this.url = url;
   }
@@ -83,7 +84,7 @@ public final class PostgresLogStore extends JdbcLogStore {
             // Keep-alives notice a server that vanished (a failover) under an idle connection.
             "tcpKeepAlive", "true",
             "ApplicationName", "meshwork-receipts"));
-    StoreConnection.Opener opener = () -> DriverManager.getConnection(jdbcUrl, props);
+    ReconnectingConnection.Opener opener = () -> DriverManager.getConnection(jdbcUrl, props);
     Connection writer = null;
     Connection reader = null;
     try {
