@@ -187,6 +187,16 @@ final class MeshProcesses implements AutoCloseable {
         processes.get("orchestrator"));
   }
 
+  /**
+   * Starts the ledger or the receipt log again on its data after {@link #kill}, on the same port,
+   * and waits until it serves.
+   */
+  void restart(String name) throws Exception {
+    start(name, Meshwork.class.getName(), List.of("serve", name), Map.of());
+    MeshFixtures.awaitServing(
+        layout.grpcPort(name), caDir(), java.time.Duration.ofSeconds(180), processes.get(name));
+  }
+
   /** Kills the orchestrator as {@code kill -9} does, and waits for it to be gone. */
   void killOrchestrator() throws InterruptedException {
     kill("orchestrator");

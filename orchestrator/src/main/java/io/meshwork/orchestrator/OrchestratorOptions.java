@@ -97,7 +97,8 @@ public record OrchestratorOptions(
             Duration.ofMillis(s.get(MAX_RESULT_WAIT_MS)),
             s.get(MAX_DELEGATIONS_PER_PEER),
             s.get(BlobTransferSettings.INLINE_CHUNK_BYTES),
-            s.get(BlobTransferSettings.INLINE_RESULT_BYTES));
+            s.get(BlobTransferSettings.INLINE_RESULT_BYTES),
+            s.get(HOLD_LEASE));
     TaskPipeline.Options placement =
         new TaskPipeline.Options(
             s.get(RFC0016_T1),

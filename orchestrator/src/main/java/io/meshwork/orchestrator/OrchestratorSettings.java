@@ -8,6 +8,7 @@ import io.meshwork.runtime.SharedSettings;
 import io.meshwork.runtime.config.Setting;
 import io.meshwork.runtime.config.SettingsSchema;
 import io.meshwork.wasm.abi.JobAbi;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -348,6 +349,16 @@ public final class OrchestratorSettings {
               "How many times a task delegated to this orchestrator is retried on its executors.")
           .atLeast(0);
 
+  /** How long a job's hold lives past the orchestrator's last extension of it. */
+  public static final Setting<Duration> HOLD_LEASE =
+      Setting.duration(
+              "orchestrator.hold-lease",
+              Duration.ofMinutes(10),
+              "How long a job's hold at the ledger lives past this orchestrator's last extension of"
+                  + " it; the orchestrator extends it every third of this while the job runs or"
+                  + " still owes a payment, so only an orchestrator down longer lets a hold expire.")
+          .between(Duration.ofSeconds(1), Duration.ofDays(30));
+
   /** The fuel per byte of a plain byte scan. */
   public static final Setting<Double> SCAN_FUEL_PER_BYTE =
       Setting.decimal(
@@ -493,6 +504,7 @@ public final class OrchestratorSettings {
           MAX_DELEGATION_DEPTH,
           MAX_DELEGATION_FAN_OUT,
           DELEGATED_RETRY_COUNT,
+          HOLD_LEASE,
           SCAN_FUEL_PER_BYTE,
           SPLIT_THRESHOLD,
           PlacementSettings.RFC0016_T1,

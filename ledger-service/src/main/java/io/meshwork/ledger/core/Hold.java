@@ -63,6 +63,21 @@ public record Hold(
         creatorDid);
   }
 
+  Hold expiringAt(long newExpiresAt) {
+    return new Hold(
+        holdId,
+        payerDid,
+        amount,
+        posted,
+        state,
+        jobId,
+        memo,
+        createdAt,
+        newExpiresAt,
+        closedAt,
+        creatorDid);
+  }
+
   Hold closed(HoldState newState, long atMillis) {
     return new Hold(
         holdId,

@@ -317,6 +317,17 @@ public final class ManaLedger {
   }
 
   /**
+   * Pushes a pending hold's expiry to at least {@code timeout} from now; an expiry already later is
+   * kept, so an extension never shortens a hold.
+   *
+   * @throws MeshException FAILED_PRECONDITION with the reason the hold is already closed ({@code
+   *     HOLD_EXPIRED} when its expiry came before the extension)
+   */
+  public Hold extendHold(String requestId, String holdId, Duration timeout) {
+    return LedgerStore.await(alone(batch -> batch.extendHold(requestId, holdId, timeout)));
+  }
+
+  /**
    * Moves {@code amount} from {@code fromDid} to {@code toDid} at once, as one pair of TRANSFER
    * entries.
    *
@@ -493,6 +504,41 @@ public final class ManaLedger {
             tx.writer.updateHold(after);
             tx.holdChanged(HoldState.VOIDED);
             return Step.done(new VoidedHold(after, rest));
+          });
+    }
+
+    /** Adds {@link ManaLedger#extendHold}; throws at once for a bad field. */
+    public CompletableFuture<Hold> extendHold(String requestId, String holdId, Duration timeout) {
+      requireText("request_id", requestId);
+      requireText("hold_id", holdId);
+      if (timeout == null
+          || timeout.isNegative()
+          || timeout.isZero()
+          || timeout.compareTo(MAX_HOLD_TIMEOUT) > 0) {
+        throw invalidField("timeout_ms", "must be between 1 and " + MAX_HOLD_TIMEOUT.toMillis())
+            .with("max", MAX_HOLD_TIMEOUT.toMillis());
+      }
+      long lifetime = timeout.toMillis();
+      return mutate(
+          "ExtendHold",
+          requestId,
+          List.of(holdId, lifetime),
+          Outcomes::encode,
+          Outcomes::decodeHold,
+          tx -> {
+            // Read through tx.hold, which expires a hold past its time first: an extension comes
+            // too late once the expiry is due, even if the sweeper has not run yet.
+            Hold hold = requireSettler(tx.hold(holdId));
+            if (hold.state() != HoldState.PENDING) {
+              return Step.refused(LedgerErrors.holdClosed(hold));
+            }
+            long until = Math.max(hold.expiresAt(), tx.now + lifetime);
+            if (until == hold.expiresAt()) {
+              return Step.done(hold);
+            }
+            Hold after = hold.expiringAt(until);
+            tx.writer.updateHold(after);
+            return Step.done(after);
           });
     }
 

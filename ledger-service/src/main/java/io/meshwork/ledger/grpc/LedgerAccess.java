@@ -27,6 +27,7 @@ public final class LedgerAccess {
           .allow("CreateHold", Role.ORCHESTRATOR)
           .allow("PostHold", Role.ORCHESTRATOR)
           .allow("VoidHold", Role.ORCHESTRATOR)
+          .allow("ExtendHold", Role.ORCHESTRATOR)
           .allow("GetHold", Role.USER)
           .allow("ListHistory", Role.USER)
           .allow("Transfer", Role.USER)

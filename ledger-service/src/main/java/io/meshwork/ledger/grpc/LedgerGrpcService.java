@@ -18,6 +18,8 @@ import io.meshwork.ledger.core.Transferred;
 import io.meshwork.ledger.core.VoidedHold;
 import io.meshwork.ledger.v1.CreateHoldRequest;
 import io.meshwork.ledger.v1.CreateHoldResponse;
+import io.meshwork.ledger.v1.ExtendHoldRequest;
+import io.meshwork.ledger.v1.ExtendHoldResponse;
 import io.meshwork.ledger.v1.GetAccountRequest;
 import io.meshwork.ledger.v1.GetAccountResponse;
 import io.meshwork.ledger.v1.GetHoldRequest;
@@ -152,6 +154,28 @@ public final class LedgerGrpcService extends LedgerServiceGrpc.LedgerServiceImpl
           var outcome = startVoidHold(batch, req);
           batch.submit();
           return voidHoldResponse(LedgerStore.await(outcome));
+        });
+  }
+
+  @Override
+  public void extendHold(ExtendHoldRequest req, StreamObserver<ExtendHoldResponse> observer) {
+    Rpc.unary(
+        observer,
+        () -> {
+          String requestId = requireId("request_id", req.getRequestId());
+          String holdId = requireId("hold_id", req.getHoldId());
+          long maxTimeout = ManaLedger.MAX_HOLD_TIMEOUT.toMillis();
+          // uint64 arrives as a signed long: a negative value is a timeout beyond 2^63 ms.
+          if (req.getTimeoutMs() <= 0 || req.getTimeoutMs() > maxTimeout) {
+            throw invalidField("timeout_ms", "must be between 1 and " + maxTimeout)
+                .with("max", maxTimeout);
+          }
+          ManaLedger.Batch batch = ledger.batchBy(Caller.current().did());
+          var outcome = batch.extendHold(requestId, holdId, Duration.ofMillis(req.getTimeoutMs()));
+          batch.submit();
+          return ExtendHoldResponse.newBuilder()
+              .setHold(LedgerProtos.toProto(LedgerStore.await(outcome)))
+              .build();
         });
   }
 

@@ -619,7 +619,8 @@ public abstract class JdbcLedgerStore implements LedgerStore {
           + HOLD_COLUMNS
           + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
           + " ON CONFLICT (hold_id) DO UPDATE SET posted = excluded.posted,"
-          + " state = excluded.state, closed_at = excluded.closed_at";
+          + " state = excluded.state, expires_at = excluded.expires_at,"
+          + " closed_at = excluded.closed_at";
   static final String REGENERATION_UPSERT =
       "INSERT INTO regeneration (did, anchor, paid) VALUES (?, ?, ?)"
           + " ON CONFLICT (did) DO UPDATE SET anchor = excluded.anchor, paid = excluded.paid";

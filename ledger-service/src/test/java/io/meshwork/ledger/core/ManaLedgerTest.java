@@ -223,6 +223,74 @@ abstract class ManaLedgerTest {
   }
 
   @Test
+  void anExtensionKeepsAHoldPastItsFirstExpiryAndSurvivesAReopen() {
+    ledger.mint("m1", ALICE, 1000, "");
+    Hold hold = ledger.createHold("h1", ALICE, 500, "job-1", Duration.ofMinutes(10), "");
+    clock.advance(Duration.ofMinutes(9));
+
+    Hold extended = ledger.extendHold("e1", hold.holdId(), Duration.ofMinutes(10));
+    assertEquals(clock.millis() + Duration.ofMinutes(10).toMillis(), extended.expiresAt());
+    // A shorter extension keeps the later expiry: an extension never shortens a hold.
+    assertEquals(
+        extended.expiresAt(),
+        ledger.extendHold("e2", hold.holdId(), Duration.ofMinutes(1)).expiresAt());
+    // Repeated, the same request answers its first outcome, whatever the time.
+    clock.advance(Duration.ofMinutes(1));
+    assertEquals(extended, ledger.extendHold("e1", hold.holdId(), Duration.ofMinutes(10)));
+
+    store.close();
+    store = openStore();
+    ledger = ledgerWith(ManaLedger.Options.defaults());
+    assertEquals(extended.expiresAt(), ledger.hold(hold.holdId()).expiresAt());
+    clock.advance(Duration.ofMinutes(5));
+    assertEquals(0, ledger.expireDue());
+    ledger.postHold("p1", hold.holdId(), BOB, 100, false, "task-1", "");
+    clock.advance(Duration.ofMinutes(4));
+    assertEquals(1, ledger.expireDue());
+    assertEquals(900, ledger.account(ALICE).balance());
+  }
+
+  @Test
+  void anExtensionComesTooLateForAnExpiredOrClosedHold() {
+    ledger.mint("m1", ALICE, 1000, "");
+    Hold hold = ledger.createHold("h1", ALICE, 500, "job-1", Duration.ofSeconds(30), "");
+    String voided = ledger.createHold("h2", ALICE, 100, "job-2", Duration.ZERO, "").holdId();
+    ledger.voidHold("v1", voided, "");
+    clock.advance(Duration.ofSeconds(30));
+
+    // Due but not swept yet: the extension finds the expiry first, and commits it.
+    assertFailure(
+        MeshException.Kind.FAILED_PRECONDITION,
+        LedgerErrors.HOLD_EXPIRED,
+        () -> ledger.extendHold("e1", hold.holdId(), Duration.ofMinutes(10)));
+    assertEquals(HoldState.EXPIRED, ledger.hold(hold.holdId()).state());
+    assertEquals(0, ledger.account(ALICE).held());
+    assertFailure(
+        MeshException.Kind.FAILED_PRECONDITION,
+        LedgerErrors.HOLD_ALREADY_VOIDED,
+        () -> ledger.extendHold("e2", voided, Duration.ofMinutes(10)));
+    assertThrows(MeshException.class, () -> ledger.extendHold("e3", hold.holdId(), Duration.ZERO));
+    assertThrows(
+        MeshException.class,
+        () -> ledger.extendHold("e4", hold.holdId(), ManaLedger.MAX_HOLD_TIMEOUT.plusMillis(1)));
+  }
+
+  @Test
+  void onlyTheHoldsCreatorMayExtendIt() {
+    ledger.mint("m1", ALICE, 1000, "");
+    ManaLedger.Batch mine = ledger.batchBy("did:key:orchestrator-a");
+    var created = mine.createHold("h1", ALICE, 100, "job-1", Duration.ofMinutes(1), "");
+    mine.submit();
+    String holdId = LedgerStore.await(created).holdId();
+
+    ManaLedger.Batch other = ledger.batchBy("did:key:orchestrator-b");
+    var refused = other.extendHold("e1", holdId, Duration.ofMinutes(10));
+    other.submit();
+    MeshException e = assertThrows(MeshException.class, () -> LedgerStore.await(refused));
+    assertEquals(LedgerErrors.NOT_HOLD_CREATOR, e.reason());
+  }
+
+  @Test
   void theSweepExpiresOnlyDueHolds() {
     ledger.mint("m1", ALICE, 1000, "");
     Hold soon = ledger.createHold("h1", ALICE, 100, "job-1", Duration.ofSeconds(30), "");

@@ -37,10 +37,6 @@ import java.util.logging.Logger;
 public final class JobCoordinator implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(JobCoordinator.class.getName());
 
-  // A hold outlives its job's timeout by this much, so that a job that ends at its deadline can
-  // still be paid and released; past it, the ledger returns the rest by itself.
-  private static final long HOLD_GRACE_SECS = 300;
-
   /**
    * How jobs are run.
    *
@@ -59,6 +55,7 @@ public final class JobCoordinator implements AutoCloseable {
    *     go by reference
    * @param inlineResultBytes the largest result kept in the journal and answered inline; larger
    *     results of the job and of its tasks are kept in the blob store
+   * @param holdLease how long a job's hold lives past its last extension ({@link PaymentOutbox})
    */
   public record Options(
       ManifestValidator.Options manifests,
@@ -73,7 +70,8 @@ public final class JobCoordinator implements AutoCloseable {
       Duration maxResultWait,
       int maxDelegationsPerPeer,
       long inlineChunkBytes,
-      long inlineResultBytes) {
+      long inlineResultBytes,
+      Duration holdLease) {
     /** The defaults of docs/CONFIGURATION.md. */
     public static Options defaults() {
       return new Options(
@@ -89,7 +87,8 @@ public final class JobCoordinator implements AutoCloseable {
           Duration.ofMinutes(5),
           64,
           1 << 20,
-          4 << 20);
+          4 << 20,
+          Duration.ofMinutes(10));
     }
   }
 
@@ -111,6 +110,7 @@ public final class JobCoordinator implements AutoCloseable {
   private final JobParts jobParts;
   private final JobProgress progress;
   private final Settlement settlement;
+  private final PaymentOutbox outbox;
   private final JobQueries queries;
   private final DelegationIntake delegations;
   private final LedgerRequests requests;
@@ -182,8 +182,18 @@ public final class JobCoordinator implements AutoCloseable {
     this.progress = new JobProgress(new JournalWriter(store), clock);
     this.urlInputs = new UrlInputFetch(urls, blobs, store, validator, progress);
     this.requests = new LedgerRequests(self.did());
+    SettlementGaps gaps = SettlementGaps.discovered();
+    this.outbox =
+        new PaymentOutbox(
+            store,
+            mana,
+            requests,
+            gaps,
+            clock,
+            PaymentOutbox.Options.withLease(options.holdLease()),
+            metrics);
     this.settlement =
-        new Settlement(receipts, store, mana, costs, progress, requests, results, metrics);
+        new Settlement(receipts, store, costs, progress, results, outbox, gaps, clock, metrics);
     this.queries =
         new JobQueries(live, store, clock, options.maxResultWait(), pipeline::assignsModule);
     this.delegations =
@@ -216,7 +226,7 @@ public final class JobCoordinator implements AutoCloseable {
             clock,
             options.manifests().maxChunks(),
             options.maxDelegationDepth());
-    this.finish = new JobFinish(mana, requests, blobs, progress, live, clock);
+    this.finish = new JobFinish(outbox, blobs, progress, live, clock);
     this.statements = new JobStatements(store, receipts, self.did());
     this.jobsSubmitted = metrics.counter("meshwork.orchestrator.jobs", "jobs accepted");
     metrics.gauge("meshwork.orchestrator.jobs.running", "jobs in progress", live::size);
@@ -243,6 +253,16 @@ public final class JobCoordinator implements AutoCloseable {
   /** What work here can be put on: executors here and, so many levels down, peers. */
   public TreeCapacity capacity() {
     return capacity;
+  }
+
+  /** Settlement calls that failed and were tried again (for tests). */
+  long settlementRetries() {
+    return outbox.retries();
+  }
+
+  /** Whether the outbox still owes payments of the job or has its hold to release (for tests). */
+  boolean settling(String jobId) {
+    return outbox.open(jobId);
   }
 
   /** Tasks waiting for one of the places the scheduler gives out (for tests). */
@@ -277,7 +297,9 @@ public final class JobCoordinator implements AutoCloseable {
               spec.submitterDid(),
               spec.manaBudget(),
               spec.jobId(),
-              TimeUnit.SECONDS.toMillis(spec.timeoutSecs() + HOLD_GRACE_SECS));
+              // A lease the outbox extends while the job lives, not the job's whole timeout: an
+              // orchestrator gone for good leaves the hold to expire soon after.
+              options.holdLease().toMillis());
       RunningJob job = new RunningJob(spec);
       job.holdId = holdId;
       job.submittedAt = clock.millis();
@@ -287,6 +309,7 @@ public final class JobCoordinator implements AutoCloseable {
         return sameJobOrConflict(store.find(spec.jobId()).orElseThrow(), spec);
       }
       jobsSubmitted.increment();
+      outbox.opened(spec.jobId(), spec.submitterDid(), spec.manaBudget(), holdId);
       start(job);
       started = true;
       return spec.jobId();
@@ -311,6 +334,12 @@ public final class JobCoordinator implements AutoCloseable {
 
   /** Resumes every job the journal holds as unfinished (after a restart). */
   public void resumeUnfinished() {
+    // First what the journal shows owed, so that resumed jobs find their accounts open.
+    try {
+      outbox.recover();
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "cannot take up the payments the journal shows owed", e);
+    }
     for (JobRecord r : store.unfinished()) {
       try {
         resume(r);
@@ -325,6 +354,9 @@ public final class JobCoordinator implements AutoCloseable {
     RunningJob job = new RunningJob(spec);
     job.holdId = r.holdId();
     job.submittedAt = r.submittedAt();
+    // Open already when the outbox took it up from the journal; this covers a job resumed by a
+    // retried submission before that.
+    outbox.opened(r.jobId(), r.submitterDid(), r.budget(), r.holdId());
     // Accepted before: it counts against its submitter, over the limit or not.
     live.admit(spec.submitterDid());
     if (start(job)) {
@@ -414,7 +446,9 @@ public final class JobCoordinator implements AutoCloseable {
         merged = results.concatenation(spec, Arrays.asList(partResults));
       }
       ResultContent result = results.finalResult(spec, merged);
-      statements.issue(spec, result);
+      long deadline = job.submittedAt + TimeUnit.SECONDS.toMillis(spec.timeoutSecs());
+      statements.issue(
+          spec, result, wait -> job.stopped() || clock.millis() + wait > deadline, outbox::retried);
       finish.end(job, JobState.COMPLETED, result, "");
     } catch (RuntimeException e) {
       if (closing || deposed(e)) {
@@ -471,6 +505,7 @@ public final class JobCoordinator implements AutoCloseable {
   @Override
   public void close() {
     closing = true;
+    outbox.close();
     threads.shutdownNow();
   }
 }

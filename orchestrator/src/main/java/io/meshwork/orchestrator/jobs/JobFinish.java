@@ -1,6 +1,7 @@
 package io.meshwork.orchestrator.jobs;
 
 import java.time.Clock;
+import java.util.OptionalLong;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -8,10 +9,11 @@ import java.util.logging.Logger;
  * Ends a job here, or lets go of it without ending it.
  *
  * <p>A job ends in an order that survives a crash or a deposed leader at any step: its outcome is
- * journaled first, and only once the journal holds it does the rest of its hold return. A leader
- * that was deposed meanwhile finds its journal write refused ({@link FencedOutException}) and
- * leaves the hold alone, since the new leader resumes the job and pays from it; if the journal
- * cannot be written at all, the hold is kept too, and runs out by itself at its expiry.
+ * journaled first, and only once the journal holds it, and the ledger has acknowledged every
+ * payment the job owes ({@link PaymentOutbox}), does the rest of its hold return. A leader that was
+ * deposed meanwhile finds its journal write refused ({@link FencedOutException}) and leaves the
+ * hold alone, since the new leader resumes the job and pays from it; if the journal cannot be
+ * written at all, the hold is kept too, and runs out by itself at its expiry.
  *
  * <p>A run broken off because this orchestrator stops (or was deposed) ends nothing: the journal
  * keeps the job unfinished and whoever leads next, this process after a restart or a stand-by
@@ -20,22 +22,15 @@ import java.util.logging.Logger;
 final class JobFinish {
   private static final Logger LOG = Logger.getLogger(JobFinish.class.getName());
 
-  private final ManaAccounts mana;
-  private final LedgerRequests requests;
+  private final PaymentOutbox outbox;
   private final InputBlobs blobs;
   private final JobProgress progress;
   private final LiveJobs live;
   private final Clock clock;
 
   JobFinish(
-      ManaAccounts mana,
-      LedgerRequests requests,
-      InputBlobs blobs,
-      JobProgress progress,
-      LiveJobs live,
-      Clock clock) {
-    this.mana = mana;
-    this.requests = requests;
+      PaymentOutbox outbox, InputBlobs blobs, JobProgress progress, LiveJobs live, Clock clock) {
+    this.outbox = outbox;
     this.blobs = blobs;
     this.progress = progress;
     this.live = live;
@@ -93,23 +88,19 @@ final class JobFinish {
   }
 
   private void returnRest(RunningJob job, JobState state) {
-    long refunded;
-    try {
-      refunded =
-          mana.release(requests.release(job.spec.jobId()), job.holdId, "job " + state.wireName());
-    } catch (RuntimeException e) {
-      // The hold expires on its own and returns the rest; the job's outcome stands.
-      LOG.log(
-          Level.WARNING, "returning the rest of job " + job.spec.jobId() + "'s budget failed", e);
+    // The outbox releases the hold only once every payment the job owes is acknowledged: now if
+    // the ledger answers and nothing is owed, otherwise later, recording the refund itself.
+    OptionalLong released = outbox.ended(job.spec.jobId(), state.wireName());
+    if (released.isEmpty()) {
       return;
     }
     synchronized (job) {
-      job.refunded = refunded;
+      job.refunded = released.getAsLong();
     }
     try {
       progress.record(job);
     } catch (RuntimeException e) {
-      // The ledger holds the refund; only the journal's copy of the figure is missing.
+      // The ledger holds the refund, and the outbox journaled it; only this copy is missing.
       LOG.log(Level.WARNING, "journaling the refund of job " + job.spec.jobId() + " failed", e);
     }
   }

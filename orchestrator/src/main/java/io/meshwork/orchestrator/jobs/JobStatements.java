@@ -34,9 +34,12 @@ final class JobStatements {
    * Issues the statement of a completed job whose result is {@code result}, unless the job is not
    * merkle-verified or already has one.
    *
+   * @param giveUp when to stop trying while the log cannot be reached
+   * @param retried counts each try again
    * @throws TaskFailedException {@code STATEMENT_NOT_ANCHORED} when the log cannot take it
    */
-  void issue(JobSpec spec, ResultContent result) {
+  void issue(
+      JobSpec spec, ResultContent result, UnreachableRetry.WaitCheck giveUp, Runnable retried) {
     if (spec.verification() != VerificationMode.MERKLE
         || store.statement(spec.jobId()).isPresent()) {
       return;
@@ -44,7 +47,13 @@ final class JobStatements {
     UnsignedJobStatement statement = draft(spec, store.tasks(spec.jobId()), result.cid());
     ReceiptLog.AnchoredStatement anchored;
     try {
-      anchored = log.anchorStatement(statement);
+      // Idempotent (the statement holds no time), so tried again while the log is unreachable.
+      anchored =
+          UnreachableRetry.call(
+              "anchoring the statement of job " + spec.jobId(),
+              () -> log.anchorStatement(statement),
+              giveUp,
+              retried);
     } catch (MeshException e) {
       throw new TaskFailedException(
           "STATEMENT_NOT_ANCHORED",

@@ -13,7 +13,7 @@ import java.util.Optional;
  * <p>Every write may throw {@link FencedOutException} once another replica fenced the journal at a
  * higher epoch than this store's ({@link JournalFence}); the write has then left no trace.
  */
-public interface JobStore extends ExecutorRecords, JournalFence, AutoCloseable {
+public interface JobStore extends ExecutorRecords, JournalFence, SettlementJournal, AutoCloseable {
   /** Inserts a new job; returns false when a job with that id already exists. */
   boolean insert(JobRecord job);
 

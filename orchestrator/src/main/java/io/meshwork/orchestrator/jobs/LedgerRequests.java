@@ -22,6 +22,14 @@ record LedgerRequests(String orchestratorDid) {
     return position == 0 ? id : id + ":" + executorDid;
   }
 
+  /**
+   * An extension of a hold, made at {@code atMillis}: each is a request of its own, since each
+   * pushes the expiry further.
+   */
+  String extend(String holdId, long atMillis) {
+    return "extend:" + orchestratorDid + ":" + holdId + ":" + atMillis;
+  }
+
   /** The return of what a job's hold has left. */
   String release(String jobId) {
     return "release:" + orchestratorDid + ":" + jobId;

@@ -15,6 +15,13 @@ public interface ManaAccounts {
   /** Pays {@code amount} from the hold to {@code payee} for {@code taskId}. */
   void pay(String requestId, String holdId, String payee, long amount, String taskId);
 
+  /**
+   * Keeps the hold open at least {@code timeoutMillis} from now (never shortening it). A closed
+   * hold fails with FAILED_PRECONDITION and the ledger's reason ({@code HOLD_EXPIRED} and the
+   * like).
+   */
+  void extend(String requestId, String holdId, long timeoutMillis);
+
   /** Returns the rest of the hold to its payer and closes it; returns the amount returned. */
   long release(String requestId, String holdId, String memo);
 }

@@ -4,45 +4,54 @@ import io.meshwork.orchestrator.tasks.Receipt;
 import io.meshwork.orchestrator.tasks.TaskOutcome;
 import io.meshwork.orchestrator.tasks.TaskSpec;
 import io.meshwork.runtime.ServiceMetrics;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Settles verified results: anchors the receipts behind each in the receipt log, journals the task,
- * then pays every executor whose run the verification confirmed, out of the job's hold.
+ * then owes every executor whose run the verification confirmed its pay, which the {@link
+ * PaymentOutbox} pays out of the job's hold.
  *
  * <p>The order is what makes a crash safe: a task is journaled only once its receipts are anchored,
  * and it is paid only after it is journaled, with a request id fixed by the task and the executor.
- * After a restart, {@link #replay} pays every journaled task again under the same ids; the ledger
+ * A journaled payment stays owed until the ledger acknowledges it, across restarts; the ledger
  * answers a repeated id with its first outcome, so nothing is paid twice and nothing is lost.
+ *
+ * <p>Neither service being down fails the job: anchoring is idempotent and is tried again, with a
+ * back-off, until the log answers (or the job is stopped or past its deadline), and a payment the
+ * ledger does not acknowledge is left to the outbox while the job goes on.
  */
 final class Settlement {
   private final ReceiptLog receipts;
   private final JobStore store;
-  private final ManaAccounts mana;
   private final ModuleCosts costs;
   private final JobProgress progress;
-  private final LedgerRequests requests;
   private final ResultStorage results;
+  private final PaymentOutbox outbox;
+  private final SettlementGaps gaps;
+  private final Clock clock;
   private final ServiceMetrics.Counter tasksSettled;
   private final ServiceMetrics.Counter manaPaid;
 
   Settlement(
       ReceiptLog receipts,
       JobStore store,
-      ManaAccounts mana,
       ModuleCosts costs,
       JobProgress progress,
-      LedgerRequests requests,
       ResultStorage results,
+      PaymentOutbox outbox,
+      SettlementGaps gaps,
+      Clock clock,
       ServiceMetrics metrics) {
     this.results = results;
+    this.outbox = outbox;
+    this.gaps = gaps;
+    this.clock = clock;
     this.receipts = receipts;
     this.store = store;
-    this.mana = mana;
     this.costs = costs;
     this.progress = progress;
-    this.requests = requests;
     this.tasksSettled =
         metrics.counter("meshwork.orchestrator.tasks", "tasks verified, paid and anchored");
     this.manaPaid = metrics.counter("meshwork.orchestrator.mana.paid", "mana paid to executors");
@@ -62,7 +71,8 @@ final class Settlement {
     List<Receipt> toAnchor = new ArrayList<>();
     toAnchor.add(outcome.receipt());
     outcome.alsoPaid().forEach(p -> toAnchor.add(p.receipt()));
-    List<ReceiptLog.Anchored> anchoredAll = receipts.anchor(toAnchor);
+    List<ReceiptLog.Anchored> anchoredAll = anchor(job, task, toAnchor);
+    gaps.reached(SettlementGaps.Gap.AFTER_ANCHOR, task.taskId());
     ReceiptLog.Anchored anchored = anchoredAll.get(0);
     List<TaskRecord.Payment> others = new ArrayList<>();
     for (int i = 0; i < outcome.alsoPaid().size(); i++) {
@@ -91,13 +101,12 @@ final class Settlement {
             others,
             result.size());
     store.saveTask(record);
-    List<TaskRecord.Payment> payments = record.payments();
-    for (int i = 0; i < payments.size(); i++) {
-      pay(job, task.taskId(), payments.get(i), i);
-      // The price was reserved when its bid won; now it is spent.
-      job.paid(payments.get(i).price());
-      manaPaid.increment(payments.get(i).price());
+    for (TaskRecord.Payment p : record.payments()) {
+      // The price was reserved when its bid won; journaled, it is spent, paid now or later.
+      job.paid(p.price());
+      manaPaid.increment(p.price());
     }
+    outbox.owe(record);
     tasksSettled.increment();
     if ("execute".equals(task.exportName())) {
       costs.record(task.moduleCid(), outcome.receipt().fuelUsed(), task.chunk().size());
@@ -110,24 +119,26 @@ final class Settlement {
   }
 
   /**
-   * Pays a task journaled before a restart again, with the request ids of its first payment: the
-   * ledger answers with the first outcome, which settles a crash between journal and payment.
+   * Counts a task journaled before a restart as spent: its payments are the outbox's, which pays
+   * whatever the journal still shows owed.
    */
   void replay(RunningJob job, TaskRecord task) {
-    List<TaskRecord.Payment> payments = task.payments();
-    for (int i = 0; i < payments.size(); i++) {
-      pay(job, task.taskId(), payments.get(i), i);
+    for (TaskRecord.Payment p : task.payments()) {
       // Nothing was reserved for it in this run of the job.
-      job.spentBefore(payments.get(i).price());
+      job.spentBefore(p.price());
     }
   }
 
-  private void pay(RunningJob job, String taskId, TaskRecord.Payment p, int position) {
-    mana.pay(
-        requests.pay(taskId, p.executorDid(), position),
-        job.holdId,
-        p.executorDid(),
-        p.price(),
-        taskId);
+  /**
+   * Anchors the receipts, trying again while the log cannot be reached until it answers or the job
+   * stops or would pass its deadline. Anchoring is idempotent, so a try whose answer was lost is
+   * harmless.
+   */
+  private List<ReceiptLog.Anchored> anchor(RunningJob job, TaskSpec task, List<Receipt> toAnchor) {
+    return UnreachableRetry.call(
+        "anchoring the receipts of task " + task.taskId(),
+        () -> receipts.anchor(toAnchor),
+        wait -> job.stopped() || clock.millis() + wait > task.deadlineMillis(),
+        outbox::retried);
   }
 }

@@ -5,6 +5,7 @@ import io.grpc.Channel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.meshwork.ledger.v1.CreateHoldRequest;
+import io.meshwork.ledger.v1.ExtendHoldRequest;
 import io.meshwork.ledger.v1.LedgerServiceGrpc;
 import io.meshwork.ledger.v1.Operation;
 import io.meshwork.ledger.v1.OperationError;
@@ -92,6 +93,27 @@ public final class GrpcManaAccounts implements ManaAccounts {
                     .setTaskId(taskId)
                     .setMemo("verified result of task " + taskId))
             .build());
+  }
+
+  @Override
+  public void extend(String requestId, String holdId, long timeoutMillis) {
+    // Not an operation of the batch Submit: an extension is one call per job every few minutes.
+    Spans.call(
+        "extend hold",
+        () -> {
+          try {
+            return ledger
+                .withDeadlineAfter(10, TimeUnit.SECONDS)
+                .extendHold(
+                    ExtendHoldRequest.newBuilder()
+                        .setRequestId(requestId)
+                        .setHoldId(holdId)
+                        .setTimeoutMs(timeoutMillis)
+                        .build());
+          } catch (StatusRuntimeException e) {
+            throw translate("extending hold " + holdId, e);
+          }
+        });
   }
 
   @Override

@@ -104,6 +104,31 @@ record JournalSchema(String versions, String epochTable, List<String> statements
                 cid TEXT NOT NULL,
                 log_index {int} NOT NULL,
                 proof_bundle TEXT NOT NULL)
+              """)
+          .then(
+              // The settlement outbox (jobs/PaymentOutbox): a journaled task's payment is owed
+              // until its paid_at is set, and a job's hold is released once released_at is. What an
+              // older orchestrator settled before this version counts as paid and released when
+              // its job had ended (it paid right after journaling, and replayed on resume).
+              "ALTER TABLE tasks ADD COLUMN paid_at {int}",
+              "ALTER TABLE task_payments ADD COLUMN paid_at {int}",
+              "ALTER TABLE jobs ADD COLUMN released_at {int}",
+              "UPDATE tasks SET paid_at = 0 WHERE job_id IN (SELECT job_id FROM jobs"
+                  + " WHERE state IN ('completed','failed','cancelled'))",
+              "UPDATE task_payments SET paid_at = 0 WHERE task_id IN (SELECT task_id FROM tasks"
+                  + " WHERE paid_at IS NOT NULL)",
+              "UPDATE jobs SET released_at = finished_at"
+                  + " WHERE state IN ('completed','failed','cancelled')",
+              "CREATE INDEX jobs_unreleased ON jobs(submitted_at) WHERE released_at IS NULL",
+              // A hold taken in place of one of the job's that expired while the job still owed;
+              // hold_id is NULL until the ledger answered its creation.
+              """
+              CREATE TABLE replacement_holds (
+                seq {serial},
+                replaced_hold_id TEXT NOT NULL UNIQUE,
+                job_id TEXT NOT NULL,
+                amount {int} NOT NULL,
+                hold_id TEXT)
               """);
 
   /** The membership journal: each member's row, its history of states, and the join tokens. */

@@ -8,6 +8,7 @@ import io.meshwork.orchestrator.jobs.JobRecord;
 import io.meshwork.orchestrator.jobs.JobState;
 import io.meshwork.orchestrator.jobs.JobStore;
 import io.meshwork.orchestrator.jobs.ReceiptLog;
+import io.meshwork.orchestrator.jobs.SettlementJournal;
 import io.meshwork.orchestrator.jobs.TaskRecord;
 import io.meshwork.orchestrator.tasks.Placement;
 import io.meshwork.orchestrator.trust.ExecutorRecord;
@@ -500,6 +501,55 @@ public final class SqlJobStore implements JobStore {
                 r.caught(),
                 r.failed(),
                 r.updatedAt()));
+  }
+
+  @Override
+  public List<SettlementJournal.Owed> unpaid(String jobId) {
+    return onReader(
+        "read the payments job " + jobId + " owes", c -> SettlementRows.unpaid(c, jobId));
+  }
+
+  @Override
+  public void markPaid(SettlementJournal.Owed owed) {
+    long now = System.currentTimeMillis();
+    write(
+        "mark a payment of task " + owed.taskId() + " paid",
+        c -> SettlementRows.markPaid(c, owed, now));
+  }
+
+  @Override
+  public List<String> unreleased() {
+    return onReader("list the jobs whose hold is not released", SettlementRows::unreleased);
+  }
+
+  @Override
+  public void markReleased(String jobId, long refunded) {
+    long now = System.currentTimeMillis();
+    write(
+        "mark the hold of job " + jobId + " released",
+        c -> SettlementRows.markReleased(c, jobId, refunded, now));
+  }
+
+  @Override
+  public SettlementJournal.ReplacementHold replaceHold(
+      String jobId, String replacedHoldId, long amount) {
+    return write(
+        "record a hold of job " + jobId + " in place of " + replacedHoldId,
+        c -> SettlementRows.replaceHold(c, jobId, replacedHoldId, amount));
+  }
+
+  @Override
+  public void replacementCreated(String replacedHoldId, String holdId) {
+    write(
+        "record the hold in place of " + replacedHoldId,
+        c -> SettlementRows.replacementCreated(c, replacedHoldId, holdId));
+  }
+
+  @Override
+  public List<SettlementJournal.ReplacementHold> replacementHolds(String jobId) {
+    return onReader(
+        "read the replacement holds of job " + jobId,
+        c -> SettlementRows.replacementHolds(c, jobId));
   }
 
   /** Commits what is queued, stops the committer and closes the connections. */

@@ -18,8 +18,50 @@ final class FakeLedger implements ManaAccounts {
   private final Map<String, Object> outcomes = new HashMap<>();
   private final Map<String, Integer> paymentsPerTask = new HashMap<>();
   private final java.util.List<String> requestIds = new java.util.ArrayList<>();
+  private final java.util.Set<String> expired = new java.util.HashSet<>();
   private int replays;
   private int holdSeq;
+  private int extensions;
+  private boolean down;
+
+  /** Makes every call fail as an unreachable ledger does (true), or answer again (false). */
+  synchronized void down(boolean unreachable) {
+    down = unreachable;
+  }
+
+  private void reachable() {
+    if (down) {
+      throw MeshException.unavailable("LEDGER_UNAVAILABLE", "the ledger cannot be reached", null);
+    }
+  }
+
+  /** Expires a hold as the ledger does past its time: what it has left returns to its payer. */
+  synchronized void expire(String holdId) {
+    Hold h = holds.remove(holdId);
+    balances.merge(h.payer(), h.amount() - paidOut.getOrDefault(holdId, 0L), Long::sum);
+    expired.add(holdId);
+  }
+
+  /** Extensions the ledger granted. */
+  synchronized int extensions() {
+    return extensions;
+  }
+
+  private void requireOpen(String holdId) {
+    if (expired.contains(holdId)) {
+      throw MeshException.failedPrecondition("HOLD_EXPIRED", "hold " + holdId + " expired");
+    }
+  }
+
+  @Override
+  public synchronized void extend(String requestId, String holdId, long timeoutMillis) {
+    reachable();
+    requireOpen(holdId);
+    if (!holds.containsKey(holdId)) {
+      throw MeshException.failedPrecondition("HOLD_CLOSED", "hold " + holdId + " is closed");
+    }
+    extensions++;
+  }
 
   /** Gives {@code did} a balance. */
   synchronized void grant(String did, long amount) {
@@ -62,6 +104,7 @@ final class FakeLedger implements ManaAccounts {
   @Override
   public synchronized String hold(
       String requestId, String payer, long amount, String jobId, long timeoutMillis) {
+    reachable();
     if (outcomes.containsKey(requestId)) {
       replays++;
       return (String) outcomes.get(requestId);
@@ -81,10 +124,12 @@ final class FakeLedger implements ManaAccounts {
   @Override
   public synchronized void pay(
       String requestId, String holdId, String payee, long amount, String taskId) {
+    reachable();
     if (outcomes.containsKey(requestId)) {
       replays++;
       return;
     }
+    requireOpen(holdId);
     Hold h = holds.get(holdId);
     if (h == null) {
       throw MeshException.failedPrecondition("HOLD_CLOSED", "hold " + holdId + " is closed");
@@ -103,10 +148,12 @@ final class FakeLedger implements ManaAccounts {
 
   @Override
   public synchronized long release(String requestId, String holdId, String memo) {
+    reachable();
     if (outcomes.containsKey(requestId)) {
       replays++;
       return (Long) outcomes.get(requestId);
     }
+    requireOpen(holdId);
     Hold h = holds.remove(holdId);
     if (h == null) {
       throw MeshException.failedPrecondition("HOLD_CLOSED", "hold " + holdId + " is closed");

@@ -173,6 +173,101 @@ final class MemoryJournal implements JobStore {
     fence.fence(epoch);
   }
 
+  // The settlement outbox: paid marks by task and position, released jobs, replacement holds.
+  private final java.util.Set<String> paid = new java.util.HashSet<>();
+  private final java.util.Set<String> released = new java.util.HashSet<>();
+  private final List<SettlementJournal.ReplacementHold> replacements = new ArrayList<>();
+
+  @Override
+  public synchronized List<SettlementJournal.Owed> unpaid(String jobId) {
+    List<SettlementJournal.Owed> owed = new ArrayList<>();
+    for (TaskRecord t : tasks(jobId)) {
+      List<TaskRecord.Payment> payments = t.payments();
+      for (int i = 0; i < payments.size(); i++) {
+        if (!paid.contains(t.taskId() + "#" + i)) {
+          owed.add(new SettlementJournal.Owed(jobId, t.taskId(), i, payments.get(i)));
+        }
+      }
+    }
+    return owed;
+  }
+
+  @Override
+  public synchronized void markPaid(SettlementJournal.Owed owed) {
+    paid.add(owed.taskId() + "#" + owed.position());
+  }
+
+  @Override
+  public synchronized List<String> unreleased() {
+    return jobs.values().stream()
+        .sorted(Comparator.comparingLong(JobRecord::submittedAt))
+        .map(JobRecord::jobId)
+        .filter(id -> !released.contains(id))
+        .toList();
+  }
+
+  @Override
+  public synchronized void markReleased(String jobId, long refunded) {
+    if (released.add(jobId)) {
+      JobRecord j = jobs.get(jobId);
+      update(
+          new JobRecord(
+              j.jobId(),
+              j.submitterDid(),
+              j.state(),
+              j.manifest(),
+              j.manifestDigest(),
+              j.holdId(),
+              j.budget(),
+              j.spent(),
+              refunded,
+              j.totalChunks(),
+              j.completedChunks(),
+              j.errorMessage(),
+              j.result(),
+              j.resultCid(),
+              j.submittedAt(),
+              j.finishedAt(),
+              j.resultSize(),
+              j.resultStored()));
+    }
+  }
+
+  /** Whether the job's hold was released, as the journal records it. */
+  synchronized boolean released(String jobId) {
+    return released.contains(jobId);
+  }
+
+  @Override
+  public synchronized SettlementJournal.ReplacementHold replaceHold(
+      String jobId, String replacedHoldId, long amount) {
+    for (SettlementJournal.ReplacementHold r : replacements) {
+      if (r.replacedHoldId().equals(replacedHoldId)) {
+        return r;
+      }
+    }
+    var r = new SettlementJournal.ReplacementHold(jobId, replacedHoldId, amount, null);
+    replacements.add(r);
+    return r;
+  }
+
+  @Override
+  public synchronized void replacementCreated(String replacedHoldId, String holdId) {
+    for (int i = 0; i < replacements.size(); i++) {
+      var r = replacements.get(i);
+      if (r.replacedHoldId().equals(replacedHoldId)) {
+        replacements.set(
+            i,
+            new SettlementJournal.ReplacementHold(r.jobId(), replacedHoldId, r.amount(), holdId));
+      }
+    }
+  }
+
+  @Override
+  public synchronized List<SettlementJournal.ReplacementHold> replacementHolds(String jobId) {
+    return replacements.stream().filter(r -> r.jobId().equals(jobId)).toList();
+  }
+
   @Override
   public void close() {}
 }

@@ -467,6 +467,75 @@ abstract class JobStoreContract extends JournalFenceContract<JobStore> {
   }
 
   @Test
+  void aJournaledTaskOwesEachPaymentUntilItIsMarkedPaidAcrossReopening() {
+    TaskRecord plain = task("job-1", 0, "execute");
+    TaskRecord withOthers =
+        new TaskRecord(
+            "job-1:1",
+            "job-1",
+            1,
+            "execute",
+            "did:key:zFirst",
+            5,
+            "r".getBytes(StandardCharsets.UTF_8),
+            "bresult1",
+            "breceipt1",
+            11,
+            List.of(
+                new TaskRecord.Payment("did:key:zLater", 3, "bl", 13),
+                new TaskRecord.Payment("did:key:zEarlier", 2, "be", 12)));
+    try (JobStore store = open()) {
+      store.insert(job("job-1", JobState.COMPUTING, 100));
+      store.saveTask(plain);
+      store.saveTask(withOthers);
+      List<io.meshwork.orchestrator.jobs.SettlementJournal.Owed> owed = store.unpaid("job-1");
+      // Positions follow TaskRecord.payments(): the accepted executor, then the others in log
+      // order.
+      assertEquals(
+          List.of("job-1:0#0", "job-1:1#0", "job-1:1#1", "job-1:1#2"),
+          owed.stream().map(o -> o.taskId() + "#" + o.position()).toList());
+      assertEquals(withOthers.payments().get(2), owed.get(2).payment());
+      store.markPaid(owed.get(0));
+      store.markPaid(owed.get(2));
+      store.markPaid(owed.get(2));
+    }
+    try (JobStore reopened = open()) {
+      assertEquals(
+          List.of("job-1:1#0", "job-1:1#2"),
+          reopened.unpaid("job-1").stream().map(o -> o.taskId() + "#" + o.position()).toList());
+    }
+  }
+
+  @Test
+  void aJobsHoldIsUnreleasedUntilMarkedAndReplacementsAreKeptOnce() {
+    try (JobStore store = open()) {
+      store.insert(job("job-1", JobState.COMPUTING, 100));
+      store.insert(job("job-2", JobState.COMPLETED, 50));
+      assertEquals(List.of("job-2", "job-1"), store.unreleased());
+      store.markReleased("job-2", 40);
+      store.markReleased("job-2", 99);
+      assertEquals(List.of("job-1"), store.unreleased());
+      assertEquals(40, store.find("job-2").orElseThrow().refunded());
+
+      var first = store.replaceHold("job-1", "hold-a", 300);
+      assertEquals(300, first.amount());
+      assertNull(first.holdId());
+      // Asked again, with whatever amount: the first recorded stands.
+      assertEquals(first, store.replaceHold("job-1", "hold-a", 999));
+      store.replacementCreated("hold-a", "hold-b");
+      store.replaceHold("job-1", "hold-b", 100);
+    }
+    try (JobStore reopened = open()) {
+      var chain = reopened.replacementHolds("job-1");
+      assertEquals(2, chain.size());
+      assertEquals("hold-b", chain.get(0).holdId());
+      assertEquals("hold-b", chain.get(1).replacedHoldId());
+      assertNull(chain.get(1).holdId());
+      assertEquals(List.of("job-1"), reopened.unreleased());
+    }
+  }
+
+  @Test
   void aFetchedInputIsRecordedOnceAndKeptWithTheUrlOfItsManifest() {
     JobManifest fetched =
         manifest("job-url", new byte[0], "https://data.example.com/in.txt", "ab".repeat(32));

@@ -42,6 +42,12 @@ class SqliteJobStoreTest extends JobStoreContract {
       s.execute("DROP INDEX jobs_by_submitter");
       s.execute("DROP INDEX jobs_by_submission");
       s.execute("DROP TABLE job_statements");
+      // Nor the settlement outbox's marks and replacement holds.
+      s.execute("DROP INDEX jobs_unreleased");
+      s.execute("DROP TABLE replacement_holds");
+      s.execute("ALTER TABLE tasks DROP COLUMN paid_at");
+      s.execute("ALTER TABLE task_payments DROP COLUMN paid_at");
+      s.execute("ALTER TABLE jobs DROP COLUMN released_at");
       s.execute("DELETE FROM schema_version WHERE version > 12");
     }
     try (JobStore upgraded = open()) {

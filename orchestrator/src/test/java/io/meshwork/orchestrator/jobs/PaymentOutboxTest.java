@@ -1,0 +1,155 @@
+package io.meshwork.orchestrator.jobs;
+
+import static io.meshwork.orchestrator.jobs.JobCore.SUBMITTER;
+import static io.meshwork.orchestrator.jobs.JobCore.await;
+import static io.meshwork.orchestrator.jobs.JobCore.job;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.meshwork.runtime.errors.MeshException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The settlement outbox over the job core's fakes: a ledger that cannot be reached does not fail
+ * the job, and its payments are made once the ledger answers; a restart pays what the journal shows
+ * owed; a hold that expired while the orchestrator was away is replaced, and nothing is paid twice
+ * even when a payment's acknowledgement was lost before the expiry.
+ */
+class PaymentOutboxTest {
+  private final JobCore core = new JobCore();
+
+  @AfterEach
+  void close() throws Exception {
+    core.close();
+  }
+
+  /** The fake ledger, whose payments fail (as unreachable) while {@code failing} is above 0. */
+  private final class FlakyLedger implements ManaAccounts {
+    final AtomicInteger failing = new AtomicInteger();
+    // A payment the ledger makes and whose answer is then lost, while above 0.
+    final AtomicInteger lostAnswers = new AtomicInteger();
+
+    @Override
+    public String hold(String requestId, String payer, long amount, String jobId, long timeout) {
+      return core.ledger.hold(requestId, payer, amount, jobId, timeout);
+    }
+
+    @Override
+    public void pay(String requestId, String holdId, String payee, long amount, String taskId) {
+      if (lostAnswers.getAndDecrement() > 0) {
+        core.ledger.pay(requestId, holdId, payee, amount, taskId);
+        throw MeshException.unavailable("LEDGER_UNAVAILABLE", "the answer was lost", null);
+      }
+      if (failing.getAndDecrement() > 0) {
+        throw MeshException.unavailable("LEDGER_UNAVAILABLE", "the ledger is down", null);
+      }
+      core.ledger.pay(requestId, holdId, payee, amount, taskId);
+    }
+
+    @Override
+    public void extend(String requestId, String holdId, long timeoutMillis) {
+      core.ledger.extend(requestId, holdId, timeoutMillis);
+    }
+
+    @Override
+    public long release(String requestId, String holdId, String memo) {
+      return core.ledger.release(requestId, holdId, memo);
+    }
+  }
+
+  @Test
+  void aJobCompletesThroughALedgerOutageAndEachTaskIsPaidOnceAfterwards() throws Exception {
+    FakeExecutor executor = core.executor("e1");
+    FlakyLedger ledger = new FlakyLedger();
+    ledger.failing.set(5);
+    JobCoordinator coordinator = core.start(core.journal, ledger, core.receipts, core.fleet);
+
+    String jobId =
+        coordinator.submit(job("outage", "alpha\n", "bravo\n", "charlie\n").manifest(), SUBMITTER);
+    JobResult result = await(coordinator, jobId);
+
+    assertEquals(JobState.COMPLETED, result.status().state());
+    awaitSettled(coordinator, jobId);
+    assertTrue(coordinator.settlementRetries() >= 1, "the outbox tried again");
+    assertPaidOnce(result, executor);
+    assertTrue(core.journal.released(jobId));
+    assertEquals(0, core.ledger.openHolds(), "released only once every payment was made");
+  }
+
+  @Test
+  void aRestartPaysWhatTheJournalShowsOwed() throws Exception {
+    FakeExecutor executor = core.executor("e1");
+    FlakyLedger ledger = new FlakyLedger();
+    ledger.failing.set(Integer.MAX_VALUE);
+    JobCoordinator first = core.start(core.journal, ledger, core.receipts, core.fleet);
+    String jobId = first.submit(job("owed", "alpha\n", "bravo\n").manifest(), SUBMITTER);
+    JobResult result = await(first, jobId);
+    assertEquals(JobState.COMPLETED, result.status().state(), "the outage did not fail the job");
+    assertEquals(1, core.ledger.openHolds(), "the hold stays while payments are owed");
+    first.close();
+    assertFalse(core.journal.unpaid(jobId).isEmpty());
+
+    ledger.failing.set(0);
+    JobCoordinator next = core.start(core.journal, ledger, core.receipts, core.fleet);
+    next.resumeUnfinished();
+    awaitSettled(next, jobId);
+
+    assertPaidOnce(result, executor);
+    assertTrue(core.journal.unpaid(jobId).isEmpty());
+    assertEquals(0, core.ledger.openHolds());
+  }
+
+  @Test
+  void aHoldThatExpiredMeanwhileIsReplacedAndNothingIsPaidTwice() throws Exception {
+    FakeExecutor executor = core.executor("e1");
+    FlakyLedger ledger = new FlakyLedger();
+    // The first payment is made but its answer is lost; no other gets through until the restart.
+    ledger.lostAnswers.set(1);
+    ledger.failing.set(Integer.MAX_VALUE);
+    JobCoordinator first = core.start(core.journal, ledger, core.receipts, core.fleet);
+    String jobId =
+        first.submit(job("expired", "alpha\n", "bravo\n", "charlie\n").manifest(), SUBMITTER);
+    JobResult result = await(first, jobId);
+    first.close();
+    String holdId = core.journal.find(jobId).orElseThrow().holdId();
+    core.ledger.expire(holdId);
+    long submitterBefore = core.ledger.balance(SUBMITTER.did());
+
+    ledger.failing.set(0);
+    ledger.lostAnswers.set(0);
+    JobCoordinator next = core.start(core.journal, ledger, core.receipts, core.fleet);
+    next.resumeUnfinished();
+    awaitSettled(next, jobId);
+
+    assertPaidOnce(result, executor);
+    assertEquals(1, core.journal.replacementHolds(jobId).size(), "one hold in place of it");
+    long paid = result.receipts().stream().mapToLong(JobResult.ReceiptRef::price).sum();
+    // The expired hold paid one task; the replacement held and paid the rest.
+    long paidByReplacement = submitterBefore - core.ledger.balance(SUBMITTER.did());
+    assertTrue(paidByReplacement > 0 && paidByReplacement < paid, "" + paidByReplacement);
+    assertEquals(0, core.ledger.openHolds(), "the replacement is released too");
+  }
+
+  private void assertPaidOnce(JobResult result, FakeExecutor executor) {
+    long spent = 0;
+    for (JobResult.ReceiptRef ref : result.receipts()) {
+      assertEquals(1, core.ledger.paymentsFor(ref.taskId()), ref.taskId());
+      spent += ref.price();
+    }
+    assertEquals(spent, core.ledger.balance(executor.did), "the executor got each price once");
+    assertEquals(JobCore.GRANT - spent, core.ledger.balance(SUBMITTER.did()));
+    assertEquals(JobCore.GRANT, core.ledger.total(), "no mana made or lost");
+  }
+
+  /** Waits until the outbox has paid everything the job owes and released its hold. */
+  private static void awaitSettled(JobCoordinator coordinator, String jobId)
+      throws InterruptedException {
+    for (int i = 0; i < 600 && coordinator.settling(jobId); i++) {
+      Thread.sleep(50);
+    }
+    assertFalse(coordinator.settling(jobId), "job " + jobId + " settled");
+  }
+}
