@@ -198,6 +198,7 @@ public final class JobCoordinator implements AutoCloseable {
             mana,
             receipts,
             requests,
+            store.delegations(),
             new DelegationIntake.Options(
                 options.delegatedRetryCount(),
                 options.maxDelegationsPerPeer(),
@@ -309,8 +310,12 @@ public final class JobCoordinator implements AutoCloseable {
         .with("job_id", spec.jobId());
   }
 
-  /** Resumes every job the journal holds as unfinished (after a restart). */
+  /**
+   * Resumes every job the journal holds as unfinished (after a restart), and resumes or abandons
+   * the tasks peers had delegated here and that were not finished.
+   */
   public void resumeUnfinished() {
+    delegations.recoverOpen();
     for (JobRecord r : store.unfinished()) {
       try {
         resume(r);
