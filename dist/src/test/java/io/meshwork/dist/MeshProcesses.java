@@ -40,6 +40,11 @@ final class MeshProcesses implements AutoCloseable {
   private final Map<String, Process> processes = new LinkedHashMap<>();
   // Orchestrator replicas started beside "orchestrator": their gRPC and admin ports.
   private final Map<String, int[]> replicaPorts = new LinkedHashMap<>();
+  // Services of their own keys started beside the mesh's (another orchestrator and its
+  // executors): their gRPC and admin ports.
+  private final Map<String, int[]> besidePorts = new LinkedHashMap<>();
+  // Settings per service on top of the role lists, such as more DIDs the ledger must know.
+  private final Map<String, Map<String, String>> serviceSettings;
 
   /**
    * Starts the mesh and waits until every service serves.
@@ -78,6 +83,23 @@ final class MeshProcesses implements AutoCloseable {
       String heap,
       Map<String, String> environment)
       throws Exception {
+    this(dataDir, executorBehaviours, orchestratorSettings, heap, environment, Map.of());
+  }
+
+  /**
+   * Starts the mesh as {@link #MeshProcesses(Path, List, Map, String, Map)} does, service {@code
+   * name} with {@code serviceSettings.get(name)} on top of its role lists (such as the ledger and
+   * the receipt log knowing the services started {@link #startBeside beside} the mesh).
+   */
+  MeshProcesses(
+      Path dataDir,
+      List<String> executorBehaviours,
+      Map<String, String> orchestratorSettings,
+      String heap,
+      Map<String, String> environment,
+      Map<String, Map<String, String>> serviceSettings)
+      throws Exception {
+    this.serviceSettings = serviceSettings;
     this.heap = heap;
     this.environment = environment;
     this.dataDir = dataDir;
@@ -178,6 +200,26 @@ final class MeshProcesses implements AutoCloseable {
     start(name, Meshwork.class.getName(), List.of("serve", "orchestrator"), settings);
   }
 
+  /**
+   * Starts (or restarts, on the same data) service {@code name} beside the mesh, with a key of its
+   * own ({@code dataDir/name/name.key}), on {@code grpcPort} and {@code adminPort}, running {@code
+   * mainClass} with {@code args} and {@code settings} (its role lists among them), and waits until
+   * it serves.
+   */
+  void startBeside(
+      String name,
+      String mainClass,
+      List<String> args,
+      int grpcPort,
+      int adminPort,
+      Map<String, String> settings)
+      throws Exception {
+    besidePorts.put(name, new int[] {grpcPort, adminPort});
+    start(name, mainClass, args, settings);
+    MeshFixtures.awaitServing(
+        grpcPort, caDir(), java.time.Duration.ofSeconds(180), processes.get(name));
+  }
+
   /** Waits until the orchestrator serves again after a restart. */
   void awaitOrchestrator() throws InterruptedException {
     MeshFixtures.awaitServing(
@@ -215,12 +257,12 @@ final class MeshProcesses implements AutoCloseable {
 
   /** The gRPC port of service {@code name} (an orchestrator replica included). */
   int grpcPort(String name) {
-    int[] ports = replicaPorts.get(name);
+    int[] ports = replicaPorts.getOrDefault(name, besidePorts.get(name));
     return ports != null ? ports[0] : layout.grpcPort(name);
   }
 
   private int adminPort(String name) {
-    int[] ports = replicaPorts.get(name);
+    int[] ports = replicaPorts.getOrDefault(name, besidePorts.get(name));
     return ports != null ? ports[1] : layout.adminPort(name);
   }
 
@@ -364,6 +406,7 @@ final class MeshProcesses implements AutoCloseable {
     String keyOf = replicaPorts.containsKey(name) ? "orchestrator" : name;
     settings.put("identity.file", dataDir.resolve(keyOf).resolve(keyOf + ".key").toString());
     settings.putAll(roleLists(name));
+    settings.putAll(serviceSettings.getOrDefault(name, Map.of()));
     settings.put("mesh.dev-mode", "true");
     settings.put("tls.dev-ca", caDir().toString());
     settings.putAll(extra);
@@ -392,6 +435,10 @@ final class MeshProcesses implements AutoCloseable {
         String.join(",", layout.executorNames().stream().map(n -> ids.get(n).did()).toList());
     if (replicaPorts.containsKey(name)) {
       return Map.of("auth.executors", executors);
+    }
+    if (besidePorts.containsKey(name)) {
+      // A service beside the mesh brings its own lists.
+      return Map.of();
     }
     return switch (name) {
       case "ledger" -> Map.of("auth.orchestrators", orchestrator);
