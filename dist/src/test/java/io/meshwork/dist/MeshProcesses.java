@@ -83,13 +83,28 @@ final class MeshProcesses implements AutoCloseable {
       String heap,
       Map<String, String> environment)
       throws Exception {
-    this(dataDir, executorBehaviours, orchestratorSettings, heap, environment, Map.of());
+    this(dataDir, executorBehaviours, orchestratorSettings, heap, environment, Map.of(), List.of());
   }
+
+  /**
+   * A service with a key of its own started beside the mesh's (another orchestrator, its
+   * executors): {@code mainClass} with {@code args} and the settings {@code settings} makes of the
+   * mesh's ports (its role lists among them), on {@code grpcPort} and {@code adminPort}, with its
+   * data in {@code dataDir/name} and its key in {@code dataDir/name/name.key}.
+   */
+  record Beside(
+      String name,
+      String mainClass,
+      List<String> args,
+      int grpcPort,
+      int adminPort,
+      java.util.function.Function<MeshLayout, Map<String, String>> settings) {}
 
   /**
    * Starts the mesh as {@link #MeshProcesses(Path, List, Map, String, Map)} does, service {@code
    * name} with {@code serviceSettings.get(name)} on top of its role lists (such as the ledger and
-   * the receipt log knowing the services started {@link #startBeside beside} the mesh).
+   * the receipt log knowing the services beside the mesh), and {@code beside} started with the
+   * mesh's own services, all at once.
    */
   MeshProcesses(
       Path dataDir,
@@ -97,7 +112,8 @@ final class MeshProcesses implements AutoCloseable {
       Map<String, String> orchestratorSettings,
       String heap,
       Map<String, String> environment,
-      Map<String, Map<String, String>> serviceSettings)
+      Map<String, Map<String, String>> serviceSettings,
+      List<Beside> beside)
       throws Exception {
     this.serviceSettings = serviceSettings;
     this.heap = heap;
@@ -131,9 +147,17 @@ final class MeshProcesses implements AutoCloseable {
             settings);
       }
       startOrchestrator();
+      for (Beside b : beside) {
+        besidePorts.put(b.name(), new int[] {b.grpcPort(), b.adminPort()});
+        start(b.name(), b.mainClass(), b.args(), b.settings().apply(layout));
+      }
       for (String name : layout.services()) {
         MeshFixtures.awaitServing(
             layout.grpcPort(name), caDir(), java.time.Duration.ofSeconds(180), null);
+      }
+      for (Beside b : beside) {
+        MeshFixtures.awaitServing(
+            b.grpcPort(), caDir(), java.time.Duration.ofSeconds(180), processes.get(b.name()));
       }
     } catch (Exception | Error e) {
       close();
@@ -200,24 +224,12 @@ final class MeshProcesses implements AutoCloseable {
     start(name, Meshwork.class.getName(), List.of("serve", "orchestrator"), settings);
   }
 
-  /**
-   * Starts (or restarts, on the same data) service {@code name} beside the mesh, with a key of its
-   * own ({@code dataDir/name/name.key}), on {@code grpcPort} and {@code adminPort}, running {@code
-   * mainClass} with {@code args} and {@code settings} (its role lists among them), and waits until
-   * it serves.
-   */
-  void startBeside(
-      String name,
-      String mainClass,
-      List<String> args,
-      int grpcPort,
-      int adminPort,
-      Map<String, String> settings)
-      throws Exception {
-    besidePorts.put(name, new int[] {grpcPort, adminPort});
-    start(name, mainClass, args, settings);
+  /** Starts service {@code b} beside the mesh again, on its data, and waits until it serves. */
+  void restartBeside(Beside b) throws Exception {
+    besidePorts.put(b.name(), new int[] {b.grpcPort(), b.adminPort()});
+    start(b.name(), b.mainClass(), b.args(), b.settings().apply(layout));
     MeshFixtures.awaitServing(
-        grpcPort, caDir(), java.time.Duration.ofSeconds(180), processes.get(name));
+        b.grpcPort(), caDir(), java.time.Duration.ofSeconds(180), processes.get(b.name()));
   }
 
   /** Waits until the orchestrator serves again after a restart. */

@@ -73,41 +73,37 @@ class SubManagerCrashTest {
                     root.did() + "," + sub.did(),
                     "auth.executors",
                     rootExecutor.did() + "," + subExecutor.did()));
+    MeshProcesses.Beside subExecutorService =
+        new MeshProcesses.Beside(
+            "sub-executor",
+            MisbehavingExecutor.class.getName(),
+            List.of("slow"),
+            subExecutorPort,
+            subExecutorAdmin,
+            layout -> Map.of("auth.orchestrators", sub.did(), "executor.task-slots", "2"));
+    Map<String, String> subSettings =
+        new LinkedHashMap<>(
+            MeshProcesses.tolerantTimings(
+                "orchestrator.split-threshold",
+                "4096",
+                "orchestrator.local-slots",
+                "0",
+                "orchestrator.executors",
+                "127.0.0.1:" + subExecutorPort,
+                "auth.executors",
+                subExecutor.did(),
+                "auth.peers",
+                root.did()));
+    MeshProcesses.Beside subService = subManager(subPort, subAdmin, subSettings);
     try (MeshProcesses mesh =
-        new MeshProcesses(dataDir, List.of("slow"), rootSettings, "512m", Map.of(), shared)) {
-      mesh.startBeside(
-          "sub-executor",
-          MisbehavingExecutor.class.getName(),
-          List.of("slow"),
-          subExecutorPort,
-          subExecutorAdmin,
-          Map.of("auth.orchestrators", sub.did(), "executor.task-slots", "2"));
-      Map<String, String> subSettings =
-          new LinkedHashMap<>(
-              MeshProcesses.tolerantTimings(
-                  "orchestrator.split-threshold", "4096",
-                  "orchestrator.local-slots", "0",
-                  "orchestrator.executors", "127.0.0.1:" + subExecutorPort,
-                  "orchestrator.ledger", mesh.layout().target("ledger"),
-                  "orchestrator.receipts", mesh.layout().target("receipts"),
-                  "auth.executors", subExecutor.did(),
-                  "auth.peers", root.did()));
-      Runnable startSub =
-          () -> {
-            try {
-              mesh.startBeside(
-                  "sub",
-                  Meshwork.class.getName(),
-                  List.of("serve", "orchestrator"),
-                  subPort,
-                  subAdmin,
-                  subSettings);
-            } catch (Exception e) {
-              throw new AssertionError("the sub-manager did not start", e);
-            }
-          };
-      startSub.run();
-
+        new MeshProcesses(
+            dataDir,
+            List.of("slow"),
+            rootSettings,
+            "512m",
+            Map.of(),
+            shared,
+            List.of(subExecutorService, subService))) {
       Identity user = Identity.generate();
       Map<String, Identity> accounts = new LinkedHashMap<>();
       accounts.put("submitter", user);
@@ -152,7 +148,7 @@ class SubManagerCrashTest {
 
         // (b) Restarted from its journal, it asks the root, which no longer awaits the task: it
         // releases the hold and pays nothing more.
-        startSub.run();
+        mesh.restartBeside(subService);
         awaitLog(mesh, "sub", "abandoned delegation");
         awaitHeld(mesh, sub, 0);
         assertEquals(
@@ -185,6 +181,23 @@ class SubManagerCrashTest {
         assertEquals(BUDGET, result.status().getManaSpent() + result.status().getManaRefunded());
       }
     }
+  }
+
+  /** The sub-manager's process: an orchestrator that settles through the mesh's ledger and log. */
+  private static MeshProcesses.Beside subManager(
+      int port, int admin, Map<String, String> settings) {
+    return new MeshProcesses.Beside(
+        "sub",
+        Meshwork.class.getName(),
+        List.of("serve", "orchestrator"),
+        port,
+        admin,
+        layout -> {
+          Map<String, String> all = new LinkedHashMap<>(settings);
+          all.put("orchestrator.ledger", layout.target("ledger"));
+          all.put("orchestrator.receipts", layout.target("receipts"));
+          return all;
+        });
   }
 
   private static Map<String, Long> balances(MeshProcesses mesh, Map<String, Identity> accounts) {
