@@ -40,6 +40,11 @@ final class MeshProcesses implements AutoCloseable {
   private final Map<String, Process> processes = new LinkedHashMap<>();
   // Orchestrator replicas started beside "orchestrator": their gRPC and admin ports.
   private final Map<String, int[]> replicaPorts = new LinkedHashMap<>();
+  // Services of their own keys started beside the mesh's (another orchestrator and its
+  // executors): their gRPC and admin ports.
+  private final Map<String, int[]> besidePorts = new LinkedHashMap<>();
+  // Settings per service on top of the role lists, such as more DIDs the ledger must know.
+  private final Map<String, Map<String, String>> serviceSettings;
 
   /**
    * Starts the mesh and waits until every service serves.
@@ -78,6 +83,39 @@ final class MeshProcesses implements AutoCloseable {
       String heap,
       Map<String, String> environment)
       throws Exception {
+    this(dataDir, executorBehaviours, orchestratorSettings, heap, environment, Map.of(), List.of());
+  }
+
+  /**
+   * A service with a key of its own started beside the mesh's (another orchestrator, its
+   * executors): {@code mainClass} with {@code args} and the settings {@code settings} makes of the
+   * mesh's ports (its role lists among them), on {@code grpcPort} and {@code adminPort}, with its
+   * data in {@code dataDir/name} and its key in {@code dataDir/name/name.key}.
+   */
+  record Beside(
+      String name,
+      String mainClass,
+      List<String> args,
+      int grpcPort,
+      int adminPort,
+      java.util.function.Function<MeshLayout, Map<String, String>> settings) {}
+
+  /**
+   * Starts the mesh as {@link #MeshProcesses(Path, List, Map, String, Map)} does, service {@code
+   * name} with {@code serviceSettings.get(name)} on top of its role lists (such as the ledger and
+   * the receipt log knowing the services beside the mesh), and {@code beside} started with the
+   * mesh's own services, all at once.
+   */
+  MeshProcesses(
+      Path dataDir,
+      List<String> executorBehaviours,
+      Map<String, String> orchestratorSettings,
+      String heap,
+      Map<String, String> environment,
+      Map<String, Map<String, String>> serviceSettings,
+      List<Beside> beside)
+      throws Exception {
+    this.serviceSettings = serviceSettings;
     this.heap = heap;
     this.environment = environment;
     this.dataDir = dataDir;
@@ -109,9 +147,17 @@ final class MeshProcesses implements AutoCloseable {
             settings);
       }
       startOrchestrator();
+      for (Beside b : beside) {
+        besidePorts.put(b.name(), new int[] {b.grpcPort(), b.adminPort()});
+        start(b.name(), b.mainClass(), b.args(), b.settings().apply(layout));
+      }
       for (String name : layout.services()) {
         MeshFixtures.awaitServing(
             layout.grpcPort(name), caDir(), java.time.Duration.ofSeconds(180), null);
+      }
+      for (Beside b : beside) {
+        MeshFixtures.awaitServing(
+            b.grpcPort(), caDir(), java.time.Duration.ofSeconds(180), processes.get(b.name()));
       }
     } catch (Exception | Error e) {
       close();
@@ -178,6 +224,14 @@ final class MeshProcesses implements AutoCloseable {
     start(name, Meshwork.class.getName(), List.of("serve", "orchestrator"), settings);
   }
 
+  /** Starts service {@code b} beside the mesh again, on its data, and waits until it serves. */
+  void restartBeside(Beside b) throws Exception {
+    besidePorts.put(b.name(), new int[] {b.grpcPort(), b.adminPort()});
+    start(b.name(), b.mainClass(), b.args(), b.settings().apply(layout));
+    MeshFixtures.awaitServing(
+        b.grpcPort(), caDir(), java.time.Duration.ofSeconds(180), processes.get(b.name()));
+  }
+
   /** Waits until the orchestrator serves again after a restart. */
   void awaitOrchestrator() throws InterruptedException {
     MeshFixtures.awaitServing(
@@ -225,12 +279,12 @@ final class MeshProcesses implements AutoCloseable {
 
   /** The gRPC port of service {@code name} (an orchestrator replica included). */
   int grpcPort(String name) {
-    int[] ports = replicaPorts.get(name);
+    int[] ports = replicaPorts.getOrDefault(name, besidePorts.get(name));
     return ports != null ? ports[0] : layout.grpcPort(name);
   }
 
   private int adminPort(String name) {
-    int[] ports = replicaPorts.get(name);
+    int[] ports = replicaPorts.getOrDefault(name, besidePorts.get(name));
     return ports != null ? ports[1] : layout.adminPort(name);
   }
 
@@ -374,6 +428,7 @@ final class MeshProcesses implements AutoCloseable {
     String keyOf = replicaPorts.containsKey(name) ? "orchestrator" : name;
     settings.put("identity.file", dataDir.resolve(keyOf).resolve(keyOf + ".key").toString());
     settings.putAll(roleLists(name));
+    settings.putAll(serviceSettings.getOrDefault(name, Map.of()));
     settings.put("mesh.dev-mode", "true");
     settings.put("tls.dev-ca", caDir().toString());
     settings.putAll(extra);
@@ -402,6 +457,10 @@ final class MeshProcesses implements AutoCloseable {
         String.join(",", layout.executorNames().stream().map(n -> ids.get(n).did()).toList());
     if (replicaPorts.containsKey(name)) {
       return Map.of("auth.executors", executors);
+    }
+    if (besidePorts.containsKey(name)) {
+      // A service beside the mesh brings its own lists.
+      return Map.of();
     }
     return switch (name) {
       case "ledger" -> Map.of("auth.orchestrators", orchestrator);

@@ -52,9 +52,10 @@ public final class PlacementSettings {
       Setting.millis(
               "orchestrator.probe-interval-ms",
               500,
-              "How often the executor of a running task is probed, so a dead or hung one fails"
-                  + " the attempt early; 0 turns probes off (a member whose heartbeats stop is"
-                  + " still noticed).")
+              "How often the executor of a running task, or the peer orchestrator running a task"
+                  + " delegated to it (GetDelegation), is probed, so a dead or hung one fails the"
+                  + " attempt early; 0 turns probes off (a member whose heartbeats stop is still"
+                  + " noticed).")
           .atLeast(Duration.ZERO);
 
   /** How long a queued task waits before it is stolen. */

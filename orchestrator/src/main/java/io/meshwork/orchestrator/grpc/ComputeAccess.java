@@ -24,6 +24,7 @@ public final class ComputeAccess {
           .allow("ListJobs", Role.USER)
           .allow("DelegateTask", Role.PEER)
           .allow("ReturnTaskResult", Role.EXECUTOR, Role.PEER)
+          .allow("GetDelegation", Role.PEER)
           .allow("GetModule", Role.EXECUTOR)
           .build();
 

@@ -9,8 +9,11 @@ import io.meshwork.compute.v1.ComputeServiceGrpc;
 import io.meshwork.compute.v1.ComputeTaskPacket;
 import io.meshwork.compute.v1.DelegateTaskRequest;
 import io.meshwork.compute.v1.DelegateTaskResponse;
+import io.meshwork.compute.v1.DelegationState;
 import io.meshwork.compute.v1.GetComputeCapacityRequest;
 import io.meshwork.compute.v1.GetComputeCapacityResponse;
+import io.meshwork.compute.v1.GetDelegationRequest;
+import io.meshwork.compute.v1.GetDelegationResponse;
 import io.meshwork.compute.v1.GetJobResultRequest;
 import io.meshwork.compute.v1.GetJobResultResponse;
 import io.meshwork.compute.v1.GetJobStatusRequest;
@@ -235,6 +238,29 @@ public final class ComputeGrpcService extends ComputeServiceGrpc.ComputeServiceI
               .setVerified(verdict.verified())
               .setReason(verdict.reason())
               .build();
+        });
+  }
+
+  @Override
+  public void getDelegation(
+      GetDelegationRequest request, StreamObserver<GetDelegationResponse> observer) {
+    Rpc.unary(
+        observer,
+        () -> {
+          if (request.getRequestId().isEmpty()) {
+            throw MeshException.invalidArgument("MISSING_REQUEST_ID", "request_id is empty")
+                .with("field", "request_id");
+          }
+          // Request ids are the delegator's random ids: only the two ends of a delegation know one.
+          DelegationState state;
+          if (jobs.delegations().runsFor(request.getRequestId(), Caller.current().did())) {
+            state = DelegationState.DELEGATION_STATE_RUNNING;
+          } else if (pending.awaitsDelegation(request.getRequestId())) {
+            state = DelegationState.DELEGATION_STATE_AWAITED;
+          } else {
+            state = DelegationState.DELEGATION_STATE_UNKNOWN;
+          }
+          return GetDelegationResponse.newBuilder().setState(state).build();
         });
   }
 

@@ -3,6 +3,7 @@ package io.meshwork.orchestrator.jobs;
 import io.meshwork.identity.Identity;
 import io.meshwork.orchestrator.tasks.Limits;
 import io.meshwork.orchestrator.tasks.PeerOrchestrators;
+import io.meshwork.orchestrator.tasks.RemoteCallFailed;
 import io.meshwork.orchestrator.tasks.TaskPacket;
 import io.meshwork.orchestrator.tasks.TaskResult;
 import io.meshwork.orchestrator.tasks.TaskSpec;
@@ -14,6 +15,8 @@ import io.meshwork.wasm.abi.SplitStrategy;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -31,6 +34,8 @@ public final class DelegationIntake {
   private static final Logger LOG = Logger.getLogger(DelegationIntake.class.getName());
   // A hold outlives the task's deadline by this much, so that its last pay still finds it open.
   private static final long HOLD_GRACE_MILLIS = 300_000;
+  // How often a restarted orchestrator asks a delegator that did not answer about a task again.
+  private static final long ASK_AGAIN_MILLIS = 2_000;
 
   /**
    * How delegated tasks are taken.
@@ -53,6 +58,7 @@ public final class DelegationIntake {
   private final ReceiptLog receipts;
   private final LedgerRequests requests;
   private final Options options;
+  private final DelegationJournal journal;
 
   DelegationIntake(
       ManifestValidator validator,
@@ -65,7 +71,9 @@ public final class DelegationIntake {
       ManaAccounts mana,
       ReceiptLog receipts,
       LedgerRequests requests,
+      DelegationJournal journal,
       Options options) {
+    this.journal = journal;
     this.validator = validator;
     this.subtrees = subtrees;
     this.peers = peers;
@@ -89,41 +97,12 @@ public final class DelegationIntake {
    */
   public int accept(TaskPacket packet, String replyTo, String requestId, Caller caller) {
     TreeRoute route = route(packet, caller.did());
-    ModuleInfo module =
-        validator.module(
-            packet.module(),
-            packet.moduleCid(),
-            validator.maxModuleBytes(),
-            packet.limits().memoryBytes() == 0 ? 256L << 20 : packet.limits().memoryBytes(),
-            "task.wasm_module");
-    if (!packet.chunk().inline()) {
-      // A blob lives in the delegator's store, which this orchestrator's executors cannot read.
-      throw new MeshException(
-              MeshException.Kind.INVALID_ARGUMENT,
-              "INVALID_FIELD",
-              "a delegated task carries its chunk in task.chunk_data, not by reference")
-          .with("field", "task.chunk_ref");
-    }
-    Limits limits = validator.limits(packet.limits());
+    ModuleInfo module = module(packet);
     TaskSpec task =
-        new TaskSpec(
-            packet.taskId(),
-            packet.jobId(),
-            packet.chunkIndex(),
-            packet.exportName().isEmpty() ? "execute" : packet.exportName(),
-            packet.chunk(),
-            packet.moduleCid(),
-            packet.module(),
-            limits,
-            packet.maxPrice(),
-            "",
-            options.retryCount(),
-            packet.verification(),
-            // The delegator's depth, but never more than this orchestrator allows, less this hop.
-            Math.max(0, Math.min(packet.delegationDepth(), options.maxDepth()) - 1),
-            clock.millis() + (packet.timeoutMs() == 0 ? 300_000 : packet.timeoutMs()),
-            Math.max(1, packet.redundancy()),
-            route);
+        task(
+            packet,
+            route,
+            clock.millis() + (packet.timeoutMs() == 0 ? 300_000 : packet.timeoutMs()));
     switch (live.addDelegation(requestId, caller.did(), task, options.maxOpenPerPeer())) {
       case KNOWN -> {
         return 0;
@@ -148,6 +127,7 @@ public final class DelegationIntake {
               mana,
               receipts,
               requests,
+              journal,
               requestId,
               task.jobId(),
               task.maxPrice(),
@@ -156,8 +136,170 @@ public final class DelegationIntake {
       live.removeDelegation(requestId);
       throw e;
     }
+    try {
+      // Journaled before it is taken, so that a restart finds it and resumes or abandons it.
+      journal.accepted(
+          new DelegationJournal.Accepted(
+              requestId,
+              caller.did(),
+              replyTo,
+              packet,
+              budget.holdId(),
+              task.deadlineMillis(),
+              clock.millis()));
+    } catch (RuntimeException e) {
+      budget.release();
+      live.removeDelegation(requestId);
+      throw e;
+    }
     threads.submit(() -> run(task, module.hasMerge(), budget, replyTo, requestId));
     return task.limits().wallTimeMs();
+  }
+
+  /** Whether this orchestrator is still working on delegation {@code requestId} for {@code did}. */
+  public boolean runsFor(String requestId, String did) {
+    return live.delegatedBy(requestId, did);
+  }
+
+  /**
+   * Resumes or abandons, each on a thread of its own, the delegated tasks the journal holds as
+   * accepted and not finished (after a restart): {@link DelegationRecovery} decides, once the
+   * delegator has said whether it still awaits the result.
+   */
+  public void recoverOpen() {
+    for (DelegationJournal.Accepted d : journal.open()) {
+      threads.submit(() -> recover(d));
+    }
+  }
+
+  private void recover(DelegationJournal.Accepted d) {
+    TaskSpec task;
+    boolean hasMerge;
+    try {
+      TaskPacket packet = d.packet();
+      hasMerge = module(packet).hasMerge();
+      task = task(packet, route(packet, d.delegatorDid()), d.deadlineMillis());
+    } catch (RuntimeException e) {
+      abandon(d, "it can no longer be taken: " + e.getMessage());
+      return;
+    }
+    // Tracked as running before the delegator is asked, so that a delegator probing meanwhile
+    // keeps waiting rather than placing the task elsewhere while it is being resumed.
+    live.addDelegation(d.requestId(), d.delegatorDid(), task, Integer.MAX_VALUE);
+    while (true) {
+      Optional<PeerOrchestrators.DelegationState> answer;
+      try {
+        answer = Optional.of(peers.delegationState(d.replyTo(), d.requestId()));
+      } catch (RemoteCallFailed e) {
+        answer = Optional.empty();
+      }
+      switch (DelegationRecovery.decide(d.deadlineMillis(), clock.millis(), answer)) {
+        case RESUME -> {
+          Map<String, DelegationJournal.SettledPart> settled = journal.settledParts(d.requestId());
+          LOG.info(
+              "resuming delegated task "
+                  + task.taskId()
+                  + " (delegation "
+                  + d.requestId()
+                  + "): its delegator still awaits it; "
+                  + settled.size()
+                  + " parts settled before the restart are kept");
+          run(
+              task,
+              hasMerge,
+              SubtreeBudget.resumed(mana, receipts, requests, journal, d),
+              d.replyTo(),
+              d.requestId());
+          return;
+        }
+        case ABANDON -> {
+          abandon(
+              d,
+              answer.isPresent()
+                  ? "its delegator no longer awaits it (" + answer.get() + ")"
+                  : "its deadline passed");
+          return;
+        }
+        case ASK_AGAIN -> {
+          try {
+            Thread.sleep(ASK_AGAIN_MILLIS);
+          } catch (InterruptedException e) {
+            // Stopping: the journal keeps the task for the next start.
+            Thread.currentThread().interrupt();
+            live.removeDelegation(d.requestId());
+            return;
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * Gives up delegation {@code d}: the rest of its hold returns to this orchestrator and nothing
+   * more is paid for it. What its parts were paid before stays paid, by this orchestrator alone:
+   * the delegator reimburses only results it accepted.
+   */
+  private void abandon(DelegationJournal.Accepted d, String why) {
+    LOG.info(
+        "abandoned delegation "
+            + d.requestId()
+            + " (task "
+            + d.packet().taskId()
+            + " of "
+            + d.delegatorDid()
+            + "): "
+            + why
+            + "; its hold is released and nothing more is paid for it");
+    try {
+      mana.release(
+          requests.release("delegation:" + d.requestId()), d.holdId(), "delegated task abandoned");
+    } catch (RuntimeException e) {
+      // The hold expires by itself and returns the rest then.
+      LOG.log(Level.WARNING, "releasing the hold of delegation " + d.requestId() + " failed", e);
+    }
+    journal.finished(d.requestId());
+    live.removeDelegation(d.requestId());
+  }
+
+  /** The packet's module, checked as any task's. */
+  private ModuleInfo module(TaskPacket packet) {
+    return validator.module(
+        packet.module(),
+        packet.moduleCid(),
+        validator.maxModuleBytes(),
+        packet.limits().memoryBytes() == 0 ? 256L << 20 : packet.limits().memoryBytes(),
+        "task.wasm_module");
+  }
+
+  /** The task {@code packet} describes, to be done by {@code deadlineMillis}. */
+  private TaskSpec task(TaskPacket packet, TreeRoute route, long deadlineMillis) {
+    if (!packet.chunk().inline()) {
+      // A blob lives in the delegator's store, which this orchestrator's executors cannot read.
+      throw new MeshException(
+              MeshException.Kind.INVALID_ARGUMENT,
+              "INVALID_FIELD",
+              "a delegated task carries its chunk in task.chunk_data, not by reference")
+          .with("field", "task.chunk_ref");
+    }
+    Limits limits = validator.limits(packet.limits());
+    return new TaskSpec(
+        packet.taskId(),
+        packet.jobId(),
+        packet.chunkIndex(),
+        packet.exportName().isEmpty() ? "execute" : packet.exportName(),
+        packet.chunk(),
+        packet.moduleCid(),
+        packet.module(),
+        limits,
+        packet.maxPrice(),
+        "",
+        options.retryCount(),
+        packet.verification(),
+        // The delegator's depth, but never more than this orchestrator allows, less this hop.
+        Math.max(0, Math.min(packet.delegationDepth(), options.maxDepth()) - 1),
+        deadlineMillis,
+        Math.max(1, packet.redundancy()),
+        route);
   }
 
   /**
@@ -278,6 +420,7 @@ public final class DelegationIntake {
     } catch (RuntimeException e) {
       LOG.log(Level.WARNING, "returning delegated task " + task.taskId() + " failed", e);
     } finally {
+      journal.finished(requestId);
       live.removeDelegation(requestId);
     }
   }

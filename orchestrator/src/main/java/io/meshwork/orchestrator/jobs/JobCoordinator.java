@@ -208,6 +208,7 @@ public final class JobCoordinator implements AutoCloseable {
             mana,
             receipts,
             requests,
+            store.delegations(),
             new DelegationIntake.Options(
                 options.delegatedRetryCount(),
                 options.maxDelegationsPerPeer(),
@@ -332,7 +333,10 @@ public final class JobCoordinator implements AutoCloseable {
         .with("job_id", spec.jobId());
   }
 
-  /** Resumes every job the journal holds as unfinished (after a restart). */
+  /**
+   * Resumes every job the journal holds as unfinished (after a restart), and resumes or abandons
+   * the tasks peers had delegated here and that were not finished.
+   */
   public void resumeUnfinished() {
     // First what the journal shows owed, so that resumed jobs find their accounts open.
     try {
@@ -340,6 +344,7 @@ public final class JobCoordinator implements AutoCloseable {
     } catch (RuntimeException e) {
       LOG.log(Level.WARNING, "cannot take up the payments the journal shows owed", e);
     }
+    delegations.recoverOpen();
     for (JobRecord r : store.unfinished()) {
       try {
         resume(r);

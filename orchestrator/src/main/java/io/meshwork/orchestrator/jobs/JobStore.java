@@ -77,6 +77,9 @@ public interface JobStore extends ExecutorRecords, JournalFence, SettlementJourn
   /** The placements recorded for a job, in the order they were made. */
   List<Placement> placements(String jobId);
 
+  /** The delegated tasks accepted here and not yet finished, in the same journal. */
+  DelegationJournal delegations();
+
   @Override
   void close();
 }

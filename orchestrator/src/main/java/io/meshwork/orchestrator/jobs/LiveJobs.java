@@ -114,6 +114,11 @@ final class LiveJobs {
     return Delegation.ADDED;
   }
 
+  /** Whether delegation {@code requestId} is open here, delegated by {@code peer}. */
+  boolean delegatedBy(String requestId, String peer) {
+    return peer.equals(delegationPeers.get(requestId));
+  }
+
   synchronized void removeDelegation(String requestId) {
     delegations.remove(requestId);
     String peer = delegationPeers.remove(requestId);

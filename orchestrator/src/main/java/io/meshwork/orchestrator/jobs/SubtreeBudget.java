@@ -5,6 +5,8 @@ import io.meshwork.orchestrator.tasks.TaskControl;
 import io.meshwork.orchestrator.tasks.TaskOutcome;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -24,9 +26,12 @@ final class SubtreeBudget implements TaskControl {
   private final ManaAccounts mana;
   private final ReceiptLog receipts;
   private final LedgerRequests requests;
+  private final DelegationJournal journal;
   private final String delegation;
   private final String holdId;
   private final long slice;
+  // Parts settled before a restart, by task id: kept, and never paid again.
+  private final Map<String, DelegationJournal.SettledPart> settledBefore;
   private long reserved;
   private long spent;
   private volatile boolean stopped;
@@ -35,15 +40,21 @@ final class SubtreeBudget implements TaskControl {
       ManaAccounts mana,
       ReceiptLog receipts,
       LedgerRequests requests,
+      DelegationJournal journal,
       String delegation,
       String holdId,
-      long slice) {
+      long slice,
+      Map<String, DelegationJournal.SettledPart> settledBefore) {
     this.mana = mana;
     this.receipts = receipts;
     this.requests = requests;
+    this.journal = journal;
     this.delegation = delegation;
     this.holdId = holdId;
     this.slice = slice;
+    this.settledBefore = Map.copyOf(settledBefore);
+    this.spent =
+        settledBefore.values().stream().mapToLong(DelegationJournal.SettledPart::paid).sum();
   }
 
   /**
@@ -54,6 +65,7 @@ final class SubtreeBudget implements TaskControl {
       ManaAccounts mana,
       ReceiptLog receipts,
       LedgerRequests requests,
+      DelegationJournal journal,
       String delegation,
       String jobId,
       long slice,
@@ -65,7 +77,44 @@ final class SubtreeBudget implements TaskControl {
             slice,
             jobId,
             timeoutMillis);
-    return new SubtreeBudget(mana, receipts, requests, delegation, holdId, slice);
+    return new SubtreeBudget(
+        mana, receipts, requests, journal, delegation, holdId, slice, Map.of());
+  }
+
+  /**
+   * The budget of delegation {@code d} again after a restart: its hold as it was, with what the
+   * parts settled before the restart paid counted as spent.
+   */
+  static SubtreeBudget resumed(
+      ManaAccounts mana,
+      ReceiptLog receipts,
+      LedgerRequests requests,
+      DelegationJournal journal,
+      DelegationJournal.Accepted d) {
+    return new SubtreeBudget(
+        mana,
+        receipts,
+        requests,
+        journal,
+        d.requestId(),
+        d.holdId(),
+        d.packet().maxPrice(),
+        journal.settledParts(d.requestId()));
+  }
+
+  /** The hold's id on the ledger, for the journal. */
+  String holdId() {
+    return holdId;
+  }
+
+  /** The part {@code taskId} as it was settled before a restart, if it was. */
+  Optional<DelegationJournal.SettledPart> settledBefore(String taskId) {
+    return Optional.ofNullable(settledBefore.get(taskId));
+  }
+
+  /** The cut of the task's input into parts: {@code boundaries}, unless one was recorded first. */
+  List<Long> fixCut(List<Long> boundaries) {
+    return journal.fixCut(delegation, boundaries);
   }
 
   /** Anchors the receipts behind {@code outcome}, then pays each of its runs from the hold. */
@@ -82,6 +131,15 @@ final class SubtreeBudget implements TaskControl {
       String payee = p.receipt().executorDid();
       pay(requests.pay(taskId, payee, i + 1), payee, p.price(), taskId);
     }
+    // Journaled once paid: a restart keeps the part and pays it no more.
+    journal.settled(
+        delegation,
+        new DelegationJournal.SettledPart(
+            outcome.task().taskId(),
+            outcome.result(),
+            outcome.resultCid(),
+            outcome.receipt(),
+            PartRunner.paid(outcome)));
     return ResultContent.inline(outcome.result(), outcome.resultCid());
   }
 
@@ -98,7 +156,10 @@ final class SubtreeBudget implements TaskControl {
     return spent;
   }
 
-  /** Returns what is left of the hold to this orchestrator's account; a failure is only logged. */
+  /**
+   * Returns what is left of the hold to this orchestrator's account; a failure is only logged. The
+   * same request as an earlier release, so releasing again after a restart is harmless.
+   */
   void release() {
     try {
       mana.release(requests.release("delegation:" + delegation), holdId, "delegated task over");

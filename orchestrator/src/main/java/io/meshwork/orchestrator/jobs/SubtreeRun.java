@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -74,34 +75,57 @@ final class SubtreeRun {
             budget, budget::settle, nodes::add, task.taskId(), peers, hasExecutors(plan));
     List<ChunkSlice> slices =
         cuttable && plan.targetChunkBytes() < size ? cut(task, plan.targetChunkBytes()) : List.of();
-    if (slices.size() <= 1) {
+    List<ChunkPlan.Group> planned =
+        slices.size() <= 1 ? List.of() : plan.assign(slices.size(), true);
+    List<Long> boundaries = new ArrayList<>(List.of(0L));
+    planned.stream().skip(1).forEach(g -> boundaries.add(slices.get(g.from()).offset()));
+    boundaries.add(size);
+    // A resumed task is cut as it was before the restart (or not cut, if it was not), whatever
+    // the capacity now, so that a part settled then is the same part now.
+    List<Long> cut = budget.fixCut(boundaries);
+    boolean asPlanned = cut.equals(boundaries);
+    if (cut.size() <= 2) {
+      Optional<DelegationJournal.SettledPart> before = budget.settledBefore(task.taskId());
+      if (before.isPresent()) {
+        return outcome(before.get(), budget, nodes);
+      }
       String peer = executorsHere ? null : peers.get(0);
       PartRunner.Done done = parts.run(level, task, peer, 0, size);
       return outcome(done, budget, nodes);
     }
-    List<ChunkPlan.Group> groups = plan.assign(slices.size(), true);
     // Each part is handed its share of the slice, as each chunk of a job is: the slice over the
     // chunks plus one for the merge, times the chunks the part covers.
-    long share = Math.max(1, task.maxPrice() / (slices.size() + 1));
+    long share = Math.max(1, task.maxPrice() / (Math.max(1, slices.size()) + 1));
+    int groups = cut.size() - 1;
     byte[] input = task.chunk().bytes();
-    ResultContent[] results = new ResultContent[groups.size()];
+    ResultContent[] results = new ResultContent[groups];
     List<Future<?>> running = new ArrayList<>();
-    for (int g = 0; g < groups.size(); g++) {
-      ChunkPlan.Group group = groups.get(g);
-      long from = slices.get(group.from()).offset();
-      long to = slices.get(group.to() - 1).end();
+    for (int g = 0; g < groups; g++) {
+      long from = cut.get(g);
+      long to = cut.get(g + 1);
+      String peer =
+          asPlanned
+              ? planned.get(g).peer()
+              : hasExecutors(plan) || peers.isEmpty() ? null : peers.get(g % peers.size());
       TaskSpec part =
           task.part(
               task.taskId() + "/" + g,
               g,
               "execute",
               Chunk.inline(Arrays.copyOfRange(input, (int) from, (int) to)),
-              share * (group.to() - group.from()),
+              asPlanned
+                  ? share * (planned.get(g).to() - planned.get(g).from())
+                  : Math.max(1, task.maxPrice() / (groups + 1)),
               task.route());
       int index = g;
+      Optional<DelegationJournal.SettledPart> before = budget.settledBefore(part.taskId());
+      if (before.isPresent()) {
+        results[index] = ResultContent.inline(before.get().result(), before.get().resultCid());
+        continue;
+      }
       running.add(
           threads.submit(
-              () -> results[index] = parts.run(level, part, group.peer(), from, to - from).kept()));
+              () -> results[index] = parts.run(level, part, peer, from, to - from).kept()));
     }
     awaitAll(running, budget);
     List<byte[]> frames = new ArrayList<>();
@@ -111,17 +135,32 @@ final class SubtreeRun {
     TaskSpec merge =
         task.part(
             task.taskId() + "/merge",
-            groups.size(),
+            groups,
             "merge",
             Chunk.inline(FrameList.encode(frames)),
             Math.max(1, budget.budgetLeft()),
             task.route().whole());
+    Optional<DelegationJournal.SettledPart> merged = budget.settledBefore(merge.taskId());
+    if (merged.isPresent()) {
+      return outcome(merged.get(), budget, nodes);
+    }
     String mergePeer = hasExecutors(plan) || peers.isEmpty() ? null : peers.get(0);
     return outcome(parts.run(level, merge, mergePeer, 0, size), budget, nodes);
   }
 
   private static boolean hasExecutors(ChunkPlan.Plan plan) {
     return plan.ownExecutors() > 0 || plan.peers().isEmpty();
+  }
+
+  private static Outcome outcome(
+      DelegationJournal.SettledPart settled, SubtreeBudget budget, List<TreeNode> nodes) {
+    return new Outcome(
+        settled.result(),
+        settled.resultCid(),
+        settled.receipt(),
+        budget.spent(),
+        settled.receipt().fuelUsed(),
+        List.copyOf(nodes));
   }
 
   private static Outcome outcome(PartRunner.Done done, SubtreeBudget budget, List<TreeNode> nodes) {

@@ -8,6 +8,7 @@ import io.meshwork.compute.v1.ComputeServiceGrpc;
 import io.meshwork.compute.v1.DelegateTaskRequest;
 import io.meshwork.compute.v1.DelegateTaskResponse;
 import io.meshwork.compute.v1.GetComputeCapacityRequest;
+import io.meshwork.compute.v1.GetDelegationRequest;
 import io.meshwork.compute.v1.ReturnTaskResultRequest;
 import io.meshwork.orchestrator.tasks.PeerOrchestrators;
 import io.meshwork.orchestrator.tasks.RemoteCallFailed;
@@ -77,6 +78,31 @@ public final class GrpcPeerOrchestrators implements PeerOrchestrators {
     } catch (StatusRuntimeException e) {
       // A peer that does not answer offers no capacity now.
       return OptionalInt.empty();
+    }
+  }
+
+  @Override
+  public DelegationState delegationState(String target, String requestId) {
+    try {
+      DelegationState state =
+          switch (stub(target)
+              .withDeadlineAfter(2, TimeUnit.SECONDS)
+              .getDelegation(GetDelegationRequest.newBuilder().setRequestId(requestId).build())
+              .getState()) {
+            case DELEGATION_STATE_RUNNING -> DelegationState.RUNNING;
+            case DELEGATION_STATE_AWAITED -> DelegationState.AWAITED;
+            default -> DelegationState.UNKNOWN;
+          };
+      return state;
+    } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() == Status.Code.UNIMPLEMENTED) {
+        // A peer of an older version cannot say: only the task's deadline ends the wait for it.
+        return DelegationState.RUNNING;
+      }
+      throw new RemoteCallFailed(
+          e.getMessage(),
+          e.getStatus().toString(),
+          e.getStatus().getCode() == Status.Code.UNAVAILABLE);
     }
   }
 

@@ -129,6 +129,31 @@ record JournalSchema(String versions, String epochTable, List<String> statements
                 job_id TEXT NOT NULL,
                 amount {int} NOT NULL,
                 hold_id TEXT)
+              """)
+          .then(
+              // Tasks peers delegated here, accepted and not yet finished, and the parts of each
+              // already settled: a restart resumes them without paying a part twice, or abandons
+              // them (docs/ORCHESTRATOR.md, "When a sub-manager fails").
+              """
+              CREATE TABLE accepted_delegations (
+                request_id TEXT PRIMARY KEY,
+                delegator_did TEXT NOT NULL,
+                reply_to TEXT NOT NULL,
+                packet {bytes} NOT NULL,
+                hold_id TEXT NOT NULL,
+                deadline {int} NOT NULL,
+                accepted_at {int} NOT NULL,
+                cut TEXT)
+              """,
+              """
+              CREATE TABLE delegation_parts (
+                request_id TEXT NOT NULL,
+                task_id TEXT NOT NULL,
+                result {bytes} NOT NULL,
+                result_cid TEXT NOT NULL,
+                receipt_leaf {bytes} NOT NULL,
+                paid {int} NOT NULL,
+                PRIMARY KEY (request_id, task_id))
               """);
 
   /** The membership journal: each member's row, its history of states, and the join tokens. */

@@ -3,6 +3,7 @@ package io.meshwork.orchestrator.store;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.meshwork.compute.v1.ComputeJobManifest;
 import io.meshwork.compute.v1.TaskPlacement;
+import io.meshwork.orchestrator.jobs.DelegationJournal;
 import io.meshwork.orchestrator.jobs.JobListing;
 import io.meshwork.orchestrator.jobs.JobRecord;
 import io.meshwork.orchestrator.jobs.JobState;
@@ -55,6 +56,8 @@ public final class SqlJobStore implements JobStore {
   // Reads and fencing, under the reader's own lock.
   private final ReconnectingConnection reader;
   private final GroupCommitter writer;
+  private final SqlDelegationJournal delegations =
+      new SqlDelegationJournal(this::write, this::onReader);
 
   /** Opens (creating and migrating) the job journal in {@code database}. */
   public SqlJobStore(JournalDatabase database) {
@@ -97,6 +100,11 @@ public final class SqlJobStore implements JobStore {
   private IllegalStateException failed(String what, Exception e) {
     return new IllegalStateException(
         "cannot " + what + ": the job journal " + database + ": " + e.getMessage(), e);
+  }
+
+  @Override
+  public DelegationJournal delegations() {
+    return delegations;
   }
 
   @Override

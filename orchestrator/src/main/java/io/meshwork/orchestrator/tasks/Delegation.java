@@ -3,6 +3,7 @@ package io.meshwork.orchestrator.tasks;
 import io.meshwork.content.Cid;
 import io.meshwork.orchestrator.trust.Reputation;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -42,6 +43,7 @@ final class Delegation {
   private final Reputation reputation;
   private final String selfDid;
   private final BooleanSupplier localExecutors;
+  private final Duration probeInterval;
 
   Delegation(
       PeerOrchestrators peers,
@@ -52,7 +54,9 @@ final class Delegation {
       AuditDraw draw,
       Reputation reputation,
       String selfDid,
-      BooleanSupplier localExecutors) {
+      BooleanSupplier localExecutors,
+      Duration probeInterval) {
+    this.probeInterval = probeInterval;
     this.selfDid = selfDid;
     this.localExecutors = localExecutors;
     this.draw = draw;
@@ -98,7 +102,7 @@ final class Delegation {
         throw new AttemptFailed("the peer refused the task: " + response.reason(), false);
       }
       control.assigned(delegationId, () -> {});
-      TaskResult result = await(task, control, arrival);
+      TaskResult result = await(task, control, arrival, peer, delegationId);
       // The result's signer returned it (PendingResults checks that); it must also be the peer
       // this task was handed to, as that peer's certificate proved, not another peer.
       if (!response.provedDid().isEmpty() && !response.provedDid().equals(result.workerId())) {
@@ -159,6 +163,8 @@ final class Delegation {
       }
       openToPeer.decrementAndGet();
       control.unassigned(delegationId);
+      // Stopped or given up: the delegation is no longer awaited, as GetDelegation then says.
+      pending.forget(delegationId);
     }
   }
 
@@ -230,15 +236,59 @@ final class Delegation {
     return check;
   }
 
+  /**
+   * Waits for the peer's result until the task's deadline. Meanwhile the peer is asked every {@code
+   * probe-interval} whether it still runs the task (GetDelegation), as executors running a task are
+   * probed: a peer that says it does not (it restarted and dropped the task, or never had it), two
+   * refused connections in a row (its process is gone), or six probes in a row without an answer
+   * fail the attempt, and the task is placed elsewhere long before its deadline.
+   */
   private TaskResult await(
-      TaskSpec task, TaskControl control, CompletableFuture<PendingResults.Arrival> arrival) {
+      TaskSpec task,
+      TaskControl control,
+      CompletableFuture<PendingResults.Arrival> arrival,
+      String peer,
+      String delegationId) {
     long waitMillis = task.deadlineMillis() - clock.millis();
-    long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(0, waitMillis));
+    long now = System.nanoTime();
+    long until = now + TimeUnit.MILLISECONDS.toNanos(Math.max(0, waitMillis));
+    boolean probing = !probeInterval.isZero();
+    long nextProbe = now + probeInterval.toNanos();
+    int refused = 0;
+    int unanswered = 0;
     while (true) {
       TaskPipeline.checkStopped(task, control);
-      long left = until - System.nanoTime();
+      now = System.nanoTime();
+      long left = until - now;
       if (left <= 0) {
         throw new AttemptFailed("no result from the peer within " + waitMillis + " ms", false);
+      }
+      if (probing && now >= nextProbe && !arrival.isDone()) {
+        nextProbe = now + probeInterval.toNanos();
+        try {
+          PeerOrchestrators.DelegationState state = peers.delegationState(peer, delegationId);
+          refused = 0;
+          unanswered = 0;
+          // The result may have arrived while the peer was answering: it forgets a delegation
+          // only once its result was returned.
+          if (state != PeerOrchestrators.DelegationState.RUNNING && !arrival.isDone()) {
+            throw new AttemptFailed(
+                "the peer no longer runs the task (it says " + state + ")", false);
+          }
+        } catch (RemoteCallFailed e) {
+          if (e.refusedConnection()) {
+            refused++;
+          } else {
+            unanswered++;
+          }
+          if (refused >= 2 || unanswered >= 6) {
+            throw new AttemptFailed(
+                "the peer stopped answering while running the task (" + e.status() + ")", false);
+          }
+        }
+      }
+      if (probing) {
+        left = Math.min(left, Math.max(1, nextProbe - now));
       }
       try {
         PendingResults.Arrival a =
@@ -248,7 +298,7 @@ final class Delegation {
         }
         return a.result();
       } catch (TimeoutException e) {
-        // Look at the cancel flag again.
+        // Look at the cancel flag and the probes again.
       } catch (ExecutionException e) {
         throw new AttemptFailed(e.getCause().getMessage(), false);
       } catch (InterruptedException e) {

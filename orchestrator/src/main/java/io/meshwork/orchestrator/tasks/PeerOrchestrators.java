@@ -28,6 +28,26 @@ public interface PeerOrchestrators {
     return OptionalInt.empty();
   }
 
+  /**
+   * What the orchestrator at {@code target} knows of delegation {@code requestId}: whether it still
+   * runs it for this one (asked of a delegate) or still awaits its result (asked of a delegator).
+   * Throws {@link RemoteCallFailed} when it does not answer. A peer that cannot be asked (a test's)
+   * is taken to be at work, so that only the task's deadline ends the wait.
+   */
+  default DelegationState delegationState(String target, String requestId) {
+    return DelegationState.RUNNING;
+  }
+
+  /** What one orchestrator knows of a delegation (GetDelegation). */
+  enum DelegationState {
+    /** Neither runs it for the caller nor awaits its result. */
+    UNKNOWN,
+    /** It accepted the task from the caller and is still working on it. */
+    RUNNING,
+    /** It handed the task out and still awaits its result. */
+    AWAITED
+  }
+
   /** No peers at all: every task runs on this orchestrator's executors. */
   static PeerOrchestrators none() {
     return new PeerOrchestrators() {

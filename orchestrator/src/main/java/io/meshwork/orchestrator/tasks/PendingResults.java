@@ -87,6 +87,12 @@ public final class PendingResults {
     return false;
   }
 
+  /** Whether a delegation from here under {@code delegationId} still awaits its result. */
+  public boolean awaitsDelegation(String delegationId) {
+    Pending p = pending.get(delegationId);
+    return p != null && p.delegated();
+  }
+
   void forget(String assignmentId) {
     pending.remove(assignmentId);
   }

@@ -26,8 +26,8 @@ public final class TaskPipeline {
    * @param n1 RFC 0016 N1: how many times an announcement is repeated
    * @param n3 RFC 0016 N3: how many times an unacknowledged assignment is sent again
    * @param busyBackoff after a BUSY refusal, a tenth of the longest wait before auctioning again
-   * @param probeInterval how often an executor running our task is probed; zero for never (a member
-   *     that stops heartbeating is still noticed)
+   * @param probeInterval how often an executor running our task, or a peer running a task delegated
+   *     to it, is probed; zero for never (a member that stops heartbeating is still noticed)
    * @param stealAfter how long a task may sit queued while another executor is idle
    * @param inlineWait how long an executor may hold the assignment to answer with the result (0:
    *     never)
@@ -122,7 +122,8 @@ public final class TaskPipeline {
             audits,
             reputation,
             originatorDid,
-            () -> !fleet.executors().isEmpty());
+            () -> !fleet.executors().isEmpty(),
+            options.probeInterval());
     this.pending = pending;
   }
 

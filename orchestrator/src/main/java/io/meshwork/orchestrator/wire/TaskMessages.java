@@ -180,6 +180,11 @@ public final class TaskMessages {
         leaf);
   }
 
+  /** A receipt as the domain reads it, decoded from its log entry (as a journal keeps it). */
+  public static Receipt receipt(byte[] leaf) {
+    return receipt(ReceiptCodec.fromLeafBytes(leaf), leaf);
+  }
+
   /** The signed receipt again, decoded from its log entry. */
   public static ExecutionReceipt receipt(Receipt r) {
     return ReceiptCodec.fromLeafBytes(r.leaf());

@@ -22,6 +22,12 @@ final class MemoryJournal implements JobStore {
   private final Map<String, ReceiptLog.AnchoredStatement> statements = new LinkedHashMap<>();
   private final Map<String, ExecutorRecord> executors = new LinkedHashMap<>();
   private final MemoryFence fence = new MemoryFence();
+  private final MemoryDelegations delegations = new MemoryDelegations();
+
+  @Override
+  public DelegationJournal delegations() {
+    return delegations;
+  }
 
   @Override
   public synchronized boolean insert(JobRecord job) {

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.meshwork.mesh.v1.ExecutionReceipt;
+import io.meshwork.orchestrator.jobs.DelegationJournal;
 import io.meshwork.orchestrator.jobs.FencedOutException;
 import io.meshwork.orchestrator.jobs.JobListing;
 import io.meshwork.orchestrator.jobs.JobManifest;
@@ -15,10 +17,17 @@ import io.meshwork.orchestrator.jobs.JobState;
 import io.meshwork.orchestrator.jobs.JobStore;
 import io.meshwork.orchestrator.jobs.ReceiptLog;
 import io.meshwork.orchestrator.jobs.TaskRecord;
+import io.meshwork.orchestrator.tasks.Chunk;
 import io.meshwork.orchestrator.tasks.Limits;
 import io.meshwork.orchestrator.tasks.Placement;
+import io.meshwork.orchestrator.tasks.Receipt;
+import io.meshwork.orchestrator.tasks.TaskPacket;
+import io.meshwork.orchestrator.tasks.TreeRoute;
+import io.meshwork.orchestrator.tasks.VerificationMode;
 import io.meshwork.orchestrator.trust.ExecutorRecord;
 import io.meshwork.orchestrator.wire.JobMessages;
+import io.meshwork.orchestrator.wire.TaskMessages;
+import io.meshwork.receipt.format.ReceiptCodec;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -532,6 +541,74 @@ abstract class JobStoreContract extends JournalFenceContract<JobStore> {
       assertEquals("hold-b", chain.get(1).replacedHoldId());
       assertNull(chain.get(1).holdId());
       assertEquals(List.of("job-1"), reopened.unreleased());
+    }
+  }
+
+  @Test
+  void anAcceptedDelegationKeepsItsPacketCutAndSettledPartsUntilFinished() {
+    TaskPacket packet =
+        new TaskPacket(
+            "theirs:0",
+            "theirs",
+            0,
+            Chunk.inline("alpha\nbravo\n".getBytes(StandardCharsets.UTF_8)),
+            "bafkmodule",
+            "module".getBytes(StandardCharsets.UTF_8),
+            1,
+            60_000,
+            new Limits(0, 0, 0, 0, 0),
+            100,
+            VerificationMode.HASH,
+            "execute",
+            null,
+            0,
+            new TreeRoute(List.of("did:key:delegator"), "lines", 0, 0, 0));
+    ExecutionReceipt signed =
+        ExecutionReceipt.newBuilder()
+            .setTaskId("theirs:0/0")
+            .setJobId("theirs")
+            .setExecutorDid("did:key:executor")
+            .setOutputCid("bafkout")
+            .setExportName("execute")
+            .setFuelUsed(7)
+            .setSignature(com.google.protobuf.ByteString.copyFrom(new byte[64]))
+            .build();
+    Receipt receipt = TaskMessages.receipt(ReceiptCodec.leafBytes(signed));
+    byte[] result = "ALPHA\n".getBytes(StandardCharsets.UTF_8);
+    try (JobStore store = open()) {
+      DelegationJournal d = store.delegations();
+      d.accepted(
+          new DelegationJournal.Accepted(
+              "request-1", "did:key:delegator", "delegator:1", packet, "hold-1", 5_000, 1_000));
+      assertEquals(List.of(0L, 6L, 12L), d.fixCut("request-1", List.of(0L, 6L, 12L)));
+      assertEquals(List.of(0L, 6L, 12L), d.fixCut("request-1", List.of(0L, 12L)), "cut once");
+      d.settled(
+          "request-1",
+          new DelegationJournal.SettledPart("theirs:0/0", result, "bafkr", receipt, 9));
+      d.settled(
+          "request-1",
+          new DelegationJournal.SettledPart("theirs:0/0", new byte[0], "other", receipt, 1));
+    }
+    try (JobStore reopened = open()) {
+      DelegationJournal d = reopened.delegations();
+      DelegationJournal.Accepted a = d.open().get(0);
+      assertEquals("did:key:delegator", a.delegatorDid());
+      assertEquals("delegator:1", a.replyTo());
+      assertEquals("hold-1", a.holdId());
+      assertEquals(5_000, a.deadlineMillis());
+      assertEquals("theirs:0", a.packet().taskId());
+      assertEquals("lines", a.packet().route().splitStrategy());
+      assertArrayEquals(packet.module(), a.packet().module());
+      assertArrayEquals(packet.chunk().bytes(), a.packet().chunk().bytes());
+      DelegationJournal.SettledPart part = d.settledParts("request-1").get("theirs:0/0");
+      assertArrayEquals(result, part.result(), "the first record of a part stands");
+      assertEquals(9, part.paid());
+      assertEquals("did:key:executor", part.receipt().executorDid());
+      assertEquals(7, part.receipt().fuelUsed());
+      assertEquals(List.of(0L, 6L, 12L), d.fixCut("request-1", List.of(0L, 12L)));
+      d.finished("request-1");
+      assertTrue(d.open().isEmpty());
+      assertTrue(d.settledParts("request-1").isEmpty());
     }
   }
 

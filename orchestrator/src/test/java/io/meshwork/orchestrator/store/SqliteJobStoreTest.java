@@ -35,7 +35,7 @@ class SqliteJobStoreTest extends JobStoreContract {
       store.insert(job("old", JobState.COMPUTING, 1));
     }
     // What a journal written before fencing looks like: twelve versions, no epoch table, and
-    // none of the later listing indexes or job statements.
+    // none of the later listing indexes, job statements or delegations.
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file());
         Statement s = c.createStatement()) {
       s.execute("DROP TABLE journal_epoch");
@@ -48,6 +48,9 @@ class SqliteJobStoreTest extends JobStoreContract {
       s.execute("ALTER TABLE tasks DROP COLUMN paid_at");
       s.execute("ALTER TABLE task_payments DROP COLUMN paid_at");
       s.execute("ALTER TABLE jobs DROP COLUMN released_at");
+      // Nor the sub-manager's journal of delegations.
+      s.execute("DROP TABLE accepted_delegations");
+      s.execute("DROP TABLE delegation_parts");
       s.execute("DELETE FROM schema_version WHERE version > 12");
     }
     try (JobStore upgraded = open()) {
