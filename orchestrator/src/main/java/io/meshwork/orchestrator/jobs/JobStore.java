@@ -77,6 +77,22 @@ public interface JobStore extends ExecutorRecords, JournalFence, AutoCloseable {
   /** The placements recorded for a job, in the order they were made. */
   List<Placement> placements(String jobId);
 
+  /**
+   * Up to {@code limit} ids of jobs that finished (completed, failed or cancelled) before {@code
+   * finishedBefore} (epoch milliseconds), the oldest first: what retention removes.
+   */
+  List<String> finishedBefore(long finishedBefore, int limit);
+
+  /**
+   * Removes every row of those of {@code jobIds} that are finished: the job, its tasks, placements
+   * and what else the journal keeps for it. An unfinished job is left as it is. What executors
+   * earned on the removed tasks still counts in {@link #earnings()}. Returns how many jobs went.
+   */
+  int forget(List<String> jobIds);
+
+  /** Gives the space of removed rows back to the file system or database. */
+  void compact();
+
   @Override
   void close();
 }

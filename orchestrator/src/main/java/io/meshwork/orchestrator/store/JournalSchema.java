@@ -104,6 +104,14 @@ record JournalSchema(String versions, String epochTable, List<String> statements
                 cid TEXT NOT NULL,
                 log_index {int} NOT NULL,
                 proof_bundle TEXT NOT NULL)
+              """)
+          .then(
+              // What executors earned on the tasks of jobs that retention removed, so that the
+              // sum of earnings survives it (ExpiredJobs).
+              """
+              CREATE TABLE forgotten_earnings (
+                executor_did TEXT PRIMARY KEY,
+                amount {int} NOT NULL)
               """);
 
   /** The membership journal: each member's row, its history of states, and the join tokens. */

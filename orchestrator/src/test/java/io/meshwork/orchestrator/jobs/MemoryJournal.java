@@ -22,6 +22,7 @@ final class MemoryJournal implements JobStore {
   private final Map<String, ReceiptLog.AnchoredStatement> statements = new LinkedHashMap<>();
   private final Map<String, ExecutorRecord> executors = new LinkedHashMap<>();
   private final MemoryFence fence = new MemoryFence();
+  private final Map<String, Long> forgottenEarnings = new java.util.TreeMap<>();
 
   @Override
   public synchronized boolean insert(JobRecord job) {
@@ -91,7 +92,7 @@ final class MemoryJournal implements JobStore {
 
   @Override
   public synchronized Map<String, Long> earnings() {
-    Map<String, Long> earned = new java.util.TreeMap<>();
+    Map<String, Long> earned = new java.util.TreeMap<>(forgottenEarnings);
     for (TaskRecord t : tasks.values()) {
       for (TaskRecord.Payment p : t.payments()) {
         earned.merge(p.executorDid(), p.price(), Long::sum);
@@ -99,6 +100,48 @@ final class MemoryJournal implements JobStore {
     }
     return earned;
   }
+
+  @Override
+  public synchronized List<String> finishedBefore(long finishedBefore, int limit) {
+    return jobs.values().stream()
+        .filter(j -> j.state().terminal() && j.finishedAt() < finishedBefore)
+        .sorted(Comparator.comparingLong(JobRecord::finishedAt))
+        .limit(limit)
+        .map(JobRecord::jobId)
+        .toList();
+  }
+
+  @Override
+  public synchronized int forget(List<String> jobIds) {
+    int gone = 0;
+    for (String id : jobIds) {
+      JobRecord j = jobs.get(id);
+      if (j == null || !j.state().terminal()) {
+        continue;
+      }
+      jobs.remove(id);
+      placements.remove(id);
+      chunkSizes.remove(id);
+      fetchedInputs.remove(id);
+      statements.remove(id);
+      tasks
+          .values()
+          .removeIf(
+              t -> {
+                if (!t.jobId().equals(id)) {
+                  return false;
+                }
+                t.payments()
+                    .forEach(p -> forgottenEarnings.merge(p.executorDid(), p.price(), Long::sum));
+                return true;
+              });
+      gone++;
+    }
+    return gone;
+  }
+
+  @Override
+  public void compact() {}
 
   @Override
   public synchronized List<JobRecord> unfinished() {

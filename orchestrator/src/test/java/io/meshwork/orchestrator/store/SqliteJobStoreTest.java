@@ -35,13 +35,14 @@ class SqliteJobStoreTest extends JobStoreContract {
       store.insert(job("old", JobState.COMPUTING, 1));
     }
     // What a journal written before fencing looks like: twelve versions, no epoch table, and
-    // none of the later listing indexes or job statements.
+    // none of the later listing indexes, job statements or forgotten earnings.
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file());
         Statement s = c.createStatement()) {
       s.execute("DROP TABLE journal_epoch");
       s.execute("DROP INDEX jobs_by_submitter");
       s.execute("DROP INDEX jobs_by_submission");
       s.execute("DROP TABLE job_statements");
+      s.execute("DROP TABLE forgotten_earnings");
       s.execute("DELETE FROM schema_version WHERE version > 12");
     }
     try (JobStore upgraded = open()) {
