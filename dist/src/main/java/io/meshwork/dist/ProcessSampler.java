@@ -6,11 +6,14 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.OptionalDouble;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -36,6 +39,7 @@ final class ProcessSampler {
 
   private final String name;
   private final URI metrics;
+  private final java.util.OptionalLong collectPid;
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final List<Sample> samples = new ArrayList<>();
@@ -43,11 +47,36 @@ final class ProcessSampler {
 
   /**
    * A sampler of the process whose admin port is {@code adminTarget} ({@code host:port}), named
-   * {@code name} in the report.
+   * {@code name} in the report. With {@code collectPid} (a process on this machine), each sample
+   * first has that process run a full collection ({@code jcmd PID GC.run}), so that the heap after
+   * GC is the live heap: after a young collection it still holds whatever old garbage the last
+   * concurrent cycle has not reached, a sawtooth that says nothing about a leak.
    */
-  ProcessSampler(String name, String adminTarget) {
+  ProcessSampler(String name, String adminTarget, java.util.OptionalLong collectPid) {
     this.name = name;
     this.metrics = URI.create("http://" + adminTarget + "/observe/metrics");
+    this.collectPid = collectPid;
+  }
+
+  /** Whether each sample follows a full collection. */
+  boolean collectsFirst() {
+    return collectPid.isPresent();
+  }
+
+  /** Has the process run a full collection and waits for it; false when that failed. */
+  private boolean collect(long pid) throws IOException, InterruptedException {
+    Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+    Process p =
+        new ProcessBuilder(jcmd.toString(), Long.toString(pid), "GC.run")
+            .redirectErrorStream(true)
+            .start();
+    String said = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+    if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+      p.destroyForcibly();
+      lastError = "jcmd " + pid + " GC.run failed: " + said;
+      return false;
+    }
+    return true;
   }
 
   String name() {
@@ -57,6 +86,9 @@ final class ProcessSampler {
   /** Takes one sample at {@code atSeconds}; false (and {@link #lastError}) when it failed. */
   boolean sample(double atSeconds) {
     try {
+      if (collectPid.isPresent() && !collect(collectPid.getAsLong())) {
+        return false;
+      }
       HttpResponse<String> r =
           http.send(
               HttpRequest.newBuilder(metrics)

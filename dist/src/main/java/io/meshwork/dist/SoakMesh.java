@@ -81,7 +81,8 @@ final class SoakMesh implements AutoCloseable {
             List.of(
                 new ProcessSampler(
                     "mesh (pid " + process.pid() + ")",
-                    "127.0.0.1:" + layout.adminPort("orchestrator"))),
+                    "127.0.0.1:" + layout.adminPort("orchestrator"),
+                    java.util.OptionalLong.of(process.pid()))),
             process,
             dir);
     try {
@@ -108,7 +109,7 @@ final class SoakMesh implements AutoCloseable {
   static SoakMesh running(MeshBench.Target target, List<String> admins) {
     List<ProcessSampler> samplers = new ArrayList<>();
     for (String admin : admins) {
-      samplers.add(new ProcessSampler(admin, admin));
+      samplers.add(new ProcessSampler(admin, admin, java.util.OptionalLong.empty()));
     }
     return new SoakMesh(target, List.copyOf(samplers), null, null);
   }

@@ -72,11 +72,14 @@ final class SoakReport {
       ProcessSampler.Trend trend = ProcessSampler.trend(after);
       out.printf(
           Locale.ROOT,
-          "%s: %d samples, %d after the %.0f s warm-up%n",
+          "%s: %d samples, %d after the %.0f s warm-up%s%n",
           p.name(),
           p.samples().size(),
           after.size(),
-          warm);
+          warm,
+          p.collectsFirst()
+              ? "; each after a full GC (jcmd GC.run)"
+              : "; heap after the process's last GC");
       if (after.isEmpty()) {
         continue;
       }
@@ -154,7 +157,8 @@ final class SoakReport {
       ProcessSampler.Trend trend = ProcessSampler.trend(after);
       s.append(firstProcess ? "" : ",").append("{\"name\":\"").append(escape(p.name()));
       firstProcess = false;
-      s.append("\",\"samples\":")
+      s.append("\",\"full_gc_before_each_sample\":").append(p.collectsFirst());
+      s.append(",\"samples\":")
           .append(p.samples().size())
           .append(",\"samples_after_warmup\":")
           .append(after.size());

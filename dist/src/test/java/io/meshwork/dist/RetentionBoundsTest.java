@@ -35,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  * journal; the receipts in the receipt log are not the orchestrator's to remove.
  */
 class RetentionBoundsTest {
-  private static final int ROUNDS = 5;
+  private static final int ROUNDS = 4;
   private static final int JOBS_PER_ROUND = 3;
 
   @TempDir Path dataDir;

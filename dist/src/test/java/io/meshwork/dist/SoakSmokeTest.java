@@ -12,10 +12,10 @@ import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
 /**
- * {@code meshwork bench --soak 20s} with 4 clients on a development mesh it starts as a process of
- * its own: it must print its report, no honest job may fail, and the mesh process must have been
- * sampled. The trend's figures are not judged here (20 s is no soak); docs/BENCHMARKS.md has a real
- * run's.
+ * {@code meshwork bench --soak 20s} with 4 clients and one executor on a development mesh it starts
+ * as a process of its own: it must print its report, no honest job may fail, and the mesh process
+ * must have been sampled. The trend's figures are not judged here (20 s is no soak);
+ * docs/BENCHMARKS.md has a real run's.
  */
 class SoakSmokeTest {
 
@@ -27,7 +27,8 @@ class SoakSmokeTest {
     cli.setOut(new PrintWriter(out, true));
     cli.setErr(new PrintWriter(err, true));
 
-    int code = cli.execute("bench", "--json", "--soak", "20s", "--clients", "4");
+    int code =
+        cli.execute("bench", "--json", "--soak", "20s", "--clients", "4", "--executors", "1");
 
     assertEquals(0, code, "exit code; stdout:\n" + out + "\nstderr:\n" + err);
     BenchCommand bench = (BenchCommand) cli.getSubcommands().get("bench").getCommand();
@@ -42,13 +43,16 @@ class SoakSmokeTest {
     assertTrue(honest >= 4, "honest jobs completed: " + honest + "\n" + err);
     ProcessSampler mesh = r.processes().get(0);
     List<ProcessSampler.Sample> samples = mesh.samples();
-    assertTrue(samples.size() >= 10, samples.size() + " samples; " + r.firstSampleFailure());
+    assertTrue(samples.size() >= 5, samples.size() + " samples; " + r.firstSampleFailure());
     for (ProcessSampler.Sample s : samples) {
       assertTrue(s.heapAfterGcBytes() >= 0 && s.threads() > 10 && s.openFds() > 10, s.toString());
     }
     String json = out.toString().strip();
     assertTrue(json.startsWith("{\"mesh\":") && json.contains("\"honest_failed\":0"), json);
     assertTrue(json.contains("\"heap_after_gc_slope_bytes_per_min\":"), json);
+    // Each sample of the mesh started here follows a full collection, and none failed.
+    assertTrue(json.contains("\"full_gc_before_each_sample\":true"), json);
+    assertEquals(0, r.sampleFailures(), r.firstSampleFailure());
     assertTrue(json.contains("\"trap\":{\"honest\":false"), json);
     assertTrue(err.toString().contains("heap after GC"), "progress goes to stderr: " + err);
   }
