@@ -55,8 +55,28 @@ final class BenchCommand implements Callable<Integer> {
 
   @Option(
       names = "--clients",
-      description = "Concurrent clients, each with one job in flight (default: ${DEFAULT-VALUE}).")
-  int clients = 8;
+      description =
+          "Concurrent clients, each with one job in flight (default: 8; with --soak, 16).")
+  Integer clients;
+
+  @Option(
+      names = "--soak",
+      paramLabel = "DURATION",
+      description =
+          "Instead of the scenarios, a soak of this long (20s, 10m, 2h): mixed jobs, some failing"
+              + " or cancelled on purpose, while the service processes' heap after GC, threads and"
+              + " open files are sampled.")
+  String soak;
+
+  @Option(
+      names = "--admin",
+      paramLabel = "HOST:PORT",
+      description =
+          "With --soak and --target: the admin port of a service process to sample; repeatable"
+              + " (default: the orchestrator's, at its port + "
+              + MeshLayout.ADMIN_OFFSET
+              + ").")
+  List<String> admins = new ArrayList<>();
 
   @Option(
       names = "--chunks",
@@ -70,8 +90,10 @@ final class BenchCommand implements Callable<Integer> {
   // progress then goes to stderr.
   @Spec CommandSpec spec;
 
-  /** Figures of the last run, for the smoke test. */
+  /** Figures of the last run, for the smoke tests. */
   MeshBench.Reference lastReference;
+
+  Soak.Result lastSoak;
 
   List<MeshBench.Figures> lastFigures = List.of();
 
@@ -83,6 +105,14 @@ final class BenchCommand implements Callable<Integer> {
     out = spec.commandLine().getOut();
     err = spec.commandLine().getErr();
     boolean json = MeshCli.from(spec).json();
+    if (soak != null) {
+      return soak(json);
+    }
+    if (!admins.isEmpty()) {
+      err.println("bench: --admin goes with --soak");
+      return 2;
+    }
+    int clients = this.clients == null ? 8 : this.clients;
     if (seconds <= 0 || warmupSeconds < 0 || jitWarmupSeconds < 0) {
       err.println("bench: --seconds must be positive, the warm-ups zero or more");
       return 2;
@@ -179,6 +209,93 @@ final class BenchCommand implements Callable<Integer> {
       out.flush();
       return failed == 0 ? 0 : 1;
     }
+  }
+
+  private int soak(boolean json) throws Exception {
+    Duration duration;
+    try {
+      duration = SoakReport.parseDuration(soak);
+    } catch (IllegalArgumentException e) {
+      err.println("bench: " + e.getMessage());
+      return 2;
+    }
+    int n = clients == null ? 16 : clients;
+    if (n < 1 || meshOptions.executors < 1) {
+      err.println("bench: --clients and --executors must be at least 1");
+      return 2;
+    }
+    if (meshOptions.target != null && !meshOptions.settings.isEmpty()) {
+      err.println("bench: --set configures the mesh started here; a running mesh keeps its own");
+      return 2;
+    }
+    if (meshOptions.target == null && !admins.isEmpty()) {
+      err.println("bench: --admin names the processes of a running mesh (--target)");
+      return 2;
+    }
+    PrintWriter progress = json ? err : out;
+    boolean plaintext = MeshCli.from(spec).plaintext();
+    try (SoakMesh mesh = soakMesh(plaintext, progress)) {
+      Soak.Options options = Soak.Options.of(duration, n);
+      progress.printf(
+          Locale.ROOT,
+          "Soak: %d clients for %.0f s, mixed jobs; sampling %s every %.0f s (trend after %.0f"
+              + " s)%n",
+          n,
+          duration.toMillis() / 1e3,
+          mesh.samplers(),
+          options.sampleEvery().toMillis() / 1e3,
+          options.warmup().toMillis() / 1e3);
+      progress.flush();
+      Soak.Result result =
+          new Soak(mesh.target(), new SoakJobs(wordCountModule()), options, mesh.samplers())
+              .run(
+                  line -> {
+                    progress.println(line);
+                    progress.flush();
+                  });
+      lastSoak = result;
+      if (json) {
+        out.println(SoakReport.json(result, meshOptions.target == null, mesh.target()));
+      } else {
+        SoakReport.print(out, result);
+      }
+      out.flush();
+      if (result.honestFailures() > 0) {
+        err.println("bench: " + result.honestFailures() + " honest job(s) failed");
+        return 1;
+      }
+      if (result.unexpected() > 0) {
+        err.println(
+            "bench: " + result.unexpected() + " job(s) ended other than their kind expects");
+        return 1;
+      }
+      return 0;
+    }
+  }
+
+  private SoakMesh soakMesh(boolean plaintext, PrintWriter progress) throws Exception {
+    if (meshOptions.target == null) {
+      return SoakMesh.start(meshOptions.executors, plaintext, meshOptions.settings, progress);
+    }
+    MeshBench.Target where =
+        BenchMesh.running(
+                meshOptions.target,
+                meshOptions.ledgerTarget,
+                MeshCli.from(spec).caCertificate().orElse(null),
+                plaintext,
+                progress)
+            .target();
+    List<String> sampled = admins;
+    if (sampled.isEmpty()) {
+      int colon = meshOptions.target.lastIndexOf(':');
+      sampled =
+          List.of(
+              meshOptions.target.substring(0, colon)
+                  + ":"
+                  + (Integer.parseInt(meshOptions.target.substring(colon + 1))
+                      + MeshLayout.ADMIN_OFFSET));
+    }
+    return SoakMesh.running(where, sampled);
   }
 
   private void printTable(MeshBench.Reference ref, List<MeshBench.Figures> figures) {

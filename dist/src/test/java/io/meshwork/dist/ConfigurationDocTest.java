@@ -9,6 +9,7 @@ import io.meshwork.orchestrator.JournalSettings;
 import io.meshwork.orchestrator.KubernetesSettings;
 import io.meshwork.orchestrator.MembershipSettings;
 import io.meshwork.orchestrator.OrchestratorSettings;
+import io.meshwork.orchestrator.RetentionSettings;
 import io.meshwork.orchestrator.dashboard.DashboardSettings;
 import io.meshwork.receiptlog.ReceiptSettings;
 import io.meshwork.runtime.SharedSettings;
@@ -47,6 +48,7 @@ class ConfigurationDocTest {
     SECTIONS.put("## Dashboard", DashboardSettings.KEYS);
     SECTIONS.put("## Kubernetes", KubernetesSettings.KEYS);
     SECTIONS.put("## Journal", JournalSettings.KEYS);
+    SECTIONS.put("## Retention", RetentionSettings.KEYS);
   }
 
   /** One row of a table: key, type, default, allowed. */

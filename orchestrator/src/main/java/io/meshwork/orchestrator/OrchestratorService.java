@@ -14,6 +14,7 @@ import io.meshwork.orchestrator.grpc.StandbyGate;
 import io.meshwork.orchestrator.inputs.UrlInputFetcher;
 import io.meshwork.orchestrator.jobs.CapacityView;
 import io.meshwork.orchestrator.jobs.JobCoordinator;
+import io.meshwork.orchestrator.jobs.JobRetention;
 import io.meshwork.orchestrator.jobs.JobStore;
 import io.meshwork.orchestrator.kube.KubernetesCluster;
 import io.meshwork.orchestrator.leadership.Leadership;
@@ -72,6 +73,7 @@ public final class OrchestratorService implements MeshService {
   private final MemberServices members;
   private final OrchestratorReplica replica;
   private final Optional<WebApp> dashboard;
+  private JobRetention retention;
 
   /** Membership's parts, built and closed together. */
   private record MemberServices(
@@ -157,6 +159,7 @@ public final class OrchestratorService implements MeshService {
             inputs::presign,
             ctx.clock(),
             calls);
+    StoredResults results = new StoredResults(blobs.repository());
     JobCoordinator coordinator =
         new JobCoordinator(
             options.jobs(),
@@ -164,7 +167,7 @@ public final class OrchestratorService implements MeshService {
             new GrpcManaAccounts(ctx.channel(options.ledger()), ctx.credentials()),
             receiptLog,
             inputs,
-            new StoredResults(blobs.repository()),
+            results,
             new UrlInputFetcher(options.urlInputs(), blobs.repository(), ctx.clock()),
             pipeline,
             peers,
@@ -183,6 +186,14 @@ public final class OrchestratorService implements MeshService {
             OrchestratorReplica.start(
                 ctx, cluster, fleet, coordinator, List.of(store, members.store()), deposed),
             Dashboard.of(ctx, coordinator.queries(), store, fleet, reputation, options.receipts()));
+    service.retention =
+        new JobRetention(
+                RetentionSettings.options(ctx.settings()),
+                store,
+                results,
+                service.replica.leadership()::leads,
+                ctx.clock())
+            .start();
     return service;
   }
 
@@ -316,6 +327,11 @@ public final class OrchestratorService implements MeshService {
     return members.membership();
   }
 
+  /** Finished jobs' retention (for tests that sweep at once). */
+  public JobRetention retention() {
+    return retention;
+  }
+
   /** The blob store this orchestrator serves (for tests that drive it directly). */
   public BlobService blobs() {
     return blobs;
@@ -325,6 +341,7 @@ public final class OrchestratorService implements MeshService {
   public void close() {
     // First: a leader that stops hands the Lease over, and no discovery or scaling outlives it.
     replica.close();
+    retention.close();
     members.close();
     blobs.close();
     coordinator.close();

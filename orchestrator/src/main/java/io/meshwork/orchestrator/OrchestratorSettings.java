@@ -545,6 +545,7 @@ public final class OrchestratorSettings {
           MembershipSettings.KEYS,
           KubernetesSettings.KEYS,
           JournalSettings.KEYS,
+          RetentionSettings.KEYS,
           BlobSettings.KEYS,
           DashboardSettings.KEYS);
 

@@ -427,6 +427,7 @@ public final class ServiceHost implements AutoCloseable {
             clock,
             tracing.tracedChannels(channelFactory),
             mutualTls);
+    ProcessGauges.publish(metrics);
     MeshService service;
     try {
       service = factory.apply(context);

@@ -91,6 +91,11 @@ public final class StoredResults implements ResultBlobs {
     repository.use("result:" + jobId, cid);
   }
 
+  @Override
+  public void forgetResult(String jobId) {
+    repository.release("result:" + jobId);
+  }
+
   private String stream(String submitter, UploadSession upload, Content content) {
     UploadWriter writer = repository.openWriter(submitter, upload.uploadId(), 0);
     boolean stored = false;

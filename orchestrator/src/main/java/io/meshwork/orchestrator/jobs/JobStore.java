@@ -80,6 +80,24 @@ public interface JobStore extends ExecutorRecords, JournalFence, SettlementJourn
   /** The delegated tasks accepted here and not yet finished, in the same journal. */
   DelegationJournal delegations();
 
+  /**
+   * Up to {@code limit} ids of jobs that finished (completed, failed or cancelled) before {@code
+   * finishedBefore} (epoch milliseconds) and whose hold is released (nothing is owed on them any
+   * more), the oldest first: what retention removes.
+   */
+  List<String> finishedBefore(long finishedBefore, int limit);
+
+  /**
+   * Removes every row of those of {@code jobIds} that are finished: the job, its tasks, placements
+   * and what else the journal keeps for it. An unfinished job, or one whose hold is not released
+   * yet, is left as it is. What executors earned on the removed tasks still counts in {@link
+   * #earnings()}. Returns how many jobs went.
+   */
+  int forget(List<String> jobIds);
+
+  /** Gives the space of removed rows back to the file system or database. */
+  void compact();
+
   @Override
   void close();
 }

@@ -42,4 +42,11 @@ public interface ResultBlobs {
    * the job's blobs does not let go of it. Keeping it twice is the same as once.
    */
   void keepResult(String jobId, String cid);
+
+  /**
+   * Lets go of the kept result of job {@code jobId}, when the job leaves the journal (its retention
+   * ended): from then on the blob store's own retention ({@code blobs.retention}) applies to the
+   * blob, unless something else still uses it. Forgetting twice is the same as once.
+   */
+  void forgetResult(String jobId);
 }

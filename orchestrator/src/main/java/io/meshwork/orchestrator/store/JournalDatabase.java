@@ -43,6 +43,13 @@ public sealed interface JournalDatabase {
    */
   void migrate(Connection c, Migration migration) throws SQLException;
 
+  /**
+   * Gives the space of deleted rows of {@code tables} back, on {@code c} in auto-commit mode: after
+   * a journal's retention removed what expired, so that its files do not keep the high-water mark
+   * of its busiest day.
+   */
+  void reclaim(Connection c, java.util.List<String> tables) throws SQLException;
+
   private static String typed(String statement, String integer, String bytes, String serial) {
     return statement
         .replace("{int}", integer)
@@ -82,6 +89,27 @@ public sealed interface JournalDatabase {
     public void migrate(Connection c, Migration migration) throws SQLException {
       // One orchestrator opens its file; the migration's own transactions are lock enough.
       migration.run(c);
+    }
+
+    @Override
+    public void reclaim(Connection c, java.util.List<String> tables) throws SQLException {
+      // SQLite reuses the pages of deleted rows for new ones, so the file only stays at its
+      // largest; VACUUM (a rewrite of the whole file) is worth its cost once a quarter is free.
+      // The WAL is truncated after, or it keeps the size of the largest burst of writes.
+      try (Statement s = c.createStatement()) {
+        long free = single(s, "PRAGMA freelist_count");
+        long pages = single(s, "PRAGMA page_count");
+        if (free * 4 > pages) {
+          s.execute("VACUUM");
+        }
+        s.execute("PRAGMA wal_checkpoint(TRUNCATE)");
+      }
+    }
+
+    private static long single(Statement s, String sql) throws SQLException {
+      try (java.sql.ResultSet rs = s.executeQuery(sql)) {
+        return rs.next() ? rs.getLong(1) : 0;
+      }
     }
 
     @Override
@@ -128,6 +156,15 @@ public sealed interface JournalDatabase {
         migration.run(c);
       } finally {
         advisory(c, "SELECT pg_advisory_unlock(?)");
+      }
+    }
+
+    @Override
+    public void reclaim(Connection c, java.util.List<String> tables) throws SQLException {
+      // A plain VACUUM marks the dead rows' space reusable without locking out writers (FULL
+      // would); autovacuum does the same eventually, this does it right after a large delete.
+      try (Statement s = c.createStatement()) {
+        s.execute("VACUUM (ANALYZE) " + String.join(", ", tables));
       }
     }
 

@@ -154,6 +154,14 @@ record JournalSchema(String versions, String epochTable, List<String> statements
                 receipt_leaf {bytes} NOT NULL,
                 paid {int} NOT NULL,
                 PRIMARY KEY (request_id, task_id))
+              """)
+          .then(
+              // What executors earned on the tasks of jobs that retention removed, so that the
+              // sum of earnings survives it (ExpiredJobs).
+              """
+              CREATE TABLE forgotten_earnings (
+                executor_did TEXT PRIMARY KEY,
+                amount {int} NOT NULL)
               """);
 
   /** The membership journal: each member's row, its history of states, and the join tokens. */

@@ -51,6 +51,18 @@ public final class SqlJobStore implements JobStore {
       "task_id, job_id, chunk_index, export_name, executor_did, price, result, result_cid,"
           + " receipt_cid, log_index, stored_result_size";
 
+  // The tables retention deletes from (ExpiredJobs), whose space compact() reclaims.
+  private static final List<String> RETAINED_TABLES =
+      List.of(
+          "jobs",
+          "tasks",
+          "task_payments",
+          "placements",
+          "job_chunking",
+          "job_inputs",
+          "job_statements",
+          "replacement_holds");
+
   private final JournalDatabase database;
   private final EpochFence fence = new EpochFence(JournalSchema.JOBS.epochTable());
   // Reads and fencing, under the reader's own lock.
@@ -220,7 +232,8 @@ public final class SqlJobStore implements JobStore {
   public Map<String, Long> earnings() {
     String sql =
         "SELECT executor_did, SUM(price) FROM (SELECT executor_did, price FROM tasks"
-            + " UNION ALL SELECT executor_did, price FROM task_payments) paid"
+            + " UNION ALL SELECT executor_did, price FROM task_payments"
+            + " UNION ALL SELECT executor_did, amount FROM forgotten_earnings) paid"
             + " GROUP BY executor_did ORDER BY executor_did";
     return onReader(
         "sum the executors' earnings",
@@ -232,6 +245,27 @@ public final class SqlJobStore implements JobStore {
           }
           return earned;
         });
+  }
+
+  @Override
+  public List<String> finishedBefore(long finishedBefore, int limit) {
+    return onReader(
+        "list the jobs that finished before " + finishedBefore,
+        c -> ExpiredJobs.finishedBefore(c, finishedBefore, limit));
+  }
+
+  @Override
+  public int forget(List<String> jobIds) {
+    return write("forget " + jobIds.size() + " expired jobs", c -> ExpiredJobs.forget(c, jobIds));
+  }
+
+  @Override
+  public void compact() {
+    try (Connection c = database.connect()) {
+      database.reclaim(c, RETAINED_TABLES);
+    } catch (SQLException e) {
+      throw failed("compact", e);
+    }
   }
 
   @Override

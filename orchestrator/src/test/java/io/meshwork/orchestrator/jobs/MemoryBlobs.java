@@ -131,6 +131,11 @@ final class MemoryBlobs implements InputBlobs, ResultBlobs {
   }
 
   @Override
+  public void forgetResult(String jobId) {
+    keptResults.remove(jobId);
+  }
+
+  @Override
   public Optional<ChunkUrl> presign(String cid, long offset, long length, Duration validFor) {
     Clock clock = presigning;
     if (clock == null) {

@@ -29,6 +29,8 @@ final class MemoryJournal implements JobStore {
     return delegations;
   }
 
+  private final Map<String, Long> forgottenEarnings = new java.util.TreeMap<>();
+
   @Override
   public synchronized boolean insert(JobRecord job) {
     return jobs.putIfAbsent(job.jobId(), job) == null;
@@ -97,7 +99,7 @@ final class MemoryJournal implements JobStore {
 
   @Override
   public synchronized Map<String, Long> earnings() {
-    Map<String, Long> earned = new java.util.TreeMap<>();
+    Map<String, Long> earned = new java.util.TreeMap<>(forgottenEarnings);
     for (TaskRecord t : tasks.values()) {
       for (TaskRecord.Payment p : t.payments()) {
         earned.merge(p.executorDid(), p.price(), Long::sum);
@@ -105,6 +107,49 @@ final class MemoryJournal implements JobStore {
     }
     return earned;
   }
+
+  @Override
+  public synchronized List<String> finishedBefore(long finishedBefore, int limit) {
+    return jobs.values().stream()
+        .filter(j -> j.state().terminal() && released.contains(j.jobId()))
+        .filter(j -> j.finishedAt() < finishedBefore)
+        .sorted(Comparator.comparingLong(JobRecord::finishedAt))
+        .limit(limit)
+        .map(JobRecord::jobId)
+        .toList();
+  }
+
+  @Override
+  public synchronized int forget(List<String> jobIds) {
+    int gone = 0;
+    for (String id : jobIds) {
+      JobRecord j = jobs.get(id);
+      if (j == null || !j.state().terminal() || !released.contains(id)) {
+        continue;
+      }
+      jobs.remove(id);
+      placements.remove(id);
+      chunkSizes.remove(id);
+      fetchedInputs.remove(id);
+      statements.remove(id);
+      tasks
+          .values()
+          .removeIf(
+              t -> {
+                if (!t.jobId().equals(id)) {
+                  return false;
+                }
+                t.payments()
+                    .forEach(p -> forgottenEarnings.merge(p.executorDid(), p.price(), Long::sum));
+                return true;
+              });
+      gone++;
+    }
+    return gone;
+  }
+
+  @Override
+  public void compact() {}
 
   @Override
   public synchronized List<JobRecord> unfinished() {

@@ -35,7 +35,7 @@ class SqliteJobStoreTest extends JobStoreContract {
       store.insert(job("old", JobState.COMPUTING, 1));
     }
     // What a journal written before fencing looks like: twelve versions, no epoch table, and
-    // none of the later listing indexes, job statements or delegations.
+    // none of the later listing indexes, job statements, delegations or forgotten earnings.
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file());
         Statement s = c.createStatement()) {
       s.execute("DROP TABLE journal_epoch");
@@ -51,6 +51,8 @@ class SqliteJobStoreTest extends JobStoreContract {
       // Nor the sub-manager's journal of delegations.
       s.execute("DROP TABLE accepted_delegations");
       s.execute("DROP TABLE delegation_parts");
+      // Nor retention's forgotten earnings.
+      s.execute("DROP TABLE forgotten_earnings");
       s.execute("DELETE FROM schema_version WHERE version > 12");
     }
     try (JobStore upgraded = open()) {

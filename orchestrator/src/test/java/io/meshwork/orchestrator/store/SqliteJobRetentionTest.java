@@ -1,0 +1,50 @@
+package io.meshwork.orchestrator.store;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.meshwork.orchestrator.jobs.JobState;
+import io.meshwork.orchestrator.jobs.JobStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Retention on the SQLite journal: the contract, and that compaction gives a file's space back once
+ * most of it held removed jobs.
+ */
+class SqliteJobRetentionTest extends JobRetentionContract {
+  @TempDir Path dir;
+
+  private Path file() {
+    return dir.resolve("orchestrator.db");
+  }
+
+  @Override
+  JobStore open() {
+    return new SqlJobStore(JournalDatabase.sqlite(file()));
+  }
+
+  @Test
+  void compactingAfterRemovingMostJobsShrinksTheFileAndItsWal() throws Exception {
+    try (JobStore store = open()) {
+      for (int i = 0; i < 300; i++) {
+        store.insert(ended("job-" + i, JobState.COMPLETED, 10));
+      }
+      store.insert(ended("kept", JobState.COMPLETED, 5_000));
+      store.compact();
+      long full = size();
+      store.forget(store.finishedBefore(1_000, 1_000));
+      store.compact();
+      long compacted = size();
+      assertTrue(compacted * 2 < full, "before " + full + " bytes, after " + compacted);
+      assertTrue(store.find("kept").isPresent());
+    }
+  }
+
+  /** The journal's file and its WAL, in bytes. */
+  private long size() throws Exception {
+    Path wal = dir.resolve("orchestrator.db-wal");
+    return Files.size(file()) + (Files.exists(wal) ? Files.size(wal) : 0);
+  }
+}
