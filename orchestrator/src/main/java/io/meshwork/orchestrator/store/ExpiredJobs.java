@@ -21,6 +21,18 @@ final class ExpiredJobs {
   /** The states a job never leaves. */
   static final String FINISHED = "('completed','failed','cancelled')";
 
+  /** The tables retention deletes from, whose space compaction reclaims. */
+  static final List<String> TABLES =
+      List.of(
+          "jobs",
+          "tasks",
+          "task_payments",
+          "placements",
+          "job_chunking",
+          "job_inputs",
+          "job_statements",
+          "replacement_holds");
+
   // Finished, and settled for good: every payment acknowledged and the hold released.
   private static final String EXPIRABLE = "state IN " + FINISHED + " AND released_at IS NOT NULL";
 

@@ -11,11 +11,61 @@ import java.util.List;
 /**
  * The job journal's settlement outbox in SQL ({@link SettlementJournal}): the paid marks of task
  * payments ({@code tasks.paid_at}, {@code task_payments.paid_at}), the release marks of job holds
- * ({@code jobs.released_at}) and the {@code replacement_holds}. {@link SqlJobStore} runs these on
- * its reader or in its group commits.
+ * ({@code jobs.released_at}) and the {@code replacement_holds}, run on {@link SqlJobStore}'s reader
+ * or in its group commits.
  */
-final class SettlementRows {
-  private SettlementRows() {}
+final class SettlementRows implements SettlementJournal {
+  private final SqlDelegationJournal.Writes writes;
+  private final SqlDelegationJournal.Reads reads;
+
+  SettlementRows(SqlDelegationJournal.Writes writes, SqlDelegationJournal.Reads reads) {
+    this.writes = writes;
+    this.reads = reads;
+  }
+
+  @Override
+  public List<SettlementJournal.Owed> unpaid(String jobId) {
+    return reads.read("read the payments job " + jobId + " owes", c -> unpaid(c, jobId));
+  }
+
+  @Override
+  public void markPaid(SettlementJournal.Owed owed) {
+    long now = System.currentTimeMillis();
+    writes.write("mark a payment of task " + owed.taskId() + " paid", c -> markPaid(c, owed, now));
+  }
+
+  @Override
+  public List<String> unreleased() {
+    return reads.read("list the jobs whose hold is not released", SettlementRows::unreleased);
+  }
+
+  @Override
+  public void markReleased(String jobId, long refunded) {
+    long now = System.currentTimeMillis();
+    writes.write(
+        "mark the hold of job " + jobId + " released", c -> markReleased(c, jobId, refunded, now));
+  }
+
+  @Override
+  public SettlementJournal.ReplacementHold replaceHold(
+      String jobId, String replacedHoldId, long amount) {
+    return writes.write(
+        "record a hold of job " + jobId + " in place of " + replacedHoldId,
+        c -> replaceHold(c, jobId, replacedHoldId, amount));
+  }
+
+  @Override
+  public void replacementCreated(String replacedHoldId, String holdId) {
+    writes.write(
+        "record the hold in place of " + replacedHoldId,
+        c -> replacementCreated(c, replacedHoldId, holdId));
+  }
+
+  @Override
+  public List<SettlementJournal.ReplacementHold> replacementHolds(String jobId) {
+    return reads.read(
+        "read the replacement holds of job " + jobId, c -> replacementHolds(c, jobId));
+  }
 
   static List<SettlementJournal.Owed> unpaid(Connection c, String jobId) throws SQLException {
     List<SettlementJournal.Owed> owed = new ArrayList<>();

@@ -51,18 +51,6 @@ public final class SqlJobStore implements JobStore {
       "task_id, job_id, chunk_index, export_name, executor_did, price, result, result_cid,"
           + " receipt_cid, log_index, stored_result_size";
 
-  // The tables retention deletes from (ExpiredJobs), whose space compact() reclaims.
-  private static final List<String> RETAINED_TABLES =
-      List.of(
-          "jobs",
-          "tasks",
-          "task_payments",
-          "placements",
-          "job_chunking",
-          "job_inputs",
-          "job_statements",
-          "replacement_holds");
-
   private final JournalDatabase database;
   private final EpochFence fence = new EpochFence(JournalSchema.JOBS.epochTable());
   // Reads and fencing, under the reader's own lock.
@@ -70,6 +58,7 @@ public final class SqlJobStore implements JobStore {
   private final GroupCommitter writer;
   private final SqlDelegationJournal delegations =
       new SqlDelegationJournal(this::write, this::onReader);
+  private final SettlementRows settlement = new SettlementRows(this::write, this::onReader);
 
   /** Opens (creating and migrating) the job journal in {@code database}. */
   public SqlJobStore(JournalDatabase database) {
@@ -262,7 +251,7 @@ public final class SqlJobStore implements JobStore {
   @Override
   public void compact() {
     try (Connection c = database.connect()) {
-      database.reclaim(c, RETAINED_TABLES);
+      database.reclaim(c, ExpiredJobs.TABLES);
     } catch (SQLException e) {
       throw failed("compact", e);
     }
@@ -545,53 +534,42 @@ public final class SqlJobStore implements JobStore {
                 r.updatedAt()));
   }
 
+  // The settlement outbox's marks, through this journal's reader and group commits.
+
   @Override
   public List<SettlementJournal.Owed> unpaid(String jobId) {
-    return onReader(
-        "read the payments job " + jobId + " owes", c -> SettlementRows.unpaid(c, jobId));
+    return settlement.unpaid(jobId);
   }
 
   @Override
   public void markPaid(SettlementJournal.Owed owed) {
-    long now = System.currentTimeMillis();
-    write(
-        "mark a payment of task " + owed.taskId() + " paid",
-        c -> SettlementRows.markPaid(c, owed, now));
+    settlement.markPaid(owed);
   }
 
   @Override
   public List<String> unreleased() {
-    return onReader("list the jobs whose hold is not released", SettlementRows::unreleased);
+    return settlement.unreleased();
   }
 
   @Override
   public void markReleased(String jobId, long refunded) {
-    long now = System.currentTimeMillis();
-    write(
-        "mark the hold of job " + jobId + " released",
-        c -> SettlementRows.markReleased(c, jobId, refunded, now));
+    settlement.markReleased(jobId, refunded);
   }
 
   @Override
   public SettlementJournal.ReplacementHold replaceHold(
       String jobId, String replacedHoldId, long amount) {
-    return write(
-        "record a hold of job " + jobId + " in place of " + replacedHoldId,
-        c -> SettlementRows.replaceHold(c, jobId, replacedHoldId, amount));
+    return settlement.replaceHold(jobId, replacedHoldId, amount);
   }
 
   @Override
   public void replacementCreated(String replacedHoldId, String holdId) {
-    write(
-        "record the hold in place of " + replacedHoldId,
-        c -> SettlementRows.replacementCreated(c, replacedHoldId, holdId));
+    settlement.replacementCreated(replacedHoldId, holdId);
   }
 
   @Override
   public List<SettlementJournal.ReplacementHold> replacementHolds(String jobId) {
-    return onReader(
-        "read the replacement holds of job " + jobId,
-        c -> SettlementRows.replacementHolds(c, jobId));
+    return settlement.replacementHolds(jobId);
   }
 
   /** Commits what is queued, stops the committer and closes the connections. */
