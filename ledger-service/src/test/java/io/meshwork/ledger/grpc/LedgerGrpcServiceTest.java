@@ -3,6 +3,7 @@ package io.meshwork.ledger.grpc;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.Any;
 import com.google.rpc.ErrorInfo;
@@ -18,6 +19,7 @@ import io.meshwork.ledger.LedgerService;
 import io.meshwork.ledger.LedgerSettings;
 import io.meshwork.ledger.v1.CreateHoldRequest;
 import io.meshwork.ledger.v1.EntryKind;
+import io.meshwork.ledger.v1.ExtendHoldRequest;
 import io.meshwork.ledger.v1.GetAccountRequest;
 import io.meshwork.ledger.v1.GetAccountResponse;
 import io.meshwork.ledger.v1.GetHoldRequest;
@@ -157,6 +159,44 @@ class LedgerGrpcServiceTest {
             .getHold(GetHoldRequest.newBuilder().setHoldId(hold.getHoldId()).build())
             .getHold()
             .getState());
+  }
+
+  @Test
+  void anOrchestratorExtendsItsHoldAndAZeroTimeoutIsRefusedNamingTheField() {
+    Hold hold =
+        as(orchestrator)
+            .createHold(
+                CreateHoldRequest.newBuilder()
+                    .setRequestId("h1")
+                    .setPayerDid(alice.did())
+                    .setAmount(100)
+                    .setJobId("job-1")
+                    .setTimeoutMs(60_000)
+                    .build())
+            .getHold();
+
+    Hold extended =
+        as(orchestrator)
+            .extendHold(
+                ExtendHoldRequest.newBuilder()
+                    .setRequestId("e1")
+                    .setHoldId(hold.getHoldId())
+                    .setTimeoutMs(3_600_000)
+                    .build())
+            .getHold();
+
+    assertTrue(extended.getExpiresAt() >= hold.getExpiresAt() + 3_500_000, extended.toString());
+    StatusRuntimeException e =
+        failure(
+            () ->
+                as(orchestrator)
+                    .extendHold(
+                        ExtendHoldRequest.newBuilder()
+                            .setRequestId("e2")
+                            .setHoldId(hold.getHoldId())
+                            .build()));
+    assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+    assertEquals("timeout_ms", errorInfo(e).getMetadataMap().get("field"));
   }
 
   @Test
