@@ -111,19 +111,21 @@ class SubManagerCrashTest {
       accounts.put("root-executor", rootExecutor);
       accounts.put("sub", sub);
       accounts.put("sub-executor", subExecutor);
-      Map<String, Long> before = balances(mesh, accounts);
+      Clients clients = new Clients(mesh);
+      Map<String, Long> before = balances(clients, accounts);
       byte[] text = SampleText.generate(40_000, 21);
 
-      try (MeshClient client = mesh.client(user)) {
+      try (clients) {
+        MeshClient client = clients.of(user);
         String jobId =
             client.submit(
                 MeshFixtures.wordCountJob(text, 8_192).manaBudget(BUDGET).timeoutSecs(300).build());
         // Killed once the sub-manager has paid its executor for a part, before it returned.
-        awaitPaid(mesh, subExecutor, before.get("sub-executor"));
+        awaitPaid(clients, subExecutor, before.get("sub-executor"));
         ComputeJobStatus atKill = client.status(jobId);
         mesh.kill("sub");
         assertFalse(atKill.getStatus().equals("completed"), "killed mid-job: " + atKill);
-        List<HistoryEntry> subPaidBeforeKill = posts(mesh, sub, false);
+        List<HistoryEntry> subPaidBeforeKill = posts(clients, sub, false);
         assertFalse(subPaidBeforeKill.isEmpty(), "the sub-manager paid for a part before it died");
 
         // (a) The root notices and runs the range elsewhere: the right count, long before the
@@ -136,31 +138,31 @@ class SubManagerCrashTest {
         assertTrue(
             Files.readString(mesh.log("orchestrator")).contains("the peer stopped answering"),
             "the root noticed the lost sub-manager by probing it");
-        Map<String, Long> afterJob = balances(mesh, accounts);
+        Map<String, Long> afterJob = balances(clients, accounts);
         assertConserved(before, afterJob);
-        assertEachRunPaidOnce(mesh, accounts);
+        assertEachRunPaidOnce(clients, accounts);
         assertEquals(
             before.get("sub") - paid(subPaidBeforeKill),
             afterJob.get("sub"),
             "the sub-manager lost what it paid its executor, and the root reimbursed none of it");
-        long stranded = held(mesh, sub);
+        long stranded = held(clients, sub);
         assertTrue(stranded > 0, "the dead sub-manager's hold is still open");
 
         // (b) Restarted from its journal, it asks the root, which no longer awaits the task: it
         // releases the hold and pays nothing more.
         mesh.restartBeside(subService);
         awaitLog(mesh, "sub", "abandoned delegation");
-        awaitHeld(mesh, sub, 0);
+        awaitHeld(clients, sub, 0);
         assertEquals(
             subPaidBeforeKill.size(),
-            posts(mesh, sub, false).size(),
+            posts(clients, sub, false).size(),
             "no new payment after restart");
-        Map<String, Long> afterRestart = balances(mesh, accounts);
+        Map<String, Long> afterRestart = balances(clients, accounts);
         assertConserved(before, afterRestart);
         assertEquals(afterJob, afterRestart, "the restart moved no mana, only released the hold");
-        assertEachRunPaidOnce(mesh, accounts);
+        assertEachRunPaidOnce(clients, accounts);
         for (Identity id : accounts.values()) {
-          assertEquals(0, held(mesh, id), "no hold left open");
+          assertEquals(0, held(clients, id), "no hold left open");
         }
         assertEquals(
             before.get("sub") - paid(subPaidBeforeKill),
@@ -200,21 +202,33 @@ class SubManagerCrashTest {
         });
   }
 
-  private static Map<String, Long> balances(MeshProcesses mesh, Map<String, Identity> accounts) {
+  /** One client per account, each reading its own account on the mesh's ledger. */
+  private static final class Clients implements AutoCloseable {
+    private final MeshProcesses mesh;
+    private final Map<String, MeshClient> byDid = new LinkedHashMap<>();
+
+    Clients(MeshProcesses mesh) {
+      this.mesh = mesh;
+    }
+
+    MeshClient of(Identity id) {
+      return byDid.computeIfAbsent(id.did(), d -> mesh.client(id));
+    }
+
+    @Override
+    public void close() {
+      byDid.values().forEach(MeshClient::close);
+    }
+  }
+
+  private static Map<String, Long> balances(Clients clients, Map<String, Identity> accounts) {
     Map<String, Long> out = new LinkedHashMap<>();
-    accounts.forEach(
-        (name, id) -> {
-          try (MeshClient c = mesh.client(id)) {
-            out.put(name, c.balance().account().getBalance());
-          }
-        });
+    accounts.forEach((name, id) -> out.put(name, clients.of(id).balance().account().getBalance()));
     return out;
   }
 
-  private static long held(MeshProcesses mesh, Identity id) {
-    try (MeshClient c = mesh.client(id)) {
-      return c.balance().getHeld();
-    }
+  private static long held(Clients clients, Identity id) {
+    return clients.of(id).balance().getHeld();
   }
 
   /** Every account's balance (held mana included) adds up to what it did before: none made. */
@@ -230,10 +244,10 @@ class SubManagerCrashTest {
    * No account was paid twice for one task by one payer: every executor run and every delegated
    * part is paid at most once, whatever was run again elsewhere.
    */
-  private static void assertEachRunPaidOnce(MeshProcesses mesh, Map<String, Identity> accounts) {
+  private static void assertEachRunPaidOnce(Clients clients, Map<String, Identity> accounts) {
     Set<String> seen = new HashSet<>();
     for (Identity id : accounts.values()) {
-      for (HistoryEntry e : posts(mesh, id, true)) {
+      for (HistoryEntry e : posts(clients, id, true)) {
         assertTrue(
             seen.add(id.did() + " " + e.getCounterpartyDid() + " " + e.getTaskId()),
             "paid twice: " + e);
@@ -242,24 +256,21 @@ class SubManagerCrashTest {
   }
 
   /** The payments into ({@code received}) or out of the account of {@code id}. */
-  private static List<HistoryEntry> posts(MeshProcesses mesh, Identity id, boolean received) {
-    try (MeshClient c = mesh.client(id)) {
-      return c.history(Optional.empty(), 10_000).stream()
-          .filter(e -> e.getKind() == EntryKind.ENTRY_KIND_POST)
-          .filter(e -> received == e.getBalanceDelta() > 0)
-          .toList();
-    }
+  private static List<HistoryEntry> posts(Clients clients, Identity id, boolean received) {
+    return clients.of(id).history(Optional.empty(), 10_000).stream()
+        .filter(e -> e.getKind() == EntryKind.ENTRY_KIND_POST)
+        .filter(e -> received == e.getBalanceDelta() > 0)
+        .toList();
   }
 
   private static long paid(List<HistoryEntry> payments) {
     return payments.stream().mapToLong(e -> -e.getBalanceDelta()).sum();
   }
 
-  private static void awaitPaid(MeshProcesses mesh, Identity executor, long before)
+  private static void awaitPaid(Clients clients, Identity executor, long before)
       throws InterruptedException {
     long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (MeshFixtures.balance(mesh.layout().grpcPort("ledger"), mesh.caDir(), executor)
-        <= before) {
+    while (clients.of(executor).balance().account().getBalance() <= before) {
       if (System.nanoTime() > until) {
         throw new AssertionError("the sub-manager never paid its executor");
       }
@@ -267,12 +278,12 @@ class SubManagerCrashTest {
     }
   }
 
-  private static void awaitHeld(MeshProcesses mesh, Identity id, long held)
+  private static void awaitHeld(Clients clients, Identity id, long held)
       throws InterruptedException {
     long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (held(mesh, id) != held) {
+    while (held(clients, id) != held) {
       if (System.nanoTime() > until) {
-        throw new AssertionError(id.did() + " still holds " + held(mesh, id));
+        throw new AssertionError(id.did() + " still holds " + held(clients, id));
       }
       Thread.sleep(100);
     }

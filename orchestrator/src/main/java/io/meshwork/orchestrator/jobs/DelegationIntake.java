@@ -257,8 +257,8 @@ public final class DelegationIntake {
       // The hold expires by itself and returns the rest then.
       LOG.log(Level.WARNING, "releasing the hold of delegation " + d.requestId() + " failed", e);
     }
-    journal.finished(d.requestId());
     live.removeDelegation(d.requestId());
+    journal.finished(d.requestId());
   }
 
   /** The packet's module, checked as any task's. */
@@ -420,8 +420,10 @@ public final class DelegationIntake {
     } catch (RuntimeException e) {
       LOG.log(Level.WARNING, "returning delegated task " + task.taskId() + " failed", e);
     } finally {
-      journal.finished(requestId);
+      // Untracked first: a journal that fails here leaves only a row that the next start
+      // abandons, asking the delegator, who no longer awaits it.
       live.removeDelegation(requestId);
+      journal.finished(requestId);
     }
   }
 }

@@ -17,6 +17,8 @@ import io.meshwork.orchestrator.tasks.TaskPacket;
 import io.meshwork.orchestrator.tasks.TaskResult;
 import io.meshwork.orchestrator.tasks.TreeRoute;
 import io.meshwork.orchestrator.tasks.VerificationMode;
+import io.meshwork.runtime.auth.Caller;
+import io.meshwork.runtime.auth.Role;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -177,6 +179,54 @@ class DelegationRecoveryTest {
       }
       Thread.sleep(10);
     }
+  }
+
+  @Test
+  void anAcceptedTaskIsJournaledWithItsHoldUntilItsResultIsReturned() throws Exception {
+    FakeExecutor slow = core.executor("slow");
+    slow.holding = true;
+    Delegator waiting = new Delegator(DelegationState.AWAITED);
+    core.peers = waiting;
+    JobCoordinator coordinator = core.start();
+    core.ledger.grant(core.self.did(), 1_000);
+    TaskPacket packet =
+        new TaskPacket(
+            "theirs:0",
+            "theirs",
+            0,
+            Chunk.inline(INPUT),
+            Cid.of(JobCore.WITH_MERGE),
+            JobCore.WITH_MERGE,
+            1,
+            60_000,
+            new Limits(0, 0, 0, 0, 0),
+            SLICE,
+            VerificationMode.HASH,
+            "execute",
+            null,
+            0,
+            new TreeRoute(List.of(delegator.did()), "", 0, 0, 0));
+
+    coordinator
+        .delegations()
+        .accept(packet, "delegator:1", REQUEST, Caller.of(delegator.did(), Role.PEER));
+    slow.awaitAssignments(1);
+
+    DelegationJournal.Accepted journaled = core.journal.delegations().open().get(0);
+    assertEquals(REQUEST, journaled.requestId());
+    assertEquals(delegator.did(), journaled.delegatorDid());
+    assertEquals("delegator:1", journaled.replyTo());
+    assertEquals(1, core.ledger.openHolds(), "the hold it names is open");
+    assertTrue(
+        coordinator.delegations().runsFor(REQUEST, delegator.did()), "GetDelegation: RUNNING");
+    assertTrue(
+        !coordinator.delegations().runsFor(REQUEST, Identity.generate().did()),
+        "only to the delegator");
+
+    slow.release();
+    await(() -> !waiting.returned.isEmpty(), "the result returned");
+    await(() -> core.journal.delegations().open().isEmpty(), "the delegation forgotten");
+    assertTrue(!coordinator.delegations().runsFor(REQUEST, delegator.did()));
   }
 
   @Test
