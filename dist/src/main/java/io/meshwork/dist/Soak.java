@@ -2,6 +2,7 @@ package io.meshwork.dist;
 
 import io.meshwork.client.JobResult;
 import io.meshwork.client.MeshClient;
+import io.meshwork.client.MeshClientException;
 import io.meshwork.client.MeshClientOptions;
 import io.meshwork.dist.SoakJobs.Kind;
 import io.meshwork.dist.SoakJobs.Outcome;
@@ -12,6 +13,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -97,6 +99,9 @@ final class Soak {
       return n;
     }
   }
+
+  private static final String VALIDATIONS_BUSY = "VALIDATIONS_BUSY";
+  private static final int MAX_BUSY_RETRIES = 50;
 
   private final MeshBench.Target target;
   private final SoakJobs jobs;
@@ -225,14 +230,40 @@ final class Soak {
     }
   }
 
+  private static boolean pause(long millis) {
+    try {
+      Thread.sleep(millis);
+      return true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
   private static Outcome runOne(
       MeshClient mesh, SoakJobs.Job job, SplittableRandom random, StringBuilder why) {
     String id;
-    try {
-      id = mesh.submit(job.request());
-    } catch (RuntimeException e) {
-      why.append(e.getMessage());
-      return Outcome.REFUSED;
+    int busy = 0;
+    while (true) {
+      try {
+        id = mesh.submit(job.request());
+        break;
+      } catch (MeshClientException e) {
+        // The orchestrator validates only a few new modules at once and asks the others to come
+        // back shortly: a user would, and so does the soak (the first jobs of 16 clients at once).
+        if (e.reason().equals(Optional.of(VALIDATIONS_BUSY)) && busy++ < MAX_BUSY_RETRIES) {
+          if (!pause(100 + random.nextInt(200))) {
+            why.append("interrupted");
+            return Outcome.WRONG;
+          }
+          continue;
+        }
+        why.append(e.getMessage());
+        return Outcome.REFUSED;
+      } catch (RuntimeException e) {
+        why.append(e.getMessage());
+        return Outcome.REFUSED;
+      }
     }
     try {
       if (job.kind() == Kind.CANCELLED) {

@@ -31,7 +31,7 @@ public final class JobRetention implements AutoCloseable {
    */
   public record Options(Duration keepFinished, Duration interval) {
     public Options {
-      if (keepFinished.isNegative() || keepFinished.isZero() || interval.isNegative()) {
+      if (!keepFinished.isPositive() || !interval.isPositive()) {
         throw new IllegalArgumentException("retention periods must be positive");
       }
     }
