@@ -32,7 +32,10 @@ import java.util.logging.Logger;
  * mana taken in its place. That is safe against paying twice: each owed payment is first sent again
  * to the expired hold under its original id, which the ledger answers with its recorded success if
  * it was paid, or refuses because the hold is closed, and a closed hold never pays again; only then
- * is it paid from the new hold, under an id of its own ({@code <id>@<hold>}).
+ * is it paid from the new hold, under an id of its own ({@code <id>@<hold>}). A payment moves one
+ * hold along the chain per refusal of that very hold, however many threads are told of it (the
+ * task's thread, the worker, a replacement under way): skipping a hold that may have paid it is how
+ * it would be paid twice.
  */
 final class PaymentOutbox implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(PaymentOutbox.class.getName());
@@ -54,9 +57,10 @@ final class PaymentOutbox implements AutoCloseable {
   /** One owed payment as the outbox works on it. */
   private static final class Pending {
     final SettlementJournal.Owed owed;
-    // The first hold of the job's chain the payment may still be paid from: the ones before it
-    // are closed and refused it.
-    int from;
+    // The first hold of the job's chain the payment may still be paid from: each before it refused
+    // it because it was closed. Guarded by this object: the task's thread, the worker and a
+    // replacement may all be settling it at once.
+    private int from;
     boolean busy;
 
     Pending(SettlementJournal.Owed owed) {
@@ -65,6 +69,24 @@ final class PaymentOutbox implements AutoCloseable {
 
     String key() {
       return owed.taskId() + "#" + owed.position();
+    }
+
+    synchronized int from() {
+      return from;
+    }
+
+    /**
+     * Hold {@code index} refused the payment because it is closed. It moves past that hold and no
+     * further: two threads told of the same refusal must not skip the next hold, which may have
+     * paid it already (that is how a payment would be paid twice).
+     */
+    synchronized void refusedBy(int index) {
+      from = Math.max(from, index + 1);
+    }
+
+    /** Starts at hold {@code index}, every hold before it being closed and settled already. */
+    synchronized void startAt(int index) {
+      from = Math.max(from, index);
     }
   }
 
@@ -284,8 +306,13 @@ final class PaymentOutbox implements AutoCloseable {
     }
     try {
       while (true) {
+        if (a.owed.get(p.key()) != p) {
+          // Settled meanwhile by a replacement of the hold, which sent it the same request.
+          return false;
+        }
         List<String> chain = a.chain();
-        if (p.from >= chain.size()) {
+        int index = p.from();
+        if (index >= chain.size()) {
           replace(a, chain.get(chain.size() - 1));
           if (a.chain().size() == chain.size()) {
             // Nothing to pay from (no budget left to hold): the account says why in the log.
@@ -293,27 +320,9 @@ final class PaymentOutbox implements AutoCloseable {
           }
           continue;
         }
-        String hold = chain.get(p.from);
-        TaskRecord.Payment pay = p.owed.payment();
-        String first = requests.pay(p.owed.taskId(), pay.executorDid(), p.owed.position());
-        String requestId = p.from == 0 ? first : first + "@" + hold;
-        try {
-          mana.pay(requestId, hold, pay.executorDid(), pay.price(), p.owed.taskId());
-        } catch (MeshException e) {
-          if (holdClosed(e)) {
-            // Refused by a closed hold, and a closed hold never pays again: try the next.
-            p.from++;
-            continue;
-          }
-          throw e;
+        if (!payFrom(a, p, chain, index)) {
+          continue;
         }
-        gaps.reached(SettlementGaps.Gap.AFTER_PAY, p.owed.taskId());
-        store.markPaid(p.owed);
-        synchronized (a) {
-          a.acknowledged += pay.price();
-        }
-        a.owed.remove(p.key());
-        acknowledgedPayments.increment();
         return true;
       }
     } finally {
@@ -321,6 +330,38 @@ final class PaymentOutbox implements AutoCloseable {
         p.busy = false;
       }
     }
+  }
+
+  /**
+   * Sends {@code p} to hold {@code index} of the chain under that hold's request id; returns true
+   * once acknowledged, false if the hold refused it because it is closed (the payment moves past
+   * it). The ledger answers a repeated id with its first outcome before it looks at the hold, so a
+   * refusal means this hold never paid it, and never will.
+   */
+  private boolean payFrom(Account a, Pending p, List<String> chain, int index) {
+    String hold = chain.get(index);
+    TaskRecord.Payment pay = p.owed.payment();
+    String first = requests.pay(p.owed.taskId(), pay.executorDid(), p.owed.position());
+    String requestId = index == 0 ? first : first + "@" + hold;
+    try {
+      mana.pay(requestId, hold, pay.executorDid(), pay.price(), p.owed.taskId());
+    } catch (MeshException e) {
+      if (holdClosed(e)) {
+        p.refusedBy(index);
+        return false;
+      }
+      throw e;
+    }
+    gaps.reached(SettlementGaps.Gap.AFTER_PAY, p.owed.taskId());
+    store.markPaid(p.owed);
+    // Counted once, by whichever thread's acknowledgement comes first.
+    if (a.owed.remove(p.key(), p)) {
+      synchronized (a) {
+        a.acknowledged += pay.price();
+      }
+      acknowledgedPayments.increment();
+    }
+    return true;
   }
 
   /**
@@ -335,14 +376,13 @@ final class PaymentOutbox implements AutoCloseable {
       SettlementJournal.ReplacementHold r = a.creating;
       if (r == null) {
         int last = a.holds.size() - 1;
+        List<String> chain = a.chain();
         // Every owed payment learns first whether the expired hold paid it (then it is marked),
         // so that the amount below counts exactly what is still owed, on every retry alike.
         for (Pending p : List.copyOf(a.owed.values())) {
-          if (p.from < last) {
-            p.from = last;
-          }
-          if (p.from == last) {
-            settleAgainst(a, p, expired);
+          p.startAt(last);
+          if (p.from() == last) {
+            payFrom(a, p, chain, last);
           }
         }
         long owed = a.owed.values().stream().mapToLong(p -> p.owed.payment().price()).sum();
@@ -381,26 +421,6 @@ final class PaymentOutbox implements AutoCloseable {
       a.holds.add(holdId);
       a.extendedAt = clock.millis();
     }
-  }
-
-  /** Sends {@code p} once more to the expired hold: acknowledged then, or refused for good. */
-  private void settleAgainst(Account a, Pending p, String expired) {
-    TaskRecord.Payment pay = p.owed.payment();
-    String first = requests.pay(p.owed.taskId(), pay.executorDid(), p.owed.position());
-    String requestId = p.from == 0 ? first : first + "@" + expired;
-    try {
-      mana.pay(requestId, expired, pay.executorDid(), pay.price(), p.owed.taskId());
-    } catch (MeshException e) {
-      if (holdClosed(e)) {
-        p.from++;
-        return;
-      }
-      throw e;
-    }
-    store.markPaid(p.owed);
-    a.acknowledged += pay.price();
-    a.owed.remove(p.key());
-    acknowledgedPayments.increment();
   }
 
   /** Releases the job's hold if it has ended and owes nothing; returns what came back. */

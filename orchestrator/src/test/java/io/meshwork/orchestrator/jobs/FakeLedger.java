@@ -140,6 +140,10 @@ final class FakeLedger implements ManaAccounts {
           "HOLD_EXCEEDED", "hold " + holdId + " has " + (h.amount() - paid) + " left");
     }
     paidOut.put(holdId, paid + amount);
+    if (paid + amount == h.amount()) {
+      // Used up: the real ledger closes the hold (POSTED), and it pays nothing more.
+      holds.remove(holdId);
+    }
     balances.merge(payee, amount, Long::sum);
     paymentsPerTask.merge(taskId, 1, Integer::sum);
     outcomes.put(requestId, Boolean.TRUE);

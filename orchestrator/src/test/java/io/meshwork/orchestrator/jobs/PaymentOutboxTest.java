@@ -7,7 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.meshwork.runtime.ServiceMetrics;
 import io.meshwork.runtime.errors.MeshException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -16,7 +22,8 @@ import org.junit.jupiter.api.Test;
  * The settlement outbox over the job core's fakes: a ledger that cannot be reached does not fail
  * the job, and its payments are made once the ledger answers; a restart pays what the journal shows
  * owed; a hold that expired while the orchestrator was away is replaced, and nothing is paid twice
- * even when a payment's acknowledgement was lost before the expiry.
+ * even when a payment's acknowledgement was lost before the expiry, or when a payment is in flight
+ * while its hold is replaced.
  */
 class PaymentOutboxTest {
   private final JobCore core = new JobCore();
@@ -131,6 +138,110 @@ class PaymentOutboxTest {
     long paidByReplacement = submitterBefore - core.ledger.balance(SUBMITTER.did());
     assertTrue(paidByReplacement > 0 && paidByReplacement < paid, "" + paidByReplacement);
     assertEquals(0, core.ledger.openHolds(), "the replacement is released too");
+  }
+
+  /**
+   * The fake ledger, whose first payment of each gated task waits, once sent, until the test lets
+   * it through: so a payment can be in flight while other threads replace its hold.
+   */
+  private final class GatedLedger implements ManaAccounts {
+    private record Gate(CountDownLatch sent, CountDownLatch through) {}
+
+    final Map<String, Gate> gates = new ConcurrentHashMap<>();
+
+    void gate(String taskId) {
+      gates.put(taskId, new Gate(new CountDownLatch(1), new CountDownLatch(1)));
+    }
+
+    void awaitSent(String taskId) throws InterruptedException {
+      assertTrue(gates.get(taskId).sent().await(30, java.util.concurrent.TimeUnit.SECONDS));
+    }
+
+    void letThrough(String taskId) {
+      gates.get(taskId).through().countDown();
+    }
+
+    @Override
+    public String hold(String requestId, String payer, long amount, String jobId, long timeout) {
+      return core.ledger.hold(requestId, payer, amount, jobId, timeout);
+    }
+
+    @Override
+    public void pay(String requestId, String holdId, String payee, long amount, String taskId) {
+      Gate gate = gates.get(taskId);
+      if (gate != null && gate.sent().getCount() > 0) {
+        gate.sent().countDown();
+        try {
+          gate.through().await();
+        } catch (InterruptedException e) {
+          throw new IllegalStateException(e);
+        }
+      }
+      core.ledger.pay(requestId, holdId, payee, amount, taskId);
+    }
+
+    @Override
+    public void extend(String requestId, String holdId, long timeoutMillis) {
+      core.ledger.extend(requestId, holdId, timeoutMillis);
+    }
+
+    @Override
+    public long release(String requestId, String holdId, String memo) {
+      return core.ledger.release(requestId, holdId, memo);
+    }
+  }
+
+  /**
+   * Found by the kill-point test: two tasks' payments are in flight to a hold that has expired
+   * while a third task's thread replaces it. The replacement settles both against the expired hold
+   * (refused), and each in-flight payment is then refused as well: told twice of the same refusal,
+   * a payment must move to the next hold once, not skip it (which took yet another hold and paid
+   * from it a task the skipped hold had paid).
+   */
+  @Test
+  void paymentsInFlightWhileTheirHoldIsReplacedArePaidOnce() throws Exception {
+    GatedLedger ledger = new GatedLedger();
+    String jobId = "in-flight";
+    String executor = "did:key:z6MkExecutor";
+    try (PaymentOutbox outbox =
+        new PaymentOutbox(
+            core.journal,
+            ledger,
+            new LedgerRequests("did:key:z6MkOrchestrator"),
+            (gap, taskId) -> {},
+            Clock.systemUTC(),
+            new PaymentOutbox.Options(
+                Duration.ofHours(1), Duration.ofMillis(10), Duration.ofMillis(50)),
+            ServiceMetrics.none())) {
+      String hold = core.ledger.hold("hold:" + jobId, SUBMITTER.did(), 100, jobId, 3_600_000);
+      outbox.opened(jobId, SUBMITTER.did(), 100, hold);
+      core.ledger.expire(hold);
+      ledger.gate("t1");
+      ledger.gate("t3");
+      Thread first = Thread.ofVirtual().start(() -> outbox.owe(task(jobId, "t1", executor)));
+      ledger.awaitSent("t1");
+      Thread third = Thread.ofVirtual().start(() -> outbox.owe(task(jobId, "t3", executor)));
+      ledger.awaitSent("t3");
+
+      outbox.owe(task(jobId, "t2", executor));
+      ledger.letThrough("t3");
+      third.join();
+      ledger.letThrough("t1");
+      first.join();
+
+      for (String taskId : java.util.List.of("t1", "t2", "t3")) {
+        assertEquals(1, core.ledger.paymentsFor(taskId), taskId + " paid once");
+      }
+      assertEquals(3, core.ledger.balance(executor));
+      assertEquals(1, core.journal.replacementHolds(jobId).size(), "one hold in place of it");
+      assertEquals(0, outbox.owedCount());
+      assertEquals(JobCore.GRANT, core.ledger.total(), "no mana made or lost");
+    }
+  }
+
+  private static TaskRecord task(String jobId, String taskId, String executor) {
+    return new TaskRecord(
+        taskId, jobId, 0, "execute", executor, 1, new byte[0], null, "receipt-" + taskId, 0);
   }
 
   private void assertPaidOnce(JobResult result, FakeExecutor executor) {
