@@ -46,12 +46,12 @@ import java.util.Set;
  * on memory each time), so each function counts in an {@code i64} local of its own and the global
  * only receives copies: the local is loaded from the global on entry and after every call (the
  * callee charged the global), and stored to it at the start of every segment that contains an
- * instruction that may trap, call out or leave the function, and before the fuel trap. The global
- * therefore holds exactly what it would hold if every charge went straight to it whenever anyone
- * can look at it: after the call, at any trap, and inside every callee. A segment of plain
- * arithmetic on locals, such as a tight inner loop's, touches no global at all. Functions that
- * catch exceptions ({@code try_table}) charge the global directly, since a caught throw would skip
- * the reload.
+ * instruction that may trap, call out or leave the function (every segment, in a body whose blocks
+ * do not nest, which Chicory accepts), and before the fuel trap. The global therefore holds exactly
+ * what it would hold if every charge went straight to it whenever anyone can look at it: after the
+ * call, at any trap, and inside every callee. A segment of plain arithmetic on locals, such as a
+ * tight inner loop's, touches no global at all. Functions that catch exceptions ({@code try_table})
+ * charge the global directly, since a caught throw would skip the reload.
  *
  * <p><b>The start function.</b> The rewrite drops the start section and reports its function in
  * {@link Metered#startFunction()}: the sandbox calls it once the instance is built and the budget
@@ -397,6 +397,8 @@ public final class FuelInstrumenter {
     writeUnsigned(body, counter);
 
     int last = code.size() - 1;
+    // In a body whose blocks do not nest, leaving a block may leave the function: store always.
+    boolean nested = nestsProperly(code);
     int segmentStart = 0;
     int depth = 0; // blocks open inside the function body
     boolean reachable = true;
@@ -406,7 +408,7 @@ public final class FuelInstrumenter {
       OpCode op = instruction.opcode();
       if (i == segmentStart && reachable) {
         int end = segmentEnd(code, i);
-        boolean store = !staysInside(code, i, end, depth);
+        boolean store = !nested || !staysInside(code, i, end, depth);
         writeLocalCharge(body, fuelGlobal, counter, end - i + 1L, store, check);
       }
       if (SIZED.contains(op) && reachable) {
@@ -446,6 +448,30 @@ public final class FuelInstrumenter {
       i++;
     }
     return i;
+  }
+
+  /**
+   * Whether the body's blocks nest as the binary format requires: every {@code end} but the last
+   * closes a block opened in the body, and the last one closes the function. Chicory's parser and
+   * validator also accept a body whose last {@code end} closes an {@code if} or a block, the
+   * function's own {@code end} missing, and run it: a branch out of that block, or an {@code if}
+   * whose condition is false, then leaves the function, which {@link #staysInside} would take for a
+   * branch that stays in it (the count would never reach the global).
+   */
+  private static boolean nestsProperly(List<? extends Instruction> code) {
+    int depth = 0;
+    for (int i = 0; i < code.size() - 1; i++) {
+      switch (code.get(i).opcode()) {
+        case BLOCK, LOOP, IF, TRY_TABLE -> depth++;
+        case END -> {
+          if (--depth < 0) {
+            return false;
+          }
+        }
+        default -> {}
+      }
+    }
+    return depth == 0 && code.get(code.size() - 1).opcode() == OpCode.END;
   }
 
   /**

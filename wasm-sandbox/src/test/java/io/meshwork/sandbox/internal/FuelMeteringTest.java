@@ -13,6 +13,7 @@ import io.meshwork.sandbox.SandboxException;
 import io.meshwork.sandbox.SandboxLimits;
 import io.meshwork.sandbox.TestModules;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -184,6 +185,35 @@ class FuelMeteringTest {
       assertTrue(e.getMessage().contains("limit of 1000000000"), e.getMessage());
     }
     assertEquals(0, engine.runningCalls());
+  }
+
+  @Test
+  void aBodyWhoseLastEndClosesAnIfIsChargedForWhatItRuns() throws Exception {
+    // Not valid WebAssembly, but Chicory parses, validates and compiles it: execute's last end
+    // closes its if, the function's own end missing, so the if's false path leaves the function.
+    // The instrumenter took that for a jump within the function and never stored the loop's count
+    // (FuelInstrumenterFuzzTest's body-ends-inside-an-if): execute ran any loop for free.
+    byte[] module =
+        HexFormat.of()
+            .parseHex(
+                "0061736d01000000"
+                    // types: (i32) -> i32, (i32 i32) -> i64; functions alloc, execute; a page
+                    + "010c0260017f017f60027f7f017e"
+                    + "0303020001"
+                    + "0503010001"
+                    + "071c03066d656d6f7279020005616c6c6f630000076578656375746500010a1d02"
+                    // alloc: i32.const 1024, end
+                    + "05004180080b"
+                    // execute: loop (local.get 1, i32.const 1, i32.sub, local.tee 1, br_if 0)
+                    // end, i64.const 0, local.get 1, if (unreachable) end
+                    + "15000340200141016b22010d000b420020010440000b");
+    ChicoryEngine engine = new ChicoryEngine();
+    CompiledModule compiled = engine.compile(module);
+    for (int length : new int[] {1, 1000}) {
+      CallOutcome outcome = engine.call(compiled, "execute", new byte[length], LONG);
+      // alloc 2; execute: loop, 5 a pass, the loop's end, 3 to the if (its end is jumped over).
+      assertEquals(2 + 1 + 5L * length + 1 + 3, outcome.fuelUsed(), length + " bytes");
+    }
   }
 
   @Test
