@@ -63,8 +63,9 @@ final class TestJvm {
     command.add(java);
     command.addAll(launcherOptions(java));
     // The client JIT only: a test's service JVMs live for seconds, several share two cores, and
-    // the optimizing compiler's work would not pay back in that time (measured: dist test classes
-    // ran some 30% faster with it off). Deployed services keep the JVM's default, tiered JIT.
+    // the optimizing compiler's work would not pay back in that time: it competes for the cores
+    // the other services need (compare a dist class's time with this line removed). Deployed
+    // services keep the JVM's default, tiered JIT.
     command.add("-XX:TieredStopAtLevel=1");
     return command;
   }
