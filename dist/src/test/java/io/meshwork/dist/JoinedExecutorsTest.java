@@ -116,7 +116,7 @@ class JoinedExecutorsTest {
     Path ca = mesh.caCertificate().getParent();
     assertTrue(MeshFixtures.balance(mesh.base + 1, ca, mesh.identity("executor-1")) > 0);
     assertTrue(MeshFixtures.balance(mesh.base + 1, ca, mesh.identity("executor-2")) > 0);
-    bytesPerSecond = calibrate();
+    bytesPerSecond = SlowEcho.bytesPerSecond(user, STAGE);
   }
 
   @Test
@@ -232,27 +232,6 @@ class JoinedExecutorsTest {
     for (TaskPlacement p : user.placements(result.jobId())) {
       assertEquals(localDid, p.getWinnerDid(), p.toString());
     }
-  }
-
-  /** Measures how many bytes of slow-echo input one executor runs in a second. */
-  private int calibrate() {
-    // Doubled until the run dominates the job's own overhead; 8 KiB takes ~0.25 s on a slow core.
-    int bytes = 8 << 10;
-    double seconds;
-    while (true) {
-      long started = System.nanoTime();
-      JobResult r = user.result(user.submit(SlowEcho.job(SlowEcho.lines(1, bytes))), STAGE);
-      assertTrue(r.success(), r.error());
-      seconds = (System.nanoTime() - started) / 1e9;
-      if (seconds >= 1.5 || bytes >= 256 << 10) {
-        break;
-      }
-      bytes *= 2;
-    }
-    // The job's own overhead counts as run time, so tasks come out a little shorter than asked.
-    int perSecond = (int) Math.max(1, Math.round(bytes / seconds));
-    System.out.printf("slow-echo: %d bytes in %.2f s here%n", bytes, seconds);
-    return perSecond;
   }
 
   private ExecutorMember member(String did) {

@@ -90,8 +90,8 @@ class NetnsMembershipTest {
     assertTrue(balance(mesh, ca, "executor-1") > 0, "executor-1 was paid");
     assertTrue(balance(mesh, ca, "executor-2") > 0, "executor-2 was paid");
 
-    // Slow tasks, so that executor-1 holds one when its cable is pulled.
-    byte[] input = SlowEcho.lines(4, 120_000);
+    // Tasks of about 3 s, so that executor-1 holds one when its cable is pulled.
+    byte[] input = SlowEcho.lines(4, 3 * SlowEcho.bytesPerSecond(user, STAGE));
     long submittedAt = System.currentTimeMillis();
     String jobId = user.submit(SlowEcho.job(input));
     JoiningMesh.await(
