@@ -4,9 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.grpc.ManagedChannel;
 import io.meshwork.client.JobResult;
 import io.meshwork.client.MeshClient;
 import io.meshwork.compute.v1.ComputeJobStatus;
+import io.meshwork.compute.v1.ComputeServiceGrpc;
+import io.meshwork.compute.v1.GetComputeCapacityRequest;
 import io.meshwork.identity.Identity;
 import io.meshwork.ledger.v1.EntryKind;
 import io.meshwork.ledger.v1.HistoryEntry;
@@ -20,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
@@ -117,6 +121,9 @@ class SubManagerCrashTest {
 
       try (clients) {
         MeshClient client = clients.of(user);
+        // The root counts the sub-manager's capacity when it plans: wait until its executor is
+        // live there, so that the root's question finds free slots to delegate to.
+        awaitFreeSlots(mesh.caCertificate().getParent(), subPort, root);
         String jobId =
             client.submit(
                 MeshFixtures.wordCountJob(text, 8_192).manaBudget(BUDGET).timeoutSecs(300).build());
@@ -265,6 +272,26 @@ class SubManagerCrashTest {
 
   private static long paid(List<HistoryEntry> payments) {
     return payments.stream().mapToLong(e -> -e.getBalanceDelta()).sum();
+  }
+
+  private static void awaitFreeSlots(Path caDir, int port, Identity asPeer)
+      throws InterruptedException {
+    ManagedChannel channel = MeshFixtures.partyChannel(port, caDir, asPeer);
+    try {
+      var stub = ComputeServiceGrpc.newBlockingStub(channel);
+      long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (stub.withDeadlineAfter(10, TimeUnit.SECONDS)
+              .getComputeCapacity(GetComputeCapacityRequest.getDefaultInstance())
+              .getTreeFreeSlots()
+          == 0) {
+        if (System.nanoTime() > until) {
+          throw new AssertionError("the sub-manager's executor never became live there");
+        }
+        Thread.sleep(100);
+      }
+    } finally {
+      channel.shutdownNow();
+    }
   }
 
   private static void awaitPaid(Clients clients, Identity executor, long before)

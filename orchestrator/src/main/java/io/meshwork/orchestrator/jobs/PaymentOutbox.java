@@ -503,8 +503,14 @@ final class PaymentOutbox implements AutoCloseable {
       long now = clock.millis();
       for (Account a : List.copyOf(accounts.values())) {
         try {
-          if (a.creating != null) {
-            replace(a, a.current());
+          SettlementJournal.ReplacementHold creating;
+          synchronized (a) {
+            creating = a.creating;
+          }
+          if (creating != null) {
+            // Finishes that replacement, of the hold it names: asking to replace whatever hold is
+            // current would, once another thread has finished it, replace the new, open hold.
+            replace(a, creating.replacedHoldId());
           }
           extendIfDue(a, now);
           for (Pending p : List.copyOf(a.owed.values())) {

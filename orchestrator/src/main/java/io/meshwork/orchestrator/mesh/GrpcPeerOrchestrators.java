@@ -71,7 +71,10 @@ public final class GrpcPeerOrchestrators implements PeerOrchestrators {
     try {
       return OptionalInt.of(
           stub(peer)
-              .withDeadlineAfter(1, TimeUnit.SECONDS)
+              // Long enough for a first call to open its connection and TLS session on a busy
+              // host; a peer's answer is then reused for a while (TreeCapacity), so a slow or
+              // silent peer costs a job's planning this at most once per reading.
+              .withDeadlineAfter(3, TimeUnit.SECONDS)
               .getComputeCapacity(
                   GetComputeCapacityRequest.newBuilder().setPeerDepth(peerDepth).build())
               .getTreeFreeSlots());

@@ -141,8 +141,9 @@ class PaymentOutboxTest {
   }
 
   /**
-   * The fake ledger, whose first payment of each gated task waits, once sent, until the test lets
-   * it through: so a payment can be in flight while other threads replace its hold.
+   * The fake ledger, where the first call of each gate waits, once sent, until the test lets it
+   * through: a task's first payment (gated by task id) or a replacement's hold ("replacement"). So
+   * a call can be in flight while other threads work on the same job.
    */
   private final class GatedLedger implements ManaAccounts {
     private record Gate(CountDownLatch sent, CountDownLatch through) {}
@@ -163,12 +164,12 @@ class PaymentOutboxTest {
 
     @Override
     public String hold(String requestId, String payer, long amount, String jobId, long timeout) {
+      // A replacement's hold is gated under the name "replacement".
+      pass(requestId.contains(":after:") ? gates.get("replacement") : null);
       return core.ledger.hold(requestId, payer, amount, jobId, timeout);
     }
 
-    @Override
-    public void pay(String requestId, String holdId, String payee, long amount, String taskId) {
-      Gate gate = gates.get(taskId);
+    private void pass(Gate gate) {
       if (gate != null && gate.sent().getCount() > 0) {
         gate.sent().countDown();
         try {
@@ -177,6 +178,11 @@ class PaymentOutboxTest {
           throw new IllegalStateException(e);
         }
       }
+    }
+
+    @Override
+    public void pay(String requestId, String holdId, String payee, long amount, String taskId) {
+      pass(gates.get(taskId));
       core.ledger.pay(requestId, holdId, payee, amount, taskId);
     }
 
@@ -236,6 +242,48 @@ class PaymentOutboxTest {
       assertEquals(1, core.journal.replacementHolds(jobId).size(), "one hold in place of it");
       assertEquals(0, outbox.owedCount());
       assertEquals(JobCore.GRANT, core.ledger.total(), "no mana made or lost");
+    }
+  }
+
+  /**
+   * Found in review: while a task's thread takes a replacement hold (the ledger has not answered
+   * yet), the worker, seeing a replacement under way, waited for the account and then asked to
+   * replace whatever hold was current by then: the new, open one. It held the submitter's mana a
+   * second time and left the first replacement unreleased until its lease ran out.
+   */
+  @Test
+  void aReplacementUnderWayIsFinishedNotRepeatedByTheWorker() throws Exception {
+    GatedLedger ledger = new GatedLedger();
+    String jobId = "replacing";
+    String executor = "did:key:z6MkExecutor";
+    try (PaymentOutbox outbox =
+        new PaymentOutbox(
+            core.journal,
+            ledger,
+            new LedgerRequests("did:key:z6MkOrchestrator"),
+            (gap, taskId) -> {},
+            Clock.systemUTC(),
+            // A short lease: the worker goes round every 100 ms.
+            new PaymentOutbox.Options(
+                Duration.ofMillis(300), Duration.ofMillis(10), Duration.ofMillis(50)),
+            ServiceMetrics.none())) {
+      String hold = core.ledger.hold("hold:" + jobId, SUBMITTER.did(), 100, jobId, 3_600_000);
+      outbox.opened(jobId, SUBMITTER.did(), 100, hold);
+      core.ledger.expire(hold);
+      ledger.gate("replacement");
+      Thread task = Thread.ofVirtual().start(() -> outbox.owe(task(jobId, "t1", executor)));
+      ledger.awaitSent("replacement");
+      // Rounds of the worker meanwhile find the replacement under way.
+      Thread.sleep(500);
+      ledger.letThrough("replacement");
+      task.join();
+      // The job still runs; rounds of the worker go on.
+      Thread.sleep(500);
+
+      assertEquals(1, core.ledger.paymentsFor("t1"));
+      assertEquals(1, core.journal.replacementHolds(jobId).size(), "one hold in place of it");
+      assertEquals(1, core.ledger.openHolds(), "only the replacement holds mana");
+      assertEquals(JobCore.GRANT - 100, core.ledger.balance(SUBMITTER.did()));
     }
   }
 
