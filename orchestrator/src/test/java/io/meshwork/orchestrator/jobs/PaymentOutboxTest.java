@@ -209,19 +209,7 @@ class PaymentOutboxTest {
     GatedLedger ledger = new GatedLedger();
     String jobId = "in-flight";
     String executor = "did:key:z6MkExecutor";
-    try (PaymentOutbox outbox =
-        new PaymentOutbox(
-            core.journal,
-            ledger,
-            new LedgerRequests("did:key:z6MkOrchestrator"),
-            (gap, taskId) -> {},
-            Clock.systemUTC(),
-            new PaymentOutbox.Options(
-                Duration.ofHours(1), Duration.ofMillis(10), Duration.ofMillis(50)),
-            ServiceMetrics.none())) {
-      String hold = core.ledger.hold("hold:" + jobId, SUBMITTER.did(), 100, jobId, 3_600_000);
-      outbox.opened(jobId, SUBMITTER.did(), 100, hold);
-      core.ledger.expire(hold);
+    try (PaymentOutbox outbox = outboxOfAnExpiredHold(jobId, ledger, Duration.ofHours(1))) {
       ledger.gate("t1");
       ledger.gate("t3");
       Thread first = Thread.ofVirtual().start(() -> outbox.owe(task(jobId, "t1", executor)));
@@ -256,20 +244,8 @@ class PaymentOutboxTest {
     GatedLedger ledger = new GatedLedger();
     String jobId = "replacing";
     String executor = "did:key:z6MkExecutor";
-    try (PaymentOutbox outbox =
-        new PaymentOutbox(
-            core.journal,
-            ledger,
-            new LedgerRequests("did:key:z6MkOrchestrator"),
-            (gap, taskId) -> {},
-            Clock.systemUTC(),
-            // A short lease: the worker goes round every 100 ms.
-            new PaymentOutbox.Options(
-                Duration.ofMillis(300), Duration.ofMillis(10), Duration.ofMillis(50)),
-            ServiceMetrics.none())) {
-      String hold = core.ledger.hold("hold:" + jobId, SUBMITTER.did(), 100, jobId, 3_600_000);
-      outbox.opened(jobId, SUBMITTER.did(), 100, hold);
-      core.ledger.expire(hold);
+    // A short lease: the worker goes round every 100 ms.
+    try (PaymentOutbox outbox = outboxOfAnExpiredHold(jobId, ledger, Duration.ofMillis(300))) {
       ledger.gate("replacement");
       Thread task = Thread.ofVirtual().start(() -> outbox.owe(task(jobId, "t1", executor)));
       ledger.awaitSent("replacement");
@@ -285,6 +261,25 @@ class PaymentOutboxTest {
       assertEquals(1, core.ledger.openHolds(), "only the replacement holds mana");
       assertEquals(JobCore.GRANT - 100, core.ledger.balance(SUBMITTER.did()));
     }
+  }
+
+  /**
+   * An outbox on {@code ledger} with the account of {@code jobId} open, its hold of 100 expired.
+   */
+  private PaymentOutbox outboxOfAnExpiredHold(String jobId, ManaAccounts ledger, Duration lease) {
+    PaymentOutbox outbox =
+        new PaymentOutbox(
+            core.journal,
+            ledger,
+            new LedgerRequests("did:key:z6MkOrchestrator"),
+            (gap, taskId) -> {},
+            Clock.systemUTC(),
+            new PaymentOutbox.Options(lease, Duration.ofMillis(10), Duration.ofMillis(50)),
+            ServiceMetrics.none());
+    String hold = core.ledger.hold("hold:" + jobId, SUBMITTER.did(), 100, jobId, 3_600_000);
+    outbox.opened(jobId, SUBMITTER.did(), 100, hold);
+    core.ledger.expire(hold);
+    return outbox;
   }
 
   private static TaskRecord task(String jobId, String taskId, String executor) {
